@@ -1,0 +1,192 @@
+/// @file main.cpp
+/// The `soma` runner: loads plug-ins by name, wires a simulation and runs it.
+///   soma run [SCENARIO.ini] [options]   run a simulation (see `soma run --help`)
+///   soma list                           plug-ins by kind
+///   soma describe NAME                  a plug-in's parameters and, for a model, its state variables
+/// Exit status: 0 on success, 1 on an error in the run or its inputs, 2 on a malformed command line.
+
+#include "scenario.hpp"
+
+#include "soma/error.hpp"
+#include "soma/model.hpp"
+#include "soma/registry.hpp"
+#include "soma/simulation.hpp"
+#include "soma/version.hpp"
+
+#include <boost/program_options/errors.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace soma::app {
+namespace {
+
+constexpr const char* usage =
+    "usage: soma <command> [arguments]\n\n"
+    "commands:\n"
+    "  run [SCENARIO.ini] [options]   run a simulation (default: the seed's Hodgkin-Huxley step)\n"
+    "  list                           list the plug-ins by kind\n"
+    "  describe NAME                  show a plug-in's parameters (unit, default, range) and state variables\n"
+    "  --version                      print Soma's version\n\n"
+    "'soma run --help' lists the options of a run. Plug-ins are searched in $SOMA_PLUGIN_PATH, then in\n"
+    "Soma's own plug-in directory.\n";
+
+constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, PluginKind::integrator,
+                                    PluginKind::recorder};
+
+void warn_rejected(const PluginRegistry& registry) {
+    for (const auto& r : registry.rejected()) std::cerr << "soma: warning: skipped " << r.reason << '\n';
+}
+
+int list_plugins() {
+    const PluginRegistry registry;
+    for (const auto kind : all_kinds) {
+        fmt::print("{}:\n", kind == PluginKind::stimulus ? "stimuli" : fmt::format("{}s", to_string(kind)));
+        for (const auto& p : registry.plugins(kind)) fmt::print("  {:<12} {}\n", p.name, p.description);
+    }
+    warn_rejected(registry);
+    return 0;
+}
+
+int describe(const std::string& name) {
+    const PluginRegistry registry;
+    bool found = false;
+    for (const auto kind : all_kinds) {
+        for (const auto& p : registry.plugins(kind)) {
+            if (p.name != name) continue;
+            found = true;
+            const auto object = registry.create(kind, name);
+            fmt::print("{} ({} plug-in, version {})\n  {}\n  file: {}\n", p.name, to_string(kind), p.version,
+                       p.description, p.file.string());
+            const auto* model = dynamic_cast<const Model*>(object.get());
+            const std::string current_unit = model ? model->current().unit : std::string(model_current_unit);
+            fmt::print("\nparameters:\n");
+            if (object->schema().empty()) fmt::print("  (none)\n");
+            else fmt::print("  {:<10} {:<16} {:>10}  {:<18} {}\n", "name", "unit", "default", "range", "description");
+            for (const auto& s : object->schema()) {
+                fmt::print("  {:<10} {:<16} {:>10}  {:<18} {}\n", s.name, resolve_unit(s.unit, current_unit),
+                           s.default_value, s.range.to_string(), s.description);
+            }
+            if (model) {
+                fmt::print("\nstate variables:\n");
+                for (const auto& v : model->state_variables()) fmt::print("  {:<10} {:<16} {}\n", v.name, v.unit, v.description);
+                const auto& i = model->current();
+                fmt::print("\ninjected current: {} in {} ({})\n", i.name, i.unit, i.description);
+            }
+        }
+    }
+    if (!found) {
+        std::vector<std::string> known;
+        for (const auto& p : registry.plugins()) known.push_back(p.name);
+        throw PluginError(unknown_name_message("plug-in", name, known) + " ('soma list' shows them all.)");
+    }
+    return 0;
+}
+
+int run(const std::vector<std::string>& args) {
+    const auto parsed = parse_run_arguments(args);
+    if (!parsed) {
+        std::cout << run_help();
+        return 0;
+    }
+    const Scenario& s = *parsed;
+    const PluginRegistry registry;
+
+    // Create and configure everything before anything is written, so that bad input leaves no file.
+    const auto configure = [&](Component& object, const std::string& section, std::string_view kind,
+                               const std::string& plugin) {
+        const auto it = s.parameters.find(section);
+        if (it == s.parameters.end()) return;
+        try {
+            object.configure(it->second);
+        } catch (const ParameterError& e) {
+            throw ParameterError(fmt::format("{} '{}': {}", kind, plugin, e.what()));
+        }
+    };
+    const auto model = registry.create<Model>(PluginKind::model, s.model);
+    const auto stimulus = registry.create<Stimulus>(PluginKind::stimulus, s.stimulus);
+    const auto integrator = registry.create<Integrator>(PluginKind::integrator, s.integrator);
+    std::vector<std::shared_ptr<Recorder>> recorders;
+    for (const auto& name : s.recorders) recorders.push_back(registry.create<Recorder>(PluginKind::recorder, name));
+    configure(*model, "model", "model", s.model);
+    configure(*stimulus, "stimulus", "stimulus", s.stimulus);
+    configure(*integrator, "integrator", "integrator", s.integrator);
+    for (std::size_t r = 0; r < recorders.size(); ++r) configure(*recorders[r], s.recorders[r], "recorder", s.recorders[r]);
+
+    RunInfo info;
+    info.soma_version = version;
+    info.title = s.title;
+    info.model = s.model;
+    info.stimulus = s.stimulus;
+    info.integrator = s.integrator;
+    info.recorders = s.recorders;
+    info.output_dir = s.output_dir;
+    info.stem = s.name;
+    Simulation simulation(model, stimulus, integrator, recorders, s.settings, info);
+    if (!simulation.grid().note.empty()) std::cerr << "soma: note: " << simulation.grid().note << '\n';
+
+    if (!recorders.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(s.output_dir, ec);
+        if (ec) {
+            throw RunError(fmt::format("cannot create output directory '{}': {}", s.output_dir.string(), ec.message()));
+        }
+    }
+    const auto summary = simulation.run();
+
+    fmt::print("{}: {} with {} stimulus and {}, {} ms at dt = {} ms ({} steps)\n", s.name, s.model, s.stimulus,
+               s.integrator, simulation.info().t_stop, s.settings.dt, summary.n_steps);
+    if (summary.first_spikes.empty()) fmt::print("  no spikes\n");
+    else fmt::print("  {} spike(s), first at t = {:.6g} ms\n", summary.n_spikes, summary.first_spikes.front().t);
+    for (const auto& r : recorders) {
+        for (const auto& path : r->outputs()) fmt::print("  wrote {}\n", path.string());
+    }
+    return 0;
+}
+
+int main_impl(const std::vector<std::string>& args) {
+    if (args.empty()) {
+        std::cerr << usage;
+        return 2;
+    }
+    const std::string& command = args.front();
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "--version") {
+        fmt::print("soma {}\n", version);
+        return 0;
+    }
+    if (command == "--help" || command == "-h" || command == "help") {
+        std::cout << usage;
+        return 0;
+    }
+    if (command == "run") return run(rest);
+    if (command == "list") return list_plugins();
+    if (command == "describe") {
+        if (rest.size() != 1) {
+            std::cerr << "soma: error: 'soma describe' takes one plug-in name, e.g. 'soma describe hh'\n";
+            return 2;
+        }
+        return describe(rest.front());
+    }
+    const std::vector<std::string> commands{"run", "list", "describe"};
+    std::cerr << "soma: error: " << unknown_name_message("command", command, commands) << "\n\n" << usage;
+    return 2;
+}
+
+}  // namespace
+}  // namespace soma::app
+
+int main(int argc, char** argv) {
+    try {
+        return soma::app::main_impl(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const boost::program_options::error& e) {
+        std::cerr << "soma: error: " << e.what() << " (see 'soma run --help')\n";
+        return 2;
+    } catch (const soma::Error& e) {
+        std::cerr << "soma: error: " << e.what() << '\n';
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "soma: error: " << e.what() << '\n';
+        return 1;
+    }
+}

@@ -1,0 +1,59 @@
+#include "soma/component.hpp"
+
+#include "soma/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace soma {
+
+Component::Component(std::vector<ParameterSpec> schema) : schema_(std::move(schema)), values_(schema_, {}) {}
+
+Component::~Component() = default;
+
+void Component::check(const ParameterValues& /*candidate*/) const {}
+
+void Component::init_defaults() {
+    std::vector<double> defaults;
+    defaults.reserve(schema_.size());
+    for (const auto& spec : schema_) defaults.push_back(spec.default_value);
+    commit(std::move(defaults));
+}
+
+void Component::configure(const std::map<std::string, std::string>& text_values) {
+    std::map<std::string, double> numbers;
+    for (const auto& [name, text] : text_values) numbers[name] = parse_number(name, text);
+    configure(numbers);
+}
+
+void Component::configure(const std::map<std::string, double>& values) {
+    std::vector<double> candidate(values_.values().begin(), values_.values().end());
+    for (const auto& [name, value] : values) {
+        const auto it = std::find_if(schema_.begin(), schema_.end(), [&](const auto& s) { return s.name == name; });
+        if (it == schema_.end()) {
+            std::vector<std::string> known;
+            for (const auto& s : schema_) known.push_back(s.name);
+            throw ParameterError(unknown_name_message("parameter", name, known));
+        }
+        candidate[static_cast<std::size_t>(it - schema_.begin())] = value;
+    }
+    commit(std::move(candidate));
+}
+
+void Component::commit(std::vector<double> candidate) {
+    for (std::size_t k = 0; k < schema_.size(); ++k) {
+        const auto& spec = schema_[k];
+        if (!spec.range.contains(candidate[k])) {
+            throw ParameterError(fmt::format("parameter '{}' = {}{} is out of range; allowed: {} ({})", spec.name,
+                                             candidate[k], spec.unit == "1" ? "" : " " + spec.unit,
+                                             spec.range.to_string(), spec.description));
+        }
+    }
+    ParameterValues next(schema_, std::move(candidate));
+    check(next);
+    apply(next);
+    values_ = std::move(next);
+}
+
+}  // namespace soma

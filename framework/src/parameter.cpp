@@ -1,0 +1,104 @@
+#include "soma/parameter.hpp"
+
+#include "soma/error.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+namespace soma {
+
+bool Range::contains(double x) const {
+    if (!std::isfinite(x)) return false;
+    const bool above = lower_closed ? x >= lower : x > lower;
+    const bool below = upper_closed ? x <= upper : x < upper;
+    return above && below;
+}
+
+std::string Range::to_string() const {
+    return fmt::format("{}{}, {}{}", lower_closed ? '[' : '(', lower, upper, upper_closed ? ']' : ')');
+}
+
+std::string resolve_unit(std::string_view unit, std::string_view current_unit) {
+    return unit == model_current_unit ? std::string(current_unit) : std::string(unit);
+}
+
+ParameterValues::ParameterValues(std::span<const ParameterSpec> schema, std::vector<double> values)
+    : schema_(schema), values_(std::move(values)) {}
+
+double ParameterValues::operator[](std::string_view name) const {
+    for (std::size_t k = 0; k < schema_.size(); ++k) {
+        if (schema_[k].name == name) return values_[k];
+    }
+    throw ParameterError(fmt::format("internal error: no parameter '{}' in this schema", name));
+}
+
+double parse_number(std::string_view name, std::string_view text) {
+    const auto first = text.find_first_not_of(" \t");
+    const auto last = text.find_last_not_of(" \t");
+    const std::string_view trimmed = first == std::string_view::npos ? std::string_view{} : text.substr(first, last - first + 1);
+    // from_chars does not take a leading '+'; users do type it.
+    const std::string_view digits = !trimmed.empty() && trimmed.front() == '+' ? trimmed.substr(1) : trimmed;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || ec == std::errc::invalid_argument || end != digits.data() + digits.size()) {
+        throw ParameterError(fmt::format("parameter '{}': '{}' is not a number (write it as e.g. 7, -65.5 or 1e-3, "
+                                         "without a unit)",
+                                         name, text));
+    }
+    if (ec == std::errc::result_out_of_range || !std::isfinite(value)) {
+        throw ParameterError(fmt::format("parameter '{}': '{}' is not a finite number (NaN and infinities are not "
+                                         "allowed)",
+                                         name, text));
+    }
+    return value;
+}
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                              std::tolower(static_cast<unsigned char>(b[j - 1]));
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+std::string closest_name(std::string_view name, std::span<const std::string> known) {
+    std::string best;
+    std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
+    for (const auto& candidate : known) {
+        const std::size_t d = edit_distance(name, candidate);
+        if (d < best_distance) {
+            best_distance = d;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
+std::string unknown_name_message(std::string_view what, std::string_view name, std::span<const std::string> known) {
+    std::string message = fmt::format("unknown {} '{}'", what, name);
+    if (const auto suggestion = closest_name(name, known); !suggestion.empty()) {
+        message += fmt::format("; did you mean '{}'?", suggestion);
+    }
+    message += known.empty() ? std::string(" (none are available)") : fmt::format(" Known: {}.", fmt::join(known, ", "));
+    return message;
+}
+
+}  // namespace soma

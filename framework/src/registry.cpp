@@ -1,0 +1,178 @@
+#include "soma/registry.hpp"
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+namespace soma {
+
+std::string_view to_string(PluginKind kind) {
+    switch (kind) {
+        case PluginKind::model: return "model";
+        case PluginKind::stimulus: return "stimulus";
+        case PluginKind::integrator: return "integrator";
+        case PluginKind::recorder: return "recorder";
+    }
+    return "unknown kind";
+}
+
+struct PluginRegistry::Entry {
+    PluginInfo info;
+    std::shared_ptr<boost::dll::shared_library> library;
+    const PluginDescriptor* descriptor = nullptr;
+};
+
+namespace {
+
+struct Loaded {
+    std::shared_ptr<boost::dll::shared_library> library;
+    const PluginDescriptor* descriptor = nullptr;
+};
+
+bool valid_kind(PluginKind kind) {
+    return kind == PluginKind::model || kind == PluginKind::stimulus || kind == PluginKind::integrator ||
+           kind == PluginKind::recorder;
+}
+
+// Loads `file` and validates its descriptor; throws PluginError with a message naming the file.
+Loaded load(const std::filesystem::path& file) {
+    auto library = std::make_shared<boost::dll::shared_library>();
+    boost::dll::fs::error_code ec;
+    library->load(boost::dll::fs::path(file.string()), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+    if (ec) {
+        throw PluginError(fmt::format("cannot load plug-in file '{}': {}", file.string(), ec.message()));
+    }
+    if (!library->has(descriptor_alias)) {
+        throw PluginError(fmt::format("'{}' is not a Soma plug-in: it exports no '{}' (build plug-ins with "
+                                      "SOMA_PLUGIN and soma_add_plugin)",
+                                      file.string(), descriptor_alias));
+    }
+    const auto& descriptor = library->get_alias<const PluginDescriptor>(descriptor_alias);
+    if (descriptor.api_version != api_version) {
+        throw PluginError(fmt::format("plug-in '{}' was built against Soma plug-in API version {}, but this Soma "
+                                      "expects version {}; rebuild the plug-in against this Soma",
+                                      file.string(), descriptor.api_version, api_version));
+    }
+    if (!valid_kind(descriptor.kind) || descriptor.name == nullptr || descriptor.create == nullptr) {
+        throw PluginError(fmt::format("plug-in '{}' has a malformed descriptor (kind {}, name {})", file.string(),
+                                      static_cast<std::uint32_t>(descriptor.kind),
+                                      descriptor.name ? descriptor.name : "missing"));
+    }
+    return {std::move(library), &descriptor};
+}
+
+PluginInfo info_of(const PluginDescriptor& d, const std::filesystem::path& file) {
+    return {d.kind, d.name, d.version ? d.version : "", d.description ? d.description : "", file};
+}
+
+}  // namespace
+
+PluginRegistry::PluginRegistry(std::vector<std::filesystem::path> dirs) : dirs_(std::move(dirs)) {
+    for (const auto& dir : dirs_) scan(dir);
+}
+
+PluginRegistry::PluginRegistry() : PluginRegistry(default_search_path()) {}
+PluginRegistry::~PluginRegistry() = default;
+PluginRegistry::PluginRegistry(PluginRegistry&&) noexcept = default;
+PluginRegistry& PluginRegistry::operator=(PluginRegistry&&) noexcept = default;
+
+std::filesystem::path PluginRegistry::builtin_plugin_dir() {
+    const auto self = boost::dll::this_line_location();
+    return std::filesystem::path(self.parent_path().string()) / "soma" / "plugins";
+}
+
+std::vector<std::filesystem::path> PluginRegistry::default_search_path() {
+    std::vector<std::filesystem::path> dirs;
+    if (const char* env = std::getenv("SOMA_PLUGIN_PATH")) {
+        std::string_view rest(env);
+        while (!rest.empty()) {
+            const auto colon = rest.find(':');
+            const auto part = rest.substr(0, colon);
+            if (!part.empty()) dirs.emplace_back(part);
+            rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+        }
+    }
+    dirs.push_back(builtin_plugin_dir());
+    return dirs;
+}
+
+void PluginRegistry::scan(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) return;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        if (entry.is_regular_file(ec) && entry.path().extension() == ".so") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+        try {
+            auto loaded = load(file);
+            const auto& d = *loaded.descriptor;
+            const bool taken = std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) {
+                return e.info.kind == d.kind && e.info.name == d.name;
+            });
+            if (!taken) entries_.push_back({info_of(d, file), std::move(loaded.library), loaded.descriptor});
+        } catch (const PluginError& e) {
+            rejected_.push_back({file, e.what()});
+        }
+    }
+}
+
+const std::vector<std::filesystem::path>& PluginRegistry::search_path() const { return dirs_; }
+
+std::vector<PluginInfo> PluginRegistry::plugins() const {
+    std::vector<PluginInfo> all;
+    for (const auto& e : entries_) all.push_back(e.info);
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
+    });
+    return all;
+}
+
+std::vector<PluginInfo> PluginRegistry::plugins(PluginKind kind) const {
+    auto all = plugins();
+    std::erase_if(all, [&](const auto& p) { return p.kind != kind; });
+    return all;
+}
+
+const std::vector<RejectedFile>& PluginRegistry::rejected() const { return rejected_; }
+
+const PluginInfo& PluginRegistry::find(PluginKind kind, std::string_view name) const {
+    for (const auto& e : entries_) {
+        if (e.info.kind == kind && e.info.name == name) return e.info;
+    }
+    std::vector<std::string> known;
+    for (const auto& p : plugins(kind)) known.push_back(p.name);
+    std::vector<std::string> dirs;
+    for (const auto& d : dirs_) dirs.push_back(d.string());
+    std::string message = unknown_name_message(std::string(to_string(kind)) + " plug-in", name, known);
+    message += fmt::format(" Searched: {} (set SOMA_PLUGIN_PATH to add directories).", fmt::join(dirs, ", "));
+    for (const auto& r : rejected_) message += fmt::format(" Rejected: {}.", r.reason);
+    throw PluginError(message);
+}
+
+std::shared_ptr<Component> PluginRegistry::create(PluginKind kind, std::string_view name) const {
+    const auto& info = find(kind, name);
+    const auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return &e.info == &info; });
+    // The holder owns the library and the object; members are destroyed in reverse order, so the
+    // object (whose code lives in the library) goes first and the library is unloaded after it.
+    struct Holder {
+        std::shared_ptr<boost::dll::shared_library> library;
+        std::unique_ptr<Component> object;
+    };
+    auto holder = std::make_shared<Holder>(Holder{it->library, it->descriptor->create()});
+    Component* raw = holder->object.get();
+    return {std::move(holder), raw};
+}
+
+PluginInfo PluginRegistry::inspect(const std::filesystem::path& file) {
+    const auto loaded = load(file);
+    return info_of(*loaded.descriptor, file);
+}
+
+}  // namespace soma

@@ -1,0 +1,36 @@
+#pragma once
+/// @file hh_rates.hpp
+/// Rate functions of the Hodgkin-Huxley model with the resting potential shifted to 0 mV.
+///
+/// Source: W. Gerstner and W. M. Kistler, Spiking Neuron Models, Cambridge University Press 2002,
+/// section 2.2.1, Table 2.1, p.36 (after Hodgkin & Huxley 1952, J. Physiol. 117:500).
+/// u is the membrane potential in mV relative to rest; rates are in 1/ms.
+///
+/// alpha_m and alpha_n have the form a*x/(exp(x) - 1), which is 0/0 at x = 0 (u = 25 mV for m,
+/// u = 10 mV for n). They are evaluated through `x_over_expm1`, whose value at x = 0 is the limit 1,
+/// so alpha_m(25) = 1.0 and alpha_n(10) = 0.1 exactly, and which keeps full precision near it.
+
+#include <cmath>
+
+namespace soma::hh {
+
+/// x / (exp(x) - 1), continuous at x = 0 where it equals 1. Uses expm1 for accuracy near 0.
+inline double x_over_expm1(double x) { return x == 0.0 ? 1.0 : x / std::expm1(x); }
+
+/// Na activation opening rate (1/ms): (2.5 - 0.1u) / (exp(2.5 - 0.1u) - 1).
+inline double alpha_m(double u) { return x_over_expm1(2.5 - 0.1 * u); }
+/// Na activation closing rate (1/ms): 4 exp(-u/18).
+inline double beta_m(double u) { return 4.0 * std::exp(-u / 18.0); }
+/// Na inactivation rate (1/ms): 0.07 exp(-u/20).
+inline double alpha_h(double u) { return 0.07 * std::exp(-u / 20.0); }
+/// Na inactivation recovery rate (1/ms): 1 / (exp(3 - 0.1u) + 1).
+inline double beta_h(double u) { return 1.0 / (std::exp(3.0 - 0.1 * u) + 1.0); }
+/// K activation opening rate (1/ms): (0.1 - 0.01u) / (exp(1 - 0.1u) - 1) = 0.1 x/(exp(x) - 1), x = 1 - 0.1u.
+inline double alpha_n(double u) { return 0.1 * x_over_expm1(1.0 - 0.1 * u); }
+/// K activation closing rate (1/ms): 0.125 exp(-u/80).
+inline double beta_n(double u) { return 0.125 * std::exp(-u / 80.0); }
+
+/// Steady state alpha / (alpha + beta) of a gate with these rates.
+inline double steady_state(double alpha, double beta) { return alpha / (alpha + beta); }
+
+}  // namespace soma::hh

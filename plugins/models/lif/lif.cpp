@@ -1,0 +1,103 @@
+/// @file lif.cpp
+/// Plug-in `lif`: the leaky integrate-and-fire neuron.
+///
+///   tau_m dv/dt = -(v - V_rest) + R I;   if v >= V_th: spike, v <- V_reset, clamp for t_ref
+///
+/// Source: W. Gerstner and W. M. Kistler, Spiking Neuron Models, Cambridge University Press 2002,
+/// section 4.1.1, Eq. (4.3)-(4.5), p.94 (Lapicque 1907). Defaults are the course seed's
+/// dimensionless values (tau_m = 1, V_th = 1, V_reset = V_rest = 0, R = 1, no refractory period),
+/// read in ms, mV, MOhm and nA (MOhm * nA = mV).
+///
+/// State variables: v. Events (fixed step): after a step that ends with v >= V_th, the spike is
+/// registered at the end of that step (the first grid time at or above threshold, as in the seed),
+/// v is set to V_reset, and v is held at V_reset for every step that ends before the refractory
+/// period t_ref (from the spike time) has elapsed. The spike time is therefore exact to within one dt.
+
+#include "soma/error.hpp"
+#include "soma/model.hpp"
+#include "soma/plugin.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace soma::lif {
+namespace {
+
+class LeakyIntegrateAndFire final : public Model {
+public:
+    LeakyIntegrateAndFire()
+        : Model({
+              {"tau_m", "ms", 1.0, Range::positive(), "membrane time constant"},
+              {"R", "MOhm", 1.0, Range::positive(), "membrane resistance"},
+              {"V_rest", "mV", 0.0, Range::closed(-200, 200), "resting potential"},
+              {"V_th", "mV", 1.0, Range::closed(-200, 200), "firing threshold"},
+              {"V_reset", "mV", 0.0, Range::closed(-200, 200), "reset potential after a spike; must be below V_th"},
+              {"V_init", "mV", 0.0, Range::closed(-200, 200), "initial membrane potential"},
+              {"t_ref", "ms", 0.0, Range::at_least(0), "absolute refractory period (v held at V_reset)"},
+          }) {
+        init_defaults();
+    }
+
+    std::span<const Variable> state_variables() const override { return variables_; }
+    const Variable& current() const override { return current_; }
+    double threshold() const override { return V_th_; }
+
+    void initialize(StateBatch& y) override {
+        std::ranges::fill(y.var(0), V_init_);
+        refractory_end_.assign(y.n_cells(), -1.0);
+    }
+
+    void derivatives(double /*t*/, const StateBatch& y, std::span<const double> i_inj,
+                     StateBatch& dydt) const override {
+        const auto v = y.var(0);
+        const auto dv = dydt.var(0);
+        for (std::size_t c = 0; c < v.size(); ++c) dv[c] = (-(v[c] - V_rest_) + R_ * i_inj[c]) / tau_m_;
+    }
+
+    void events(double t, double dt, const StateBatch& /*before*/, StateBatch& after,
+                std::vector<Spike>& spikes) override {
+        const double t_end = t + dt;
+        // Half a step of slack absorbs rounding in t = i*dt when comparing with a stored time.
+        const double slack = 0.5 * dt;
+        const auto v = after.var(0);
+        for (std::size_t c = 0; c < v.size(); ++c) {
+            if (t_end < refractory_end_[c] + slack) {
+                v[c] = V_reset_;
+            } else if (v[c] >= V_th_) {
+                spikes.push_back({c, t_end});
+                v[c] = V_reset_;
+                refractory_end_[c] = t_end + t_ref_;
+            }
+        }
+    }
+
+private:
+    void check(const ParameterValues& p) const override {
+        if (p["V_reset"] >= p["V_th"]) {
+            throw ParameterError(fmt::format("parameter 'V_reset' = {} mV must be below 'V_th' = {} mV", p["V_reset"],
+                                             p["V_th"]));
+        }
+    }
+
+    void apply(const ParameterValues& p) override {
+        tau_m_ = p["tau_m"];
+        R_ = p["R"];
+        V_rest_ = p["V_rest"];
+        V_th_ = p["V_th"];
+        V_reset_ = p["V_reset"];
+        V_init_ = p["V_init"];
+        t_ref_ = p["t_ref"];
+    }
+
+    const std::array<Variable, 1> variables_{{{"v", "mV", "membrane potential"}}};
+    const Variable current_{"I", "nA", "injected current"};
+    double tau_m_ = 0, R_ = 0, V_rest_ = 0, V_th_ = 0, V_reset_ = 0, V_init_ = 0, t_ref_ = 0;
+    std::vector<double> refractory_end_;
+};
+
+}  // namespace
+}  // namespace soma::lif
+
+SOMA_PLUGIN(soma::PluginKind::model, soma::lif::LeakyIntegrateAndFire, "lif", "1.0.0",
+            "leaky integrate-and-fire with threshold, reset and refractory period (Gerstner & Kistler 2002, p.94)")

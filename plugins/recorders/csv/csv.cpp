@@ -1,0 +1,112 @@
+/// @file csv.cpp
+/// Plug-in `csv`: writes the samples and the spike times of a run as CSV files.
+///
+/// Files, in the run's output directory:
+/// - `<stem>.csv`: `#` comment lines with the run metadata (Soma version, plug-ins, every parameter
+///   with its unit, dt, t_stop), then a header row `t (ms),v (mV),...,I (uA/cm^2)` and one row per
+///   sample. With more than one cell, columns are `v[c] (mV)` for each cell c.
+/// - `<stem>_spikes.csv`: the same comment lines, then `cell,t (ms)` and one row per spike.
+/// Numbers are written in the shortest form that reads back to the same double (full precision).
+/// Read them with e.g. `numpy.loadtxt(f, delimiter=",", skiprows=...)` or `pandas.read_csv(f, comment="#")`.
+/// Both files are written under temporary names and renamed only when the run completes.
+
+#include "soma/error.hpp"
+#include "soma/plugin.hpp"
+#include "soma/recorder.hpp"
+#include "soma/staged_file.hpp"
+
+#include <fmt/format.h>
+#include <fmt/os.h>
+
+#include <optional>
+
+namespace soma::recorders {
+namespace {
+
+std::string column(const Variable& v, std::size_t cell, std::size_t n_cells) {
+    const std::string name = n_cells == 1 ? v.name : fmt::format("{}[{}]", v.name, cell);
+    return fmt::format("{} ({})", name, v.unit);
+}
+
+class Csv final : public Recorder {
+public:
+    Csv() : Recorder({}) { init_defaults(); }
+
+    void begin(const RunInfo& info) override {
+        n_cells_ = info.n_cells;
+        samples_ = StagedFile(info.output_dir / (info.stem + ".csv"));
+        spikes_ = StagedFile(info.output_dir / (info.stem + "_spikes.csv"));
+        const std::string comments = metadata(info);
+        try {
+            samples_out_.emplace(fmt::output_file(samples_.temp_path().string()));
+            spikes_out_.emplace(fmt::output_file(spikes_.temp_path().string()));
+        } catch (const std::system_error& e) {
+            throw RunError(fmt::format("csv: cannot create output in '{}': {}", info.output_dir.string(), e.what()));
+        }
+        samples_out_->print("{}t (ms)", comments);
+        for (const auto& v : info.state_variables) {
+            for (std::size_t c = 0; c < n_cells_; ++c) samples_out_->print(",{}", column(v, c, n_cells_));
+        }
+        for (std::size_t c = 0; c < n_cells_; ++c) samples_out_->print(",{}", column(info.current, c, n_cells_));
+        samples_out_->print("\n");
+        spikes_out_->print("{}cell,t (ms)\n", comments);
+    }
+
+    void sample(double t, const StateBatch& y, std::span<const double> current) override {
+        samples_out_->print("{}", t);
+        for (const double x : y.data()) samples_out_->print(",{}", x);
+        for (const double i : current) samples_out_->print(",{}", i);
+        samples_out_->print("\n");
+    }
+
+    void spike(std::size_t cell, double t) override { spikes_out_->print("{},{}\n", cell, t); }
+
+    void finish() override {
+        try {
+            samples_out_->close();
+            spikes_out_->close();
+        } catch (const std::system_error& e) {
+            throw RunError(fmt::format("csv: cannot write '{}': {}", samples_.final_path().string(), e.what()));
+        }
+    }
+
+    void commit() override {
+        samples_.commit();
+        spikes_.commit();
+    }
+
+    void abort() noexcept override {
+        samples_out_.reset();
+        spikes_out_.reset();
+        samples_.discard();
+        spikes_.discard();
+    }
+
+    std::vector<std::filesystem::path> outputs() const override {
+        return {samples_.final_path(), spikes_.final_path()};
+    }
+
+private:
+    static std::string metadata(const RunInfo& info) {
+        std::string text = fmt::format("# Soma {}\n# title: {}\n# model: {}, stimulus: {}, integrator: {}\n",
+                                       info.soma_version, info.title, info.model, info.stimulus, info.integrator);
+        text += fmt::format("# dt: {} ms, t_stop: {} ms, steps: {}, sample every {} steps, cells: {}\n", info.dt,
+                            info.t_stop, info.n_steps, info.record_every, info.n_cells);
+        for (const auto& p : info.parameters) {
+            text += fmt::format("# {}.{} = {} {}\n", p.component, p.name, p.value, p.unit);
+        }
+        return text;
+    }
+
+    void apply(const ParameterValues& /*values*/) override {}
+
+    std::size_t n_cells_ = 1;
+    StagedFile samples_, spikes_;
+    std::optional<fmt::ostream> samples_out_, spikes_out_;
+};
+
+}  // namespace
+}  // namespace soma::recorders
+
+SOMA_PLUGIN(soma::PluginKind::recorder, soma::recorders::Csv, "csv", "1.0.0",
+            "CSV files of every state variable and the current, and of spike times, at full precision")

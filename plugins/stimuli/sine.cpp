@@ -1,0 +1,50 @@
+/// @file sine.cpp
+/// Plug-in `sine`: a sinusoidal (AC) current with a DC offset,
+///   I(t) = amplitude * sin(2 pi f t + phase) + offset,   t = i * dt in ms, f in Hz (f/1000 cycles per ms).
+/// Defaults: the course seed's HH sine exercise (7 uA/cm^2 at 10 Hz around 0.5 uA/cm^2).
+
+#include "soma/plugin.hpp"
+#include "soma/stimulus.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace soma::stimuli {
+namespace {
+
+class Sine final : public Stimulus {
+public:
+    Sine()
+        : Stimulus({
+              {"amplitude", std::string(model_current_unit), 7.0, Range::any(), "peak deviation from the offset"},
+              {"frequency", "Hz", 10.0, Range::at_least(0), "frequency of the oscillation"},
+              {"offset", std::string(model_current_unit), 0.5, Range::any(), "DC current added to the sine"},
+              {"phase", "rad", 0.0, Range::closed(-2 * std::numbers::pi, 2 * std::numbers::pi), "phase at t = 0"},
+          }) {
+        init_defaults();
+    }
+
+    void prepare(double dt) override { dt_ = dt; }
+
+    void current(std::size_t i, std::span<double> out) const override {
+        const double t = static_cast<double>(i) * dt_;
+        std::ranges::fill(out, amplitude_ * std::sin(omega_ * t + phase_) + offset_);
+    }
+
+private:
+    void apply(const ParameterValues& p) override {
+        amplitude_ = p["amplitude"];
+        omega_ = 2.0 * std::numbers::pi * (p["frequency"] / 1000.0);  // rad per ms
+        offset_ = p["offset"];
+        phase_ = p["phase"];
+    }
+
+    double amplitude_ = 0, omega_ = 0, offset_ = 0, phase_ = 0, dt_ = 0;
+};
+
+}  // namespace
+}  // namespace soma::stimuli
+
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Sine, "sine", "1.0.0",
+            "sinusoidal (AC) current: amplitude sin(2 pi f t + phase) + offset, f in Hz")
