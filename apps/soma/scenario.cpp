@@ -127,7 +127,8 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                                              std::filesystem::exists(path) ? "permission denied" : "no such file"));
         }
         try {
-            const auto parsed = po::parse_config_file(in, file_options(), true);
+            const auto description = file_options();  // parsed options point into it
+            const auto parsed = po::parse_config_file(in, description, true);
             po::store(parsed, file);
             for (const auto& o : parsed.options) {
                 if (o.unregistered) file_extra.push_back(o);
