@@ -16,7 +16,10 @@
 #include <boost/program_options/errors.hpp>
 #include <fmt/format.h>
 
+#include <atomic>
+#include <csignal>
 #include <iostream>
+#include <optional>
 
 namespace soma::app {
 namespace {
@@ -31,6 +34,11 @@ constexpr const char* usage =
     "'soma run --help' lists the options of a run. Plug-ins are searched in $SOMA_PLUGIN_PATH, then in\n"
     "Soma's own plug-in directory.\n";
 
+std::atomic<bool> interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+extern "C" void on_signal(int /*signal*/) { interrupted.store(true, std::memory_order_relaxed); }
+
 constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, PluginKind::integrator,
                                     PluginKind::recorder};
 
@@ -38,8 +46,7 @@ void warn_rejected(const PluginRegistry& registry) {
     for (const auto& r : registry.rejected()) std::cerr << "soma: warning: skipped " << r.reason << '\n';
 }
 
-int list_plugins() {
-    const PluginRegistry registry;
+int list_plugins(const PluginRegistry& registry) {
     for (const auto kind : all_kinds) {
         fmt::print("{}:\n", kind == PluginKind::stimulus ? "stimuli" : fmt::format("{}s", to_string(kind)));
         for (const auto& p : registry.plugins(kind)) fmt::print("  {:<12} {}\n", p.name, p.description);
@@ -48,8 +55,7 @@ int list_plugins() {
     return 0;
 }
 
-int describe(const std::string& name) {
-    const PluginRegistry registry;
+int describe(const PluginRegistry& registry, const std::string& name) {
     bool found = false;
     for (const auto kind : all_kinds) {
         for (const auto& p : registry.plugins(kind)) {
@@ -83,14 +89,13 @@ int describe(const std::string& name) {
     return 0;
 }
 
-int run(const std::vector<std::string>& args) {
+int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
     const auto parsed = parse_run_arguments(args);
     if (!parsed) {
         std::cout << run_help();
         return 0;
     }
     const Scenario& s = *parsed;
-    const PluginRegistry registry;
 
     // Create and configure everything before anything is written, so that bad input leaves no file.
     const auto configure = [&](Component& object, const std::string& section, std::string_view kind,
@@ -132,6 +137,10 @@ int run(const std::vector<std::string>& args) {
             throw RunError(fmt::format("cannot create output directory '{}': {}", s.output_dir.string(), ec.message()));
         }
     }
+    // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
+    simulation.interrupt_on(interrupted);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
     const auto summary = simulation.run();
 
     fmt::print("{}: {} with {} stimulus and {}, {} ms at dt = {} ms ({} steps)\n", s.name, s.model, s.stimulus,
@@ -144,7 +153,7 @@ int run(const std::vector<std::string>& args) {
     return 0;
 }
 
-int main_impl(const std::vector<std::string>& args) {
+int main_impl(const PluginRegistry& registry, const std::vector<std::string>& args) {
     if (args.empty()) {
         std::cerr << usage;
         return 2;
@@ -159,14 +168,14 @@ int main_impl(const std::vector<std::string>& args) {
         std::cout << usage;
         return 0;
     }
-    if (command == "run") return run(rest);
-    if (command == "list") return list_plugins();
+    if (command == "run") return run(registry, rest);
+    if (command == "list") return list_plugins(registry);
     if (command == "describe") {
         if (rest.size() != 1) {
             std::cerr << "soma: error: 'soma describe' takes one plug-in name, e.g. 'soma describe hh'\n";
             return 2;
         }
-        return describe(rest.front());
+        return describe(registry, rest.front());
     }
     const std::vector<std::string> commands{"run", "list", "describe"};
     std::cerr << "soma: error: " << unknown_name_message("command", command, commands) << "\n\n" << usage;
@@ -177,8 +186,12 @@ int main_impl(const std::vector<std::string>& args) {
 }  // namespace soma::app
 
 int main(int argc, char** argv) {
+    // Declared outside the try block: the registry keeps every plug-in library loaded until the
+    // handlers below have used (and destroyed) an exception that plug-in code threw.
+    std::optional<soma::PluginRegistry> registry;
     try {
-        return soma::app::main_impl(std::vector<std::string>(argv + 1, argv + argc));
+        registry.emplace();
+        return soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc));
     } catch (const boost::program_options::error& e) {
         std::cerr << "soma: error: " << e.what() << " (see 'soma run --help')\n";
         return 2;

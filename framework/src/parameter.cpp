@@ -94,10 +94,9 @@ std::string closest_name(std::string_view name, std::span<const std::string> kno
 
 std::string unknown_name_message(std::string_view what, std::string_view name, std::span<const std::string> known) {
     std::string message = fmt::format("unknown {} '{}'", what, name);
-    if (const auto suggestion = closest_name(name, known); !suggestion.empty()) {
-        message += fmt::format("; did you mean '{}'?", suggestion);
-    }
-    message += known.empty() ? std::string(" (none are available)") : fmt::format(" Known: {}.", fmt::join(known, ", "));
+    const auto suggestion = closest_name(name, known);
+    message += suggestion.empty() ? std::string(".") : fmt::format("; did you mean '{}'?", suggestion);
+    message += known.empty() ? std::string(" None are available.") : fmt::format(" Known: {}.", fmt::join(known, ", "));
     return message;
 }
 

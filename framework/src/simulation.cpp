@@ -119,6 +119,9 @@ RunSummary Simulation::run() {
         std::size_t until_sample = 0;
         for (std::size_t i = 0; i < grid_.n_steps; ++i) {
             const double t = static_cast<double>(i) * dt;
+            if (interrupt_ != nullptr && i % 4096 == 0 && interrupt_->load(std::memory_order_relaxed)) {
+                throw RunError(fmt::format("interrupted at t = {} ms; no output was written", t));
+            }
             stimulus_->current(i, current);
             if (until_sample == 0) {
                 for (const auto& r : recorders_) r->sample(t, y, current);
@@ -141,7 +144,7 @@ RunSummary Simulation::run() {
                             "the simulation diverged: state variable '{}' of cell {} became {} at t = {} ms (step "
                             "{}) with integrator '{}' at dt = {} ms. The time step is too large for this model and "
                             "stimulus; try a smaller dt (e.g. --dt {}). No output was written.",
-                            info_.state_variables[k].name, c, x, t + dt, i + 1, info_.integrator, dt, dt / 10));
+                            info_.state_variables[k].name, c, std::isnan(x) ? "NaN" : "infinite", t + dt, i + 1, info_.integrator, dt, dt / 10));
                     }
                 }
             }

@@ -4,7 +4,9 @@
 ///
 /// Every error a user can cause (a bad parameter, an unknown plug-in, an unstable run) is reported by
 /// throwing one of these; the `soma` runner prints `what()` as one paragraph and exits non-zero.
-/// They are marked visible so that one type identity is shared by the framework and every plug-in.
+/// They are marked visible, and their destructors are defined in libsoma (the key function), so that
+/// their vtables and type_info live in the framework library: an exception thrown by a plug-in stays
+/// valid after that plug-in is unloaded.
 
 #include <boost/config.hpp>
 
@@ -17,6 +19,9 @@ namespace soma {
 class BOOST_SYMBOL_VISIBLE Error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+    Error(const Error&) = default;
+    Error& operator=(const Error&) = default;
+    ~Error() override;
 };
 
 /// A parameter value or a run setting is invalid: unknown name, not a number, out of range,
@@ -24,6 +29,9 @@ public:
 class BOOST_SYMBOL_VISIBLE ParameterError : public Error {
 public:
     using Error::Error;
+    ParameterError(const ParameterError&) = default;
+    ParameterError& operator=(const ParameterError&) = default;
+    ~ParameterError() override;
 };
 
 /// A plug-in could not be found, loaded or used: unknown name, not a Soma plug-in,
@@ -31,12 +39,18 @@ public:
 class BOOST_SYMBOL_VISIBLE PluginError : public Error {
 public:
     using Error::Error;
+    PluginError(const PluginError&) = default;
+    PluginError& operator=(const PluginError&) = default;
+    ~PluginError() override;
 };
 
 /// A run failed while it was going: the state became NaN or infinite, or an output could not be written.
 class BOOST_SYMBOL_VISIBLE RunError : public Error {
 public:
     using Error::Error;
+    RunError(const RunError&) = default;
+    RunError& operator=(const RunError&) = default;
+    ~RunError() override;
 };
 
 }  // namespace soma

@@ -8,8 +8,8 @@
 #include "soma/run_info.hpp"
 #include "soma/stimulus.hpp"
 
+#include <atomic>
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,10 +60,14 @@ public:
     /// Metadata as the recorders receive it (settings, units and all parameter values filled in).
     [[nodiscard]] const RunInfo& info() const { return info_; }
 
+    /// Makes `run` stop (abort the recorders and throw RunError) soon after `flag` becomes true,
+    /// e.g. from a SIGINT handler. `flag` must outlive the run.
+    void interrupt_on(const std::atomic<bool>& flag) { interrupt_ = &flag; }
+
     /// Runs to t_stop. If anything throws (a recorder, or a non-finite state), every recorder is
     /// aborted, so no output is left, and the exception propagates.
     /// @throws RunError when a state variable becomes NaN or infinite, naming the variable, the
-    ///         cell, the time and the integrator and suggesting a smaller dt.
+    ///         cell, the time and the integrator and suggesting a smaller dt, and when interrupted.
     RunSummary run();
 
 private:
@@ -74,6 +78,7 @@ private:
     RunSettings settings_;
     Grid grid_;
     RunInfo info_;
+    const std::atomic<bool>* interrupt_ = nullptr;
 };
 
 }  // namespace soma

@@ -1,0 +1,49 @@
+#pragma once
+/// @file window.hpp
+/// The [onset, offset) time window shared by the `step` and `ramp` stimuli.
+
+#include "soma/error.hpp"
+#include "soma/parameter.hpp"
+#include "soma/stimulus.hpp"
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+namespace soma::stimuli {
+
+/// Schema entries for the window, in ms, with the given defaults.
+inline std::vector<ParameterSpec> window_schema(double onset, double offset, std::string_view what) {
+    return {
+        {"onset", "ms", onset, Range::at_least(0), fmt::format("start of the {} (current on from this time)", what)},
+        {"offset", "ms", offset, Range::at_least(0), fmt::format("end of the {} (current 0 from this time)", what)},
+    };
+}
+
+/// A window in steps: the current is on for on <= i < off.
+struct StepWindow {
+    std::size_t on = 0;
+    std::size_t off = 0;
+    [[nodiscard]] bool contains(std::size_t i) const { return i >= on && i < off; }
+};
+
+/// @throws ParameterError unless offset > onset.
+inline void check_window(const ParameterValues& p) {
+    if (p["offset"] <= p["onset"]) {
+        throw ParameterError(fmt::format("offset = {} ms must be after onset = {} ms", p["offset"], p["onset"]));
+    }
+}
+
+/// The window on a grid of step `dt` (ms).
+/// @throws ParameterError if onset and offset round to the same step.
+inline StepWindow to_steps(double onset, double offset, double dt) {
+    const StepWindow w{step_index(onset, dt), step_index(offset, dt)};
+    if (w.off <= w.on) {
+        throw ParameterError(fmt::format("stimulus onset = {} ms and offset = {} ms fall on the same step of dt = {} "
+                                         "ms; make the window at least one step long",
+                                         onset, offset, dt));
+    }
+    return w;
+}
+
+}  // namespace soma::stimuli
