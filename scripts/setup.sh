@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Soma needs (when missing) and builds it into ./build (or $SOMA_BUILD_DIR).
+# Sourced by run.sh and test.sh; safe to run again: it installs nothing that is present and rebuilds
+# only what changed. Needs root (or sudo) only when a package is missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=(g++ cmake make libboost-dev libboost-filesystem-dev libboost-iostreams-dev
+          libboost-program-options-dev libboost-test-dev libfmt-dev libgnuplot-iostream-dev gnuplot-nox)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "soma setup: installing ${missing[*]}"
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "soma setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    as_root=(sudo)
+  fi
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+build_dir=${SOMA_BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release ${SOMA_CMAKE_ARGS:-}
+cmake --build "$build_dir" -j"$(nproc)"
