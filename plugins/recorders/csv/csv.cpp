@@ -10,15 +10,12 @@
 /// Read them with e.g. `numpy.loadtxt(f, delimiter=",", skiprows=...)` or `pandas.read_csv(f, comment="#")`.
 /// Both files are written under temporary names and renamed only when the run completes.
 
-#include "soma/error.hpp"
 #include "soma/plugin.hpp"
 #include "soma/recorder.hpp"
-#include "soma/staged_file.hpp"
+#include "soma/output_file.hpp"
 
 #include <fmt/format.h>
-#include <fmt/os.h>
-
-#include <optional>
+#include <fmt/ranges.h>
 
 namespace soma::recorders {
 namespace {
@@ -34,40 +31,27 @@ public:
 
     void begin(const RunInfo& info) override {
         n_cells_ = info.n_cells;
-        samples_ = StagedFile(info.output_dir / (info.stem + ".csv"));
-        spikes_ = StagedFile(info.output_dir / (info.stem + "_spikes.csv"));
+        samples_ = OutputFile(info.output_dir / (info.stem + ".csv"));
+        spikes_ = OutputFile(info.output_dir / (info.stem + "_spikes.csv"));
         const std::string comments = metadata(info);
-        try {
-            samples_out_.emplace(fmt::output_file(samples_.temp_path().string()));
-            spikes_out_.emplace(fmt::output_file(spikes_.temp_path().string()));
-        } catch (const std::system_error& e) {
-            throw RunError(fmt::format("csv: cannot create output in '{}': {}", info.output_dir.string(), e.what()));
-        }
-        samples_out_->print("{}t (ms)", comments);
+        std::vector<std::string> columns{"t (ms)"};
         for (const auto& v : info.state_variables) {
-            for (std::size_t c = 0; c < n_cells_; ++c) samples_out_->print(",{}", column(v, c, n_cells_));
+            for (std::size_t c = 0; c < n_cells_; ++c) columns.push_back(column(v, c, n_cells_));
         }
-        for (std::size_t c = 0; c < n_cells_; ++c) samples_out_->print(",{}", column(info.current, c, n_cells_));
-        samples_out_->print("\n");
-        spikes_out_->print("{}cell,t (ms)\n", comments);
+        for (std::size_t c = 0; c < n_cells_; ++c) columns.push_back(column(info.current, c, n_cells_));
+        samples_.print("{}{}\n", comments, fmt::join(columns, ","));
+        spikes_.print("{}cell,t (ms)\n", comments);
     }
 
     void sample(double t, const StateBatch& y, std::span<const double> current) override {
-        samples_out_->print("{}", t);
-        for (const double x : y.data()) samples_out_->print(",{}", x);
-        for (const double i : current) samples_out_->print(",{}", i);
-        samples_out_->print("\n");
+        samples_.print("{},{},{}\n", t, fmt::join(y.data(), ","), fmt::join(current, ","));
     }
 
-    void spike(std::size_t cell, double t) override { spikes_out_->print("{},{}\n", cell, t); }
+    void spike(std::size_t cell, double t) override { spikes_.print("{},{}\n", cell, t); }
 
     void finish() override {
-        try {
-            samples_out_->close();
-            spikes_out_->close();
-        } catch (const std::system_error& e) {
-            throw RunError(fmt::format("csv: cannot write '{}': {}", samples_.final_path().string(), e.what()));
-        }
+        samples_.close();
+        spikes_.close();
     }
 
     void commit() override {
@@ -76,8 +60,6 @@ public:
     }
 
     void abort() noexcept override {
-        samples_out_.reset();
-        spikes_out_.reset();
         samples_.discard();
         spikes_.discard();
     }
@@ -101,8 +83,7 @@ private:
     void apply(const ParameterValues& /*values*/) override {}
 
     std::size_t n_cells_ = 1;
-    StagedFile samples_, spikes_;
-    std::optional<fmt::ostream> samples_out_, spikes_out_;
+    OutputFile samples_, spikes_;
 };
 
 }  // namespace
