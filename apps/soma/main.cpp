@@ -130,9 +130,10 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
     Simulation simulation(model, stimulus, integrator, recorders, s.settings, info);
     if (!simulation.grid().note.empty()) std::cerr << "soma: note: " << simulation.grid().note << '\n';
 
+    bool created_output_dir = false;
     if (!recorders.empty()) {
         std::error_code ec;
-        std::filesystem::create_directories(s.output_dir, ec);
+        created_output_dir = std::filesystem::create_directories(s.output_dir, ec);
         if (ec) {
             throw RunError(fmt::format("cannot create output directory '{}': {}", s.output_dir.string(), ec.message()));
         }
@@ -141,7 +142,14 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
     simulation.interrupt_on(interrupted);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    const auto summary = simulation.run();
+    RunSummary summary;
+    try {
+        summary = simulation.run();
+    } catch (...) {
+        std::error_code ec;
+        if (created_output_dir) std::filesystem::remove(s.output_dir, ec);  // only if still empty
+        throw;
+    }
 
     fmt::print("{}: {} with {} stimulus and {}, {} ms at dt = {} ms ({} steps)\n", s.name, s.model, s.stimulus,
                s.integrator, simulation.info().t_stop, s.settings.dt, summary.n_steps);

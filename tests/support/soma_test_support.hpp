@@ -1,0 +1,147 @@
+#pragma once
+/// @file soma_test_support.hpp
+/// Helpers shared by the in-process test suites: a Recorder that keeps a run in memory, a function
+/// that wires a simulation from plug-in names through the registry, and message checks.
+///
+/// The recorder is defined in the test itself; it is handed to Simulation directly and is never
+/// loaded as a plug-in.
+
+#include "soma/error.hpp"
+#include "soma/integrator.hpp"
+#include "soma/model.hpp"
+#include "soma/recorder.hpp"
+#include "soma/registry.hpp"
+#include "soma/simulation.hpp"
+#include "soma/stimulus.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace soma::test {
+
+/// Keeps every sample (t, all state values, all currents) and every spike of a run in memory.
+class CapturingRecorder final : public Recorder {
+public:
+    CapturingRecorder() : Recorder({}) { init_defaults(); }
+
+    void begin(const RunInfo& run_info) override {
+        info = run_info;
+        width = 1 + run_info.state_variables.size() * run_info.n_cells + run_info.n_cells;
+        ++begun;
+    }
+    void sample(double t, const StateBatch& y, std::span<const double> current) override {
+        values.push_back(t);
+        values.insert(values.end(), y.data().begin(), y.data().end());
+        values.insert(values.end(), current.begin(), current.end());
+    }
+    void spike(std::size_t cell, double t) override { spikes.push_back({cell, t}); }
+    void finish() override { ++finished; }
+    void commit() override { ++committed; }
+    void abort() noexcept override { ++aborted; }
+    std::vector<std::filesystem::path> outputs() const override { return {}; }
+
+    /// Number of samples received.
+    [[nodiscard]] std::size_t rows() const { return width == 0 ? 0 : values.size() / width; }
+    /// Column `col` of sample `row`: 0 is t, then the state variables (variable-major), then currents.
+    [[nodiscard]] double at(std::size_t row, std::size_t col) const { return values[row * width + col]; }
+
+    RunInfo info;
+    std::size_t width = 0;
+    std::vector<double> values;  ///< row-major, `width` values per sample
+    std::vector<Spike> spikes;
+    int begun = 0, finished = 0, committed = 0, aborted = 0;
+
+private:
+    void apply(const ParameterValues& /*values*/) override {}
+};
+
+/// A run described by plug-in names and parameter text, as a scenario file would give it.
+struct RunSpec {
+    std::string model;
+    std::string stimulus;
+    std::string integrator = "euler";
+    std::map<std::string, std::string> model_parameters;
+    std::map<std::string, std::string> stimulus_parameters;
+    RunSettings settings;
+};
+
+struct RunResult {
+    std::shared_ptr<CapturingRecorder> recorder;
+    RunSummary summary;
+};
+
+/// Creates the plug-ins by name through `registry`, configures them and runs the simulation
+/// in-process with a CapturingRecorder.
+inline RunResult run_in_process(const PluginRegistry& registry, const RunSpec& spec) {
+    const auto model = registry.create<Model>(PluginKind::model, spec.model);
+    const auto stimulus = registry.create<Stimulus>(PluginKind::stimulus, spec.stimulus);
+    const auto integrator = registry.create<Integrator>(PluginKind::integrator, spec.integrator);
+    model->configure(spec.model_parameters);
+    stimulus->configure(spec.stimulus_parameters);
+    auto recorder = std::make_shared<CapturingRecorder>();
+    RunInfo info;
+    info.model = spec.model;
+    info.stimulus = spec.stimulus;
+    info.integrator = spec.integrator;
+    info.recorders = {"capture"};
+    info.stem = "test";
+    Simulation simulation(model, stimulus, integrator, {recorder}, spec.settings, info);
+    RunResult result{recorder, simulation.run()};
+    return result;
+}
+
+/// A fresh, empty directory under the system's temporary directory, removed with its contents
+/// when the object is destroyed.
+class TempDir {
+public:
+    explicit TempDir(const std::string& tag = "soma-test") {
+        std::random_device entropy;
+        const auto base = std::filesystem::temp_directory_path();
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            auto candidate = base / (tag + "-" + std::to_string(entropy()) + std::to_string(entropy()));
+            if (std::filesystem::create_directory(candidate)) {
+                path_ = std::move(candidate);
+                return;
+            }
+        }
+        throw std::runtime_error("cannot create a temporary directory in " + base.string());
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// The message of the `Exception` that `f` throws; fails the test case if it throws nothing.
+template <class Exception = Error, class F>
+std::string message_of(F&& f) {
+    try {
+        f();
+    } catch (const Exception& e) {
+        return e.what();
+    }
+    BOOST_ERROR("expected an exception, but none was thrown");
+    return {};
+}
+
+}  // namespace soma::test
+
+/// Checks that `text` contains `part`, showing both when it does not.
+#define SOMA_CHECK_CONTAINS(text, part)                                                                   \
+    BOOST_CHECK_MESSAGE(std::string(text).find(part) != std::string::npos,                               \
+                        "expected \"" << (part) << "\" in: \"" << (text) << "\"")

@@ -1,0 +1,306 @@
+/// @file test_cli.cpp
+/// End to end: the built `soma` program (SOMA_EXECUTABLE), started with Boost.Process in a fresh
+/// temporary working directory, on the example scenarios (SOMA_EXAMPLES_DIR) and on bad input.
+/// Runs use the default recorders (csv and gnuplot), so Debian's gnuplot must be installed.
+
+#define BOOST_TEST_MODULE soma_test_cli
+#include "soma_test_support.hpp"
+
+#include <boost/process.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+using soma::test::TempDir;
+
+std::string read_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+struct Output {
+    int code = -1;
+    std::string out, err;
+};
+
+std::ostream& operator<<(std::ostream& os, const Output& o) {
+    return os << "exit " << o.code << "\n--- stdout:\n" << o.out << "--- stderr:\n" << o.err;
+}
+
+/// Runs `soma args...` in `cwd`; its standard output and error go to files in `logs` (not in cwd,
+/// so that cwd holds only what soma itself writes).
+Output run_soma(const fs::path& cwd, const fs::path& logs, const std::vector<std::string>& args) {
+    static int counter = 0;
+    ++counter;
+    const fs::path out = logs / ("stdout-" + std::to_string(counter) + ".txt");
+    const fs::path err = logs / ("stderr-" + std::to_string(counter) + ".txt");
+    bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = args, bp::start_dir = cwd.string(), bp::std_in < bp::null,
+                    bp::std_out > boost::filesystem::path(out.string()),
+                    bp::std_err > boost::filesystem::path(err.string()));
+    child.wait();
+    Output result{child.exit_code(), read_file(out), read_file(err)};
+    BOOST_TEST_MESSAGE("soma " << [&] {
+        std::string joined;
+        for (const auto& a : args) joined += a + " ";
+        return joined;
+    }() << "-> exit " << result.code);
+    return result;
+}
+
+/// Names of everything in `dir`, hidden files included.
+std::vector<std::string> entries(const fs::path& dir) {
+    std::vector<std::string> names;
+    if (!fs::exists(dir)) return names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+/// Checks that `cwd` holds nothing but, at most, an empty soma-output directory (hidden files included).
+void check_no_output(const fs::path& cwd) {
+    for (const auto& name : entries(cwd)) {
+        BOOST_TEST(name == "soma-output", "unexpected file in the working directory: " << name);
+    }
+    const auto left = entries(cwd / "soma-output");
+    std::string listing;
+    for (const auto& name : left) listing += name + " ";
+    BOOST_TEST(left.empty(), "files left in soma-output: " << listing);
+}
+
+/// A CSV file of the csv recorder: '#' comment lines, a header row, data rows.
+struct CsvFile {
+    std::vector<std::string> comments;
+    std::string header;
+    std::vector<std::string> rows;
+};
+
+CsvFile read_csv(const fs::path& file) {
+    CsvFile csv;
+    std::istringstream lines(read_file(file));
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.empty()) continue;
+        if (csv.header.empty() && line.front() == '#') csv.comments.push_back(line);
+        else if (csv.header.empty()) csv.header = line;
+        else csv.rows.push_back(line);
+    }
+    return csv;
+}
+
+std::size_t fields(const std::string& row) { return static_cast<std::size_t>(std::count(row.begin(), row.end(), ',')) + 1; }
+
+double first_field(const std::string& row) { return std::stod(row.substr(0, row.find(','))); }
+
+/// Checks the PNG signature and the IHDR chunk (always first) with the expected width and height.
+void check_png(const fs::path& file, std::uint32_t width, std::uint32_t height) {
+    BOOST_TEST_REQUIRE(fs::is_regular_file(file), file);
+    const std::string bytes = read_file(file);
+    BOOST_TEST_REQUIRE(bytes.size() > 33u, file << " is too short for a PNG");
+    BOOST_TEST(bytes.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8), file << ": no PNG signature");
+    BOOST_TEST(bytes.substr(8, 4) == std::string("\0\0\0\x0d", 4), file << ": IHDR length is not 13");
+    BOOST_TEST(bytes.substr(12, 4) == "IHDR", file << ": first chunk is not IHDR");
+    const auto be32 = [&](std::size_t at) {
+        std::uint32_t x = 0;
+        for (std::size_t k = 0; k < 4; ++k) x = x << 8 | static_cast<unsigned char>(bytes[at + k]);
+        return x;
+    };
+    BOOST_TEST(be32(16) == width, file << " width");
+    BOOST_TEST(be32(20) == height, file << " height");
+    BOOST_TEST(bytes.substr(bytes.size() - 8, 4) == "IEND", file << ": no IEND chunk at the end");
+}
+
+/// An example scenario and what its outputs must hold.
+struct Example {
+    std::string name;
+    std::string header;  ///< of <name>.csv
+    std::size_t rows;    ///< t_stop / dt
+    double dt;
+    std::size_t spikes;  ///< reference table
+};
+std::ostream& operator<<(std::ostream& os, const Example& e) { return os << e.name; }
+
+const std::string hh_header = "t (ms),v (mV),m (1),n (1),h (1),I (uA/cm^2)";
+const std::string lif_header = "t (ms),v (mV),I (nA)";
+const std::vector<Example> examples{
+    {"lif-step", lif_header, 1000, 0.1, 9},     {"lif-sine", lif_header, 1000, 0.1, 0},
+    {"hh-step", hh_header, 10000, 0.01, 3},     {"hh-ramp", hh_header, 20000, 0.01, 3},
+    {"hh-sine", hh_header, 60000, 0.01, 12},
+};
+
+/// Checks the outputs of a successful run of example `e` in `dir`: CSV header with units and one row
+/// per step, spike rows, the PNG's size, and no temporary (hidden) file left.
+void check_outputs(const fs::path& dir, const Example& e, std::uint32_t width = 900, std::uint32_t height = 900) {
+    const CsvFile samples = read_csv(dir / (e.name + ".csv"));
+    BOOST_TEST(samples.header == e.header);
+    BOOST_TEST(!samples.comments.empty());
+    BOOST_TEST_REQUIRE(samples.rows.size() == e.rows);
+    const std::size_t columns = fields(e.header);
+    BOOST_TEST(fields(samples.rows.front()) == columns);
+    BOOST_TEST(fields(samples.rows.back()) == columns);
+    BOOST_TEST(first_field(samples.rows.front()) == 0.0);
+    BOOST_TEST(std::abs(first_field(samples.rows.back()) - static_cast<double>(e.rows - 1) * e.dt) <= 1e-9);
+
+    const CsvFile spikes = read_csv(dir / (e.name + "_spikes.csv"));
+    BOOST_TEST(spikes.header == "cell,t (ms)");
+    BOOST_TEST(spikes.rows.size() == e.spikes);
+
+    check_png(dir / (e.name + ".png"), width, height);
+    for (const auto& name : entries(dir)) {
+        BOOST_TEST(name.front() != '.', "temporary file left: " << name);
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(runs)
+
+BOOST_DATA_TEST_CASE(example_scenario_writes_its_outputs, boost::unit_test::data::make(examples), e) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    std::vector<std::string> args{"run", (fs::path(SOMA_EXAMPLES_DIR) / (e.name + ".ini")).string()};
+    const auto result = run_soma(cwd.path(), logs.path(), args);
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    BOOST_TEST(entries(cwd.path()) == std::vector<std::string>{"soma-output"}, boost::test_tools::per_element());
+    check_outputs(cwd.path() / "soma-output", e);
+    SOMA_CHECK_CONTAINS(result.out, "wrote soma-output/" + e.name + ".csv");
+    SOMA_CHECK_CONTAINS(result.out, e.spikes == 0 ? std::string("no spikes") : fmt::format("{} spike(s)", e.spikes));
+}
+
+BOOST_AUTO_TEST_CASE(run_without_arguments_is_the_hh_step) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    std::vector<std::string> args{"run"};
+    const auto result = run_soma(cwd.path(), logs.path(), args);
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    check_outputs(cwd.path() / "soma-output", examples[2]);
+}
+
+BOOST_AUTO_TEST_CASE(figure_size_follows_the_gnuplot_parameters) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                             {"run", (fs::path(SOMA_EXAMPLES_DIR) / "lif-step.ini").string(), "--output", "figures",
+                              "--set", "gnuplot.width=640", "--set", "gnuplot.height=480"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    check_outputs(cwd.path() / "figures", examples[0], 640, 480);
+}
+
+// A run whose state becomes infinite (hh with forward Euler at dt = 0.1 ms: m overflows near 24 ms)
+// fails with the "diverged" message and leaves nothing behind.
+BOOST_AUTO_TEST_CASE(diverging_run_fails_and_leaves_no_output) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    for (const std::string dt : {"0.1", "0.5"}) {
+        std::vector<std::string> args{"run", "--dt", dt};
+        const auto result = run_soma(cwd.path(), logs.path(), args);
+        BOOST_TEST(result.code != 0, result);
+        SOMA_CHECK_CONTAINS(result.err, "the simulation diverged");
+        SOMA_CHECK_CONTAINS(result.err, "at dt = " + dt + " ms");
+        SOMA_CHECK_CONTAINS(result.err, "No output was written");
+        check_no_output(cwd.path());
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(bad_input)
+
+/// Arguments after `soma run`; "@ini" is replaced by a scenario file with `ini` as its text,
+/// "@missing" by the path of a file that does not exist. Both live outside the working directory.
+struct BadInput {
+    std::string label;
+    std::vector<std::string> args;
+    std::vector<std::string> expected;  ///< in the error message
+    std::string ini = {};
+};
+std::ostream& operator<<(std::ostream& os, const BadInput& b) { return os << b.label; }
+
+const std::vector<BadInput> bad_inputs{
+    {"unknown model", {"--model", "hhh"}, {"unknown model plug-in 'hhh'", "did you mean 'hh'?"}},
+    {"unknown parameter", {"--set", "model.g_na=1"}, {"unknown parameter 'g_na'", "did you mean 'g_Na'?"}},
+    {"onset after offset", {"--set", "stimulus.onset=80"}, {"offset = 70 ms must be after onset = 80 ms"}},
+    {"dt zero", {"--dt", "0"}, {"dt = 0 ms is not allowed"}},
+    {"dt negative", {"--dt", "-1"}, {"dt = -1 ms is not allowed"}},
+    {"t_stop not a number", {"--t-stop", "abc"}, {"'t_stop': 'abc' is not a number"}},
+    {"record interval off grid", {"--record-interval", "0.015"},
+     {"record_interval = 0.015 ms is not a whole multiple of dt = 0.01 ms"}},
+    {"missing scenario file", {"@missing"}, {"cannot open scenario file", "does-not-exist.ini", "no such file"}},
+    {"misspelled key in scenario", {"@ini"}, {"unknown setting 'stimuls'", "did you mean 'stimulus'?"},
+     "model = hh\nstimuls = step\n"},
+    {"misspelled parameter in scenario", {"@ini"}, {"unknown parameter 'amplitud'", "did you mean 'amplitude'?"},
+     "model = hh\nstimulus = step\n[stimulus]\namplitud = 7\n"},
+};
+
+BOOST_DATA_TEST_CASE(bad_input_fails_and_writes_nothing, boost::unit_test::data::make(bad_inputs), b) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    std::vector<std::string> args{"run"};
+    for (const auto& a : b.args) {
+        if (a == "@ini") {
+            const fs::path file = logs.path() / "scenario.ini";
+            std::ofstream(file) << b.ini;
+            args.push_back(file.string());
+        } else if (a == "@missing") {
+            args.push_back((logs.path() / "does-not-exist.ini").string());
+        } else {
+            args.push_back(a);
+        }
+    }
+    const auto result = run_soma(cwd.path(), logs.path(), args);
+    BOOST_TEST(result.code != 0, result);
+    BOOST_TEST(result.err.rfind("soma: error: ", 0) == 0u, result);
+    for (const auto& part : b.expected) SOMA_CHECK_CONTAINS(result.err, part);
+    BOOST_TEST(result.out.empty(), result);
+    check_no_output(cwd.path());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(commands)
+
+BOOST_AUTO_TEST_CASE(list_shows_plugins_by_kind) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"list"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    for (const char* part : {"models:", "  hh ", "  lif ", "stimuli:", "  step ", "  ramp ", "  sine ", "  dc ",
+                             "integrators:", "  euler ", "recorders:", "  csv "}) {
+        SOMA_CHECK_CONTAINS(result.out, part);
+    }
+    SOMA_CHECK_CONTAINS(result.out, "  gnuplot ");
+    BOOST_TEST(entries(cwd.path()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(describe_hh_shows_parameters_with_units) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"describe", "hh"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    for (const char* part : {"hh (model plug-in", "parameters:", "C_m", "uF/cm^2", "(0, inf)", "g_Na", "mS/cm^2",
+                             "g_K", "g_L", "E_Na", "E_K", "E_L", "V_init", "V_spike", "[-200, 200]",
+                             "state variables:", "membrane potential", "Na activation gate",
+                             "injected current: I in uA/cm^2"}) {
+        SOMA_CHECK_CONTAINS(result.out, part);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(describe_unknown_name_fails_with_suggestion) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    auto result = run_soma(cwd.path(), logs.path(), {"describe", "nosuch"});
+    BOOST_TEST(result.code != 0, result);
+    SOMA_CHECK_CONTAINS(result.err, "unknown plug-in 'nosuch'");
+    SOMA_CHECK_CONTAINS(result.err, "Known: hh, lif");
+    SOMA_CHECK_CONTAINS(result.err, "'soma list' shows them all");
+    result = run_soma(cwd.path(), logs.path(), {"describe", "hhh"});
+    BOOST_TEST(result.code != 0, result);
+    SOMA_CHECK_CONTAINS(result.err, "did you mean 'hh'?");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

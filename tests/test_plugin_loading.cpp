@@ -1,0 +1,186 @@
+/// @file test_plugin_loading.cpp
+/// PluginRegistry: finding plug-ins by name, refusing files that are not (current) Soma plug-ins,
+/// and keeping a plug-in's library loaded for as long as its objects live.
+///
+/// The refused plug-ins are built by tests/CMakeLists.txt into a test-only directory
+/// (SOMA_TEST_PLUGIN_DIR), never into the real plug-in directory.
+
+#define BOOST_TEST_MODULE soma_test_plugin_loading
+#include "soma_test_support.hpp"
+
+#include <boost/dll/shared_library.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+namespace {
+
+using soma::PluginError;
+using soma::PluginKind;
+using soma::PluginRegistry;
+using soma::test::message_of;
+namespace fs = std::filesystem;
+
+const fs::path test_plugin_dir = SOMA_TEST_PLUGIN_DIR;
+const fs::path wrong_api_plugin = SOMA_TEST_WRONG_API_PLUGIN;
+const fs::path not_a_plugin = SOMA_TEST_NOT_A_PLUGIN;
+
+std::vector<std::string> names(const std::vector<soma::PluginInfo>& plugins) {
+    std::vector<std::string> result;
+    for (const auto& p : plugins) result.push_back(p.name);
+    return result;
+}
+
+void write_file(const fs::path& file, const std::string& bytes) {
+    std::ofstream out(file, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    BOOST_TEST_REQUIRE(out.good(), "cannot write " << file);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(plugin_loading)
+
+// (a) An unknown name: the error lists the searched directories and the available names, and
+// suggests the closest.
+BOOST_AUTO_TEST_CASE(unknown_name_lists_directories_names_and_suggests_closest) {
+    const PluginRegistry registry;
+    BOOST_TEST(names(registry.plugins(PluginKind::model)) == (std::vector<std::string>{"hh", "lif"}),
+               boost::test_tools::per_element());
+
+    const auto message = message_of<PluginError>([&] { (void)registry.create(PluginKind::model, "hhh"); });
+    SOMA_CHECK_CONTAINS(message, "unknown model plug-in 'hhh'");
+    SOMA_CHECK_CONTAINS(message, "did you mean 'hh'?");
+    SOMA_CHECK_CONTAINS(message, "Known: hh, lif.");
+    SOMA_CHECK_CONTAINS(message, "Searched: ");
+    BOOST_TEST_REQUIRE(!registry.search_path().empty());
+    for (const auto& dir : registry.search_path()) SOMA_CHECK_CONTAINS(message, dir.string());
+    SOMA_CHECK_CONTAINS(message, PluginRegistry::builtin_plugin_dir().string());
+
+    const auto stimulus = message_of<PluginError>([&] { (void)registry.find(PluginKind::stimulus, "stepp"); });
+    SOMA_CHECK_CONTAINS(stimulus, "did you mean 'step'?");
+    SOMA_CHECK_CONTAINS(stimulus, "Known: dc, ramp, sine, step.");
+
+    // Right name, wrong kind: not found among the integrators, and nothing close is suggested.
+    const auto kind = message_of<PluginError>([&] { (void)registry.find(PluginKind::integrator, "hh"); });
+    SOMA_CHECK_CONTAINS(kind, "unknown integrator plug-in 'hh'");
+    BOOST_TEST(kind.find("did you mean") == std::string::npos, kind);
+}
+
+// (b) A plug-in built in this test against the next API version is refused, by `inspect` and by a
+// registry over its directory, naming the file and both versions.
+BOOST_AUTO_TEST_CASE(plugin_with_other_api_version_is_refused) {
+    BOOST_TEST_REQUIRE(fs::is_regular_file(wrong_api_plugin), wrong_api_plugin);
+    const std::string found = fmt::format("API version {}", soma::api_version + 1);
+    const std::string expected = fmt::format("expects version {}", soma::api_version);
+
+    const auto message = message_of<PluginError>([] { (void)PluginRegistry::inspect(wrong_api_plugin); });
+    SOMA_CHECK_CONTAINS(message, wrong_api_plugin.string());
+    SOMA_CHECK_CONTAINS(message, found);
+    SOMA_CHECK_CONTAINS(message, expected);
+
+    const PluginRegistry registry({test_plugin_dir});
+    BOOST_TEST(registry.plugins().empty());
+    const auto& rejected = registry.rejected();
+    const auto it = std::find_if(rejected.begin(), rejected.end(),
+                                 [](const soma::RejectedFile& r) { return r.file == wrong_api_plugin; });
+    BOOST_TEST_REQUIRE((it != rejected.end()), "not in rejected(): " << wrong_api_plugin);
+    SOMA_CHECK_CONTAINS(it->reason, found);
+    SOMA_CHECK_CONTAINS(it->reason, expected);
+    // Looking it up by name says why it is missing.
+    const auto lookup = message_of<PluginError>([&] { (void)registry.find(PluginKind::model, "future_model"); });
+    SOMA_CHECK_CONTAINS(lookup, "Rejected: ");
+    SOMA_CHECK_CONTAINS(lookup, wrong_api_plugin.string());
+
+    // A refused file does not hide the good plug-ins of a later directory.
+    const PluginRegistry both({test_plugin_dir, PluginRegistry::builtin_plugin_dir()});
+    BOOST_TEST(names(both.plugins(PluginKind::model)) == (std::vector<std::string>{"hh", "lif"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(both.rejected().size() == rejected.size());
+}
+
+// The test plug-ins stay out of the real plug-in directory.
+BOOST_AUTO_TEST_CASE(test_plugins_are_not_in_the_real_plugin_dir) {
+    BOOST_TEST(fs::weakly_canonical(test_plugin_dir) != fs::weakly_canonical(PluginRegistry::builtin_plugin_dir()));
+    const PluginRegistry registry;
+    for (const auto& p : registry.plugins()) BOOST_TEST(p.name != "future_model");
+    for (const auto& r : registry.rejected()) {
+        BOOST_TEST(r.file.filename() != wrong_api_plugin.filename(), r.reason);
+        BOOST_TEST(r.file.filename() != not_a_plugin.filename(), r.reason);
+    }
+}
+
+// (c) A working shared library without a descriptor: "is not a Soma plug-in", naming the file.
+BOOST_AUTO_TEST_CASE(shared_library_without_descriptor_is_not_a_plugin) {
+    BOOST_TEST_REQUIRE(fs::is_regular_file(not_a_plugin), not_a_plugin);
+    {
+        // It really is a loadable library that exports a function.
+        boost::dll::shared_library library(boost::dll::fs::path(not_a_plugin.string()),
+                                           boost::dll::load_mode::rtld_now);
+        BOOST_TEST(library.get<int()>("soma_test_not_a_plugin_answer")() == 42);
+    }
+    const auto message = message_of<PluginError>([] { (void)PluginRegistry::inspect(not_a_plugin); });
+    SOMA_CHECK_CONTAINS(message, "'" + not_a_plugin.string() + "' is not a Soma plug-in");
+    SOMA_CHECK_CONTAINS(message, "soma_plugin_descriptor");
+
+    const PluginRegistry registry({test_plugin_dir});
+    const auto& rejected = registry.rejected();
+    const auto it = std::find_if(rejected.begin(), rejected.end(),
+                                 [](const soma::RejectedFile& r) { return r.file == not_a_plugin; });
+    BOOST_TEST_REQUIRE((it != rejected.end()), "not in rejected(): " << not_a_plugin);
+    SOMA_CHECK_CONTAINS(it->reason, "is not a Soma plug-in");
+}
+
+// (d) Files named *.so that are not shared libraries: a PluginError naming the file, no crash.
+BOOST_AUTO_TEST_CASE(file_that_is_not_a_shared_library_is_refused) {
+    const soma::test::TempDir dir("soma-test-garbage");
+    const fs::path garbage = dir.path() / "garbage.so";
+    const fs::path truncated = dir.path() / "truncated.so";
+    const fs::path empty = dir.path() / "empty.so";
+    std::string bytes;
+    for (int k = 0; k < 4096; ++k) bytes += static_cast<char>((k * 131 + 7) % 256);
+    write_file(garbage, bytes);
+    write_file(truncated, std::string("\x7f" "ELF\x02\x01\x01", 7) + std::string(40, '\xff'));  // ELF magic, then junk
+    write_file(empty, "");
+
+    for (const auto& file : {garbage, truncated, empty}) {
+        const auto message = message_of<PluginError>([&] { (void)PluginRegistry::inspect(file); });
+        SOMA_CHECK_CONTAINS(message, "cannot load plug-in file '" + file.string() + "'");
+    }
+
+    write_file(dir.path() / "notes.txt", "not a .so: ignored");
+    const PluginRegistry registry({dir.path()});
+    BOOST_TEST(registry.plugins().empty());
+    BOOST_TEST(registry.rejected().size() == 3u);
+    for (const auto& r : registry.rejected()) SOMA_CHECK_CONTAINS(r.reason, r.file.string());
+}
+
+// (e) Objects keep their plug-in's library loaded after the registry is gone.
+BOOST_AUTO_TEST_CASE(objects_outlive_the_registry) {
+    std::shared_ptr<soma::Model> model;
+    std::shared_ptr<soma::Stimulus> stimulus;
+    std::shared_ptr<soma::Integrator> integrator;
+    {
+        const PluginRegistry registry;
+        model = registry.create<soma::Model>(PluginKind::model, "hh");
+        stimulus = registry.create<soma::Stimulus>(PluginKind::stimulus, "step");
+        integrator = registry.create<soma::Integrator>(PluginKind::integrator, "euler");
+    }
+    // Virtual calls into all three libraries, including a throw from plug-in code.
+    model->configure(std::map<std::string, std::string>{{"g_Na", "120"}});
+    const auto message = message_of<soma::ParameterError>(
+        [&] { stimulus->configure(std::map<std::string, std::string>{{"onset", "80"}}); });
+    SOMA_CHECK_CONTAINS(message, "onset = 80");
+    BOOST_TEST(model->state_variables().size() == 4u);
+    BOOST_TEST(model->current().unit == "uA/cm^2");
+
+    auto recorder = std::make_shared<soma::test::CapturingRecorder>();
+    soma::Simulation simulation(model, stimulus, integrator, {recorder}, {100.0, 0.01, 0.0, 1}, {});
+    const auto summary = simulation.run();
+    BOOST_TEST(summary.n_spikes == 3u);  // hh-step of the reference table
+    BOOST_TEST(recorder->rows() == 10000u);
+    BOOST_TEST(recorder->committed == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
