@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <system_error>
+#include <vector>
 
 namespace soma {
 
@@ -33,6 +35,11 @@ public:
         }
     }
 
+    /// Appends one sample as a line: t, then every value of `state`, then every value of `current`,
+    /// separated by `separator`, each in the shortest form that reads back to the same double.
+    /// @throws RunError on a write error.
+    void write_sample(char separator, double t, std::span<const double> state, std::span<const double> current);
+
     /// Flushes and closes the file (it stays under its temporary name). @throws RunError on failure.
     void close();
     /// Closes the file if open, then renames it to its final name. @throws RunError on failure.
@@ -50,7 +57,9 @@ private:
         void operator()(std::FILE* file) const noexcept { std::fclose(file); }
     };
     StagedFile staged_;
+    std::vector<char> buffer_;  // stdio buffer, 64 KiB: large writes, few system calls; outlives file_
     std::unique_ptr<std::FILE, Closer> file_;
+    fmt::memory_buffer line_;
 };
 
 }  // namespace soma

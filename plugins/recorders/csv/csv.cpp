@@ -44,7 +44,7 @@ public:
     }
 
     void sample(double t, const StateBatch& y, std::span<const double> current) override {
-        samples_.print("{},{},{}\n", t, fmt::join(y.data(), ","), fmt::join(current, ","));
+        samples_.write_sample(',', t, y.data(), current);
     }
 
     void spike(std::size_t cell, double t) override { spikes_.print("{},{}\n", cell, t); }

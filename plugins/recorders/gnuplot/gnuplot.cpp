@@ -137,7 +137,7 @@ public:
     }
 
     void sample(double t, const StateBatch& y, std::span<const double> current) override {
-        data_.print("{}\t{}\t{}\n", t, fmt::join(y.data(), "\t"), fmt::join(current, "\t"));
+        data_.write_sample('\t', t, y.data(), current);
         for (const double i : current) {
             i_min_ = std::min(i_min_, i);
             i_max_ = std::max(i_max_, i);
