@@ -98,24 +98,26 @@ struct Scenario {
 
 std::ostream& operator<<(std::ostream& os, const Scenario& s) { return os << s.name; }
 
-// The same parameter values as examples/*.ini (model parameters are the plug-ins' defaults there).
+// The same parameter values as examples/*.ini (model parameters are the plug-ins' defaults there;
+// the LIF exercises check the threshold at the end of each step, as the seed does).
 const std::vector<Scenario> scenarios{
     {"lif-step",
-     {"lif", "step", "euler", {}, {{"amplitude", "1.005"}, {"onset", "20"}, {"offset", "70"}}, {100, 0.1, 0, 1}},
+     {"lif", "step", "euler", {}, {{"amplitude", "1.005"}, {"onset", "20"}, {"offset", "70"}}, {100, 0.1, 0, 1},
+      soma::test::grid_spikes},
      {"t", "v", "I"}, 1000, 9, 0.999820, 5e-7},
     {"lif-sine",
      {"lif", "sine", "euler", {}, {{"amplitude", "0.4"}, {"frequency", "100"}, {"offset", "0.5"}, {"phase", "0"}},
-      {100, 0.1, 0, 1}},
+      {100, 0.1, 0, 1}, soma::test::grid_spikes},
      {"t", "v", "I"}, 1000, 0, 0.843602, 5e-7},
     {"hh-step",
-     {"hh", "step", "euler", {}, {{"amplitude", "7"}, {"onset", "20"}, {"offset", "70"}}, {100, 0.01, 0, 1}},
+     {"hh", "step", "euler", {}, {{"amplitude", "7"}, {"onset", "20"}, {"offset", "70"}}, {100, 0.01, 0, 1}, {}},
      {"t_ms", "v_mV", "m", "n", "h", "I_uA_per_cm2"}, 10000, 3, 104.966, 5e-4},
     {"hh-ramp",
-     {"hh", "ramp", "euler", {}, {{"amplitude", "20"}, {"onset", "30"}, {"offset", "170"}}, {200, 0.01, 0, 1}},
+     {"hh", "ramp", "euler", {}, {{"amplitude", "20"}, {"onset", "30"}, {"offset", "170"}}, {200, 0.01, 0, 1}, {}},
      {"t_ms", "v_mV", "m", "n", "h", "I_uA_per_cm2"}, 20000, 3, 91.753, 5e-4},
     {"hh-sine",
      {"hh", "sine", "euler", {}, {{"amplitude", "7"}, {"frequency", "10"}, {"offset", "0.5"}, {"phase", "0"}},
-      {600, 0.01, 0, 1}},
+      {600, 0.01, 0, 1}, {}},
      {"t_ms", "v_mV", "m", "n", "h", "I_uA_per_cm2"}, 60000, 12, 106.376, 5e-4},
 };
 

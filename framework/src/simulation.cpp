@@ -72,7 +72,12 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
       grid_(resolve_grid(settings)),
       info_(std::move(info)) {
     stimulus_->prepare(settings_.dt);
-    integrator_->prepare(*model_, settings_.n_cells);
+    try {
+        integrator_->prepare(*model_, *stimulus_, settings_.n_cells, settings_.dt);
+    } catch (const PluginError& e) {
+        throw PluginError(fmt::format("integrator '{}' cannot run model '{}': {}", info_.integrator, info_.model,
+                                      e.what()));
+    }
 
     info_.dt = settings_.dt;
     info_.n_steps = grid_.n_steps;
@@ -122,15 +127,14 @@ RunSummary Simulation::run() {
             if (interrupt_ != nullptr && i % 4096 == 0 && interrupt_->load(std::memory_order_relaxed)) {
                 throw RunError(fmt::format("interrupted at t = {} ms; no output was written", t));
             }
-            stimulus_->current(i, current);
             if (until_sample == 0) {
+                stimulus_->current(i, t, current);
                 for (const auto& r : recorders_) r->sample(t, y, current);
                 until_sample = grid_.record_every;
             }
             --until_sample;
-            integrator_->step(*model_, t, dt, current, y, y_next);
             spikes.clear();
-            model_->events(t, dt, y, y_next, spikes);
+            integrator_->step(*model_, *stimulus_, i, dt, y, y_next, spikes);
 
             // One sum per step detects any NaN or infinity in the new state (NaN and inf propagate).
             double sum = 0;

@@ -16,7 +16,7 @@ public:
     }
 
     void prepare(double /*dt*/) override {}
-    void current(std::size_t /*i*/, std::span<double> out) const override { std::ranges::fill(out, amplitude_); }
+    void current(std::size_t /*i*/, double /*t*/, std::span<double> out) const override { std::ranges::fill(out, amplitude_); }
 
 private:
     void apply(const ParameterValues& p) override { amplitude_ = p["amplitude"]; }

@@ -1,7 +1,9 @@
 /// @file ramp.cpp
 /// Plug-in `ramp`: a current rising linearly from 0 at onset towards amplitude at offset, 0 from
-/// offset on. At step i (onset step i_on, offset step i_off): I = amplitude * (i - i_on) / (i_off - i_on),
-/// exactly as the course seed's HH ramp exercise, whose values are the defaults (20 uA/cm^2, 30 to 170 ms).
+/// offset on. With onset and offset snapped to the steps i_on and i_off, during the ramp
+/// I(t) = amplitude * (t / dt - i_on) / (i_off - i_on); at the start of step i this is
+/// amplitude * (i - i_on) / (i_off - i_on), exactly as the course seed's HH ramp exercise, whose
+/// values are the defaults (20 uA/cm^2, 30 to 170 ms).
 
 #include "window.hpp"
 
@@ -25,12 +27,17 @@ public:
     void prepare(double dt) override {
         window_ = to_steps(onset_, offset_, dt);
         length_ = static_cast<double>(window_.off - window_.on);
+        dt_ = dt;
     }
 
-    void current(std::size_t i, std::span<double> out) const override {
-        const double value = window_.contains(i) ? static_cast<double>(i - window_.on) / length_ * amplitude_ : 0.0;
-        std::ranges::fill(out, value);
+    void current(std::size_t i, double t, std::span<double> out) const override {
+        // At t = i dt the step count is exactly i - i_on, as in the seed; between steps, t / dt.
+        const double steps = t == static_cast<double>(i) * dt_ ? static_cast<double>(i - window_.on)
+                                                               : t / dt_ - static_cast<double>(window_.on);
+        std::ranges::fill(out, window_.contains(i) ? steps / length_ * amplitude_ : 0.0);
     }
+
+    std::vector<std::size_t> breakpoints() const override { return {window_.on, window_.off}; }
 
 private:
     void check(const ParameterValues& p) const override { check_window(p); }
@@ -40,7 +47,7 @@ private:
         offset_ = p["offset"];
     }
 
-    double amplitude_ = 0, onset_ = 0, offset_ = 0, length_ = 1;
+    double amplitude_ = 0, onset_ = 0, offset_ = 0, length_ = 1, dt_ = 1;
     StepWindow window_;
 };
 

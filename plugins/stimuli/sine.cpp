@@ -25,10 +25,9 @@ public:
         init_defaults();
     }
 
-    void prepare(double dt) override { dt_ = dt; }
+    void prepare(double /*dt*/) override {}
 
-    void current(std::size_t i, std::span<double> out) const override {
-        const double t = static_cast<double>(i) * dt_;
+    void current(std::size_t /*i*/, double t, std::span<double> out) const override {
         std::ranges::fill(out, amplitude_ * std::sin(omega_ * t + phase_) + offset_);
     }
 
@@ -40,7 +39,7 @@ private:
         phase_ = p["phase"];
     }
 
-    double amplitude_ = 0, omega_ = 0, offset_ = 0, phase_ = 0, dt_ = 0;
+    double amplitude_ = 0, omega_ = 0, offset_ = 0, phase_ = 0;
 };
 
 }  // namespace

@@ -23,9 +23,11 @@ public:
 
     void prepare(double dt) override { window_ = to_steps(onset_, offset_, dt); }
 
-    void current(std::size_t i, std::span<double> out) const override {
+    void current(std::size_t i, double /*t*/, std::span<double> out) const override {
         std::ranges::fill(out, window_.contains(i) ? amplitude_ : 0.0);
     }
+
+    std::vector<std::size_t> breakpoints() const override { return {window_.on, window_.off}; }
 
 private:
     void check(const ParameterValues& p) const override { check_window(p); }

@@ -71,7 +71,11 @@ struct RunSpec {
     std::map<std::string, std::string> model_parameters;
     std::map<std::string, std::string> stimulus_parameters;
     RunSettings settings;
+    std::map<std::string, std::string> integrator_parameters;
 };
+
+/// Integrator parameters of the course exercises' convention: spikes and resets at the end of the step.
+inline const std::map<std::string, std::string> grid_spikes{{"locate_spikes", "0"}};
 
 struct RunResult {
     std::shared_ptr<CapturingRecorder> recorder;
@@ -86,6 +90,7 @@ inline RunResult run_in_process(const PluginRegistry& registry, const RunSpec& s
     const auto integrator = registry.create<Integrator>(PluginKind::integrator, spec.integrator);
     model->configure(spec.model_parameters);
     stimulus->configure(spec.stimulus_parameters);
+    integrator->configure(spec.integrator_parameters);
     auto recorder = std::make_shared<CapturingRecorder>();
     RunInfo info;
     info.model = spec.model;

@@ -1,30 +1,39 @@
 #pragma once
 /// @file integrator.hpp
-/// The Integrator interface: advances the state of a batch by one time step.
-/// As in Boost.Odeint, the stepper (integrator) and the system (model) are separate objects.
+/// The Integrator interface: advances the state of a batch by one step of the time grid, locating
+/// the spikes inside it. As in Boost.Odeint, the stepper (integrator) and the system (model) are
+/// separate objects.
 
 #include "soma/component.hpp"
 #include "soma/model.hpp"
+#include "soma/stimulus.hpp"
 
-#include <span>
+#include <cstddef>
+#include <vector>
 
 namespace soma {
 
-/// A fixed-step integration scheme.
+/// An integration scheme. Fixed-step schemes derive from FixedStepIntegrator (fixed_step.hpp);
+/// adaptive ones take internal steps of their own and deliver the state on the grid from their
+/// dense output.
 class BOOST_SYMBOL_VISIBLE Integrator : public Component {
 public:
     using Component::Component;
 
-    /// Called once before a run: allocate scratch space for `n_cells` cells of `model`, and check
-    /// that the model has any capability the scheme needs.
-    /// @throws PluginError if the model lacks a required capability.
-    virtual void prepare(const Model& model, std::size_t n_cells) = 0;
+    /// Called once before a run on the grid of step `dt` (ms): allocate scratch space for `n_cells`
+    /// cells, read the stimulus's breakpoints, and check that the model has any capability the
+    /// scheme needs.
+    /// @throws PluginError if the model lacks a required capability (naming both plug-ins).
+    virtual void prepare(const Model& model, const Stimulus& stimulus, std::size_t n_cells, double dt) = 0;
 
-    /// Advances from `y` at time `t` (ms) to `y_next` at `t + dt`, with the injected current
-    /// `i_inj` (shape [n_cells]) held at its value at `t` for the whole step.
-    /// `y` and `y_next` have the same shape and do not alias. Must not throw or allocate.
-    virtual void step(const Model& model, double t, double dt, std::span<const double> i_inj,
-                      const StateBatch& y, StateBatch& y_next) = 0;
+    /// Advances from `y` at t = i dt to `y_next` at t + dt. `y` is the state this integrator
+    /// returned for step i - 1 (the initial state for i = 0); `y_next` has the same shape and does
+    /// not alias it. Every upward crossing of the model's threshold by v in (t, t + dt] is appended
+    /// to `spikes` with its located time, in time order, after `model.on_spike` was applied at that
+    /// time. Must not throw (except for an error of an external solver, as RunError) or allocate
+    /// in the common case of a step without spikes.
+    virtual void step(Model& model, const Stimulus& stimulus, std::size_t i, double dt, const StateBatch& y,
+                      StateBatch& y_next, std::vector<Spike>& spikes) = 0;
 };
 
 }  // namespace soma

@@ -7,7 +7,6 @@
 
 #include <cstddef>
 #include <span>
-#include <vector>
 
 namespace soma {
 
@@ -23,9 +22,13 @@ struct Spike {
 /// its unit and the unit of the injected current are the model's own (`hh`: mV and uA/cm^2;
 /// `lif`: mV and nA). One virtual call covers every cell of one stage of one step.
 ///
-/// Optional capabilities (e.g. the conditionally linear form of the gates that exponential Euler
-/// needs) are separate interfaces that a model also derives from; an integrator asks for one with
-/// `dynamic_cast` and throws PluginError naming both plug-ins if the model lacks it.
+/// Spikes are events: a spike of cell c is an upward crossing of `threshold()` by v. The integrator
+/// locates the crossing time inside its step (see integrator.hpp) and calls `on_spike` with the state
+/// at that time, so that a model with a reset (LIF) is reset exactly there.
+///
+/// Optional capabilities (e.g. `ConditionallyLinear`, which exponential Euler needs) are separate
+/// interfaces that a model also derives from; an integrator asks for one with `dynamic_cast` and
+/// throws PluginError naming both plug-ins if the model lacks it.
 class BOOST_SYMBOL_VISIBLE Model : public Component {
 public:
     using Component::Component;
@@ -34,7 +37,7 @@ public:
     [[nodiscard]] virtual std::span<const Variable> state_variables() const = 0;
     /// Name and unit of the injected current this model takes (e.g. {"I", "uA/cm^2"}).
     [[nodiscard]] virtual const Variable& current() const = 0;
-    /// Membrane potential at which a spike is registered (detection threshold or firing
+    /// Membrane potential whose upward crossing is a spike (detection threshold or firing
     /// threshold), in the unit of `v`. Drawn dashed on plots.
     [[nodiscard]] virtual double threshold() const = 0;
 
@@ -48,11 +51,11 @@ public:
     virtual void derivatives(double t, const StateBatch& y, std::span<const double> i_inj,
                              StateBatch& dydt) const = 0;
 
-    /// Discrete events of the step [t, t + dt]: `before` is the state at t, `after` the state at
-    /// t + dt produced by the integrator. Detects spikes (appending them to `spikes` with their
-    /// time in ms) and applies resets and clamps to `after`.
-    virtual void events(double t, double dt, const StateBatch& before, StateBatch& after,
-                        std::vector<Spike>& spikes) = 0;
+    /// Response of cell `cell` to its own spike at time `t` (ms): `y` holds the state at `t` (other
+    /// cells' columns are unspecified and must be left alone). A model with a reset writes it into
+    /// `y` and starts its refractory period; returns true if it changed `y`, so that the integrator
+    /// restarts from it. Must not throw.
+    virtual bool on_spike(std::size_t cell, double t, StateBatch& y) = 0;
 };
 
 }  // namespace soma

@@ -45,13 +45,15 @@ struct RunSummary {
     std::vector<Spike> first_spikes;  ///< the first spike of each cell that spiked (cell order)
 };
 
-/// One simulation: the data flow of a step is
-/// stimulus.current(i) -> recorders.sample (every record_every steps) -> integrator.step ->
-/// model.events (spikes, resets) -> finiteness check -> recorders.spike.
+/// One simulation: the data flow of a step i is
+/// recorders.sample(t_i, y, stimulus.current(i, t_i)) every record_every steps -> integrator.step
+/// (which evaluates stimulus and model, locates spikes and applies the model's resets) ->
+/// finiteness check -> recorders.spike for each spike -> swap y and y_next.
 class BOOST_SYMBOL_VISIBLE Simulation {
 public:
     /// @throws ParameterError as `resolve_grid`, or from `stimulus.prepare`.
-    /// @throws PluginError from `integrator.prepare` (a capability the model lacks).
+    /// @throws PluginError from `integrator.prepare` (a capability the model lacks), naming the
+    ///         integrator and the model from `info`.
     Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> stimulus,
                std::shared_ptr<Integrator> integrator, std::vector<std::shared_ptr<Recorder>> recorders,
                RunSettings settings, RunInfo info);

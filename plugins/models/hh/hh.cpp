@@ -10,11 +10,13 @@
 ///
 /// Units: v in mV, t in ms, conductances in mS/cm^2, C_m in uF/cm^2, I in uA/cm^2.
 /// State variables, in storage order: v, m, n, h. Initial state: v = V_init, gates at their steady
-/// state for V_init. A spike is an upward crossing of V_spike; its time is interpolated linearly
-/// inside the step (accuracy O(dt^2) in the crossing time for a smooth upstroke).
+/// state for V_init. A spike is an upward crossing of V_spike, located inside the step by the
+/// integrator; the model has no reset. Capability: ConditionallyLinear (the gates m, n, h obey
+/// dx/dt = alpha_x(v) - (alpha_x(v) + beta_x(v)) x), for exponential Euler.
 
 #include "hh_rates.hpp"
 
+#include "soma/conditionally_linear.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -23,7 +25,7 @@
 namespace soma::hh {
 namespace {
 
-class HodgkinHuxley final : public Model {
+class HodgkinHuxley final : public Model, public ConditionallyLinear {
 public:
     HodgkinHuxley()
         : Model({
@@ -68,13 +70,22 @@ public:
         }
     }
 
-    void events(double t, double dt, const StateBatch& before, StateBatch& after, std::vector<Spike>& spikes) override {
-        const auto v0 = before.var(0);
-        const auto v1 = after.var(0);
-        for (std::size_t c = 0; c < v0.size(); ++c) {
-            if (v0[c] < V_spike_ && v1[c] >= V_spike_) {
-                spikes.push_back({c, t + dt * (V_spike_ - v0[c]) / (v1[c] - v0[c])});
-            }
+    bool on_spike(std::size_t /*cell*/, double /*t*/, StateBatch& /*y*/) override { return false; }
+
+    std::span<const std::size_t> linear_variables() const override { return gates_; }
+
+    void linear_coefficients(double /*t*/, const StateBatch& y, StateBatch& a, StateBatch& b) const override {
+        const auto v = y.var(0);
+        const auto am = a.var(0), an = a.var(1), ah = a.var(2);
+        const auto bm = b.var(0), bn = b.var(1), bh = b.var(2);
+        for (std::size_t c = 0; c < v.size(); ++c) {
+            const double u = v[c];
+            am[c] = alpha_m(u);
+            bm[c] = -(am[c] + beta_m(u));
+            an[c] = alpha_n(u);
+            bn[c] = -(an[c] + beta_n(u));
+            ah[c] = alpha_h(u);
+            bh[c] = -(ah[c] + beta_h(u));
         }
     }
 
@@ -98,6 +109,7 @@ private:
         {"h", "1", "Na inactivation gate"},
     }};
     const Variable current_{"I", "uA/cm^2", "injected current density"};
+    const std::array<std::size_t, 3> gates_{1, 2, 3};  // m, n, h
     double C_m_ = 0, g_Na_ = 0, g_K_ = 0, g_L_ = 0, E_Na_ = 0, E_K_ = 0, E_L_ = 0, V_init_ = 0, V_spike_ = 0;
 };
 

@@ -8,10 +8,10 @@
 /// dimensionless values (tau_m = 1, V_th = 1, V_reset = V_rest = 0, R = 1, no refractory period),
 /// read in ms, mV, MOhm and nA (MOhm * nA = mV).
 ///
-/// State variables: v. Events (fixed step): after a step that ends with v >= V_th, the spike is
-/// registered at the end of that step (the first grid time at or above threshold, as in the seed),
-/// v is set to V_reset, and v is held at V_reset for every step that ends before the refractory
-/// period t_ref (from the spike time) has elapsed. The spike time is therefore exact to within one dt.
+/// State variables: v. A spike is an upward crossing of V_th, located by the integrator; at the
+/// spike time v is set to V_reset and held there (dv/dt = 0) for the refractory period t_ref, whose
+/// end is resolved to 1e-9 ms (absorbing the rounding of t = i dt). With an integrator's
+/// `locate_spikes = 0` the spike and reset happen at the end of the step instead, as in the seed.
 
 #include "soma/error.hpp"
 #include "soma/model.hpp"
@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <limits>
 
 namespace soma::lif {
 namespace {
@@ -45,31 +46,22 @@ public:
 
     void initialize(StateBatch& y) override {
         std::ranges::fill(y.var(0), V_init_);
-        refractory_end_.assign(y.n_cells(), -1.0);
+        refractory_end_.assign(y.n_cells(), -std::numeric_limits<double>::infinity());
     }
 
-    void derivatives(double /*t*/, const StateBatch& y, std::span<const double> i_inj,
+    void derivatives(double t, const StateBatch& y, std::span<const double> i_inj,
                      StateBatch& dydt) const override {
         const auto v = y.var(0);
         const auto dv = dydt.var(0);
-        for (std::size_t c = 0; c < v.size(); ++c) dv[c] = (-(v[c] - V_rest_) + R_ * i_inj[c]) / tau_m_;
+        for (std::size_t c = 0; c < v.size(); ++c) {
+            dv[c] = t < refractory_end_[c] - 1e-9 ? 0.0 : (-(v[c] - V_rest_) + R_ * i_inj[c]) / tau_m_;
+        }
     }
 
-    void events(double t, double dt, const StateBatch& /*before*/, StateBatch& after,
-                std::vector<Spike>& spikes) override {
-        const double t_end = t + dt;
-        // Half a step of slack absorbs rounding in t = i*dt when comparing with a stored time.
-        const double slack = 0.5 * dt;
-        const auto v = after.var(0);
-        for (std::size_t c = 0; c < v.size(); ++c) {
-            if (t_end < refractory_end_[c] + slack) {
-                v[c] = V_reset_;
-            } else if (v[c] >= V_th_) {
-                spikes.push_back({c, t_end});
-                v[c] = V_reset_;
-                refractory_end_[c] = t_end + t_ref_;
-            }
-        }
+    bool on_spike(std::size_t cell, double t, StateBatch& y) override {
+        y.var(0)[cell] = V_reset_;
+        refractory_end_[cell] = t + t_ref_;
+        return true;
     }
 
 private:
