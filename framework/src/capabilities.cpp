@@ -1,9 +1,11 @@
 #include "soma/conditionally_linear.hpp"
+#include "soma/jacobian.hpp"
 
 namespace soma {
 
-// Key function: anchors the capability's vtable and type_info in libsoma, so that dynamic_cast
-// from a plug-in's model to it works across shared libraries.
+// Key functions: anchor the capabilities' vtables and type_info in libsoma, so that dynamic_cast
+// from a plug-in's model to them works across shared libraries.
 ConditionallyLinear::~ConditionallyLinear() = default;
+Jacobian::~Jacobian() = default;
 
 }  // namespace soma
