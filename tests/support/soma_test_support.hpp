@@ -71,7 +71,7 @@ struct RunSpec {
     std::map<std::string, std::string> model_parameters;
     std::map<std::string, std::string> stimulus_parameters;
     RunSettings settings;
-    std::map<std::string, std::string> integrator_parameters;
+    std::map<std::string, std::string> integrator_parameters = {};
 };
 
 /// Integrator parameters of the course exercises' convention: spikes and resets at the end of the step.
