@@ -239,6 +239,14 @@ const std::vector<BadInput> bad_inputs{
      "model = hh\nstimuls = step\n"},
     {"misspelled parameter in scenario", {"@ini"}, {"unknown parameter 'amplitud'", "did you mean 'amplitude'?"},
      "model = hh\nstimulus = step\n[stimulus]\namplitud = 7\n"},
+    {"parameter set twice in scenario", {"@ini"}, {"'stimulus.amplitude' is set twice"},
+     "model = hh\n[stimulus]\namplitude = 5\namplitude = 6\n"},
+    {"directory as scenario file", {"@dir"}, {"is not a regular file"}},
+    {"recorder listed twice", {"--recorder", "csv", "--recorder", "csv"}, {"recorder 'csv' is listed twice"}},
+    {"sine above the Nyquist frequency", {"--stimulus", "sine", "--set", "stimulus.frequency=1e9"},
+     {"frequency = 1000000000 Hz", "Nyquist frequency 50000 Hz"}},
+    {"misspelled option", {"--t_stop", "5"}, {"unknown option '--t_stop'", "did you mean '--t-stop'?"}},
+    {"abbreviated option", {"--mod", "lif"}, {"unknown option '--mod'", "did you mean '--model'?"}},
 };
 
 BOOST_DATA_TEST_CASE(bad_input_fails_and_writes_nothing, boost::unit_test::data::make(bad_inputs), b) {
@@ -249,6 +257,9 @@ BOOST_DATA_TEST_CASE(bad_input_fails_and_writes_nothing, boost::unit_test::data:
             const fs::path file = logs.path() / "scenario.ini";
             std::ofstream(file) << b.ini;
             args.push_back(file.string());
+        } else if (a == "@dir") {
+            fs::create_directory(logs.path() / "directory.ini");
+            args.push_back((logs.path() / "directory.ini").string());
         } else if (a == "@missing") {
             args.push_back((logs.path() / "does-not-exist.ini").string());
         } else {
@@ -261,6 +272,18 @@ BOOST_DATA_TEST_CASE(bad_input_fails_and_writes_nothing, boost::unit_test::data:
     for (const auto& part : b.expected) SOMA_CHECK_CONTAINS(result.err, part);
     BOOST_TEST(result.out.empty(), result);
     check_no_output(cwd.path());
+}
+
+BOOST_AUTO_TEST_CASE(output_name_taken_by_a_directory_fails_before_writing_anything) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path blocker = cwd.path() / "soma-output" / "hh-step.png";
+    fs::create_directories(blocker);
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5"});
+    BOOST_TEST(result.code != 0, result);
+    SOMA_CHECK_CONTAINS(result.err, "hh-step.png' exists and is not a regular file");
+    BOOST_TEST(entries(cwd.path() / "soma-output") == std::vector<std::string>{"hh-step.png"},
+               boost::test_tools::per_element());
+    BOOST_TEST(fs::is_empty(blocker));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

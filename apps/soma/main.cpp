@@ -15,8 +15,10 @@
 
 #include <boost/program_options/errors.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <atomic>
+#include <cstdio>
 #include <csignal>
 #include <iostream>
 #include <optional>
@@ -43,7 +45,7 @@ constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, Plu
                                     PluginKind::recorder};
 
 void warn_rejected(const PluginRegistry& registry) {
-    for (const auto& r : registry.rejected()) std::cerr << "soma: warning: skipped " << r.reason << '\n';
+    for (const auto& r : registry.rejected()) std::cerr << "soma: warning: " << r.reason << " (skipped)\n";
 }
 
 int list_plugins(const PluginRegistry& registry) {
@@ -84,7 +86,10 @@ int describe(const PluginRegistry& registry, const std::string& name) {
     if (!found) {
         std::vector<std::string> known;
         for (const auto& p : registry.plugins()) known.push_back(p.name);
-        throw PluginError(unknown_name_message("plug-in", name, known) + " ('soma list' shows them all.)");
+        std::vector<std::string> dirs;
+        for (const auto& d : registry.search_path()) dirs.push_back(d.string());
+        throw PluginError(fmt::format("{} Searched: {}. ('soma list' shows them all.)",
+                                      unknown_name_message("plug-in", name, known), fmt::join(dirs, ", ")));
     }
     return 0;
 }
@@ -128,6 +133,7 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
     info.output_dir = s.output_dir;
     info.stem = s.name;
     Simulation simulation(model, stimulus, integrator, recorders, s.settings, info);
+    for (const auto& note : s.notes) std::cerr << "soma: note: " << note << '\n';
     if (!simulation.grid().note.empty()) std::cerr << "soma: note: " << simulation.grid().note << '\n';
 
     bool created_output_dir = false;
@@ -140,19 +146,20 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
     }
     // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
     simulation.interrupt_on(interrupted);
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_signal);
     RunSummary summary;
     try {
         summary = simulation.run();
     } catch (...) {
         std::error_code ec;
         if (created_output_dir) std::filesystem::remove(s.output_dir, ec);  // only if still empty
+        if (interrupted) throw RunError("interrupted by a signal; no output was written");
         throw;
     }
 
-    fmt::print("{}: {} with {} stimulus and {}, {} ms at dt = {} ms ({} steps)\n", s.name, s.model, s.stimulus,
-               s.integrator, simulation.info().t_stop, s.settings.dt, summary.n_steps);
+    fmt::print("{}: {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms ({} step{})\n", s.name, s.model,
+               s.stimulus, s.integrator, simulation.info().t_stop, s.settings.dt, summary.n_steps,
+               summary.n_steps == 1 ? "" : "s");
     if (summary.first_spikes.empty()) fmt::print("  no spikes\n");
     else fmt::print("  {} spike(s), first at t = {:.6g} ms\n", summary.n_spikes, summary.first_spikes.front().t);
     for (const auto& r : recorders) {
@@ -177,7 +184,13 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
         return 0;
     }
     if (command == "run") return run(registry, rest);
-    if (command == "list") return list_plugins(registry);
+    if (command == "list") {
+        if (!rest.empty()) {
+            std::cerr << "soma: error: 'soma list' takes no arguments; 'soma describe NAME' shows one plug-in\n";
+            return 2;
+        }
+        return list_plugins(registry);
+    }
     if (command == "describe") {
         if (rest.size() != 1) {
             std::cerr << "soma: error: 'soma describe' takes one plug-in name, e.g. 'soma describe hh'\n";
@@ -199,7 +212,13 @@ int main(int argc, char** argv) {
     std::optional<soma::PluginRegistry> registry;
     try {
         registry.emplace();
-        return soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc));
+        const int status = soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc));
+        std::cout.flush();
+        if (std::fflush(stdout) != 0 || !std::cout) {
+            std::cerr << "soma: error: cannot write to standard output\n";
+            return 1;
+        }
+        return status;
     } catch (const boost::program_options::error& e) {
         std::cerr << "soma: error: " << e.what() << " (see 'soma run --help')\n";
         return 2;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace po = boost::program_options;
@@ -16,6 +17,8 @@ namespace soma::app {
 namespace {
 
 const std::vector<std::string> component_sections{"model", "stimulus", "integrator"};
+constexpr std::uintmax_t max_scenario_bytes = 1 << 20;
+constexpr std::size_t max_name_length = 100;
 
 po::options_description command_line_options() {
     po::options_description options("soma run options");
@@ -69,17 +72,6 @@ std::optional<T> pick(const po::variables_map& cli, const std::string& cli_name,
     return std::nullopt;
 }
 
-std::string plugin_name(std::string_view what, const std::string& value) {
-    const bool valid = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
-    if (!valid) {
-        throw ParameterError(fmt::format("{} name '{}' is not valid: plug-in names use a-z, 0-9 and _ (see 'soma list')",
-                                         what, value));
-    }
-    return value;
-}
-
 void check_text(std::string_view what, const std::string& value) {
     if (std::any_of(value.begin(), value.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
         throw ParameterError(fmt::format("{} contains a control character (such as a newline); use plain text", what));
@@ -114,18 +106,37 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     positional.add("scenario", 1);
 
     po::variables_map cli;
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), cli);
+    try {
+        // No prefix guessing: '--mod' must not silently mean '--model'.
+        const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+        po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), cli);
+    } catch (const po::unknown_option& e) {
+        std::vector<std::string> known;
+        for (const auto& name : option_names(cli_options)) known.push_back("--" + name);
+        throw ParameterError(unknown_name_message("option", e.get_option_name(), known) + " See 'soma run --help'.");
+    }
     if (cli.count("help")) return std::nullopt;
 
     po::variables_map file;
     std::vector<po::option> file_extra;
     if (cli.count("scenario")) {
         const std::filesystem::path path = cli["scenario"].as<std::string>();
-        std::ifstream in(path);
-        if (!in) {
-            throw ParameterError(fmt::format("cannot open scenario file '{}': {}", path.string(),
-                                             std::filesystem::exists(path) ? "permission denied" : "no such file"));
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec)) {
+            throw ParameterError(fmt::format("cannot open scenario file '{}': no such file", path.string()));
         }
+        if (!std::filesystem::is_regular_file(path, ec)) {
+            throw ParameterError(fmt::format("scenario file '{}' is not a regular file (a directory or a device?); "
+                                             "give the path of an .ini file such as examples/hh-step.ini",
+                                             path.string()));
+        }
+        if (std::filesystem::file_size(path, ec) > max_scenario_bytes) {
+            throw ParameterError(fmt::format("scenario file '{}' is larger than 1 MiB; scenario files are short INI "
+                                             "files such as examples/hh-step.ini",
+                                             path.string()));
+        }
+        std::ifstream in(path);
+        if (!in) throw ParameterError(fmt::format("cannot open scenario file '{}': permission denied", path.string()));
         try {
             const auto description = file_options();  // parsed options point into it
             const auto parsed = po::parse_config_file(in, description, true);
@@ -139,13 +150,20 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         scenario.name = path.stem().string();
     }
 
-    if (auto v = pick<std::string>(cli, "model", file, "model")) scenario.model = plugin_name("model", *v);
-    if (auto v = pick<std::string>(cli, "stimulus", file, "stimulus")) scenario.stimulus = plugin_name("stimulus", *v);
-    if (auto v = pick<std::string>(cli, "integrator", file, "integrator")) scenario.integrator = plugin_name("integrator", *v);
+    if (auto v = pick<std::string>(cli, "model", file, "model")) scenario.model = *v;
+    if (auto v = pick<std::string>(cli, "stimulus", file, "stimulus")) scenario.stimulus = *v;
+    if (auto v = pick<std::string>(cli, "integrator", file, "integrator")) scenario.integrator = *v;
     if (auto v = pick<std::vector<std::string>>(cli, "recorder", file, "recorder")) {
         scenario.recorders.clear();
         for (const auto& r : *v) {
-            if (r != "none") scenario.recorders.push_back(plugin_name("recorder", r));
+            if (r == "none") continue;
+            if (std::find(scenario.recorders.begin(), scenario.recorders.end(), r) != scenario.recorders.end()) {
+                throw ParameterError(fmt::format("recorder '{}' is listed twice; name each recorder once", r));
+            }
+            scenario.recorders.push_back(r);
+        }
+        if (!scenario.recorders.empty() && std::find(v->begin(), v->end(), "none") != v->end()) {
+            throw ParameterError("recorder 'none' cannot be combined with other recorders");
         }
     }
     const auto number = [&](const std::string& cli_name, const std::string& file_name, double& target) {
@@ -158,8 +176,10 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     if (auto v = pick<std::string>(cli, "name", file, "name")) scenario.name = *v;
     if (auto v = pick<std::string>(cli, "title", file, "title")) scenario.title = *v;
     if (scenario.name.empty()) scenario.name = scenario.model + "-" + scenario.stimulus;
-    if (scenario.name.find('/') != std::string::npos || scenario.name == "." || scenario.name == "..") {
-        throw ParameterError(fmt::format("name '{}' must be a plain file name without '/'", scenario.name));
+    if (scenario.name.find('/') != std::string::npos || scenario.name == "." || scenario.name == ".." ||
+        scenario.name.size() > max_name_length) {
+        throw ParameterError(fmt::format("name '{}' must be a plain file name without '/', of at most {} characters",
+                                         scenario.name, max_name_length));
     }
     check_text("name", scenario.name);
     check_text("title", scenario.title);
@@ -169,12 +189,25 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
 
     auto sections = component_sections;
     sections.insert(sections.end(), scenario.recorders.begin(), scenario.recorders.end());
+    const bool recorders_from_cli = cli.count("recorder") > 0;
+    std::set<std::string> seen;
     const auto assign = [&](const std::string& key, const std::string& value, std::string_view origin) {
         const auto dot = key.find('.');
         const std::string section = key.substr(0, dot);
+        if (origin == "scenario file" && !seen.insert(key).second) {
+            throw ParameterError(fmt::format("scenario file: '{}' is set twice; set each parameter once", key));
+        }
         if (dot == std::string::npos) {
             std::vector<std::string> known = option_names(file_options());
             throw ParameterError(fmt::format("{}: {}", origin, unknown_name_message("setting", key, known)));
+        }
+        const bool unused_recorder = origin == "scenario file" && recorders_from_cli && dot != std::string::npos &&
+                                     std::find(sections.begin(), sections.end(), section) == sections.end();
+        if (unused_recorder) {
+            scenario.notes.push_back(fmt::format("ignoring '{}' of the scenario file: recorder '{}' is not among "
+                                                 "the recorders given on the command line",
+                                                 key, section));
+            return;
         }
         if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
             throw ParameterError(fmt::format(

@@ -42,10 +42,12 @@ bool valid_kind(PluginKind kind) {
 // Loads `file` and validates its descriptor; throws PluginError with a message naming the file.
 Loaded load(const std::filesystem::path& file) {
     auto library = std::make_shared<boost::dll::shared_library>();
-    boost::dll::fs::error_code ec;
-    library->load(boost::dll::fs::path(file.string()), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
-    if (ec) {
-        throw PluginError(fmt::format("cannot load plug-in file '{}': {}", file.string(), ec.message()));
+    try {
+        library->load(boost::dll::fs::path(file.string()),
+                      boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    } catch (const std::exception& e) {
+        // Boost.DLL's message carries the dynamic loader's (dlerror) text, e.g. "invalid ELF header".
+        throw PluginError(fmt::format("cannot load plug-in file '{}': {}", file.string(), e.what()));
     }
     if (!library->has(descriptor_alias)) {
         throw PluginError(fmt::format("'{}' is not a Soma plug-in: it exports no '{}' (build plug-ins with "
@@ -113,10 +115,17 @@ void PluginRegistry::scan(const std::filesystem::path& dir) {
         try {
             auto loaded = load(file);
             const auto& d = *loaded.descriptor;
-            const bool taken = std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) {
+            const auto taken = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) {
                 return e.info.kind == d.kind && e.info.name == d.name;
             });
-            if (!taken) entries_.push_back({info_of(d, file), std::move(loaded.library), loaded.descriptor});
+            if (taken == entries_.end()) {
+                entries_.push_back({info_of(d, file), std::move(loaded.library), loaded.descriptor});
+            } else {
+                rejected_.push_back({file, fmt::format("'{}': {} plug-in '{}' is already provided by '{}', which comes "
+                                                       "first in the search path",
+                                                       file.string(), to_string(d.kind), d.name,
+                                                       taken->info.file.string())});
+            }
         } catch (const PluginError& e) {
             rejected_.push_back({file, e.what()});
         }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 
 namespace soma {
 
@@ -57,6 +58,12 @@ Grid resolve_grid(const RunSettings& s) {
                                              s.record_interval, s.dt, std::max(1.0, whole) * s.dt));
         }
         grid.record_every = static_cast<std::size_t>(whole);
+        if (grid.record_every >= grid.n_steps && grid.n_steps > 1) {
+            if (!grid.note.empty()) grid.note += "; ";
+            grid.note += fmt::format("record_interval = {} ms is not shorter than the run ({} ms): only the state at "
+                                     "t = 0 is sampled (spikes are all recorded)",
+                                     s.record_interval, static_cast<double>(grid.n_steps) * s.dt);
+        }
     }
     return grid;
 }
@@ -121,6 +128,18 @@ RunSummary Simulation::run() {
     model_->initialize(y);
     try {
         for (const auto& r : recorders_) r->begin(info_);
+        // Fail now, not after the run, if an output cannot take its final name (so that no recorder
+        // commits while another cannot).
+        for (const auto& r : recorders_) {
+            for (const auto& path : r->outputs()) {
+                std::error_code ec;
+                if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+                    throw RunError(fmt::format("output '{}' exists and is not a regular file (a directory?); "
+                                               "remove it or choose another --output or --name",
+                                               path.string()));
+                }
+            }
+        }
         std::size_t until_sample = 0;
         for (std::size_t i = 0; i < grid_.n_steps; ++i) {
             const double t = static_cast<double>(i) * dt;
@@ -163,6 +182,9 @@ RunSummary Simulation::run() {
             y.swap(y_next);
         }
         for (const auto& r : recorders_) r->finish();
+        if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
+            throw RunError("interrupted while writing the outputs; no output was written");
+        }
         for (const auto& r : recorders_) r->commit();
     } catch (...) {
         for (const auto& r : recorders_) r->abort();  // abort is safe in any state, even before begin

@@ -2,9 +2,13 @@
 /// Plug-in `sine`: a sinusoidal (AC) current with a DC offset,
 ///   I(t) = amplitude * sin(2 pi f t + phase) + offset,   t = i * dt in ms, f in Hz (f/1000 cycles per ms).
 /// Defaults: the course seed's HH sine exercise (7 uA/cm^2 at 10 Hz around 0.5 uA/cm^2).
+/// Errors: ParameterError from prepare if the frequency is at or above the Nyquist frequency 1/(2 dt).
 
+#include "soma/error.hpp"
 #include "soma/plugin.hpp"
 #include "soma/stimulus.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,7 +29,15 @@ public:
         init_defaults();
     }
 
-    void prepare(double /*dt*/) override {}
+    void prepare(double dt) override {
+        const double nyquist = 1000.0 / (2.0 * dt);  // Hz, with dt in ms
+        if (frequency_ >= nyquist) {
+            throw ParameterError(fmt::format("sine: frequency = {} Hz is at or above the Nyquist frequency {} Hz of "
+                                             "dt = {} ms, so the sampled current would alias; lower the frequency "
+                                             "or the time step (dt < {} ms)",
+                                             frequency_, nyquist, dt, 1000.0 / (2.0 * frequency_)));
+        }
+    }
 
     void current(std::size_t /*i*/, double t, std::span<double> out) const override {
         std::ranges::fill(out, amplitude_ * std::sin(omega_ * t + phase_) + offset_);
@@ -34,12 +46,13 @@ public:
 private:
     void apply(const ParameterValues& p) override {
         amplitude_ = p["amplitude"];
-        omega_ = 2.0 * std::numbers::pi * (p["frequency"] / 1000.0);  // rad per ms
+        frequency_ = p["frequency"];
+        omega_ = 2.0 * std::numbers::pi * (frequency_ / 1000.0);  // rad per ms
         offset_ = p["offset"];
         phase_ = p["phase"];
     }
 
-    double amplitude_ = 0, omega_ = 0, offset_ = 0, phase_ = 0;
+    double amplitude_ = 0, frequency_ = 0, omega_ = 0, offset_ = 0, phase_ = 0;
 };
 
 }  // namespace

@@ -39,7 +39,7 @@ public:
     /// Discards every temporary output. Must not throw, and must be safe to call in any state
     /// (before `begin`, after a failed `begin`, or twice).
     virtual void abort() noexcept = 0;
-    /// Final paths of the outputs, valid after `commit`.
+    /// Final paths of the outputs, valid from `begin` on.
     [[nodiscard]] virtual std::vector<std::filesystem::path> outputs() const = 0;
 };
 

@@ -28,7 +28,7 @@ struct RunSettings {
 struct Grid {
     std::size_t n_steps = 0;       ///< number of steps of dt; samples at i*dt for i < n_steps
     std::size_t record_every = 1;  ///< steps between samples
-    std::string note;              ///< non-empty when t_stop was rounded to a whole number of steps
+    std::string note;              ///< non-empty when t_stop was rounded, or only one sample will be taken
 };
 
 /// Checks run settings and resolves them to a grid.

@@ -70,10 +70,12 @@ public:
 
 private:
     static std::string metadata(const RunInfo& info) {
-        std::string text = fmt::format("# Soma {}\n# title: {}\n# model: {}, stimulus: {}, integrator: {}\n",
-                                       info.soma_version, info.title, info.model, info.stimulus, info.integrator);
-        text += fmt::format("# dt: {} ms, t_stop: {} ms, steps: {}, sample every {} steps, cells: {}\n", info.dt,
-                            info.t_stop, info.n_steps, info.record_every, info.n_cells);
+        std::string text =
+            fmt::format("# Soma {}\n# title: {}\n# model: {}, stimulus: {}, integrator: {}, recorders: {}\n",
+                        info.soma_version, info.title, info.model, info.stimulus, info.integrator,
+                        fmt::join(info.recorders, " "));
+        text += fmt::format("# dt: {} ms, t_stop: {} ms, steps: {}, record interval: {} ms, cells: {}\n", info.dt,
+                            info.t_stop, info.n_steps, static_cast<double>(info.record_every) * info.dt, info.n_cells);
         for (const auto& p : info.parameters) {
             text += fmt::format("# {}.{} = {} {}\n", p.component, p.name, p.value, p.unit);
         }

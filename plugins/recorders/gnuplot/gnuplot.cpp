@@ -48,6 +48,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <sstream>
@@ -61,7 +62,7 @@ using gnuplot::quote;
 /// The gnuplot executable found on PATH. @throws RunError if there is none.
 std::filesystem::path find_gnuplot() {
     const char* path = std::getenv("PATH");
-    std::string_view dirs = path != nullptr ? path : "";
+    std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";  // execvp's default
     while (true) {
         const auto colon = dirs.find(':');
         const std::string dir(dirs.substr(0, colon));
@@ -75,6 +76,20 @@ std::filesystem::path find_gnuplot() {
         dirs.remove_prefix(colon + 1);
     }
 }
+
+/// Diverts std::cerr into a string while alive, so that a library's own messages do not break
+/// Soma's one-paragraph errors (the gnuplot recorder reports gnuplot's failures itself).
+class CerrCaptured {
+public:
+    CerrCaptured() : previous_(std::cerr.rdbuf(captured_.rdbuf())) {}
+    ~CerrCaptured() { std::cerr.rdbuf(previous_); }
+    CerrCaptured(const CerrCaptured&) = delete;
+    CerrCaptured& operator=(const CerrCaptured&) = delete;
+
+private:
+    std::ostringstream captured_;
+    std::streambuf* previous_;
+};
 
 /// Ignores SIGPIPE while alive, so that a gnuplot that dies early cannot kill the process.
 class SigpipeIgnored {
@@ -232,7 +247,7 @@ private:
             "        margins 90.0/width, 1 - 40.0/width, 55.0/height, 1 - 50.0/height spacing 0, 0.03\n"
             "    set xrange [0:{}]\n"
             "    set format x ''\n"
-            "    set key top right horizontal reverse Left\n"
+            "    set key top right horizontal reverse Left width 3\n"
             "    set offsets 0, 0, graph 0.12, 0\n"
             "    set ylabel {}\n"
             "    plot {}, \\\n"
@@ -279,6 +294,7 @@ private:
         StagedFile log(data_.final_path().parent_path() / (info_.stem + ".gnuplot-stderr"));  // never committed
         try {
             const SigpipeIgnored guard;
+            const CerrCaptured library_messages;  // gnuplot-iostream reports a failing gnuplot on std::cerr
             Gnuplot gp(fmt::format("{} 2>{}", gnuplot::shell_quote(program.string()),
                                    gnuplot::shell_quote(log.temp_path().string())));
             gp << fmt::format("datafile = {}\npngfile = {}\nsvgfile = {}\nload {}\n", quote(data_.temp_path().string()),
