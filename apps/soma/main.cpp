@@ -70,9 +70,9 @@ int describe(const PluginRegistry& registry, const std::string& name) {
             const std::string current_unit = model ? model->current().unit : std::string(model_current_unit);
             fmt::print("\nparameters:\n");
             if (object->schema().empty()) fmt::print("  (none)\n");
-            else fmt::print("  {:<10} {:<16} {:>10}  {:<18} {}\n", "name", "unit", "default", "range", "description");
+            else fmt::print("  {:<14} {:<16} {:>10}  {:<18} {}\n", "name", "unit", "default", "range", "description");
             for (const auto& s : object->schema()) {
-                fmt::print("  {:<10} {:<16} {:>10}  {:<18} {}\n", s.name, resolve_unit(s.unit, current_unit),
+                fmt::print("  {:<14} {:<16} {:>10}  {:<18} {}\n", s.name, resolve_unit(s.unit, current_unit),
                            s.default_value, s.range.to_string(), s.description);
             }
             if (model) {

@@ -1,6 +1,9 @@
 #include "soma/fixed_step.hpp"
 
+#include "soma/error.hpp"
+
 #include <boost/math/tools/toms748_solve.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -9,14 +12,14 @@ namespace soma {
 
 namespace {
 
-constexpr int max_spikes_per_step = 64;  // guards against a model that resets above threshold
+constexpr int max_spikes_per_step = 64;  // more than this in one step: a reset that cannot hold (e.g. a huge current)
 
 void copy_cell(const StateBatch& from, StateBatch& to, std::size_t cell) {
     for (std::size_t k = 0; k < from.n_vars(); ++k) to.var(k)[cell] = from.var(k)[cell];
 }
 
 std::vector<ParameterSpec> with_locate(std::vector<ParameterSpec> scheme) {
-    scheme.insert(scheme.begin(), {"locate_spikes", "1", 1.0, Range::closed(0, 1),
+    scheme.insert(scheme.begin(), {"locate_spikes", "0|1", 1.0, Range::closed(0, 1),
                                    "1: locate threshold crossings inside the step and reset there; 0: check "
                                    "at the end of each step only (the course exercises' convention)"});
     return scheme;
@@ -32,6 +35,14 @@ double hermite(double s, double y0, double y1, double hf0, double hf1) {
 
 FixedStepIntegrator::FixedStepIntegrator(Interpolant interpolant, std::vector<ParameterSpec> scheme_parameters)
     : Integrator(with_locate(std::move(scheme_parameters))), interpolant_(interpolant) {}
+
+void FixedStepIntegrator::check(const ParameterValues& values) const {
+    const double locate = values["locate_spikes"];
+    if (locate != 0 && locate != 1) {
+        throw ParameterError(fmt::format("parameter 'locate_spikes' = {} must be 0 or 1", locate));
+    }
+    check_scheme(values);
+}
 
 void FixedStepIntegrator::apply(const ParameterValues& values) {
     locate_ = values["locate_spikes"] != 0;
@@ -61,9 +72,9 @@ void FixedStepIntegrator::step(Model& model, const Stimulus& stimulus, std::size
             model.on_spike(c, t + dt, y_next);
             continue;
         }
-        std::ranges::copy(y.data(), start_.data().begin());
-        std::ranges::copy(y_next.data(), end_.data().begin());
-        std::ranges::copy(y.data(), at_event_.data().begin());
+        copy_cell(y, start_, c);
+        copy_cell(y_next, end_, c);
+        copy_cell(y, at_event_, c);
         resolve(model, stimulus, i, c, t, dt, y_next, spikes);
     }
     if (spikes.size() - first > 1) {
@@ -77,8 +88,14 @@ void FixedStepIntegrator::resolve(Model& model, const Stimulus& stimulus, std::s
     const double t_end = t + dt;
     const double threshold = model.threshold();
     double t0 = t;
-    for (int n = 0; n < max_spikes_per_step; ++n) {
+    for (int n = 0;; ++n) {
         if (!(start_.var(0)[cell] < threshold && end_.var(0)[cell] >= threshold)) break;
+        if (n == max_spikes_per_step) {
+            throw RunError(fmt::format("cell {} crossed its threshold more than {} times in the step at t = {} ms; the "
+                                       "reset cannot hold the model below threshold (is the current too large for dt "
+                                       "= {} ms?)",
+                                       cell, max_spikes_per_step, t, dt));
+        }
         const double h = t_end - t0;
         const double s = locate(model, stimulus, i, cell, t0, h, threshold);
         const double t_spike = std::min(t0 + s * h, t_end);
@@ -110,11 +127,26 @@ double FixedStepIntegrator::locate(const Model& model, const Stimulus& stimulus,
     const double hfa = h * f_start_.var(0)[cell];
     const double hfb = h * f_end_.var(0)[cell];
     const auto g = [&](double s) { return hermite(s, va, vb, hfa, hfb) - threshold; };
+    // g(0) < 0 <= g(1). The cubic may cross more than once: bracket the first crossing on a coarse
+    // scan, then solve to a few ulps.
+    constexpr int scan = 8;
+    double lo = 0.0, g_lo = va - threshold, hi = 1.0, g_hi = vb - threshold;
+    for (int k = 1; k < scan; ++k) {
+        const double s = static_cast<double>(k) / scan;
+        const double g_s = g(s);
+        if (g_s >= 0) {
+            hi = s;
+            g_hi = g_s;
+            break;
+        }
+        lo = s;
+        g_lo = g_s;
+    }
+    if (g_hi == 0) return hi;
     std::uintmax_t iterations = 100;
-    // Bracket [0, 1] has g(0) < 0 <= g(1); solve to a few ulps.
-    const auto [lo, hi] = boost::math::tools::toms748_solve(g, 0.0, 1.0, va - threshold, vb - threshold,
-                                                            boost::math::tools::eps_tolerance<double>(50), iterations);
-    return 0.5 * (lo + hi);
+    const auto [a, b] = boost::math::tools::toms748_solve(g, lo, hi, g_lo, g_hi,
+                                                          boost::math::tools::eps_tolerance<double>(50), iterations);
+    return 0.5 * (a + b);
 }
 
 void FixedStepIntegrator::interpolate(std::size_t cell, double s, double h) {

@@ -26,4 +26,4 @@ private:
 }  // namespace
 }  // namespace soma::stimuli
 
-SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Dc, "dc", "1.0.0", "constant (DC) current for the whole run")
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Dc, "dc", "2.0.0", "constant (DC) current for the whole run")

@@ -54,5 +54,5 @@ private:
 }  // namespace
 }  // namespace soma::stimuli
 
-SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Ramp, "ramp", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Ramp, "ramp", "2.0.0",
             "ramp current: 0 at onset rising linearly to amplitude at offset, 0 after")

@@ -1,6 +1,7 @@
 /// @file sine.cpp
 /// Plug-in `sine`: a sinusoidal (AC) current with a DC offset,
-///   I(t) = amplitude * sin(2 pi f t + phase) + offset,   t = i * dt in ms, f in Hz (f/1000 cycles per ms).
+///   I(t) = amplitude * sin(2 pi f t + phase) + offset,   t in ms, f in Hz (f/1000 cycles per ms),
+/// evaluated at whatever time an integrator asks for (t = i dt at the start of step i).
 /// Defaults: the course seed's HH sine exercise (7 uA/cm^2 at 10 Hz around 0.5 uA/cm^2).
 /// Errors: ParameterError from prepare if the frequency is at or above the Nyquist frequency 1/(2 dt).
 
@@ -58,5 +59,5 @@ private:
 }  // namespace
 }  // namespace soma::stimuli
 
-SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Sine, "sine", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Sine, "sine", "2.0.0",
             "sinusoidal (AC) current: amplitude sin(2 pi f t + phase) + offset, f in Hz")

@@ -44,5 +44,5 @@ private:
 }  // namespace
 }  // namespace soma::stimuli
 
-SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Step, "step", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Step, "step", "2.0.0",
             "step current: amplitude on [onset, offset), 0 elsewhere")

@@ -11,7 +11,12 @@
 /// if it changed the state (a reset), the scheme integrates again from there to t + dt.
 /// Accuracy of the located time, for a crossing with nonzero slope: O(dt^2) for the linear
 /// interpolant and O(dt^4) for the cubic one, on top of the scheme's own error in the trajectory
-/// (O(dt) for Euler and exponential Euler, O(dt^4) for RK4).
+/// (O(dt) for Euler and exponential Euler, O(dt^4) for RK4). Crossings are detected from the values
+/// at the ends of the step: one that goes up and back down within a step is missed. The end of a
+/// refractory period is a jump in the right-hand side that is not on the grid; a step across it
+/// loses the scheme's order (first order for that step).
+/// Errors: RunError if one cell crosses its threshold more than 64 times within one step (a reset
+/// that cannot hold the model below threshold).
 ///
 /// With `locate_spikes` = 0 the threshold is checked only at the end of each step: the spike time is
 /// t + dt and a reset replaces the state at t + dt, as in the course exercises Soma started from.
@@ -42,10 +47,13 @@ protected:
     /// the current formula of stimulus step `i`. Must not throw or allocate.
     virtual void advance(const Model& model, const Stimulus& stimulus, std::size_t i, double t, double h,
                          const StateBatch& y, StateBatch& y_next) = 0;
+    /// Constraints on the scheme's own parameters (throw ParameterError).
+    virtual void check_scheme(const ParameterValues& /*values*/) const {}
     /// The scheme's own parameters, after validation.
     virtual void apply_scheme(const ParameterValues& /*values*/) {}
 
 private:
+    void check(const ParameterValues& values) const final;
     void apply(const ParameterValues& values) final;
     void resolve(Model& model, const Stimulus& stimulus, std::size_t i, std::size_t cell, double t, double dt,
                  StateBatch& y_next, std::vector<Spike>& spikes);

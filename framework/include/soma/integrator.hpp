@@ -23,12 +23,14 @@ public:
     /// Called once before a run on the grid of step `dt` (ms): allocate scratch space for `n_cells`
     /// cells, read the stimulus's breakpoints, and check that the model has any capability the
     /// scheme needs.
-    /// @throws PluginError if the model lacks a required capability (naming both plug-ins).
+    /// @throws PluginError if the model lacks a required capability (Simulation adds the names of
+    ///         both plug-ins to the message).
     virtual void prepare(const Model& model, const Stimulus& stimulus, std::size_t n_cells, double dt) = 0;
 
     /// Advances from `y` at t = i dt to `y_next` at t + dt. `y` is the state this integrator
     /// returned for step i - 1 (the initial state for i = 0); `y_next` has the same shape and does
-    /// not alias it. Every upward crossing of the model's threshold by v in (t, t + dt] is appended
+    /// not alias it. Every upward crossing of the model's threshold by v in (t, t + dt] that the scheme
+    /// detects (see fixed_step.hpp for the limits of fixed-step detection) is appended
     /// to `spikes` with its located time, in time order, after `model.on_spike` was applied at that
     /// time. Must not throw (except for an error of an external solver, as RunError) or allocate
     /// in the common case of a step without spikes.

@@ -28,7 +28,7 @@ struct Spike {
 ///
 /// Optional capabilities (e.g. `ConditionallyLinear`, which exponential Euler needs) are separate
 /// interfaces that a model also derives from; an integrator asks for one with `dynamic_cast` and
-/// throws PluginError naming both plug-ins if the model lacks it.
+/// throws PluginError if the model lacks it (Simulation names both plug-ins in the message).
 class BOOST_SYMBOL_VISIBLE Model : public Component {
 public:
     using Component::Component;

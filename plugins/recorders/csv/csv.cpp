@@ -77,7 +77,7 @@ private:
         text += fmt::format("# dt: {} ms, t_stop: {} ms, steps: {}, record interval: {} ms, cells: {}\n", info.dt,
                             info.t_stop, info.n_steps, static_cast<double>(info.record_every) * info.dt, info.n_cells);
         for (const auto& p : info.parameters) {
-            text += fmt::format("# {}.{} = {} {}\n", p.component, p.name, p.value, p.unit);
+            text += fmt::format("# {}.{} = {}{}\n", p.component, p.name, p.value, p.unit == "1" ? "" : " " + p.unit);
         }
         return text;
     }
