@@ -274,6 +274,17 @@ BOOST_DATA_TEST_CASE(bad_input_fails_and_writes_nothing, boost::unit_test::data:
     check_no_output(cwd.path());
 }
 
+BOOST_AUTO_TEST_CASE(command_line_integrator_replaces_the_files_integrator_section) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"run", (fs::path(SOMA_EXAMPLES_DIR) / "lif-step.ini").string(), "--integrator",
+                                  "dopri5", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.err, "ignoring 'integrator.locate_spikes' of the scenario file");
+    // Located reset: the first spike is at onset + ln(I / (I - 1)) = 20 + 5.30330 ms, not on the grid.
+    SOMA_CHECK_CONTAINS(result.out, "9 spike(s), first at t = 25.3033 ms");
+}
+
 BOOST_AUTO_TEST_CASE(output_name_taken_by_a_directory_fails_before_writing_anything) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const fs::path blocker = cwd.path() / "soma-output" / "hh-step.png";

@@ -150,9 +150,17 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         scenario.name = path.stem().string();
     }
 
-    if (auto v = pick<std::string>(cli, "model", file, "model")) scenario.model = *v;
-    if (auto v = pick<std::string>(cli, "stimulus", file, "stimulus")) scenario.stimulus = *v;
-    if (auto v = pick<std::string>(cli, "integrator", file, "integrator")) scenario.integrator = *v;
+    // A section of the file belongs to the plug-in the file selects (or the default); when the command
+    // line selects another plug-in of that kind, the section is ignored with a note.
+    std::set<std::string> replaced_sections;
+    const auto choose = [&](const std::string& kind, std::string& target) {
+        const std::string from_file = file.count(kind) ? file[kind].as<std::string>() : target;
+        target = cli.count(kind) ? cli[kind].as<std::string>() : from_file;
+        if (target != from_file) replaced_sections.insert(kind);
+    };
+    choose("model", scenario.model);
+    choose("stimulus", scenario.stimulus);
+    choose("integrator", scenario.integrator);
     if (auto v = pick<std::vector<std::string>>(cli, "recorder", file, "recorder")) {
         scenario.recorders.clear();
         for (const auto& r : *v) {
@@ -201,7 +209,13 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
             std::vector<std::string> known = option_names(file_options());
             throw ParameterError(fmt::format("{}: {}", origin, unknown_name_message("setting", key, known)));
         }
-        const bool unused_recorder = origin == "scenario file" && recorders_from_cli && dot != std::string::npos &&
+        if (origin == "scenario file" && replaced_sections.contains(section)) {
+            scenario.notes.push_back(fmt::format("ignoring '{}' of the scenario file: it is for the {} the file "
+                                                 "selects, and the command line selects another",
+                                                 key, section));
+            return;
+        }
+        const bool unused_recorder = origin == "scenario file" && recorders_from_cli &&
                                      std::find(sections.begin(), sections.end(), section) == sections.end();
         if (unused_recorder) {
             scenario.notes.push_back(fmt::format("ignoring '{}' of the scenario file: recorder '{}' is not among "
