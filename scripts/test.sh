@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
 install_missing neuron python3-neuron python3-brian python3-dev
-ctest --test-dir "${SOMA_BUILD_DIR:-build}" --output-on-failure -j"$(nproc)"
+ctest --test-dir "${SOMA_BUILD_DIR:-build}" --output-on-failure -j"$(nproc)" ${SOMA_CTEST_ARGS:-}
