@@ -11,12 +11,18 @@
 /// Units: v in mV, t in ms, conductances in mS/cm^2, C_m in uF/cm^2, I in uA/cm^2.
 /// State variables, in storage order: v, m, n, h. Initial state: v = V_init, gates at their steady
 /// state for V_init. A spike is an upward crossing of V_spike, located inside the step by the
-/// integrator; the model has no reset. Capability: ConditionallyLinear (the gates m, n, h obey
-/// dx/dt = alpha_x(v) - (alpha_x(v) + beta_x(v)) x), for exponential Euler.
+/// integrator; the model has no reset. Capabilities: ConditionallyLinear (the gates m, n, h obey
+/// dx/dt = alpha_x(v) - (alpha_x(v) + beta_x(v)) x), for exponential Euler; Jacobian (analytic
+/// d(dy/dt)/dy, for cvode):
+///   d(dv/dt)/dv = -(g_Na m^3 h + g_K n^4 + g_L) / C_m,   d(dv/dt)/dm = -3 g_Na m^2 h (v - E_Na) / C_m,
+///   d(dv/dt)/dn = -4 g_K n^3 (v - E_K) / C_m,            d(dv/dt)/dh = -g_Na m^3 (v - E_Na) / C_m,
+///   d(dx/dt)/dv = alpha_x'(v) (1 - x) - beta_x'(v) x,    d(dx/dt)/dx = -(alpha_x(v) + beta_x(v)),
+/// and 0 between different gates.
 
 #include "hh_rates.hpp"
 
 #include "soma/conditionally_linear.hpp"
+#include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -25,7 +31,7 @@
 namespace soma::hh {
 namespace {
 
-class HodgkinHuxley final : public Model, public ConditionallyLinear {
+class HodgkinHuxley final : public Model, public ConditionallyLinear, public Jacobian {
 public:
     HodgkinHuxley()
         : Model({
@@ -89,6 +95,28 @@ public:
         }
     }
 
+    void jacobian(double /*t*/, const StateBatch& y, std::span<const double> /*i_inj*/, std::size_t cell,
+                  std::span<double> out) const override {
+        const double u = y.var(0)[cell], m = y.var(1)[cell], n = y.var(2)[cell], h = y.var(3)[cell];
+        const double m2 = m * m, n3 = n * n * n;
+        // Row-major 4x4, rows and columns in the order v, m, n, h.
+        out[0] = -(g_Na_ * m2 * m * h + g_K_ * n3 * n + g_L_) / C_m_;
+        out[1] = -3.0 * g_Na_ * m2 * h * (u - E_Na_) / C_m_;
+        out[2] = -4.0 * g_K_ * n3 * (u - E_K_) / C_m_;
+        out[3] = -g_Na_ * m2 * m * (u - E_Na_) / C_m_;
+        const double am = alpha_m(u), bm = beta_m(u), an = alpha_n(u), bn = beta_n(u), ah = alpha_h(u), bh = beta_h(u);
+        out[4] = d_alpha_m(u) * (1.0 - m) - d_beta_m(u) * m;
+        out[5] = -(am + bm);
+        out[6] = out[7] = 0.0;
+        out[8] = d_alpha_n(u) * (1.0 - n) - d_beta_n(u) * n;
+        out[9] = 0.0;
+        out[10] = -(an + bn);
+        out[11] = 0.0;
+        out[12] = d_alpha_h(u) * (1.0 - h) - d_beta_h(u) * h;
+        out[13] = out[14] = 0.0;
+        out[15] = -(ah + bh);
+    }
+
 private:
     void apply(const ParameterValues& p) override {
         C_m_ = p["C_m"];
@@ -116,5 +144,5 @@ private:
 }  // namespace
 }  // namespace soma::hh
 
-SOMA_PLUGIN(soma::PluginKind::model, soma::hh::HodgkinHuxley, "hh", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::model, soma::hh::HodgkinHuxley, "hh", "2.0.0",
             "Hodgkin-Huxley squid axon, rest at 0 mV (Gerstner & Kistler 2002, p.36)")

@@ -30,6 +30,37 @@ inline double alpha_n(double u) { return 0.1 * x_over_expm1(1.0 - 0.1 * u); }
 /// K activation closing rate (1/ms): 0.125 exp(-u/80).
 inline double beta_n(double u) { return 0.125 * std::exp(-u / 80.0); }
 
+/// d/dx of x / (exp(x) - 1): (exp(x) - 1 - x exp(x)) / (exp(x) - 1)^2, whose limit at x = 0 is -1/2.
+/// The direct formula loses about eps/|x| to cancellation near 0, so for |x| < 0.05 the Taylor series
+/// -1/2 + x/6 - x^3/180 + x^5/5040 - x^7/151200 (from the Bernoulli numbers; next term x^9/4790016)
+/// is used instead; both are accurate to ~1e-14 relative.
+inline double d_x_over_expm1(double x) {
+    if (std::abs(x) < 0.05) {
+        const double x2 = x * x;
+        return -0.5 + x * (1.0 / 6.0 + x2 * (-1.0 / 180.0 + x2 * (1.0 / 5040.0 - x2 / 151200.0)));
+    }
+    const double em1 = std::expm1(x);
+    return (em1 - x * (em1 + 1.0)) / (em1 * em1);
+}
+
+// Derivatives of the rates with respect to u (1/(ms mV)), for the analytic Jacobian.
+
+/// d alpha_m / du = -0.1 f'(2.5 - 0.1u), f(x) = x/(exp(x) - 1); -0.1 * (-1/2) = 0.05 at u = 25.
+inline double d_alpha_m(double u) { return -0.1 * d_x_over_expm1(2.5 - 0.1 * u); }
+/// d beta_m / du = -beta_m / 18.
+inline double d_beta_m(double u) { return -beta_m(u) / 18.0; }
+/// d alpha_h / du = -alpha_h / 20.
+inline double d_alpha_h(double u) { return -alpha_h(u) / 20.0; }
+/// d beta_h / du = 0.1 beta_h (1 - beta_h).
+inline double d_beta_h(double u) {
+    const double b = beta_h(u);
+    return 0.1 * b * (1.0 - b);
+}
+/// d alpha_n / du = -0.01 f'(1 - 0.1u); 0.005 at u = 10.
+inline double d_alpha_n(double u) { return -0.01 * d_x_over_expm1(1.0 - 0.1 * u); }
+/// d beta_n / du = -beta_n / 80.
+inline double d_beta_n(double u) { return -beta_n(u) / 80.0; }
+
 /// Steady state alpha / (alpha + beta) of a gate with these rates.
 inline double steady_state(double alpha, double beta) { return alpha / (alpha + beta); }
 

@@ -12,8 +12,10 @@
 /// spike time v is set to V_reset and held there (dv/dt = 0) for the refractory period t_ref, whose
 /// end is resolved to 1e-9 ms (absorbing the rounding of t = i dt). With an integrator's
 /// `locate_spikes = 0` the spike and reset happen at the end of the step instead, as in the seed.
+/// Capability: Jacobian (for cvode): d(dv/dt)/dv = -1/tau_m, or 0 while refractory.
 
 #include "soma/error.hpp"
+#include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -25,7 +27,7 @@
 namespace soma::lif {
 namespace {
 
-class LeakyIntegrateAndFire final : public Model {
+class LeakyIntegrateAndFire final : public Model, public Jacobian {
 public:
     LeakyIntegrateAndFire()
         : Model({
@@ -64,6 +66,11 @@ public:
         return true;
     }
 
+    void jacobian(double t, const StateBatch& /*y*/, std::span<const double> /*i_inj*/, std::size_t cell,
+                  std::span<double> out) const override {
+        out[0] = t < refractory_end_[cell] - 1e-9 ? 0.0 : -1.0 / tau_m_;
+    }
+
 private:
     void check(const ParameterValues& p) const override {
         if (p["V_reset"] >= p["V_th"]) {
@@ -91,5 +98,5 @@ private:
 }  // namespace
 }  // namespace soma::lif
 
-SOMA_PLUGIN(soma::PluginKind::model, soma::lif::LeakyIntegrateAndFire, "lif", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::model, soma::lif::LeakyIntegrateAndFire, "lif", "2.0.0",
             "leaky integrate-and-fire with threshold, reset and refractory period (Gerstner & Kistler 2002, p.94)")
