@@ -8,6 +8,8 @@
 #define BOOST_TEST_MODULE soma_test_plugin_loading
 #include "soma_test_support.hpp"
 
+#include <boost/version.hpp>
+
 #include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
 
@@ -24,6 +26,7 @@ namespace fs = std::filesystem;
 
 const fs::path test_plugin_dir = SOMA_TEST_PLUGIN_DIR;
 const fs::path wrong_api_plugin = SOMA_TEST_WRONG_API_PLUGIN;
+const fs::path other_build_plugin = SOMA_TEST_OTHER_BUILD_PLUGIN;
 const fs::path not_a_plugin = SOMA_TEST_NOT_A_PLUGIN;
 
 std::vector<std::string> names(const std::vector<soma::PluginInfo>& plugins) {
@@ -66,6 +69,18 @@ BOOST_AUTO_TEST_CASE(unknown_name_lists_directories_names_and_suggests_closest) 
     const auto kind = message_of<PluginError>([&] { (void)registry.find(PluginKind::integrator, "hh"); });
     SOMA_CHECK_CONTAINS(kind, "unknown integrator plug-in 'hh'");
     BOOST_TEST(kind.find("did you mean") == std::string::npos, kind);
+}
+
+// A plug-in whose descriptor claims another compiler version is refused, naming the file and both builds.
+BOOST_AUTO_TEST_CASE(plugin_from_another_cxx_build_is_refused) {
+    BOOST_TEST_REQUIRE(fs::is_regular_file(other_build_plugin), other_build_plugin);
+    const auto ours = soma::framework_build();
+    const soma::BuildInfo theirs{ours.compiler, ours.compiler_major + 1, ours.cxx11_abi, ours.boost_version};
+    const auto message = message_of<PluginError>([] { (void)PluginRegistry::inspect(other_build_plugin); });
+    SOMA_CHECK_CONTAINS(message, other_build_plugin.string());
+    SOMA_CHECK_CONTAINS(message, "was built with " + theirs.to_string());
+    SOMA_CHECK_CONTAINS(message, "but this Soma with " + ours.to_string());
+    SOMA_CHECK_CONTAINS(message, fmt::format("Boost {}.{}", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000));
 }
 
 // (b) A plug-in built in this test against the next API version is refused, by `inspect` and by a

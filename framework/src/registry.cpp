@@ -21,6 +21,18 @@ std::string_view to_string(PluginKind kind) {
     return "unknown kind";
 }
 
+BuildInfo framework_build() { return SOMA_BUILD_INFO; }
+
+bool BuildInfo::operator==(const BuildInfo& other) const {
+    return std::string_view(compiler) == other.compiler && compiler_major == other.compiler_major &&
+           cxx11_abi == other.cxx11_abi && boost_version == other.boost_version;
+}
+
+std::string BuildInfo::to_string() const {
+    return fmt::format("{} {}, libstdc++ C++11 ABI {}, Boost {}.{}", compiler, compiler_major, cxx11_abi,
+                       boost_version / 1000, boost_version % 1000);
+}
+
 struct PluginRegistry::Entry {
     PluginInfo info;
     std::shared_ptr<boost::dll::shared_library> library;
@@ -59,6 +71,12 @@ Loaded load(const std::filesystem::path& file) {
         throw PluginError(fmt::format("plug-in '{}' was built against Soma plug-in API version {}, but this Soma "
                                       "expects version {}; rebuild the plug-in against this Soma",
                                       file.string(), descriptor.api_version, api_version));
+    }
+    if (!(descriptor.build == framework_build())) {
+        throw PluginError(fmt::format("plug-in '{}' was built with {}, but this Soma with {}; the two cannot share "
+                                      "C++ objects. Rebuild the plug-in with the same compiler and Boost as Soma "
+                                      "(find_package(Soma) and soma_add_plugin do this)",
+                                      file.string(), descriptor.build.to_string(), framework_build().to_string()));
     }
     if (!valid_kind(descriptor.kind) || descriptor.name == nullptr || descriptor.create == nullptr) {
         throw PluginError(fmt::format("plug-in '{}' has a malformed descriptor (kind {}, name {})", file.string(),

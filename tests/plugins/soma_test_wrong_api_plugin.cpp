@@ -10,6 +10,7 @@ namespace {
 std::unique_ptr<soma::Component> create_nothing() { return nullptr; }
 
 const soma::PluginDescriptor wrong_api_descriptor{soma::api_version + 1,
+                                                  SOMA_BUILD_INFO,
                                                   soma::PluginKind::model,
                                                   "future_model",
                                                   "9.9.9",

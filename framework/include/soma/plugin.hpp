@@ -13,9 +13,11 @@
 #include "soma/component.hpp"
 
 #include <boost/dll/alias.hpp>
+#include <boost/version.hpp>
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace soma {
@@ -23,7 +25,7 @@ namespace soma {
 /// Version of the binary interface between the framework and plug-ins. Bumped whenever a class in
 /// framework/include/soma changes layout or virtual functions; the registry refuses a plug-in whose
 /// descriptor carries another number.
-inline constexpr std::uint32_t api_version = 2;
+inline constexpr std::uint32_t api_version = 3;
 
 /// Alias under which a plug-in exports its descriptor.
 inline constexpr const char* descriptor_alias = "soma_plugin_descriptor";
@@ -33,10 +35,44 @@ enum class PluginKind : std::uint32_t { model = 0, stimulus = 1, integrator = 2,
 /// "model", "stimulus", "integrator", "recorder".
 BOOST_SYMBOL_VISIBLE std::string_view to_string(PluginKind kind);
 
+/// What makes two C++ builds binary-compatible across the plug-in boundary (classes with virtual
+/// functions, std::string, std::vector, std::shared_ptr and exceptions cross it): the compiler family
+/// and major version, libstdc++'s dual-ABI flag (_GLIBCXX_USE_CXX11_ABI) and Boost's version.
+struct BuildInfo {
+    const char* compiler;      ///< "gcc", "clang" or "other"
+    int compiler_major;        ///< e.g. 12 for g++ 12.2
+    int cxx11_abi;             ///< _GLIBCXX_USE_CXX11_ABI: 1 (new std::string) or 0; -1 if not libstdc++
+    int boost_version;         ///< BOOST_VERSION / 100, e.g. 1074 for Boost 1.74
+
+    [[nodiscard]] bool operator==(const BuildInfo& other) const;
+    /// e.g. "gcc 12, libstdc++ C++11 ABI 1, Boost 1.74".
+    [[nodiscard]] std::string to_string() const;
+};
+
+/// The BuildInfo of the translation unit that expands it (a plug-in's, through SOMA_PLUGIN).
+#if defined(__clang__)
+#define SOMA_BUILD_COMPILER "clang", __clang_major__
+#elif defined(__GNUC__)
+#define SOMA_BUILD_COMPILER "gcc", __GNUC__
+#else
+#define SOMA_BUILD_COMPILER "other", 0
+#endif
+#if defined(_GLIBCXX_USE_CXX11_ABI)
+#define SOMA_BUILD_CXX11_ABI _GLIBCXX_USE_CXX11_ABI
+#else
+#define SOMA_BUILD_CXX11_ABI (-1)
+#endif
+#define SOMA_BUILD_INFO ::soma::BuildInfo{SOMA_BUILD_COMPILER, SOMA_BUILD_CXX11_ABI, BOOST_VERSION / 100}
+
+/// The BuildInfo of this framework library (libsoma).
+BOOST_SYMBOL_VISIBLE BuildInfo framework_build();
+
 /// The record a plug-in exports. `api_version` must stay the first member in every API version,
-/// so that the registry can read it before trusting anything else.
+/// so that the registry can read it before trusting anything else; `build` comes second and is
+/// compared before any other member is used.
 struct PluginDescriptor {
     std::uint32_t api_version;
+    BuildInfo build;          ///< how the plug-in was compiled; must equal framework_build()
     PluginKind kind;
     const char* name;         ///< unique within its kind; [a-z0-9_]+
     const char* version;      ///< the plug-in's own version
@@ -50,8 +86,7 @@ struct PluginDescriptor {
 #define SOMA_PLUGIN(kind_, Type, name_, version_, description_)                                     \
     namespace {                                                                                     \
     std::unique_ptr<::soma::Component> soma_plugin_create() { return std::make_unique<Type>(); }    \
-    const ::soma::PluginDescriptor soma_plugin_descriptor_object{::soma::api_version, kind_, name_, \
-                                                                 version_, description_,            \
-                                                                 &soma_plugin_create};              \
+    const ::soma::PluginDescriptor soma_plugin_descriptor_object{                                   \
+        ::soma::api_version, SOMA_BUILD_INFO, kind_, name_, version_, description_, &soma_plugin_create}; \
     }                                                                                               \
     BOOST_DLL_ALIAS(soma_plugin_descriptor_object, soma_plugin_descriptor)
