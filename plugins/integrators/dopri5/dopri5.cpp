@@ -119,7 +119,9 @@ public:
         if (i == 0 || i != next_i_) {
             // Start of a run (or a caller that skipped steps): start from y.
             std::ranges::copy(y.data(), x0_.begin());
-            restart(t_start, max_step_ > 0 ? std::min(dt, max_step_) : dt);
+            // A modest first trial step: odeint's controller accepts a step whose error estimate is NaN,
+            // and a first step of the grid's dt (which may be many ms) can overflow exp() in a model.
+            restart(t_start, std::min({dt, first_step, max_step_ > 0 ? max_step_ : dt}));
         }
         next_i_ = i + 1;
         const double threshold = model.threshold();
@@ -199,7 +201,7 @@ private:
 
     /// One accepted internal step after the current interval (restarting first at a breakpoint that
     /// ended it), clipped at the next breakpoint, and the threshold crossings in it.
-    void advance(double threshold) {
+    void advance(double threshold, int retries = 0) {
         if (clipped_) {
             std::ranges::copy(x_clip_, x0_.begin());
             restart(t_b_, next_step_guess());
@@ -224,6 +226,13 @@ private:
         const State& xb = stepper_->current_state();
         double sum = 0;  // NaN and infinities propagate into the sum
         for (const double x : xb) sum += x;
+        if (!std::isfinite(sum) && retries < max_retries) {
+            // The error estimate was NaN, so the controller accepted the step: retry it ten times shorter.
+            std::ranges::copy(stepper_->previous_state(), x0_.begin());
+            restart(ta, (tb - ta) / 10);
+            advance(threshold, retries + 1);
+            return;
+        }
         if (!std::isfinite(sum)) {
             throw RunError(fmt::format("integrator 'dopri5': the state became NaN or infinite in the step from t = {} "
                                        "to {} ms (rtol = {}, atol = {}). Check the model's parameters and the "
@@ -316,6 +325,8 @@ private:
     // breakpoint (then its end state is x_clip_), or [t, t] right after a restart (stepped_ false).
     double t_a_ = 0, t_b_ = 0;
     double last_step_ = 0;  // length of the last accepted internal step, unclipped (ms)
+    static constexpr double first_step = 0.01;  // ms: first trial step of a run
+    static constexpr int max_retries = 8;        // retries of a step whose state became NaN
     bool stepped_ = false, clipped_ = false;
     State x0_, x_clip_, v_;
     std::vector<Crossing> crossings_;  // of the current interval, sorted by time
