@@ -75,6 +75,15 @@ int describe(const PluginRegistry& registry, const std::string& name) {
                 fmt::print("  {:<14} {:<16} {:>10}  {:<18} {}\n", s.name, resolve_unit(s.unit, current_unit),
                            s.default_value, s.range.to_string(), s.description);
             }
+            if (!object->presets().empty()) {
+                fmt::print("\npresets (--preset NAME):\n");
+                for (const auto& preset : object->presets()) {
+                    std::vector<std::string> values;
+                    for (const auto& [key, value] : preset.values) values.push_back(fmt::format("{}={}", key, value));
+                    fmt::print("  {:<20} {}\n  {:<20} {}\n", preset.name, preset.description, "",
+                               fmt::join(values, " "));
+                }
+            }
             if (model) {
                 fmt::print("\nstate variables:\n");
                 for (const auto& v : model->state_variables()) fmt::print("  {:<10} {:<16} {}\n", v.name, v.unit, v.description);
@@ -118,6 +127,13 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
     const auto integrator = registry.create<Integrator>(PluginKind::integrator, s.integrator);
     std::vector<std::shared_ptr<Recorder>> recorders;
     for (const auto& name : s.recorders) recorders.push_back(registry.create<Recorder>(PluginKind::recorder, name));
+    if (!s.preset.empty()) {
+        try {
+            model->apply_preset(s.preset);
+        } catch (const ParameterError& e) {
+            throw ParameterError(fmt::format("model '{}': {}", s.model, e.what()));
+        }
+    }
     configure(*model, "model", "model", s.model);
     configure(*stimulus, "stimulus", "stimulus", s.stimulus);
     configure(*integrator, "integrator", "integrator", s.integrator);

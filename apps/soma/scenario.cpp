@@ -25,6 +25,8 @@ po::options_description command_line_options() {
     options.add_options()
         ("help,h", "show this help")
         ("model", po::value<std::string>(), "model plug-in (default: hh)")
+        ("preset", po::value<std::string>(), "a named parameter set of the model ('soma describe MODEL' lists them); "
+         "--set model.X values apply on top")
         ("stimulus", po::value<std::string>(), "stimulus plug-in (default: step)")
         ("integrator", po::value<std::string>(), "integrator plug-in (default: euler)")
         ("recorder", po::value<std::vector<std::string>>(),
@@ -45,6 +47,7 @@ po::options_description file_options() {
     po::options_description options;
     options.add_options()
         ("model", po::value<std::string>())
+        ("preset", po::value<std::string>())
         ("stimulus", po::value<std::string>())
         ("integrator", po::value<std::string>())
         ("recorder", po::value<std::vector<std::string>>())
@@ -87,7 +90,7 @@ std::string run_help() {
             "driven by a 7 uA/cm^2 step on [20, 70) ms, 100 ms at dt = 0.01 ms with forward Euler, and writes\n"
             "CSV files and PNG/SVG figures into ./soma-output/. Command-line values override the file's.\n\n"
          << command_line_options()
-         << "\nScenario files (INI): top-level keys model, stimulus, integrator, recorder (repeatable), t_stop,\n"
+         << "\nScenario files (INI): top-level keys model, preset, stimulus, integrator, recorder (repeatable), t_stop,\n"
             "dt, record_interval, output, name, title; parameters in sections [model], [stimulus],\n"
             "[integrator] and [RECORDER], e.g.\n\n"
             "  model = hh\n  stimulus = step\n  t_stop = 100\n  [stimulus]\n  amplitude = 7\n  onset = 20\n\n"
@@ -161,6 +164,11 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     choose("model", scenario.model);
     choose("stimulus", scenario.stimulus);
     choose("integrator", scenario.integrator);
+    if (!replaced_sections.contains("model")) {
+        if (auto v = pick<std::string>(cli, "preset", file, "preset")) scenario.preset = *v;
+    } else if (cli.count("preset")) {
+        scenario.preset = cli["preset"].as<std::string>();
+    }
     if (auto v = pick<std::vector<std::string>>(cli, "recorder", file, "recorder")) {
         scenario.recorders.clear();
         for (const auto& r : *v) {

@@ -18,6 +18,7 @@ struct Scenario {
     std::string title;
     std::string name;  ///< stem of output files
     std::string model = "hh";
+    std::string preset;  ///< a named parameter set of the model, applied before [model] values
     std::string stimulus = "step";
     std::string integrator = "euler";
     std::vector<std::string> recorders{"csv", "gnuplot"};

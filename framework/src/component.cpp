@@ -8,7 +8,18 @@
 
 namespace soma {
 
-Component::Component(std::vector<ParameterSpec> schema) : schema_(std::move(schema)), values_(schema_, {}) {}
+Component::Component(std::vector<ParameterSpec> schema, std::vector<Preset> presets)
+    : schema_(std::move(schema)), presets_(std::move(presets)), values_(schema_, {}) {}
+
+void Component::apply_preset(std::string_view name) {
+    const auto it = std::find_if(presets_.begin(), presets_.end(), [&](const Preset& p) { return p.name == name; });
+    if (it == presets_.end()) {
+        std::vector<std::string> known;
+        for (const auto& p : presets_) known.push_back(p.name);
+        throw ParameterError(unknown_name_message("preset", name, known));
+    }
+    configure(it->values);
+}
 
 Component::~Component() = default;
 

@@ -19,13 +19,15 @@ namespace soma {
 /// Derived classes call `apply(defaults)` indirectly through `init_defaults()` in their constructor.
 class BOOST_SYMBOL_VISIBLE Component {
 public:
-    explicit Component(std::vector<ParameterSpec> schema);
+    explicit Component(std::vector<ParameterSpec> schema, std::vector<Preset> presets = {});
     virtual ~Component();
     Component(const Component&) = delete;
     Component& operator=(const Component&) = delete;
 
     /// The parameters this component accepts, in display order.
     [[nodiscard]] std::span<const ParameterSpec> schema() const { return schema_; }
+    /// Named parameter sets, in display order.
+    [[nodiscard]] std::span<const Preset> presets() const { return presets_; }
     /// Current values, in schema order.
     [[nodiscard]] const ParameterValues& values() const { return values_; }
 
@@ -39,6 +41,10 @@ public:
     /// As above, with numbers.
     void configure(const std::map<std::string, double>& values);
 
+    /// Sets the parameters of preset `name` (all-or-nothing, like `configure`).
+    /// @throws ParameterError for an unknown preset, suggesting the closest name and listing all.
+    void apply_preset(std::string_view name);
+
 protected:
     /// Constraints between parameters (e.g. onset < offset). Throw ParameterError to refuse.
     virtual void check(const ParameterValues& candidate) const;
@@ -51,6 +57,7 @@ private:
     void commit(std::vector<double> candidate);
 
     std::vector<ParameterSpec> schema_;
+    std::vector<Preset> presets_;
     ParameterValues values_;
 };
 

@@ -45,6 +45,14 @@ struct ParameterSpec {
     std::string description;  ///< one line, with the source of the default value
 };
 
+/// A named parameter set, e.g. a firing pattern of a model from its paper ("regular_spiking").
+/// Selecting it sets the listed parameters; the others keep their values.
+struct Preset {
+    std::string name;         ///< identifier, [a-z0-9_]+
+    std::string description;  ///< one line, with the source of the values (paper, table, figure)
+    std::map<std::string, double> values;
+};
+
 /// Unit placeholder for stimulus amplitudes: they carry the current unit of the model they drive
 /// (uA/cm^2 for `hh`, nA for `lif`). Resolved in run metadata by `resolve_unit`.
 inline constexpr std::string_view model_current_unit = "<model current>";
