@@ -1,0 +1,112 @@
+/// @file qif.cpp
+/// Plug-in `qif`: the quadratic integrate-and-fire neuron.
+///
+///   tau_m dv/dt = a (v - V_rest)(v - V_c) + R I;   when v crosses V_peak upwards: spike, v <- V_reset
+///
+/// Sources: G. B. Ermentrout and N. Kopell, SIAM J. Appl. Math. 46:233-253 (1986) (the theta neuron,
+/// the canonical type I model, which a change of variables turns into this one); P. E. Latham,
+/// B. J. Richmond, P. G. Nelson and S. Nirenberg, J. Neurophysiol. 83:808-827 (2000); W. Gerstner
+/// and W. M. Kistler, Spiking Neuron Models, Cambridge University Press 2002, section 4.1.2.
+/// Defaults are illustrative (tau_m = 10 ms, R = 10 MOhm, V_rest = -70 mV, V_c = -55 mV,
+/// a = 0.1 1/mV); units ms, mV, MOhm, nA (MOhm * nA = mV).
+///
+/// Without input, v below V_c relaxes to V_rest; above V_c it runs away and would reach infinity in
+/// finite time, which V_peak cuts off. A constant current makes the cell fire repetitively when
+/// R I > a (V_c - V_rest)^2 / 4, i.e. above the rheobase I_rh = a (V_c - V_rest)^2 / (4 R)
+/// (0.5625 nA with the defaults), at a rate that grows as sqrt(I - I_rh) (type I excitability).
+///
+/// State variables: v. Spikes: threshold() is V_peak; the integrator locates the upward crossing
+/// inside its step and calls on_spike there, which sets v to V_reset (no refractory period).
+
+#include "soma/error.hpp"
+#include "soma/model.hpp"
+#include "soma/plugin.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+namespace qif {
+namespace {
+
+using soma::ParameterError;
+using soma::ParameterValues;
+using soma::Range;
+using soma::StateBatch;
+using soma::Variable;
+
+class QuadraticIntegrateAndFire final : public soma::Model {
+public:
+    QuadraticIntegrateAndFire()
+        : Model({
+              {"tau_m", "ms", 10.0, Range::positive(), "membrane time constant"},
+              {"R", "MOhm", 10.0, Range::positive(), "membrane resistance"},
+              {"a", "1/mV", 0.1, Range::positive(), "sharpness of the quadratic nonlinearity"},
+              {"V_rest", "mV", -70.0, Range::closed(-200, 200), "resting potential (stable fixed point at I = 0)"},
+              {"V_c", "mV", -55.0, Range::closed(-200, 200), "critical voltage (unstable fixed point at I = 0); must be above V_rest"},
+              {"V_peak", "mV", 20.0, Range::closed(-200, 200), "spike cut-off: a spike is registered when v crosses it upwards"},
+              {"V_reset", "mV", -70.0, Range::closed(-200, 200), "potential after a spike; must be below V_peak"},
+              {"V_init", "mV", -70.0, Range::closed(-200, 200), "initial membrane potential; must be below V_peak"},
+          }) {
+        init_defaults();
+    }
+
+    std::span<const Variable> state_variables() const override { return variables_; }
+    const Variable& current() const override { return current_; }
+    double threshold() const override { return V_peak_; }
+
+    void initialize(StateBatch& y) override { std::ranges::fill(y.var(0), V_init_); }
+
+    // The hot loop: no allocation, no exception, members only.
+    void derivatives(double /*t*/, const StateBatch& y, std::span<const double> i_inj,
+                     StateBatch& dydt) const override {
+        const auto v = y.var(0);
+        const auto dv = dydt.var(0);
+        for (std::size_t c = 0; c < v.size(); ++c) {
+            dv[c] = (a_ * (v[c] - V_rest_) * (v[c] - V_c_) + R_ * i_inj[c]) / tau_m_;
+        }
+    }
+
+    // Called by the integrator at the located crossing time, with y the state at that time.
+    bool on_spike(std::size_t cell, double /*t*/, StateBatch& y) override {
+        y.var(0)[cell] = V_reset_;
+        return true;  // the state changed: the integrator restarts from the reset
+    }
+
+private:
+    // Constraints between parameters; `configure` changes nothing if this throws.
+    void check(const ParameterValues& p) const override {
+        if (p["V_c"] <= p["V_rest"]) {
+            throw ParameterError(fmt::format("V_c = {} mV must be above V_rest = {} mV", p["V_c"], p["V_rest"]));
+        }
+        for (const char* name : {"V_c", "V_reset", "V_init"}) {
+            if (p[name] >= p["V_peak"]) {
+                throw ParameterError(
+                    fmt::format("{} = {} mV must be below V_peak = {} mV", name, p[name], p["V_peak"]));
+            }
+        }
+    }
+
+    // Copies validated values into members, read in the hot loop without a name lookup.
+    void apply(const ParameterValues& p) override {
+        tau_m_ = p["tau_m"];
+        R_ = p["R"];
+        a_ = p["a"];
+        V_rest_ = p["V_rest"];
+        V_c_ = p["V_c"];
+        V_peak_ = p["V_peak"];
+        V_reset_ = p["V_reset"];
+        V_init_ = p["V_init"];
+    }
+
+    const std::array<Variable, 1> variables_{{{"v", "mV", "membrane potential"}}};
+    const Variable current_{"I", "nA", "injected current"};
+    double tau_m_ = 0, R_ = 0, a_ = 0, V_rest_ = 0, V_c_ = 0, V_peak_ = 0, V_reset_ = 0, V_init_ = 0;
+};
+
+}  // namespace
+}  // namespace qif
+
+SOMA_PLUGIN(soma::PluginKind::model, qif::QuadraticIntegrateAndFire, "qif", "2.0.0",
+            "quadratic integrate-and-fire, type I (Ermentrout & Kopell 1986; Latham et al. 2000)")
