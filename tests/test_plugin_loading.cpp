@@ -12,6 +12,7 @@
 
 #include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <fstream>
@@ -49,13 +50,15 @@ BOOST_AUTO_TEST_SUITE(plugin_loading)
 // suggests the closest.
 BOOST_AUTO_TEST_CASE(unknown_name_lists_directories_names_and_suggests_closest) {
     const PluginRegistry registry;
-    BOOST_TEST(names(registry.plugins(PluginKind::model)) == (std::vector<std::string>{"hh", "lif"}),
-               boost::test_tools::per_element());
+    const auto models = names(registry.plugins(PluginKind::model));
+    for (const char* model : {"hh", "lif"}) {
+        BOOST_TEST((std::find(models.begin(), models.end(), model) != models.end()), model << " not found");
+    }
 
     const auto message = message_of<PluginError>([&] { (void)registry.create(PluginKind::model, "hhh"); });
     SOMA_CHECK_CONTAINS(message, "unknown model plug-in 'hhh'");
     SOMA_CHECK_CONTAINS(message, "did you mean 'hh'?");
-    SOMA_CHECK_CONTAINS(message, "Known: hh, lif.");
+    SOMA_CHECK_CONTAINS(message, fmt::format("Known: {}.", fmt::join(models, ", ")));
     SOMA_CHECK_CONTAINS(message, "Searched: ");
     BOOST_TEST_REQUIRE(!registry.search_path().empty());
     for (const auto& dir : registry.search_path()) SOMA_CHECK_CONTAINS(message, dir.string());
@@ -110,7 +113,8 @@ BOOST_AUTO_TEST_CASE(plugin_with_other_api_version_is_refused) {
 
     // A refused file does not hide the good plug-ins of a later directory.
     const PluginRegistry both({test_plugin_dir, PluginRegistry::builtin_plugin_dir()});
-    BOOST_TEST(names(both.plugins(PluginKind::model)) == (std::vector<std::string>{"hh", "lif"}),
+    const PluginRegistry builtin({PluginRegistry::builtin_plugin_dir()});
+    BOOST_TEST(names(both.plugins(PluginKind::model)) == names(builtin.plugins(PluginKind::model)),
                boost::test_tools::per_element());
     BOOST_TEST(both.rejected().size() == rejected.size());
 }

@@ -251,23 +251,24 @@ private:
             "    set offsets 0, 0, graph 0.12, 0\n"
             "    set ylabel {}\n"
             "    plot {}, \\\n"
-            "         threshold with lines lw 2 dt 2 lc rgb 'red' title sprintf('threshold (%g %s)', threshold, {})\n",
+            "         threshold with lines lw 2 dt 2 lc rgb 'red' title sprintf('threshold (%g%s)', threshold, {})\n",
             info_.soma_version,
             quote(data_.final_path().filename().string()), quote(png_.final_path().filename().string()),
             quote(svg_.final_path().filename().string()), width_, height_, info_.threshold, vars.size() > 1 ? 3 : 2,
-            quote(title), info_.t_stop, quote(label(vars[0])), curves(0, vars[0], "#1f77b4"), quote(vars[0].unit));
+            quote(title), info_.t_stop, quote(label(vars[0])), curves(0, vars[0], "#1f77b4"), quote(vars[0].unit == "1" ? "" : " " + vars[0].unit));
 
         if (vars.size() > 1) {
             static constexpr std::array others{"#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#8c564b", "#7f7f7f"};
-            const bool gating = std::all_of(vars.begin() + 1, vars.end(), [](const auto& v) { return v.unit == "1"; });
-            std::string ylabel = gating ? "gating variables" : "", plots;
+            const bool dimensionless = std::all_of(vars.begin() + 1, vars.end(), [](const auto& v) { return v.unit == "1"; });
+            // Dimensionless variables are listed by name (for hh: the gating variables m, n, h).
+            std::string ylabel, plots;
             for (std::size_t k = 1; k < vars.size(); ++k) {
                 const std::string& name = vars[k].name;
                 const char* colour = name == "m"   ? "black"
                                      : name == "h" ? "red"
                                      : name == "n" ? "blue"
                                                    : others[(k - 1) % others.size()];
-                if (!gating) ylabel += (k > 1 ? ", " : "") + label(vars[k]);
+                ylabel += (k > 1 ? ", " : "") + (dimensionless ? vars[k].name : label(vars[k]));
                 plots += (k > 1 ? ", \\\n         " : "") + curves(k, vars[k], colour);
             }
             s += fmt::format("    set ylabel {}\n    plot {}\n", quote(ylabel), plots);

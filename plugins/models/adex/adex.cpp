@@ -1,0 +1,236 @@
+/// @file adex.cpp
+/// Plug-in `adex`: the adaptive exponential integrate-and-fire neuron (AdEx).
+///
+///   C dV/dt     = -g_L (V - E_L) + g_L Delta_T exp((V - V_T) / Delta_T) - w + I
+///   tau_w dw/dt = a (V - E_L) - w
+///   if V >= V_peak: spike, V <- V_r, w <- w + b (and V is held at V_r for t_ref, w evolving)
+///
+/// Source of the equations: R. Brette and W. Gerstner, Adaptive exponential integrate-and-fire model as
+/// an effective description of neuronal activity, J. Neurophysiol. 94:3637-3642 (2005): the membrane and
+/// adaptation equations and the reset above. Defaults: that paper's regular-spiking cell (C = 281 pF, g_L = 30 nS,
+/// E_L = -70.6 mV, V_T = -50.4 mV, Delta_T = 2 mV, tau_w = 144 ms, a = 4 nS, b = 0.0805 nA, V_r = E_L;
+/// the same values are the defaults of NEST's `aeif_*` models and of Brian2's example
+/// `frompapers/Brette_Gerstner_2005.py`). V_peak, the numerical cut-off of the upswing, is 0 mV as in
+/// NEST's `aeif_*` models and in the Brian2 and ANNarchy reproductions of Naud et al. 2008 (the spike
+/// times hardly depend on it once V_peak is a few Delta_T above V_T: the upswing diverges in finite time).
+/// The refractory period t_ref is NEST's extension (default 0, as in the papers).
+///
+/// Presets: the firing patterns of R. Naud, N. Marcille, C. Clopath and W. Gerstner, Firing patterns in
+/// the adaptive exponential integrate-and-fire model, Biol. Cybern. 99:335-347 (2008), Table 1 (parameters
+/// of Fig. 4): each preset sets C, g_L, E_L, V_T, Delta_T, a, tau_w, b and V_r; the step current of the
+/// table (a stimulus parameter, not a model one) is named in the preset's description. The paper itself was
+/// not at hand; the rows below are those of two independent transcriptions of Table 1 (ANNarchy's notebook
+/// `AdEx.ipynb`, and the EPFL LCN course script of "Biological modeling of neural networks", 2015) and of the
+/// Brian2 example `frompapers/Naud_et_al_2008_adex_firing_patterns.py` (Schmitt & Billaudelle 2022, with
+/// parameters "adapted by P. Mueller to match the figures"), in pF, nS, mV, mV, mV, nS, ms, pA, mV, pA:
+///
+///   pattern (Fig. 4)               C    g_L  E_L  V_T  D_T  a    tau_w  b    V_r  I
+///   tonic spiking (a)             200   10  -70  -50   2    2    30     0   -58  500   (all three agree)
+///   adaptation (b)                200   12  -70  -50   2    2   300    60   -58  500   (all three agree)
+///   initial burst (c)             130   18  -58  -50   2    4   150   120   -50  400   (all three agree)
+///   regular bursting (d)          200   10  -58  -50   2    2   120   100   -46  210   (all three agree)
+///   delayed accelerating (e)      200   12  -70  -50   2  -10   300     0   -58  300   (all three agree)
+///   delayed regular bursting (f)  200   12  -70  -50   2   -6   300     0   -58  110   (both transcriptions)
+///                                 100   10  -65  -50   2  -10    90    30   -47  110   (Brian2)
+///   transient spiking (g)         100   10  -65  -50   2  -10    90    30   -47  350   (ANNarchy; LCN: V_r -50)
+///                                 100   10  -65  -50   2   10    90   100   -47  180   (Brian2)
+///   irregular spiking (h)         100   12  -60  -50   2  -11   130    30   -48  160   (all three agree)
+///
+/// The transcribed rows (f) and (g) do not give their patterns: simulated here (dopri5, rtol 1e-8, from rest,
+/// 500 ms step), row (f) does not fire at all at 110 pA, and row (g) fires tonically at 350 pA (87 spikes,
+/// steady ISI 6.2 ms; 68 spikes with V_r = -50). The LCN script marks both as "not working". (The transcribed
+/// row (g) is Brian2's row (f) but for the current.) Brian2's rows, corrected to match Fig. 4f and 4g, do
+/// give the patterns, and the presets `delayed_regular_bursting` and `transient_spiking` use them; every other
+/// preset is the row on which all three sources agree.
+///
+/// Units: V in mV, w in pA, t in ms, C in pF, conductances in nS, currents in pA (pA / pF = mV/ms,
+/// nS * mV = pA). State variables, in storage order: v (the V of the equations), w. Initial state: V = E_L,
+/// w = 0 (the cell at rest before the step, as in the reproductions of Naud et al. 2008).
+///
+/// Numerics: the exponential makes V diverge in finite time; the model is meant for V <= V_peak. As in
+/// NEST's `aeif_*` models, the right-hand side evaluates V clamped, as min(V, V_clamp), but with the clamp
+/// V_clamp = V_peak + 5 Delta_T a little above the cut-off rather than at it: an explicit stage that overshoots
+/// (the stages of rk4's step through the upswing land far beyond V_peak) sees the finite derivatives at
+/// V_clamp, which carry it on across V_peak, so the crossing is still found and w is not corrupted; yet the
+/// kink of the clamped right-hand side lies beyond V_peak, where an adaptive integrator's accepted steps never
+/// start (with the clamp exactly at V_peak, dopri5's step size underflowed in the initial_burst pattern at
+/// atol = 1e-10: steps straddling the kink kept failing its error test). The exponent thus never exceeds
+/// (V_peak - V_T) / Delta_T + 5, which `check` keeps below ln(DBL_MAX / 1e20) ~ 663.7 (NEST's bound), so exp()
+/// cannot overflow. Adaptive integrators resolve the upswing up to V_peak, with steps that shrink like the time
+/// left before the divergence, tau_m exp(-(V_peak - V_T) / Delta_T) (~1e-10 ms at the defaults' 25 Delta_T): a
+/// V_peak much further above V_T brings them down to the rounding of t in long runs.
+/// A spike is an upward crossing of V_peak, located by the integrator; at the crossing time V <- V_r,
+/// w <- w + b.
+/// Capability: Jacobian (for cvode), with E = exp((V - V_T) / Delta_T):
+///   d(dV/dt)/dV = g_L (E - 1) / C,   d(dV/dt)/dw = -1 / C,   d(dw/dt)/dV = a / tau_w,   d(dw/dt)/dw = -1 / tau_w,
+/// with the V-derivatives 0 above V_clamp and d(dV/dt)/d(V, w) = 0 while refractory.
+
+#include "soma/error.hpp"
+#include "soma/jacobian.hpp"
+#include "soma/model.hpp"
+#include "soma/plugin.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace soma::adex {
+namespace {
+
+/// Largest exponent (V_clamp - V_T) / Delta_T accepted: exp of it times any sane coefficient stays finite.
+const double max_exponent = std::log(std::numeric_limits<double>::max() / 1e20);
+/// V_clamp = V_peak + clamp_margin * Delta_T (see "Numerics").
+constexpr double clamp_margin = 5.0;
+
+/// One row of Naud et al. 2008, Table 1 (see the file comment for the two corrected rows).
+Preset naud(const char* name, const char* what, double C, double g_L, double E_L, double a, double tau_w, double b,
+            double V_r) {
+    return {name, what,
+            {{"C", C}, {"g_L", g_L}, {"E_L", E_L}, {"V_T", -50.0}, {"Delta_T", 2.0}, {"a", a}, {"tau_w", tau_w},
+             {"b", b}, {"V_r", V_r}}};
+}
+
+std::vector<Preset> naud_2008_presets() {
+    return {
+        naud("tonic_spiking", "tonic spiking, with a 500 pA step (Naud et al. 2008, Table 1, Fig. 4a)",
+             200, 10, -70, 2, 30, 0, -58),
+        naud("adaptation", "spike-frequency adaptation, with a 500 pA step (Naud et al. 2008, Table 1, Fig. 4b)",
+             200, 12, -70, 2, 300, 60, -58),
+        naud("initial_burst", "initial burst, then tonic spikes, with a 400 pA step (Naud et al. 2008, Table 1, "
+             "Fig. 4c)", 130, 18, -58, 4, 150, 120, -50),
+        naud("regular_bursting", "regular bursting, with a 210 pA step (Naud et al. 2008, Table 1, Fig. 4d)",
+             200, 10, -58, 2, 120, 100, -46),
+        naud("delayed_accelerating", "delayed, accelerating spiking, with a 300 pA step (Naud et al. 2008, "
+             "Table 1, Fig. 4e)", 200, 12, -70, -10, 300, 0, -58),
+        naud("delayed_regular_bursting", "delayed regular bursting, with a 110 pA step (Naud et al. 2008, Fig. 4f; "
+             "Table 1 as corrected in Brian2's example, see adex.cpp)", 100, 10, -65, -10, 90, 30, -47),
+        naud("transient_spiking", "transient spiking, with a 180 pA step (Naud et al. 2008, Fig. 4g; Table 1 as "
+             "corrected in Brian2's example, see adex.cpp)", 100, 10, -65, 10, 90, 100, -47),
+        naud("irregular_spiking", "irregular spiking, with a 160 pA step (Naud et al. 2008, Table 1, Fig. 4h)",
+             100, 12, -60, -11, 130, 30, -48),
+    };
+}
+
+class AdaptiveExponential final : public Model, public Jacobian {
+public:
+    AdaptiveExponential()
+        : Model(
+              {
+                  {"C", "pF", 281.0, Range::positive(), "membrane capacitance (Brette & Gerstner 2005)"},
+                  {"g_L", "nS", 30.0, Range::positive(), "leak conductance (Brette & Gerstner 2005)"},
+                  {"E_L", "mV", -70.6, Range::closed(-200, 200),
+                   "leak reversal (resting) potential (Brette & Gerstner 2005)"},
+                  {"V_T", "mV", -50.4, Range::closed(-200, 200),
+                   "threshold of the exponential upswing (Brette & Gerstner 2005)"},
+                  {"Delta_T", "mV", 2.0, Range::positive(), "slope factor of the upswing (Brette & Gerstner 2005)"},
+                  {"a", "nS", 4.0, Range::any(), "subthreshold adaptation (Brette & Gerstner 2005)"},
+                  {"tau_w", "ms", 144.0, Range::positive(), "adaptation time constant (Brette & Gerstner 2005)"},
+                  {"b", "pA", 80.5, Range::any(), "spike-triggered adaptation increment of w (Brette & Gerstner 2005)"},
+                  {"V_r", "mV", -70.6, Range::closed(-200, 200), "reset potential, = E_L (Brette & Gerstner 2005)"},
+                  {"V_peak", "mV", 0.0, Range::closed(-200, 200),
+                   "spike cut-off: a spike when V reaches it (NEST's aeif default)"},
+                  {"t_ref", "ms", 0.0, Range::at_least(0),
+                   "refractory period, V held at V_r (NEST's extension; 0 in the papers)"},
+              },
+              naud_2008_presets()) {
+        init_defaults();
+    }
+
+    std::span<const Variable> state_variables() const override { return variables_; }
+    const Variable& current() const override { return current_; }
+    double threshold() const override { return V_peak_; }
+
+    void initialize(StateBatch& y) override {
+        std::ranges::fill(y.var(0), E_L_);
+        std::ranges::fill(y.var(1), 0.0);
+        refractory_end_.assign(y.n_cells(), -std::numeric_limits<double>::infinity());
+    }
+
+    void derivatives(double t, const StateBatch& y, std::span<const double> i_inj,
+                     StateBatch& dydt) const override {
+        const auto V = y.var(0), w = y.var(1);
+        const auto dV = dydt.var(0), dw = dydt.var(1);
+        for (std::size_t c = 0; c < V.size(); ++c) {
+            const double v = std::min(V[c], V_clamp_);  // see "Numerics" above
+            dw[c] = (a_ * (v - E_L_) - w[c]) / tau_w_;
+            if (t < refractory_end_[c] - 1e-9) {
+                dV[c] = 0.0;
+                continue;
+            }
+            const double spike = g_L_ * Delta_T_ * std::exp((v - V_T_) / Delta_T_);
+            dV[c] = (-g_L_ * (v - E_L_) + spike - w[c] + i_inj[c]) / C_;
+        }
+    }
+
+    bool on_spike(std::size_t cell, double t, StateBatch& y) override {
+        y.var(0)[cell] = V_r_;
+        y.var(1)[cell] += b_;
+        refractory_end_[cell] = t + t_ref_;
+        return true;
+    }
+
+    void jacobian(double t, const StateBatch& y, std::span<const double> /*i_inj*/, std::size_t cell,
+                  std::span<double> out) const override {
+        // Row-major 2x2, rows and columns in the order V, w.
+        const double V = y.var(0)[cell];
+        const bool clamped = V > V_clamp_;
+        if (t < refractory_end_[cell] - 1e-9) {
+            out[0] = out[1] = 0.0;
+        } else {
+            out[0] = clamped ? 0.0 : g_L_ * (std::exp((V - V_T_) / Delta_T_) - 1.0) / C_;
+            out[1] = -1.0 / C_;
+        }
+        out[2] = clamped ? 0.0 : a_ / tau_w_;
+        out[3] = -1.0 / tau_w_;
+    }
+
+private:
+    void check(const ParameterValues& p) const override {
+        if (p["V_r"] >= p["V_peak"]) {
+            throw ParameterError(fmt::format("parameter 'V_r' = {} mV must be below 'V_peak' = {} mV", p["V_r"],
+                                             p["V_peak"]));
+        }
+        const double exponent = (p["V_peak"] - p["V_T"]) / p["Delta_T"];
+        if (exponent + clamp_margin > max_exponent) {
+            throw ParameterError(fmt::format(
+                "(V_peak - V_T) / Delta_T = ({} - {}) / {} = {:.4g} exceeds {:.4g}: exp() would overflow at the "
+                "spike cut-off; lower 'V_peak' or raise 'Delta_T'",
+                p["V_peak"], p["V_T"], p["Delta_T"], exponent, max_exponent - clamp_margin));
+        }
+    }
+
+    void apply(const ParameterValues& p) override {
+        C_ = p["C"];
+        g_L_ = p["g_L"];
+        E_L_ = p["E_L"];
+        V_T_ = p["V_T"];
+        Delta_T_ = p["Delta_T"];
+        a_ = p["a"];
+        tau_w_ = p["tau_w"];
+        b_ = p["b"];
+        V_r_ = p["V_r"];
+        V_peak_ = p["V_peak"];
+        V_clamp_ = V_peak_ + clamp_margin * Delta_T_;
+        t_ref_ = p["t_ref"];
+    }
+
+    const std::array<Variable, 2> variables_{{
+        {"v", "mV", "membrane potential V"},
+        {"w", "pA", "adaptation current"},
+    }};
+    const Variable current_{"I", "pA", "injected current"};
+    double C_ = 0, g_L_ = 0, E_L_ = 0, V_T_ = 0, Delta_T_ = 0, a_ = 0, tau_w_ = 0, b_ = 0, V_r_ = 0, V_peak_ = 0,
+           V_clamp_ = 0, t_ref_ = 0;
+    std::vector<double> refractory_end_;
+};
+
+}  // namespace
+}  // namespace soma::adex
+
+SOMA_PLUGIN(soma::PluginKind::model, soma::adex::AdaptiveExponential, "adex", "1.0.0",
+            "adaptive exponential integrate-and-fire (Brette & Gerstner 2005) with the firing patterns of "
+            "Naud et al. 2008 as presets")

@@ -1,0 +1,122 @@
+/// @file fitzhugh_nagumo.cpp
+/// Plug-in `fitzhugh_nagumo`: the FitzHugh-Nagumo model, a two-variable reduction of Hodgkin-Huxley.
+///
+///   dv/dt = v - v^3 / 3 - w + I
+///   dw/dt = (v + a - b w) / tau
+///
+/// Source: R. FitzHugh, Impulses and physiological states in theoretical models of nerve membrane,
+/// Biophys. J. 1:445-466 (1961), the Bonhoeffer-van der Pol model with a = 0.7 and b = 0.8. FitzHugh writes
+/// dx/dt = c (y + x - x^3/3 + z), dy/dt = -(x - a + b y) / c with c = 3; with v = -x, w = y, I = -z and time
+/// measured in units of 1/c this is the form above with tau = c^2 = 9. The defaults take the time scale
+/// tau = 12.5 (phi = 1/tau = 0.08) of E. M. Izhikevich and R. FitzHugh, FitzHugh-Nagumo model,
+/// Scholarpedia 1(9):1349 (2006), which writes the model in exactly this form.
+///
+/// Units: the model is dimensionless (v, w and I have unit "1"); Soma measures time in ms, so the
+/// model's time unit is read as 1 ms (tau in ms, rates per ms).
+/// State variables, in storage order: v, w. Initial state: the resting point for I = 0, the one real root
+/// of v - v^3/3 - (v + a) / b = 0 (unique for 0 <= b < 1, which the range of b ensures; v = -a for b = 0),
+/// w = v - v^3/3; for the defaults v = -1.19941, w = -0.62426.
+///
+/// The model has no threshold and no reset: a spike is an upward crossing of the detection level V_spike
+/// (default 1.0, between the resting v and the top of the limit cycle, v ~ 2), located by the integrator;
+/// `on_spike` changes nothing.
+/// Capability: Jacobian (for cvode): [[1 - v^2, -1], [1 / tau, -b / tau]].
+
+#include "soma/jacobian.hpp"
+#include "soma/model.hpp"
+#include "soma/plugin.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace soma::fitzhugh_nagumo {
+namespace {
+
+/// The resting point (v, w) for I = 0: the root of g(v) = v - v^3/3 - (v + a)/b, strictly decreasing for
+/// 0 < b < 1 (g'(v) = 1 - v^2 - 1/b < 0), by bisection to the last bit.
+std::array<double, 2> rest(double a, double b) {
+    if (b == 0) {
+        const double v = -a;
+        return {v, v - v * v * v / 3};
+    }
+    const auto g = [&](double v) { return v - v * v * v / 3 - (v + a) / b; };
+    double lo = -1, hi = 1;
+    while (g(lo) < 0) lo *= 2;  // g(lo) >= 0 > g(hi) brackets the root
+    while (g(hi) > 0) hi *= 2;
+    for (int k = 0; k < 200; ++k) {
+        const double mid = lo + 0.5 * (hi - lo);
+        if (mid <= lo || mid >= hi) break;
+        (g(mid) > 0 ? lo : hi) = mid;
+    }
+    const double v = lo + 0.5 * (hi - lo);
+    return {v, (v + a) / b};
+}
+
+class FitzHughNagumo final : public Model, public Jacobian {
+public:
+    FitzHughNagumo()
+        : Model({
+              {"a", "1", 0.7, Range::closed(-100, 100), "offset of the w-nullcline (FitzHugh 1961)"},
+              {"b", "1", 0.8, Range{0.0, 1.0, true, false},
+               "slope factor of the w-nullcline, in [0, 1) (FitzHugh 1961)"},
+              {"tau", "ms", 12.5, Range::positive(), "time constant of w, 1/0.08 (Izhikevich & FitzHugh 2006)"},
+              {"V_spike", "1", 1.0, Range::closed(-100, 100), "spike detection level for v (upward crossing)"},
+          }) {
+        init_defaults();
+    }
+
+    std::span<const Variable> state_variables() const override { return variables_; }
+    const Variable& current() const override { return current_; }
+    double threshold() const override { return V_spike_; }
+
+    void initialize(StateBatch& y) override {
+        const auto [v, w] = rest(a_, b_);
+        std::ranges::fill(y.var(0), v);
+        std::ranges::fill(y.var(1), w);
+    }
+
+    void derivatives(double /*t*/, const StateBatch& y, std::span<const double> i_inj,
+                     StateBatch& dydt) const override {
+        const auto v = y.var(0), w = y.var(1);
+        const auto dv = dydt.var(0), dw = dydt.var(1);
+        for (std::size_t c = 0; c < v.size(); ++c) {
+            const double x = v[c];
+            dv[c] = x - x * x * x / 3.0 - w[c] + i_inj[c];
+            dw[c] = (x + a_ - b_ * w[c]) / tau_;
+        }
+    }
+
+    bool on_spike(std::size_t /*cell*/, double /*t*/, StateBatch& /*y*/) override { return false; }
+
+    void jacobian(double /*t*/, const StateBatch& y, std::span<const double> /*i_inj*/, std::size_t cell,
+                  std::span<double> out) const override {
+        // Row-major 2x2, rows and columns in the order v, w.
+        const double v = y.var(0)[cell];
+        out[0] = 1.0 - v * v;
+        out[1] = -1.0;
+        out[2] = 1.0 / tau_;
+        out[3] = -b_ / tau_;
+    }
+
+private:
+    void apply(const ParameterValues& p) override {
+        a_ = p["a"];
+        b_ = p["b"];
+        tau_ = p["tau"];
+        V_spike_ = p["V_spike"];
+    }
+
+    const std::array<Variable, 2> variables_{{
+        {"v", "1", "membrane potential (fast, excitation) variable"},
+        {"w", "1", "recovery (slow, accommodation) variable"},
+    }};
+    const Variable current_{"I", "1", "injected current (dimensionless)"};
+    double a_ = 0, b_ = 0, tau_ = 0, V_spike_ = 0;
+};
+
+}  // namespace
+}  // namespace soma::fitzhugh_nagumo
+
+SOMA_PLUGIN(soma::PluginKind::model, soma::fitzhugh_nagumo::FitzHughNagumo, "fitzhugh_nagumo", "1.0.0",
+            "FitzHugh-Nagumo model, dimensionless, time read in ms (FitzHugh 1961, Biophys. J. 1:445)")
