@@ -3,12 +3,15 @@
 ///   soma run [SCENARIO.ini] [options]   run a simulation (see `soma run --help`)
 ///   soma list                           plug-ins by kind
 ///   soma describe NAME                  a plug-in's parameters and, for a model, its state variables
+/// Wherever a model plug-in is named, the path of a model file (containing '/' or '.', e.g.
+/// examples/models/hh.eq) may be given instead; the `equations` plug-in reads it (model_from_file.hpp).
 /// Exit status: 0 on success, 1 on an error in the run or its inputs, 2 on a malformed command line.
 
 #include "scenario.hpp"
 
 #include "soma/error.hpp"
 #include "soma/model.hpp"
+#include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
 #include "soma/simulation.hpp"
 #include "soma/version.hpp"
@@ -32,6 +35,7 @@ constexpr const char* usage =
     "  run [SCENARIO.ini] [options]   run a simulation (default: the seed's Hodgkin-Huxley step)\n"
     "  list                           list the plug-ins by kind\n"
     "  describe NAME                  show a plug-in's parameters (unit, default, range) and state variables\n"
+    "                                 (NAME may be a model file, e.g. examples/models/hh.eq)\n"
     "  --version                      print Soma's version\n\n"
     "'soma run --help' lists the options of a run. Plug-ins are searched in $SOMA_PLUGIN_PATH, then in\n"
     "Soma's own plug-in directory.\n";
@@ -57,7 +61,48 @@ int list_plugins(const PluginRegistry& registry) {
     return 0;
 }
 
+/// Parameters, presets and, for a model, state variables and current of `object`.
+void print_component(const Component& object) {
+    const auto* model = dynamic_cast<const Model*>(&object);
+    const std::string current_unit = model ? model->current().unit : std::string(model_current_unit);
+    fmt::print("\nparameters:\n");
+    if (object.schema().empty()) fmt::print("  (none)\n");
+    else fmt::print("  {:<14} {:<16} {:>10}  {:<18} {}\n", "name", "unit", "default", "range", "description");
+    for (const auto& s : object.schema()) {
+        fmt::print("  {:<14} {:<16} {:>10}  {:<18} {}\n", s.name, resolve_unit(s.unit, current_unit),
+                   s.default_value, s.range.to_string(), s.description);
+    }
+    if (!object.presets().empty()) {
+        fmt::print("\npresets (--preset NAME):\n");
+        for (const auto& preset : object.presets()) {
+            std::vector<std::string> values;
+            for (const auto& [key, value] : preset.values) values.push_back(fmt::format("{}={}", key, value));
+            fmt::print("  {:<20} {}\n  {:<20} {}\n", preset.name, preset.description, "",
+                       fmt::join(values, " "));
+        }
+    }
+    if (dynamic_cast<const ModelFromFile*>(&object) != nullptr) {
+        // A loader (the `equations` plug-in): its models are the files it reads.
+        fmt::print("\nThis plug-in reads models from files: give the file's path instead of its name, e.g.\n"
+                   "'soma describe examples/models/hh.eq' or 'soma run --model examples/models/hh.eq'.\n");
+    } else if (model) {
+        fmt::print("\nstate variables:\n");
+        for (const auto& v : model->state_variables()) fmt::print("  {:<10} {:<16} {}\n", v.name, v.unit, v.description);
+        const auto& i = model->current();
+        fmt::print("\ninjected current: {} in {} ({})\n", i.name, i.unit, i.description);
+    }
+}
+
 int describe(const PluginRegistry& registry, const std::string& name) {
+    if (is_model_file(name)) {
+        // A model file: what the `equations` plug-in reads from it.
+        const auto model = create_model(registry, name);
+        const auto& p = registry.find(PluginKind::model, model_file_plugin);
+        fmt::print("{} (model file, read by the '{}' plug-in, version {})\n  file: {}\n", name, p.name, p.version,
+                   std::filesystem::absolute(name).lexically_normal().string());
+        print_component(*model);
+        return 0;
+    }
     bool found = false;
     for (const auto kind : all_kinds) {
         for (const auto& p : registry.plugins(kind)) {
@@ -66,30 +111,7 @@ int describe(const PluginRegistry& registry, const std::string& name) {
             const auto object = registry.create(kind, name);
             fmt::print("{} ({} plug-in, version {})\n  {}\n  file: {}\n", p.name, to_string(kind), p.version,
                        p.description, p.file.string());
-            const auto* model = dynamic_cast<const Model*>(object.get());
-            const std::string current_unit = model ? model->current().unit : std::string(model_current_unit);
-            fmt::print("\nparameters:\n");
-            if (object->schema().empty()) fmt::print("  (none)\n");
-            else fmt::print("  {:<14} {:<16} {:>10}  {:<18} {}\n", "name", "unit", "default", "range", "description");
-            for (const auto& s : object->schema()) {
-                fmt::print("  {:<14} {:<16} {:>10}  {:<18} {}\n", s.name, resolve_unit(s.unit, current_unit),
-                           s.default_value, s.range.to_string(), s.description);
-            }
-            if (!object->presets().empty()) {
-                fmt::print("\npresets (--preset NAME):\n");
-                for (const auto& preset : object->presets()) {
-                    std::vector<std::string> values;
-                    for (const auto& [key, value] : preset.values) values.push_back(fmt::format("{}={}", key, value));
-                    fmt::print("  {:<20} {}\n  {:<20} {}\n", preset.name, preset.description, "",
-                               fmt::join(values, " "));
-                }
-            }
-            if (model) {
-                fmt::print("\nstate variables:\n");
-                for (const auto& v : model->state_variables()) fmt::print("  {:<10} {:<16} {}\n", v.name, v.unit, v.description);
-                const auto& i = model->current();
-                fmt::print("\ninjected current: {} in {} ({})\n", i.name, i.unit, i.description);
-            }
+            print_component(*object);
         }
     }
     if (!found) {
@@ -122,7 +144,7 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
             throw ParameterError(fmt::format("{} '{}': {}", kind, plugin, e.what()));
         }
     };
-    const auto model = registry.create<Model>(PluginKind::model, s.model);
+    const auto model = create_model(registry, s.model);  // a plug-in's name, or a model file's path
     const auto stimulus = registry.create<Stimulus>(PluginKind::stimulus, s.stimulus);
     const auto integrator = registry.create<Integrator>(PluginKind::integrator, s.integrator);
     std::vector<std::shared_ptr<Recorder>> recorders;

@@ -1,6 +1,7 @@
 #include "scenario.hpp"
 
 #include "soma/error.hpp"
+#include "soma/model_from_file.hpp"
 #include "soma/parameter.hpp"
 
 #include <boost/program_options.hpp>
@@ -24,7 +25,7 @@ po::options_description command_line_options() {
     po::options_description options("soma run options");
     options.add_options()
         ("help,h", "show this help")
-        ("model", po::value<std::string>(), "model plug-in (default: hh)")
+        ("model", po::value<std::string>(), "model plug-in, or a model file such as examples/models/hh.eq (default: hh)")
         ("preset", po::value<std::string>(), "a named parameter set of the model ('soma describe MODEL' lists them); "
          "--set model.X values apply on top")
         ("stimulus", po::value<std::string>(), "stimulus plug-in (default: step)")
@@ -122,8 +123,10 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
 
     po::variables_map file;
     std::vector<po::option> file_extra;
+    std::filesystem::path scenario_dir;
     if (cli.count("scenario")) {
         const std::filesystem::path path = cli["scenario"].as<std::string>();
+        scenario_dir = path.parent_path();
         std::error_code ec;
         if (!std::filesystem::exists(path, ec)) {
             throw ParameterError(fmt::format("cannot open scenario file '{}': no such file", path.string()));
@@ -162,6 +165,12 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         if (target != from_file) replaced_sections.insert(kind);
     };
     choose("model", scenario.model);
+    // A model file named by a scenario file is relative to the scenario file's directory (one named on
+    // the command line, to the working directory), so that scenarios and their models move together.
+    if (!cli.count("model") && file.count("model") && is_model_file(scenario.model) &&
+        std::filesystem::path(scenario.model).is_relative()) {
+        scenario.model = (scenario_dir / scenario.model).string();
+    }
     choose("stimulus", scenario.stimulus);
     choose("integrator", scenario.integrator);
     if (!replaced_sections.contains("model")) {
@@ -191,7 +200,12 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     if (auto v = pick<std::string>(cli, "output", file, "output")) scenario.output_dir = *v;
     if (auto v = pick<std::string>(cli, "name", file, "name")) scenario.name = *v;
     if (auto v = pick<std::string>(cli, "title", file, "title")) scenario.title = *v;
-    if (scenario.name.empty()) scenario.name = scenario.model + "-" + scenario.stimulus;
+    if (scenario.name.empty()) {
+        // For a model file, its stem: examples/models/hh.eq with a step gives "hh-step".
+        const std::string model = is_model_file(scenario.model) ? std::filesystem::path(scenario.model).stem().string()
+                                                                : scenario.model;
+        scenario.name = model + "-" + scenario.stimulus;
+    }
     if (scenario.name.find('/') != std::string::npos || scenario.name == "." || scenario.name == ".." ||
         scenario.name.size() > max_name_length) {
         throw ParameterError(fmt::format("name '{}' must be a plain file name without '/', of at most {} characters",

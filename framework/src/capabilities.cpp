@@ -1,5 +1,9 @@
 #include "soma/conditionally_linear.hpp"
 #include "soma/jacobian.hpp"
+#include "soma/model_from_file.hpp"
+#include "soma/registry.hpp"
+
+#include <fmt/format.h>
 
 namespace soma {
 
@@ -7,5 +11,36 @@ namespace soma {
 // from a plug-in's model to them works across shared libraries.
 ConditionallyLinear::~ConditionallyLinear() = default;
 Jacobian::~Jacobian() = default;
+ModelFromFile::~ModelFromFile() = default;
+
+bool is_model_file(std::string_view name) { return name.find_first_of("/.") != std::string_view::npos; }
+
+std::shared_ptr<Model> create_model(const PluginRegistry& registry, std::string_view name) {
+    if (!is_model_file(name)) {
+        auto model = registry.create<Model>(PluginKind::model, name);
+        if (dynamic_cast<const ModelFromFile*>(model.get()) != nullptr) {
+            throw PluginError(fmt::format("model plug-in '{}' reads its model from a file: give the file's path as "
+                                          "the model instead of the plug-in's name, e.g. --model "
+                                          "examples/models/hh.eq (docs/equations.md)",
+                                          name));
+        }
+        return model;
+    }
+    const auto loader_object = registry.create<Model>(PluginKind::model, model_file_plugin);
+    const auto* loader = dynamic_cast<const ModelFromFile*>(loader_object.get());
+    if (loader == nullptr) {
+        throw PluginError(fmt::format("model plug-in '{}' ({}) cannot read model files (capability ModelFromFile)",
+                                      model_file_plugin, registry.find(PluginKind::model, model_file_plugin).file.string()));
+    }
+    // The holder owns the loader (which keeps the plug-in's library loaded) and the model; members are
+    // destroyed in reverse order, so the model, whose code lives in that library, goes first.
+    struct Holder {
+        std::shared_ptr<Model> loader;
+        std::unique_ptr<Model> model;
+    };
+    auto holder = std::make_shared<Holder>(Holder{loader_object, loader->load(std::filesystem::path(name))});
+    Model* raw = holder->model.get();
+    return {std::move(holder), raw};
+}
 
 }  // namespace soma

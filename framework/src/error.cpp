@@ -7,5 +7,6 @@ Error::~Error() = default;
 ParameterError::~ParameterError() = default;
 PluginError::~PluginError() = default;
 RunError::~RunError() = default;
+ModelFileError::~ModelFileError() = default;
 
 }  // namespace soma

@@ -78,6 +78,11 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
       settings_(settings),
       grid_(resolve_grid(settings)),
       info_(std::move(info)) {
+    if (model_->state_variables().empty()) {
+        // E.g. the loader object of the `equations` plug-in, created by name instead of through create_model.
+        throw PluginError(fmt::format("model '{}' has no state variables and cannot be simulated{}", info_.model,
+                                      info_.model == "equations" ? "; give a model file, e.g. examples/models/hh.eq" : ""));
+    }
     stimulus_->prepare(settings_.dt);
     try {
         integrator_->prepare(*model_, *stimulus_, settings_.n_cells, settings_.dt);

@@ -53,4 +53,16 @@ public:
     ~RunError() override;
 };
 
+/// A model file (read by a loader plug-in such as `equations`, see model_from_file.hpp) cannot be
+/// read or is invalid: a syntax error, an unknown symbol, a missing or duplicate declaration, a unit
+/// mismatch. `what()` starts with "FILE:LINE:COLUMN: " (LINE and COLUMN 1-based; "FILE: " alone when
+/// the error concerns the whole file, e.g. it cannot be opened).
+class BOOST_SYMBOL_VISIBLE ModelFileError : public Error {
+public:
+    using Error::Error;
+    ModelFileError(const ModelFileError&) = default;
+    ModelFileError& operator=(const ModelFileError&) = default;
+    ~ModelFileError() override;
+};
+
 }  // namespace soma

@@ -53,7 +53,8 @@ class BOOST_SYMBOL_VISIBLE Simulation {
 public:
     /// @throws ParameterError as `resolve_grid`, or from `stimulus.prepare`.
     /// @throws PluginError from `integrator.prepare` (a capability the model lacks), naming the
-    ///         integrator and the model from `info`.
+    ///         integrator and the model from `info`; and for a model without state variables (the
+    ///         loader of a model-file plug-in such as `equations`, see model_from_file.hpp).
     Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> stimulus,
                std::shared_ptr<Integrator> integrator, std::vector<std::shared_ptr<Recorder>> recorders,
                RunSettings settings, RunInfo info);

@@ -1,0 +1,273 @@
+#include "expression.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+
+namespace soma::equations {
+
+namespace {
+
+bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+constexpr std::array<std::string_view, 6> two_char_symbols{"<=", ">=", "==", "!=", "&&", "||"};
+
+/// Binding power of a binary operator (muparser's precedences), 0 if `token` is none.
+int precedence(const Token& token) {
+    if (token.kind != Token::Kind::symbol) return 0;
+    const auto s = token.text;
+    if (s == "||") return 1;
+    if (s == "&&") return 2;
+    if (s == "<" || s == "<=" || s == ">" || s == ">=" || s == "==" || s == "!=") return 4;
+    if (s == "+" || s == "-") return 5;
+    if (s == "*" || s == "/") return 6;
+    if (s == "^") return 7;
+    return 0;
+}
+
+class Parser {
+public:
+    explicit Parser(Lexer& lexer) : lexer_(lexer) {}
+
+    Node conditional() {
+        Node condition = binary(1);
+        if (lexer_.peek().kind != Token::Kind::symbol || lexer_.peek().text != "?") return condition;
+        const std::size_t question = lexer_.next().pos;
+        Node then = conditional();
+        if (!lexer_.accept(":")) {
+            lexer_.fail(lexer_.peek().pos, fmt::format("expected ':' of the conditional '?' at column {} but found {}",
+                                                       question + 1, Lexer::describe(lexer_.peek())));
+        }
+        Node otherwise = conditional();
+        Node node;
+        node.kind = Node::Kind::conditional;
+        node.begin = condition.begin;
+        node.end = otherwise.end;
+        node.op_pos = question;
+        node.args = {std::move(condition), std::move(then), std::move(otherwise)};
+        return node;
+    }
+
+private:
+    Node binary(int min_precedence) {
+        Node left = unary();
+        for (;;) {
+            const Token op = lexer_.peek();
+            const int p = precedence(op);
+            if (p == 0 || p < min_precedence) return left;
+            lexer_.next();
+            // ^ is right-associative: its right operand may contain another ^.
+            Node right = binary(op.text == "^" ? p : p + 1);
+            Node node;
+            node.kind = Node::Kind::binary;
+            node.op = std::string(op.text);
+            node.begin = left.begin;
+            node.end = right.end;
+            node.op_pos = op.pos;
+            node.args.push_back(std::move(left));
+            node.args.push_back(std::move(right));
+            left = std::move(node);
+        }
+    }
+
+    Node unary() {
+        const Token t = lexer_.peek();
+        if (t.kind == Token::Kind::symbol && (t.text == "-" || t.text == "+")) {
+            lexer_.next();
+            Node operand = binary(7);  // binds tighter than * and /, looser than ^: -x^2 = -(x^2)
+            Node node;
+            node.kind = Node::Kind::unary;
+            node.op = std::string(t.text);
+            node.begin = t.pos;
+            node.end = operand.end;
+            node.op_pos = t.pos;
+            node.args.push_back(std::move(operand));
+            return node;
+        }
+        return primary();
+    }
+
+    Node primary() {
+        const Token t = lexer_.next();
+        Node node;
+        node.begin = node.op_pos = t.pos;
+        if (t.kind == Token::Kind::number) {
+            node.kind = Node::Kind::number;
+            node.value = t.value;
+            node.end = t.pos + t.text.size();
+            return node;
+        }
+        if (t.kind == Token::Kind::name) {
+            node.name = std::string(t.text);
+            node.end = t.pos + t.text.size();
+            if (lexer_.peek().kind != Token::Kind::symbol || lexer_.peek().text != "(") {
+                node.kind = Node::Kind::name;
+                return node;
+            }
+            node.kind = Node::Kind::call;
+            lexer_.next();
+            if (lexer_.peek().kind == Token::Kind::symbol && lexer_.peek().text == ")") {
+                lexer_.fail(lexer_.peek().pos, fmt::format("function '{}' needs an argument", node.name));
+            }
+            for (;;) {
+                node.args.push_back(conditional());
+                const Token sep = lexer_.next();
+                if (sep.kind == Token::Kind::symbol && sep.text == ")") {
+                    node.end = sep.pos + 1;
+                    return node;
+                }
+                if (sep.kind != Token::Kind::symbol || sep.text != ",") {
+                    lexer_.fail(sep.pos, fmt::format("expected ',' or ')' in the arguments of '{}' but found {}",
+                                                     node.name, Lexer::describe(sep)));
+                }
+            }
+        }
+        if (t.kind == Token::Kind::symbol && t.text == "(") {
+            Node inner = conditional();
+            const Token close = lexer_.next();
+            if (close.kind != Token::Kind::symbol || close.text != ")") {
+                lexer_.fail(close.pos, fmt::format("expected ')' to close the '(' at column {} but found {}", t.pos + 1,
+                                                   Lexer::describe(close)));
+            }
+            inner.begin = t.pos;  // the parentheses belong to the operand's text
+            inner.end = close.pos + 1;
+            return inner;
+        }
+        lexer_.fail(t.pos, fmt::format("expected a number, a name or '(' but found {}", Lexer::describe(t)));
+    }
+
+    Lexer& lexer_;
+};
+
+}  // namespace
+
+void Lexer::fail(std::size_t pos, std::string message) const { throw SourceError{line_number_, pos, std::move(message)}; }
+
+std::string Lexer::describe(const Token& token) {
+    if (token.kind == Token::Kind::end) return "the end of the line";
+    return fmt::format("'{}'", token.text);
+}
+
+void Lexer::skip_blanks() {
+    while (pos_ < line_.size() && (line_[pos_] == ' ' || line_[pos_] == '\t')) ++pos_;
+}
+
+Token Lexer::peek() {
+    if (!peeked_) {
+        next_ = scan();
+        peeked_ = true;
+    }
+    return next_;
+}
+
+Token Lexer::next() {
+    const Token t = peek();
+    peeked_ = false;
+    return t;
+}
+
+bool Lexer::accept(std::string_view symbol) {
+    const Token t = peek();
+    if (t.kind != Token::Kind::symbol || t.text != symbol) return false;
+    next();
+    return true;
+}
+
+void Lexer::expect(std::string_view symbol, std::string_view what) {
+    const Token t = peek();
+    if (!accept(symbol)) fail(t.pos, fmt::format("expected {} but found {}", what, describe(t)));
+}
+
+Token Lexer::scan() {
+    skip_blanks();
+    Token t;
+    t.pos = pos_;
+    if (pos_ >= line_.size() || line_[pos_] == '#') {
+        t.kind = Token::Kind::end;
+        return t;
+    }
+    const char c = line_[pos_];
+    const auto take = [&](std::size_t n, Token::Kind kind) {
+        t.kind = kind;
+        t.text = line_.substr(pos_, n);
+        pos_ += n;
+        return t;
+    };
+    if (is_name_start(c)) {
+        std::size_t n = 1;
+        while (pos_ + n < line_.size() && is_name_char(line_[pos_ + n])) ++n;
+        return take(n, Token::Kind::name);
+    }
+    if (is_digit(c) || (c == '.' && pos_ + 1 < line_.size() && is_digit(line_[pos_ + 1]))) {
+        std::size_t n = 0;
+        while (pos_ + n < line_.size() && is_digit(line_[pos_ + n])) ++n;
+        if (pos_ + n < line_.size() && line_[pos_ + n] == '.') {
+            ++n;
+            while (pos_ + n < line_.size() && is_digit(line_[pos_ + n])) ++n;
+        }
+        if (pos_ + n < line_.size() && (line_[pos_ + n] == 'e' || line_[pos_ + n] == 'E')) {
+            std::size_t m = n + 1;
+            if (pos_ + m < line_.size() && (line_[pos_ + m] == '+' || line_[pos_ + m] == '-')) ++m;
+            if (pos_ + m < line_.size() && is_digit(line_[pos_ + m])) {
+                while (pos_ + m < line_.size() && is_digit(line_[pos_ + m])) ++m;
+                n = m;
+            }
+        }
+        if (pos_ + n < line_.size() && (is_name_char(line_[pos_ + n]) || line_[pos_ + n] == '.')) {
+            std::size_t m = n;
+            while (pos_ + m < line_.size() && (is_name_char(line_[pos_ + m]) || line_[pos_ + m] == '.')) ++m;
+            fail(pos_, fmt::format("'{}' is not a number", line_.substr(pos_, m)));
+        }
+        const auto text = line_.substr(pos_, n);
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), t.value);
+        if (ec != std::errc() || end != text.data() + text.size()) {
+            fail(pos_, fmt::format("'{}' is not a representable number", text));
+        }
+        return take(n, Token::Kind::number);
+    }
+    if (c == '"') {
+        const auto close = line_.find('"', pos_ + 1);
+        if (close == std::string_view::npos) fail(pos_, "unterminated string: a description ends with '\"'");
+        t.kind = Token::Kind::string;
+        t.text = line_.substr(pos_ + 1, close - pos_ - 1);
+        pos_ = close + 1;
+        return t;
+    }
+    for (const auto s : two_char_symbols) {
+        if (line_.substr(pos_, 2) == s) return take(2, Token::Kind::symbol);
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+        fail(pos_, fmt::format("unexpected character (byte 0x{:02x}); model files are ASCII text",
+                               static_cast<unsigned char>(c)));
+    }
+    return take(1, Token::Kind::symbol);
+}
+
+Token Lexer::unit_word() {
+    if (peeked_) {
+        // Rewind: units are read character by character, not as tokens.
+        pos_ = next_.pos;
+        peeked_ = false;
+    }
+    skip_blanks();
+    Token t;
+    t.pos = pos_;
+    t.kind = Token::Kind::name;
+    std::size_t n = 0;
+    const auto unit_char = [](char c) {
+        return is_name_char(c) || c == '/' || c == '*' || c == '^' || c == '.' || c == '-' || c == '+';
+    };
+    while (pos_ + n < line_.size() && unit_char(line_[pos_ + n])) ++n;
+    t.text = line_.substr(pos_, n);
+    pos_ += n;
+    if (n == 0) t.kind = Token::Kind::end;
+    return t;
+}
+
+Node parse_expression(Lexer& lexer) { return Parser(lexer).conditional(); }
+
+}  // namespace soma::equations

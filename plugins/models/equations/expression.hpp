@@ -1,0 +1,96 @@
+#pragma once
+/// @file expression.hpp
+/// The expression language of model files: tokens, syntax tree and parser.
+///
+/// The grammar is the part of muparser's (which evaluates the expressions at run time) that model
+/// files may use, with muparser's precedences, lowest first:
+///   c ? a : b (right-associative),  ||,  &&,  < <= > >= == !=,  + -,  * /,  unary - +,  ^ (right-associative)
+/// so that -x^2 = -(x^2) and 2^-1 = 0.5, as in muparser. Operands are numbers (123, 1.5, 2e-3, .5),
+/// names ([A-Za-z_][A-Za-z0-9_]*) and calls name(arg, ...). Parsing an expression stops at the first
+/// token that cannot continue it (a unit, a quoted description, ',' in a reset list, ...), which the
+/// caller then reads. This parser is authoritative: an expression it accepts and whose names resolve
+/// is compiled by muparser unchanged (its text is handed over as written), so errors are reported here,
+/// with positions, and in the file's terms.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace soma::equations {
+
+/// An error at a position of one line of the model file; `line` 0 means the file as a whole.
+/// Converted to a ModelFileError "FILE:LINE:COLUMN: message" by the file reader.
+struct SourceError {
+    std::size_t line = 0;
+    std::size_t pos = 0;  ///< 0-based byte offset in the line (the column is pos + 1)
+    std::string message;
+};
+
+/// A token of a line. `text` points into the line.
+struct Token {
+    enum class Kind { end, number, name, string, symbol };
+    Kind kind = Kind::end;
+    std::string_view text;
+    std::size_t pos = 0;
+    double value = 0;  ///< for numbers
+};
+
+/// Splits one line into tokens, on demand. '#' outside a quoted string ends the line.
+class Lexer {
+public:
+    Lexer(std::string_view line, std::size_t line_number) : line_(line), line_number_(line_number) {}
+
+    [[nodiscard]] Token peek();
+    Token next();
+    /// True when only blanks or a comment remain.
+    [[nodiscard]] bool at_end() { return peek().kind == Token::Kind::end; }
+    /// Reads a blank-delimited word of the characters units are made of ([A-Za-z0-9_/*^.+-]); empty if
+    /// the next character is not one of them.
+    Token unit_word();
+    /// Consumes the next token if it is the symbol `symbol`.
+    bool accept(std::string_view symbol);
+    /// Consumes the symbol `symbol`, or throws "expected WHAT".
+    void expect(std::string_view symbol, std::string_view what);
+
+    [[nodiscard]] std::string_view line() const { return line_; }
+    [[nodiscard]] std::size_t line_number() const { return line_number_; }
+    [[noreturn]] void fail(std::size_t pos, std::string message) const;
+    /// "'x'" for a token, "the end of the line" at the end.
+    [[nodiscard]] static std::string describe(const Token& token);
+
+private:
+    void skip_blanks();
+    Token scan();
+
+    std::string_view line_;
+    std::size_t line_number_;
+    std::size_t pos_ = 0;
+    bool peeked_ = false;
+    Token next_;
+};
+
+/// A node of an expression's syntax tree. Positions are byte offsets in the line, [begin, end).
+struct Node {
+    enum class Kind { number, name, unary, binary, call, conditional };
+    Kind kind = Kind::number;
+    std::string op;    ///< unary: "-" or "+"; binary: + - * / ^ < <= > >= == != && ||
+    std::string name;  ///< name, or the called function
+    double value = 0;  ///< number
+    std::vector<Node> args;  ///< operands: unary 1, binary 2, conditional 3 (condition, then, else), call n
+    std::size_t begin = 0, end = 0;
+    std::size_t op_pos = 0;  ///< position of the operator (binary, unary, conditional '?'), or of a call's name
+};
+
+/// Parses the longest expression starting at the lexer's position (see the file comment).
+/// @throws SourceError for a syntax error, e.g. "expected a number, a name or '(' but found ')'".
+Node parse_expression(Lexer& lexer);
+
+/// Calls `visit(node)` for every name node (not for called functions) of `node`.
+template <class F>
+void for_each_name(const Node& node, F&& visit) {
+    if (node.kind == Node::Kind::name) visit(node);
+    for (const auto& a : node.args) for_each_name(a, visit);
+}
+
+}  // namespace soma::equations

@@ -1,0 +1,194 @@
+#include "units.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+namespace soma::equations {
+
+namespace {
+
+// Dimension vectors: m, kg, s, A, mol, K.
+Unit base(std::array<int, 6> dim, double scale = 1) { return {dim, scale}; }
+
+struct Symbol {
+    std::string_view name;
+    Unit unit;
+};
+
+const std::vector<Symbol>& symbols() {
+    static const std::vector<Symbol> table{
+        {"m", base({1, 0, 0, 0, 0, 0})},
+        {"g", base({0, 1, 0, 0, 0, 0}, 1e-3)},
+        {"s", base({0, 0, 1, 0, 0, 0})},
+        {"A", base({0, 0, 0, 1, 0, 0})},
+        {"mol", base({0, 0, 0, 0, 1, 0})},
+        {"K", base({0, 0, 0, 0, 0, 1})},
+        {"V", base({2, 1, -3, -1, 0, 0})},
+        {"S", base({-2, -1, 3, 2, 0, 0})},
+        {"F", base({-2, -1, 4, 2, 0, 0})},
+        {"Ohm", base({2, 1, -3, -2, 0, 0})},
+        {"ohm", base({2, 1, -3, -2, 0, 0})},
+        {"C", base({0, 0, 1, 1, 0, 0})},
+        {"Hz", base({0, 0, -1, 0, 0, 0})},
+        {"M", base({-3, 0, 0, 0, 1, 0}, 1e3)},
+        {"L", base({3, 0, 0, 0, 0, 0}, 1e-3)},
+    };
+    return table;
+}
+
+const std::vector<std::pair<char, double>>& prefixes() {
+    static const std::vector<std::pair<char, double>> table{{'T', 1e12}, {'G', 1e9}, {'M', 1e6}, {'k', 1e3},
+                                                            {'c', 1e-2}, {'m', 1e-3}, {'u', 1e-6}, {'n', 1e-9},
+                                                            {'p', 1e-12}, {'f', 1e-15}};
+    return table;
+}
+
+bool lookup(std::string_view name, Unit& out) {
+    for (const auto& s : symbols()) {
+        if (s.name == name) {
+            out = s.unit;
+            return true;
+        }
+    }
+    if (name.size() < 2) return false;
+    for (const auto& [prefix, factor] : prefixes()) {
+        if (name.front() != prefix) continue;
+        for (const auto& s : symbols()) {
+            if (s.name == name.substr(1)) {
+                out = s.unit;
+                out.scale *= factor;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// Units that messages are written in, most familiar first.
+const std::vector<std::pair<std::string, Unit>>& display_units() {
+    static const std::vector<std::pair<std::string, Unit>> table = [] {
+        std::vector<std::pair<std::string, Unit>> t;
+        for (const char* text : {"1", "mV", "ms", "1/ms", "mV/ms", "uA/cm^2", "mS/cm^2", "uF/cm^2", "nA", "pA", "nS",
+                                 "pF", "MOhm", "1/mV", "cm^2", "mM", "K", "nC", "uA/cm^2/ms", "pA/ms", "nA/ms"}) {
+            Unit u;
+            std::string error;
+            std::size_t offset = 0;
+            parse_unit(text, u, error, offset);
+            t.emplace_back(text, u);
+        }
+        return t;
+    }();
+    return table;
+}
+
+}  // namespace
+
+Unit operator*(const Unit& a, const Unit& b) {
+    Unit u;
+    for (std::size_t k = 0; k < u.dim.size(); ++k) u.dim[k] = a.dim[k] + b.dim[k];
+    u.scale = a.scale * b.scale;
+    return u;
+}
+
+Unit operator/(const Unit& a, const Unit& b) {
+    Unit u;
+    for (std::size_t k = 0; k < u.dim.size(); ++k) u.dim[k] = a.dim[k] - b.dim[k];
+    u.scale = a.scale / b.scale;
+    return u;
+}
+
+Unit Unit::pow(int n) const {
+    Unit u;
+    for (std::size_t k = 0; k < dim.size(); ++k) u.dim[k] = dim[k] * n;
+    u.scale = std::pow(scale, n);
+    return u;
+}
+
+bool Unit::same(const Unit& other) const {
+    return dim == other.dim && std::abs(scale - other.scale) <= 1e-9 * std::max(std::abs(scale), std::abs(other.scale));
+}
+
+bool Unit::dimensionless() const { return same(dimensionless_unit); }
+
+std::string Unit::to_string() const {
+    for (const auto& [name, u] : display_units()) {
+        if (same(u)) return name;
+    }
+    for (const auto& [name, u] : display_units()) {
+        if (same_dimension(u)) return fmt::format("{:g} {}", scale / u.scale, name);
+    }
+    static constexpr std::array<std::string_view, 6> names{"m", "kg", "s", "A", "mol", "K"};
+    std::string text = fmt::format("{:g}", scale);
+    for (std::size_t k = 0; k < dim.size(); ++k) {
+        if (dim[k] == 0) continue;
+        text += dim[k] == 1 ? fmt::format(" {}", names[k]) : fmt::format(" {}^{}", names[k], dim[k]);
+    }
+    return text;
+}
+
+Unit millisecond() {
+    Unit u;
+    u.dim[2] = 1;
+    u.scale = 1e-3;
+    return u;
+}
+
+bool parse_unit(std::string_view text, Unit& unit, std::string& error, std::size_t& error_offset) {
+    unit = Unit{};
+    std::size_t pos = 0;
+    bool divide = false;
+    bool first = true;
+    const auto fail = [&](std::size_t at, std::string message) {
+        error = std::move(message);
+        error_offset = at;
+        return false;
+    };
+    if (text.empty()) return fail(0, "expected a unit (e.g. mV, or 1 for a dimensionless quantity)");
+    while (pos < text.size()) {
+        if (!first) {
+            const char op = text[pos];
+            if (op != '*' && op != '/' && op != '.') {
+                return fail(pos, fmt::format("expected '*' or '/' in unit '{}' at '{}'", text, text.substr(pos)));
+            }
+            divide = op == '/';
+            ++pos;
+        }
+        first = false;
+        const std::size_t start = pos;
+        while (pos < text.size() && (std::isalnum(static_cast<unsigned char>(text[pos])) || text[pos] == '_')) ++pos;
+        const std::string_view symbol = text.substr(start, pos - start);
+        if (symbol.empty()) return fail(start, fmt::format("expected a unit symbol in '{}' at position {}", text, start + 1));
+        Unit factor;
+        if (symbol == "1") {
+            factor = Unit{};
+        } else if (!lookup(symbol, factor)) {
+            return fail(start, fmt::format("unknown unit '{}'; units are built from m, g, s, A, mol, K, V, S, F, Ohm, "
+                                           "C, Hz, M (mol/L) and L with a prefix T G M k c m u n p f, e.g. mV, "
+                                           "uA/cm^2, nS, 1/ms, or 1 for a dimensionless quantity (docs/equations.md)",
+                                           symbol));
+        }
+        if (pos < text.size() && text[pos] == '^') {
+            ++pos;
+            const std::size_t exponent_start = pos;
+            if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) ++pos;
+            while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+            int power = 0;
+            const auto digits = text.substr(exponent_start, pos - exponent_start);
+            const char* begin = digits.data() + (!digits.empty() && digits.front() == '+' ? 1 : 0);
+            const auto [end, ec] = std::from_chars(begin, digits.data() + digits.size(), power);
+            if (ec != std::errc() || end != digits.data() + digits.size()) {
+                return fail(exponent_start, fmt::format("expected a whole number after '^' in unit '{}'", text));
+            }
+            factor = factor.pow(power);
+        }
+        unit = divide ? unit / factor : unit * factor;
+    }
+    return true;
+}
+
+}  // namespace soma::equations

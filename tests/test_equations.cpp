@@ -1,0 +1,690 @@
+/// @file test_equations.cpp
+/// The `equations` plug-in (models from files, evaluated with muparser; docs/equations.md):
+/// - examples/models/hh.eq, lif.eq and adex.eq declare the same parameters, presets, state variables
+///   and current as the compiled `hh`, `lif` and `adex` plug-ins, and reproduce their runs to 1e-9
+///   (absolute, every sample of every state variable, and every spike time): hh and lif on the
+///   stimuli of the example scenarios (examples/*.ini) with every integrator, adex with its defaults
+///   and every preset with rk4, dopri5 (and euler, cvode);
+/// - each kind of error in a file is reported as "FILE:LINE:COLUMN: message";
+/// - through the `soma` program (SOMA_EXECUTABLE): `soma run --model examples/models/hh.eq` works,
+///   and a file with an error exits 1 with the message and writes nothing.
+/// cvode runs use difference-quotient Jacobians on both sides (integrator.jacobian = 0): equation
+/// models have no analytic Jacobian, and the compiled plug-ins' would make the two runs differ by
+/// cvode's tolerance instead of by rounding.
+
+#define BOOST_TEST_MODULE soma_test_equations
+#include "soma_test_support.hpp"
+
+#include "soma/conditionally_linear.hpp"
+#include "soma/model_from_file.hpp"
+
+#include <boost/process.hpp>
+#include <boost/test/data/monomorphic.hpp>
+#include <boost/test/data/test_case.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace {
+
+namespace bp = boost::process;
+namespace data = boost::unit_test::data;
+namespace fs = std::filesystem;
+using soma::test::TempDir;
+
+const fs::path examples = SOMA_EXAMPLES_DIR;
+const fs::path models = examples / "models";
+
+const soma::PluginRegistry& registry() {
+    static const soma::PluginRegistry instance;
+    return instance;
+}
+
+bool has_plugin(std::string_view name) {
+    const auto all = registry().plugins(soma::PluginKind::model);
+    return std::any_of(all.begin(), all.end(), [&](const auto& p) { return p.name == name; });
+}
+
+/// One run: a model (plug-in name or file), a stimulus and an integrator with parameters.
+struct Run {
+    std::string model;
+    std::string stimulus;
+    std::string integrator;
+    std::map<std::string, std::string> stimulus_parameters;
+    std::map<std::string, std::string> integrator_parameters;
+    soma::RunSettings settings = {};
+    std::string preset = {};
+    std::map<std::string, std::string> model_parameters = {};
+};
+
+soma::test::RunResult simulate(const Run& run) {
+    const auto model = soma::create_model(registry(), run.model);
+    const auto stimulus = registry().create<soma::Stimulus>(soma::PluginKind::stimulus, run.stimulus);
+    const auto integrator = registry().create<soma::Integrator>(soma::PluginKind::integrator, run.integrator);
+    if (!run.preset.empty()) model->apply_preset(run.preset);
+    model->configure(run.model_parameters);
+    stimulus->configure(run.stimulus_parameters);
+    integrator->configure(run.integrator_parameters);
+    auto recorder = std::make_shared<soma::test::CapturingRecorder>();
+    soma::RunInfo info;
+    info.model = run.model;
+    info.stimulus = run.stimulus;
+    info.integrator = run.integrator;
+    info.recorders = {"capture"};
+    info.stem = "test";
+    soma::Simulation simulation(model, stimulus, integrator, {recorder}, run.settings, info);
+    return {recorder, simulation.run()};
+}
+
+/// Checks that two runs agree to `tolerance` in every sample (time, every state variable, current)
+/// and every spike.
+void check_same(const soma::test::RunResult& compiled, const soma::test::RunResult& file, double tolerance,
+                const std::string& what) {
+    const auto& a = *compiled.recorder;
+    const auto& b = *file.recorder;
+    BOOST_TEST_REQUIRE(a.width == b.width, what << ": different sample widths");
+    BOOST_TEST_REQUIRE(a.values.size() == b.values.size(), what << ": different numbers of samples");
+    double worst = 0;
+    std::size_t worst_at = 0;
+    for (std::size_t k = 0; k < a.values.size(); ++k) {
+        const double d = std::abs(a.values[k] - b.values[k]);
+        if (!(d <= worst)) {
+            worst = d;
+            worst_at = k;
+        }
+    }
+    BOOST_TEST(worst <= tolerance, what << ": largest difference " << worst << " at t = "
+                                        << a.values[worst_at / a.width * a.width] << " ms (column "
+                                        << worst_at % a.width << ")");
+    BOOST_TEST_REQUIRE(a.spikes.size() == b.spikes.size(),
+                       what << ": " << a.spikes.size() << " spikes against " << b.spikes.size());
+    double worst_spike = 0;
+    for (std::size_t s = 0; s < a.spikes.size(); ++s) {
+        BOOST_TEST(a.spikes[s].cell == b.spikes[s].cell);
+        worst_spike = std::max(worst_spike, std::abs(a.spikes[s].t - b.spikes[s].t));
+    }
+    BOOST_TEST(worst_spike <= tolerance, what << ": spike times differ by up to " << worst_spike << " ms");
+    BOOST_TEST_MESSAGE(what << ": " << a.rows() << " samples, " << a.spikes.size() << " spikes, largest difference "
+                            << worst << ", spike times " << worst_spike);
+}
+
+/// An example scenario (examples/NAME.ini): the stimulus and run settings of its top level and its
+/// [stimulus] and [integrator] sections.
+struct Example {
+    std::string stimulus, integrator;
+    std::map<std::string, std::string> stimulus_parameters, integrator_parameters;
+    soma::RunSettings settings;
+};
+
+Example read_example(const std::string& name) {
+    std::ifstream in(examples / (name + ".ini"));
+    BOOST_TEST_REQUIRE(static_cast<bool>(in), "cannot read examples/" << name << ".ini");
+    Example e;
+    std::string section, line;
+    const auto trim = [](std::string s) {
+        s.erase(0, s.find_first_not_of(" \t"));
+        s.erase(s.find_last_not_of(" \t") + 1);
+        return s;
+    };
+    while (std::getline(in, line)) {
+        line = trim(line);
+        if (line.empty() || line.front() == '#') continue;
+        if (line.front() == '[') {
+            section = line.substr(1, line.find(']') - 1);
+            continue;
+        }
+        const auto eq = line.find('=');
+        const std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+        if (section == "stimulus") e.stimulus_parameters[key] = value;
+        else if (section == "integrator") e.integrator_parameters[key] = value;
+        else if (key == "stimulus") e.stimulus = value;
+        else if (key == "integrator") e.integrator = value;
+        else if (key == "t_stop") e.settings.t_stop = std::stod(value);
+        else if (key == "dt") e.settings.dt = std::stod(value);
+    }
+    return e;
+}
+
+/// Settings of `integrator` for a comparison: the example's own [integrator] section when the
+/// integrator accepts every key of it (locate_spikes = 0 for the fixed-step ones), difference-quotient
+/// Jacobians for cvode.
+std::map<std::string, std::string> integrator_settings(const Example& e, const std::string& integrator) {
+    const auto object = registry().create<soma::Integrator>(soma::PluginKind::integrator, integrator);
+    std::map<std::string, std::string> settings;
+    const auto schema = object->schema();
+    const bool accepts = std::all_of(e.integrator_parameters.begin(), e.integrator_parameters.end(), [&](const auto& kv) {
+        return std::any_of(schema.begin(), schema.end(), [&](const auto& s) { return s.name == kv.first; });
+    });
+    if (accepts) settings = e.integrator_parameters;
+    if (integrator == "cvode") settings["jacobian"] = "0";
+    return settings;
+}
+
+void compare_on_example(const std::string& compiled, const std::string& file, const std::string& example,
+                        const std::string& integrator) {
+    const Example e = read_example(example);
+    Run run{compiled, e.stimulus, integrator, e.stimulus_parameters, integrator_settings(e, integrator), e.settings};
+    const auto a = simulate(run);
+    run.model = (models / file).string();
+    const auto b = simulate(run);
+    check_same(a, b, 1e-9, fmt::format("{} against {} on {} with {}", file, compiled, example, integrator));
+}
+
+std::string load_error(const std::string& text, const std::string& file_name = "bad.eq") {
+    TempDir dir("soma-equations");
+    const fs::path file = dir.path() / file_name;
+    std::ofstream(file) << text;
+    const std::string message = soma::test::message_of<soma::ModelFileError>([&] { (void)soma::create_model(registry(), file.string()); });
+    // Report positions against the bare file name, as the expected messages are written.
+    std::string shown = message;
+    const std::string prefix = file.string();
+    if (shown.rfind(prefix, 0) == 0) shown = file_name + shown.substr(prefix.size());
+    return shown;
+}
+
+// A small valid model; the error tests change one line of it.
+const std::vector<std::string> base_model{
+    "parameter g_L = 0.3 mS/cm^2 [0, inf) \"leak conductance\"",  // 1
+    "parameter C_m = 1 uF/cm^2 (0, inf) \"capacitance\"",         // 2
+    "parameter E_L = 0 mV",                                        // 3
+    "current I uA/cm^2",                                           // 4
+    "state v = E_L mV \"membrane potential\"",                     // 5
+    "dv/dt = (I - g_L*(v - E_L))/C_m",                             // 6
+    "threshold v > 20",                                            // 7
+};
+
+std::string with(std::vector<std::pair<std::size_t, std::string>> changes, std::vector<std::string> extra = {}) {
+    auto lines = base_model;
+    for (const auto& [line, text] : changes) lines[line - 1] = text;
+    lines.insert(lines.end(), extra.begin(), extra.end());
+    std::string text;
+    for (const auto& l : lines) text += l + "\n";
+    return text;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(declarations)
+
+BOOST_AUTO_TEST_CASE(the_base_model_of_the_error_tests_loads) {
+    TempDir dir("soma-equations");
+    std::ofstream(dir.path() / "ok.eq") << with({});
+    BOOST_TEST(soma::create_model(registry(), (dir.path() / "ok.eq").string())->state_variables().size() == 1u);
+}
+
+// The example files declare exactly what the compiled plug-ins declare.
+BOOST_DATA_TEST_CASE(examples_match_the_compiled_schemas, data::make(std::vector<std::string>{"hh", "lif", "adex"}),
+                     name) {
+    if (!has_plugin(name)) {
+        BOOST_TEST_MESSAGE("plug-in '" << name << "' is not built; skipped");
+        return;
+    }
+    const auto compiled = registry().create<soma::Model>(soma::PluginKind::model, name);
+    const auto file = soma::create_model(registry(), (models / (name + ".eq")).string());
+    BOOST_TEST_REQUIRE(compiled->schema().size() == file->schema().size());
+    for (std::size_t k = 0; k < compiled->schema().size(); ++k) {
+        const auto& a = compiled->schema()[k];
+        const auto& b = file->schema()[k];
+        BOOST_TEST(a.name == b.name);
+        BOOST_TEST(a.unit == b.unit, a.name);
+        BOOST_TEST(a.default_value == b.default_value, a.name);
+        BOOST_TEST(a.range.to_string() == b.range.to_string(), a.name);
+        BOOST_TEST(a.description == b.description, a.name);
+    }
+    BOOST_TEST_REQUIRE(compiled->presets().size() == file->presets().size());
+    for (std::size_t k = 0; k < compiled->presets().size(); ++k) {
+        const auto& a = compiled->presets()[k];
+        const auto& b = file->presets()[k];
+        BOOST_TEST(a.name == b.name);
+        BOOST_TEST(a.description == b.description, a.name);
+        BOOST_TEST((a.values == b.values), a.name);
+    }
+    const auto va = compiled->state_variables(), vb = file->state_variables();
+    BOOST_TEST_REQUIRE(va.size() == vb.size());
+    for (std::size_t k = 0; k < va.size(); ++k) {
+        BOOST_TEST(va[k].name == vb[k].name);
+        BOOST_TEST(va[k].unit == vb[k].unit);
+        BOOST_TEST(va[k].description == vb[k].description);
+    }
+    BOOST_TEST(compiled->current().name == file->current().name);
+    BOOST_TEST(compiled->current().unit == file->current().unit);
+    BOOST_TEST(compiled->current().description == file->current().description);
+    BOOST_TEST(compiled->threshold() == file->threshold());
+}
+
+BOOST_AUTO_TEST_CASE(conditionally_linear_variables_are_found) {
+    const auto hh = soma::create_model(registry(), (models / "hh.eq").string());
+    const auto* linear = dynamic_cast<const soma::ConditionallyLinear*>(hh.get());
+    BOOST_TEST_REQUIRE(linear != nullptr);
+    const auto vars = linear->linear_variables();
+    BOOST_TEST(std::vector<std::size_t>(vars.begin(), vars.end()) == (std::vector<std::size_t>{1, 2, 3}),
+               boost::test_tools::per_element());
+    const auto adex = soma::create_model(registry(), (models / "adex.eq").string());
+    const auto* adex_linear = dynamic_cast<const soma::ConditionallyLinear*>(adex.get());
+    BOOST_TEST_REQUIRE(adex_linear != nullptr);
+    BOOST_TEST(adex_linear->linear_variables().size() == 1u);  // w; v never
+    // LIF has only v: no capability, so exp_euler refuses lif.eq as it refuses lif.
+    const auto lif = soma::create_model(registry(), (models / "lif.eq").string());
+    BOOST_TEST(dynamic_cast<const soma::ConditionallyLinear*>(lif.get()) == nullptr);
+    for (const auto& model : std::vector<std::string>{"lif", (models / "lif.eq").string()}) {
+        Run run{model, "dc", "exp_euler", {{"amplitude", "2"}}, {}, {}};
+        run.settings.t_stop = 1;
+        SOMA_CHECK_CONTAINS(soma::test::message_of<soma::PluginError>([&] { simulate(run); }),
+                            "needs a model whose gating variables are conditionally linear");
+    }
+}
+
+// The right-hand sides (and exp_euler's coefficients) of the example files, for a batch of cells in
+// random states, are bit for bit those of the compiled plug-ins: the files are written in the same
+// order of operations, and muparser's bytecode rounds as the compiled code does.
+BOOST_DATA_TEST_CASE(right_hand_sides_equal_the_compiled_ones_for_a_batch,
+                     data::make(std::vector<std::string>{"hh", "lif", "adex"}), name) {
+    if (!has_plugin(name)) return;
+    const auto compiled = registry().create<soma::Model>(soma::PluginKind::model, name);
+    const auto file = soma::create_model(registry(), (models / (name + ".eq")).string());
+    const std::size_t n_vars = compiled->state_variables().size(), n_cells = 1000;
+    soma::StateBatch y(n_vars, n_cells), a(n_vars, n_cells), b(n_vars, n_cells);
+    compiled->initialize(y);
+    file->initialize(y);
+    std::mt19937 random(7);
+    std::uniform_real_distribution<double> uniform(0, 1);
+    std::vector<double> current(n_cells);
+    for (std::size_t c = 0; c < n_cells; ++c) {
+        y.var(0)[c] = -100 + 200 * uniform(random);  // beyond adex's clamp too
+        for (std::size_t k = 1; k < n_vars; ++k) y.var(k)[c] = (name == "adex" ? 300 : 1) * uniform(random);
+        current[c] = 20 * uniform(random);
+    }
+    compiled->derivatives(1.5, y, current, a);
+    file->derivatives(1.5, y, current, b);
+    for (std::size_t k = 0; k < n_vars; ++k) {
+        std::size_t differ = 0;
+        for (std::size_t c = 0; c < n_cells; ++c) differ += a.var(k)[c] != b.var(k)[c];
+        BOOST_TEST(differ == 0u, name << ": d" << compiled->state_variables()[k].name << "/dt differs in " << differ
+                                      << " of " << n_cells << " cells");
+    }
+    const auto* linear_a = dynamic_cast<const soma::ConditionallyLinear*>(compiled.get());
+    const auto* linear_b = dynamic_cast<const soma::ConditionallyLinear*>(file.get());
+    if (linear_a == nullptr || linear_b == nullptr) return;
+    const std::size_t n_linear = linear_a->linear_variables().size();
+    soma::StateBatch aa(n_linear, n_cells), ba(n_linear, n_cells), ab(n_linear, n_cells), bb(n_linear, n_cells);
+    linear_a->linear_coefficients(1.5, y, aa, ba);
+    linear_b->linear_coefficients(1.5, y, ab, bb);
+    BOOST_TEST((aa.data().size() == ab.data().size() &&
+                std::equal(aa.data().begin(), aa.data().end(), ab.data().begin()) &&
+                std::equal(ba.data().begin(), ba.data().end(), bb.data().begin())),
+               name << ": exp_euler's coefficients differ");
+}
+
+// muparser refuses expressions of more than 20000 characters: a right-hand side with many lets is
+// compiled in pieces, evaluated in order.
+BOOST_AUTO_TEST_CASE(long_models_are_compiled_in_pieces) {
+    std::string text = with({{6, "dv/dt = -a_long_name_for_a_let_number_399/C_m*g_L"}});
+    text += "let a_long_name_for_a_let_number_0 = v - E_L\n";
+    for (int k = 1; k < 400; ++k) {
+        text += fmt::format("let a_long_name_for_a_let_number_{} = a_long_name_for_a_let_number_{} + 0*(v + v)\n", k,
+                            k - 1);
+    }
+    TempDir dir("soma-equations");
+    std::ofstream(dir.path() / "long.eq") << text;
+    BOOST_TEST_REQUIRE(text.size() > 30000u);
+    const auto model = soma::create_model(registry(), (dir.path() / "long.eq").string());
+    soma::StateBatch y(1, 2), dydt(1, 2);
+    model->initialize(y);
+    y.var(0)[0] = 10;
+    y.var(0)[1] = -4;
+    const std::vector<double> current{0, 0};
+    model->derivatives(0, y, current, dydt);
+    BOOST_TEST(dydt.var(0)[0] == -10 * 0.3);
+    BOOST_TEST(dydt.var(0)[1] == 4 * 0.3);
+}
+
+BOOST_AUTO_TEST_CASE(the_loader_cannot_be_run_by_name) {
+    SOMA_CHECK_CONTAINS(soma::test::message_of<soma::PluginError>([] { soma::create_model(registry(), "equations"); }),
+                        "model plug-in 'equations' reads its model from a file: give the file's path as the model");
+    // Created by name through the registry, it is refused by Simulation.
+    Run run{"hh", "dc", "euler", {}, {}, {}};
+    const auto loader = registry().create<soma::Model>(soma::PluginKind::model, "equations");
+    const auto stimulus = registry().create<soma::Stimulus>(soma::PluginKind::stimulus, "dc");
+    const auto integrator = registry().create<soma::Integrator>(soma::PluginKind::integrator, "euler");
+    soma::RunInfo info;
+    info.model = "equations";
+    SOMA_CHECK_CONTAINS(soma::test::message_of<soma::PluginError>([&] {
+                            soma::Simulation(loader, stimulus, integrator, {}, run.settings, info);
+                        }),
+                        "model 'equations' has no state variables");
+}
+
+BOOST_AUTO_TEST_CASE(requirements_and_parameter_expressions_are_checked_at_configure) {
+    const auto lif = soma::create_model(registry(), (models / "lif.eq").string());
+    const auto message = soma::test::message_of<soma::ParameterError>([&] { lif->configure(std::map<std::string, double>{{"V_reset", 2.0}}); });
+    SOMA_CHECK_CONTAINS(message, "the reset potential 'V_reset' must be below the threshold 'V_th': 'V_reset < V_th' "
+                                 "does not hold for V_reset = 2 mV, V_th = 1 mV (");
+    SOMA_CHECK_CONTAINS(message, "lif.eq:17)");
+    BOOST_TEST(lif->values()["V_reset"] == 0.0);  // all-or-nothing: nothing changed
+    lif->configure(std::map<std::string, double>{{"V_th", 3.0}});
+    BOOST_TEST(lif->threshold() == 3.0);  // the threshold follows its parameter
+    // Same rules as the compiled adex: the exponent bound.
+    const auto adex = soma::create_model(registry(), (models / "adex.eq").string());
+    SOMA_CHECK_CONTAINS(soma::test::message_of<soma::ParameterError>([&] {
+                            adex->configure(std::map<std::string, double>{{"Delta_T", 0.01}});
+                        }),
+                        "exp() would overflow at the spike cut-off");
+    // A refractory period that is negative.
+    TempDir dir("soma-equations");
+    std::ofstream(dir.path() / "r.eq") << with({}, {"parameter t_ref = 1 ms", "reset v = E_L", "refractory t_ref - 2"});
+    SOMA_CHECK_CONTAINS(soma::test::message_of<soma::ParameterError>([&] {
+                            soma::create_model(registry(), (dir.path() / "r.eq").string());
+                        }),
+                        "the refractory period 't_ref - 2' (");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(reproduce_the_compiled_plugins)
+
+const std::vector<std::string> all_integrators{"euler", "rk4", "exp_euler", "dopri5", "cvode"};
+
+BOOST_DATA_TEST_CASE(hh_eq_reproduces_hh,
+                     data::make(std::vector<std::string>{"hh-step", "hh-ramp", "hh-sine"}) * data::make(all_integrators),
+                     example, integrator) {
+    compare_on_example("hh", "hh.eq", example, integrator);
+}
+
+BOOST_DATA_TEST_CASE(lif_eq_reproduces_lif,
+                     data::make(std::vector<std::string>{"lif-step", "lif-sine"}) *
+                         data::make(std::vector<std::string>{"euler", "rk4", "dopri5", "cvode"}),
+                     example, integrator) {
+    compare_on_example("lif", "lif.eq", example, integrator);
+}
+
+// Resets inside the step and a refractory period, which the examples (spikes at the end of the step,
+// t_ref = 0) do not exercise: 2 nA for 100 ms, t_ref = 0.5 ms.
+BOOST_DATA_TEST_CASE(lif_eq_reproduces_lif_with_refractory_periods,
+                     data::make(std::vector<std::string>{"euler", "rk4", "dopri5", "cvode"}), integrator) {
+    Run run{"lif", "dc", integrator, {{"amplitude", "2"}}, {}, {}};
+    if (integrator == "cvode") run.integrator_parameters["jacobian"] = "0";
+    run.settings.t_stop = 100;
+    run.settings.dt = 0.1;
+    run.model_parameters = {{"t_ref", "0.5"}, {"V_reset", "-0.5"}};
+    const auto a = simulate(run);
+    BOOST_TEST(a.recorder->spikes.size() > 50u);
+    run.model = (models / "lif.eq").string();
+    check_same(a, simulate(run), 1e-9, "lif.eq against lif, t_ref = 0.5 ms, with " + integrator);
+}
+
+// AdEx: the defaults (Brette & Gerstner 2005) and each firing pattern of Naud et al. 2008 with the
+// step current its preset's description names (on [20, 420) ms of 500 ms).
+BOOST_DATA_TEST_CASE(adex_eq_reproduces_adex,
+                     data::make(std::vector<std::string>{"", "tonic_spiking", "adaptation", "initial_burst",
+                                                         "regular_bursting", "delayed_accelerating",
+                                                         "delayed_regular_bursting", "transient_spiking",
+                                                         "irregular_spiking"}) *
+                         data::make(std::vector<std::string>{"euler", "rk4", "dopri5", "cvode"}),
+                     preset, integrator) {
+    if (!has_plugin("adex")) {
+        BOOST_TEST_MESSAGE("plug-in 'adex' is not built; skipped");
+        return;
+    }
+    std::string amplitude = "500";
+    if (!preset.empty()) {
+        const auto adex = registry().create<soma::Model>(soma::PluginKind::model, "adex");
+        for (const auto& p : adex->presets()) {
+            if (p.name != preset) continue;
+            const auto pA = p.description.find(" pA step");
+            BOOST_TEST_REQUIRE(pA != std::string::npos);
+            const auto start = p.description.rfind(' ', pA - 1) + 1;
+            amplitude = p.description.substr(start, pA - start);
+        }
+    }
+    Run run{"adex", "step", integrator, {{"amplitude", amplitude}, {"onset", "20"}, {"offset", "420"}}, {}, {}, preset};
+    if (integrator == "cvode") run.integrator_parameters["jacobian"] = "0";
+    run.settings.t_stop = 500;
+    run.settings.dt = 0.01;
+    const auto a = simulate(run);
+    run.model = (models / "adex.eq").string();
+    check_same(a, simulate(run), 1e-9,
+               fmt::format("adex.eq against adex, {} at {} pA, with {}", preset.empty() ? "defaults" : preset,
+                           amplitude, integrator));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(errors_in_files)
+
+BOOST_AUTO_TEST_CASE(unknown_symbol_with_a_suggestion) {
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_l*(v - E_L))/C_m"}})) ==
+               "bad.eq:6:14: unknown symbol 'g_l' (did you mean 'g_L'?)");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + foo"}})) == "bad.eq:6:35: unknown symbol 'foo'");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/exq(C_m)"}})).rfind(
+                   "bad.eq:6:29: unknown function 'exq' (did you mean 'exp'?); the functions are exp, ", 0) == 0);
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m(2)"}})) ==
+               "bad.eq:6:29: 'C_m' is a parameter, not a function");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/exp"}})) ==
+               "bad.eq:6:29: 'exp' is a function; call it as exp(...)");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/min(C_m)"}})) ==
+               "bad.eq:6:29: min takes at least 2 arguments, not 1");
+}
+
+BOOST_AUTO_TEST_CASE(syntax_errors) {
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L)/C_m"}})) ==
+               "bad.eq:6:31: expected ')' to close the '(' at column 9 but found the end of the line");
+    BOOST_TEST(load_error(with({{6, "dv/dt = I - * v"}})) == "bad.eq:6:13: expected a number, a name or '(' but found '*'");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m)"}})) ==
+               "bad.eq:6:32: unexpected ')' after the equation");
+    BOOST_TEST(load_error(with({{6, "dv/dt = I ? 1"}})) ==
+               "bad.eq:6:14: expected ':' of the conditional '?' at column 11 but found the end of the line");
+    BOOST_TEST(load_error(with({{6, "dv/dt = 2v"}})) == "bad.eq:6:9: '2v' is not a number");
+    BOOST_TEST(load_error(with({{6, "dv/dt = I = 3"}})) == "bad.eq:6:11: unexpected '=' after the equation");
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 mV \"resting potential"}})) ==
+               "bad.eq:3:22: unterminated string: a description ends with '\"'");
+    BOOST_TEST(load_error(with({{3, "paramter E_L = 0 mV"}})) ==
+               "bad.eq:3:1: unknown statement 'paramter' (did you mean 'parameter'?); a line is one of: parameter, "
+               "state, current, let, dX/dt = ..., threshold, reset, refractory, require, preset");
+    BOOST_TEST(load_error(with({{3, "parameter E_L = zero mV"}})) ==
+               "bad.eq:3:17: expected the default value of parameter 'E_L' (a number) but found 'zero'");
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0"}})) ==
+               "bad.eq:3:18: expected the unit of 'E_L' (e.g. mV, uA/cm^2, or 1 if dimensionless) but found the end "
+               "of the line");
+    BOOST_TEST(load_error(with({{1, "parameter g_L = 0.3 mS/cm^2 [0, inf \"leak\""}})) ==
+               "bad.eq:1:37: expected ']' or ')' to close the range but found 'leak'");
+}
+
+BOOST_AUTO_TEST_CASE(missing_and_misplaced_equations) {
+    BOOST_TEST(load_error(with({}, {"state w = 0 1"})) ==
+               "bad.eq:8:7: state variable 'w' has no equation: add 'dw/dt = ...'");
+    BOOST_TEST(load_error(with({}, {"dgate/dt = 0"})) ==
+               "bad.eq:8:1: 'dgate/dt' is the equation of 'gate', which is not declared; declare it with 'state gate = ...'");
+    BOOST_TEST(load_error(with({}, {"dvv/dt = 0"})) ==
+               "bad.eq:8:1: 'dvv/dt' is the equation of 'vv', which is not declared (did you mean 'dv/dt'?)");
+    BOOST_TEST(load_error(with({}, {"dE_L/dt = 0"})) ==
+               "bad.eq:8:1: 'dE_L/dt' is the equation of 'E_L', which is a parameter, not a state variable");
+    BOOST_TEST(load_error(with({}, {"dv/dt = 0"})) == "bad.eq:8:1: a second equation for dv/dt; the first is on line 6");
+    BOOST_TEST(load_error(with({{4, "# no current"}})) ==
+               "bad.eq: the model declares no current: add e.g. 'current I uA/cm^2 \"injected current\"' (the name and "
+               "unit of the current the stimulus injects)");
+    BOOST_TEST(load_error(with({{7, ""}})) ==
+               "bad.eq: the model has no threshold: add e.g. 'threshold v > V_th' (a spike is an upward crossing of "
+               "the value by the first state variable)");
+    BOOST_TEST(load_error(with({{7, "threshold w > 1"}}, {"state w = 0 1", "dw/dt = -w"})) ==
+               "bad.eq:7:11: the threshold must be on 'v', the first state variable (the membrane potential), not 'w': "
+               "write 'threshold v > ...'");
+    BOOST_TEST(load_error(with({{7, "threshold 20 < v"}})) ==
+               "bad.eq:7:11: the threshold must have the form 'threshold v > EXPRESSION', where v is the first state "
+               "variable (the membrane potential): a spike is its upward crossing of the value");
+    BOOST_TEST(load_error(with({}, {"reset u = 0"})) == "bad.eq:8:7: a reset assigns state variables, and 'u' is not declared (did you mean 'v'?)");
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_and_reserved_names) {
+    BOOST_TEST(load_error(with({{3, "parameter g_L = 0 mV"}})) ==
+               "bad.eq:3:11: 'g_L' is already declared, as a parameter, on line 1");
+    BOOST_TEST(load_error(with({}, {"let v = 2*g_L"})) ==
+               "bad.eq:8:5: 'v' is already declared, as a state variable, on line 5");
+    BOOST_TEST(load_error(with({{3, "parameter exp = 0 mV"}})) ==
+               "bad.eq:3:11: 'exp' is the name of a function (e^x); choose another name");
+    BOOST_TEST(load_error(with({{3, "parameter t = 0 ms"}})) == "bad.eq:3:11: 't' is the time (ms); choose another name");
+    BOOST_TEST(load_error(with({{4, "current I uA/cm^2"}}, {"current J nA"})) ==
+               "bad.eq:8:1: a second 'current' declaration; the current is declared on line 4");
+}
+
+BOOST_AUTO_TEST_CASE(order_of_lets_and_initial_values) {
+    BOOST_TEST(load_error(with({}, {"let a = b + 1", "let b = 2"})) ==
+               "bad.eq:8:9: 'b' is defined on line 9, after this use; a let may use only the lets defined before it");
+    BOOST_TEST(load_error(with({{5, "state v = w mV"}}, {"state w = 0 mV", "dw/dt = -w/(1 + E_L*0 + t*0)"})) ==
+               "bad.eq:5:11: 'w' is a state variable declared after it; the initial value of 'v' may use parameters, "
+               "the state variables declared before it, and lets of these");
+    BOOST_TEST(load_error(with({{5, "state v = I*1 mV"}})) ==
+               "bad.eq:5:11: 'I' is the current; the initial value of 'v' may use parameters, the state variables "
+               "declared before it, and lets of these");
+    BOOST_TEST(load_error(with({{5, "state v = v0 mV"}}, {"let v0 = v/2"})) ==
+               "bad.eq:5:11: 'v0' depends on 'v', the state variable itself; the initial value of 'v' may use "
+               "parameters, the state variables declared before it, and lets of these");
+    BOOST_TEST(load_error(with({{7, "threshold v > v0"}}, {"let v0 = v/2"})) ==
+               "bad.eq:7:15: 'v0' depends on 'v', a state variable; this expression is evaluated once per run, from "
+               "parameters only");
+    BOOST_TEST(load_error(with({}, {"reset v = I"})) ==
+               "bad.eq:8:11: 'I' is the current; a reset cannot use the current, which is not known at the spike");
+}
+
+BOOST_AUTO_TEST_CASE(unit_mismatches) {
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*v - E_L)/C_m"}})) ==
+               "bad.eq:6:20: unit mismatch: cannot subtract 'I - g_L*v' (uA/cm^2) and 'E_L' (mV)");
+    BOOST_TEST(load_error(with({{6, "dv/dt = I - g_L*(v - E_L)"}})) ==
+               "bad.eq:6:9: unit mismatch: dv/dt, the unit of 'v' per ms, must be in mV/ms, but 'I - g_L*(v - E_L)' "
+               "is in uA/cm^2");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*exp(v)"}})) ==
+               "bad.eq:6:37: the argument of exp must be dimensionless, but 'v' is in mV");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*v^E_L"}})) ==
+               "bad.eq:6:35: an exponent must be dimensionless, but 'E_L' is in mV");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + (v > E_L ? E_L : I)"}})) ==
+               "bad.eq:6:44: unit mismatch: cannot choose between 'E_L' (mV) and 'I' (uA/cm^2)");
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 mv"}})).rfind(
+                   "bad.eq:3:19: unknown unit 'mv'; units are built from m, g, s, A, mol, K, V, S, F, Ohm, C, Hz", 0) == 0);
+    BOOST_TEST(load_error(with({{1, "parameter g_L = 0.3 mS/cm^"}})) ==
+               "bad.eq:1:27: expected a whole number after '^' in unit 'mS/cm^'");
+    BOOST_TEST(load_error(with({}, {"let g = g_L nS"})) ==
+               "bad.eq:8:9: unit mismatch: 'g' is declared in nS but its expression 'g_L' is in mS/cm^2");
+    BOOST_TEST(load_error(with({}, {"let g = g_L*C_m nS"})) ==
+               "bad.eq:8:9: unit mismatch: 'g' is declared in nS but its expression 'g_L*C_m' is in 0.1 m^-8 kg^-2 s^7 A^4");
+    BOOST_TEST(load_error(with({{5, "state v = g_L mV"}})) ==
+               "bad.eq:5:11: unit mismatch: the initial value of 'v' must be in mV, but 'g_L' is in mS/cm^2");
+    BOOST_TEST(load_error(with({{7, "threshold v > g_L"}})) ==
+               "bad.eq:7:15: unit mismatch: the threshold, the unit of 'v', must be in mV, but 'g_L' is in mS/cm^2");
+    BOOST_TEST(load_error(with({}, {"refractory E_L"})) ==
+               "bad.eq:8:12: unit mismatch: the refractory period must be in ms, but 'E_L' is in mV");
+    BOOST_TEST(load_error(with({}, {"reset v = g_L"})) ==
+               "bad.eq:8:11: unit mismatch: the reset value of 'v' must be in mV, but 'g_L' is in mS/cm^2");
+    // Numbers without units adapt: 0.1*v is a number, and so is exp(-v/18).
+    TempDir dir("soma-equations");
+    std::ofstream(dir.path() / "ok.eq") << with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0.1*exp(-v/18) - 2"}});
+    BOOST_TEST(soma::create_model(registry(), (dir.path() / "ok.eq").string())->state_variables().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(values_ranges_and_files) {
+    BOOST_TEST(load_error(with({{1, "parameter g_L = -1 mS/cm^2 [0, inf)"}})) ==
+               "bad.eq:1:17: the default value -1 of parameter 'g_L' is outside its range [0, inf)");
+    BOOST_TEST(load_error(with({{1, "parameter g_L = 1 mS/cm^2 [2, 1]"}})) == "bad.eq:1:27: the range [2, 1] is empty");
+    BOOST_TEST(load_error(with({}, {"preset fast \"faster\" g_L = 1, tau = 2"})) ==
+               "bad.eq:8:31: a preset sets parameters; unknown parameter 'tau'. Known: g_L, C_m, E_L.");
+    const std::string missing = (fs::temp_directory_path() / "soma-no-such-model.eq").string();
+    BOOST_TEST(soma::test::message_of<soma::ModelFileError>([&] { soma::create_model(registry(), missing); }) ==
+               missing + ": cannot open model file: no such file");
+    BOOST_TEST(load_error("\n\n") ==
+               "bad.eq: the model declares no state variable; the first 'state' is the membrane potential, e.g. "
+               "'state v = V_init mV \"membrane potential\"'");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(through_the_soma_program)
+
+struct Output {
+    int code = -1;
+    std::string out, err;
+};
+
+std::string read_text(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+Output run_soma(const fs::path& cwd, const fs::path& logs, const std::vector<std::string>& args) {
+    const fs::path out = logs / "stdout.txt", err = logs / "stderr.txt";
+    bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = args, bp::start_dir = cwd.string(), bp::std_in < bp::null,
+                    bp::std_out > boost::filesystem::path(out.string()),
+                    bp::std_err > boost::filesystem::path(err.string()));
+    child.wait();
+    return {child.exit_code(), read_text(out), read_text(err)};
+}
+
+std::vector<std::string> entries(const fs::path& dir) {
+    std::vector<std::string> names;
+    if (!fs::exists(dir)) return names;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) names.push_back(fs::relative(e.path(), dir).string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+BOOST_AUTO_TEST_CASE(soma_runs_and_describes_a_model_file) {
+    TempDir cwd("soma-equations-cwd"), logs("soma-equations-logs");
+    const auto r = run_soma(cwd.path(), logs.path(),
+                            {"run", "--model", (models / "hh.eq").string(), "--recorder", "csv", "--t-stop", "30"});
+    BOOST_TEST_REQUIRE(r.code == 0, r.err);
+    SOMA_CHECK_CONTAINS(r.out, "hh-step: " + (models / "hh.eq").string() + " with step stimulus and euler");
+    SOMA_CHECK_CONTAINS(r.out, "1 spike(s), first at t = ");
+    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "hh-step.csv"));
+    // The same run as the compiled plug-in, to the last digit printed.
+    const auto compiled = run_soma(cwd.path(), logs.path(), {"run", "--recorder", "none", "--t-stop", "30"});
+    const auto spike_line = [](const std::string& out) {
+        const auto at = out.find("spike(s)");
+        return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+    };
+    BOOST_TEST(spike_line(compiled.out) == spike_line(r.out));
+
+    const auto d = run_soma(cwd.path(), logs.path(), {"describe", (models / "adex.eq").string()});
+    BOOST_TEST_REQUIRE(d.code == 0, d.err);
+    SOMA_CHECK_CONTAINS(d.out, "(model file, read by the 'equations' plug-in, version ");
+    SOMA_CHECK_CONTAINS(d.out, "  Delta_T        mV                        2  (0, inf)");
+    SOMA_CHECK_CONTAINS(d.out, "  adaptation           spike-frequency adaptation");
+    SOMA_CHECK_CONTAINS(d.out, "  w          pA               adaptation current");
+}
+
+BOOST_AUTO_TEST_CASE(a_scenario_names_its_model_file_relative_to_itself) {
+    TempDir dir("soma-equations-scenario"), cwd("soma-equations-cwd"), logs("soma-equations-logs");
+    fs::create_directory(dir.path() / "models");
+    fs::copy_file(models / "lif.eq", dir.path() / "models" / "my_lif.eq");
+    std::ofstream(dir.path() / "run.ini") << "model = models/my_lif.eq\nstimulus = dc\nt_stop = 20\ndt = 0.1\n"
+                                              "recorder = csv\n[stimulus]\namplitude = 1.5\n[model]\nt_ref = 1\n";
+    const auto r = run_soma(cwd.path(), logs.path(), {"run", (dir.path() / "run.ini").string()});
+    BOOST_TEST_REQUIRE(r.code == 0, r.err);
+    SOMA_CHECK_CONTAINS(r.out, "spike(s)");
+    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "run.csv"));
+    const auto csv = read_text(cwd.path() / "soma-output" / "run.csv");
+    SOMA_CHECK_CONTAINS(csv, "model.t_ref = 1 ms");
+}
+
+BOOST_AUTO_TEST_CASE(a_file_with_an_error_exits_1_with_the_message_and_writes_nothing) {
+    TempDir cwd("soma-equations-cwd"), logs("soma-equations-logs");
+    std::ofstream(cwd.path() / "bad.eq") << with({{6, "dv/dt = (I - g_l*(v - E_L))/C_m"}});
+    const auto r = run_soma(cwd.path(), logs.path(), {"run", "--model", "bad.eq"});
+    BOOST_TEST(r.code == 1);
+    BOOST_TEST(r.out.empty(), r.out);
+    BOOST_TEST(r.err == "soma: error: bad.eq:6:14: unknown symbol 'g_l' (did you mean 'g_L'?)\n");
+    BOOST_TEST(entries(cwd.path()) == std::vector<std::string>{"bad.eq"}, boost::test_tools::per_element());
+    const auto d = run_soma(cwd.path(), logs.path(), {"describe", "bad.eq"});
+    BOOST_TEST(d.code == 1);
+    BOOST_TEST(d.err == "soma: error: bad.eq:6:14: unknown symbol 'g_l' (did you mean 'g_L'?)\n");
+    const auto e = run_soma(cwd.path(), logs.path(), {"run", "--model", "equations"});
+    BOOST_TEST(e.code == 1);
+    SOMA_CHECK_CONTAINS(e.err, "reads its model from a file");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
