@@ -62,6 +62,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# The model set-up and Soma helpers are shared with the validation script (tests/compare/compare.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "compare"))
+from compare import neuron_section, read_spikes, soma_integrators  # noqa: E402
+
 T_STOP = 1000.0         # ms
 AMPLITUDE = 10.0        # uA/cm^2
 TARGET_MS = 1e-3        # max |spike time - reference|
@@ -124,21 +128,10 @@ class Soma:
         if done.returncode != 0:
             lines = [l for l in done.stderr.strip().splitlines() if not l.startswith("soma: note")]
             return None, cpu, (lines[-1] if lines else f"exit status {done.returncode}")
-        spikes = []
-        for line in spikes_file.read_text().splitlines():
-            if line and line[0].isdigit():
-                spikes.append(float(line.split(",")[1]))
-        return spikes, cpu, ""
+        return read_spikes(spikes_file), cpu, ""
 
     def integrators(self):
-        out = subprocess.run([self.exe, "list"], check=True, capture_output=True, text=True).stdout
-        names, section = [], None
-        for line in out.splitlines():
-            if line and not line[0].isspace():
-                section = line.strip().rstrip(":")
-            elif section == "integrators" and line.strip():
-                names.append(line.split()[0])
-        return names
+        return soma_integrators(self.exe)
 
 
 def best_time(run_once, repeats, first=None):
@@ -237,18 +230,8 @@ class Neuron:
         from neuron import h, __version__
         self.np, self.h, self.version = numpy, h, __version__
         h.load_file("stdrun.hoc")
-        sec = h.Section(name="soma")
-        sec.nseg = 1
-        sec.L = sec.diam = math.sqrt(1e5 / math.pi)  # lateral area 1e5 um^2 = 1e-3 cm^2: 1 nA = 1 uA/cm^2
-        sec.cm = 1.0
-        sec.insert("hh")
-        h.usetable_hh = 0
-        h.celsius = 6.3
+        sec = neuron_section(h)  # hh, tables off, el_hh -54.4, area so that 1 nA = 1 uA/cm^2
         seg = sec(0.5)
-        seg.hh.gnabar, seg.hh.gkbar, seg.hh.gl = 0.12, 0.036, 0.0003   # S/cm^2
-        seg.hh.el = 10.6 + V_REST_NEURON                              # -54.4
-        sec.ena, sec.ek = 115.0 + V_REST_NEURON, -12.0 + V_REST_NEURON  # 50, -77
-        assert abs(seg.area() - 1e5) < 1e-6, seg.area()
         self.stim = h.IClamp(seg)
         self.stim.delay, self.stim.dur, self.stim.amp = 0.0, 1e9, AMPLITUDE
         self.sec, self.seg = sec, seg

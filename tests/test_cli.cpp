@@ -242,6 +242,8 @@ const std::vector<BadInput> bad_inputs{
     {"parameter set twice in scenario", {"@ini"}, {"'stimulus.amplitude' is set twice"},
      "model = hh\n[stimulus]\namplitude = 5\namplitude = 6\n"},
     {"directory as scenario file", {"@dir"}, {"is not a regular file"}},
+    {"stimulus onset off the time grid", {"--set", "stimulus.onset=20.006"},
+     {"stimulus onset = 20.006 ms is not on the time grid of dt = 0.01 ms"}},
     {"recorder listed twice", {"--recorder", "csv", "--recorder", "csv"}, {"recorder 'csv' is listed twice"}},
     {"sine above the Nyquist frequency", {"--stimulus", "sine", "--set", "stimulus.frequency=1e9"},
      {"frequency = 1000000000 Hz", "Nyquist frequency 50000 Hz"}},

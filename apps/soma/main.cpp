@@ -262,7 +262,7 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const soma::Error& e) {
         std::cerr << "soma: error: " << e.what() << '\n';
-        return 1;
+        return soma::app::interrupted ? 130 : 1;  // 128 + SIGINT, as shells report an interrupted program
     } catch (const std::exception& e) {
         std::cerr << "soma: error: " << e.what() << '\n';
         return 1;

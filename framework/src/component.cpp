@@ -57,7 +57,7 @@ void Component::commit(std::vector<double> candidate) {
         const auto& spec = schema_[k];
         if (!spec.range.contains(candidate[k])) {
             throw ParameterError(fmt::format("parameter '{}' = {}{} is out of range; allowed: {} ({})", spec.name,
-                                             candidate[k], spec.unit == "1" ? "" : " " + spec.unit,
+                                             candidate[k], spec.unit == "1" || spec.unit.starts_with('<') ? "" : " " + spec.unit,
                                              spec.range.to_string(), spec.description));
         }
     }

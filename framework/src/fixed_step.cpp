@@ -12,14 +12,13 @@ namespace soma {
 
 namespace {
 
-constexpr int max_spikes_per_step = 64;  // more than this in one step: a reset that cannot hold (e.g. a huge current)
 
 void copy_cell(const StateBatch& from, StateBatch& to, std::size_t cell) {
     for (std::size_t k = 0; k < from.n_vars(); ++k) to.var(k)[cell] = from.var(k)[cell];
 }
 
 std::vector<ParameterSpec> with_locate(std::vector<ParameterSpec> scheme) {
-    scheme.insert(scheme.begin(), {"locate_spikes", "0|1", 1.0, Range::closed(0, 1),
+    scheme.insert(scheme.begin(), {"locate_spikes", "1", 1.0, Range::closed(0, 1),
                                    "1: locate threshold crossings inside the step and reset there; 0: check "
                                    "at the end of each step only (the course exercises' convention)"});
     return scheme;
@@ -88,13 +87,13 @@ void FixedStepIntegrator::resolve(Model& model, const Stimulus& stimulus, std::s
     const double t_end = t + dt;
     const double threshold = model.threshold();
     double t0 = t;
-    for (int n = 0;; ++n) {
+    for (std::size_t n = 0;; ++n) {
         if (!(start_.var(0)[cell] < threshold && end_.var(0)[cell] >= threshold)) break;
-        if (n == max_spikes_per_step) {
+        if (n == max_spikes_per_cell_and_step) {
             throw RunError(fmt::format("cell {} crossed its threshold more than {} times in the step at t = {} ms; the "
                                        "reset cannot hold the model below threshold (is the current too large for dt "
                                        "= {} ms?)",
-                                       cell, max_spikes_per_step, t, dt));
+                                       cell, max_spikes_per_cell_and_step, t, dt));
         }
         const double h = t_end - t0;
         const double s = locate(model, stimulus, i, cell, t0, h, threshold);

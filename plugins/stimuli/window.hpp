@@ -8,7 +8,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string_view>
+#include <utility>
 
 namespace soma::stimuli {
 
@@ -34,9 +37,19 @@ inline void check_window(const ParameterValues& p) {
     }
 }
 
-/// The window on a grid of step `dt` (ms).
-/// @throws ParameterError if onset and offset round to the same step.
+/// The window on a grid of step `dt` (ms). Onset and offset must be whole multiples of dt (to 1e-9
+/// relative): the current's jumps are on the grid for every integrator, and none is moved silently.
+/// @throws ParameterError if onset or offset is off the grid, or both fall on the same step.
 inline StepWindow to_steps(double onset, double offset, double dt) {
+    for (const auto& [name, t] : {std::pair{"onset", onset}, std::pair{"offset", offset}}) {
+        const double steps = t / dt;
+        if (std::abs(steps - std::round(steps)) > 1e-9 * std::max(1.0, steps)) {
+            throw ParameterError(fmt::format("stimulus {} = {} ms is not on the time grid of dt = {} ms (the current "
+                                             "changes only at whole steps); use a multiple of dt such as {} ms, or a "
+                                             "dt that divides it",
+                                             name, t, dt, std::round(steps) * dt));
+        }
+    }
     const StepWindow w{step_index(onset, dt), step_index(offset, dt)};
     if (w.off <= w.on) {
         throw ParameterError(fmt::format("stimulus onset = {} ms and offset = {} ms fall on the same step of dt = {} "

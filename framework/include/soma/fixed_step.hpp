@@ -15,8 +15,8 @@
 /// at the ends of the step: one that goes up and back down within a step is missed. The end of a
 /// refractory period is a jump in the right-hand side that is not on the grid; a step across it
 /// loses the scheme's order (first order for that step).
-/// Errors: RunError if one cell crosses its threshold more than 64 times within one step (a reset
-/// that cannot hold the model below threshold).
+/// Errors: RunError if one cell crosses its threshold more than max_spikes_per_cell_and_step times
+/// within one step (integrator.hpp).
 ///
 /// With `locate_spikes` = 0 the threshold is checked only at the end of each step: the spike time is
 /// t + dt and a reset replaces the state at t + dt, as in the course exercises Soma started from.

@@ -13,6 +13,10 @@
 
 namespace soma {
 
+/// Most spikes one cell may fire within one grid step before an integrator gives up with a RunError
+/// (a reset that cannot hold the model below threshold, or a current far too large for the model).
+inline constexpr std::size_t max_spikes_per_cell_and_step = 1000;
+
 /// An integration scheme. Fixed-step schemes derive from FixedStepIntegrator (fixed_step.hpp);
 /// adaptive ones take internal steps of their own and deliver the state on the grid from their
 /// dense output.

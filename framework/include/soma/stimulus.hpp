@@ -16,7 +16,7 @@ namespace soma {
 ///
 /// The current is defined step by step on the grid t_i = i * dt (ms): during step i it follows one
 /// smooth formula (a constant for `step`, a line for `ramp`, a sine for `sine`), which integrators
-/// evaluate at their stage times. Onsets and offsets are snapped to the grid as round(t / dt), and
+/// evaluate at their stage times. Onsets and offsets must lie on the grid (a ParameterError otherwise), and
 /// the steps where the formula changes are listed by `breakpoints` so that no integrator step
 /// crosses them. Times are computed from step indices, never accumulated, so long runs do not drift.
 class BOOST_SYMBOL_VISIBLE Stimulus : public Component {

@@ -71,7 +71,6 @@ static_assert(std::is_same_v<sunrealtype, double>, "the cvode plug-in needs SUND
 namespace soma::integrators {
 namespace {
 
-constexpr int max_spikes_per_step = 1000;  // per cell and grid step: guards against endless events
 constexpr double eps = std::numeric_limits<double>::epsilon();
 constexpr double no_stop = std::numeric_limits<double>::max();  // "stop time" of the last segment
 
@@ -329,12 +328,12 @@ private:
         std::ranges::sort(located_);
         resets_.clear();
         for (const auto& [t_spike, c] : located_) {
-            if (++spike_count_[c] > max_spikes_per_step) {
+            if (++spike_count_[c] > max_spikes_per_cell_and_step) {
                 throw RunError(fmt::format(
                     "cell {} spiked more than {} times between t = {} and {} ms: the model's reset does not take v "
                     "far enough below its threshold ({} {}), or the current is extreme; check the model's reset "
                     "and threshold parameters and the stimulus amplitude",
-                    c, max_spikes_per_step, static_cast<double>(i) * dt_, static_cast<double>(i + 1) * dt_,
+                    c, max_spikes_per_cell_and_step, static_cast<double>(i) * dt_, static_cast<double>(i + 1) * dt_,
                     threshold_, model_->state_variables()[0].unit));
             }
             interpolate(t_spike, event_);
@@ -498,7 +497,7 @@ private:
     StateBatch state_, dydt_, event_, reset_;
     std::vector<double> current_, block_;
     std::vector<int> roots_found_;
-    std::vector<int> spike_count_;
+    std::vector<std::size_t> spike_count_;
     std::vector<std::pair<double, std::size_t>> located_;
     std::vector<std::size_t> resets_;
     std::string message_;  // CVODE's last error or warning, for the RunError

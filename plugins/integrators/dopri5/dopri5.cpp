@@ -30,7 +30,7 @@
 /// (limit the step with `max_step` if brief excursions matter).
 ///
 /// Errors: RunError if odeint cannot find a step size meeting the tolerances, if the step size
-/// underflows, if the state becomes NaN or infinite, or if one grid step holds more than 10000 spikes
+/// underflows, if the state becomes NaN or infinite, or if one grid step holds more than max_spikes_per_cell_and_step (1000) spikes
 /// per cell (a model that fires without bound).
 
 #include "soma/error.hpp"
@@ -61,7 +61,6 @@ using State = std::vector<double>;  // odeint's state: StateBatch's layout, vari
 using Stepper = odeint::runge_kutta_dopri5<State>;
 using DenseStepper = odeint::result_of::make_dense_output<Stepper>::type;
 
-constexpr std::size_t max_spikes_per_cell_and_step = 10000;  // guards against a model firing without bound
 constexpr double location_tolerance = 1e-12;                // ms, absolute (see `locate`)
 constexpr double infinity = std::numeric_limits<double>::infinity();
 

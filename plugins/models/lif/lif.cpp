@@ -9,8 +9,11 @@
 /// read in ms, mV, MOhm and nA (MOhm * nA = mV).
 ///
 /// State variables: v. A spike is an upward crossing of V_th, located by the integrator; at the
-/// spike time v is set to V_reset and held there (dv/dt = 0) for the refractory period t_ref, whose
-/// end is resolved to 1e-9 ms (absorbing the rounding of t = i dt). With an integrator's
+/// spike time v is set to V_reset and held there (dv/dt = 0) for the refractory period t_ref (a time
+/// comparison with 1e-9 ms of slack absorbs the rounding of t = i dt). The end of the refractory
+/// period is not located by fixed-step integrators: the step across it is first order, so with
+/// t_ref > 0 the ISI error of rk4 is O(dt) (e.g. 5e-4 relative at dt = 0.01 ms); dopri5 and cvode
+/// control it through their error estimates. With an integrator's
 /// `locate_spikes = 0` the spike and reset happen at the end of the step instead, as in the seed.
 /// Capability: Jacobian (for cvode): d(dv/dt)/dv = -1/tau_m, or 0 while refractory.
 
