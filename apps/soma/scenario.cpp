@@ -177,6 +177,10 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         if (auto v = pick<std::string>(cli, "preset", file, "preset")) scenario.preset = *v;
     } else if (cli.count("preset")) {
         scenario.preset = cli["preset"].as<std::string>();
+    } else if (file.count("preset")) {
+        scenario.notes.push_back(fmt::format("ignoring 'preset = {}' of the scenario file: it is for the model the "
+                                             "file selects, and the command line selects another (give --preset)",
+                                             file["preset"].as<std::string>()));
     }
     if (auto v = pick<std::vector<std::string>>(cli, "recorder", file, "recorder")) {
         scenario.recorders.clear();
