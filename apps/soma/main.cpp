@@ -55,7 +55,7 @@ void warn_rejected(const PluginRegistry& registry) {
 int list_plugins(const PluginRegistry& registry) {
     for (const auto kind : all_kinds) {
         fmt::print("{}:\n", kind == PluginKind::stimulus ? "stimuli" : fmt::format("{}s", to_string(kind)));
-        for (const auto& p : registry.plugins(kind)) fmt::print("  {:<12} {}\n", p.name, p.description);
+        for (const auto& p : registry.plugins(kind)) fmt::print("  {:<16} {}\n", p.name, p.description);
     }
     warn_rejected(registry);
     return 0;
@@ -94,6 +94,7 @@ void print_component(const Component& object) {
 }
 
 int describe(const PluginRegistry& registry, const std::string& name) {
+    warn_rejected(registry);  // a rejected file may be the user's own build of the plug-in described
     if (is_model_file(name)) {
         // A model file: what the `equations` plug-in reads from it.
         const auto model = create_model(registry, name);
@@ -131,6 +132,7 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
         std::cout << run_help();
         return 0;
     }
+    warn_rejected(registry);  // a rejected file may be the user's own build of a plug-in this run uses
     const Scenario& s = *parsed;
 
     // Create and configure everything before anything is written, so that bad input leaves no file.

@@ -204,6 +204,10 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     if (auto v = pick<std::string>(cli, "output", file, "output")) scenario.output_dir = *v;
     if (auto v = pick<std::string>(cli, "name", file, "name")) scenario.name = *v;
     if (auto v = pick<std::string>(cli, "title", file, "title")) scenario.title = *v;
+    const bool preset_given = cli.count("preset") || (file.count("preset") && !replaced_sections.contains("model"));
+    if (preset_given && scenario.preset.empty()) {
+        throw ParameterError("preset needs a name ('soma describe MODEL' lists the model's presets)");
+    }
     if (scenario.name.empty()) {
         // For a model file, its stem: examples/models/hh.eq with a step gives "hh-step".
         const std::string model = is_model_file(scenario.model) ? std::filesystem::path(scenario.model).stem().string()

@@ -92,7 +92,17 @@ PluginInfo info_of(const PluginDescriptor& d, const std::filesystem::path& file)
 
 }  // namespace
 
-PluginRegistry::PluginRegistry(std::vector<std::filesystem::path> dirs) : dirs_(std::move(dirs)) {
+PluginRegistry::PluginRegistry(std::vector<std::filesystem::path> dirs) {
+    // A directory named twice (e.g. in SOMA_PLUGIN_PATH and as the built-in one) is scanned once.
+    for (auto& dir : dirs) {
+        std::error_code ec;
+        const auto canonical = std::filesystem::weakly_canonical(dir, ec);
+        const bool seen = std::any_of(dirs_.begin(), dirs_.end(), [&](const auto& d) {
+            std::error_code ec2;
+            return std::filesystem::weakly_canonical(d, ec2) == canonical;
+        });
+        if (!seen) dirs_.push_back(std::move(dir));
+    }
     for (const auto& dir : dirs_) scan(dir);
 }
 

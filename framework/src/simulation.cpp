@@ -170,8 +170,10 @@ RunSummary Simulation::run() {
                         if (std::isfinite(x)) continue;
                         throw RunError(fmt::format(
                             "the simulation diverged: state variable '{}' of cell {} became {} at t = {} ms (step "
-                            "{}) with integrator '{}' at dt = {} ms. The time step is too large for this model and "
-                            "stimulus; try a smaller dt (e.g. --dt {}). No output was written.",
+                            "{}) with integrator '{}' at dt = {} ms. Either the time step is too large for this model and "
+                            "stimulus (try e.g. --dt {}), or the model's equations produce a value that is not finite "
+                            "there (a square root or logarithm of a negative number, a division by zero). No output "
+                            "was written.",
                             info_.state_variables[k].name, c, std::isnan(x) ? "NaN" : "infinite", t + dt, i + 1, info_.integrator, dt, dt / 10));
                     }
                 }

@@ -32,6 +32,7 @@ int precedence(const Token& token) {
 class Parser {
 public:
     explicit Parser(Lexer& lexer) : lexer_(lexer) {}
+    static constexpr int max_depth = 256;
 
     Node conditional() {
         Node condition = binary(1);
@@ -75,7 +76,16 @@ private:
     }
 
     Node unary() {
+        // Every level of nesting (parentheses, unary signs, function calls) passes through here.
+        struct Depth {
+            int& depth;
+            explicit Depth(int& d) : depth(++d) {}
+            ~Depth() { --depth; }
+        } guard(depth_);
         const Token t = lexer_.peek();
+        if (depth_ > max_depth) {
+            lexer_.fail(t.pos, fmt::format("expression nested more than {} levels deep; split it with 'let'", max_depth));
+        }
         if (t.kind == Token::Kind::symbol && (t.text == "-" || t.text == "+")) {
             lexer_.next();
             Node operand = binary(7);  // binds tighter than * and /, looser than ^: -x^2 = -(x^2)
@@ -141,6 +151,7 @@ private:
     }
 
     Lexer& lexer_;
+    int depth_ = 0;
 };
 
 }  // namespace
