@@ -39,10 +39,7 @@ using soma::test::TempDir;
 const fs::path examples = SOMA_EXAMPLES_DIR;
 const fs::path models = examples / "models";
 
-const soma::PluginRegistry& registry() {
-    static const soma::PluginRegistry instance;
-    return instance;
-}
+using soma::test::registry;
 
 bool has_plugin(std::string_view name) {
     const auto all = registry().plugins(soma::PluginKind::model);

@@ -22,10 +22,7 @@ namespace {
 namespace data = boost::unit_test::data;
 using soma::test::RunSpec;
 
-const soma::PluginRegistry& registry() {
-    static const soma::PluginRegistry instance;
-    return instance;
-}
+using soma::test::registry;
 
 /// Tolerance settings of the adaptive integrators for the accuracy tests (the rtol 1e-8).
 std::map<std::string, std::string> tight(const std::string& integrator) {

@@ -36,10 +36,7 @@ namespace {
 namespace data = boost::unit_test::data;
 using soma::test::RunSpec;
 
-const soma::PluginRegistry& registry() {
-    static const soma::PluginRegistry instance;
-    return instance;
-}
+using soma::test::registry;
 
 constexpr double onset = 10.0, offset = 510.0;
 
@@ -47,28 +44,6 @@ constexpr double onset = 10.0, offset = 510.0;
 std::map<std::string, std::string> settings_of(const std::string& integrator) {
     if (integrator == "dopri5" || integrator == "cvode") return {{"rtol", "1e-8"}, {"atol", "1e-10"}};
     return {};
-}
-
-/// Runs `spec` as soma::test::run_in_process does, with the model's preset `preset` applied before the model
-/// parameters of `spec` (as `soma run --preset NAME --set model.X=...` does).
-soma::test::RunResult run_preset(const RunSpec& spec, const std::string& preset) {
-    const auto model = registry().create<soma::Model>(soma::PluginKind::model, spec.model);
-    const auto stimulus = registry().create<soma::Stimulus>(soma::PluginKind::stimulus, spec.stimulus);
-    const auto integrator = registry().create<soma::Integrator>(soma::PluginKind::integrator, spec.integrator);
-    if (!preset.empty()) model->apply_preset(preset);
-    model->configure(spec.model_parameters);
-    stimulus->configure(spec.stimulus_parameters);
-    integrator->configure(spec.integrator_parameters);
-    auto recorder = std::make_shared<soma::test::CapturingRecorder>();
-    soma::RunInfo info;
-    info.model = spec.model;
-    info.stimulus = spec.stimulus;
-    info.integrator = spec.integrator;
-    info.recorders = {"capture"};
-    info.stem = "test";
-    soma::Simulation simulation(model, stimulus, integrator, {recorder}, spec.settings, info);
-    soma::test::RunResult result{recorder, simulation.run()};
-    return result;
 }
 
 /// Spike times (ms) of `model` with preset `preset` (may be empty) driven by a step of `amplitude` on
@@ -88,7 +63,8 @@ std::vector<double> step_response(const std::string& model, const std::string& p
     spec.settings.t_stop = offset + 10;
     spec.settings.dt = 0.01;
     spec.settings.record_interval = 10;
-    const auto r = run_preset(spec, preset);
+    spec.preset = preset;
+    const auto r = soma::test::run_in_process(registry(), spec);
     std::vector<double> t;
     for (const auto& s : r.recorder->spikes) t.push_back(s.t);
     return t;

@@ -63,6 +63,12 @@ private:
     void apply(const ParameterValues& /*values*/) override {}
 };
 
+/// The plug-ins of this build tree, loaded once per test program.
+inline const PluginRegistry& registry() {
+    static const PluginRegistry instance;
+    return instance;
+}
+
 /// A run described by plug-in names and parameter text, as a scenario file would give it.
 struct RunSpec {
     std::string model;
@@ -72,6 +78,7 @@ struct RunSpec {
     std::map<std::string, std::string> stimulus_parameters;
     RunSettings settings;
     std::map<std::string, std::string> integrator_parameters = {};
+    std::string preset = {};  ///< a model preset, applied before `model_parameters` (as --preset)
 };
 
 /// Integrator parameters of the course exercises' convention: spikes and resets at the end of the step.
@@ -88,6 +95,7 @@ inline RunResult run_in_process(const PluginRegistry& registry, const RunSpec& s
     const auto model = registry.create<Model>(PluginKind::model, spec.model);
     const auto stimulus = registry.create<Stimulus>(PluginKind::stimulus, spec.stimulus);
     const auto integrator = registry.create<Integrator>(PluginKind::integrator, spec.integrator);
+    if (!spec.preset.empty()) model->apply_preset(spec.preset);
     model->configure(spec.model_parameters);
     stimulus->configure(spec.stimulus_parameters);
     integrator->configure(spec.integrator_parameters);
