@@ -65,6 +65,8 @@
 ///   d(dV/dt)/dV = g_L (E - 1) / C,   d(dV/dt)/dw = -1 / C,   d(dw/dt)/dV = a / tau_w,   d(dw/dt)/dw = -1 / tau_w,
 /// with the V-derivatives 0 above V_clamp and d(dV/dt)/d(V, w) = 0 while refractory.
 
+#include "../exponential_upswing.hpp"
+
 #include "soma/error.hpp"
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
@@ -80,11 +82,6 @@
 
 namespace soma::adex {
 namespace {
-
-/// Largest exponent (V_clamp - V_T) / Delta_T accepted: exp of it times any sane coefficient stays finite.
-const double max_exponent = std::log(std::numeric_limits<double>::max() / 1e20);
-/// V_clamp = V_peak + clamp_margin * Delta_T (see "Numerics").
-constexpr double clamp_margin = 5.0;
 
 /// One row of Naud et al. 2008, Table 1 (see the file comment for the two corrected rows).
 Preset naud(const char* name, const char* what, double C, double g_L, double E_L, double a, double tau_w, double b,
@@ -190,17 +187,7 @@ public:
 
 private:
     void check(const ParameterValues& p) const override {
-        if (p["V_r"] >= p["V_peak"]) {
-            throw ParameterError(fmt::format("parameter 'V_r' = {} mV must be below 'V_peak' = {} mV", p["V_r"],
-                                             p["V_peak"]));
-        }
-        const double exponent = (p["V_peak"] - p["V_T"]) / p["Delta_T"];
-        if (exponent + clamp_margin > max_exponent) {
-            throw ParameterError(fmt::format(
-                "(V_peak - V_T) / Delta_T = ({} - {}) / {} = {:.4g} exceeds {:.4g}: exp() would overflow at the "
-                "spike cut-off; lower 'V_peak' or raise 'Delta_T'",
-                p["V_peak"], p["V_T"], p["Delta_T"], exponent, max_exponent - clamp_margin));
-        }
+        models::check_upswing(p);
     }
 
     void apply(const ParameterValues& p) override {
@@ -214,7 +201,7 @@ private:
         b_ = p["b"];
         V_r_ = p["V_r"];
         V_peak_ = p["V_peak"];
-        V_clamp_ = V_peak_ + clamp_margin * Delta_T_;
+        V_clamp_ = models::clamp_potential(V_peak_, Delta_T_);
         t_ref_ = p["t_ref"];
     }
 

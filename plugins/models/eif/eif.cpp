@@ -33,6 +33,8 @@
 /// Capability: Jacobian (for cvode): d(dV/dt)/dV = g_L (exp((V - V_T) / Delta_T) - 1) / C, 0 above V_clamp
 /// and while refractory.
 
+#include "../exponential_upswing.hpp"
+
 #include "soma/error.hpp"
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
@@ -48,11 +50,6 @@
 
 namespace soma::eif {
 namespace {
-
-/// Largest exponent (V_clamp - V_T) / Delta_T accepted (NEST's bound for its aeif models).
-const double max_exponent = std::log(std::numeric_limits<double>::max() / 1e20);
-/// V_clamp = V_peak + clamp_margin * Delta_T (see "Numerics").
-constexpr double clamp_margin = 5.0;
 
 class ExponentialIntegrateAndFire final : public Model, public Jacobian {
 public:
@@ -112,17 +109,7 @@ public:
 
 private:
     void check(const ParameterValues& p) const override {
-        if (p["V_r"] >= p["V_peak"]) {
-            throw ParameterError(fmt::format("parameter 'V_r' = {} mV must be below 'V_peak' = {} mV", p["V_r"],
-                                             p["V_peak"]));
-        }
-        const double exponent = (p["V_peak"] - p["V_T"]) / p["Delta_T"];
-        if (exponent + clamp_margin > max_exponent) {
-            throw ParameterError(fmt::format(
-                "(V_peak - V_T) / Delta_T = ({} - {}) / {} = {:.4g} exceeds {:.4g}: exp() would overflow at the "
-                "spike cut-off; lower 'V_peak' or raise 'Delta_T'",
-                p["V_peak"], p["V_T"], p["Delta_T"], exponent, max_exponent - clamp_margin));
-        }
+        models::check_upswing(p);
     }
 
     void apply(const ParameterValues& p) override {
@@ -133,7 +120,7 @@ private:
         Delta_T_ = p["Delta_T"];
         V_r_ = p["V_r"];
         V_peak_ = p["V_peak"];
-        V_clamp_ = V_peak_ + clamp_margin * Delta_T_;
+        V_clamp_ = models::clamp_potential(V_peak_, Delta_T_);
         t_ref_ = p["t_ref"];
         V_init_ = p["V_init"];
     }
