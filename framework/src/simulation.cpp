@@ -467,7 +467,7 @@ RunSummary Simulation::run() {
                 ++summary.n_spikes;
             }
         }
-        for (const auto& r : recorders_) r->finish();
+        for (const auto& r : recorders_) r->finish(summary);
         if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
             throw RunError("interrupted while writing the outputs; no output was written");
         }

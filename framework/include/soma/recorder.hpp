@@ -36,8 +36,9 @@ public:
     /// A spike of cell `cell` (population index) at time `t` (ms). Every cell's spikes are recorded,
     /// whatever `info.recording.cells`.
     virtual void spike(std::size_t cell, double t) = 0;
-    /// End of the run: complete all outputs under temporary names. @throws RunError on failure.
-    virtual void finish() = 0;
+    /// End of the run, with each cell's spike statistics: complete all outputs under temporary names.
+    /// @throws RunError on failure.
+    virtual void finish(const RunSummary& summary) = 0;
     /// Renames the completed outputs to their final names. @throws RunError on failure.
     virtual void commit() = 0;
     /// Discards every temporary output. Must not throw, and must be safe to call in any state

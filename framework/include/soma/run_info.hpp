@@ -76,4 +76,27 @@ struct RunInfo {
     std::string stem;                  ///< base name of output files, e.g. "hh-step"
 };
 
+/// Spike statistics of one cell over a run.
+struct CellSummary {
+    std::size_t n_spikes = 0;
+    double first_spike = 0;  ///< ms; meaningful when n_spikes > 0
+    double last_spike = 0;   ///< ms
+    double isi_sum = 0;      ///< sum of inter-spike intervals, ms
+    double isi_sum_sq = 0;   ///< sum of their squares, ms^2
+
+    /// Mean firing rate over the run of length `t_stop` (ms), in Hz.
+    [[nodiscard]] double rate(double t_stop) const { return 1000.0 * static_cast<double>(n_spikes) / t_stop; }
+    /// Mean ISI (ms); NaN with fewer than 2 spikes.
+    [[nodiscard]] double mean_isi() const;
+    /// Coefficient of variation of the ISIs (sample standard deviation / mean); NaN with fewer than 3 spikes.
+    [[nodiscard]] double cv_isi() const;
+};
+
+/// What a run produced besides the recorders' outputs.
+struct RunSummary {
+    std::size_t n_steps = 0;
+    std::size_t n_spikes = 0;
+    std::vector<CellSummary> cells;  ///< shape [n_cells]
+};
+
 }  // namespace soma
