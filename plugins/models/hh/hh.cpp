@@ -19,8 +19,12 @@
 ///   d(dv/dt)/dn = -4 g_K n^3 (v - E_K) / C_m,            d(dv/dt)/dh = -g_Na m^3 (v - E_Na) / C_m,
 ///   d(dx/dt)/dv = alpha_x'(v) (1 - x) - beta_x'(v) x,    d(dx/dt)/dx = -(alpha_x(v) + beta_x(v)),
 /// and 0 between different gates.
+/// The right-hand side and the gate coefficients run in blocks of cells with vector exp and expm1
+/// (vector_math.hpp; libmvec, 4 ulp at most).
 
 #include "hh_rates.hpp"
+
+#include "soma/vector_math.hpp"
 
 #include "soma/conditionally_linear.hpp"
 #include "soma/jacobian.hpp"
@@ -35,6 +39,62 @@ namespace {
 
 /// Parameters, in schema order (the rows of ModelCells::parameters).
 enum Parameter : std::size_t { C_m, g_Na, g_K, g_L, E_Na, E_K, E_L, V_init, V_spike };
+
+/// dy/dt of simd_block cells (vector_math.hpp). in: v, m, n, h, I, C_m, g_Na, g_K, g_L, E_Na, E_K, E_L;
+/// out: dv, dm, dn, dh.
+struct RhsBlock {
+    [[gnu::noinline]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 4>& out) const {
+        const double* __restrict v = in[0];
+        const double* __restrict m = in[1];
+        const double* __restrict n = in[2];
+        const double* __restrict h = in[3];
+        const double* __restrict i_inj = in[4];
+        const double* __restrict cm = in[5];
+        const double* __restrict gna = in[6];
+        const double* __restrict gk = in[7];
+        const double* __restrict gl = in[8];
+        const double* __restrict ena = in[9];
+        const double* __restrict ek = in[10];
+        const double* __restrict el = in[11];
+        double* __restrict dv = out[0];
+        double* __restrict dm = out[1];
+        double* __restrict dn = out[2];
+        double* __restrict dh = out[3];
+        for (std::size_t c = 0; c < simd_block; ++c) {
+            const double u = v[c];
+            const double m3h = m[c] * m[c] * m[c] * h[c];
+            const double n2 = n[c] * n[c];
+            const double i_ion = gna[c] * m3h * (u - ena[c]) + gk[c] * n2 * n2 * (u - ek[c]) + gl[c] * (u - el[c]);
+            dv[c] = (i_inj[c] - i_ion) / cm[c];
+            dm[c] = alpha_m(u) * (1.0 - m[c]) - beta_m(u) * m[c];
+            dn[c] = alpha_n(u) * (1.0 - n[c]) - beta_n(u) * n[c];
+            dh[c] = alpha_h(u) * (1.0 - h[c]) - beta_h(u) * h[c];
+        }
+    }
+};
+
+/// Coefficients a = alpha_x, b = -(alpha_x + beta_x) of the gates m, n, h of simd_block cells.
+/// in: v; out: a_m, a_n, a_h, b_m, b_n, b_h.
+struct GateBlock {
+    [[gnu::noinline]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 6>& out) const {
+        const double* __restrict v = in[0];
+        double* __restrict am = out[0];
+        double* __restrict an = out[1];
+        double* __restrict ah = out[2];
+        double* __restrict bm = out[3];
+        double* __restrict bn = out[4];
+        double* __restrict bh = out[5];
+        for (std::size_t c = 0; c < simd_block; ++c) {
+            const double u = v[c];
+            am[c] = alpha_m(u);
+            bm[c] = -(am[c] + beta_m(u));
+            an[c] = alpha_n(u);
+            bn[c] = -(an[c] + beta_n(u));
+            ah[c] = alpha_h(u);
+            bh[c] = -(ah[c] + beta_h(u));
+        }
+    }
+};
 
 class HodgkinHuxley final : public Model, public ConditionallyLinear, public Jacobian {
 public:
@@ -75,20 +135,12 @@ public:
     void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
                      BatchView dydt) const override {
         const auto& p = cells.parameters;
-        const auto cm = p.var(C_m), gna = p.var(g_Na), gk = p.var(g_K), gl = p.var(g_L);
-        const auto ena = p.var(E_Na), ek = p.var(E_K), el = p.var(E_L);
-        const auto v = y.var(0), m = y.var(1), n = y.var(2), h = y.var(3);
-        const auto dv = dydt.var(0), dm = dydt.var(1), dn = dydt.var(2), dh = dydt.var(3);
-        for (std::size_t c = 0; c < v.size(); ++c) {
-            const double u = v[c];
-            const double m3h = m[c] * m[c] * m[c] * h[c];
-            const double n2 = n[c] * n[c];
-            const double i_ion = gna[c] * m3h * (u - ena[c]) + gk[c] * n2 * n2 * (u - ek[c]) + gl[c] * (u - el[c]);
-            dv[c] = (i_inj[c] - i_ion) / cm[c];
-            dm[c] = alpha_m(u) * (1.0 - m[c]) - beta_m(u) * m[c];
-            dn[c] = alpha_n(u) * (1.0 - n[c]) - beta_n(u) * n[c];
-            dh[c] = alpha_h(u) * (1.0 - h[c]) - beta_h(u) * h[c];
-        }
+        for_blocks<12, 4>(y.count(),
+                          {y.var(0).data(), y.var(1).data(), y.var(2).data(), y.var(3).data(), i_inj.data(),
+                           p.var(C_m).data(), p.var(g_Na).data(), p.var(g_K).data(), p.var(g_L).data(),
+                           p.var(E_Na).data(), p.var(E_K).data(), p.var(E_L).data()},
+                          {dydt.var(0).data(), dydt.var(1).data(), dydt.var(2).data(), dydt.var(3).data()},
+                          RhsBlock{});
     }
 
     bool on_spike(double /*t*/, const ModelCells& /*cell*/, BatchView /*y*/) const override { return false; }
@@ -97,18 +149,10 @@ public:
 
     void linear_coefficients(double /*t*/, const ModelCells& /*cells*/, ConstBatchView y, BatchView a,
                              BatchView b) const override {
-        const auto v = y.var(0);
-        const auto am = a.var(0), an = a.var(1), ah = a.var(2);
-        const auto bm = b.var(0), bn = b.var(1), bh = b.var(2);
-        for (std::size_t c = 0; c < v.size(); ++c) {
-            const double u = v[c];
-            am[c] = alpha_m(u);
-            bm[c] = -(am[c] + beta_m(u));
-            an[c] = alpha_n(u);
-            bn[c] = -(an[c] + beta_n(u));
-            ah[c] = alpha_h(u);
-            bh[c] = -(ah[c] + beta_h(u));
-        }
+        for_blocks<1, 6>(y.count(), {y.var(0).data()},
+                         {a.var(0).data(), a.var(1).data(), a.var(2).data(), b.var(0).data(), b.var(1).data(),
+                          b.var(2).data()},
+                         GateBlock{});
     }
 
     void jacobian(double /*t*/, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
