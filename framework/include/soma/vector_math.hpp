@@ -15,7 +15,9 @@
 /// Exactness (model.hpp): vector and scalar libm functions may differ in the last bits, so a kernel must
 /// give every cell the vector path. `for_blocks` does it: full blocks are computed in place, and a
 /// remainder of fewer cells is copied into a local block padded with copies of its last cell and
-/// computed by the same (non-inlined) block function.
+/// computed by the same (non-inlined) block function. In a source file that includes this header, GCC
+/// vectorizes EVERY loop that calls these functions, with a scalar remainder: so every loop over cells
+/// that calls one (initial states too) must go through `for_blocks`.
 
 #include <algorithm>
 #include <array>
@@ -48,7 +50,7 @@ inline constexpr std::size_t simd_block = 8;
 /// cells' input and output arrays (each of n doubles); `block` receives pointers to simd_block
 /// consecutive cells of each and must compute exactly simd_block cells (a loop with a constant trip
 /// count, which GCC vectorizes). Outputs must not alias inputs. Make `block` a function object whose
-/// call operator is `[[gnu::noinline]]`, so that full blocks and the padded remainder run the same code.
+/// call operator is `[[gnu::noipa]]` (not inlined, not cloned), so that full blocks and the padded remainder run the same code.
 template <std::size_t NIn, std::size_t NOut, class Block>
 void for_blocks(std::size_t n, const std::array<const double*, NIn>& in, const std::array<double*, NOut>& out,
                 const Block& block) {

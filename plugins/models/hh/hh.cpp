@@ -43,7 +43,7 @@ enum Parameter : std::size_t { C_m, g_Na, g_K, g_L, E_Na, E_K, E_L, V_init, V_sp
 /// dy/dt of simd_block cells (vector_math.hpp). in: v, m, n, h, I, C_m, g_Na, g_K, g_L, E_Na, E_K, E_L;
 /// out: dv, dm, dn, dh.
 struct RhsBlock {
-    [[gnu::noinline]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 4>& out) const {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 4>& out) const {
         const double* __restrict v = in[0];
         const double* __restrict m = in[1];
         const double* __restrict n = in[2];
@@ -73,10 +73,23 @@ struct RhsBlock {
     }
 };
 
+/// Initial state of simd_block cells: v = V_init, gates at their steady state. in: V_init; out: v, m, n, h.
+struct InitBlock {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 4>& out) const {
+        for (std::size_t c = 0; c < simd_block; ++c) {
+            const double u = in[0][c];
+            out[0][c] = u;
+            out[1][c] = steady_state(alpha_m(u), beta_m(u));
+            out[2][c] = steady_state(alpha_n(u), beta_n(u));
+            out[3][c] = steady_state(alpha_h(u), beta_h(u));
+        }
+    }
+};
+
 /// Coefficients a = alpha_x, b = -(alpha_x + beta_x) of the gates m, n, h of simd_block cells.
 /// in: v; out: a_m, a_n, a_h, b_m, b_n, b_h.
 struct GateBlock {
-    [[gnu::noinline]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 6>& out) const {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 6>& out) const {
         const double* __restrict v = in[0];
         double* __restrict am = out[0];
         double* __restrict an = out[1];
@@ -121,15 +134,8 @@ public:
     }
 
     void initialize(const ModelCells& cells, BatchView y) const override {
-        const auto v0 = cells.parameters.var(V_init);
-        const auto v = y.var(0), m = y.var(1), n = y.var(2), h = y.var(3);
-        for (std::size_t c = 0; c < v.size(); ++c) {
-            const double u = v0[c];
-            v[c] = u;
-            m[c] = steady_state(alpha_m(u), beta_m(u));
-            n[c] = steady_state(alpha_n(u), beta_n(u));
-            h[c] = steady_state(alpha_h(u), beta_h(u));
-        }
+        for_blocks<1, 4>(y.count(), {cells.parameters.var(V_init).data()},
+                         {y.var(0).data(), y.var(1).data(), y.var(2).data(), y.var(3).data()}, InitBlock{});
     }
 
     void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
