@@ -46,36 +46,10 @@ bool has_plugin(std::string_view name) {
     return std::any_of(all.begin(), all.end(), [&](const auto& p) { return p.name == name; });
 }
 
-/// One run: a model (plug-in name or file), a stimulus and an integrator with parameters.
-struct Run {
-    std::string model;
-    std::string stimulus;
-    std::string integrator;
-    std::map<std::string, std::string> stimulus_parameters;
-    std::map<std::string, std::string> integrator_parameters;
-    soma::RunSettings settings = {};
-    std::string preset = {};
-    std::map<std::string, std::string> model_parameters = {};
-};
+using soma::test::RunSpec;
 
-soma::test::RunResult simulate(const Run& run) {
-    const auto model = soma::create_model(registry(), run.model);
-    const auto stimulus = registry().create<soma::Stimulus>(soma::PluginKind::stimulus, run.stimulus);
-    const auto integrator = registry().create<soma::Integrator>(soma::PluginKind::integrator, run.integrator);
-    if (!run.preset.empty()) model->apply_preset(run.preset);
-    model->configure(run.model_parameters);
-    stimulus->configure(run.stimulus_parameters);
-    integrator->configure(run.integrator_parameters);
-    auto recorder = std::make_shared<soma::test::CapturingRecorder>();
-    soma::RunInfo info;
-    info.model = run.model;
-    info.stimulus = run.stimulus;
-    info.integrator = run.integrator;
-    info.recorders = {"capture"};
-    info.stem = "test";
-    soma::Simulation simulation(model, stimulus, integrator, {recorder}, run.settings, info);
-    return {recorder, simulation.run()};
-}
+/// One run of a model (a plug-in name or a model file's path), wired as the `soma` runner wires it.
+soma::test::RunResult simulate(const RunSpec& run) { return soma::test::run_in_process(registry(), run); }
 
 /// Checks that two runs agree to `tolerance` in every sample (time, every state variable, current)
 /// and every spike.
@@ -164,7 +138,7 @@ std::map<std::string, std::string> integrator_settings(const Example& e, const s
 void compare_on_example(const std::string& compiled, const std::string& file, const std::string& example,
                         const std::string& integrator) {
     const Example e = read_example(example);
-    Run run{compiled, e.stimulus, integrator, e.stimulus_parameters, integrator_settings(e, integrator), e.settings};
+    RunSpec run{compiled, e.stimulus, integrator, {}, e.stimulus_parameters, e.settings, integrator_settings(e, integrator)};
     const auto a = simulate(run);
     run.model = (models / file).string();
     const auto b = simulate(run);
@@ -268,7 +242,7 @@ BOOST_AUTO_TEST_CASE(conditionally_linear_variables_are_found) {
     const auto lif = soma::create_model(registry(), (models / "lif.eq").string());
     BOOST_TEST(dynamic_cast<const soma::ConditionallyLinear*>(lif.get()) == nullptr);
     for (const auto& model : std::vector<std::string>{"lif", (models / "lif.eq").string()}) {
-        Run run{model, "dc", "exp_euler", {{"amplitude", "2"}}, {}, {}};
+        RunSpec run{model, "dc", "exp_euler", {}, {{"amplitude", "2"}}};
         run.settings.t_stop = 1;
         SOMA_CHECK_CONTAINS(soma::test::message_of<soma::PluginError>([&] { simulate(run); }),
                             "needs a model whose gating variables are conditionally linear");
@@ -403,7 +377,7 @@ BOOST_DATA_TEST_CASE(lif_eq_reproduces_lif,
 // t_ref = 0) do not exercise: 2 nA for 100 ms, t_ref = 0.5 ms.
 BOOST_DATA_TEST_CASE(lif_eq_reproduces_lif_with_refractory_periods,
                      data::make(std::vector<std::string>{"euler", "rk4", "dopri5", "cvode"}), integrator) {
-    Run run{"lif", "dc", integrator, {{"amplitude", "2"}}, {}, {}};
+    RunSpec run{"lif", "dc", integrator, {}, {{"amplitude", "2"}}};
     if (integrator == "cvode") run.integrator_parameters["jacobian"] = "0";
     run.settings.t_stop = 100;
     run.settings.dt = 0.1;
@@ -438,7 +412,8 @@ BOOST_DATA_TEST_CASE(adex_eq_reproduces_adex,
             amplitude = p.description.substr(start, pA - start);
         }
     }
-    Run run{"adex", "step", integrator, {{"amplitude", amplitude}, {"onset", "20"}, {"offset", "420"}}, {}, {}, preset};
+    RunSpec run{"adex", "step", integrator, {}, {{"amplitude", amplitude}, {"onset", "20"}, {"offset", "420"}}, {}, {},
+                preset};
     if (integrator == "cvode") run.integrator_parameters["jacobian"] = "0";
     run.settings.t_stop = 500;
     run.settings.dt = 0.01;
