@@ -48,8 +48,9 @@ inline constexpr std::size_t simd_block = 8;
 
 /// Runs `block(in, out)` over `n` cells in blocks of simd_block: `in` and `out` hold pointers to the
 /// cells' input and output arrays (each of n doubles); `block` receives pointers to simd_block
-/// consecutive cells of each and must compute exactly simd_block cells (a loop with a constant trip
-/// count, which GCC vectorizes). Outputs must not alias inputs. Make `block` a function object whose
+/// consecutive cells of each and must compute exactly simd_block cells in one loop marked
+/// `#pragma omp simd` (Soma compiles with -fopenmp-simd; without the pragma GCC unrolls the short loop
+/// instead and calls the scalar functions). Outputs must not alias inputs. Make `block` a function object whose
 /// call operator is `[[gnu::noipa]]` (not inlined, not cloned), so that full blocks and the padded remainder run the same code.
 template <std::size_t NIn, std::size_t NOut, class Block>
 void for_blocks(std::size_t n, const std::array<const double*, NIn>& in, const std::array<double*, NOut>& out,

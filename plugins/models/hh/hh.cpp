@@ -60,6 +60,7 @@ struct RhsBlock {
         double* __restrict dm = out[1];
         double* __restrict dn = out[2];
         double* __restrict dh = out[3];
+#pragma omp simd
         for (std::size_t c = 0; c < simd_block; ++c) {
             const double u = v[c];
             const double m3h = m[c] * m[c] * m[c] * h[c];
@@ -76,6 +77,7 @@ struct RhsBlock {
 /// Initial state of simd_block cells: v = V_init, gates at their steady state. in: V_init; out: v, m, n, h.
 struct InitBlock {
     [[gnu::noipa]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 4>& out) const {
+#pragma omp simd
         for (std::size_t c = 0; c < simd_block; ++c) {
             const double u = in[0][c];
             out[0][c] = u;
@@ -97,6 +99,7 @@ struct GateBlock {
         double* __restrict bm = out[3];
         double* __restrict bn = out[4];
         double* __restrict bh = out[5];
+#pragma omp simd
         for (std::size_t c = 0; c < simd_block; ++c) {
             const double u = v[c];
             am[c] = alpha_m(u);
