@@ -68,7 +68,8 @@ void for_blocks(std::size_t n, const std::array<const double*, NIn>& in, const s
     alignas(64) double tin[NIn][simd_block];
     alignas(64) double tout[NOut == 0 ? 1 : NOut][simd_block];
     for (std::size_t k = 0; k < NIn; ++k) {
-        for (std::size_t j = 0; j < simd_block; ++j) tin[k][j] = in[k][c + std::min(j, rest - 1)];
+        std::copy_n(in[k] + c, rest, tin[k]);
+        std::fill(tin[k] + rest, tin[k] + simd_block, in[k][n - 1]);  // a broadcast for a cell alone
         bin[k] = tin[k];
     }
     for (std::size_t k = 0; k < NOut; ++k) bout[k] = tout[k];
