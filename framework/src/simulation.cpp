@@ -339,6 +339,22 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     }
 }
 
+void Simulation::check_output_space() const {
+    double bytes = 0;
+    for (const auto& r : recorders_) bytes += r->expected_bytes(info_);
+    if (bytes <= 0) return;
+    std::error_code ec;
+    const auto space = std::filesystem::space(info_.output_dir.empty() ? "." : info_.output_dir, ec);
+    if (ec || static_cast<double>(space.available) >= bytes) return;
+    throw RunError(fmt::format("the outputs of this run would take about {} ({} samples of {} value{} each, and "
+                               "the spikes), but '{}' has only {} free; record less (--record-interval, --record, "
+                               "--record-cells), or --recorder none",
+                               bytes_for_people(bytes), grid_.n_steps / grid_.record_every,
+                               info_.recording.variables.size() * info_.recording.cells.size(),
+                               info_.recording.variables.size() * info_.recording.cells.size() == 1 ? "" : "s",
+                               info_.output_dir.string(), bytes_for_people(static_cast<double>(space.available))));
+}
+
 Simulation::~Simulation() = default;
 Simulation::Simulation(Simulation&&) noexcept = default;
 Simulation& Simulation::operator=(Simulation&&) noexcept = default;
@@ -410,6 +426,7 @@ RunSummary Simulation::run() {
     std::size_t first_step = 0, n_steps = 0;
     ThreadTeam team(chunks_.size(), [&](std::size_t k) { run_chunk(*chunks_[k], first_step, n_steps); });
     try {
+        check_output_space();
         for (const auto& r : recorders_) r->begin(info_);
         // Fail now, not after the run, if an output cannot take its final name (so that no recorder
         // commits while another cannot).

@@ -27,6 +27,10 @@ class BOOST_SYMBOL_VISIBLE Recorder : public Component {
 public:
     using Component::Component;
 
+    /// About how many bytes this recorder will write for the run `info` (within a factor of 2; 0 if it
+    /// cannot say). Called before `begin`, so that a run whose outputs cannot fit on the output file
+    /// system is refused before it starts.
+    [[nodiscard]] virtual double expected_bytes(const RunInfo& /*info*/) const { return 0; }
     /// Start of a run. @throws RunError if an output cannot be opened.
     virtual void begin(const RunInfo& info) = 0;
     /// The recorded quantities of the recorded cells at time `t` (ms): `values` has shape

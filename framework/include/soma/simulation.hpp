@@ -96,6 +96,8 @@ public:
     [[nodiscard]] const Grid& grid() const { return grid_; }
     /// Metadata as the recorders receive it (settings, units, all parameter values, recording).
     [[nodiscard]] const RunInfo& info() const { return info_; }
+    /// The recorders, in the order given (e.g. to list their `outputs` after the run).
+    [[nodiscard]] const std::vector<std::shared_ptr<Recorder>>& recorders() const { return recorders_; }
 
     /// Makes `run` stop (abort the recorders and throw RunError) soon after `flag` becomes true,
     /// e.g. from a SIGINT handler. `flag` must outlive the run.
@@ -105,12 +107,16 @@ public:
     /// is aborted, so no output is left, and the exception propagates (of several failing chunks, the
     /// one with the earliest step).
     /// @throws RunError when a state variable becomes NaN or infinite, naming the variable, the
-    ///         cell, the time and the integrator and suggesting a smaller dt, and when interrupted.
+    ///         cell, the time and the integrator and suggesting a smaller dt; when interrupted; and,
+    ///         before anything is written, when the recorders' outputs would not fit on the output
+    ///         file system (both figures, and what to change).
     RunSummary run();
 
 private:
     struct Chunk;
     void run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_steps);
+    /// @throws RunError when the recorders' expected_bytes exceed the free space of the output directory.
+    void check_output_space() const;
 
     std::shared_ptr<Model> model_;
     std::shared_ptr<Stimulus> stimulus_;
