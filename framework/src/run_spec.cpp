@@ -155,9 +155,8 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
                                                  "{}; give it once",
                                                  column, column, spec.cells_from->string()));
             }
-            add_given(*self, *other, name,
-                      CellValues::list(table.values[col],
-                                       fmt::format("column '{}' of {}", column, spec.cells_from->string())));
+            const std::string source = fmt::format("column '{}' of {}", column, spec.cells_from->string());
+            with_prefix(source, [&] { add_given(*self, *other, name, CellValues::list(table.values[col], source)); });
         }
     }
     for (auto* c : {&m, &s}) with_prefix(c->label(), [&] { c->object->configure(c->constants); });
