@@ -28,6 +28,7 @@ void require_finite_positive(std::string_view name, double value) {
 
 constexpr double max_steps = 1099511627776.0;  // 2^40: beyond this a run would take days
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t max_threads = 1024;
 constexpr std::size_t max_stretch = 256;                    // steps between two hand-overs to the recorders
 constexpr std::size_t sample_buffer_bytes = 16u << 20;      // at most this much of samples per stretch
 
@@ -104,6 +105,11 @@ Grid resolve_grid(const RunSettings& s) {
     }
     if (s.n_cells == 0) throw ParameterError("cells = 0: a run needs at least one cell");
     if (s.threads == 0) throw ParameterError("threads = 0: a run needs at least one thread");
+    if (s.threads > max_threads) {
+        throw ParameterError(fmt::format("threads = {} is more than {}; results do not depend on the number of "
+                                         "threads, so use at most the machine's cores ({})",
+                                         s.threads, max_threads, std::max(1u, std::thread::hardware_concurrency())));
+    }
     Grid grid;
     const double steps = s.t_stop / s.dt;
     if (steps > max_steps) {

@@ -52,7 +52,8 @@ struct Grid {
 
 /// Checks run settings and resolves them to a grid.
 /// @throws ParameterError when dt <= 0, t_stop <= 0, t_stop < dt, dt or t_stop is not a finite
-///         number, the run would exceed 2^40 steps, n_cells or threads is 0, or record_interval is
+///         number, the run would exceed 2^40 steps, n_cells or threads is 0, threads exceeds 1024, or
+///         record_interval is
 ///         negative, not finite, longer than 2^40 steps or not a whole multiple of dt (to 1e-9
 ///         relative). A t_stop that is not a whole multiple of dt is rounded up to the next step, and
 ///         `note` says so.
