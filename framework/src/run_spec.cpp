@@ -185,7 +185,9 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     CellParameters parameters;
     parameters.model = expand(m, settings.n_cells, settings.seed, info.cell_parameters, current_unit);
     parameters.stimulus = expand(s, settings.n_cells, settings.seed, info.cell_parameters, current_unit);
-    const auto add = [&](std::string_view component, const Component& c) {
+    // The values shared by every cell: for the model and the stimulus, those of the per-cell table (a list or
+    // linspace of equal values is shared too), else the component's.
+    const auto add = [&](std::string_view component, const Component& c, const StateBatch* table) {
         const auto schema = c.schema();
         const auto values = c.values().values();
         for (std::size_t k = 0; k < schema.size(); ++k) {
@@ -193,15 +195,16 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
                 return r.component == component && r.name == schema[k].name;
             });
             if (!varies) {
-                info.parameters.push_back(
-                    {std::string(component), schema[k].name, values[k], resolve_unit(schema[k].unit, current_unit)});
+                info.parameters.push_back({std::string(component), schema[k].name,
+                                           table != nullptr ? table->var(k)[0] : values[k],
+                                           resolve_unit(schema[k].unit, current_unit)});
             }
         }
     };
-    add("model", *model);
-    add("stimulus", *stimulus);
-    add("integrator", *integrator);
-    for (std::size_t r = 0; r < recorders.size(); ++r) add(spec.recorders[r].name, *recorders[r]);
+    add("model", *model, &parameters.model);
+    add("stimulus", *stimulus, &parameters.stimulus);
+    add("integrator", *integrator, nullptr);
+    for (std::size_t r = 0; r < recorders.size(); ++r) add(spec.recorders[r].name, *recorders[r], nullptr);
 
     recorders.insert(recorders.end(), extra_recorders.begin(), extra_recorders.end());
     return {model, stimulus, integrator, std::move(recorders), settings, std::move(info), std::move(parameters),
