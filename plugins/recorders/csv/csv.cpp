@@ -105,7 +105,7 @@ std::string metadata(const RunInfo& info) {
         text += fmt::format("# {}.{} = {}{}\n", p.component, p.name, p.value, unit_suffix(p.unit));
     }
     for (const auto& p : info.cell_parameters) {
-        text += fmt::format("# {}.{}: {}{}\n", p.component, p.name, one_line(p.given_as), unit_suffix(p.unit));
+        text += fmt::format("# {}.{}{}: {}\n", p.component, p.name, p.unit == "1" ? std::string() : fmt::format(" ({})", p.unit), one_line(p.given_as));
     }
     return text;
 }
