@@ -27,6 +27,17 @@ double hermite(double s, double y0, double y1, double hf0, double hf1) {
 
 using Interpolant = FixedStepIntegrator::Interpolant;
 
+constexpr std::size_t slice_cells = 256;  // cells per call of the scheme (about 40 KiB of HH state and scratch)
+constexpr std::size_t group_cells = 64;   // cells per vectorized threshold test
+
+/// Whether one of group_cells cells crossed its threshold upwards (v0 < threshold <= v1): an integer OR
+/// over a constant count, which GCC vectorizes.
+bool any_crossing(const double* v0, const double* v1, const double* threshold) {
+    int crossed = 0;
+    for (std::size_t c = 0; c < group_cells; ++c) crossed |= int(v0[c] < threshold[c]) & int(v1[c] >= threshold[c]);
+    return crossed != 0;
+}
+
 /// Advances one block with a scheme, then resolves the crossings of each cell alone.
 class FixedStepWorker final : public Integrator::Worker {
 public:
@@ -38,28 +49,51 @@ public:
     }
 
     void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) override {
-        const double dt = block_.dt;
-        const double t = static_cast<double>(i) * dt;
-        scheme_->advance(block_, i, t, dt, y, y_next);
-        const auto v0 = y.var(0);
-        const auto v1 = y_next.var(0);
-        const auto threshold = block_.thresholds;
-        for (std::size_t c = 0; c < v0.size(); ++c) {
-            if (!(v0[c] < threshold[c] && v1[c] >= threshold[c])) continue;
-            const Block cell = block_.cell(c);
-            if (!locate_) {
-                spikes.push_back({cell.first, t + dt});
-                cell.model->on_spike(t + dt, cell.model_cells, y_next.cell(c));
-                continue;
-            }
-            copy_cells(y.cell(c), start_.view());
-            copy_cells(y_next.cell(c), end_.view());
-            resolve(cell, i, t, spikes);
-            copy_cells(end_.view(), y_next.cell(c));
+        const double t = static_cast<double>(i) * block_.dt;
+        const std::size_t n = block_.count();
+        if (n <= slice_cells) {
+            scheme_->advance(block_, i, t, block_.dt, y, y_next);
+            detect(0, n, i, t, y, y_next, spikes);
+            return;
+        }
+        // Slices of cells small enough that their state, parameters and scratch stay in the cache from the
+        // scheme's stages to the threshold test. A cell's results do not depend on the slicing.
+        for (std::size_t first = 0; first < n; first += slice_cells) {
+            const std::size_t count = std::min(slice_cells, n - first);
+            scheme_->advance(block_.cells(first, count), i, t, block_.dt, y.cells(first, count),
+                             y_next.cells(first, count));
+            detect(first, first + count, i, t, y, y_next, spikes);
         }
     }
 
 private:
+    /// Finds and resolves the threshold crossings of the cells [begin, end) in the step from `y` to `y_next`;
+    /// a vectorized test skips the groups of group_cells cells where none crossed.
+    void detect(std::size_t begin, std::size_t end, std::size_t i, double t, const ConstBatchView& y,
+                const BatchView& y_next, std::vector<Spike>& spikes) {
+        const double dt = block_.dt;
+        const auto v0 = y.var(0);
+        const auto v1 = y_next.var(0);
+        const auto threshold = block_.thresholds;
+        for (std::size_t first = begin; first < end; first += group_cells) {
+            const std::size_t last = std::min(first + group_cells, end);
+            if (last - first == group_cells && !any_crossing(&v0[first], &v1[first], &threshold[first])) continue;
+            for (std::size_t c = first; c < last; ++c) {
+                if (!(v0[c] < threshold[c] && v1[c] >= threshold[c])) continue;
+                const Block cell = block_.cell(c);
+                if (!locate_) {
+                    spikes.push_back({cell.first, t + dt});
+                    cell.model->on_spike(t + dt, cell.model_cells, y_next.cell(c));
+                    continue;
+                }
+                copy_cells(y.cell(c), start_.view());
+                copy_cells(y_next.cell(c), end_.view());
+                resolve(cell, i, t, spikes);
+                copy_cells(end_.view(), y_next.cell(c));
+            }
+        }
+    }
+
     /// The crossings of one cell in the step [t, t + dt] from start_ to end_, with resets; leaves the
     /// cell's state at t + dt in end_.
     void resolve(const Block& cell, std::size_t i, double t, std::vector<Spike>& spikes) {

@@ -1,7 +1,8 @@
 #pragma once
 /// @file fixed_step.hpp
 /// Base of the fixed-step integrators (euler, rk4, exp_euler): one scheme step per grid step for the
-/// whole block, with spikes located inside the step for each crossing cell alone.
+/// whole block (in slices of a few hundred cells, so that they stay in the cache), with spikes located
+/// inside the step for each crossing cell alone.
 ///
 /// Spike location (parameter `locate_spikes` = 1, the default): when v of a cell crosses its threshold
 /// upwards during the step [t, t + dt], the crossing is the root of the step's interpolant of v: the
@@ -40,9 +41,10 @@ public:
     public:
         virtual ~Scheme();
         /// One step of the scheme of length `h` (0 < h <= dt) from `y` at time `t` to `y_next`, with
-        /// the current formula of stimulus step `i`, for the cells of `block`: the worker's whole block,
-        /// or one cell of it (count 1). Scratch sized for the whole block serves any of its sub-blocks
-        /// (use its first `block.count()` columns). Must not throw or allocate.
+        /// the current formula of stimulus step `i`, for the cells of `block`: a slice of the worker's
+        /// block (contiguous cells, at most a few hundred) or one cell of it (count 1). Scratch sized for
+        /// the whole block serves any of its sub-blocks (use its first `block.count()` columns). Must not
+        /// throw or allocate.
         virtual void advance(const Block& block, std::size_t i, double t, double h, ConstBatchView y,
                              BatchView y_next) = 0;
     };

@@ -18,23 +18,21 @@ public:
 private:
     class Scheme final : public FixedStepIntegrator::Scheme {
     public:
-        explicit Scheme(const Block& block)
-            : dydt_(block.model->state_variables().size(), block.count()), current_(block.count()) {}
+        explicit Scheme(const Block& block) : current_(block.count()) {}
 
         void advance(const Block& block, std::size_t i, double t, double h, ConstBatchView y,
                      BatchView y_next) override {
             const std::size_t n = block.count();
-            const BatchView dydt = dydt_.cells(0, n);
-            block.rhs(i, t, y, std::span(current_).first(n), dydt);
+            // dy/dt into y_next, then y + h dy/dt in place: no scratch array to go through the cache.
+            block.rhs(i, t, y, std::span(current_).first(n), y_next);
             for (std::size_t k = 0; k < y.n_vars(); ++k) {
                 const auto y0 = y.var(k);
-                const auto f = dydt.var(k), y1 = y_next.var(k);
-                for (std::size_t c = 0; c < n; ++c) y1[c] = y0[c] + f[c] * h;
+                const auto y1 = y_next.var(k);
+                for (std::size_t c = 0; c < n; ++c) y1[c] = y0[c] + y1[c] * h;
             }
         }
 
     private:
-        StateBatch dydt_;
         std::vector<double> current_;
     };
 
