@@ -34,6 +34,10 @@
 /// cannot overflow.
 /// Capability: Jacobian (for cvode): d(dV/dt)/dV = g_L (exp((V - V_T) / Delta_T) - 1) / C, 0 above V_clamp
 /// and while refractory.
+/// The right-hand side runs in blocks of cells with vector exp (vector_math.hpp; libmvec, 4 ulp at most);
+/// the per-cell Jacobian uses the scalar exp.
+
+#include "soma/vector_math.hpp"  // before <cmath>: vector exp for the kernels
 
 #include "../exponential_upswing.hpp"
 
@@ -56,6 +60,32 @@ enum Event : std::size_t { refractory_end };
 
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
 constexpr double slack = 1e-9;
+
+/// dV/dt of simd_block cells at time t (ms) (vector_math.hpp). in: V, I, C, g_L, E_L, V_T, Delta_T, V_peak,
+/// refractory_end; out: dV.
+struct RhsBlock {
+    double t;
+    [[gnu::noipa]] void operator()(const std::array<const double*, 9>& in, const std::array<double*, 1>& out) const {
+        const double* __restrict V = in[0];
+        const double* __restrict i_inj = in[1];
+        const double* __restrict cap = in[2];
+        const double* __restrict gl = in[3];
+        const double* __restrict el = in[4];
+        const double* __restrict vt = in[5];
+        const double* __restrict delta = in[6];
+        const double* __restrict peak = in[7];
+        const double* __restrict end = in[8];
+        double* __restrict dV = out[0];
+#pragma omp simd
+        for (std::size_t c = 0; c < simd_block; ++c) {
+            // V clamped (see "Numerics" above): min(V, V_clamp), by value (std::min's references do not vectorize).
+            const double clamp = models::clamp_potential(peak[c], delta[c]);
+            const double v = clamp < V[c] ? clamp : V[c];
+            const double spike = gl[c] * delta[c] * std::exp((v - vt[c]) / delta[c]);
+            dV[c] = t < end[c] - slack ? 0.0 : (-gl[c] * (v - el[c]) + spike + i_inj[c]) / cap[c];
+        }
+    }
+};
 
 class ExponentialIntegrateAndFire final : public Model, public Jacobian {
 public:
@@ -92,19 +122,11 @@ public:
     void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
                      BatchView dydt) const override {
         const auto& p = cells.parameters;
-        const auto cap = p.var(C), gl = p.var(g_L), el = p.var(E_L), vt = p.var(V_T), delta = p.var(Delta_T);
-        const auto peak = p.var(V_peak);
-        const auto end = cells.events.var(refractory_end);
-        const auto V = y.var(0);
-        const auto dV = dydt.var(0);
-        for (std::size_t c = 0; c < V.size(); ++c) {
-            if (t < end[c] - slack) {
-                dV[c] = 0.0;
-                continue;
-            }
-            const double v = std::min(V[c], models::clamp_potential(peak[c], delta[c]));  // see "Numerics" above
-            dV[c] = (-gl[c] * (v - el[c]) + gl[c] * delta[c] * std::exp((v - vt[c]) / delta[c]) + i_inj[c]) / cap[c];
-        }
+        for_blocks<9, 1>(y.count(),
+                         {y.var(0).data(), i_inj.data(), p.var(C).data(), p.var(g_L).data(), p.var(E_L).data(),
+                          p.var(V_T).data(), p.var(Delta_T).data(), p.var(V_peak).data(),
+                          cells.events.var(refractory_end).data()},
+                         {dydt.var(0).data()}, RhsBlock{t});
     }
 
     bool on_spike(double t, const ModelCells& cell, BatchView y) const override {
