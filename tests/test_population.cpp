@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -292,7 +293,9 @@ BOOST_AUTO_TEST_CASE(lists) {
 // linspace(a, b, n): cell k gets a + (b - a) k / (n - 1) and the last cell b (cell_values.hpp). numpy.linspace
 // computes k ((b - a) / (n - 1)) + a (numpy/core/function_base.py), which rounds differently: the two agree
 // to a few units of the last place of max(|a|, |b|) (each is three correctly rounded operations on numbers no
-// larger than that), so 4 eps max(|a|, |b|); for dyadic steps both are exact, and equal.
+// larger than that), so 4 eps max(|a|, |b|); for dyadic steps both are exact, and equal. (numpy 1.24's
+// linspace gives the formula used here for these cases, differing from Soma's in 0, 1, 1, 0 and 3 values of the
+// first five, by at most 1 eps max(|a|, |b|).)
 BOOST_AUTO_TEST_CASE(linspace_is_numpys) {
     for (const auto& [a, b, n] : std::vector<std::tuple<double, double, std::size_t>>{
              {0, 1, 5}, {90, 150, 51}, {-1, 1, 7}, {0.1, 0.7, 7}, {2.5, -3.25, 100}, {5, 5, 3}, {3, 4, 1}}) {
@@ -570,6 +573,153 @@ BOOST_AUTO_TEST_CASE(defaults_and_spikes_only) {
     for (std::size_t s = 0; s < only.recorder->spikes.size(); ++s) {
         BOOST_TEST(bits(only.recorder->spikes[s].t) == bits(by_default.recorder->spikes[s].t));
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(csv_recorder)
+
+/// A CSV file of the csv recorder: its '#' lines, the header's fields and the rows' fields.
+struct Csv {
+    std::vector<std::string> comments, header;
+    std::vector<std::vector<std::string>> rows;
+};
+
+std::vector<std::string> fields(const std::string& line) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (std::size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1) {
+        out.push_back(line.substr(start, comma - start));
+    }
+    out.push_back(line.substr(start));
+    return out;
+}
+
+Csv read_csv(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    BOOST_TEST_REQUIRE(static_cast<bool>(in), "cannot read " << file);
+    Csv csv;
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with('#')) csv.comments.push_back(line);
+        else if (csv.header.empty()) csv.header = fields(line);
+        else csv.rows.push_back(fields(line));
+    }
+    return csv;
+}
+
+/// The number in `field`, which must be all of it.
+double number(const std::string& field) {
+    double x = 0;
+    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), x);
+    BOOST_TEST_REQUIRE((ec == std::errc() && end == field.data() + field.size()), "not a number: '" << field << "'");
+    return x;
+}
+
+// 20 HH cells (g_Na and the amplitude per cell) through the csv recorder, with a CapturingRecorder in the same
+// run: the tidy samples (t, cell, v, h, I of the recorded cells), the spikes and the per-cell table read back in
+// C++ hold what the engine delivered. Values are written in the shortest form that reads back to the same
+// double, so they must compare equal; times are written with the decimals of dt (0.3, not
+// 0.30000000000000004), so they must agree to 1e-9 ms. The per-cell statistics are recomputed here from the
+// captured spikes: the rate n / t_stop and the first spike exactly, the mean ISI to 1e-12 relative (a sum of
+// intervals against their span), the CV to 1e-9 relative (Soma's one-pass variance loses ~eps n / CV^2
+// relatively: < 1e-11 here).
+BOOST_AUTO_TEST_CASE(files_hold_the_run) {
+    const soma::test::TempDir dir("soma-test-csv");
+    auto spec = spec_of("hh", {{"g_Na", "linspace(100, 130, 20)"}}, "step",
+                        {{"amplitude", "linspace(0, 30, 20)"}, {"onset", "5"}, {"offset", "55"}}, "rk4",
+                        {60, 0.01, 0.1, 20, 2, 11});
+    spec.recorders = {{"csv", {}, {}}};
+    spec.output_dir = dir.path();
+    spec.name = "pop";
+    spec.record.variables = {"v", "h", "I"};
+    spec.record.cells = std::vector<std::size_t>{1, 4, 7, 10, 13, 16, 19};
+    const auto result = run(spec);
+    const auto& capture = *result.recorder;
+    const auto& info = capture.info;
+    const auto& cells = info.recording.cells;
+
+    const Csv samples = read_csv(dir.path() / "pop.csv");
+    BOOST_TEST(samples.header == (std::vector<std::string>{"t (ms)", "cell", "v (mV)", "h (1)", "I (uA/cm^2)"}),
+               boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(capture.rows() == 600u);
+    BOOST_TEST_REQUIRE(samples.rows.size() == capture.rows() * cells.size());
+    std::size_t differ = 0;
+    for (std::size_t row = 0; row < capture.rows(); ++row) {
+        for (std::size_t j = 0; j < cells.size(); ++j) {
+            const auto& f = samples.rows[row * cells.size() + j];
+            BOOST_TEST_REQUIRE(f.size() == 5u);
+            BOOST_TEST_REQUIRE(std::abs(number(f[0]) - capture.at(row, 0)) <= 1e-9, "row " << row << ": t = " << f[0]);
+            BOOST_TEST_REQUIRE(f[1] == std::to_string(cells[j]));
+            for (std::size_t k = 0; k < 3; ++k) differ += bits(number(f[2 + k])) != bits(capture.value(row, k, j)) ? 1 : 0;
+        }
+    }
+    BOOST_TEST(differ == 0u, differ << " sample values differ from the captured ones");
+
+    const Csv spikes = read_csv(dir.path() / "pop_spikes.csv");
+    BOOST_TEST(spikes.header == (std::vector<std::string>{"cell", "t (ms)"}), boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(spikes.rows.size() == capture.spikes.size());
+    BOOST_TEST(capture.spikes.size() > 20u);
+    for (std::size_t s = 0; s < spikes.rows.size(); ++s) {
+        BOOST_TEST(spikes.rows[s].at(0) == std::to_string(capture.spikes[s].cell), "spike " << s);
+        BOOST_TEST(bits(number(spikes.rows[s].at(1))) == bits(capture.spikes[s].t), "spike " << s);
+    }
+
+    const Csv table = read_csv(dir.path() / "pop_cells.csv");
+    BOOST_TEST(table.header == (std::vector<std::string>{"cell", "model.g_Na (mS/cm^2)", "stimulus.amplitude (uA/cm^2)",
+                                                         "spikes", "rate (Hz)", "first spike (ms)", "mean ISI (ms)",
+                                                         "CV ISI"}),
+               boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(table.rows.size() == 20u);
+    const auto g_Na = cell_values(info, "model", "g_Na"), amplitude = cell_values(info, "stimulus", "amplitude");
+    std::size_t with_cv = 0, silent = 0;
+    for (std::size_t c = 0; c < 20; ++c) {
+        const auto& f = table.rows[c];
+        BOOST_TEST_REQUIRE(f.size() == 8u);
+        BOOST_TEST(f[0] == std::to_string(c));
+        BOOST_TEST(bits(number(f[1])) == bits(g_Na[c]));
+        BOOST_TEST(bits(number(f[2])) == bits(amplitude[c]));
+        const auto t = capture.spike_times(c);
+        BOOST_TEST(f[3] == std::to_string(t.size()), "cell " << c);
+        BOOST_TEST(number(f[4]) == 1000.0 * static_cast<double>(t.size()) / 60.0, "cell " << c);
+        if (t.empty()) {
+            ++silent;
+            BOOST_TEST(f[5].empty());
+        } else {
+            BOOST_TEST(bits(number(f[5])) == bits(t.front()), "cell " << c);
+        }
+        if (t.size() < 2) {
+            BOOST_TEST(f[6].empty());
+            BOOST_TEST(f[7].empty());
+            continue;
+        }
+        std::vector<double> isi;
+        for (std::size_t k = 1; k < t.size(); ++k) isi.push_back(t[k] - t[k - 1]);
+        const double mean = std::accumulate(isi.begin(), isi.end(), 0.0) / static_cast<double>(isi.size());
+        BOOST_TEST(std::abs(number(f[6]) / mean - 1) <= 1e-12, "cell " << c);
+        if (t.size() < 3) {
+            BOOST_TEST(f[7].empty());
+            continue;
+        }
+        double ss = 0;
+        for (const double x : isi) ss += (x - mean) * (x - mean);
+        const double cv = std::sqrt(ss / static_cast<double>(isi.size() - 1)) / mean;
+        BOOST_TEST(std::abs(number(f[7]) - cv) <= 1e-9 * cv, "cell " << c << ": CV " << f[7] << ", here " << cv);
+        ++with_cv;
+    }
+    BOOST_TEST(silent >= 1u);  // the empty fields are exercised
+    BOOST_TEST(with_cv >= 5u);
+
+    // The metadata of every file: the run, what was recorded, the shared and the per-cell parameters.
+    for (const auto* file : {&samples, &spikes, &table}) {
+        const auto has = [&](const std::string& line) { return std::ranges::find(file->comments, line) != file->comments.end(); };
+        BOOST_TEST(has("# cells: 20, threads: 2, seed: 11"));
+        BOOST_TEST(has("# recorded: spikes of every cell; v, h, I of cells 1, 4, 7, 10, 13, 16, 19"));
+        BOOST_TEST(has("# model.g_K = 36 mS/cm^2"));
+        BOOST_TEST(has("# model.g_Na (mS/cm^2): linspace(100, 130, 20)"));
+        BOOST_TEST(has("# stimulus.amplitude (uA/cm^2): linspace(0, 30, 20)"));
+    }
+    BOOST_TEST(capture.committed == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
