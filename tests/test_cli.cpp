@@ -1,6 +1,7 @@
 /// @file test_cli.cpp
 /// End to end: the built `soma` program (SOMA_EXECUTABLE), started with Boost.Process in a fresh
-/// temporary working directory, on the example scenarios (SOMA_EXAMPLES_DIR) and on bad input.
+/// temporary working directory, on the example scenarios (SOMA_EXAMPLES_DIR), on populations (--cells,
+/// per-cell --set forms, tables of cells) and on bad input.
 /// Runs use the default recorders (csv and gnuplot), so Debian's gnuplot must be installed.
 
 #define BOOST_TEST_MODULE soma_test_cli
@@ -249,6 +250,26 @@ const std::vector<BadInput> bad_inputs{
      {"frequency = 1000000000 Hz", "Nyquist frequency 50000 Hz"}},
     {"misspelled option", {"--t_stop", "5"}, {"unknown option '--t_stop'", "did you mean '--t-stop'?"}},
     {"abbreviated option", {"--mod", "lif"}, {"unknown option '--mod'", "did you mean '--model'?"}},
+    // Populations.
+    {"zero cells", {"--cells", "0"}, {"--cells '0': a run needs at least 1 cell"}},
+    {"cells not a whole number", {"--cells", "2.5"}, {"--cells '2.5' is not a whole number"}},
+    {"zero threads", {"--threads", "0"}, {"--threads '0': a run needs at least 1 thread"}},
+    {"negative seed", {"--seed", "-1"}, {"--seed '-1'"}},
+    {"lists of different lengths", {"--set", "model.g_Na=100,110", "--set", "stimulus.amplitude=1,2,3"},
+     {"'model.g_Na' has 2 values", "'stimulus.amplitude' has 3"}},
+    {"list longer than --cells", {"--cells", "2", "--set", "model.g_Na=100,110,120"},
+     {"'model.g_Na' has 3 values", "2 cells"}},
+    {"linspace of no values", {"--set", "model.g_Na=linspace(100,120,0)"}, {"model.g_Na", "n = 0 must be a whole number >= 1"}},
+    {"unknown distribution", {"--set", "model.C_m=gauss(1,0.1)"}, {"unknown function 'gauss'", "normal"}},
+    {"random draw out of range", {"--cells", "50", "--set", "model.C_m=normal(1,1)"},
+     {"model 'hh', cell ", "'C_m'", "out of range", "model.C_m is normal(1, 1) with seed 0"}},
+    {"per-cell integrator parameter", {"--set", "integrator.locate_spikes=0,1"},
+     {"'locate_spikes' = '0,1'", "one value for the whole run"}},
+    {"missing cell table", {"--cells-from", "@missing"}, {"does-not-exist.ini: cannot be read: no such file"}},
+    {"unknown recorded variable", {"--record", "v,vv"}, {"unknown variable 'vv'", "did you mean 'v'?"}},
+    {"empty range of recorded cells", {"--cells", "4", "--record-cells", "3:2"}, {"the range '3:2' holds no cell"}},
+    {"recorded cell out of range", {"--cells", "4", "--record-cells", "0,4"},
+     {"cell 4 is out of range", "4 cells (0 to 3)"}},
 };
 
 BOOST_DATA_TEST_CASE(bad_input_fails_and_writes_nothing, boost::unit_test::data::make(bad_inputs), b) {
@@ -285,6 +306,61 @@ BOOST_AUTO_TEST_CASE(command_line_integrator_replaces_the_files_integrator_secti
     SOMA_CHECK_CONTAINS(result.err, "ignoring 'integrator.locate_spikes' of the scenario file");
     // Located reset: the first spike is at onset + ln(I / (I - 1)) = 20 + 5.30330 ms, not on the grid.
     SOMA_CHECK_CONTAINS(result.out, "9 spike(s), first at t = 25.3033 ms");
+}
+
+// A population from the command line: tidy samples of the default selection (v of cells 0 to 9, with a note),
+// every cell's spikes, and one row per cell in the cell table, whose spike counts are those of the spike file.
+BOOST_AUTO_TEST_CASE(population_writes_tidy_samples_spikes_and_a_cell_table) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"run", "--cells", "20", "--set", "stimulus.amplitude=linspace(0,20,20)", "--t-stop",
+                                  "30", "--recorder", "csv", "--threads", "2"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "20 cells on 2 threads");
+    SOMA_CHECK_CONTAINS(result.err, "recording the spikes of every cell and v of cells 0 to 9");
+    const fs::path dir = cwd.path() / "soma-output";
+    BOOST_TEST(entries(dir) == (std::vector<std::string>{"hh-step.csv", "hh-step_cells.csv", "hh-step_spikes.csv"}),
+               boost::test_tools::per_element());
+    const CsvFile samples = read_csv(dir / "hh-step.csv");
+    BOOST_TEST(samples.header == "t (ms),cell,v (mV)");
+    BOOST_TEST_REQUIRE(samples.rows.size() == 3000u * 10u);
+    for (std::size_t row = 0; row < 20; ++row) {
+        const std::string& r = samples.rows[row];
+        BOOST_TEST(r.substr(r.find(',') + 1, r.rfind(',') - r.find(',') - 1) == std::to_string(row % 10));
+    }
+    const CsvFile spikes = read_csv(dir / "hh-step_spikes.csv");
+    const CsvFile cells = read_csv(dir / "hh-step_cells.csv");
+    BOOST_TEST(cells.header == "cell,stimulus.amplitude (uA/cm^2),spikes,rate (Hz),first spike (ms),mean ISI (ms),CV ISI");
+    BOOST_TEST_REQUIRE(cells.rows.size() == 20u);
+    std::size_t total = 0;
+    for (std::size_t c = 0; c < 20; ++c) {
+        const std::string& row = cells.rows[c];
+        const auto first = row.find(','), second = row.find(',', first + 1), third = row.find(',', second + 1);
+        const std::size_t n = std::stoul(row.substr(second + 1, third - second - 1));
+        const auto in_file = static_cast<std::size_t>(std::count_if(spikes.rows.begin(), spikes.rows.end(), [&](const std::string& s) {
+            return s.substr(0, s.find(',')) == std::to_string(c);
+        }));
+        BOOST_TEST(n == in_file, "cell " << c);
+        total += n;
+    }
+    BOOST_TEST(total == spikes.rows.size());
+    BOOST_TEST(total > 10u);
+}
+
+// A scenario's table of cells (cells_from) is found relative to the scenario file, and fixes the number of cells.
+BOOST_AUTO_TEST_CASE(scenario_cell_table_is_relative_to_the_scenario) {
+    const TempDir dir("soma-test-scenario"), cwd("soma-test-cwd"), logs("soma-test-logs");
+    std::ofstream(dir.path() / "cells.csv") << "# two cells\nmodel.g_Na,stimulus.amplitude\n120,10\n100,5\n";
+    std::ofstream(dir.path() / "run.ini") << "model = hh\nstimulus = step\ncells_from = cells.csv\nt_stop = 30\n"
+                                              "recorder = csv\n";
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", (dir.path() / "run.ini").string()});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "2 cells on ");
+    const CsvFile cells = read_csv(cwd.path() / "soma-output" / "run_cells.csv");
+    BOOST_TEST(cells.header.rfind("cell,model.g_Na (mS/cm^2),stimulus.amplitude (uA/cm^2),spikes,", 0) == 0u, cells.header);
+    BOOST_TEST_REQUIRE(cells.rows.size() == 2u);
+    BOOST_TEST(cells.rows[0].rfind("0,120,10,", 0) == 0u, cells.rows[0]);
+    BOOST_TEST(cells.rows[1].rfind("1,100,5,", 0) == 0u, cells.rows[1]);
 }
 
 BOOST_AUTO_TEST_CASE(output_name_taken_by_a_directory_fails_before_writing_anything) {

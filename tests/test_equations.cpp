@@ -46,36 +46,10 @@ bool has_plugin(std::string_view name) {
     return std::any_of(all.begin(), all.end(), [&](const auto& p) { return p.name == name; });
 }
 
-/// One run: a model (plug-in name or file), a stimulus and an integrator with parameters.
-struct Run {
-    std::string model;
-    std::string stimulus;
-    std::string integrator;
-    std::map<std::string, std::string> stimulus_parameters;
-    std::map<std::string, std::string> integrator_parameters;
-    soma::RunSettings settings = {};
-    std::string preset = {};
-    std::map<std::string, std::string> model_parameters = {};
-};
+using soma::test::RunSpec;
 
-soma::test::RunResult simulate(const Run& run) {
-    const auto model = soma::create_model(registry(), run.model);
-    const auto stimulus = registry().create<soma::Stimulus>(soma::PluginKind::stimulus, run.stimulus);
-    const auto integrator = registry().create<soma::Integrator>(soma::PluginKind::integrator, run.integrator);
-    if (!run.preset.empty()) model->apply_preset(run.preset);
-    model->configure(run.model_parameters);
-    stimulus->configure(run.stimulus_parameters);
-    integrator->configure(run.integrator_parameters);
-    auto recorder = std::make_shared<soma::test::CapturingRecorder>();
-    soma::RunInfo info;
-    info.model = run.model;
-    info.stimulus = run.stimulus;
-    info.integrator = run.integrator;
-    info.recorders = {"capture"};
-    info.stem = "test";
-    soma::Simulation simulation(model, stimulus, integrator, {recorder}, run.settings, info);
-    return {recorder, simulation.run()};
-}
+/// One run of a model (a plug-in name or a model file's path), wired as the `soma` runner wires it.
+soma::test::RunResult simulate(const RunSpec& run) { return soma::test::run_in_process(registry(), run); }
 
 /// Checks that two runs agree to `tolerance` in every sample (time, every state variable, current)
 /// and every spike.
@@ -164,7 +138,7 @@ std::map<std::string, std::string> integrator_settings(const Example& e, const s
 void compare_on_example(const std::string& compiled, const std::string& file, const std::string& example,
                         const std::string& integrator) {
     const Example e = read_example(example);
-    Run run{compiled, e.stimulus, integrator, e.stimulus_parameters, integrator_settings(e, integrator), e.settings};
+    RunSpec run{compiled, e.stimulus, integrator, {}, e.stimulus_parameters, e.settings, integrator_settings(e, integrator)};
     const auto a = simulate(run);
     run.model = (models / file).string();
     const auto b = simulate(run);
@@ -250,7 +224,7 @@ BOOST_DATA_TEST_CASE(examples_match_the_compiled_schemas, data::make(std::vector
     BOOST_TEST(compiled->current().name == file->current().name);
     BOOST_TEST(compiled->current().unit == file->current().unit);
     BOOST_TEST(compiled->current().description == file->current().description);
-    BOOST_TEST(compiled->threshold() == file->threshold());
+    BOOST_TEST(soma::test::threshold_of(*compiled) == soma::test::threshold_of(*file));
 }
 
 BOOST_AUTO_TEST_CASE(conditionally_linear_variables_are_found) {
@@ -268,7 +242,7 @@ BOOST_AUTO_TEST_CASE(conditionally_linear_variables_are_found) {
     const auto lif = soma::create_model(registry(), (models / "lif.eq").string());
     BOOST_TEST(dynamic_cast<const soma::ConditionallyLinear*>(lif.get()) == nullptr);
     for (const auto& model : std::vector<std::string>{"lif", (models / "lif.eq").string()}) {
-        Run run{model, "dc", "exp_euler", {{"amplitude", "2"}}, {}, {}};
+        RunSpec run{model, "dc", "exp_euler", {}, {{"amplitude", "2"}}, {}};
         run.settings.t_stop = 1;
         SOMA_CHECK_CONTAINS(soma::test::message_of<soma::PluginError>([&] { simulate(run); }),
                             "needs a model whose gating variables are conditionally linear");
@@ -284,9 +258,11 @@ BOOST_DATA_TEST_CASE(right_hand_sides_equal_the_compiled_ones_for_a_batch,
     const auto compiled = registry().create<soma::Model>(soma::PluginKind::model, name);
     const auto file = soma::create_model(registry(), (models / (name + ".eq")).string());
     const std::size_t n_vars = compiled->state_variables().size(), n_cells = 1000;
+    soma::test::ModelArrays arrays_a(*compiled, n_cells), arrays_b(*file, n_cells);
+    const soma::ModelCells cells_a = arrays_a.cells(), cells_b = arrays_b.cells();
     soma::StateBatch y(n_vars, n_cells), a(n_vars, n_cells), b(n_vars, n_cells);
-    compiled->initialize(y);
-    file->initialize(y);
+    compiled->initialize(cells_a, y.view());
+    file->initialize(cells_b, y.view());
     std::mt19937 random(7);
     std::uniform_real_distribution<double> uniform(0, 1);
     std::vector<double> current(n_cells);
@@ -295,8 +271,8 @@ BOOST_DATA_TEST_CASE(right_hand_sides_equal_the_compiled_ones_for_a_batch,
         for (std::size_t k = 1; k < n_vars; ++k) y.var(k)[c] = (name == "adex" ? 300 : 1) * uniform(random);
         current[c] = 20 * uniform(random);
     }
-    compiled->derivatives(1.5, y, current, a);
-    file->derivatives(1.5, y, current, b);
+    compiled->derivatives(1.5, cells_a, y.view(), current, a.view());
+    file->derivatives(1.5, cells_b, y.view(), current, b.view());
     for (std::size_t k = 0; k < n_vars; ++k) {
         std::size_t differ = 0;
         for (std::size_t c = 0; c < n_cells; ++c) differ += a.var(k)[c] != b.var(k)[c];
@@ -308,8 +284,8 @@ BOOST_DATA_TEST_CASE(right_hand_sides_equal_the_compiled_ones_for_a_batch,
     if (linear_a == nullptr || linear_b == nullptr) return;
     const std::size_t n_linear = linear_a->linear_variables().size();
     soma::StateBatch aa(n_linear, n_cells), ba(n_linear, n_cells), ab(n_linear, n_cells), bb(n_linear, n_cells);
-    linear_a->linear_coefficients(1.5, y, aa, ba);
-    linear_b->linear_coefficients(1.5, y, ab, bb);
+    linear_a->linear_coefficients(1.5, cells_a, y.view(), aa.view(), ba.view());
+    linear_b->linear_coefficients(1.5, cells_b, y.view(), ab.view(), bb.view());
     BOOST_TEST((aa.data().size() == ab.data().size() &&
                 std::equal(aa.data().begin(), aa.data().end(), ab.data().begin()) &&
                 std::equal(ba.data().begin(), ba.data().end(), bb.data().begin())),
@@ -329,12 +305,13 @@ BOOST_AUTO_TEST_CASE(long_models_are_compiled_in_pieces) {
     std::ofstream(dir.path() / "long.eq") << text;
     BOOST_TEST_REQUIRE(text.size() > 30000u);
     const auto model = soma::create_model(registry(), (dir.path() / "long.eq").string());
+    soma::test::ModelArrays arrays(*model, 2);
     soma::StateBatch y(1, 2), dydt(1, 2);
-    model->initialize(y);
+    model->initialize(arrays.cells(), y.view());
     y.var(0)[0] = 10;
     y.var(0)[1] = -4;
     const std::vector<double> current{0, 0};
-    model->derivatives(0, y, current, dydt);
+    model->derivatives(0, arrays.cells(), y.view(), current, dydt.view());
     BOOST_TEST(dydt.var(0)[0] == -10 * 0.3);
     BOOST_TEST(dydt.var(0)[1] == 4 * 0.3);
 }
@@ -342,15 +319,15 @@ BOOST_AUTO_TEST_CASE(long_models_are_compiled_in_pieces) {
 BOOST_AUTO_TEST_CASE(the_loader_cannot_be_run_by_name) {
     SOMA_CHECK_CONTAINS(soma::test::message_of<soma::PluginError>([] { soma::create_model(registry(), "equations"); }),
                         "model plug-in 'equations' reads its model from a file: give the file's path as the model");
-    // Created by name through the registry, it is refused by Simulation.
-    Run run{"hh", "dc", "euler", {}, {}, {}};
+    // Created by name through the registry (not through create_model), it is refused by Simulation.
     const auto loader = registry().create<soma::Model>(soma::PluginKind::model, "equations");
     const auto stimulus = registry().create<soma::Stimulus>(soma::PluginKind::stimulus, "dc");
     const auto integrator = registry().create<soma::Integrator>(soma::PluginKind::integrator, "euler");
     soma::RunInfo info;
     info.model = "equations";
     SOMA_CHECK_CONTAINS(soma::test::message_of<soma::PluginError>([&] {
-                            soma::Simulation(loader, stimulus, integrator, {}, run.settings, info);
+                            soma::Simulation(loader, stimulus, integrator, {}, soma::RunSettings{}, info,
+                                             soma::CellParameters{});
                         }),
                         "model 'equations' has no state variables");
 }
@@ -363,7 +340,7 @@ BOOST_AUTO_TEST_CASE(requirements_and_parameter_expressions_are_checked_at_confi
     SOMA_CHECK_CONTAINS(message, "lif.eq:17)");
     BOOST_TEST(lif->values()["V_reset"] == 0.0);  // all-or-nothing: nothing changed
     lif->configure(std::map<std::string, double>{{"V_th", 3.0}});
-    BOOST_TEST(lif->threshold() == 3.0);  // the threshold follows its parameter
+    BOOST_TEST(soma::test::threshold_of(*lif) == 3.0);  // the threshold follows its parameter
     // Same rules as the compiled adex: the exponent bound.
     const auto adex = soma::create_model(registry(), (models / "adex.eq").string());
     SOMA_CHECK_CONTAINS(soma::test::message_of<soma::ParameterError>([&] {
@@ -403,7 +380,7 @@ BOOST_DATA_TEST_CASE(lif_eq_reproduces_lif,
 // t_ref = 0) do not exercise: 2 nA for 100 ms, t_ref = 0.5 ms.
 BOOST_DATA_TEST_CASE(lif_eq_reproduces_lif_with_refractory_periods,
                      data::make(std::vector<std::string>{"euler", "rk4", "dopri5", "cvode"}), integrator) {
-    Run run{"lif", "dc", integrator, {{"amplitude", "2"}}, {}, {}};
+    RunSpec run{"lif", "dc", integrator, {}, {{"amplitude", "2"}}, {}};
     if (integrator == "cvode") run.integrator_parameters["jacobian"] = "0";
     run.settings.t_stop = 100;
     run.settings.dt = 0.1;
@@ -438,7 +415,8 @@ BOOST_DATA_TEST_CASE(adex_eq_reproduces_adex,
             amplitude = p.description.substr(start, pA - start);
         }
     }
-    Run run{"adex", "step", integrator, {{"amplitude", amplitude}, {"onset", "20"}, {"offset", "420"}}, {}, {}, preset};
+    RunSpec run{"adex", "step", integrator, {}, {{"amplitude", amplitude}, {"onset", "20"}, {"offset", "420"}}, {}, {},
+                preset};
     if (integrator == "cvode") run.integrator_parameters["jacobian"] = "0";
     run.settings.t_stop = 500;
     run.settings.dt = 0.01;

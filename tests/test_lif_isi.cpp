@@ -21,12 +21,11 @@ namespace data = boost::unit_test::data;
 /// Spike times of the default `lif` driven by `dc` current `I` with forward Euler, threshold checked
 /// at the end of each step (the convention of the reference formula).
 std::vector<double> spike_times(double I, double dt, double t_stop) {
-    const soma::PluginRegistry registry;
     soma::test::RunSpec spec{"lif", "dc", "euler", {}, {{"amplitude", fmt::format("{}", I)}}, {}, soma::test::grid_spikes};
     spec.settings.t_stop = t_stop;
     spec.settings.dt = dt;
     spec.settings.record_interval = 1000 * dt;  // samples are not needed here
-    const auto result = soma::test::run_in_process(registry, spec);
+    const auto result = soma::test::run_in_process(soma::test::registry(), spec);
     std::vector<double> times;
     for (const auto& s : result.recorder->spikes) times.push_back(s.t);
     return times;

@@ -184,18 +184,14 @@ BOOST_AUTO_TEST_CASE(t_stop_must_be_positive_and_at_least_dt) {
     BOOST_TEST(resolve_grid({100, 0.01, 0, 1}).n_steps == 10000u);
 }
 
-// Simulation refuses the same settings before any recorder is started.
+// Simulation (built by build_simulation) refuses the same settings before any recorder is started.
 BOOST_AUTO_TEST_CASE(simulation_refuses_bad_settings_before_recording) {
-    const auto model = std::dynamic_pointer_cast<soma::Model>(create(PluginKind::model, "hh"));
-    const auto stimulus = std::dynamic_pointer_cast<soma::Stimulus>(create(PluginKind::stimulus, "step"));
-    const auto integrator = std::dynamic_pointer_cast<soma::Integrator>(create(PluginKind::integrator, "euler"));
-    BOOST_TEST_REQUIRE((model && stimulus && integrator));
     for (const RunSettings settings : {RunSettings{100, 0, 0, 1}, RunSettings{0, 0.01, 0, 1},
                                        RunSettings{100, 0.01, 0.015, 1},
                                        RunSettings{100, std::numeric_limits<double>::quiet_NaN(), 0, 1}}) {
+        soma::test::RunSpec spec{"hh", "step", "euler", {}, {}, settings};
         auto recorder = std::make_shared<soma::test::CapturingRecorder>();
-        message_of<ParameterError>(
-            [&] { soma::Simulation(model, stimulus, integrator, {recorder}, settings, {}).run(); });
+        message_of<ParameterError>([&] { soma::build_simulation(soma::test::registry(), spec.spec(), {recorder}).run(); });
         BOOST_TEST(recorder->begun == 0);
     }
 }

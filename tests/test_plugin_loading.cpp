@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 
 namespace {
 
@@ -175,16 +176,23 @@ BOOST_AUTO_TEST_CASE(file_that_is_not_a_shared_library_is_refused) {
     for (const auto& r : registry.rejected()) SOMA_CHECK_CONTAINS(r.reason, r.file.string());
 }
 
-// (e) Objects keep their plug-in's library loaded after the registry is gone.
+// (e) Objects keep their plug-in's library loaded after the registry is gone: the objects created
+// by the registry, and those of a Simulation that build_simulation wired through it.
 BOOST_AUTO_TEST_CASE(objects_outlive_the_registry) {
     std::shared_ptr<soma::Model> model;
     std::shared_ptr<soma::Stimulus> stimulus;
     std::shared_ptr<soma::Integrator> integrator;
+    auto recorder = std::make_shared<soma::test::CapturingRecorder>();
+    std::optional<soma::Simulation> simulation;
     {
         const PluginRegistry registry;
         model = registry.create<soma::Model>(PluginKind::model, "hh");
         stimulus = registry.create<soma::Stimulus>(PluginKind::stimulus, "step");
         integrator = registry.create<soma::Integrator>(PluginKind::integrator, "euler");
+        soma::RunSpec spec;  // the hh step of the course exercises
+        spec.recorders = {};
+        spec.settings = {100.0, 0.01, 0.0, 1, 1};
+        simulation.emplace(soma::build_simulation(registry, spec, {recorder}));
     }
     // Virtual calls into all three libraries, including a throw from plug-in code.
     model->configure(std::map<std::string, std::string>{{"g_Na", "120"}});
@@ -193,10 +201,9 @@ BOOST_AUTO_TEST_CASE(objects_outlive_the_registry) {
     SOMA_CHECK_CONTAINS(message, "onset = 80");
     BOOST_TEST(model->state_variables().size() == 4u);
     BOOST_TEST(model->current().unit == "uA/cm^2");
+    BOOST_TEST(integrator->schema().size() >= 1u);
 
-    auto recorder = std::make_shared<soma::test::CapturingRecorder>();
-    soma::Simulation simulation(model, stimulus, integrator, {recorder}, {100.0, 0.01, 0.0, 1}, {});
-    const auto summary = simulation.run();
+    const auto summary = simulation->run();
     BOOST_TEST(summary.n_spikes == 3u);  // hh-step of the reference table
     BOOST_TEST(recorder->rows() == 10000u);
     BOOST_TEST(recorder->committed == 1);

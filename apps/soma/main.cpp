@@ -1,5 +1,6 @@
 /// @file main.cpp
-/// The `soma` runner: loads plug-ins by name, wires a simulation and runs it.
+/// The `soma` runner: reads a run from a scenario file and the command line (scenario.hpp), has
+/// build_simulation (run_spec.hpp) load and wire the plug-ins, and runs it.
 ///   soma run [SCENARIO.ini] [options]   run a simulation (see `soma run --help`)
 ///   soma list                           plug-ins by kind
 ///   soma describe NAME                  a plug-in's parameters and, for a model, its state variables
@@ -13,13 +14,14 @@
 #include "soma/model.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
-#include "soma/simulation.hpp"
+#include "soma/run_spec.hpp"
 #include "soma/version.hpp"
 
 #include <boost/program_options/errors.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <csignal>
@@ -32,7 +34,7 @@ namespace {
 constexpr const char* usage =
     "usage: soma <command> [arguments]\n\n"
     "commands:\n"
-    "  run [SCENARIO.ini] [options]   run a simulation (default: the seed's Hodgkin-Huxley step)\n"
+    "  run [SCENARIO.ini] [options]   run a simulation (default: the course exercises' HH step)\n"
     "  list                           list the plug-ins by kind\n"
     "  describe NAME                  show a plug-in's parameters (unit, default, range) and state variables\n"
     "                                 (NAME may be a model file, e.g. examples/models/hh.eq)\n"
@@ -126,6 +128,66 @@ int describe(const PluginRegistry& registry, const std::string& name) {
     return 0;
 }
 
+/// Column texts of one row of the per-cell table, right-aligned to `widths` (widened as needed).
+void print_row(const std::vector<std::string>& row, const std::vector<std::size_t>& widths) {
+    std::string line = " ";
+    for (std::size_t k = 0; k < row.size(); ++k) line += fmt::format(" {:>{}}", row[k], widths[k]);
+    fmt::print("{}\n", line);
+}
+
+/// Under the run's line: for one cell its spikes as always; for up to `max_cell_lines` cells one line
+/// per cell (its per-cell parameter values and spike statistics); for more, the totals.
+void print_cells(const Simulation& simulation, const RunSpec& spec, const RunSummary& summary) {
+    constexpr std::size_t max_cell_lines = 20;
+    const RunInfo& info = simulation.info();
+    const std::size_t n = summary.cells.size();
+    if (n == 1) {
+        for (const auto& p : info.cell_parameters) {  // only values drawn at random vary in a single cell
+            fmt::print("  {}.{} = {:.6g} {} ({}, seed {})\n", p.component, p.name, p.values.front(), p.unit, p.given_as,
+                       info.seed);
+        }
+        if (summary.n_spikes == 0) fmt::print("  no spikes\n");
+        else fmt::print("  {} spike(s), first at t = {:.6g} ms\n", summary.n_spikes, summary.cells.front().first_spike);
+        return;
+    }
+    if (n <= max_cell_lines) {
+        std::vector<std::vector<std::string>> rows{{"cell"}};
+        for (const auto& p : info.cell_parameters) {
+            rows[0].push_back(fmt::format("{}.{} ({})", p.component, p.name, p.unit));
+        }
+        for (const char* h : {"spikes", "rate (Hz)", "first spike (ms)"}) rows[0].emplace_back(h);
+        for (std::size_t c = 0; c < n; ++c) {
+            const CellSummary& cell = summary.cells[c];
+            std::vector<std::string> row{std::to_string(c)};
+            for (const auto& p : info.cell_parameters) row.push_back(fmt::format("{:.6g}", p.values[c]));
+            row.push_back(std::to_string(cell.n_spikes));
+            row.push_back(fmt::format("{:.6g}", cell.rate(info.t_stop)));
+            row.push_back(cell.n_spikes == 0 ? "-" : fmt::format("{:.6g}", cell.first_spike));
+            rows.push_back(std::move(row));
+        }
+        std::vector<std::size_t> widths(rows.front().size(), 0);
+        for (const auto& row : rows) {
+            for (std::size_t k = 0; k < row.size(); ++k) widths[k] = std::max(widths[k], row[k].size());
+        }
+        for (const auto& row : rows) print_row(row, widths);
+        return;
+    }
+    const auto fired = std::ranges::count_if(summary.cells, [](const CellSummary& c) { return c.n_spikes > 0; });
+    fmt::print("  {} cells, {} spike(s), mean rate {:.6g} Hz, {} cell(s) fired\n", n, summary.n_spikes,
+               1000.0 * static_cast<double>(summary.n_spikes) / (static_cast<double>(n) * info.t_stop), fired);
+    const std::string table = spec.name + "_cells.csv";
+    if (std::ranges::none_of(spec.recorders, [](const ComponentSpec& r) { return r.name == "csv"; })) {
+        fmt::print("  (the csv recorder writes each cell's parameters, spikes and rate to {}: add --recorder csv)\n",
+                   table);
+        return;
+    }
+    for (const auto& r : simulation.recorders()) {
+        for (const auto& path : r->outputs()) {
+            if (path.filename() == table) fmt::print("  each cell's parameters, spikes and rate: {}\n", path.string());
+        }
+    }
+}
+
 int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
     const auto parsed = parse_run_arguments(args);
     if (!parsed) {
@@ -133,55 +195,24 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
         return 0;
     }
     warn_rejected(registry);  // a rejected file may be the user's own build of a plug-in this run uses
-    const Scenario& s = *parsed;
+    const RunSpec& spec = parsed->spec;
 
-    // Create and configure everything before anything is written, so that bad input leaves no file.
-    const auto configure = [&](Component& object, const std::string& section, std::string_view kind,
-                               const std::string& plugin) {
-        const auto it = s.parameters.find(section);
-        if (it == s.parameters.end()) return;
-        try {
-            object.configure(it->second);
-        } catch (const ParameterError& e) {
-            throw ParameterError(fmt::format("{} '{}': {}", kind, plugin, e.what()));
-        }
-    };
-    const auto model = create_model(registry, s.model);  // a plug-in's name, or a model file's path
-    const auto stimulus = registry.create<Stimulus>(PluginKind::stimulus, s.stimulus);
-    const auto integrator = registry.create<Integrator>(PluginKind::integrator, s.integrator);
-    std::vector<std::shared_ptr<Recorder>> recorders;
-    for (const auto& name : s.recorders) recorders.push_back(registry.create<Recorder>(PluginKind::recorder, name));
-    if (!s.preset.empty()) {
-        try {
-            model->apply_preset(s.preset);
-        } catch (const ParameterError& e) {
-            throw ParameterError(fmt::format("model '{}': {}", s.model, e.what()));
-        }
-    }
-    configure(*model, "model", "model", s.model);
-    configure(*stimulus, "stimulus", "stimulus", s.stimulus);
-    configure(*integrator, "integrator", "integrator", s.integrator);
-    for (std::size_t r = 0; r < recorders.size(); ++r) configure(*recorders[r], s.recorders[r], "recorder", s.recorders[r]);
-
-    RunInfo info;
-    info.soma_version = version;
-    info.title = s.title;
-    info.model = s.model;
-    info.stimulus = s.stimulus;
-    info.integrator = s.integrator;
-    info.recorders = s.recorders;
-    info.output_dir = s.output_dir;
-    info.stem = s.name;
-    Simulation simulation(model, stimulus, integrator, recorders, s.settings, info);
-    for (const auto& note : s.notes) std::cerr << "soma: note: " << note << '\n';
+    // Wire everything before anything is written, so that bad input leaves no file.
+    Simulation simulation = build_simulation(registry, spec);
+    const RunInfo& info = simulation.info();
+    for (const auto& note : parsed->notes) std::cerr << "soma: note: " << note << '\n';
     if (!simulation.grid().note.empty()) std::cerr << "soma: note: " << simulation.grid().note << '\n';
+    if (!spec.recorders.empty() && !info.recording.note.empty()) {
+        std::cerr << "soma: note: " << info.recording.note << '\n';  // which cells the recorders receive
+    }
 
     bool created_output_dir = false;
-    if (!recorders.empty()) {
+    if (!spec.recorders.empty()) {
         std::error_code ec;
-        created_output_dir = std::filesystem::create_directories(s.output_dir, ec);
+        created_output_dir = std::filesystem::create_directories(spec.output_dir, ec);
         if (ec) {
-            throw RunError(fmt::format("cannot create output directory '{}': {}", s.output_dir.string(), ec.message()));
+            throw RunError(fmt::format("cannot create output directory '{}': {}", spec.output_dir.string(),
+                                       ec.message()));
         }
     }
     // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
@@ -192,17 +223,18 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
         summary = simulation.run();
     } catch (...) {
         std::error_code ec;
-        if (created_output_dir) std::filesystem::remove(s.output_dir, ec);  // only if still empty
+        if (created_output_dir) std::filesystem::remove(spec.output_dir, ec);  // only if still empty
         if (interrupted) throw RunError("interrupted by a signal; no output was written");
         throw;
     }
 
-    fmt::print("{}: {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms ({} step{})\n", s.name, s.model,
-               s.stimulus, s.integrator, simulation.info().t_stop, s.settings.dt, summary.n_steps,
-               summary.n_steps == 1 ? "" : "s");
-    if (summary.first_spikes.empty()) fmt::print("  no spikes\n");
-    else fmt::print("  {} spike(s), first at t = {:.6g} ms\n", summary.n_spikes, summary.first_spikes.front().t);
-    for (const auto& r : recorders) {
+    fmt::print("{}: {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms ({} step{}){}\n", spec.name, info.model,
+               info.stimulus, info.integrator, info.t_stop, info.dt, summary.n_steps, summary.n_steps == 1 ? "" : "s",
+               info.n_cells == 1 ? std::string()
+                                 : fmt::format(", {} cells on {} thread{}", info.n_cells, info.threads,
+                                               info.threads == 1 ? "" : "s"));
+    print_cells(simulation, spec, summary);
+    for (const auto& r : simulation.recorders()) {
         for (const auto& path : r->outputs()) fmt::print("  wrote {}\n", path.string());
     }
     return 0;

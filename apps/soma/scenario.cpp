@@ -8,9 +8,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace po = boost::program_options;
 
@@ -20,27 +23,46 @@ namespace {
 const std::vector<std::string> component_sections{"model", "stimulus", "integrator"};
 constexpr std::uintmax_t max_scenario_bytes = 1 << 20;
 constexpr std::size_t max_name_length = 100;
+/// More recorded cells than this cannot be useful (their samples alone would fill the disk in a few
+/// steps), and a range such as 0:1000000000000 must not allocate its indices before the range check.
+constexpr std::size_t max_recorded_cells = 10'000'000;
+
+/// A text option shown as `--NAME VALUE_NAME` in the help.
+po::typed_value<std::string>* text_value(const char* value_name) {
+    return po::value<std::string>()->value_name(value_name);
+}
 
 po::options_description command_line_options() {
-    po::options_description options("soma run options");
+    po::options_description options("soma run options", 100, 40);
     options.add_options()
         ("help,h", "show this help")
-        ("model", po::value<std::string>(), "model plug-in, or a model file such as examples/models/hh.eq (default: hh)")
-        ("preset", po::value<std::string>(), "a named parameter set of the model ('soma describe MODEL' lists them); "
+        ("model", text_value("NAME"), "model plug-in, or a model file such as examples/models/hh.eq (default: hh)")
+        ("preset", text_value("NAME"), "a named parameter set of the model ('soma describe MODEL' lists them); "
          "--set model.X values apply on top")
-        ("stimulus", po::value<std::string>(), "stimulus plug-in (default: step)")
-        ("integrator", po::value<std::string>(), "integrator plug-in (default: euler)")
-        ("recorder", po::value<std::vector<std::string>>(),
+        ("stimulus", text_value("NAME"), "stimulus plug-in (default: step)")
+        ("integrator", text_value("NAME"), "integrator plug-in (default: euler)")
+        ("recorder", po::value<std::vector<std::string>>()->value_name("NAME"),
          "recorder plug-in; repeat for several, 'none' for no output (default: csv and gnuplot)")
-        ("set", po::value<std::vector<std::string>>(),
-         "KIND.PARAM=VALUE: set a parameter; KIND is model, stimulus, integrator or a recorder's name "
-         "(e.g. --set model.g_Na=100 --set stimulus.amplitude=10)")
-        ("t-stop", po::value<std::string>(), "length of the run, ms (default: 100)")
-        ("dt", po::value<std::string>(), "time step, ms (default: 0.01)")
-        ("record-interval", po::value<std::string>(), "time between samples, ms, a multiple of dt (default: every step)")
-        ("output,o", po::value<std::string>(), "output directory (default: ./soma-output)")
-        ("name", po::value<std::string>(), "base name of output files (default: the scenario file's name, or MODEL-STIMULUS)")
-        ("title", po::value<std::string>(), "title of the figure");
+        ("set", po::value<std::vector<std::string>>()->value_name("KIND.PARAM=VALUE"),
+         "set a parameter, in the unit 'soma describe' shows; KIND is model, stimulus, integrator or a "
+         "recorder's name (e.g. --set model.g_Na=100). Model and stimulus parameters may differ between "
+         "cells: 100,110,120 (one value per cell), linspace(0,20,41) (41 evenly spaced values, ends "
+         "included), normal(MU,SIGMA) or uniform(A,B) (drawn per cell, see --seed)")
+        ("cells", text_value("N"), "number of cells (default: the common length of the per-cell lists, or 1)")
+        ("cells-from", text_value("FILE"), "per-cell values from a CSV table: a header of KIND.PARAM names, then one "
+         "row of numbers per cell")
+        ("t-stop", text_value("MS"), "length of the run, ms (default: 100)")
+        ("dt", text_value("MS"), "time step, ms (default: 0.01)")
+        ("record-interval", text_value("MS"), "time between samples, ms, a multiple of dt (default: every step)")
+        ("record", text_value("LIST"), "what to sample: state variables and/or the model's current, e.g. v,I, or "
+         "'spikes' for spike times only (default: everything; above 10 cells, spikes and v of cells 0 to 9)")
+        ("record-cells", text_value("LIST"), "cells whose samples are recorded: 0,5,10 or 0:10 (cells 0 to 9) or 0:3,7 "
+         "(spikes are recorded for every cell)")
+        ("threads", text_value("K"), "threads that advance the cells; results do not depend on it (default: all cores)")
+        ("seed", text_value("S"), "seed of the normal() and uniform() draws, a whole number >= 0 (default: 0)")
+        ("output,o", text_value("DIR"), "output directory (default: ./soma-output)")
+        ("name", text_value("NAME"), "base name of output files (default: the scenario file's name, or MODEL-STIMULUS)")
+        ("title", text_value("TEXT"), "title of the figure");
     return options;
 }
 
@@ -52,9 +74,15 @@ po::options_description file_options() {
         ("stimulus", po::value<std::string>())
         ("integrator", po::value<std::string>())
         ("recorder", po::value<std::vector<std::string>>())
+        ("cells", po::value<std::string>())
+        ("cells_from", po::value<std::string>())
         ("t_stop", po::value<std::string>())
         ("dt", po::value<std::string>())
         ("record_interval", po::value<std::string>())
+        ("record", po::value<std::string>())
+        ("record_cells", po::value<std::string>())
+        ("threads", po::value<std::string>())
+        ("seed", po::value<std::string>())
         ("output", po::value<std::string>())
         ("name", po::value<std::string>())
         ("title", po::value<std::string>());
@@ -76,9 +104,127 @@ std::optional<T> pick(const po::variables_map& cli, const std::string& cli_name,
     return std::nullopt;
 }
 
+/// A setting's text, its name where it was given ("--seed" or "seed") and how messages show it
+/// ("--seed '1.5'" or "scenario file: seed = '1.5'").
+struct Setting {
+    std::string text;
+    std::string name;
+    std::string shown;
+    bool from_file = false;
+};
+
+std::optional<Setting> pick_setting(const po::variables_map& cli, const std::string& cli_name,
+                                    const po::variables_map& file, const std::string& file_name) {
+    if (cli.count(cli_name)) {
+        const auto& v = cli[cli_name].as<std::string>();
+        return Setting{v, "--" + cli_name, fmt::format("--{} '{}'", cli_name, v), false};
+    }
+    if (file.count(file_name)) {
+        const auto& v = file[file_name].as<std::string>();
+        return Setting{v, file_name, fmt::format("scenario file: {} = '{}'", file_name, v), true};
+    }
+    return std::nullopt;
+}
+
 void check_text(std::string_view what, const std::string& value) {
     if (std::any_of(value.begin(), value.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
         throw ParameterError(fmt::format("{} contains a control character (such as a newline); use plain text", what));
+    }
+}
+
+std::string_view trim(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+/// `text` as a whole number (digits only: no sign, point or exponent), or nullopt.
+std::optional<std::uint64_t> whole_number(std::string_view text) {
+    std::uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc{} || ptr != end) return std::nullopt;
+    return value;
+}
+
+/// A count of at least 1 (cells or threads), `what` naming one of them; `if_left_out` completes
+/// "leave --cells out to ...".
+std::size_t positive_count(const Setting& s, std::string_view what, std::string_view if_left_out) {
+    const auto n = whole_number(s.text);
+    if (!n) {
+        throw ParameterError(fmt::format("{} is not a whole number; give the number of {}s, at least 1 (or leave {} "
+                                         "out to {})",
+                                         s.shown, what, s.name, if_left_out));
+    }
+    if (*n == 0) {
+        throw ParameterError(
+            fmt::format("{}: a run needs at least 1 {} (leave {} out to {})", s.shown, what, s.name, if_left_out));
+    }
+    return static_cast<std::size_t>(*n);
+}
+
+/// The names of `--record`, as typed between the commas.
+std::vector<std::string> record_names(const Setting& s) {
+    std::vector<std::string> names;
+    std::string_view rest = s.text;
+    while (true) {
+        const auto comma = rest.find(',');
+        const auto name = trim(rest.substr(0, comma));
+        if (name.empty()) {
+            throw ParameterError(fmt::format("{}: an empty name in the list; give state variables and/or the model's "
+                                             "current separated by commas, e.g. v,I, or spikes ('soma describe MODEL' "
+                                             "lists them)",
+                                             s.shown));
+        }
+        names.emplace_back(name);
+        if (comma == std::string_view::npos) return names;
+        rest.remove_prefix(comma + 1);
+    }
+}
+
+/// The cells of `--record-cells`: indices and half-open ranges A:B (cells A to B - 1, as a Python
+/// slice), separated by commas, in the order given.
+std::vector<std::size_t> record_cells(const Setting& s) {
+    const std::string forms = "e.g. 0,5,10 or 0:10 (cells 0 to 9) or 0:3,7";
+    const auto index = [&](std::string_view item, std::string_view part) {
+        const auto n = whole_number(trim(part));
+        if (!n) {
+            throw ParameterError(fmt::format("{}: '{}' is not a cell index or a range A:B of them; give cell indices "
+                                             "(whole numbers from 0) and ranges separated by commas, {}",
+                                             s.shown, item, forms));
+        }
+        return static_cast<std::size_t>(*n);
+    };
+    std::vector<std::size_t> cells;
+    std::string_view rest = s.text;
+    while (true) {
+        const auto comma = rest.find(',');
+        const auto item = trim(rest.substr(0, comma));
+        if (item.empty()) {
+            throw ParameterError(fmt::format("{}: an empty entry in the list; give cell indices and ranges separated "
+                                             "by commas, {}",
+                                             s.shown, forms));
+        }
+        const auto colon = item.find(':');
+        const std::size_t first = index(item, item.substr(0, colon));
+        std::size_t count = 1;
+        if (colon != std::string_view::npos) {
+            const std::size_t end = index(item, item.substr(colon + 1));
+            if (end <= first) {
+                throw ParameterError(fmt::format("{}: the range '{}' holds no cell; A:B means cells A to B - 1, so B "
+                                                 "must be greater than A, {}",
+                                                 s.shown, item, forms));
+            }
+            count = end - first;
+        }
+        if (count > max_recorded_cells - cells.size()) {
+            throw ParameterError(fmt::format("{}: more than {} recorded cells; record fewer cells (the spikes of "
+                                             "every cell are recorded anyway)",
+                                             s.shown, max_recorded_cells));
+        }
+        for (std::size_t k = 0; k < count; ++k) cells.push_back(first + k);
+        if (comma == std::string_view::npos) return cells;
+        rest.remove_prefix(comma + 1);
     }
 }
 
@@ -86,21 +232,31 @@ void check_text(std::string_view what, const std::string& value) {
 
 std::string run_help() {
     std::ostringstream text;
-    text << "usage: soma run [SCENARIO.ini] [options]\n\n"
-            "Runs one simulation. Without a scenario it runs the built-in default: the Hodgkin-Huxley model\n"
-            "driven by a 7 uA/cm^2 step on [20, 70) ms, 100 ms at dt = 0.01 ms with forward Euler, and writes\n"
-            "CSV files and PNG/SVG figures into ./soma-output/. Command-line values override the file's.\n\n"
+    text << "usage: soma run [SCENARIO.ini] [--model NAME] [--preset NAME] [--stimulus NAME] [options]\n\n"
+            "Runs one simulation of a population of cells (one cell by default). Without a scenario it runs the\n"
+            "built-in default: the Hodgkin-Huxley model driven by a 7 uA/cm^2 step on [20, 70) ms, 100 ms at\n"
+            "dt = 0.01 ms with forward Euler, and writes CSV files and PNG/SVG figures into ./soma-output/.\n"
+            "Command-line values override the file's.\n\n"
          << command_line_options()
-         << "\nScenario files (INI): top-level keys model, preset, stimulus, integrator, recorder (repeatable), t_stop,\n"
-            "dt, record_interval, output, name, title; parameters in sections [model], [stimulus],\n"
-            "[integrator] and [RECORDER], e.g.\n\n"
-            "  model = hh\n  stimulus = step\n  t_stop = 100\n  [stimulus]\n  amplitude = 7\n  onset = 20\n\n"
+         << "\nAfter the run, soma prints each cell's spikes (up to 20 cells) or the totals; the csv recorder writes\n"
+            "each cell's parameters and spike statistics to NAME_cells.csv. Quote the forms with parentheses for\n"
+            "the shell:\n"
+            "  soma run --model lif --stimulus dc --set 'stimulus.amplitude=linspace(1.1,3,20)'\n"
+            "  soma run --cells 1000 --set 'model.C_m=normal(1,0.05)' --seed 7 --record v --record-cells 0:5\n\n"
+            "Scenario files (INI): top-level keys model, preset, stimulus, integrator, recorder (repeatable), cells,\n"
+            "cells_from (relative to the scenario file), t_stop, dt, record_interval, record, record_cells,\n"
+            "threads, seed, output, name, title; parameters, in any of the forms of --set, in sections [model],\n"
+            "[stimulus], [integrator] and [RECORDER], e.g.\n\n"
+            "  model = hh\n  stimulus = step\n  t_stop = 100\n  [stimulus]\n  amplitude = linspace(5, 10, 6)\n"
+            "  onset = 20\n\n"
             "'soma describe NAME' lists a plug-in's parameters with units, defaults and ranges.\n";
     return text.str();
 }
 
 std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args) {
     Scenario scenario;
+    RunSpec& spec = scenario.spec;
+    spec.name.clear();
     const auto cli_options = command_line_options();
     po::options_description hidden;
     hidden.add_options()("scenario", po::value<std::string>());
@@ -153,7 +309,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         } catch (const po::error& e) {
             throw ParameterError(fmt::format("scenario file '{}': {}", path.string(), e.what()));
         }
-        scenario.name = path.stem().string();
+        spec.name = path.stem().string();
     }
 
     // A section of the file belongs to the plug-in the file selects (or the default); when the command
@@ -164,69 +320,98 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         target = cli.count(kind) ? cli[kind].as<std::string>() : from_file;
         if (target != from_file) replaced_sections.insert(kind);
     };
-    choose("model", scenario.model);
-    // A model file named by a scenario file is relative to the scenario file's directory (one named on
-    // the command line, to the working directory), so that scenarios and their models move together.
-    if (!cli.count("model") && file.count("model") && is_model_file(scenario.model) &&
-        std::filesystem::path(scenario.model).is_relative()) {
-        scenario.model = (scenario_dir / scenario.model).string();
+    choose("model", spec.model.name);
+    // A model file (or a table of cells) named by a scenario file is relative to the scenario file's
+    // directory (one named on the command line, to the working directory), so that they move together.
+    if (!cli.count("model") && file.count("model") && is_model_file(spec.model.name) &&
+        std::filesystem::path(spec.model.name).is_relative()) {
+        spec.model.name = (scenario_dir / spec.model.name).string();
     }
-    choose("stimulus", scenario.stimulus);
-    choose("integrator", scenario.integrator);
+    choose("stimulus", spec.stimulus.name);
+    choose("integrator", spec.integrator.name);
     if (!replaced_sections.contains("model")) {
-        if (auto v = pick<std::string>(cli, "preset", file, "preset")) scenario.preset = *v;
+        if (auto v = pick<std::string>(cli, "preset", file, "preset")) spec.model.preset = *v;
     } else if (cli.count("preset")) {
-        scenario.preset = cli["preset"].as<std::string>();
+        spec.model.preset = cli["preset"].as<std::string>();
     } else if (file.count("preset")) {
         scenario.notes.push_back(fmt::format("ignoring 'preset = {}' of the scenario file: it is for the model the "
                                              "file selects, and the command line selects another (give --preset)",
                                              file["preset"].as<std::string>()));
     }
     if (auto v = pick<std::vector<std::string>>(cli, "recorder", file, "recorder")) {
-        scenario.recorders.clear();
+        spec.recorders.clear();
         for (const auto& r : *v) {
             if (r == "none") continue;
-            if (std::find(scenario.recorders.begin(), scenario.recorders.end(), r) != scenario.recorders.end()) {
+            if (std::ranges::any_of(spec.recorders, [&](const ComponentSpec& c) { return c.name == r; })) {
                 throw ParameterError(fmt::format("recorder '{}' is listed twice; name each recorder once", r));
             }
-            scenario.recorders.push_back(r);
+            spec.recorders.push_back({r, {}, {}});
         }
-        if (!scenario.recorders.empty() && std::find(v->begin(), v->end(), "none") != v->end()) {
+        if (!spec.recorders.empty() && std::find(v->begin(), v->end(), "none") != v->end()) {
             throw ParameterError("recorder 'none' cannot be combined with other recorders");
         }
     }
+    RunSettings& settings = spec.settings;
     const auto number = [&](const std::string& cli_name, const std::string& file_name, double& target) {
         if (auto v = pick<std::string>(cli, cli_name, file, file_name)) target = parse_number(file_name, *v);
     };
-    number("t-stop", "t_stop", scenario.settings.t_stop);
-    number("dt", "dt", scenario.settings.dt);
-    number("record-interval", "record_interval", scenario.settings.record_interval);
-    if (auto v = pick<std::string>(cli, "output", file, "output")) scenario.output_dir = *v;
-    if (auto v = pick<std::string>(cli, "name", file, "name")) scenario.name = *v;
-    if (auto v = pick<std::string>(cli, "title", file, "title")) scenario.title = *v;
+    number("t-stop", "t_stop", settings.t_stop);
+    number("dt", "dt", settings.dt);
+    number("record-interval", "record_interval", settings.record_interval);
+    if (auto s = pick_setting(cli, "cells", file, "cells")) {
+        settings.n_cells = positive_count(*s, "cell", "take the number from the per-cell lists");
+    }
+    if (auto s = pick_setting(cli, "threads", file, "threads")) {
+        const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        settings.threads = positive_count(
+            *s, "thread", fmt::format("use all {} core{}", cores, cores == 1 ? "" : "s"));
+    }
+    if (auto s = pick_setting(cli, "seed", file, "seed")) {
+        const auto seed = whole_number(s->text);
+        if (!seed) {
+            throw ParameterError(fmt::format("{} is not a valid seed; give a whole number from 0 to {}, e.g. {}",
+                                             s->shown, std::numeric_limits<std::uint64_t>::max(),
+                                             s->from_file ? "seed = 42" : "--seed 42"));
+        }
+        settings.seed = *seed;
+    }
+    if (auto s = pick_setting(cli, "cells-from", file, "cells_from")) {
+        const std::filesystem::path table = s->text;
+        spec.cells_from = s->from_file && table.is_relative() ? scenario_dir / table : table;
+    }
+    if (auto s = pick_setting(cli, "record", file, "record")) spec.record.variables = record_names(*s);
+    if (auto s = pick_setting(cli, "record-cells", file, "record_cells")) spec.record.cells = record_cells(*s);
+    if (auto v = pick<std::string>(cli, "output", file, "output")) spec.output_dir = *v;
+    if (auto v = pick<std::string>(cli, "name", file, "name")) spec.name = *v;
+    if (auto v = pick<std::string>(cli, "title", file, "title")) spec.title = *v;
     const bool preset_given = cli.count("preset") || (file.count("preset") && !replaced_sections.contains("model"));
-    if (preset_given && scenario.preset.empty()) {
+    if (preset_given && spec.model.preset.empty()) {
         throw ParameterError("preset needs a name ('soma describe MODEL' lists the model's presets)");
     }
-    if (scenario.name.empty()) {
+    if (spec.name.empty()) {
         // For a model file, its stem: examples/models/hh.eq with a step gives "hh-step".
-        const std::string model = is_model_file(scenario.model) ? std::filesystem::path(scenario.model).stem().string()
-                                                                : scenario.model;
-        scenario.name = model + "-" + scenario.stimulus;
+        const std::string model = is_model_file(spec.model.name)
+                                      ? std::filesystem::path(spec.model.name).stem().string()
+                                      : spec.model.name;
+        spec.name = model + "-" + spec.stimulus.name;
     }
-    if (scenario.name.find('/') != std::string::npos || scenario.name == "." || scenario.name == ".." ||
-        scenario.name.size() > max_name_length) {
+    if (spec.name.find('/') != std::string::npos || spec.name == "." || spec.name == ".." ||
+        spec.name.size() > max_name_length) {
         throw ParameterError(fmt::format("name '{}' must be a plain file name without '/', of at most {} characters",
-                                         scenario.name, max_name_length));
+                                         spec.name, max_name_length));
     }
-    check_text("name", scenario.name);
-    check_text("title", scenario.title);
-    if (scenario.title.empty()) {
-        scenario.title = fmt::format("{}, {} stimulus, {}", scenario.model, scenario.stimulus, scenario.integrator);
+    check_text("name", spec.name);
+    check_text("title", spec.title);
+    if (spec.title.empty()) {
+        spec.title = fmt::format("{}, {} stimulus, {}", spec.model.name, spec.stimulus.name, spec.integrator.name);
     }
 
+    // The component each section's parameters belong to.
+    std::map<std::string, ComponentSpec*> components{
+        {"model", &spec.model}, {"stimulus", &spec.stimulus}, {"integrator", &spec.integrator}};
+    for (auto& r : spec.recorders) components.emplace(r.name, &r);
     auto sections = component_sections;
-    sections.insert(sections.end(), scenario.recorders.begin(), scenario.recorders.end());
+    for (const auto& r : spec.recorders) sections.push_back(r.name);
     const bool recorders_from_cli = cli.count("recorder") > 0;
     std::set<std::string> seen;
     const auto assign = [&](const std::string& key, const std::string& value, std::string_view origin) {
@@ -245,20 +430,19 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                                                  key, section));
             return;
         }
-        const bool unused_recorder = origin == "scenario file" && recorders_from_cli &&
-                                     std::find(sections.begin(), sections.end(), section) == sections.end();
-        if (unused_recorder) {
+        const auto component = components.find(section);
+        if (origin == "scenario file" && recorders_from_cli && component == components.end()) {
             scenario.notes.push_back(fmt::format("ignoring '{}' of the scenario file: recorder '{}' is not among "
                                                  "the recorders given on the command line",
                                                  key, section));
             return;
         }
-        if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
+        if (component == components.end()) {
             throw ParameterError(fmt::format(
                 "{}: '{}' names no component of this run; {} (a recorder's parameters need it in the recorder list)",
                 origin, key, unknown_name_message("component", section, sections)));
         }
-        scenario.parameters[section][key.substr(dot + 1)] = value;
+        component->second->parameters[key.substr(dot + 1)] = value;  // the text as typed, per-cell forms included
     };
     for (const auto& o : file_extra) assign(o.string_key, o.value.empty() ? "" : o.value.front(), "scenario file");
     if (cli.count("set")) {

@@ -1,37 +1,30 @@
 #pragma once
 /// @file scenario.hpp
-/// A run as the user describes it: plug-in names, parameter values and run settings, read from a
-/// scenario file (INI) and the command line with Boost.Program_options. The command line wins.
+/// A run as the user describes it, read from a scenario file (INI) and the command line with
+/// Boost.Program_options (the command line wins), as the soma::RunSpec that build_simulation wires.
 
-#include "soma/simulation.hpp"
+#include "soma/run_spec.hpp"
 
-#include <filesystem>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace soma::app {
 
-/// Everything `soma run` needs, with the built-in defaults (the seed's HH step exercise) filled in.
+/// Everything `soma run` needs: the run, with the built-in defaults (the course exercises' HH step)
+/// filled in, and what the user should be told about how the inputs were combined.
 struct Scenario {
-    std::string title;
-    std::string name;  ///< stem of output files
-    std::string model = "hh";
-    std::string preset;  ///< a named parameter set of the model, applied before [model] values
-    std::string stimulus = "step";
-    std::string integrator = "euler";
-    std::vector<std::string> recorders{"csv", "gnuplot"};
-    RunSettings settings{100.0, 0.01, 0.0, 1};
-    std::filesystem::path output_dir = "soma-output";
-    /// Parameter text by component ("model", "stimulus", "integrator" or a recorder's name), then by name.
-    std::map<std::string, std::map<std::string, std::string>> parameters;
+    RunSpec spec;
     std::vector<std::string> notes;  ///< things the user should know (printed, not errors)
 };
 
-/// Parses the arguments that follow `soma run`; nullopt when they ask for --help.
+/// Parses the arguments that follow `soma run`; nullopt when they ask for --help. Per-cell values
+/// (`--set KIND.PARAM=` lists, linspace, normal, uniform; `--cells-from`) go to the spec as typed and
+/// are checked by build_simulation, as are recorded names and cells against the model and population.
 /// @throws ParameterError (or boost::program_options::error) with a message naming the option or
-///         key, the value and what is allowed.
+///         key, the value and what is allowed: among others --cells or --threads of 0 or not a whole
+///         number, a --seed that is not a whole number from 0 to 2^64 - 1, an empty name in --record,
+///         and a --record-cells entry that is neither an index nor a non-empty range a:b.
 std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args);
 
 /// Text of `soma run --help`.

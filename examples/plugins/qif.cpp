@@ -15,10 +15,13 @@
 /// R I > a (V_c - V_rest)^2 / 4, i.e. above the rheobase I_rh = a (V_c - V_rest)^2 / (4 R)
 /// (0.5625 nA with the defaults), at a rate that grows as sqrt(I - I_rh) (type I excitability).
 ///
-/// State variables: v. Spikes: threshold() is V_peak; the integrator locates the upward crossing
-/// inside its step and calls on_spike there, which sets v to V_reset (no refractory period).
+/// State variables: v. Spikes: each cell's threshold is its V_peak; the integrator locates the upward
+/// crossing inside its step and calls on_spike there, which sets v to V_reset (no refractory period).
+/// Every parameter may differ between cells. Capability: Jacobian (for cvode):
+/// d(dv/dt)/dv = a (2 v - V_rest - V_c) / tau_m.
 
 #include "soma/error.hpp"
+#include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -30,13 +33,18 @@
 namespace qif {
 namespace {
 
+using soma::BatchView;
+using soma::ConstBatchView;
+using soma::ModelCells;
 using soma::ParameterError;
 using soma::ParameterValues;
 using soma::Range;
-using soma::StateBatch;
 using soma::Variable;
 
-class QuadraticIntegrateAndFire final : public soma::Model {
+// The parameters, in schema order: the rows of ModelCells::parameters.
+enum Parameter : std::size_t { tau_m, R, a, V_rest, V_c, V_peak, V_reset, V_init };
+
+class QuadraticIntegrateAndFire final : public soma::Model, public soma::Jacobian {
 public:
     QuadraticIntegrateAndFire()
         : Model({
@@ -54,28 +62,42 @@ public:
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }
-    double threshold() const override { return V_peak_; }
 
-    void initialize(StateBatch& y) override { std::ranges::fill(y.var(0), V_init_); }
+    void thresholds(ConstBatchView p, std::span<double> out) const override {
+        std::ranges::copy(p.var(V_peak), out.begin());
+    }
 
-    // The hot loop: no allocation, no exception, members only.
-    void derivatives(double /*t*/, const StateBatch& y, std::span<const double> i_inj,
-                     StateBatch& dydt) const override {
+    void initialize(const ModelCells& cells, BatchView y) const override {
+        std::ranges::copy(cells.parameters.var(V_init), y.var(0).begin());
+    }
+
+    // The hot loop: no allocation, no exception; each cell's own parameters, nothing else.
+    void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
+                     BatchView dydt) const override {
+        const auto& p = cells.parameters;
+        const auto tau = p.var(tau_m), r = p.var(R), sharpness = p.var(a), rest = p.var(V_rest), crit = p.var(V_c);
         const auto v = y.var(0);
         const auto dv = dydt.var(0);
         for (std::size_t c = 0; c < v.size(); ++c) {
-            dv[c] = (a_ * (v[c] - V_rest_) * (v[c] - V_c_) + R_ * i_inj[c]) / tau_m_;
+            dv[c] = (sharpness[c] * (v[c] - rest[c]) * (v[c] - crit[c]) + r[c] * i_inj[c]) / tau[c];
         }
     }
 
-    // Called by the integrator at the located crossing time, with y the state at that time.
-    bool on_spike(std::size_t cell, double /*t*/, StateBatch& y) override {
-        y.var(0)[cell] = V_reset_;
+    // Called by the integrator for one cell at the located crossing time, with y its state at that time.
+    bool on_spike(double /*t*/, const ModelCells& cell, BatchView y) const override {
+        y.at(0, 0) = cell.parameters.at(V_reset, 0);
         return true;  // the state changed: the integrator restarts from the reset
     }
 
+    // The capability Jacobian: d(dy/dt)/dy of one cell, row-major (here 1 x 1).
+    void jacobian(double /*t*/, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
+                  std::span<double> out) const override {
+        const auto& p = cell.parameters;
+        out[0] = p.at(a, 0) * (2.0 * y.at(0, 0) - p.at(V_rest, 0) - p.at(V_c, 0)) / p.at(tau_m, 0);
+    }
+
 private:
-    // Constraints between parameters; `configure` changes nothing if this throws.
+    // Constraints between the parameters of one cell; a run with a cell that breaks them does not start.
     void check(const ParameterValues& p) const override {
         if (p["V_c"] <= p["V_rest"]) {
             throw ParameterError(fmt::format("V_c = {} mV must be above V_rest = {} mV", p["V_c"], p["V_rest"]));
@@ -88,25 +110,12 @@ private:
         }
     }
 
-    // Copies validated values into members, read in the hot loop without a name lookup.
-    void apply(const ParameterValues& p) override {
-        tau_m_ = p["tau_m"];
-        R_ = p["R"];
-        a_ = p["a"];
-        V_rest_ = p["V_rest"];
-        V_c_ = p["V_c"];
-        V_peak_ = p["V_peak"];
-        V_reset_ = p["V_reset"];
-        V_init_ = p["V_init"];
-    }
-
     const std::array<Variable, 1> variables_{{{"v", "mV", "membrane potential"}}};
     const Variable current_{"I", "nA", "injected current"};
-    double tau_m_ = 0, R_ = 0, a_ = 0, V_rest_ = 0, V_c_ = 0, V_peak_ = 0, V_reset_ = 0, V_init_ = 0;
 };
 
 }  // namespace
 }  // namespace qif
 
-SOMA_PLUGIN(soma::PluginKind::model, qif::QuadraticIntegrateAndFire, "qif", "2.0.0",
+SOMA_PLUGIN(soma::PluginKind::model, qif::QuadraticIntegrateAndFire, "qif", "3.0.0",
             "quadratic integrate-and-fire, type I (Ermentrout & Kopell 1986; Latham et al. 2000)")

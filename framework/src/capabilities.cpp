@@ -1,4 +1,5 @@
 #include "soma/conditionally_linear.hpp"
+#include "soma/integrator.hpp"
 #include "soma/jacobian.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
@@ -12,6 +13,7 @@ namespace soma {
 ConditionallyLinear::~ConditionallyLinear() = default;
 Jacobian::~Jacobian() = default;
 ModelFromFile::~ModelFromFile() = default;
+Integrator::Worker::~Worker() = default;
 
 bool is_model_file(std::string_view name) { return name.find_first_of("/.") != std::string_view::npos; }
 

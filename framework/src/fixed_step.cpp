@@ -12,11 +12,6 @@ namespace soma {
 
 namespace {
 
-
-void copy_cell(const StateBatch& from, StateBatch& to, std::size_t cell) {
-    for (std::size_t k = 0; k < from.n_vars(); ++k) to.var(k)[cell] = from.var(k)[cell];
-}
-
 std::vector<ParameterSpec> with_locate(std::vector<ParameterSpec> scheme) {
     scheme.insert(scheme.begin(), {"locate_spikes", "1", 1.0, Range::closed(0, 1),
                                    "1: locate threshold crossings inside the step and reset there; 0: check "
@@ -30,7 +25,164 @@ double hermite(double s, double y0, double y1, double hf0, double hf1) {
     return (2 * s3 - 3 * s2 + 1) * y0 + (s3 - 2 * s2 + s) * hf0 + (-2 * s3 + 3 * s2) * y1 + (s3 - s2) * hf1;
 }
 
+using Interpolant = FixedStepIntegrator::Interpolant;
+
+constexpr std::size_t slice_cells = 256;  // cells per call of the scheme (about 40 KiB of HH state and scratch)
+constexpr std::size_t group_cells = 64;   // cells per vectorized threshold test
+
+/// Whether one of group_cells cells crossed its threshold upwards (v0 < threshold <= v1): an integer OR
+/// over a constant count, which GCC vectorizes.
+bool any_crossing(const double* v0, const double* v1, const double* threshold) {
+    int crossed = 0;
+    for (std::size_t c = 0; c < group_cells; ++c) crossed |= int(v0[c] < threshold[c]) & int(v1[c] >= threshold[c]);
+    return crossed != 0;
+}
+
+/// Advances one block with a scheme, then resolves the crossings of each cell alone.
+class FixedStepWorker final : public Integrator::Worker {
+public:
+    FixedStepWorker(const Block& block, std::unique_ptr<FixedStepIntegrator::Scheme> scheme, Interpolant interpolant,
+                    bool locate)
+        : block_(block), scheme_(std::move(scheme)), interpolant_(interpolant), locate_(locate) {
+        const std::size_t n_vars = block.model->state_variables().size();
+        for (StateBatch* s : {&start_, &end_, &at_event_, &f_start_, &f_end_}) *s = StateBatch(n_vars, 1);
+    }
+
+    void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) override {
+        const double t = static_cast<double>(i) * block_.dt;
+        const std::size_t n = block_.count();
+        if (n <= slice_cells) {
+            scheme_->advance(block_, i, t, block_.dt, y, y_next);
+            detect(0, n, i, t, y, y_next, spikes);
+            return;
+        }
+        // Slices of cells small enough that their state, parameters and scratch stay in the cache from the
+        // scheme's stages to the threshold test. A cell's results do not depend on the slicing.
+        for (std::size_t first = 0; first < n; first += slice_cells) {
+            const std::size_t count = std::min(slice_cells, n - first);
+            scheme_->advance(block_.cells(first, count), i, t, block_.dt, y.cells(first, count),
+                             y_next.cells(first, count));
+            detect(first, first + count, i, t, y, y_next, spikes);
+        }
+    }
+
+private:
+    /// Finds and resolves the threshold crossings of the cells [begin, end) in the step from `y` to `y_next`;
+    /// a vectorized test skips the groups of group_cells cells where none crossed.
+    void detect(std::size_t begin, std::size_t end, std::size_t i, double t, const ConstBatchView& y,
+                const BatchView& y_next, std::vector<Spike>& spikes) {
+        const double dt = block_.dt;
+        const auto v0 = y.var(0);
+        const auto v1 = y_next.var(0);
+        const auto threshold = block_.thresholds;
+        for (std::size_t first = begin; first < end; first += group_cells) {
+            const std::size_t last = std::min(first + group_cells, end);
+            if (last - first == group_cells && !any_crossing(&v0[first], &v1[first], &threshold[first])) continue;
+            for (std::size_t c = first; c < last; ++c) {
+                if (!(v0[c] < threshold[c] && v1[c] >= threshold[c])) continue;
+                const Block cell = block_.cell(c);
+                if (!locate_) {
+                    spikes.push_back({cell.first, t + dt});
+                    cell.model->on_spike(t + dt, cell.model_cells, y_next.cell(c));
+                    continue;
+                }
+                copy_cells(y.cell(c), start_.view());
+                copy_cells(y_next.cell(c), end_.view());
+                resolve(cell, i, t, spikes);
+                copy_cells(end_.view(), y_next.cell(c));
+            }
+        }
+    }
+
+    /// The crossings of one cell in the step [t, t + dt] from start_ to end_, with resets; leaves the
+    /// cell's state at t + dt in end_.
+    void resolve(const Block& cell, std::size_t i, double t, std::vector<Spike>& spikes) {
+        const double dt = block_.dt;
+        const double t_end = t + dt;
+        const double threshold = cell.thresholds[0];
+        double t0 = t;
+        for (std::size_t n = 0;; ++n) {
+            if (!(start_.var(0)[0] < threshold && end_.var(0)[0] >= threshold)) break;
+            if (n == max_spikes_per_cell_and_step) {
+                throw RunError(fmt::format("cell {} crossed its threshold more than {} times in the step at t = {} "
+                                           "ms; the reset cannot hold the model below threshold (is the current too "
+                                           "large for dt = {} ms?)",
+                                           cell.first, max_spikes_per_cell_and_step, t, dt));
+            }
+            const double h = t_end - t0;
+            const double s = locate(cell, i, t0, h, threshold);
+            const double t_spike = std::min(t0 + s * h, t_end);
+            interpolate(s, h);
+            spikes.push_back({cell.first, t_spike});
+            if (!cell.model->on_spike(t_spike, cell.model_cells, at_event_.view())) break;  // no reset
+            if (t_spike >= t_end) {
+                copy_cells(at_event_.view(), end_.view());
+                break;
+            }
+            // Integrate this cell again from the reset state to the end of the step.
+            scheme_->advance(cell, i, t_spike, t_end - t_spike, at_event_.view(), end_.view());
+            copy_cells(at_event_.view(), start_.view());
+            t0 = t_spike;
+        }
+    }
+
+    /// The crossing of the threshold by the interpolant of v on [t0, t0 + h], as a fraction s of h.
+    double locate(const Block& cell, std::size_t i, double t0, double h, double threshold) {
+        const double va = start_.var(0)[0];
+        const double vb = end_.var(0)[0];
+        if (vb == threshold) return 1.0;
+        if (interpolant_ == Interpolant::linear) return (threshold - va) / (vb - va);
+        cell.rhs(i, t0, start_.view(), current_, f_start_.view());
+        cell.rhs(i, t0 + h, end_.view(), current_, f_end_.view());
+        const double hfa = h * f_start_.var(0)[0];
+        const double hfb = h * f_end_.var(0)[0];
+        const auto g = [&](double s) { return hermite(s, va, vb, hfa, hfb) - threshold; };
+        // g(0) < 0 <= g(1). The cubic may cross more than once: bracket the first crossing on a coarse
+        // scan, then solve to a few ulps.
+        constexpr int scan = 8;
+        double lo = 0.0, g_lo = va - threshold, hi = 1.0, g_hi = vb - threshold;
+        for (int k = 1; k < scan; ++k) {
+            const double s = static_cast<double>(k) / scan;
+            const double g_s = g(s);
+            if (g_s >= 0) {
+                hi = s;
+                g_hi = g_s;
+                break;
+            }
+            lo = s;
+            g_lo = g_s;
+        }
+        if (g_hi == 0) return hi;
+        std::uintmax_t iterations = 100;
+        const auto [a, b] = boost::math::tools::toms748_solve(
+            g, lo, hi, g_lo, g_hi, boost::math::tools::eps_tolerance<double>(50), iterations);
+        return 0.5 * (a + b);
+    }
+
+    /// The state at the fraction s of the sub-step of length h into at_event_.
+    void interpolate(double s, double h) {
+        for (std::size_t k = 0; k < start_.n_vars(); ++k) {
+            const double a = start_.var(k)[0];
+            const double b = end_.var(k)[0];
+            at_event_.var(k)[0] = interpolant_ == Interpolant::linear
+                                      ? a + s * (b - a)
+                                      : hermite(s, a, b, h * f_start_.var(k)[0], h * f_end_.var(k)[0]);
+        }
+    }
+
+    Block block_;
+    std::unique_ptr<FixedStepIntegrator::Scheme> scheme_;
+    Interpolant interpolant_;
+    bool locate_;
+    // One cell's scratch for event handling: start and end of the current sub-step, the state at the
+    // event, derivatives at both ends, and the current.
+    StateBatch start_, end_, at_event_, f_start_, f_end_;
+    double current_[1] = {0.0};
+};
+
 }  // namespace
+
+FixedStepIntegrator::Scheme::~Scheme() = default;
 
 FixedStepIntegrator::FixedStepIntegrator(Interpolant interpolant, std::vector<ParameterSpec> scheme_parameters)
     : Integrator(with_locate(std::move(scheme_parameters))), interpolant_(interpolant) {}
@@ -48,114 +200,8 @@ void FixedStepIntegrator::apply(const ParameterValues& values) {
     apply_scheme(values);
 }
 
-void FixedStepIntegrator::prepare(const Model& model, const Stimulus& /*stimulus*/, std::size_t n_cells,
-                                  double /*dt*/) {
-    const std::size_t n_vars = model.state_variables().size();
-    for (StateBatch* s : {&start_, &end_, &at_event_, &f_start_, &f_end_}) *s = StateBatch(n_vars, n_cells);
-    current_.assign(n_cells, 0.0);
-    prepare_scheme(model, n_cells);
-}
-
-void FixedStepIntegrator::step(Model& model, const Stimulus& stimulus, std::size_t i, double dt, const StateBatch& y,
-                               StateBatch& y_next, std::vector<Spike>& spikes) {
-    const double t = static_cast<double>(i) * dt;
-    advance(model, stimulus, i, t, dt, y, y_next);
-    const double threshold = model.threshold();
-    const auto v0 = y.var(0);
-    const auto v1 = y_next.var(0);
-    const std::size_t first = spikes.size();
-    for (std::size_t c = 0; c < v0.size(); ++c) {
-        if (!(v0[c] < threshold && v1[c] >= threshold)) continue;
-        if (!locate_) {
-            spikes.push_back({c, t + dt});
-            model.on_spike(c, t + dt, y_next);
-            continue;
-        }
-        copy_cell(y, start_, c);
-        copy_cell(y_next, end_, c);
-        copy_cell(y, at_event_, c);
-        resolve(model, stimulus, i, c, t, dt, y_next, spikes);
-    }
-    if (spikes.size() - first > 1) {
-        std::stable_sort(spikes.begin() + static_cast<std::ptrdiff_t>(first), spikes.end(),
-                         [](const Spike& a, const Spike& b) { return a.t < b.t; });
-    }
-}
-
-void FixedStepIntegrator::resolve(Model& model, const Stimulus& stimulus, std::size_t i, std::size_t cell, double t,
-                                  double dt, StateBatch& y_next, std::vector<Spike>& spikes) {
-    const double t_end = t + dt;
-    const double threshold = model.threshold();
-    double t0 = t;
-    for (std::size_t n = 0;; ++n) {
-        if (!(start_.var(0)[cell] < threshold && end_.var(0)[cell] >= threshold)) break;
-        if (n == max_spikes_per_cell_and_step) {
-            throw RunError(fmt::format("cell {} crossed its threshold more than {} times in the step at t = {} ms; the "
-                                       "reset cannot hold the model below threshold (is the current too large for dt "
-                                       "= {} ms?)",
-                                       cell, max_spikes_per_cell_and_step, t, dt));
-        }
-        const double h = t_end - t0;
-        const double s = locate(model, stimulus, i, cell, t0, h, threshold);
-        const double t_spike = std::min(t0 + s * h, t_end);
-        interpolate(cell, s, h);
-        spikes.push_back({cell, t_spike});
-        if (!model.on_spike(cell, t_spike, at_event_)) break;  // no reset: the trajectory goes on unchanged
-        if (t_spike >= t_end) {
-            copy_cell(at_event_, end_, cell);
-            break;
-        }
-        // Integrate again from the reset state to the end of the step.
-        advance(model, stimulus, i, t_spike, t_end - t_spike, at_event_, end_);
-        copy_cell(at_event_, start_, cell);
-        t0 = t_spike;
-    }
-    copy_cell(end_, y_next, cell);
-}
-
-double FixedStepIntegrator::locate(const Model& model, const Stimulus& stimulus, std::size_t i, std::size_t cell,
-                                   double t0, double h, double threshold) {
-    const double va = start_.var(0)[cell];
-    const double vb = end_.var(0)[cell];
-    if (vb == threshold) return 1.0;
-    if (interpolant_ == Interpolant::linear) return (threshold - va) / (vb - va);
-    stimulus.current(i, t0, current_);
-    model.derivatives(t0, start_, current_, f_start_);
-    stimulus.current(i, t0 + h, current_);
-    model.derivatives(t0 + h, end_, current_, f_end_);
-    const double hfa = h * f_start_.var(0)[cell];
-    const double hfb = h * f_end_.var(0)[cell];
-    const auto g = [&](double s) { return hermite(s, va, vb, hfa, hfb) - threshold; };
-    // g(0) < 0 <= g(1). The cubic may cross more than once: bracket the first crossing on a coarse
-    // scan, then solve to a few ulps.
-    constexpr int scan = 8;
-    double lo = 0.0, g_lo = va - threshold, hi = 1.0, g_hi = vb - threshold;
-    for (int k = 1; k < scan; ++k) {
-        const double s = static_cast<double>(k) / scan;
-        const double g_s = g(s);
-        if (g_s >= 0) {
-            hi = s;
-            g_hi = g_s;
-            break;
-        }
-        lo = s;
-        g_lo = g_s;
-    }
-    if (g_hi == 0) return hi;
-    std::uintmax_t iterations = 100;
-    const auto [a, b] = boost::math::tools::toms748_solve(g, lo, hi, g_lo, g_hi,
-                                                          boost::math::tools::eps_tolerance<double>(50), iterations);
-    return 0.5 * (a + b);
-}
-
-void FixedStepIntegrator::interpolate(std::size_t cell, double s, double h) {
-    for (std::size_t k = 0; k < start_.n_vars(); ++k) {
-        const double a = start_.var(k)[cell];
-        const double b = end_.var(k)[cell];
-        at_event_.var(k)[cell] = interpolant_ == Interpolant::linear
-                                     ? a + s * (b - a)
-                                     : hermite(s, a, b, h * f_start_.var(k)[cell], h * f_end_.var(k)[cell]);
-    }
+std::unique_ptr<Integrator::Worker> FixedStepIntegrator::make_worker(const Block& block) const {
+    return std::make_unique<FixedStepWorker>(block, make_scheme(block), interpolant_, locate_);
 }
 
 }  // namespace soma

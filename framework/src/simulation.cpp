@@ -1,11 +1,20 @@
 #include "soma/simulation.hpp"
 
 #include "soma/error.hpp"
+#include "soma/parameter.hpp"
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <barrier>
 #include <cmath>
+#include <exception>
 #include <filesystem>
+#include <limits>
+#include <set>
+#include <thread>
 
 namespace soma {
 
@@ -18,8 +27,74 @@ void require_finite_positive(std::string_view name, double value) {
 }
 
 constexpr double max_steps = 1099511627776.0;  // 2^40: beyond this a run would take days
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t max_threads = 1024;
+constexpr std::size_t max_stretch = 256;                    // steps between two hand-overs to the recorders
+constexpr std::size_t sample_buffer_bytes = 16u << 20;      // at most this much of samples per stretch
+
+/// Runs `work(k)` for k = 1 .. n - 1 on their own threads and k = 0 on the caller's, once per call of
+/// `run`, with two barriers around each round (threads are started once per Simulation::run).
+class ThreadTeam {
+public:
+    template <class Work>
+    ThreadTeam(std::size_t n, Work work) : barrier_(static_cast<std::ptrdiff_t>(n)) {
+        for (std::size_t k = 1; k < n; ++k) {
+            threads_.emplace_back([this, k, work] {
+                for (;;) {
+                    barrier_.arrive_and_wait();  // start of a round
+                    if (stop_) return;
+                    work(k);
+                    barrier_.arrive_and_wait();  // end of the round
+                }
+            });
+        }
+    }
+    ~ThreadTeam() {
+        if (threads_.empty()) return;
+        stop_ = true;
+        barrier_.arrive_and_wait();  // the others wait at the start of a round: release them
+    }
+    ThreadTeam(const ThreadTeam&) = delete;
+    ThreadTeam& operator=(const ThreadTeam&) = delete;
+
+    /// One round: the other threads' work, and `own` on this thread.
+    template <class Own>
+    void run(Own own) {
+        if (threads_.empty()) return own();
+        barrier_.arrive_and_wait();
+        own();
+        barrier_.arrive_and_wait();
+    }
+
+private:
+    std::barrier<> barrier_;
+    bool stop_ = false;  // written before the barrier that releases the threads, read after it
+    std::vector<std::jthread> threads_;
+};
+
+std::size_t physical_memory() {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long size = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && size > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(size) : 0;
+}
+
+std::string bytes_for_people(double bytes) {
+    if (bytes >= 1024.0 * 1024 * 1024) return fmt::format("{:.3g} GiB", bytes / (1024.0 * 1024 * 1024));
+    if (bytes >= 1024.0 * 1024) return fmt::format("{:.3g} MiB", bytes / (1024.0 * 1024));
+    return fmt::format("{:.3g} KiB", bytes / 1024.0);
+}
 
 }  // namespace
+
+double CellSummary::mean_isi() const { return n_spikes < 2 ? nan : isi_sum / static_cast<double>(n_spikes - 1); }
+
+double CellSummary::cv_isi() const {
+    if (n_spikes < 3) return nan;
+    const double n = static_cast<double>(n_spikes - 1);
+    const double mean = isi_sum / n;
+    const double variance = std::max(0.0, (isi_sum_sq - n * mean * mean) / (n - 1));
+    return std::sqrt(variance) / mean;
+}
 
 Grid resolve_grid(const RunSettings& s) {
     require_finite_positive("dt", s.dt);
@@ -28,7 +103,13 @@ Grid resolve_grid(const RunSettings& s) {
         throw ParameterError(fmt::format("t_stop = {} ms is shorter than one step dt = {} ms; make t_stop >= dt",
                                          s.t_stop, s.dt));
     }
-    if (s.n_cells == 0) throw ParameterError("n_cells = 0: a run needs at least one cell");
+    if (s.n_cells == 0) throw ParameterError("cells = 0: a run needs at least one cell");
+    if (s.threads == 0) throw ParameterError("threads = 0: a run needs at least one thread");
+    if (s.threads > max_threads) {
+        throw ParameterError(fmt::format("threads = {} is more than {}; results do not depend on the number of "
+                                         "threads, so use at most the machine's cores ({})",
+                                         s.threads, max_threads, std::max(1u, std::thread::hardware_concurrency())));
+    }
     Grid grid;
     const double steps = s.t_stop / s.dt;
     if (steps > max_steps) {
@@ -51,6 +132,11 @@ Grid resolve_grid(const RunSettings& s) {
     }
     if (s.record_interval > 0) {
         const double every = s.record_interval / s.dt;
+        if (every > max_steps) {
+            throw ParameterError(fmt::format("record_interval = {:g} ms is more than 2^40 steps of dt = {:g} ms; use "
+                                             "a record_interval no longer than the run",
+                                             s.record_interval, s.dt));
+        }
         const double whole = std::round(every);
         if (whole < 1 || std::abs(every - whole) > 1e-9 * whole) {
             throw ParameterError(fmt::format("record_interval = {} ms is not a whole multiple of dt = {} ms; use e.g. "
@@ -68,70 +154,288 @@ Grid resolve_grid(const RunSettings& s) {
     return grid;
 }
 
+/// One thread's share of the population: its cells' state and its integrator worker.
+struct Simulation::Chunk {
+    Block block;
+    std::unique_ptr<Integrator::Worker> worker;
+    StateBatch y, y_next;
+    std::vector<double> current;      // the stimulus's current, for recording it
+    std::vector<Spike> spikes;        // of the current stretch
+    std::size_t recorded_begin = 0;   // this chunk's recorded cells: info_.recording.cells[begin, end)
+    std::size_t recorded_end = 0;
+    std::exception_ptr error;         // the first failure of the current stretch, at step error_step
+    std::size_t error_step = 0;
+};
+
+namespace {
+
+/// The recording the user asked for, resolved against the model.
+RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, std::size_t n_cells) {
+    RecordingInfo r;
+    const auto states = model.state_variables();
+    const Variable& current = model.current();
+    std::vector<std::string> known;
+    for (const auto& v : states) known.push_back(v.name);
+    known.push_back(current.name);
+    known.emplace_back("spikes");
+    const bool by_default = spec.variables.empty() && !spec.cells;
+    const bool large = n_cells > RecordSpec::default_all_cells;
+    std::vector<std::string> names = spec.variables;
+    if (names.empty()) {
+        if (large) names = {states.front().name};
+        else names.assign(known.begin(), known.end() - 1);
+    }
+    if (names.size() == 1 && names.front() == "spikes") r.samples = false;
+    std::set<std::string> seen;
+    for (const auto& name : names) {
+        if (name == "spikes") continue;
+        if (!seen.insert(name).second) {
+            throw ParameterError(fmt::format("record: '{}' is listed twice; list each variable once", name));
+        }
+        const auto it = std::ranges::find_if(states, [&](const Variable& v) { return v.name == name; });
+        if (it != states.end()) {
+            r.variables.push_back(*it);
+            r.sources.push_back(static_cast<std::size_t>(it - states.begin()));
+        } else if (name == current.name) {
+            r.variables.push_back(current);
+            r.sources.push_back(RecordingInfo::current_index);
+        } else {
+            throw ParameterError(fmt::format("record: {}", unknown_name_message("variable", name, known)));
+        }
+    }
+    if (spec.cells) {
+        std::set<std::size_t> cells;
+        for (const std::size_t c : *spec.cells) {
+            if (c >= n_cells) {
+                throw ParameterError(fmt::format("record-cells: cell {} is out of range; the population has {} "
+                                                 "cell{} (0 to {})",
+                                                 c, n_cells, n_cells == 1 ? "" : "s", n_cells - 1));
+            }
+            cells.insert(c);
+        }
+        r.cells.assign(cells.begin(), cells.end());
+    } else {
+        const std::size_t n = large ? RecordSpec::default_all_cells : n_cells;
+        for (std::size_t c = 0; c < n; ++c) r.cells.push_back(c);
+    }
+    if (!r.samples) r.cells.clear();
+    if (by_default && large) {
+        r.note = fmt::format("{} cells: recording the spikes of every cell and {} of cells 0 to {} only (choose "
+                             "with --record and --record-cells)",
+                             n_cells, states.front().name, RecordSpec::default_all_cells - 1);
+    }
+    return r;
+}
+
+}  // namespace
+
 Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> stimulus,
                        std::shared_ptr<Integrator> integrator, std::vector<std::shared_ptr<Recorder>> recorders,
-                       RunSettings settings, RunInfo info)
+                       RunSettings settings, RunInfo info, CellParameters parameters, const RecordSpec& record)
     : model_(std::move(model)),
       stimulus_(std::move(stimulus)),
       integrator_(std::move(integrator)),
       recorders_(std::move(recorders)),
       settings_(settings),
       grid_(resolve_grid(settings)),
-      info_(std::move(info)) {
+      info_(std::move(info)),
+      parameters_(std::move(parameters)) {
     if (model_->state_variables().empty()) {
         // E.g. the loader object of the `equations` plug-in, created by name instead of through create_model.
         throw PluginError(fmt::format("model '{}' has no state variables and cannot be simulated{}", info_.model,
                                       info_.model == "equations" ? "; give a model file, e.g. examples/models/hh.eq" : ""));
     }
-    stimulus_->prepare(settings_.dt);
-    try {
-        integrator_->prepare(*model_, *stimulus_, settings_.n_cells, settings_.dt);
-    } catch (const PluginError& e) {
-        throw PluginError(fmt::format("integrator '{}' cannot run model '{}': {}", info_.integrator, info_.model,
-                                      e.what()));
+    const std::size_t n = settings_.n_cells;
+    const std::size_t n_vars = model_->state_variables().size();
+    if (parameters_.model.n_vars() != model_->schema().size() || parameters_.model.n_cells() != n ||
+        parameters_.stimulus.n_vars() != stimulus_->schema().size() || parameters_.stimulus.n_cells() != n) {
+        throw ParameterError(fmt::format("the per-cell parameters have shapes [{}, {}] and [{}, {}], but the model "
+                                         "and stimulus have {} and {} parameters for {} cells",
+                                         parameters_.model.n_vars(), parameters_.model.n_cells(),
+                                         parameters_.stimulus.n_vars(), parameters_.stimulus.n_cells(),
+                                         model_->schema().size(), stimulus_->schema().size(), n));
+    }
+    // Refuse a population whose arrays cannot fit before allocating them: state twice, parameters, event
+    // state, thresholds, stimulus values and integrator scratch (about 8 state-sized arrays at most).
+    const double per_cell = 8.0 * static_cast<double>(10 * n_vars + model_->schema().size() +
+                                                      model_->event_variables().size() + 2 +
+                                                      stimulus_->schema().size() + stimulus_->derived_variables().size());
+    const double bytes = per_cell * static_cast<double>(n);
+    const double memory = static_cast<double>(physical_memory());
+    if (memory > 0 && bytes > 0.8 * memory) {
+        throw ParameterError(fmt::format("{} cells need about {} for their state and parameters alone, more than "
+                                         "this machine can hold ({} of memory); use fewer cells",
+                                         n, bytes_for_people(bytes), bytes_for_people(memory)));
+    }
+
+    events_ = StateBatch(model_->event_variables().size(), n);
+    derived_ = StateBatch(stimulus_->derived_variables().size(), n);
+    thresholds_.assign(n, 0.0);
+    model_->thresholds(parameters_.model.view(), thresholds_);
+    const std::size_t n_chunks = std::min(settings_.threads, n);
+    for (std::size_t k = 0; k < n_chunks; ++k) {
+        const std::size_t first = n * k / n_chunks;
+        const std::size_t count = n * (k + 1) / n_chunks - first;
+        auto chunk = std::make_unique<Chunk>();
+        chunk->block = Block{model_.get(),
+                             stimulus_.get(),
+                             {parameters_.model.cells(first, count), events_.cells(first, count)},
+                             {parameters_.stimulus.cells(first, count), derived_.cells(first, count)},
+                             std::span<const double>(thresholds_).subspan(first, count),
+                             first,
+                             settings_.dt};
+        stimulus_->prepare(settings_.dt, chunk->block.stimulus_cells, first);
+        chunks_.push_back(std::move(chunk));
+    }
+    for (auto& chunk : chunks_) {
+        try {
+            chunk->worker = integrator_->make_worker(chunk->block);
+        } catch (const PluginError& e) {
+            throw PluginError(fmt::format("integrator '{}' cannot run model '{}': {}", info_.integrator, info_.model,
+                                          e.what()));
+        }
+        chunk->y = StateBatch(n_vars, chunk->block.count());
+        chunk->y_next = StateBatch(n_vars, chunk->block.count());
+        chunk->current.assign(chunk->block.count(), 0.0);
+        chunk->spikes.reserve(chunk->block.count());
+    }
+
+    info_.recording = resolve_recording(record, *model_, n);
+    const auto& cells = info_.recording.cells;
+    for (auto& chunk : chunks_) {
+        const std::size_t first = chunk->block.first, last = first + chunk->block.count();
+        chunk->recorded_begin = static_cast<std::size_t>(std::ranges::lower_bound(cells, first) - cells.begin());
+        chunk->recorded_end = static_cast<std::size_t>(std::ranges::lower_bound(cells, last) - cells.begin());
+    }
+    const std::size_t n_recorded = info_.recording.variables.size();
+    const std::size_t sample_bytes = std::max<std::size_t>(1, 8 * n_recorded * cells.size());
+    stretch_ = max_stretch;
+    while (stretch_ > 1 && (stretch_ / grid_.record_every + 1) * sample_bytes > sample_buffer_bytes) stretch_ /= 2;
+    if (info_.recording.samples && n_recorded > 0 && !cells.empty()) {
+        sample_buffer_.assign(stretch_ / grid_.record_every + 1, StateBatch(n_recorded, cells.size()));
     }
 
     info_.dt = settings_.dt;
     info_.n_steps = grid_.n_steps;
     info_.t_stop = static_cast<double>(grid_.n_steps) * settings_.dt;
     info_.record_every = grid_.record_every;
-    info_.n_cells = settings_.n_cells;
+    info_.n_cells = n;
+    info_.threads = n_chunks;
+    info_.seed = settings_.seed;
     const auto states = model_->state_variables();
     info_.state_variables.assign(states.begin(), states.end());
     info_.current = model_->current();
-    info_.threshold = model_->threshold();
-    info_.parameters.clear();
-    const auto add = [&](std::string_view component, const Component& c) {
-        const auto schema = c.schema();
-        const auto values = c.values().values();
-        for (std::size_t k = 0; k < schema.size(); ++k) {
-            info_.parameters.push_back(
-                {std::string(component), schema[k].name, values[k], resolve_unit(schema[k].unit, info_.current.unit)});
+    info_.thresholds = thresholds_;
+    if (info_.parameters.empty()) {
+        // Components' values (the same in every cell unless listed in cell_parameters).
+        const auto add = [&](std::string_view component, const Component& c) {
+            const auto schema = c.schema();
+            const auto values = c.values().values();
+            for (std::size_t k = 0; k < schema.size(); ++k) {
+                info_.parameters.push_back({std::string(component), schema[k].name, values[k],
+                                            resolve_unit(schema[k].unit, info_.current.unit)});
+            }
+        };
+        add("model", *model_);
+        add("stimulus", *stimulus_);
+        add("integrator", *integrator_);
+        for (std::size_t r = 0; r < recorders_.size(); ++r) {
+            add(r < info_.recorders.size() ? info_.recorders[r] : "recorder", *recorders_[r]);
         }
-    };
-    add("model", *model_);
-    add("stimulus", *stimulus_);
-    add("integrator", *integrator_);
-    for (std::size_t r = 0; r < recorders_.size(); ++r) {
-        add(r < info_.recorders.size() ? info_.recorders[r] : "recorder", *recorders_[r]);
+    }
+}
+
+void Simulation::check_output_space() const {
+    double bytes = 0;
+    for (const auto& r : recorders_) bytes += r->expected_bytes(info_);
+    if (bytes <= 0) return;
+    std::error_code ec;
+    const auto space = std::filesystem::space(info_.output_dir.empty() ? "." : info_.output_dir, ec);
+    if (ec || static_cast<double>(space.available) >= bytes) return;
+    throw RunError(fmt::format("the outputs of this run would take about {} ({} samples of {} value{} each, and "
+                               "the spikes), but '{}' has only {} free; record less (--record-interval, --record, "
+                               "--record-cells), or --recorder none",
+                               bytes_for_people(bytes), grid_.n_steps / grid_.record_every,
+                               info_.recording.variables.size() * info_.recording.cells.size(),
+                               info_.recording.variables.size() * info_.recording.cells.size() == 1 ? "" : "s",
+                               info_.output_dir.string(), bytes_for_people(static_cast<double>(space.available))));
+}
+
+Simulation::~Simulation() = default;
+Simulation::Simulation(Simulation&&) noexcept = default;
+Simulation& Simulation::operator=(Simulation&&) noexcept = default;
+
+void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_steps) {
+    const auto& recording = info_.recording;
+    const std::size_t every = grid_.record_every;
+    const std::size_t first_sample = (first_step + every - 1) / every;
+    const double dt = settings_.dt;
+    std::size_t i = first_step;
+    try {
+        for (; i < first_step + n_steps; ++i) {
+            const double t = static_cast<double>(i) * dt;
+            if (i % every == 0 && !sample_buffer_.empty() && chunk.recorded_end > chunk.recorded_begin) {
+                StateBatch& sample = sample_buffer_[i / every - first_sample];
+                bool current_done = false;
+                for (std::size_t r = 0; r < recording.sources.size(); ++r) {
+                    const std::size_t source = recording.sources[r];
+                    if (source == RecordingInfo::current_index && !current_done) {
+                        stimulus_->current(i, t, chunk.block.stimulus_cells, chunk.current);
+                        current_done = true;
+                    }
+                    const auto row = sample.var(r);
+                    for (std::size_t j = chunk.recorded_begin; j < chunk.recorded_end; ++j) {
+                        const std::size_t c = recording.cells[j] - chunk.block.first;
+                        row[j] = source == RecordingInfo::current_index ? chunk.current[c] : chunk.y.var(source)[c];
+                    }
+                }
+            }
+            chunk.worker->step(i, chunk.y.view(), chunk.y_next.view(), chunk.spikes);
+
+            // One pass per step detects any NaN or infinity in the new state: an integer OR of comparisons,
+            // which GCC vectorizes (a floating-point sum would be one serial chain of additions).
+            int not_finite = 0;
+            for (const double x : chunk.y_next.data()) {
+                not_finite |= int(!(std::abs(x) <= std::numeric_limits<double>::max()));
+            }
+            if (not_finite != 0) {
+                for (std::size_t k = 0; k < chunk.y_next.n_vars(); ++k) {
+                    for (std::size_t c = 0; c < chunk.block.count(); ++c) {
+                        const double x = chunk.y_next.var(k)[c];
+                        if (std::isfinite(x)) continue;
+                        throw RunError(fmt::format(
+                            "the simulation diverged: state variable '{}' of cell {} became {} at t = {} ms (step "
+                            "{}) with integrator '{}' at dt = {} ms. Either the time step is too large for this "
+                            "model and stimulus (try e.g. --dt {}), or the model's equations produce a value that is "
+                            "not finite there (a square root or logarithm of a negative number, a division by "
+                            "zero). No output was written.",
+                            info_.state_variables[k].name, chunk.block.first + c, std::isnan(x) ? "NaN" : "infinite",
+                            t + dt, i + 1, info_.integrator, dt, dt / 10));
+                    }
+                }
+            }
+            chunk.y.swap(chunk.y_next);
+        }
+    } catch (...) {
+        chunk.error = std::current_exception();
+        chunk.error_step = i;
     }
 }
 
 RunSummary Simulation::run() {
-    const std::size_t n_cells = settings_.n_cells;
-    const std::size_t n_vars = info_.state_variables.size();
-    const double dt = settings_.dt;
-    StateBatch y(n_vars, n_cells);
-    StateBatch y_next(n_vars, n_cells);
-    std::vector<double> current(n_cells);
-    std::vector<Spike> spikes;
-    spikes.reserve(n_cells);
     RunSummary summary;
     summary.n_steps = grid_.n_steps;
-    std::vector<bool> has_spiked(n_cells, false);
-
-    model_->initialize(y);
+    summary.cells.assign(settings_.n_cells, CellSummary{});
+    for (auto& chunk : chunks_) {
+        model_->initialize(chunk->block.model_cells, chunk->y.view());
+        chunk->error = nullptr;
+    }
+    std::vector<Spike> spikes;
+    spikes.reserve(settings_.n_cells);
+    std::size_t first_step = 0, n_steps = 0;
+    ThreadTeam team(chunks_.size(), [&](std::size_t k) { run_chunk(*chunks_[k], first_step, n_steps); });
     try {
+        check_output_space();
         for (const auto& r : recorders_) r->begin(info_);
         // Fail now, not after the run, if an output cannot take its final name (so that no recorder
         // commits while another cannot).
@@ -145,50 +449,51 @@ RunSummary Simulation::run() {
                 }
             }
         }
-        std::size_t until_sample = 0;
-        for (std::size_t i = 0; i < grid_.n_steps; ++i) {
-            const double t = static_cast<double>(i) * dt;
-            if (interrupt_ != nullptr && i % 4096 == 0 && interrupt_->load(std::memory_order_relaxed)) {
-                throw RunError(fmt::format("interrupted at t = {} ms; no output was written", t));
+        const std::size_t every = grid_.record_every;
+        for (first_step = 0; first_step < grid_.n_steps; first_step += n_steps) {
+            if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
+                throw RunError(fmt::format("interrupted at t = {} ms; no output was written",
+                                           static_cast<double>(first_step) * settings_.dt));
             }
-            if (until_sample == 0) {
-                stimulus_->current(i, t, current);
-                for (const auto& r : recorders_) r->sample(t, y, current);
-                until_sample = grid_.record_every;
+            n_steps = std::min(stretch_, grid_.n_steps - first_step);
+            team.run([&] { run_chunk(*chunks_.front(), first_step, n_steps); });
+            const Chunk* failed = nullptr;
+            for (const auto& chunk : chunks_) {
+                if (chunk->error && (failed == nullptr || chunk->error_step < failed->error_step)) failed = chunk.get();
             }
-            --until_sample;
-            spikes.clear();
-            integrator_->step(*model_, *stimulus_, i, dt, y, y_next, spikes);
+            if (failed != nullptr) std::rethrow_exception(failed->error);
 
-            // One sum per step detects any NaN or infinity in the new state (NaN and inf propagate).
-            double sum = 0;
-            for (const double x : y_next.data()) sum += x;
-            if (!std::isfinite(sum)) {
-                for (std::size_t k = 0; k < n_vars; ++k) {
-                    for (std::size_t c = 0; c < n_cells; ++c) {
-                        const double x = y_next.var(k)[c];
-                        if (std::isfinite(x)) continue;
-                        throw RunError(fmt::format(
-                            "the simulation diverged: state variable '{}' of cell {} became {} at t = {} ms (step "
-                            "{}) with integrator '{}' at dt = {} ms. Either the time step is too large for this model and "
-                            "stimulus (try e.g. --dt {}), or the model's equations produce a value that is not finite "
-                            "there (a square root or logarithm of a negative number, a division by zero). No output "
-                            "was written.",
-                            info_.state_variables[k].name, c, std::isnan(x) ? "NaN" : "infinite", t + dt, i + 1, info_.integrator, dt, dt / 10));
-                    }
+            if (!sample_buffer_.empty()) {
+                const std::size_t first_sample = (first_step + every - 1) / every;
+                for (std::size_t s = first_sample; s * every < first_step + n_steps; ++s) {
+                    const double t = static_cast<double>(s * every) * settings_.dt;
+                    for (const auto& r : recorders_) r->sample(t, sample_buffer_[s - first_sample].view());
                 }
             }
+            spikes.clear();
+            for (auto& chunk : chunks_) {
+                spikes.insert(spikes.end(), chunk->spikes.begin(), chunk->spikes.end());
+                chunk->spikes.clear();
+            }
+            std::ranges::sort(spikes, [](const Spike& a, const Spike& b) {
+                return a.t < b.t || (a.t == b.t && a.cell < b.cell);
+            });
             for (const auto& s : spikes) {
                 for (const auto& r : recorders_) r->spike(s.cell, s.t);
-                ++summary.n_spikes;
-                if (!has_spiked[s.cell]) {
-                    has_spiked[s.cell] = true;
-                    summary.first_spikes.push_back(s);
+                CellSummary& cell = summary.cells[s.cell];
+                if (cell.n_spikes == 0) {
+                    cell.first_spike = s.t;
+                } else {
+                    const double isi = s.t - cell.last_spike;
+                    cell.isi_sum += isi;
+                    cell.isi_sum_sq += isi * isi;
                 }
+                cell.last_spike = s.t;
+                ++cell.n_spikes;
+                ++summary.n_spikes;
             }
-            y.swap(y_next);
         }
-        for (const auto& r : recorders_) r->finish();
+        for (const auto& r : recorders_) r->finish(summary);
         if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
             throw RunError("interrupted while writing the outputs; no output was written");
         }

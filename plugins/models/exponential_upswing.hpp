@@ -4,7 +4,8 @@
 /// g_L Delta_T exp((V - V_T) / Delta_T): V diverges in finite time, so the right-hand side evaluates V
 /// clamped at V_clamp = V_peak + clamp_margin * Delta_T (the integrator locates the spike at V_peak
 /// first), and parameters whose exponent at V_clamp would overflow are refused (NEST's bound for its
-/// aeif models, ln(DBL_MAX / 1e20) = 663.7).
+/// aeif models, ln(DBL_MAX / 1e20) = 663.7). V_clamp is computed from each cell's own V_peak and Delta_T
+/// inside the kernels, and the check runs on each cell's values.
 
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
@@ -24,6 +25,7 @@ inline const double max_exponent = std::log(std::numeric_limits<double>::max() /
 /// The membrane potential at which the right-hand side is clamped (mV).
 inline double clamp_potential(double V_peak, double Delta_T) { return V_peak + clamp_margin * Delta_T; }
 
+/// The constraints of one cell's values `p` (a model's `check`, which the engine calls for every cell).
 /// @throws ParameterError unless V_r < V_peak and the exponent at V_clamp stays below max_exponent.
 inline void check_upswing(const ParameterValues& p) {
     if (p["V_r"] >= p["V_peak"]) {

@@ -15,15 +15,14 @@ public:
         init_defaults();
     }
 
-    void prepare(double /*dt*/) override {}
-    void current(std::size_t /*i*/, double /*t*/, std::span<double> out) const override { std::ranges::fill(out, amplitude_); }
+    void prepare(double /*dt*/, const StimulusCells& /*cells*/, std::size_t /*first_cell*/) const override {}
 
-private:
-    void apply(const ParameterValues& p) override { amplitude_ = p["amplitude"]; }
-    double amplitude_ = 0;
+    void current(std::size_t /*i*/, double /*t*/, const StimulusCells& cells, std::span<double> out) const override {
+        std::ranges::copy(cells.parameters.var(0), out.begin());
+    }
 };
 
 }  // namespace
 }  // namespace soma::stimuli
 
-SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Dc, "dc", "2.0.0", "constant (DC) current for the whole run")
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Dc, "dc", "3.0.0", "constant (DC) current for the whole run")

@@ -20,39 +20,46 @@ std::vector<ParameterSpec> ramp_schema() {
     return specs;
 }
 
+enum Parameter : std::size_t { amplitude, onset, offset };
+/// Derived: the window's steps, then the grid step (ms) for the ramp between grid times.
+enum Derived : std::size_t { grid_dt = off_step + 1 };
+
 class Ramp final : public Stimulus {
 public:
     Ramp() : Stimulus(ramp_schema()) { init_defaults(); }
 
-    void prepare(double dt) override {
-        window_ = to_steps(onset_, offset_, dt);
-        length_ = static_cast<double>(window_.off - window_.on);
-        dt_ = dt;
+    std::span<const Variable> derived_variables() const override { return derived_; }
+
+    void prepare(double dt, const StimulusCells& cells, std::size_t first_cell) const override {
+        window_to_steps(cells, onset, offset, dt, first_cell);
+        std::ranges::fill(cells.derived.var(grid_dt), dt);
     }
 
-    void current(std::size_t i, double t, std::span<double> out) const override {
-        // At t = i dt the step count is exactly i - i_on, as in the seed; between steps, t / dt.
-        const double steps = t == static_cast<double>(i) * dt_ ? static_cast<double>(i - window_.on)
-                                                               : t / dt_ - static_cast<double>(window_.on);
-        std::ranges::fill(out, window_.contains(i) ? steps / length_ * amplitude_ : 0.0);
+    void current(std::size_t i, double t, const StimulusCells& cells, std::span<double> out) const override {
+        const auto a = cells.parameters.var(amplitude);
+        const auto on = cells.derived.var(on_step), off = cells.derived.var(off_step), dt = cells.derived.var(grid_dt);
+        const auto step = static_cast<double>(i);
+        for (std::size_t c = 0; c < out.size(); ++c) {
+            // At t = i dt the step count is exactly i - i_on, as in the seed; between steps, t / dt.
+            const double steps = t == step * dt[c] ? step - on[c] : t / dt[c] - on[c];
+            out[c] = step >= on[c] && step < off[c] ? steps / (off[c] - on[c]) * a[c] : 0.0;
+        }
     }
 
-    std::vector<std::size_t> breakpoints() const override { return {window_.on, window_.off}; }
+    std::vector<std::size_t> breakpoints(const StimulusCells& cell) const override { return window_breakpoints(cell); }
 
 private:
     void check(const ParameterValues& p) const override { check_window(p); }
-    void apply(const ParameterValues& p) override {
-        amplitude_ = p["amplitude"];
-        onset_ = p["onset"];
-        offset_ = p["offset"];
-    }
 
-    double amplitude_ = 0, onset_ = 0, offset_ = 0, length_ = 1, dt_ = 1;
-    StepWindow window_;
+    const std::vector<Variable> derived_ = [] {
+        auto d = window_derived();
+        d.push_back({"dt", "ms", "grid step"});
+        return d;
+    }();
 };
 
 }  // namespace
 }  // namespace soma::stimuli
 
-SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Ramp, "ramp", "2.0.0",
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Ramp, "ramp", "3.0.0",
             "ramp current: 0 at onset rising linearly to amplitude at offset, 0 after")

@@ -12,11 +12,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 
 namespace soma::stimuli {
 namespace {
+
+enum Parameter : std::size_t { amplitude, frequency, offset, phase };
+enum Derived : std::size_t { omega };
 
 class Sine final : public Stimulus {
 public:
@@ -30,34 +34,35 @@ public:
         init_defaults();
     }
 
-    void prepare(double dt) override {
+    std::span<const Variable> derived_variables() const override { return derived_; }
+
+    void prepare(double dt, const StimulusCells& cells, std::size_t first_cell) const override {
         const double nyquist = 1000.0 / (2.0 * dt);  // Hz, with dt in ms
-        if (frequency_ >= nyquist) {
-            throw ParameterError(fmt::format("sine: frequency = {} Hz is at or above the Nyquist frequency {} Hz of "
-                                             "dt = {} ms, so the sampled current would alias; lower the frequency "
-                                             "or the time step (dt < {} ms)",
-                                             frequency_, nyquist, dt, 1000.0 / (2.0 * frequency_)));
+        for (std::size_t c = 0; c < cells.count(); ++c) {
+            const double f = cells.parameters.at(frequency, c);
+            if (f >= nyquist) {
+                const std::string where = cells.count() > 1 || first_cell > 0 ? fmt::format(" of cell {}", first_cell + c) : "";
+                throw ParameterError(fmt::format("stimulus 'sine': frequency{} = {} Hz is at or above the Nyquist "
+                                                 "frequency {} Hz of dt = {} ms, so the sampled current would alias; "
+                                                 "lower the frequency or the time step (dt < {} ms)",
+                                                 where, f, nyquist, dt, 1000.0 / (2.0 * f)));
+            }
+            cells.derived.at(omega, c) = 2.0 * std::numbers::pi * (f / 1000.0);  // rad per ms
         }
     }
 
-    void current(std::size_t /*i*/, double t, std::span<double> out) const override {
-        std::ranges::fill(out, amplitude_ * std::sin(omega_ * t + phase_) + offset_);
+    void current(std::size_t /*i*/, double t, const StimulusCells& cells, std::span<double> out) const override {
+        const auto a = cells.parameters.var(amplitude), o = cells.parameters.var(offset), ph = cells.parameters.var(phase);
+        const auto w = cells.derived.var(omega);
+        for (std::size_t c = 0; c < out.size(); ++c) out[c] = a[c] * std::sin(w[c] * t + ph[c]) + o[c];
     }
 
 private:
-    void apply(const ParameterValues& p) override {
-        amplitude_ = p["amplitude"];
-        frequency_ = p["frequency"];
-        omega_ = 2.0 * std::numbers::pi * (frequency_ / 1000.0);  // rad per ms
-        offset_ = p["offset"];
-        phase_ = p["phase"];
-    }
-
-    double amplitude_ = 0, frequency_ = 0, omega_ = 0, offset_ = 0, phase_ = 0;
+    const std::array<Variable, 1> derived_{{{"omega", "rad/ms", "angular frequency"}}};
 };
 
 }  // namespace
 }  // namespace soma::stimuli
 
-SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Sine, "sine", "2.0.0",
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Sine, "sine", "3.0.0",
             "sinusoidal (AC) current: amplitude sin(2 pi f t + phase) + offset, f in Hz")

@@ -17,32 +17,35 @@ std::vector<ParameterSpec> step_schema() {
     return specs;
 }
 
+enum Parameter : std::size_t { amplitude, onset, offset };
+
 class Step final : public Stimulus {
 public:
     Step() : Stimulus(step_schema()) { init_defaults(); }
 
-    void prepare(double dt) override { window_ = to_steps(onset_, offset_, dt); }
+    std::span<const Variable> derived_variables() const override { return derived_; }
 
-    void current(std::size_t i, double /*t*/, std::span<double> out) const override {
-        std::ranges::fill(out, window_.contains(i) ? amplitude_ : 0.0);
+    void prepare(double dt, const StimulusCells& cells, std::size_t first_cell) const override {
+        window_to_steps(cells, onset, offset, dt, first_cell);
     }
 
-    std::vector<std::size_t> breakpoints() const override { return {window_.on, window_.off}; }
+    void current(std::size_t i, double /*t*/, const StimulusCells& cells, std::span<double> out) const override {
+        const auto a = cells.parameters.var(amplitude);
+        const auto on = cells.derived.var(on_step), off = cells.derived.var(off_step);
+        const auto step = static_cast<double>(i);
+        for (std::size_t c = 0; c < out.size(); ++c) out[c] = step >= on[c] && step < off[c] ? a[c] : 0.0;
+    }
+
+    std::vector<std::size_t> breakpoints(const StimulusCells& cell) const override { return window_breakpoints(cell); }
 
 private:
     void check(const ParameterValues& p) const override { check_window(p); }
-    void apply(const ParameterValues& p) override {
-        amplitude_ = p["amplitude"];
-        onset_ = p["onset"];
-        offset_ = p["offset"];
-    }
 
-    double amplitude_ = 0, onset_ = 0, offset_ = 0;
-    StepWindow window_;
+    const std::vector<Variable> derived_ = window_derived();
 };
 
 }  // namespace
 }  // namespace soma::stimuli
 
-SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Step, "step", "2.0.0",
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Step, "step", "3.0.0",
             "step current: amplitude on [onset, offset), 0 elsewhere")

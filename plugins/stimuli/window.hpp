@@ -23,12 +23,13 @@ inline std::vector<ParameterSpec> window_schema(double onset, double offset, std
     };
 }
 
-/// A window in steps: the current is on for on <= i < off.
-struct StepWindow {
-    std::size_t on = 0;
-    std::size_t off = 0;
-    [[nodiscard]] bool contains(std::size_t i) const { return i >= on && i < off; }
-};
+/// Derived per-cell values of a windowed stimulus: the steps at which the current is switched on and off.
+enum WindowDerived : std::size_t { on_step, off_step };
+
+/// The derived variables of a window (first in a windowed stimulus's derived_variables()).
+inline std::vector<Variable> window_derived() {
+    return {{"on_step", "1", "step index of the onset"}, {"off_step", "1", "step index of the offset"}};
+}
 
 /// @throws ParameterError unless offset > onset.
 inline void check_window(const ParameterValues& p) {
@@ -37,26 +38,40 @@ inline void check_window(const ParameterValues& p) {
     }
 }
 
-/// The window on a grid of step `dt` (ms). Onset and offset must be whole multiples of dt (to 1e-9
-/// relative): the current's jumps are on the grid for every integrator, and none is moved silently.
-/// @throws ParameterError if onset or offset is off the grid, or both fall on the same step.
-inline StepWindow to_steps(double onset, double offset, double dt) {
-    for (const auto& [name, t] : {std::pair{"onset", onset}, std::pair{"offset", offset}}) {
-        const double steps = t / dt;
-        if (std::abs(steps - std::round(steps)) > 1e-9 * std::max(1.0, steps)) {
-            throw ParameterError(fmt::format("stimulus {} = {} ms is not on the time grid of dt = {} ms (the current "
-                                             "changes only at whole steps); use a multiple of dt such as {} ms, or a "
-                                             "dt that divides it",
-                                             name, t, dt, std::round(steps) * dt));
+/// Puts each cell's window on the grid of step `dt` (ms): writes derived rows on_step and off_step from the
+/// parameters `onset` and `offset` (rows of `cells.parameters`). Onset and offset must be whole multiples of
+/// dt (to 1e-9 relative): the current's jumps are on the grid for every integrator, and none is moved
+/// silently.
+/// @throws ParameterError naming the cell (population index first_cell + c) if onset or offset is off
+///         the grid, or both fall on the same step.
+inline void window_to_steps(const StimulusCells& cells, std::size_t onset, std::size_t offset, double dt,
+                            std::size_t first_cell) {
+    for (std::size_t c = 0; c < cells.count(); ++c) {
+        const double t_on = cells.parameters.at(onset, c), t_off = cells.parameters.at(offset, c);
+        const std::string where = cells.count() > 1 || first_cell > 0 ? fmt::format(" of cell {}", first_cell + c) : "";
+        for (const auto& [name, t] : {std::pair{"onset", t_on}, std::pair{"offset", t_off}}) {
+            const double steps = t / dt;
+            if (std::abs(steps - std::round(steps)) > 1e-9 * std::max(1.0, steps)) {
+                throw ParameterError(fmt::format("stimulus {}{} = {} ms is not on the time grid of dt = {} ms (the "
+                                                 "current changes only at whole steps); use a multiple of dt such as "
+                                                 "{} ms, or a dt that divides it",
+                                                 name, where, t, dt, std::round(steps) * dt));
+            }
         }
+        const std::size_t on = step_index(t_on, dt), off = step_index(t_off, dt);
+        if (off <= on) {
+            throw ParameterError(fmt::format("stimulus onset = {} ms and offset = {} ms{} fall on the same step of dt "
+                                             "= {} ms; make the window at least one step long",
+                                             t_on, t_off, where, dt));
+        }
+        cells.derived.at(on_step, c) = static_cast<double>(on);
+        cells.derived.at(off_step, c) = static_cast<double>(off);
     }
-    const StepWindow w{step_index(onset, dt), step_index(offset, dt)};
-    if (w.off <= w.on) {
-        throw ParameterError(fmt::format("stimulus onset = {} ms and offset = {} ms fall on the same step of dt = {} "
-                                         "ms; make the window at least one step long",
-                                         onset, offset, dt));
-    }
-    return w;
+}
+
+/// The breakpoints of one cell's window (`cell.count()` = 1).
+inline std::vector<std::size_t> window_breakpoints(const StimulusCells& cell) {
+    return {static_cast<std::size_t>(cell.derived.at(on_step, 0)), static_cast<std::size_t>(cell.derived.at(off_step, 0))};
 }
 
 }  // namespace soma::stimuli

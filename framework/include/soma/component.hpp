@@ -17,6 +17,7 @@ namespace soma {
 /// checks the constraints between parameters (`check`), and only then applies them (`apply`).
 /// If anything is wrong, nothing changes and a ParameterError is thrown.
 /// Derived classes call `apply(defaults)` indirectly through `init_defaults()` in their constructor.
+/// For models and stimuli, `values()` are the defaults of a run's cells (each cell may differ).
 class BOOST_SYMBOL_VISIBLE Component {
 public:
     explicit Component(std::vector<ParameterSpec> schema, std::vector<Preset> presets = {});
@@ -45,11 +46,22 @@ public:
     /// @throws ParameterError for an unknown preset, suggesting the closest name and listing all.
     void apply_preset(std::string_view name);
 
+    /// Checks a full set of values (schema order) without applying them: each value against its range,
+    /// then the constraints between parameters. The engine calls it for each cell's values.
+    /// @throws ParameterError as `configure` (out of range, violated constraint).
+    void validate(std::span<const double> values) const;
+
+    /// Index of parameter `name` in the schema.
+    /// @throws ParameterError for an unknown name, with the closest known name as a suggestion.
+    [[nodiscard]] std::size_t index_of(std::string_view name) const;
+
 protected:
     /// Constraints between parameters (e.g. onset < offset). Throw ParameterError to refuse.
     virtual void check(const ParameterValues& candidate) const;
-    /// Copies validated values into the derived class's members (for fast access in the hot loop).
-    virtual void apply(const ParameterValues& values) = 0;
+    /// Copies validated values into the derived class's members (integrators and recorders, whose
+    /// parameters are the same for all cells). Models and stimuli read each cell's values from the
+    /// engine's arrays instead and keep the default, which does nothing.
+    virtual void apply(const ParameterValues& values);
     /// Validates and applies the schema's defaults; call once at the end of the derived constructor.
     void init_defaults();
 

@@ -6,7 +6,7 @@
 /// advances them exactly over a step with v frozen; NEURON's cnexp and Brian2's exponential_euler
 /// use the same idea.
 
-#include "soma/state.hpp"
+#include "soma/model.hpp"
 
 #include <boost/config.hpp>
 
@@ -25,9 +25,11 @@ public:
     [[nodiscard]] virtual std::span<const std::size_t> linear_variables() const = 0;
 
     /// Coefficients a (unit of x per ms) and b (1/ms) of each conditionally linear variable at time
-    /// `t` (ms) for state `y`: `a` and `b` have shape [linear_variables().size(), n_cells], rows in the
-    /// order of `linear_variables()`. Must not throw or allocate.
-    virtual void linear_coefficients(double t, const StateBatch& y, StateBatch& a, StateBatch& b) const = 0;
+    /// `t` (ms) for state `y` (shape [n_vars, count]): `a` and `b` have shape
+    /// [linear_variables().size(), count], rows in the order of `linear_variables()`. The same
+    /// exactness and thread-safety rules as Model's kernels apply. Must not throw or allocate.
+    virtual void linear_coefficients(double t, const ModelCells& cells, ConstBatchView y, BatchView a,
+                                     BatchView b) const = 0;
 };
 
 }  // namespace soma

@@ -1,14 +1,17 @@
 #pragma once
 /// @file integrator.hpp
-/// The Integrator interface: advances the state of a batch by one step of the time grid, locating
-/// the spikes inside it. As in Boost.Odeint, the stepper (integrator) and the system (model) are
-/// separate objects.
+/// The Integrator interface: advances a block of cells by one step of the time grid, locating the
+/// spikes inside it. As in Boost.Odeint, the stepper (integrator) and the system (model) are separate
+/// objects; as in NEST, every cell has its own solver state, so that a cell's results do not depend on
+/// the other cells.
 
 #include "soma/component.hpp"
 #include "soma/model.hpp"
 #include "soma/stimulus.hpp"
 
 #include <cstddef>
+#include <memory>
+#include <span>
 #include <vector>
 
 namespace soma {
@@ -17,29 +20,62 @@ namespace soma {
 /// (a reset that cannot hold the model below threshold, or a current far too large for the model).
 inline constexpr std::size_t max_spikes_per_cell_and_step = 1000;
 
+/// A contiguous range of the population's cells with every per-cell array of the run: what one
+/// integrator worker advances. The views point into the engine's arrays, which outlive the block.
+struct Block {
+    const Model* model = nullptr;
+    const Stimulus* stimulus = nullptr;
+    ModelCells model_cells;
+    StimulusCells stimulus_cells;
+    std::span<const double> thresholds;  ///< each cell's spike threshold, unit of v; shape [count]
+    std::size_t first = 0;               ///< population index of the block's first cell
+    double dt = 0;                       ///< grid step, ms
+
+    [[nodiscard]] std::size_t count() const { return thresholds.size(); }
+    /// The cells [begin, begin + n) of this block (`first` adjusted).
+    [[nodiscard]] Block cells(std::size_t begin, std::size_t n) const {
+        return {model, stimulus, model_cells.cells(begin, n), stimulus_cells.cells(begin, n),
+                thresholds.subspan(begin, n), first + begin, dt};
+    }
+    /// Cell c of this block alone.
+    [[nodiscard]] Block cell(std::size_t c) const { return cells(c, 1); }
+
+    /// The right-hand side: the stimulus's current of step `i` at time `t` into `current` (shape
+    /// [count]), then the model's derivatives for state `y` into `dydt`.
+    void rhs(std::size_t i, double t, ConstBatchView y, std::span<double> current, BatchView dydt) const {
+        stimulus->current(i, t, stimulus_cells, current);
+        model->derivatives(t, model_cells, y, current, dydt);
+    }
+};
+
 /// An integration scheme. Fixed-step schemes derive from FixedStepIntegrator (fixed_step.hpp);
-/// adaptive ones take internal steps of their own and deliver the state on the grid from their
-/// dense output.
+/// adaptive ones take internal steps of their own, per cell, and deliver the state on the grid from
+/// their dense output. The Integrator object holds only its parameters; everything that changes
+/// during a run lives in its workers.
 class BOOST_SYMBOL_VISIBLE Integrator : public Component {
 public:
     using Component::Component;
 
-    /// Called once before a run on the grid of step `dt` (ms): allocate scratch space for `n_cells`
-    /// cells, read the stimulus's breakpoints, and check that the model has any capability the
-    /// scheme needs.
-    /// @throws PluginError if the model lacks a required capability (Simulation adds the names of
-    ///         both plug-ins to the message).
-    virtual void prepare(const Model& model, const Stimulus& stimulus, std::size_t n_cells, double dt) = 0;
+    /// The solver state and scratch space of one block of cells. The engine gives each worker to one
+    /// thread at a time; workers of the same integrator run concurrently on disjoint blocks.
+    class BOOST_SYMBOL_VISIBLE Worker {
+    public:
+        virtual ~Worker();
+        /// Advances the block's cells from `y` at t = i dt to `y_next` at t + dt (both of shape
+        /// [n_vars, count]; they do not alias). `y` is what this worker returned for step i - 1 (the
+        /// initial state for i = 0, or after a jump in i). Every upward crossing of a cell's threshold
+        /// by v in (t, t + dt] that the scheme detects is appended to `spikes` as {population index,
+        /// located time}, after the model's `on_spike` was applied at that time; spikes of one cell are
+        /// in time order. Must not allocate in the common case of a step without spikes.
+        /// @throws RunError if a cell fires more than max_spikes_per_cell_and_step times in the step,
+        ///         or an external solver fails (naming the cell, the time and a remedy).
+        virtual void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) = 0;
+    };
 
-    /// Advances from `y` at t = i dt to `y_next` at t + dt. `y` is the state this integrator
-    /// returned for step i - 1 (the initial state for i = 0); `y_next` has the same shape and does
-    /// not alias it. Every upward crossing of the model's threshold by v in (t, t + dt] that the scheme
-    /// detects (see fixed_step.hpp for the limits of fixed-step detection) is appended
-    /// to `spikes` with its located time, in time order, after `model.on_spike` was applied at that
-    /// time. Must not throw (except for an error of an external solver, as RunError) or allocate
-    /// in the common case of a step without spikes.
-    virtual void step(Model& model, const Stimulus& stimulus, std::size_t i, double dt, const StateBatch& y,
-                      StateBatch& y_next, std::vector<Spike>& spikes) = 0;
+    /// A new worker for `block` (whose arrays must outlive it), after the stimulus was prepared.
+    /// @throws PluginError if the model lacks a capability the scheme needs (the engine adds the names
+    ///         of both plug-ins to the message).
+    [[nodiscard]] virtual std::unique_ptr<Worker> make_worker(const Block& block) const = 0;
 };
 
 }  // namespace soma

@@ -25,7 +25,7 @@ namespace soma {
 /// Version of the binary interface between the framework and plug-ins. Bumped whenever a class in
 /// framework/include/soma changes layout or virtual functions; the registry refuses a plug-in whose
 /// descriptor carries another number.
-inline constexpr std::uint32_t api_version = 3;
+inline constexpr std::uint32_t api_version = 4;
 
 /// Alias under which a plug-in exports its descriptor.
 inline constexpr const char* descriptor_alias = "soma_plugin_descriptor";

@@ -5,13 +5,14 @@
 #include "soma/state.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace soma {
 
-/// One parameter value as it was used in a run.
+/// One parameter value as it was used in a run, the same for every cell.
 struct ParameterRecord {
     std::string component;  ///< "model", "stimulus", "integrator" or a recorder's name
     std::string name;
@@ -19,28 +20,83 @@ struct ParameterRecord {
     std::string unit;  ///< resolved (never the `model_current_unit` placeholder)
 };
 
+/// A parameter that takes a different value in some cells: how it was given and the value of each cell.
+struct CellParameterRecord {
+    std::string component;  ///< "model" or "stimulus"
+    std::string name;
+    std::string unit;         ///< resolved
+    std::string given_as;     ///< the user's form, e.g. "linspace(0, 20, 41)" or "normal(1, 0.1)"
+    std::vector<double> values;  ///< shape [n_cells]
+};
+
+/// What the recorders receive: which variables of which cells, and whether samples are taken at all.
+struct RecordingInfo {
+    /// The recorded quantities, in the order of the rows of each sample: state variables and/or the
+    /// injected current (its name is the model's current's, e.g. "I").
+    std::vector<Variable> variables;
+    /// For each recorded quantity, its index among the model's state variables, or `current_index`
+    /// for the injected current.
+    std::vector<std::size_t> sources;
+    static constexpr std::size_t current_index = static_cast<std::size_t>(-1);
+    /// Population indices of the recorded cells, ascending; the columns of each sample.
+    std::vector<std::size_t> cells;
+    /// False when only spikes are recorded (`--record spikes`): `sample` is never called.
+    bool samples = true;
+    /// A sentence for the user when the selection was chosen by default for a large population
+    /// (e.g. "recording spikes and v of cells 0 to 9 of 10000"); empty otherwise.
+    std::string note;
+};
+
 /// Everything a recorder needs to label its output.
 struct RunInfo {
     std::string soma_version;
     std::string title;                 ///< free text from the user (escape it before handing it to a tool)
-    std::string model;                 ///< plug-in names
+    std::string model;                 ///< plug-in names (a model file's path for file models)
+    std::string preset;                ///< the model preset applied, or ""
     std::string stimulus;
     std::string integrator;
     std::vector<std::string> recorders;
-    std::vector<ParameterRecord> parameters;
+    std::vector<ParameterRecord> parameters;           ///< the values shared by all cells
+    std::vector<CellParameterRecord> cell_parameters;  ///< the values that differ between cells
 
     double dt = 0;               ///< ms
     double t_stop = 0;           ///< ms; the run covers [0, t_stop)
     std::size_t n_steps = 0;     ///< t_stop / dt
     std::size_t record_every = 1;  ///< a sample every this many steps
     std::size_t n_cells = 1;
+    std::size_t threads = 1;     ///< threads the run used (results do not depend on it)
+    std::uint64_t seed = 0;      ///< seed of the run's random draws
 
     std::vector<Variable> state_variables;  ///< the model's, in storage order (first: v)
     Variable current;                       ///< the injected current's name and unit
-    double threshold = 0;                   ///< spike threshold, unit of v
+    std::vector<double> thresholds;         ///< each cell's spike threshold, unit of v; shape [n_cells]
+    RecordingInfo recording;
 
     std::filesystem::path output_dir;  ///< where recorders write; created before `begin`
     std::string stem;                  ///< base name of output files, e.g. "hh-step"
+};
+
+/// Spike statistics of one cell over a run.
+struct CellSummary {
+    std::size_t n_spikes = 0;
+    double first_spike = 0;  ///< ms; meaningful when n_spikes > 0
+    double last_spike = 0;   ///< ms
+    double isi_sum = 0;      ///< sum of inter-spike intervals, ms
+    double isi_sum_sq = 0;   ///< sum of their squares, ms^2
+
+    /// Mean firing rate over the run of length `t_stop` (ms), in Hz.
+    [[nodiscard]] double rate(double t_stop) const { return 1000.0 * static_cast<double>(n_spikes) / t_stop; }
+    /// Mean ISI (ms); NaN with fewer than 2 spikes.
+    [[nodiscard]] double mean_isi() const;
+    /// Coefficient of variation of the ISIs (sample standard deviation / mean); NaN with fewer than 3 spikes.
+    [[nodiscard]] double cv_isi() const;
+};
+
+/// What a run produced besides the recorders' outputs.
+struct RunSummary {
+    std::size_t n_steps = 0;
+    std::size_t n_spikes = 0;
+    std::vector<CellSummary> cells;  ///< shape [n_cells]
 };
 
 }  // namespace soma

@@ -1,6 +1,7 @@
 #pragma once
 /// @file simulation.hpp
-/// Wires one model, one stimulus, one integrator and any number of recorders, and runs them.
+/// The engine: a population of cells of one model, driven by one stimulus, advanced by one integrator
+/// (one worker per thread), with any number of recorders.
 
 #include "soma/integrator.hpp"
 #include "soma/model.hpp"
@@ -10,18 +11,36 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace soma {
 
-/// Run length and grid, all in ms.
+/// Run length, grid, population size and threads; times in ms.
 struct RunSettings {
     double t_stop = 100.0;          ///< end of the run; the run covers [0, t_stop)
     double dt = 0.01;               ///< time step
     double record_interval = 0.0;   ///< time between samples; 0 means every step
-    std::size_t n_cells = 1;        ///< batch size
+    std::size_t n_cells = 1;        ///< number of cells
+    std::size_t threads = 1;        ///< threads that advance the cells (contiguous chunks); results do not depend on it
+    std::uint64_t seed = 0;         ///< seed of random per-cell values (recorded in the metadata)
+};
+
+/// What to record, as the user asks for it (resolved against the model by Simulation).
+struct RecordSpec {
+    /// Names of state variables and/or the model's current ("I"), or the single name "spikes" for spike
+    /// times only. Empty: the default (everything for up to `default_all_cells` cells; spikes and v of
+    /// the first `default_all_cells` cells for more).
+    std::vector<std::string> variables;
+    /// Population indices of the cells whose samples are recorded (spikes are recorded for all).
+    /// Unset: the default above.
+    std::optional<std::vector<std::size_t>> cells;
+
+    /// Populations up to this size record every variable of every cell by default.
+    static constexpr std::size_t default_all_cells = 10;
 };
 
 /// The grid that `RunSettings` resolve to.
@@ -33,47 +52,73 @@ struct Grid {
 
 /// Checks run settings and resolves them to a grid.
 /// @throws ParameterError when dt <= 0, t_stop <= 0, t_stop < dt, dt or t_stop is not a finite
-///         number, the run would exceed 2^40 steps, n_cells is 0, or record_interval is negative or
-///         not a whole multiple of dt (to 1e-9 relative). A t_stop that is not a whole multiple of
-///         dt is rounded up to the next step, and `note` says so.
+///         number, the run would exceed 2^40 steps, n_cells or threads is 0, threads exceeds 1024, or
+///         record_interval is
+///         negative, not finite, longer than 2^40 steps or not a whole multiple of dt (to 1e-9
+///         relative). A t_stop that is not a whole multiple of dt is rounded up to the next step, and
+///         `note` says so.
 BOOST_SYMBOL_VISIBLE Grid resolve_grid(const RunSettings& settings);
 
-/// What a run produced besides the recorders' outputs.
-struct RunSummary {
-    std::size_t n_steps = 0;
-    std::size_t n_spikes = 0;
-    std::vector<Spike> first_spikes;  ///< the first spike of each cell that spiked (cell order)
+/// The per-cell parameter values of a run: shape [schema size, n_cells] for the model and the stimulus,
+/// each value already validated against its range and its component's constraints.
+struct CellParameters {
+    StateBatch model;
+    StateBatch stimulus;
 };
 
-/// One simulation: the data flow of a step i is
-/// recorders.sample(t_i, y, stimulus.current(i, t_i)) every record_every steps -> integrator.step
-/// (which evaluates stimulus and model, locates spikes and applies the model's resets) ->
-/// finiteness check -> recorders.spike for each spike -> swap y and y_next.
+/// One simulation of `n_cells` cells. The engine owns every per-cell array (state, parameters, event
+/// state, thresholds, stimulus values); the model, stimulus and integrator are stateless kernels over
+/// ranges of them. The cells are split into `threads` contiguous chunks, each advanced by its own
+/// integrator worker on its own thread; a cell's results do not depend on the chunking.
+///
+/// Data flow of the run, in stretches of at most a few hundred steps: each chunk, for each step i,
+/// copies its recorded cells' values at t_i into the stretch's sample buffer (every record_every
+/// steps), calls its worker's `step` (which evaluates stimulus and model, locates spikes and applies
+/// resets), checks that its new state is finite, and swaps its state arrays; then the main thread
+/// hands the stretch's samples to the recorders in time order and its spikes sorted by (time, cell).
 class BOOST_SYMBOL_VISIBLE Simulation {
 public:
-    /// @throws ParameterError as `resolve_grid`, or from `stimulus.prepare`.
-    /// @throws PluginError from `integrator.prepare` (a capability the model lacks), naming the
+    /// @param parameters per-cell values (`n_cells` columns each; see build_simulation in run_spec.hpp
+    ///        for how they are made from what the user typed).
+    /// @throws ParameterError as `resolve_grid`; from `stimulus.prepare` (a cell's onset off the grid);
+    ///         when `parameters` do not match the schemas or `settings.n_cells`; for a recorded variable
+    ///         the model does not have (with the closest name) or a recorded cell out of range; and
+    ///         when the run's arrays would not fit in memory (with the estimate in bytes).
+    /// @throws PluginError from `integrator.make_worker` (a capability the model lacks), naming the
     ///         integrator and the model from `info`; and for a model without state variables (the
     ///         loader of a model-file plug-in such as `equations`, see model_from_file.hpp).
     Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> stimulus,
                std::shared_ptr<Integrator> integrator, std::vector<std::shared_ptr<Recorder>> recorders,
-               RunSettings settings, RunInfo info);
+               RunSettings settings, RunInfo info, CellParameters parameters, const RecordSpec& record = {});
+    ~Simulation();
+    Simulation(Simulation&&) noexcept;
+    Simulation& operator=(Simulation&&) noexcept;
 
     [[nodiscard]] const Grid& grid() const { return grid_; }
-    /// Metadata as the recorders receive it (settings, units and all parameter values filled in).
+    /// Metadata as the recorders receive it (settings, units, all parameter values, recording).
     [[nodiscard]] const RunInfo& info() const { return info_; }
+    /// The recorders, in the order given (e.g. to list their `outputs` after the run).
+    [[nodiscard]] const std::vector<std::shared_ptr<Recorder>>& recorders() const { return recorders_; }
 
     /// Makes `run` stop (abort the recorders and throw RunError) soon after `flag` becomes true,
     /// e.g. from a SIGINT handler. `flag` must outlive the run.
     void interrupt_on(const std::atomic<bool>& flag) { interrupt_ = &flag; }
 
-    /// Runs to t_stop. If anything throws (a recorder, or a non-finite state), every recorder is
-    /// aborted, so no output is left, and the exception propagates.
+    /// Runs to t_stop. If anything throws (a recorder, a worker, or a non-finite state), every recorder
+    /// is aborted, so no output is left, and the exception propagates (of several failing chunks, the
+    /// one with the earliest step).
     /// @throws RunError when a state variable becomes NaN or infinite, naming the variable, the
-    ///         cell, the time and the integrator and suggesting a smaller dt, and when interrupted.
+    ///         cell, the time and the integrator and suggesting a smaller dt; when interrupted; and,
+    ///         before anything is written, when the recorders' outputs would not fit on the output
+    ///         file system (both figures, and what to change).
     RunSummary run();
 
 private:
+    struct Chunk;
+    void run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_steps);
+    /// @throws RunError when the recorders' expected_bytes exceed the free space of the output directory.
+    void check_output_space() const;
+
     std::shared_ptr<Model> model_;
     std::shared_ptr<Stimulus> stimulus_;
     std::shared_ptr<Integrator> integrator_;
@@ -81,6 +126,12 @@ private:
     RunSettings settings_;
     Grid grid_;
     RunInfo info_;
+    CellParameters parameters_;
+    StateBatch events_, derived_;
+    std::vector<double> thresholds_;
+    std::vector<std::unique_ptr<Chunk>> chunks_;
+    std::vector<StateBatch> sample_buffer_;  // one [n_recorded, n_recorded_cells] block per sample of a stretch
+    std::size_t stretch_ = 1;                // steps per stretch
     const std::atomic<bool>* interrupt_ = nullptr;
 };
 

@@ -1,8 +1,10 @@
 #pragma once
 /// @file stimulus.hpp
-/// The Stimulus interface: the current injected into every cell.
+/// The Stimulus interface: the current injected into each cell, as a stateless kernel over ranges of
+/// cells whose per-cell parameters the engine owns.
 
 #include "soma/component.hpp"
+#include "soma/state.hpp"
 
 #include <cmath>
 #include <cstddef>
@@ -11,32 +13,53 @@
 
 namespace soma {
 
+/// The engine's per-cell arrays of one stimulus for a range of cells.
+struct StimulusCells {
+    ConstBatchView parameters;  ///< shape [schema().size(), count]: each cell's values, schema order
+    BatchView derived;          ///< shape [derived_variables().size(), count]: written by `prepare`
+
+    [[nodiscard]] std::size_t count() const { return parameters.count(); }
+    [[nodiscard]] StimulusCells cell(std::size_t c) const { return {parameters.cell(c), derived.cell(c)}; }
+    [[nodiscard]] StimulusCells cells(std::size_t first, std::size_t n) const {
+        return {parameters.cells(first, n), derived.cells(first, n)};
+    }
+};
+
 /// An injected current, in the current unit of the model it drives (amplitudes are declared with
-/// the unit `model_current_unit`).
+/// the unit `model_current_unit`). Each cell has its own values of every parameter.
 ///
 /// The current is defined step by step on the grid t_i = i * dt (ms): during step i it follows one
 /// smooth formula (a constant for `step`, a line for `ramp`, a sine for `sine`), which integrators
 /// evaluate at their stage times. Onsets and offsets must lie on the grid (a ParameterError otherwise), and
-/// the steps where the formula changes are listed by `breakpoints` so that no integrator step
+/// the steps where a cell's formula changes are listed by `breakpoints` so that no adaptive step
 /// crosses them. Times are computed from step indices, never accumulated, so long runs do not drift.
+/// Kernels are `const`, thread-safe and follow the exactness rule of model.hpp: a cell's current
+/// depends only on its own arrays.
 class BOOST_SYMBOL_VISIBLE Stimulus : public Component {
 public:
     using Component::Component;
 
-    /// Called once before a run with the time step `dt` (ms, > 0).
-    /// @throws ParameterError if the parameters do not fit the grid (e.g. onset and offset
-    ///         fall on the same step).
-    virtual void prepare(double dt) = 0;
+    /// Per-cell values `prepare` derives from the parameters once per run (e.g. the onset's step
+    /// index); none by default.
+    [[nodiscard]] virtual std::span<const Variable> derived_variables() const { return {}; }
 
-    /// Current at time `t` (ms) by the formula of step `i`, for every cell; `out` has shape [n_cells].
-    /// `t` is normally in [i dt, (i + 1) dt]; an adaptive integrator may ask for any later time
-    /// before the next breakpoint, where the formula of step i continues smoothly.
-    /// `current(i, i * dt)` is the current at the start of step i. Must not throw or allocate.
-    virtual void current(std::size_t i, double t, std::span<double> out) const = 0;
+    /// Called once before a run with the time step `dt` (ms, > 0) for a range of cells, the first of
+    /// which is cell `first_cell` of the population: checks each cell's parameters against the grid and
+    /// writes `cells.derived`.
+    /// @throws ParameterError naming the parameter, its value and the cell (population index) if a
+    ///         cell's parameters do not fit the grid (e.g. an onset between two steps).
+    virtual void prepare(double dt, const StimulusCells& cells, std::size_t first_cell) const = 0;
 
-    /// Sorted step indices at which the formula changes (the current jumps or bends), valid after
-    /// `prepare`. Integrators end a step at each of them and restart with the new formula.
-    [[nodiscard]] virtual std::vector<std::size_t> breakpoints() const { return {}; }
+    /// Current at time `t` (ms) by the formula of step `i`, for every cell of `cells`; `out` has shape
+    /// [count]. `t` is normally in [i dt, (i + 1) dt]; an adaptive integrator may ask for any later time
+    /// before the cell's next breakpoint, where the formula of step i continues smoothly.
+    /// `current(i, i * dt, ...)` is the current at the start of step i. Must not throw or allocate.
+    virtual void current(std::size_t i, double t, const StimulusCells& cells, std::span<double> out) const = 0;
+
+    /// Sorted step indices at which the formula of one cell (`cell.count()` = 1) changes (the current
+    /// jumps or bends), valid after `prepare`. Adaptive integrators end a step at each of them and
+    /// restart with the new formula. None by default.
+    [[nodiscard]] virtual std::vector<std::size_t> breakpoints(const StimulusCells& /*cell*/) const { return {}; }
 };
 
 /// The step index of time `t` (ms) on a grid of step `dt` (ms): round(t / dt), as the seed's

@@ -10,34 +10,41 @@
 /// C. S. Woodward, SUNDIALS: Suite of nonlinear and differential/algebraic equation solvers, ACM Trans.
 /// Math. Softw. 31:363-396 (2005), section 3.1; the library is SUNDIALS 6 (Debian 12: 6.4.1).
 ///
-/// The system is the whole batch, n_vars * n_cells equations. Inside CVODE they are ordered cell by
-/// cell (entry c * n_vars + k is variable k of cell c), so that the Jacobian, block-diagonal because the
-/// cells are independent, is a band matrix of half-bandwidth n_vars - 1 and is factorized exactly by a
-/// banded LU (SUNDIALS' band solver): O(n_cells n_vars^3) work per factorization and 2 n_vars - 1
-/// right-hand sides per difference-quotient Jacobian, where a dense solver would need O((n_cells n_vars)^3)
-/// and n_cells n_vars. For one cell the band is the full matrix. J is the model's analytic Jacobian when
-/// the model has the soma::Jacobian capability and `jacobian` = 1, else CVODE's difference quotients.
+/// One solver per cell, as NEST gives every neuron its own GSL stepper: each cell of a worker's block
+/// has its own CVODE memory (CV_BDF, Newton) over its n_vars state variables, with its own dense
+/// n_vars x n_vars matrix and LU solver (SUNDenseMatrix, SUNLinSol_Dense: O(n_vars^3) work per
+/// factorization, n_vars right-hand sides per difference-quotient Jacobian), its own step size, order,
+/// error weights, root function and stop times; the model and stimulus are evaluated for that cell
+/// alone (count 1). A cell's steps and located times thus depend on nothing but its own values: a cell
+/// in a population gives bit for bit the result it gives alone, whatever the block or the number of
+/// threads. The cells of a worker share one SUNContext (a worker runs on one thread) and scratch that
+/// is fully overwritten before each use. The cost is one CVODE memory per cell: about 14 kB for the 4
+/// variables of hh, most of it SUNDIALS's bookkeeping of its twenty-odd vectors, and one CVode call
+/// per cell and grid step. J is the model's analytic Jacobian of one cell (soma::Jacobian) when the
+/// model has that capability and `jacobian` = 1, else CVODE's difference quotients.
 ///
-/// Grid: CVODE steps at its own pace and returns the state at each grid time t_{i+1} = (i + 1) dt from
-/// its interpolating polynomial (CV_NORMAL mode). Stimulus: the current follows one smooth formula per
-/// segment between the stimulus's breakpoints; a stop time (CVodeSetStopTime) keeps every internal step
-/// inside its segment, and at each breakpoint CVODE restarts (CVodeReInit) with the next formula, so no
-/// step straddles a jump or kink of the current.
+/// Grid: each cell's CVODE steps at its own pace and returns the state at each grid time
+/// t_{i+1} = (i + 1) dt from its interpolating polynomial (CV_NORMAL mode). Stimulus: the current
+/// follows one smooth formula per segment between the cell's breakpoints; a stop time
+/// (CVodeSetStopTime) keeps every internal step inside its segment, and at each breakpoint the cell's
+/// CVODE restarts (CVodeReInit) with the next formula, so no step straddles a jump or kink of the current.
 ///
-/// Spikes: one root function per cell, g_c = v_c - threshold, direction +1 (upward crossings only).
-/// CVODE's rootfinding (modified regula falsi on the interpolant) brackets a crossing to about
+/// Spikes: one root function per cell, g = v - threshold of that cell, direction +1 (upward crossings
+/// only). CVODE's rootfinding (modified regula falsi on the interpolant) brackets a crossing to about
 /// 100 u (|t| + |h|) with u = 2.2e-16 (7e-11 ms at t = 3 s, 1e-9 ms at t = 45 s), and its result is then
 /// polished with TOMS 748 on the same interpolant to a few ulps of t (about 1e-12 ms at t = 3 s), so the
 /// located time is the root of the interpolant to well under 1e-9 ms at any t; its distance from the
 /// exact crossing is the interpolant's error, set by rtol and atol. The model's on_spike is applied to
-/// the interpolated state at that time, and if it resets the cell (LIF), CVODE restarts from the reset
-/// state there. A reset that leaves v at or above the threshold, or more than 1000 spikes of one cell
-/// within one grid step, is reported as an error instead of looping forever.
+/// the interpolated state at that time, and if it resets the cell (LIF), that cell's CVODE restarts from
+/// the reset state there. A reset that leaves v at or above the threshold, or more than 1000 spikes of
+/// one cell within one grid step, is reported as an error instead of looping forever.
 ///
 /// Units: t and dt in ms; rtol dimensionless; atol in the unit of each state variable (mV for v, 1 for
-/// gating variables; one number for all). Errors: a CVODE failure (negative return flag) is thrown as
-/// RunError with the time, the flag's name and meaning, CVODE's message and a remedy; CVODE's own
-/// printing to stderr is switched off (its messages are kept for that error).
+/// gating variables; one number for all). Errors: a CVODE failure (negative return flag; e.g.
+/// CV_TOO_MUCH_WORK after `max_steps` internal steps of one cell without reaching the next grid time)
+/// is thrown as RunError with the cell's population index, the time, the flag's name and meaning,
+/// CVODE's message and a remedy; CVODE's own printing to stderr is switched off (its messages are kept
+/// for that error).
 
 #include "soma/error.hpp"
 #include "soma/integrator.hpp"
@@ -47,16 +54,18 @@
 #include <cvode/cvode.h>
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_context.h>
-#include <sunlinsol/sunlinsol_band.h>
-#include <sunmatrix/sunmatrix_band.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
 
 #include <boost/math/tools/toms748_solve.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <string>
@@ -73,6 +82,7 @@ namespace {
 
 constexpr double eps = std::numeric_limits<double>::epsilon();
 constexpr double no_stop = std::numeric_limits<double>::max();  // "stop time" of the last segment
+constexpr std::size_t no_breakpoint = std::numeric_limits<std::size_t>::max();
 
 // RAII owners of the SUNDIALS objects.
 struct FreeContext {
@@ -130,253 +140,270 @@ std::pair<const char*, const char*> explain(int flag) {
     }
 }
 
-class Cvode final : public Integrator {
-public:
-    Cvode()
-        : Integrator({
-              {"rtol", "1", 1e-6, Range::closed(1e-14, 1e-1),
-               "relative tolerance of the local error of each internal step"},
-              {"atol", "<state unit>", 1e-8, Range::closed(1e-15, 1.0),
-               "absolute tolerance, in the unit of each state variable (mV for v, 1 for gates)"},
-              {"max_steps", "1", 100000, Range::closed(1, 1e9),
-               "most internal steps CVODE may take to reach the next grid time (whole number)"},
-              {"jacobian", "1", 1, Range::closed(0, 1),
-               "1: the model's analytic Jacobian if it offers one; 0: difference quotients"},
-          }) {
-        init_defaults();
-    }
+/// The integrator's parameters, as a worker uses them.
+struct Settings {
+    double rtol = 1e-6, atol = 1e-8;
+    long max_steps = 100000;
+    bool use_jacobian = true;
+};
 
-    void prepare(const Model& model, const Stimulus& stimulus, std::size_t n_cells, double dt) override {
-        // Free the previous run's solver, the context last.
-        mem_.reset();
-        solver_.reset();
-        matrix_.reset();
-        y_.reset();
-        work_.reset();
-        context_.reset();
+/// A worker's scratch, shared by its cells and fully overwritten before each use.
+struct Scratch {
+    std::array<double, 1> current{};  // the injected current of one cell
+    std::vector<double> jacobian;     // one cell's Jacobian, row-major, n_vars * n_vars
+    std::string message;              // CVODE's last error or warning, for the RunError
+};
 
-        n_vars_ = model.state_variables().size();
-        n_cells_ = n_cells;
-        dt_ = dt;
-        const auto n = static_cast<sunindextype>(n_vars_ * n_cells_);
-        const auto half_band = static_cast<sunindextype>(n_vars_ - 1);
+/// One cell's CVODE and what its restarts need. Not movable: CVODE keeps a pointer to it.
+struct Cell {
+    Cell(const Block& cell_block, std::size_t n_variables, SUNContext context, const Settings& settings,
+         const Jacobian* jacobian_capability, Scratch& scratch_space)
+        : block(cell_block), jacobian(jacobian_capability), scratch(&scratch_space), n_vars(n_variables) {
+        const auto n = static_cast<sunindextype>(n_vars);
+        y.reset(N_VNew_Serial(n, context));
+        if (!y) fail_setup("N_VNew_Serial");
+        N_VConst(0.0, y.get());
+        mem.reset(CVodeCreate(CV_BDF, context));
+        if (!mem) fail_setup("CVodeCreate");
+        void* m = mem.get();
+        check_setup(CVodeSetErrHandlerFn(m, &Cell::on_error, &scratch->message), "CVodeSetErrHandlerFn");
+        check_setup(CVodeInit(m, &Cell::rhs, 0.0, y.get()), "CVodeInit");
+        check_setup(CVodeSetUserData(m, this), "CVodeSetUserData");
+        check_setup(CVodeSStolerances(m, settings.rtol, settings.atol), "CVodeSStolerances");
+        check_setup(CVodeSetMaxNumSteps(m, settings.max_steps), "CVodeSetMaxNumSteps");
+        matrix.reset(SUNDenseMatrix(n, n, context));
+        if (!matrix) fail_setup("SUNDenseMatrix");
+        solver.reset(SUNLinSol_Dense(y.get(), matrix.get(), context));
+        if (!solver) fail_setup("SUNLinSol_Dense");
+        check_setup(CVodeSetLinearSolver(m, solver.get(), matrix.get()), "CVodeSetLinearSolver");
+        check_setup(CVodeSetJacFn(m, jacobian != nullptr ? &Cell::jac : nullptr), "CVodeSetJacFn");
+        check_setup(CVodeRootInit(m, 1, &Cell::roots), "CVodeRootInit");
+        int upward = 1;
+        check_setup(CVodeSetRootDirection(m, &upward), "CVodeSetRootDirection");
+        check_setup(CVodeSetNoInactiveRootWarn(m), "CVodeSetNoInactiveRootWarn");
 
-        SUNContext context = nullptr;
-        if (SUNContext_Create(nullptr, &context) != 0 || context == nullptr) fail_setup("SUNContext_Create");
-        context_.reset(context);
-        y_.reset(N_VNew_Serial(n, context));
-        work_.reset(N_VNew_Serial(n, context));
-        if (!y_ || !work_) fail_setup("N_VNew_Serial");
-        N_VConst(0.0, y_.get());
-        mem_.reset(CVodeCreate(CV_BDF, context));
-        if (!mem_) fail_setup("CVodeCreate");
-        void* mem = mem_.get();
-        check_setup(CVodeSetErrHandlerFn(mem, &Cvode::on_error, this), "CVodeSetErrHandlerFn");
-        check_setup(CVodeInit(mem, &Cvode::rhs, 0.0, y_.get()), "CVodeInit");
-        check_setup(CVodeSetUserData(mem, this), "CVodeSetUserData");
-        check_setup(CVodeSStolerances(mem, rtol_, atol_), "CVodeSStolerances");
-        check_setup(CVodeSetMaxNumSteps(mem, max_steps_), "CVodeSetMaxNumSteps");
-        matrix_.reset(SUNBandMatrix(n, half_band, half_band, context));
-        if (!matrix_) fail_setup("SUNBandMatrix");
-        solver_.reset(SUNLinSol_Band(y_.get(), matrix_.get(), context));
-        if (!solver_) fail_setup("SUNLinSol_Band");
-        check_setup(CVodeSetLinearSolver(mem, solver_.get(), matrix_.get()), "CVodeSetLinearSolver");
-        jacobian_ = use_jacobian_ ? dynamic_cast<const Jacobian*>(&model) : nullptr;
-        check_setup(CVodeSetJacFn(mem, jacobian_ != nullptr ? &Cvode::jac : nullptr), "CVodeSetJacFn");
-        check_setup(CVodeRootInit(mem, static_cast<int>(n_cells_), &Cvode::roots), "CVodeRootInit");
-        std::vector<int> upward(n_cells_, 1);
-        check_setup(CVodeSetRootDirection(mem, upward.data()), "CVodeSetRootDirection");
-        check_setup(CVodeSetNoInactiveRootWarn(mem), "CVodeSetNoInactiveRootWarn");
-
-        for (StateBatch* s : {&state_, &dydt_, &event_, &reset_}) *s = StateBatch(n_vars_, n_cells_);
-        current_.assign(n_cells_, 0.0);
-        block_.assign(n_vars_ * n_vars_, 0.0);
-        roots_found_.assign(n_cells_, 0);
-        spike_count_.assign(n_cells_, 0);
-        located_.clear();
-        located_.reserve(n_cells_);
-        resets_.clear();
-        resets_.reserve(n_cells_);
-
-        auto breakpoints = stimulus.breakpoints();
+        breakpoints = block.stimulus->breakpoints(block.stimulus_cells);
         std::ranges::sort(breakpoints);
         breakpoints.erase(std::unique(breakpoints.begin(), breakpoints.end()), breakpoints.end());
         std::erase(breakpoints, std::size_t{0});
-        breakpoints_ = std::move(breakpoints);
-        next_step_ = 0;
-        started_ = false;
+    }
+    Cell(const Cell&) = delete;
+    Cell& operator=(const Cell&) = delete;
+
+    [[nodiscard]] double threshold() const { return block.thresholds[0]; }
+
+    [[noreturn]] void fail_setup(const char* function) const {
+        throw RunError(fmt::format("could not set up CVODE for cell {}: {} failed{}{}", block.first, function,
+                                   scratch->message.empty() ? "" : ": ", scratch->message));
+    }
+    void check_setup(int flag, const char* function) const {
+        if (flag < 0) fail_setup(function);
     }
 
-    void step(Model& model, const Stimulus& stimulus, std::size_t i, double dt, const StateBatch& y,
-              StateBatch& y_next, std::vector<Spike>& spikes) override {
-        model_ = &model;
-        stimulus_ = &stimulus;
-        threshold_ = model.threshold();
-        dt_ = dt;
-        const double t_end = static_cast<double>(i + 1) * dt;
-        if (!started_ || i != next_step_) {
-            // First step (or a jump in the step sequence): start from y in the segment containing step i.
-            const auto after = std::ranges::upper_bound(breakpoints_, i);
-            segment_start_ = after == breakpoints_.begin() ? 0 : *(after - 1);
-            begin_segment(i, y);
-        } else if (segment_end_ == i) {
-            segment_start_ = i;  // a breakpoint: restart with the next formula of the current
-            begin_segment(i, y);
+    // --- Callbacks from CVODE (C code: they must not throw). ---
+
+    static void on_error(int /*code*/, const char* /*module*/, const char* function, char* message,
+                         void* data) noexcept {
+        auto& text = *static_cast<std::string*>(data);
+        try {
+            text = fmt::format("{}: {}", function, message);
+        } catch (...) {
+            text.clear();
+        }
+    }
+
+    static int rhs(sunrealtype t, N_Vector y, N_Vector ydot, void* data) noexcept {
+        const auto& self = *static_cast<const Cell*>(data);
+        const BatchView dydt(N_VGetArrayPointer(ydot), self.n_vars, 1, 1);
+        self.block.rhs(self.segment_start, t, ConstBatchView(N_VGetArrayPointer(y), self.n_vars, 1, 1),
+                       self.scratch->current, dydt);
+        // A NaN or infinity (e.g. from a wild Newton iterate) is a recoverable error: CVODE retries with a
+        // smaller step, and gives up with CV_REPTD_RHSFUNC_ERR if it persists.
+        double sum = 0;
+        for (std::size_t k = 0; k < self.n_vars; ++k) sum += dydt.at(k, 0);
+        return std::isfinite(sum) ? 0 : 1;
+    }
+
+    static int roots(sunrealtype /*t*/, N_Vector y, sunrealtype* g, void* data) noexcept {
+        const auto& self = *static_cast<const Cell*>(data);
+        g[0] = N_VGetArrayPointer(y)[0] - self.threshold();
+        return 0;
+    }
+
+    static int jac(sunrealtype t, N_Vector y, N_Vector /*fy*/, SUNMatrix J, void* data, N_Vector /*tmp1*/,
+                   N_Vector /*tmp2*/, N_Vector /*tmp3*/) noexcept {
+        const auto& self = *static_cast<const Cell*>(data);
+        const std::size_t nv = self.n_vars;
+        Scratch& s = *self.scratch;
+        self.block.stimulus->current(self.segment_start, t, self.block.stimulus_cells, s.current);
+        std::ranges::fill(s.jacobian, 0.0);
+        self.jacobian->jacobian(t, self.block.model_cells, ConstBatchView(N_VGetArrayPointer(y), nv, 1, 1), s.current,
+                                s.jacobian);
+        for (std::size_t r = 0; r < nv; ++r) {
+            for (std::size_t k = 0; k < nv; ++k) {
+                SM_ELEMENT_D(J, static_cast<sunindextype>(r), static_cast<sunindextype>(k)) = s.jacobian[r * nv + k];
+            }
+        }
+        return 0;
+    }
+
+    Block block;                  // this cell alone (count 1)
+    const Jacobian* jacobian;     // the model's, or null for difference quotients
+    Scratch* scratch;             // the worker's
+    std::size_t n_vars;
+    std::vector<std::size_t> breakpoints;  // sorted, unique, without 0
+    std::size_t segment_start = 0;  // step index whose current formula holds in this segment
+    std::size_t segment_end = 0;    // next breakpoint (step index), or no_breakpoint
+    double t_now = 0;               // time CVODE last returned at or restarted from
+
+    // SUNDIALS objects, destroyed in reverse order (the worker's context after all of them).
+    VectorPtr y;  // the state at t_now: CVODE's output and restart vector
+    MatrixPtr matrix;
+    SolverPtr solver;
+    CvodePtr mem;
+};
+
+class CellWorker final : public Integrator::Worker {
+public:
+    CellWorker(const Block& block, const Settings& settings) : n_vars_(block.model->state_variables().size()) {
+        SUNContext context = nullptr;
+        if (SUNContext_Create(nullptr, &context) != 0 || context == nullptr) {
+            throw RunError("could not set up CVODE: SUNContext_Create failed");
+        }
+        context_.reset(context);
+        work_.reset(N_VNew_Serial(static_cast<sunindextype>(n_vars_), context));
+        if (!work_) throw RunError("could not set up CVODE: N_VNew_Serial failed");
+        scratch_.jacobian.assign(n_vars_ * n_vars_, 0.0);
+        const auto* jacobian = settings.use_jacobian ? dynamic_cast<const Jacobian*>(block.model) : nullptr;
+        for (std::size_t c = 0; c < block.count(); ++c) {
+            cells_.emplace_back(block.cell(c), n_vars_, context, settings, jacobian, scratch_);
+        }
+    }
+
+    void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) override {
+        // Start of a run (or a caller that skipped steps, or a retry after a failure): start from y.
+        const bool from_y = !started_ || i != next_step_;
+        started_ = false;  // until every cell has reached t_{i+1}
+        for (std::size_t c = 0; c < cells_.size(); ++c) {
+            Cell& cell = cells_[c];
+            if (from_y) {
+                // Start from y in the segment containing step i.
+                const auto after = std::ranges::upper_bound(cell.breakpoints, i);
+                cell.segment_start = after == cell.breakpoints.begin() ? 0 : *(after - 1);
+                double* state = N_VGetArrayPointer(cell.y.get());
+                for (std::size_t k = 0; k < n_vars_; ++k) state[k] = y.at(k, c);
+                begin_segment(cell, i);
+            } else if (cell.segment_end == i) {
+                // A breakpoint: restart from the state at t_i (in cell.y) with the next formula of the current.
+                cell.segment_start = i;
+                begin_segment(cell, i);
+            }
+            advance(cell, i, spikes);
+            const double* state = N_VGetArrayPointer(cell.y.get());
+            for (std::size_t k = 0; k < n_vars_; ++k) y_next.at(k, c) = state[k];
         }
         next_step_ = i + 1;
         started_ = true;
-
-        const std::size_t first = spikes.size();
-        for (;;) {
-            if (t_end - t_now_ <= 4 * eps * t_end) {
-                // A reset at t_end (to rounding): the restart state is the state at t_end.
-                to_batch(y_.get(), y_next);
-                break;
-            }
-            message_.clear();
-            double t_return = t_now_;
-            const int flag = CVode(mem_.get(), t_end, y_.get(), &t_return, CV_NORMAL);
-            if (flag < 0) fail(flag, t_return);
-            if (flag == CV_ROOT_RETURN) {
-                on_roots(t_return, i, spikes);
-                continue;
-            }
-            t_now_ = t_return;
-            if (t_return < t_end) continue;  // a stop time before t_end (never set, but harmless)
-            to_batch(y_.get(), y_next);
-            break;
-        }
-        for (std::size_t s = first; s < spikes.size(); ++s) spike_count_[spikes[s].cell] = 0;
     }
 
 private:
-    void check(const ParameterValues& p) const override {
-        if (p["max_steps"] != std::floor(p["max_steps"])) {
-            throw ParameterError(fmt::format("parameter 'max_steps' = {} must be a whole number", p["max_steps"]));
-        }
-        if (p["jacobian"] != 0 && p["jacobian"] != 1) {
-            throw ParameterError(fmt::format("parameter 'jacobian' = {} must be 0 (difference quotients) or 1 (the "
-                                             "model's analytic Jacobian)",
-                                             p["jacobian"]));
-        }
-    }
-
-    void apply(const ParameterValues& p) override {
-        rtol_ = p["rtol"];
-        atol_ = p["atol"];
-        max_steps_ = static_cast<long>(p["max_steps"]);
-        use_jacobian_ = p["jacobian"] != 0;
-    }
-
-    // --- Layout: CVODE's vector is cell-major, StateBatch variable-major. ---
-
-    void to_batch(N_Vector v, StateBatch& batch) const noexcept {
-        const double* in = N_VGetArrayPointer(v);
-        const auto out = batch.data();
-        for (std::size_t c = 0; c < n_cells_; ++c) {
-            for (std::size_t k = 0; k < n_vars_; ++k) out[k * n_cells_ + c] = in[c * n_vars_ + k];
-        }
-    }
-
-    void from_batch(const StateBatch& batch, N_Vector v) const noexcept {
-        const auto in = batch.data();
-        double* out = N_VGetArrayPointer(v);
-        for (std::size_t c = 0; c < n_cells_; ++c) {
-            for (std::size_t k = 0; k < n_vars_; ++k) out[c * n_vars_ + k] = in[k * n_cells_ + c];
+    /// Advances `cell` from t_now to t_{i+1}, leaving its state there in cell.y.
+    void advance(Cell& cell, std::size_t i, std::vector<Spike>& spikes) {
+        const double t_end = static_cast<double>(i + 1) * cell.block.dt;
+        std::size_t n_spikes = 0;
+        for (;;) {
+            // A reset at t_end (to rounding): the restart state in cell.y is the state at t_end.
+            if (t_end - cell.t_now <= 4 * eps * t_end) return;
+            scratch_.message.clear();
+            double t_return = cell.t_now;
+            const int flag = CVode(cell.mem.get(), t_end, cell.y.get(), &t_return, CV_NORMAL);
+            if (flag < 0) fail(cell, flag, t_return);
+            if (flag == CV_ROOT_RETURN) {
+                on_root(cell, t_return, i, n_spikes, spikes);
+                continue;
+            }
+            cell.t_now = t_return;
+            if (t_return >= t_end) return;  // else a stop time before t_end (never set, but harmless)
         }
     }
 
     // --- Segments and restarts. ---
 
-    /// Starts a segment at step i from the state y at t = i dt.
-    void begin_segment(std::size_t i, const StateBatch& y) {
-        const auto after = std::ranges::upper_bound(breakpoints_, i);
-        segment_end_ = after == breakpoints_.end() ? std::numeric_limits<std::size_t>::max() : *after;
-        from_batch(y, y_.get());
-        restart(static_cast<double>(i) * dt_);
+    /// Starts a segment of `cell` at step i from the state in cell.y at t = i dt.
+    void begin_segment(Cell& cell, std::size_t i) {
+        const auto after = std::ranges::upper_bound(cell.breakpoints, i);
+        cell.segment_end = after == cell.breakpoints.end() ? no_breakpoint : *after;
+        restart(cell, static_cast<double>(i) * cell.block.dt);
     }
 
-    /// Restarts CVODE at time t from the state in y_, with the stop time of the current segment.
-    void restart(double t) {
-        void* mem = mem_.get();
-        message_.clear();
-        if (const int flag = CVodeReInit(mem, t, y_.get()); flag < 0) fail(flag, t);
+    /// Restarts the CVODE of `cell` at time t from the state in cell.y, with the stop time of its segment.
+    void restart(Cell& cell, double t) {
+        void* mem = cell.mem.get();
+        scratch_.message.clear();
+        if (const int flag = CVodeReInit(mem, t, cell.y.get()); flag < 0) fail(cell, flag, t);
         // The stop time persists across CVodeReInit, so it is set every time (no_stop for the last segment).
-        double stop = segment_end_ == std::numeric_limits<std::size_t>::max()
-                          ? no_stop
-                          : static_cast<double>(segment_end_) * dt_;
+        double stop =
+            cell.segment_end == no_breakpoint ? no_stop : static_cast<double>(cell.segment_end) * cell.block.dt;
         if (stop <= t) stop = no_stop;  // a reset at the very end of the segment: nothing left to integrate
-        if (const int flag = CVodeSetStopTime(mem, stop); flag < 0) fail(flag, t);
-        t_now_ = t;
+        if (const int flag = CVodeSetStopTime(mem, stop); flag < 0) fail(cell, flag, t);
+        cell.t_now = t;
     }
 
     // --- Events. ---
 
-    /// Handles a CV_ROOT_RETURN at t_root: locates each crossing, applies on_spike, restarts after resets.
-    void on_roots(double t_root, std::size_t i, std::vector<Spike>& spikes) {
-        void* mem = mem_.get();
-        CVodeGetRootInfo(mem, roots_found_.data());
+    /// Handles a CV_ROOT_RETURN of `cell` at t_root: locates the crossing, applies on_spike, restarts after
+    /// a reset.
+    void on_root(Cell& cell, double t_root, std::size_t i, std::size_t& n_spikes, std::vector<Spike>& spikes) {
+        void* mem = cell.mem.get();
+        int found = 0;
+        CVodeGetRootInfo(mem, &found);
+        if (found <= 0) {  // not an upward crossing (cannot happen with direction +1)
+            cell.t_now = t_root;
+            return;
+        }
         double t_current = t_root, h_last = 0;
         CVodeGetCurrentTime(mem, &t_current);
         CVodeGetLastStep(mem, &h_last);
-        // Crossings lie after the previous return (grid time, root or restart) and inside the last step.
-        const double lower = std::max(t_now_, t_current - h_last);
-        located_.clear();
-        for (std::size_t c = 0; c < n_cells_; ++c) {
-            if (roots_found_[c] > 0) located_.emplace_back(polish(c, lower, t_root, t_current, h_last), c);
+        // The crossing lies after the previous return (grid time, root or restart) and inside the last step.
+        const double lower = std::max(cell.t_now, t_current - h_last);
+        const double t_spike = polish(cell, lower, t_root, t_current, h_last);
+        const double dt = cell.block.dt;
+        const std::string_view unit = cell.block.model->state_variables()[0].unit;
+        if (++n_spikes > max_spikes_per_cell_and_step) {
+            throw RunError(fmt::format(
+                "cell {} spiked more than {} times between t = {} and {} ms: the model's reset does not take v "
+                "far enough below its threshold ({} {}), or the current is extreme; check the model's reset "
+                "and threshold parameters and the stimulus amplitude",
+                cell.block.first, max_spikes_per_cell_and_step, static_cast<double>(i) * dt,
+                static_cast<double>(i + 1) * dt, cell.threshold(), unit));
         }
-        std::ranges::sort(located_);
-        resets_.clear();
-        for (const auto& [t_spike, c] : located_) {
-            if (++spike_count_[c] > max_spikes_per_cell_and_step) {
-                throw RunError(fmt::format(
-                    "cell {} spiked more than {} times between t = {} and {} ms: the model's reset does not take v "
-                    "far enough below its threshold ({} {}), or the current is extreme; check the model's reset "
-                    "and threshold parameters and the stimulus amplitude",
-                    c, max_spikes_per_cell_and_step, static_cast<double>(i) * dt_, static_cast<double>(i + 1) * dt_,
-                    threshold_, model_->state_variables()[0].unit));
-            }
-            interpolate(t_spike, event_);
-            spikes.push_back({c, t_spike});
-            if (!model_->on_spike(c, t_spike, event_)) continue;
-            const double v = event_.var(0)[c];
-            if (!(v < threshold_)) {
-                throw RunError(fmt::format(
-                    "at t = {} ms the model reset cell {} to v = {} {}, not below its threshold {} {}: it would "
-                    "spike again at once, endlessly; set the reset potential below the threshold",
-                    t_spike, c, v, model_->state_variables()[0].unit, threshold_, model_->state_variables()[0].unit));
-            }
-            for (std::size_t k = 0; k < n_vars_; ++k) reset_.var(k)[c] = event_.var(k)[c];
-            resets_.push_back(c);
-        }
-        if (resets_.empty()) {
-            t_now_ = t_root;
+        if (const int flag = CVodeGetDky(mem, t_spike, 0, work_.get()); flag < 0) fail(cell, flag, t_spike);
+        const BatchView event(N_VGetArrayPointer(work_.get()), n_vars_, 1, 1);
+        spikes.push_back({cell.block.first, t_spike});
+        if (!cell.block.model->on_spike(t_spike, cell.block.model_cells, event)) {
+            cell.t_now = t_root;
             return;
         }
-        // Restart from the reset state at the last crossing of this return (the only one, usually);
-        // the other cells continue from the interpolated state there.
-        const double t_restart = located_.back().first;
-        if (const int flag = CVodeGetDky(mem, t_restart, 0, y_.get()); flag < 0) fail(flag, t_restart);
-        double* y = N_VGetArrayPointer(y_.get());
-        for (const std::size_t c : resets_) {
-            for (std::size_t k = 0; k < n_vars_; ++k) y[c * n_vars_ + k] = reset_.var(k)[c];
+        const double v = event.at(0, 0);
+        if (!(v < cell.threshold())) {
+            throw RunError(fmt::format(
+                "at t = {} ms the model reset cell {} to v = {} {}, not below its threshold {} {}: it would "
+                "spike again at once, endlessly; set the reset potential below the threshold",
+                t_spike, cell.block.first, v, unit, cell.threshold(), unit));
         }
-        restart(t_restart);
+        // Restart from the reset state at the spike time.
+        N_VScale(1.0, work_.get(), cell.y.get());
+        restart(cell, t_spike);
     }
 
-    /// The state of every cell at time t (inside the last step) from CVODE's interpolant.
-    void interpolate(double t, StateBatch& out) {
-        if (const int flag = CVodeGetDky(mem_.get(), t, 0, work_.get()); flag < 0) fail(flag, t);
-        to_batch(work_.get(), out);
-    }
-
-    /// Root of v_c(t) - threshold on CVODE's interpolant near t_root (where it is >= 0), to a few ulps.
-    /// `lower` bounds the search from below. Falls back to t_root if no sign change is found.
-    double polish(std::size_t c, double lower, double t_root, double t_current, double h_last) noexcept {
+    /// Root of v(t) - threshold of `cell` on its CVODE's interpolant near t_root (where it is >= 0), to a
+    /// few ulps. `lower` bounds the search from below. Falls back to t_root if no sign change is found.
+    double polish(const Cell& cell, double lower, double t_root, double t_current, double h_last) noexcept {
         const double* w = N_VGetArrayPointer(work_.get());
+        const double threshold = cell.threshold();
         const auto g = [&](double t) {
-            if (CVodeGetDky(mem_.get(), t, 0, work_.get()) < 0) return std::numeric_limits<double>::quiet_NaN();
-            return w[c * n_vars_] - threshold_;
+            if (CVodeGetDky(cell.mem.get(), t, 0, work_.get()) < 0) return std::numeric_limits<double>::quiet_NaN();
+            return w[0] - threshold;
         };
         try {
             const double g_root = g(t_root);
@@ -405,113 +432,66 @@ private:
 
     // --- Errors. ---
 
-    [[noreturn]] void fail(int flag, double t) const {
+    [[noreturn]] void fail(const Cell& cell, int flag, double t) const {
         const std::unique_ptr<char, FreeString> name(CVodeGetReturnFlagName(flag));
         const auto [meaning, remedy] = explain(flag);
-        throw RunError(fmt::format("CVODE failed at t = {} ms with {} ({}{}{}); {}", t,
+        throw RunError(fmt::format("CVODE failed for cell {} at t = {} ms with {} ({}{}{}); {}", cell.block.first, t,
                                    name ? name.get() : std::to_string(flag).c_str(), meaning,
-                                   message_.empty() ? "" : ": ", message_, remedy));
+                                   scratch_.message.empty() ? "" : ": ", scratch_.message, remedy));
     }
 
-    [[noreturn]] void fail_setup(const char* function) const {
-        throw RunError(fmt::format("could not set up CVODE: {} failed{}{}", function, message_.empty() ? "" : ": ",
-                                   message_));
-    }
-
-    void check_setup(int flag, const char* function) const {
-        if (flag < 0) fail_setup(function);
-    }
-
-    // --- Callbacks from CVODE (C code: they must not throw). ---
-
-    static void on_error(int /*code*/, const char* /*module*/, const char* function, char* message,
-                         void* data) noexcept {
-        auto* self = static_cast<Cvode*>(data);
-        try {
-            self->message_ = fmt::format("{}: {}", function, message);
-        } catch (...) {
-            self->message_.clear();
-        }
-    }
-
-    static int rhs(sunrealtype t, N_Vector y, N_Vector ydot, void* data) noexcept {
-        auto& self = *static_cast<Cvode*>(data);
-        self.to_batch(y, self.state_);
-        self.stimulus_->current(self.segment_start_, t, self.current_);
-        self.model_->derivatives(t, self.state_, self.current_, self.dydt_);
-        self.from_batch(self.dydt_, ydot);
-        // A NaN or infinity (e.g. from a wild Newton iterate) is a recoverable error: CVODE retries with a
-        // smaller step, and gives up with CV_REPTD_RHSFUNC_ERR if it persists.
-        double sum = 0;
-        for (const double x : self.dydt_.data()) sum += x;
-        return std::isfinite(sum) ? 0 : 1;
-    }
-
-    static int roots(sunrealtype /*t*/, N_Vector y, sunrealtype* g, void* data) noexcept {
-        const auto& self = *static_cast<const Cvode*>(data);
-        const double* v = N_VGetArrayPointer(y);
-        for (std::size_t c = 0; c < self.n_cells_; ++c) g[c] = v[c * self.n_vars_] - self.threshold_;
-        return 0;
-    }
-
-    static int jac(sunrealtype t, N_Vector y, N_Vector /*fy*/, SUNMatrix J, void* data, N_Vector /*tmp1*/,
-                   N_Vector /*tmp2*/, N_Vector /*tmp3*/) noexcept {
-        auto& self = *static_cast<Cvode*>(data);
-        const std::size_t nv = self.n_vars_;
-        self.to_batch(y, self.state_);
-        self.stimulus_->current(self.segment_start_, t, self.current_);
-        SUNMatZero(J);
-        for (std::size_t c = 0; c < self.n_cells_; ++c) {
-            self.jacobian_->jacobian(t, self.state_, self.current_, c, self.block_);
-            for (std::size_t k = 0; k < nv; ++k) {
-                const auto column = static_cast<sunindextype>(c * nv + k);
-                double* col = SUNBandMatrix_Column(J, column);
-                for (std::size_t r = 0; r < nv; ++r) {
-                    SM_COLUMN_ELEMENT_B(col, static_cast<sunindextype>(c * nv + r), column) = self.block_[r * nv + k];
-                }
-            }
-        }
-        return 0;
-    }
-
-    // Parameters.
-    double rtol_ = 1e-6, atol_ = 1e-8;
-    long max_steps_ = 100000;
-    bool use_jacobian_ = true;
-
-    // The run.
-    std::size_t n_vars_ = 0, n_cells_ = 0;
-    double dt_ = 0;
-    Model* model_ = nullptr;
-    const Stimulus* stimulus_ = nullptr;
-    const Jacobian* jacobian_ = nullptr;
-    double threshold_ = 0;
-    std::vector<std::size_t> breakpoints_;
-    std::size_t segment_start_ = 0;  // step index whose current formula holds in this segment
-    std::size_t segment_end_ = 0;    // next breakpoint (step index), or SIZE_MAX
+    // Destroyed in reverse order: the cells' SUNDIALS objects first, the context last.
+    ContextPtr context_;
+    std::size_t n_vars_;
+    VectorPtr work_;   // scratch: one cell's interpolated state (polish, state at a spike)
+    Scratch scratch_;
+    std::deque<Cell> cells_;  // a deque never moves its elements, whose addresses CVODE keeps
     std::size_t next_step_ = 0;
     bool started_ = false;
-    double t_now_ = 0;  // time CVODE last returned at or restarted from
+};
 
-    // Scratch.
-    StateBatch state_, dydt_, event_, reset_;
-    std::vector<double> current_, block_;
-    std::vector<int> roots_found_;
-    std::vector<std::size_t> spike_count_;
-    std::vector<std::pair<double, std::size_t>> located_;
-    std::vector<std::size_t> resets_;
-    std::string message_;  // CVODE's last error or warning, for the RunError
+class Cvode final : public Integrator {
+public:
+    Cvode()
+        : Integrator({
+              {"rtol", "1", 1e-6, Range::closed(1e-14, 1e-1),
+               "relative tolerance of the local error of each internal step"},
+              {"atol", "<state unit>", 1e-8, Range::closed(1e-15, 1.0),
+               "absolute tolerance, in the unit of each state variable (mV for v, 1 for gates)"},
+              {"max_steps", "1", 100000, Range::closed(1, 1e9),
+               "most internal steps CVODE may take for one cell to reach the next grid time (whole number)"},
+              {"jacobian", "1", 1, Range::closed(0, 1),
+               "1: the model's analytic Jacobian if it offers one; 0: difference quotients"},
+          }) {
+        init_defaults();
+    }
 
-    // SUNDIALS objects, destroyed in reverse order (the context last).
-    ContextPtr context_;
-    VectorPtr y_, work_;
-    MatrixPtr matrix_;
-    SolverPtr solver_;
-    CvodePtr mem_;
+    [[nodiscard]] std::unique_ptr<Integrator::Worker> make_worker(const Block& block) const override {
+        return std::make_unique<CellWorker>(block, settings_);
+    }
+
+private:
+    void check(const ParameterValues& p) const override {
+        if (p["max_steps"] != std::floor(p["max_steps"])) {
+            throw ParameterError(fmt::format("parameter 'max_steps' = {} must be a whole number", p["max_steps"]));
+        }
+        if (p["jacobian"] != 0 && p["jacobian"] != 1) {
+            throw ParameterError(fmt::format("parameter 'jacobian' = {} must be 0 (difference quotients) or 1 (the "
+                                             "model's analytic Jacobian)",
+                                             p["jacobian"]));
+        }
+    }
+
+    void apply(const ParameterValues& p) override {
+        settings_ = {p["rtol"], p["atol"], static_cast<long>(p["max_steps"]), p["jacobian"] != 0};
+    }
+
+    Settings settings_;
 };
 
 }  // namespace
 }  // namespace soma::integrators
 
-SOMA_PLUGIN(soma::PluginKind::integrator, soma::integrators::Cvode, "cvode", "1.0.0",
-            "SUNDIALS CVODE: adaptive BDF with Newton iteration, for stiff models (Hindmarsh et al. 2005)")
+SOMA_PLUGIN(soma::PluginKind::integrator, soma::integrators::Cvode, "cvode", "2.0.0",
+            "SUNDIALS CVODE: adaptive BDF with Newton iteration, one solver per cell, for stiff models "
+            "(Hindmarsh et al. 2005)")

@@ -16,27 +16,33 @@ public:
     ForwardEuler() : FixedStepIntegrator(Interpolant::linear) { init_defaults(); }
 
 private:
-    void prepare_scheme(const Model& model, std::size_t n_cells) override {
-        dydt_ = StateBatch(model.state_variables().size(), n_cells);
-        current_.assign(n_cells, 0.0);
-    }
+    class Scheme final : public FixedStepIntegrator::Scheme {
+    public:
+        explicit Scheme(const Block& block) : current_(block.count()) {}
 
-    void advance(const Model& model, const Stimulus& stimulus, std::size_t i, double t, double h, const StateBatch& y,
-                 StateBatch& y_next) override {
-        stimulus.current(i, t, current_);
-        model.derivatives(t, y, current_, dydt_);
-        const auto y0 = y.data();
-        const auto f = dydt_.data();
-        const auto y1 = y_next.data();
-        for (std::size_t k = 0; k < y0.size(); ++k) y1[k] = y0[k] + f[k] * h;
-    }
+        void advance(const Block& block, std::size_t i, double t, double h, ConstBatchView y,
+                     BatchView y_next) override {
+            const std::size_t n = block.count();
+            // dy/dt into y_next, then y + h dy/dt in place: no scratch array to go through the cache.
+            block.rhs(i, t, y, std::span(current_).first(n), y_next);
+            for (std::size_t k = 0; k < y.n_vars(); ++k) {
+                const auto y0 = y.var(k);
+                const auto y1 = y_next.var(k);
+                for (std::size_t c = 0; c < n; ++c) y1[c] = y0[c] + y1[c] * h;
+            }
+        }
 
-    StateBatch dydt_;
-    std::vector<double> current_;
+    private:
+        std::vector<double> current_;
+    };
+
+    std::unique_ptr<FixedStepIntegrator::Scheme> make_scheme(const Block& block) const override {
+        return std::make_unique<Scheme>(block);
+    }
 };
 
 }  // namespace
 }  // namespace soma::integrators
 
-SOMA_PLUGIN(soma::PluginKind::integrator, soma::integrators::ForwardEuler, "euler", "2.0.0",
+SOMA_PLUGIN(soma::PluginKind::integrator, soma::integrators::ForwardEuler, "euler", "3.0.0",
             "forward Euler, first order, state and current at the start of the step")

@@ -26,48 +26,55 @@ public:
     ExponentialEuler() : FixedStepIntegrator(Interpolant::linear) { init_defaults(); }
 
 private:
-    void prepare_scheme(const Model& model, std::size_t n_cells) override {
-        linear_ = dynamic_cast<const ConditionallyLinear*>(&model);
-        if (linear_ == nullptr) {
+    class Scheme final : public FixedStepIntegrator::Scheme {
+    public:
+        Scheme(const Block& block, const ConditionallyLinear& linear)
+            : linear_(linear),
+              dydt_(block.model->state_variables().size(), block.count()),
+              a_(linear.linear_variables().size(), block.count()),
+              b_(linear.linear_variables().size(), block.count()),
+              current_(block.count()) {}
+
+        void advance(const Block& block, std::size_t i, double t, double h, ConstBatchView y,
+                     BatchView y_next) override {
+            const std::size_t n = block.count();
+            const BatchView dydt = dydt_.cells(0, n), a = a_.cells(0, n), b = b_.cells(0, n);
+            block.rhs(i, t, y, std::span(current_).first(n), dydt);
+            for (std::size_t k = 0; k < y.n_vars(); ++k) {  // Euler for all, gates below
+                const auto y0 = y.var(k);
+                const auto f = dydt.var(k), y1 = y_next.var(k);
+                for (std::size_t c = 0; c < n; ++c) y1[c] = y0[c] + f[c] * h;
+            }
+            linear_.linear_coefficients(t, block.model_cells, y, a, b);
+            const auto gates = linear_.linear_variables();
+            for (std::size_t g = 0; g < gates.size(); ++g) {
+                const auto x0 = y.var(gates[g]);
+                const auto x1 = y_next.var(gates[g]);
+                const auto ag = a.var(g), bg = b.var(g);
+                for (std::size_t c = 0; c < n; ++c) x1[c] = x0[c] + (ag[c] + bg[c] * x0[c]) * h * phi(bg[c] * h);
+            }
+        }
+
+    private:
+        const ConditionallyLinear& linear_;
+        StateBatch dydt_, a_, b_;
+        std::vector<double> current_;
+    };
+
+    std::unique_ptr<FixedStepIntegrator::Scheme> make_scheme(const Block& block) const override {
+        const auto* linear = dynamic_cast<const ConditionallyLinear*>(block.model);
+        if (linear == nullptr) {
             throw PluginError("exponential Euler needs a model whose gating variables are conditionally linear "
                               "(capability ConditionallyLinear); this model does not offer it. Use 'euler', 'rk4' "
                               "or an adaptive integrator instead");
         }
-        const std::size_t n_vars = model.state_variables().size();
-        const std::size_t n_linear = linear_->linear_variables().size();
-        dydt_ = StateBatch(n_vars, n_cells);
-        a_ = StateBatch(n_linear, n_cells);
-        b_ = StateBatch(n_linear, n_cells);
-        current_.assign(n_cells, 0.0);
+        return std::make_unique<Scheme>(block, *linear);
     }
-
-    void advance(const Model& model, const Stimulus& stimulus, std::size_t i, double t, double h, const StateBatch& y,
-                 StateBatch& y_next) override {
-        stimulus.current(i, t, current_);
-        model.derivatives(t, y, current_, dydt_);
-        const auto y0 = y.data();
-        const auto f = dydt_.data();
-        const auto y1 = y_next.data();
-        for (std::size_t k = 0; k < y0.size(); ++k) y1[k] = y0[k] + f[k] * h;  // Euler for all, gates below
-        linear_->linear_coefficients(t, y, a_, b_);
-        const auto gates = linear_->linear_variables();
-        for (std::size_t g = 0; g < gates.size(); ++g) {
-            const auto x0 = y.var(gates[g]);
-            const auto x1 = y_next.var(gates[g]);
-            const auto a = a_.var(g);
-            const auto b = b_.var(g);
-            for (std::size_t c = 0; c < x0.size(); ++c) x1[c] = x0[c] + (a[c] + b[c] * x0[c]) * h * phi(b[c] * h);
-        }
-    }
-
-    const ConditionallyLinear* linear_ = nullptr;
-    StateBatch dydt_, a_, b_;
-    std::vector<double> current_;
 };
 
 }  // namespace
 }  // namespace soma::integrators
 
-SOMA_PLUGIN(soma::PluginKind::integrator, soma::integrators::ExponentialEuler, "exp_euler", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::integrator, soma::integrators::ExponentialEuler, "exp_euler", "2.0.0",
             "exponential Euler (Rush-Larsen): gates exact for frozen v, v by forward Euler; needs a model with "
             "conditionally linear gates (hh)")

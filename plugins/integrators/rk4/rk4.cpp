@@ -20,44 +20,56 @@ public:
     RungeKutta4() : FixedStepIntegrator(Interpolant::cubic_hermite) { init_defaults(); }
 
 private:
-    void prepare_scheme(const Model& model, std::size_t n_cells) override {
-        const std::size_t n_vars = model.state_variables().size();
-        for (auto& k : k_) k = StateBatch(n_vars, n_cells);
-        stage_ = StateBatch(n_vars, n_cells);
-        current_.assign(n_cells, 0.0);
-    }
+    class Scheme final : public FixedStepIntegrator::Scheme {
+    public:
+        explicit Scheme(const Block& block) : current_(block.count()) {
+            const std::size_t n_vars = block.model->state_variables().size();
+            for (auto& k : k_) k = StateBatch(n_vars, block.count());
+            stage_ = StateBatch(n_vars, block.count());
+        }
 
-    void advance(const Model& model, const Stimulus& stimulus, std::size_t i, double t, double h, const StateBatch& y,
-                 StateBatch& y_next) override {
-        const auto y0 = y.data();
-        const auto stage = stage_.data();
-        const auto derivative = [&](double ts, const StateBatch& ys, StateBatch& k) {
-            stimulus.current(i, ts, current_);
-            model.derivatives(ts, ys, current_, k);
-        };
-        const auto set_stage = [&](double factor, const StateBatch& k) {
-            const auto dk = k.data();
-            for (std::size_t j = 0; j < y0.size(); ++j) stage[j] = y0[j] + factor * dk[j];
-        };
-        derivative(t, y, k_[0]);
-        set_stage(0.5 * h, k_[0]);
-        derivative(t + 0.5 * h, stage_, k_[1]);
-        set_stage(0.5 * h, k_[1]);
-        derivative(t + 0.5 * h, stage_, k_[2]);
-        set_stage(h, k_[2]);
-        derivative(t + h, stage_, k_[3]);
-        const auto k1 = k_[0].data(), k2 = k_[1].data(), k3 = k_[2].data(), k4 = k_[3].data();
-        const auto y1 = y_next.data();
-        for (std::size_t j = 0; j < y0.size(); ++j) y1[j] = y0[j] + h / 6.0 * (k1[j] + 2.0 * (k2[j] + k3[j]) + k4[j]);
-    }
+        void advance(const Block& block, std::size_t i, double t, double h, ConstBatchView y,
+                     BatchView y_next) override {
+            const std::size_t n = block.count();
+            const std::span<double> current = std::span(current_).first(n);
+            const BatchView stage = stage_.cells(0, n);
+            const BatchView k1 = k_[0].cells(0, n), k2 = k_[1].cells(0, n), k3 = k_[2].cells(0, n),
+                            k4 = k_[3].cells(0, n);
+            const auto set_stage = [&](double factor, BatchView k) {
+                for (std::size_t v = 0; v < y.n_vars(); ++v) {
+                    const auto y0 = y.var(v);
+                    const auto dk = k.var(v), out = stage.var(v);
+                    for (std::size_t c = 0; c < n; ++c) out[c] = y0[c] + factor * dk[c];
+                }
+            };
+            block.rhs(i, t, y, current, k1);
+            set_stage(0.5 * h, k1);
+            block.rhs(i, t + 0.5 * h, stage, current, k2);
+            set_stage(0.5 * h, k2);
+            block.rhs(i, t + 0.5 * h, stage, current, k3);
+            set_stage(h, k3);
+            block.rhs(i, t + h, stage, current, k4);
+            for (std::size_t v = 0; v < y.n_vars(); ++v) {
+                const auto y0 = y.var(v);
+                const auto a = k1.var(v), b = k2.var(v), c3 = k3.var(v), d = k4.var(v);
+                const auto y1 = y_next.var(v);
+                for (std::size_t c = 0; c < n; ++c) y1[c] = y0[c] + h / 6.0 * (a[c] + 2.0 * (b[c] + c3[c]) + d[c]);
+            }
+        }
 
-    std::array<StateBatch, 4> k_;
-    StateBatch stage_;
-    std::vector<double> current_;
+    private:
+        std::array<StateBatch, 4> k_;
+        StateBatch stage_;
+        std::vector<double> current_;
+    };
+
+    std::unique_ptr<FixedStepIntegrator::Scheme> make_scheme(const Block& block) const override {
+        return std::make_unique<Scheme>(block);
+    }
 };
 
 }  // namespace
 }  // namespace soma::integrators
 
-SOMA_PLUGIN(soma::PluginKind::integrator, soma::integrators::RungeKutta4, "rk4", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::integrator, soma::integrators::RungeKutta4, "rk4", "2.0.0",
             "classic fourth-order Runge-Kutta, fixed step, current evaluated at the stage times")

@@ -55,24 +55,28 @@
 /// kink of the clamped right-hand side lies beyond V_peak, where an adaptive integrator's accepted steps never
 /// start (with the clamp exactly at V_peak, dopri5's step size underflowed in the initial_burst pattern at
 /// atol = 1e-10: steps straddling the kink kept failing its error test). The exponent thus never exceeds
-/// (V_peak - V_T) / Delta_T + 5, which `check` keeps below ln(DBL_MAX / 1e20) ~ 663.7 (NEST's bound), so exp()
-/// cannot overflow. Adaptive integrators resolve the upswing up to V_peak, with steps that shrink like the time
+/// (V_peak - V_T) / Delta_T + 5, which `check` keeps below ln(DBL_MAX / 1e20) ~ 663.7 (NEST's bound) for every
+/// cell's values, so exp() cannot overflow. Adaptive integrators resolve the upswing up to V_peak, with steps that shrink like the time
 /// left before the divergence, tau_m exp(-(V_peak - V_T) / Delta_T) (~1e-10 ms at the defaults' 25 Delta_T): a
 /// V_peak much further above V_T brings them down to the rounding of t in long runs.
 /// A spike is an upward crossing of V_peak, located by the integrator; at the crossing time V <- V_r,
-/// w <- w + b.
+/// w <- w + b, and dV/dt = 0 until t_ref later (the end resolved to 1e-9 ms, as in `lif`).
+/// Every parameter may differ between cells (V_clamp is each cell's own); the end of each cell's
+/// refractory period is event state that the engine stores.
 /// Capability: Jacobian (for cvode), with E = exp((V - V_T) / Delta_T):
 ///   d(dV/dt)/dV = g_L (E - 1) / C,   d(dV/dt)/dw = -1 / C,   d(dw/dt)/dV = a / tau_w,   d(dw/dt)/dw = -1 / tau_w,
 /// with the V-derivatives 0 above V_clamp and d(dV/dt)/d(V, w) = 0 while refractory.
+/// The right-hand side runs in blocks of cells with vector exp (vector_math.hpp; libmvec, 4 ulp at most),
+/// with the operations and the order of the `equations` plug-in, so that examples/models/adex.eq gives
+/// the same results bit for bit; the per-cell Jacobian uses the scalar exp.
+
+#include "soma/vector_math.hpp"  // before <cmath>: vector exp for the kernels
 
 #include "../exponential_upswing.hpp"
 
-#include "soma/error.hpp"
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -112,6 +116,45 @@ std::vector<Preset> naud_2008_presets() {
     };
 }
 
+/// Parameters, in schema order (the rows of ModelCells::parameters).
+enum Parameter : std::size_t { C, g_L, E_L, V_T, Delta_T, a, tau_w, b, V_r, V_peak, t_ref };
+/// Event state: the end of the current refractory period (ms; -inf before the first spike).
+enum Event : std::size_t { refractory_end };
+
+/// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
+constexpr double slack = 1e-9;
+
+/// dV/dt and dw/dt of simd_block cells at time t (ms) (vector_math.hpp). in: V, w, I, C, g_L, E_L, V_T,
+/// Delta_T, a, tau_w, V_peak, refractory_end; out: dV, dw.
+struct RhsBlock {
+    double t;
+    [[gnu::noipa]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 2>& out) const {
+        const double* __restrict V = in[0];
+        const double* __restrict w = in[1];
+        const double* __restrict i_inj = in[2];
+        const double* __restrict cap = in[3];
+        const double* __restrict gl = in[4];
+        const double* __restrict el = in[5];
+        const double* __restrict vt = in[6];
+        const double* __restrict delta = in[7];
+        const double* __restrict adapt = in[8];
+        const double* __restrict tau = in[9];
+        const double* __restrict peak = in[10];
+        const double* __restrict end = in[11];
+        double* __restrict dV = out[0];
+        double* __restrict dw = out[1];
+#pragma omp simd
+        for (std::size_t c = 0; c < simd_block; ++c) {
+            // V clamped (see "Numerics" above): min(V, V_clamp), by value (std::min's references do not vectorize).
+            const double clamp = models::clamp_potential(peak[c], delta[c]);
+            const double v = clamp < V[c] ? clamp : V[c];
+            dw[c] = (adapt[c] * (v - el[c]) - w[c]) / tau[c];
+            const double spike = gl[c] * delta[c] * std::exp((v - vt[c]) / delta[c]);
+            dV[c] = t < end[c] - slack ? 0.0 : (-gl[c] * (v - el[c]) + spike - w[c] + i_inj[c]) / cap[c];
+        }
+    }
+};
+
 class AdaptiveExponential final : public Model, public Jacobian {
 public:
     AdaptiveExponential()
@@ -139,85 +182,67 @@ public:
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }
-    double threshold() const override { return V_peak_; }
+    std::span<const Variable> event_variables() const override { return events_; }
 
-    void initialize(StateBatch& y) override {
-        std::ranges::fill(y.var(0), E_L_);
+    void thresholds(ConstBatchView p, std::span<double> out) const override {
+        std::ranges::copy(p.var(V_peak), out.begin());
+    }
+
+    void initialize(const ModelCells& cells, BatchView y) const override {
+        std::ranges::copy(cells.parameters.var(E_L), y.var(0).begin());
         std::ranges::fill(y.var(1), 0.0);
-        refractory_end_.assign(y.n_cells(), -std::numeric_limits<double>::infinity());
+        std::ranges::fill(cells.events.var(refractory_end), -std::numeric_limits<double>::infinity());
     }
 
-    void derivatives(double t, const StateBatch& y, std::span<const double> i_inj,
-                     StateBatch& dydt) const override {
-        const auto V = y.var(0), w = y.var(1);
-        const auto dV = dydt.var(0), dw = dydt.var(1);
-        for (std::size_t c = 0; c < V.size(); ++c) {
-            const double v = std::min(V[c], V_clamp_);  // see "Numerics" above
-            dw[c] = (a_ * (v - E_L_) - w[c]) / tau_w_;
-            if (t < refractory_end_[c] - 1e-9) {
-                dV[c] = 0.0;
-                continue;
-            }
-            const double spike = g_L_ * Delta_T_ * std::exp((v - V_T_) / Delta_T_);
-            dV[c] = (-g_L_ * (v - E_L_) + spike - w[c] + i_inj[c]) / C_;
-        }
+    void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
+                     BatchView dydt) const override {
+        const auto& p = cells.parameters;
+        for_blocks<12, 2>(y.count(),
+                          {y.var(0).data(), y.var(1).data(), i_inj.data(), p.var(C).data(), p.var(g_L).data(),
+                           p.var(E_L).data(), p.var(V_T).data(), p.var(Delta_T).data(), p.var(a).data(),
+                           p.var(tau_w).data(), p.var(V_peak).data(), cells.events.var(refractory_end).data()},
+                          {dydt.var(0).data(), dydt.var(1).data()}, RhsBlock{t});
     }
 
-    bool on_spike(std::size_t cell, double t, StateBatch& y) override {
-        y.var(0)[cell] = V_r_;
-        y.var(1)[cell] += b_;
-        refractory_end_[cell] = t + t_ref_;
+    bool on_spike(double t, const ModelCells& cell, BatchView y) const override {
+        const auto& p = cell.parameters;
+        y.at(0, 0) = p.at(V_r, 0);
+        y.at(1, 0) += p.at(b, 0);
+        cell.events.at(refractory_end, 0) = t + p.at(t_ref, 0);
         return true;
     }
 
-    void jacobian(double t, const StateBatch& y, std::span<const double> /*i_inj*/, std::size_t cell,
+    void jacobian(double t, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
+        const auto& p = cell.parameters;
+        const double cap = p.at(C, 0), delta = p.at(Delta_T, 0), tau = p.at(tau_w, 0);
         // Row-major 2x2, rows and columns in the order V, w.
-        const double V = y.var(0)[cell];
-        const bool clamped = V > V_clamp_;
-        if (t < refractory_end_[cell] - 1e-9) {
+        const double V = y.at(0, 0);
+        const bool clamped = V > models::clamp_potential(p.at(V_peak, 0), delta);
+        if (t < cell.events.at(refractory_end, 0) - slack) {
             out[0] = out[1] = 0.0;
         } else {
-            out[0] = clamped ? 0.0 : g_L_ * (std::exp((V - V_T_) / Delta_T_) - 1.0) / C_;
-            out[1] = -1.0 / C_;
+            out[0] = clamped ? 0.0 : p.at(g_L, 0) * (std::exp((V - p.at(V_T, 0)) / delta) - 1.0) / cap;
+            out[1] = -1.0 / cap;
         }
-        out[2] = clamped ? 0.0 : a_ / tau_w_;
-        out[3] = -1.0 / tau_w_;
+        out[2] = clamped ? 0.0 : p.at(a, 0) / tau;
+        out[3] = -1.0 / tau;
     }
 
 private:
-    void check(const ParameterValues& p) const override {
-        models::check_upswing(p);
-    }
-
-    void apply(const ParameterValues& p) override {
-        C_ = p["C"];
-        g_L_ = p["g_L"];
-        E_L_ = p["E_L"];
-        V_T_ = p["V_T"];
-        Delta_T_ = p["Delta_T"];
-        a_ = p["a"];
-        tau_w_ = p["tau_w"];
-        b_ = p["b"];
-        V_r_ = p["V_r"];
-        V_peak_ = p["V_peak"];
-        V_clamp_ = models::clamp_potential(V_peak_, Delta_T_);
-        t_ref_ = p["t_ref"];
-    }
+    void check(const ParameterValues& p) const override { models::check_upswing(p); }
 
     const std::array<Variable, 2> variables_{{
         {"v", "mV", "membrane potential V"},
         {"w", "pA", "adaptation current"},
     }};
+    const std::array<Variable, 1> events_{{{"refractory_end", "ms", "end of the current refractory period"}}};
     const Variable current_{"I", "pA", "injected current"};
-    double C_ = 0, g_L_ = 0, E_L_ = 0, V_T_ = 0, Delta_T_ = 0, a_ = 0, tau_w_ = 0, b_ = 0, V_r_ = 0, V_peak_ = 0,
-           V_clamp_ = 0, t_ref_ = 0;
-    std::vector<double> refractory_end_;
 };
 
 }  // namespace
 }  // namespace soma::adex
 
-SOMA_PLUGIN(soma::PluginKind::model, soma::adex::AdaptiveExponential, "adex", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::model, soma::adex::AdaptiveExponential, "adex", "2.0.0",
             "adaptive exponential integrate-and-fire (Brette & Gerstner 2005) with the firing patterns of "
             "Naud et al. 2008 as presets")

@@ -24,32 +24,68 @@
 /// Units: V in mV, t in ms, C in pF, g_L in nS, I in pA (pA / pF = mV/ms). State variable: v (the V of the
 /// equation). Initial state: V = V_init (default E_L). A spike is an upward crossing of V_peak, located by
 /// the integrator; at the crossing time V <- V_r, and dV/dt = 0 for t_ref (the end resolved to 1e-9 ms, as
-/// in `lif`).
+/// in `lif`). Every parameter may differ between cells (V_clamp below is each cell's own); the end of each
+/// cell's refractory period is event state that the engine stores.
 ///
 /// Numerics: as in `adex` (see there), the right-hand side evaluates V clamped at V_clamp = V_peak + 5 Delta_T,
 /// so that an explicit stage overshooting the cut-off sees a finite derivative while the kink of the clamp
 /// stays beyond V_peak, out of the way of an adaptive integrator's error control; `check` keeps the largest
-/// exponent (V_clamp - V_T) / Delta_T below ln(DBL_MAX / 1e20) ~ 663.7, so that exp() cannot overflow.
+/// exponent (V_clamp - V_T) / Delta_T below ln(DBL_MAX / 1e20) ~ 663.7 for every cell's values, so that exp()
+/// cannot overflow.
 /// Capability: Jacobian (for cvode): d(dV/dt)/dV = g_L (exp((V - V_T) / Delta_T) - 1) / C, 0 above V_clamp
 /// and while refractory.
+/// The right-hand side runs in blocks of cells with vector exp (vector_math.hpp; libmvec, 4 ulp at most);
+/// the per-cell Jacobian uses the scalar exp.
+
+#include "soma/vector_math.hpp"  // before <cmath>: vector exp for the kernels
 
 #include "../exponential_upswing.hpp"
 
-#include "soma/error.hpp"
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
-#include <vector>
 
 namespace soma::eif {
 namespace {
+
+/// Parameters, in schema order (the rows of ModelCells::parameters).
+enum Parameter : std::size_t { C, g_L, E_L, V_T, Delta_T, V_r, V_peak, t_ref, V_init };
+/// Event state: the end of the current refractory period (ms; -inf before the first spike).
+enum Event : std::size_t { refractory_end };
+
+/// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
+constexpr double slack = 1e-9;
+
+/// dV/dt of simd_block cells at time t (ms) (vector_math.hpp). in: V, I, C, g_L, E_L, V_T, Delta_T, V_peak,
+/// refractory_end; out: dV.
+struct RhsBlock {
+    double t;
+    [[gnu::noipa]] void operator()(const std::array<const double*, 9>& in, const std::array<double*, 1>& out) const {
+        const double* __restrict V = in[0];
+        const double* __restrict i_inj = in[1];
+        const double* __restrict cap = in[2];
+        const double* __restrict gl = in[3];
+        const double* __restrict el = in[4];
+        const double* __restrict vt = in[5];
+        const double* __restrict delta = in[6];
+        const double* __restrict peak = in[7];
+        const double* __restrict end = in[8];
+        double* __restrict dV = out[0];
+#pragma omp simd
+        for (std::size_t c = 0; c < simd_block; ++c) {
+            // V clamped (see "Numerics" above): min(V, V_clamp), by value (std::min's references do not vectorize).
+            const double clamp = models::clamp_potential(peak[c], delta[c]);
+            const double v = clamp < V[c] ? clamp : V[c];
+            const double spike = gl[c] * delta[c] * std::exp((v - vt[c]) / delta[c]);
+            dV[c] = t < end[c] - slack ? 0.0 : (-gl[c] * (v - el[c]) + spike + i_inj[c]) / cap[c];
+        }
+    }
+};
 
 class ExponentialIntegrateAndFire final : public Model, public Jacobian {
 public:
@@ -72,69 +108,53 @@ public:
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }
-    double threshold() const override { return V_peak_; }
+    std::span<const Variable> event_variables() const override { return events_; }
 
-    void initialize(StateBatch& y) override {
-        std::ranges::fill(y.var(0), V_init_);
-        refractory_end_.assign(y.n_cells(), -std::numeric_limits<double>::infinity());
+    void thresholds(ConstBatchView p, std::span<double> out) const override {
+        std::ranges::copy(p.var(V_peak), out.begin());
     }
 
-    void derivatives(double t, const StateBatch& y, std::span<const double> i_inj,
-                     StateBatch& dydt) const override {
-        const auto V = y.var(0);
-        const auto dV = dydt.var(0);
-        for (std::size_t c = 0; c < V.size(); ++c) {
-            if (t < refractory_end_[c] - 1e-9) {
-                dV[c] = 0.0;
-                continue;
-            }
-            const double v = std::min(V[c], V_clamp_);  // see "Numerics" above
-            dV[c] = (-g_L_ * (v - E_L_) + g_L_ * Delta_T_ * std::exp((v - V_T_) / Delta_T_) + i_inj[c]) / C_;
-        }
+    void initialize(const ModelCells& cells, BatchView y) const override {
+        std::ranges::copy(cells.parameters.var(V_init), y.var(0).begin());
+        std::ranges::fill(cells.events.var(refractory_end), -std::numeric_limits<double>::infinity());
     }
 
-    bool on_spike(std::size_t cell, double t, StateBatch& y) override {
-        y.var(0)[cell] = V_r_;
-        refractory_end_[cell] = t + t_ref_;
+    void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
+                     BatchView dydt) const override {
+        const auto& p = cells.parameters;
+        for_blocks<9, 1>(y.count(),
+                         {y.var(0).data(), i_inj.data(), p.var(C).data(), p.var(g_L).data(), p.var(E_L).data(),
+                          p.var(V_T).data(), p.var(Delta_T).data(), p.var(V_peak).data(),
+                          cells.events.var(refractory_end).data()},
+                         {dydt.var(0).data()}, RhsBlock{t});
+    }
+
+    bool on_spike(double t, const ModelCells& cell, BatchView y) const override {
+        y.at(0, 0) = cell.parameters.at(V_r, 0);
+        cell.events.at(refractory_end, 0) = t + cell.parameters.at(t_ref, 0);
         return true;
     }
 
-    void jacobian(double t, const StateBatch& y, std::span<const double> /*i_inj*/, std::size_t cell,
+    void jacobian(double t, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
-        const double V = y.var(0)[cell];
-        out[0] = t < refractory_end_[cell] - 1e-9 || V > V_clamp_
+        const auto& p = cell.parameters;
+        const double V = y.at(0, 0), delta = p.at(Delta_T, 0);
+        out[0] = t < cell.events.at(refractory_end, 0) - slack || V > models::clamp_potential(p.at(V_peak, 0), delta)
                      ? 0.0
-                     : g_L_ * (std::exp((V - V_T_) / Delta_T_) - 1.0) / C_;
+                     : p.at(g_L, 0) * (std::exp((V - p.at(V_T, 0)) / delta) - 1.0) / p.at(C, 0);
     }
 
 private:
-    void check(const ParameterValues& p) const override {
-        models::check_upswing(p);
-    }
-
-    void apply(const ParameterValues& p) override {
-        C_ = p["C"];
-        g_L_ = p["g_L"];
-        E_L_ = p["E_L"];
-        V_T_ = p["V_T"];
-        Delta_T_ = p["Delta_T"];
-        V_r_ = p["V_r"];
-        V_peak_ = p["V_peak"];
-        V_clamp_ = models::clamp_potential(V_peak_, Delta_T_);
-        t_ref_ = p["t_ref"];
-        V_init_ = p["V_init"];
-    }
+    void check(const ParameterValues& p) const override { models::check_upswing(p); }
 
     const std::array<Variable, 1> variables_{{{"v", "mV", "membrane potential V"}}};
+    const std::array<Variable, 1> events_{{{"refractory_end", "ms", "end of the current refractory period"}}};
     const Variable current_{"I", "pA", "injected current"};
-    double C_ = 0, g_L_ = 0, E_L_ = 0, V_T_ = 0, Delta_T_ = 0, V_r_ = 0, V_peak_ = 0, V_clamp_ = 0, t_ref_ = 0,
-           V_init_ = 0;
-    std::vector<double> refractory_end_;
 };
 
 }  // namespace
 }  // namespace soma::eif
 
-SOMA_PLUGIN(soma::PluginKind::model, soma::eif::ExponentialIntegrateAndFire, "eif", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::model, soma::eif::ExponentialIntegrateAndFire, "eif", "2.0.0",
             "exponential integrate-and-fire, Wang-Buzsaki fit (Fourcaud-Trocme, Hansel, van Vreeswijk & Brunel "
             "2003, J. Neurosci. 23:11628)")

@@ -1,8 +1,9 @@
 /// @file equations.cpp
-/// Plug-in `equations`: neuron models read from text files and evaluated at run time with muparser
-/// (Debian libmuparser-dev 2.3.3), so a new model needs no compiler. The file format, the helper
-/// functions, the unit check and every error are documented in docs/equations.md; examples/models/
-/// holds hh.eq, lif.eq and adex.eq, which reproduce the compiled `hh`, `lif` and `adex` plug-ins.
+/// Plug-in `equations`: neuron models read from text files and compiled at load time into programs
+/// that the plug-in evaluates itself (program.hpp), so a new model needs no compiler. The file format,
+/// the functions, the unit check and every error are documented in docs/equations.md; examples/models/
+/// holds hh.eq, lif.eq and adex.eq, which reproduce the compiled `hh`, `lif` and `adex` plug-ins bit
+/// for bit.
 ///
 /// A model file declares parameters (name, default, unit, range, description), the injected current,
 /// state variables (initial value, unit), intermediate quantities (`let`), one equation dX/dt = ...
@@ -13,28 +14,29 @@
 ///
 /// How it plugs in (see framework/include/soma/model_from_file.hpp): the object created for the name
 /// `equations` is a loader with the capability ModelFromFile; `load(file)` reads and checks the whole
-/// file (model_file.cpp: syntax, names, units, dependencies), compiles every expression with muparser,
+/// file (model_file.cpp: syntax, names, units, dependencies), compiles its syntax trees (program.cpp),
 /// and returns a new model whose schema is the file's parameters. Users name the file where they
 /// would name a model plug-in: `soma run --model examples/models/hh.eq`.
 ///
-/// Evaluation: every name is a muparser variable bound to one slot of a fixed array (parameters,
-/// states, the current, t, lets). The right-hand side is one muparser expression list
-/// "let1 = (...), ..., (dx1/dt), (dx2/dt), ..." evaluated once per cell: muparser's bytecode assigns
-/// the lets in order and leaves the derivatives as its results. Everything is parsed and compiled in
-/// `load`; `derivatives` only copies numbers into slots and calls muparser's Eval, which neither
-/// allocates nor throws for compiled bytecode. The threshold, the refractory period and the
-/// constraints depend on parameters only and are evaluated when parameters change.
+/// Evaluation: one program per use, each computing its lets once: the right-hand side (outputs
+/// dX/dt), the initial values, the reset, the threshold, the refractory period, the requirements and
+/// exp_euler's coefficients. Every cell has its own parameter values (ModelCells::parameters, rows in
+/// the file's order of parameters); the kernels evaluate the programs over the range of cells they
+/// are given, block by block, and are const, allocation-free and thread-safe: the model holds nothing
+/// but the immutable programs. With a refractory period, each cell's end of refractoriness is event
+/// state (event_variables: "refractory_end", ms, -inf before the first spike); while t is before it
+/// (with 1e-9 ms of slack absorbing the rounding of t = i dt, as the compiled lif and adex), dv/dt = 0.
 ///
 /// Capabilities: ConditionallyLinear (for exp_euler) when some state variable other than the first
 /// has an equation affine in itself and free of the current, dx/dt = a + b x (found from the syntax
 /// tree, through lets); its coefficients are a = f(x = 0), b = f(x = 1) - f(x = 0) with the other
 /// state variables as they are. No analytic Jacobian: cvode uses difference quotients.
-/// Errors: ModelFileError "FILE:LINE:COLUMN: message" from `load`; ParameterError from `configure`
-/// when a `require` fails or the threshold or refractory period is not a finite number (>= 0 ms);
-/// ParameterError from `initialize` when an initial value is not finite.
+/// Errors: ModelFileError "FILE:LINE:COLUMN: message" from `load`; ParameterError from `configure` and
+/// `validate` (so for each cell of a run) when a `require` fails, the threshold or refractory period is
+/// not a finite number (>= 0 ms), or an initial value is not finite, for the values given.
 
-#include "functions.hpp"
 #include "model_file.hpp"
+#include "program.hpp"
 
 #include "soma/conditionally_linear.hpp"
 #include "soma/error.hpp"
@@ -44,149 +46,21 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <muParser.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <memory>
-#include <numbers>
 #include <string>
 #include <vector>
 
 namespace soma::equations {
 namespace {
 
-constexpr std::size_t max_program_chars = 15000;  // muparser refuses expressions of more than 20000 characters
-
-/// Where each name's value lives: parameters, states, the current, t, then lets.
-class Slots {
-public:
-    explicit Slots(const Definition& def)
-        : parameter_(0),
-          state_(def.parameters.size()),
-          current_(state_ + def.states.size()),
-          time_(current_ + 1),
-          let_(time_ + 1),
-          values_(let_ + def.lets.size(), 0.0) {
-        for (std::size_t k = 0; k < def.parameters.size(); ++k) names_.emplace_back(def.parameters[k].name, parameter_ + k);
-        for (std::size_t k = 0; k < def.states.size(); ++k) names_.emplace_back(def.states[k].name, state_ + k);
-        names_.emplace_back(def.current.name, current_);
-        names_.emplace_back("t", time_);
-        for (std::size_t k = 0; k < def.lets.size(); ++k) names_.emplace_back(def.lets[k].name, let_ + k);
-    }
-    Slots(const Slots&) = delete;
-    Slots& operator=(const Slots&) = delete;
-
-    /// Binds every name, the helper functions and `pi` in `parser`.
-    void define(mu::Parser& parser) {
-        for (const auto& [name, slot] : names_) parser.DefineVar(name, &values_[slot]);
-        parser.DefineConst("pi", std::numbers::pi);
-        parser.DefineFun("exprel", &exprel);
-        parser.DefineFun("x_over_expm1", &x_over_expm1);
-        parser.DefineFun("expm1", &equations::expm1);
-        parser.DefineFun("log1p", &equations::log1p);
-        parser.DefineFun("heaviside", &heaviside);
-        parser.DefineFun("pow", static_cast<double (*)(double, double)>(&std::pow));
-    }
-
-    double* parameters() { return &values_[parameter_]; }
-    double* states() { return &values_[state_]; }
-    double& current() { return values_[current_]; }
-    double& time() { return values_[time_]; }
-
-private:
-    std::size_t parameter_, state_, current_, time_, let_;
-    std::vector<double> values_;  // never resized: muparser holds pointers into it
-    std::vector<std::pair<std::string, std::size_t>> names_;
-};
-
-/// muparser's message for a compile error of `e`, as a ModelFileError at the right column. The
-/// expressions were checked by model_file.cpp, so this only happens if muparser disagrees with it.
-[[noreturn]] void muparser_error(const Definition& def, const Expression& e, const mu::Parser::exception_type& error) {
-    const auto pos = error.GetPos() >= 0 ? static_cast<std::size_t>(error.GetPos()) : 0;
-    throw ModelFileError(fmt::format("{}:{}:{}: muparser cannot compile '{}': {}", def.file, e.line,
-                                     e.offset + std::min(pos, e.text.size()) + 1, e.text, error.GetMsg()));
-}
-
-/// A sequence of expressions compiled by muparser: lets assigned to their slots in order, then outputs.
-class Program {
-public:
-    Program() = default;
-    Program(Program&&) = default;
-    Program& operator=(Program&&) = default;
-
-    /// `lets`: which lets to compute first (by index, in file order); `outputs`: the results.
-    Program(const Definition& def, Slots& slots, const std::vector<bool>& lets,
-            const std::vector<const Expression*>& outputs) {
-        std::vector<std::pair<std::string, bool>> statements;  // text, is an output
-        for (std::size_t k = 0; k < def.lets.size(); ++k) {
-            if (lets[k]) statements.emplace_back(fmt::format("{} = ({})", def.lets[k].name, def.lets[k].expression.text), false);
-        }
-        for (const auto* e : outputs) statements.emplace_back(fmt::format("({})", e->text), true);
-        std::size_t output = 0;
-        for (std::size_t first = 0; first < statements.size();) {
-            Chunk chunk;
-            std::string text;
-            std::size_t k = first;
-            for (; k < statements.size(); ++k) {
-                if (k > first && text.size() + 2 + statements[k].first.size() > max_program_chars) break;
-                if (k > first) text += ", ";
-                if (statements[k].second) chunk.outputs.emplace_back(static_cast<int>(k - first), output++);
-                text += statements[k].first;
-            }
-            chunk.parser = std::make_unique<mu::Parser>();
-            slots.define(*chunk.parser);
-            try {
-                chunk.parser->SetExpr(text);
-                int n = 0;
-                chunk.parser->Eval(n);  // compiles to bytecode
-            } catch (const mu::Parser::exception_type& error) {
-                throw ModelFileError(fmt::format("{}: muparser cannot compile '{}': {}", def.file, text, error.GetMsg()));
-            }
-            chunks_.push_back(std::move(chunk));
-            first = k;
-        }
-    }
-
-    [[nodiscard]] bool empty() const { return chunks_.empty(); }
-
-    /// Evaluates the program; writes output j to out[j * stride].
-    void run(double* out, std::size_t stride = 1) const noexcept {
-        for (const auto& chunk : chunks_) {
-            int n = 0;
-            const double* results = chunk.parser->Eval(n);
-            for (const auto& [result, output] : chunk.outputs) out[output * stride] = results[result];
-        }
-    }
-
-    /// The single output.
-    [[nodiscard]] double value() const noexcept {
-        double v = 0;
-        run(&v);
-        return v;
-    }
-
-private:
-    struct Chunk {
-        std::unique_ptr<mu::Parser> parser;
-        std::vector<std::pair<int, std::size_t>> outputs;  // (index among the chunk's results, output index)
-    };
-    std::vector<Chunk> chunks_;
-};
-
-std::vector<bool> lets_of(const Definition& def, const std::vector<const Expression*>& expressions) {
-    std::vector<bool> lets(def.lets.size(), false);
-    for (const auto* e : expressions) {
-        for (std::size_t k = 0; k < lets.size(); ++k) lets[k] = lets[k] || e->deps.lets[k];
-    }
-    return lets;
-}
-
-Program program(const Definition& def, Slots& slots, const std::vector<const Expression*>& outputs) {
-    return Program(def, slots, lets_of(def, outputs), outputs);
-}
+/// Event state of a model with a refractory period: the end of the current one (ms).
+enum Event : std::size_t { refractory_end };
+/// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
+constexpr double slack = 1e-9;
 
 std::vector<ParameterSpec> schema_of(const Definition& def) {
     std::vector<ParameterSpec> schema;
@@ -198,146 +72,98 @@ std::vector<ParameterSpec> schema_of(const Definition& def) {
 class EquationModel : public Model {
 public:
     explicit EquationModel(Definition definition)
-        : Model(schema_of(definition), definition.presets), def_(std::move(definition)), slots_(def_) {
+        : Model(schema_of(definition), definition.presets), def_(std::move(definition)) {
         for (const auto& s : def_.states) variables_.push_back({s.name, s.unit_text, s.description});
         current_ = {def_.current.name, def_.current.unit_text, def_.current.description};
+        if (def_.refractory) events_.push_back({"refractory_end", "ms", "end of the current refractory period"});
 
-        // Compile every expression, each alone first so that a complaint of muparser names its column.
-        for (const auto* e : all_expressions()) {
-            mu::Parser parser;
-            slots_.define(parser);
-            try {
-                parser.SetExpr(e->text);
-                parser.Eval();
-            } catch (const mu::Parser::exception_type& error) {
-                muparser_error(def_, *e, error);
-            }
-        }
-        std::vector<const Expression*> derivatives;
+        std::vector<const Expression*> derivatives, resets, requirements;
         for (const auto& s : def_.states) derivatives.push_back(&*s.derivative);
-        rhs_ = program(def_, slots_, derivatives);
-        for (const auto& s : def_.states) initial_.push_back(program(def_, slots_, {&s.initial}));
-        threshold_ = program(def_, slots_, {&def_.threshold});
-        if (def_.refractory) refractory_ = program(def_, slots_, {&*def_.refractory});
-        std::vector<const Expression*> resets;
         for (const auto& r : def_.resets) resets.push_back(&r.expression);
-        if (!resets.empty()) reset_ = program(def_, slots_, resets);
-        reset_values_.assign(resets.size(), 0.0);
-        for (const auto& r : def_.requirements) requirements_.push_back(program(def_, slots_, {&r.expression}));
-        // exp_euler's coefficients: the lets that no conditionally linear variable changes are computed
-        // once per cell (linear_common_); each equation then recomputes only the lets that depend on
-        // a linear variable, for x = 0 and x = 1.
+        for (const auto& r : def_.requirements) requirements.push_back(&r.expression);
+        rhs_ = compile(def_, derivatives);
+        initial_ = compile_initial_values(def_);
+        reset_ = compile(def_, resets);
+        requirements_ = compile(def_, requirements);
+        const Expression* threshold = &def_.threshold;
+        threshold_ = compile(def_, std::span(&threshold, 1));
+        if (def_.refractory) {
+            const Expression* refractory = &*def_.refractory;
+            refractory_ = compile(def_, std::span(&refractory, 1));
+        }
         for (std::size_t k = 1; k < def_.states.size(); ++k) {
             if (def_.states[k].linear) linear_.push_back(k);
         }
-        std::vector<bool> varies(def_.lets.size(), false), common(def_.lets.size(), false);
-        for (std::size_t l = 0; l < def_.lets.size(); ++l) {
-            for (const auto k : linear_) varies[l] = varies[l] || def_.lets[l].expression.deps.states[k];
-        }
-        for (const auto k : linear_) {
-            const auto& f = *def_.states[k].derivative;
-            std::vector<bool> own(def_.lets.size(), false);
-            for (std::size_t l = 0; l < def_.lets.size(); ++l) {
-                if (!f.deps.lets[l]) continue;
-                (varies[l] ? own[l] : common[l]) = true;
-            }
-            linear_programs_.emplace_back(def_, slots_, own, std::vector<const Expression*>{&f});
-        }
-        linear_common_ = Program(def_, slots_, common, {});
+        linear_program_ = compile_linear_coefficients(def_, linear_);
         init_defaults();
     }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }
-    double threshold() const override { return threshold_value_; }
+    std::span<const Variable> event_variables() const override { return events_; }
 
-    void initialize(StateBatch& y) override {
-        // Initial values depend on parameters and earlier states only: the same for every cell.
-        double* states = slots_.states();
-        for (std::size_t k = 0; k < def_.states.size(); ++k) {
-            const double value = initial_[k].value();
-            if (!std::isfinite(value)) {
-                const auto& s = def_.states[k];
-                throw ParameterError(fmt::format("the initial value of '{}', '{}' ({}:{}), is {} for these parameters",
-                                                 s.name, s.initial.text, def_.file, s.line, value));
+    void thresholds(ConstBatchView parameters, std::span<double> out) const override {
+        threshold_.run({parameters, {}, {}, 0.0}, [&](std::size_t first, std::size_t n, const BlockResults& r) {
+            std::copy_n(r[0], n, out.begin() + static_cast<std::ptrdiff_t>(first));
+        });
+    }
+
+    void initialize(const ModelCells& cells, BatchView y) const override {
+        // Values validated by `check` for every cell: finite.
+        initial_.run({cells.parameters, {}, {}, 0.0}, [&](std::size_t first, std::size_t n, const BlockResults& r) {
+            for (std::size_t k = 0; k < y.n_vars(); ++k) std::copy_n(r[k], n, y.var(k).begin() + static_cast<std::ptrdiff_t>(first));
+        });
+        if (def_.refractory) std::ranges::fill(cells.events.var(refractory_end), -std::numeric_limits<double>::infinity());
+    }
+
+    void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
+                     BatchView dydt) const override {
+        rhs_.run({cells.parameters, y, i_inj, t}, [&](std::size_t first, std::size_t n, const BlockResults& r) {
+            for (std::size_t k = 0; k < dydt.n_vars(); ++k) {
+                std::copy_n(r[k], n, dydt.var(k).begin() + static_cast<std::ptrdiff_t>(first));
             }
-            states[k] = value;
-            std::ranges::fill(y.var(k), value);
-        }
-        refractory_end_.assign(y.n_cells(), -std::numeric_limits<double>::infinity());
+            if (!def_.refractory) return;
+            const auto end = cells.events.var(refractory_end).subspan(first, n);
+            const auto dv = dydt.var(0).subspan(first, n);
+            for (std::size_t c = 0; c < n; ++c) {
+                if (t < end[c] - slack) dv[c] = 0.0;
+            }
+        });
     }
 
-    void derivatives(double t, const StateBatch& y, std::span<const double> i_inj,
-                     StateBatch& dydt) const override {
-        const std::size_t n_cells = y.n_cells(), n_vars = y.n_vars();
-        const double* in = y.data().data();
-        double* out = dydt.data().data();
-        double* states = slots_.states();
-        slots_.time() = t;
-        for (std::size_t c = 0; c < n_cells; ++c) {
-            for (std::size_t k = 0; k < n_vars; ++k) states[k] = in[k * n_cells + c];
-            slots_.current() = i_inj[c];
-            rhs_.run(out + c, n_cells);
-            // While refractory, the membrane potential is held (as in the compiled lif and adex; the end
-            // is resolved to 1e-9 ms, absorbing the rounding of t = i dt).
-            if (def_.refractory && t < refractory_end_[c] - 1e-9) out[c] = 0.0;
+    bool on_spike(double t, const ModelCells& cell, BatchView y) const override {
+        // Every reset value is computed from the state before the reset (the program's registers), then assigned.
+        reset_.run({cell.parameters, y, {}, t}, [&](std::size_t /*first*/, std::size_t /*n*/, const BlockResults& r) {
+            for (std::size_t j = 0; j < def_.resets.size(); ++j) y.at(def_.resets[j].state, 0) = r[j][0];
+        });
+        if (def_.refractory) {
+            refractory_.run({cell.parameters, {}, {}, t}, [&](std::size_t, std::size_t, const BlockResults& r) {
+                cell.events.at(refractory_end, 0) = t + r[0][0];
+            });
         }
-    }
-
-    bool on_spike(std::size_t cell, double t, StateBatch& y) override {
-        if (!reset_.empty()) {
-            double* states = slots_.states();
-            for (std::size_t k = 0; k < y.n_vars(); ++k) states[k] = y.var(k)[cell];
-            slots_.time() = t;
-            reset_.run(reset_values_.data());  // every value from the state before the reset
-            for (std::size_t r = 0; r < def_.resets.size(); ++r) y.var(def_.resets[r].state)[cell] = reset_values_[r];
-        }
-        if (def_.refractory) refractory_end_[cell] = t + refractory_value_;
-        return !reset_.empty() || def_.refractory.has_value();
+        return !def_.resets.empty() || def_.refractory.has_value();
     }
 
 protected:
     Definition def_;
-    mutable Slots slots_;  // muparser reads and writes these while evaluating (const) derivatives
-    // For LinearEquationModel: the conditionally linear state variables and their equations.
-    std::vector<std::size_t> linear_;
-    std::vector<Program> linear_programs_;  // per linear variable: the lets that depend on one, its equation
-    Program linear_common_;                  // the other lets those equations need
+    std::vector<std::size_t> linear_;  // the conditionally linear state variables (LinearEquationModel)
+    Program linear_program_;          // their coefficients a, b (compile_linear_coefficients)
 
 private:
-    std::vector<const Expression*> all_expressions() const {
-        std::vector<const Expression*> all;
-        for (const auto& s : def_.states) {
-            all.push_back(&s.initial);
-            all.push_back(&*s.derivative);
-        }
-        for (const auto& l : def_.lets) all.push_back(&l.expression);
-        all.push_back(&def_.threshold);
-        if (def_.refractory) all.push_back(&*def_.refractory);
-        for (const auto& r : def_.resets) all.push_back(&r.expression);
-        for (const auto& r : def_.requirements) all.push_back(&r.expression);
-        return all;
-    }
-
-    /// Evaluates the parameter-only expressions for `values`; the slots keep the current parameters.
-    struct ParameterOnly {
-        double threshold = 0, refractory = 0;
-    };
-
-    ParameterOnly evaluate(const ParameterValues& values) const {
-        double* p = slots_.parameters();
-        const auto v = values.values();
-        std::vector<double> saved(p, p + v.size());
-        std::copy(v.begin(), v.end(), p);
-        struct Restore {
-            double* p;
-            std::vector<double>& saved;
-            ~Restore() { std::copy(saved.begin(), saved.end(), p); }
-        } restore{p, saved};
-        for (std::size_t r = 0; r < requirements_.size(); ++r) {
-            const double holds = requirements_[r].value();
+    /// The requirements, the threshold, the refractory period and the initial values, for one cell's
+    /// parameter values.
+    void check(const ParameterValues& candidate) const override {
+        const auto v = candidate.values();
+        const ProgramInputs cell{ConstBatchView(v.data(), v.size(), 1, 1), {}, {}, 0.0};
+        const auto one = [&](const Program& program, std::size_t j) {
+            double value = 0;
+            program.run(cell, [&](std::size_t, std::size_t, const BlockResults& r) { value = r[j][0]; });
+            return value;
+        };
+        for (std::size_t j = 0; j < def_.requirements.size(); ++j) {
+            const double holds = one(requirements_, j);
             if (holds != 0.0 && !std::isnan(holds)) continue;  // true (nonzero); NaN does not hold
-            const auto& req = def_.requirements[r];
+            const auto& req = def_.requirements[j];
             std::vector<std::string> used;
             for_each_name(req.expression.tree, [&](const Node& n) {
                 for (std::size_t k = 0; k < def_.parameters.size(); ++k) {
@@ -351,40 +177,31 @@ private:
                                              used.empty() ? "" : fmt::format(" for {}", fmt::join(used, ", ")),
                                              def_.file, req.expression.line));
         }
-        ParameterOnly result;
-        result.threshold = threshold_.value();
-        if (!std::isfinite(result.threshold)) {
+        const double threshold = one(threshold_, 0);
+        if (!std::isfinite(threshold)) {
             throw ParameterError(fmt::format("the threshold '{}' ({}:{}) is {} for these parameters",
-                                             def_.threshold.text, def_.file, def_.threshold.line, result.threshold));
+                                             def_.threshold.text, def_.file, def_.threshold.line, threshold));
         }
         if (def_.refractory) {
-            result.refractory = refractory_.value();
-            if (!std::isfinite(result.refractory) || result.refractory < 0) {
+            const double refractory = one(refractory_, 0);
+            if (!std::isfinite(refractory) || refractory < 0) {
                 throw ParameterError(fmt::format("the refractory period '{}' ({}:{}) is {} ms for these parameters; it "
                                                  "must be a finite number >= 0",
-                                                 def_.refractory->text, def_.file, def_.refractory->line,
-                                                 result.refractory));
+                                                 def_.refractory->text, def_.file, def_.refractory->line, refractory));
             }
         }
-        return result;
+        for (std::size_t k = 0; k < def_.states.size(); ++k) {
+            const double value = one(initial_, k);
+            if (std::isfinite(value)) continue;
+            const auto& s = def_.states[k];
+            throw ParameterError(fmt::format("the initial value of '{}', '{}' ({}:{}), is {} for these parameters",
+                                             s.name, s.initial.text, def_.file, s.line, value));
+        }
     }
 
-    void check(const ParameterValues& candidate) const override { evaluate(candidate); }
-
-    void apply(const ParameterValues& values) override {
-        const auto result = evaluate(values);
-        std::ranges::copy(values.values(), slots_.parameters());
-        threshold_value_ = result.threshold;
-        refractory_value_ = result.refractory;
-    }
-
-    std::vector<Variable> variables_;
+    std::vector<Variable> variables_, events_;
     Variable current_;
-    Program rhs_, threshold_, refractory_, reset_;
-    std::vector<Program> initial_, requirements_;
-    mutable std::vector<double> reset_values_;
-    std::vector<double> refractory_end_;
-    double threshold_value_ = 0, refractory_value_ = 0;
+    Program rhs_, initial_, reset_, requirements_, threshold_, refractory_;
 };
 
 /// A model read from a file with conditionally linear state variables (for exp_euler).
@@ -394,26 +211,14 @@ public:
 
     std::span<const std::size_t> linear_variables() const override { return linear_; }
 
-    void linear_coefficients(double t, const StateBatch& y, StateBatch& a, StateBatch& b) const override {
-        const std::size_t n_cells = y.n_cells(), n_vars = y.n_vars();
-        const double* in = y.data().data();
-        double* states = slots_.states();
-        slots_.time() = t;
-        for (std::size_t c = 0; c < n_cells; ++c) {
-            for (std::size_t k = 0; k < n_vars; ++k) states[k] = in[k * n_cells + c];
-            linear_common_.run(nullptr);
+    void linear_coefficients(double t, const ModelCells& cells, ConstBatchView y, BatchView a,
+                             BatchView b) const override {
+        linear_program_.run({cells.parameters, y, {}, t}, [&](std::size_t first, std::size_t n, const BlockResults& r) {
             for (std::size_t j = 0; j < linear_.size(); ++j) {
-                double& x = states[linear_[j]];
-                const double saved = x;
-                x = 0.0;
-                const double f0 = linear_programs_[j].value();
-                x = 1.0;
-                const double f1 = linear_programs_[j].value();
-                x = saved;
-                a.var(j)[c] = f0;
-                b.var(j)[c] = f1 - f0;
+                std::copy_n(r[2 * j], n, a.var(j).begin() + static_cast<std::ptrdiff_t>(first));
+                std::copy_n(r[2 * j + 1], n, b.var(j).begin() + static_cast<std::ptrdiff_t>(first));
             }
-        }
+        });
     }
 };
 
@@ -425,11 +230,13 @@ public:
 
     std::span<const Variable> state_variables() const override { return {}; }
     const Variable& current() const override { return current_; }
-    double threshold() const override { return std::numeric_limits<double>::infinity(); }
-    void initialize(StateBatch& /*y*/) override {}
-    void derivatives(double /*t*/, const StateBatch& /*y*/, std::span<const double> /*i_inj*/,
-                     StateBatch& /*dydt*/) const override {}
-    bool on_spike(std::size_t /*cell*/, double /*t*/, StateBatch& /*y*/) override { return false; }
+    void thresholds(ConstBatchView /*parameters*/, std::span<double> out) const override {
+        std::ranges::fill(out, std::numeric_limits<double>::infinity());
+    }
+    void initialize(const ModelCells& /*cells*/, BatchView /*y*/) const override {}
+    void derivatives(double /*t*/, const ModelCells& /*cells*/, ConstBatchView /*y*/, std::span<const double> /*i_inj*/,
+                     BatchView /*dydt*/) const override {}
+    bool on_spike(double /*t*/, const ModelCells& /*cell*/, BatchView /*y*/) const override { return false; }
 
     std::unique_ptr<Model> load(const std::filesystem::path& file) const override {
         Definition def = read_model_file(file);
@@ -439,14 +246,12 @@ public:
     }
 
 private:
-    void apply(const ParameterValues& /*values*/) override {}
-
     const Variable current_{"I", "1", "the current declared by the model file"};
 };
 
 }  // namespace
 }  // namespace soma::equations
 
-SOMA_PLUGIN(soma::PluginKind::model, soma::equations::EquationsLoader, "equations", "1.0.0",
-            "models from equation files, evaluated with muparser: give the file as the model, e.g. --model "
+SOMA_PLUGIN(soma::PluginKind::model, soma::equations::EquationsLoader, "equations", "2.0.0",
+            "models from equation files, compiled when loaded: give the file as the model, e.g. --model "
             "examples/models/hh.eq (docs/equations.md)")

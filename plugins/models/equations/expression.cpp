@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -16,7 +17,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 constexpr std::array<std::string_view, 6> two_char_symbols{"<=", ">=", "==", "!=", "&&", "||"};
 
-/// Binding power of a binary operator (muparser's precedences), 0 if `token` is none.
+/// Binding power of a binary operator (see expression.hpp), 0 if `token` is none.
 int precedence(const Token& token) {
     if (token.kind != Token::Kind::symbol) return 0;
     const auto s = token.text;
@@ -32,28 +33,54 @@ int precedence(const Token& token) {
 class Parser {
 public:
     explicit Parser(Lexer& lexer) : lexer_(lexer) {}
-    static constexpr int max_depth = 256;
 
     Node conditional() {
         Node condition = binary(1);
         if (lexer_.peek().kind != Token::Kind::symbol || lexer_.peek().text != "?") return condition;
         const std::size_t question = lexer_.next().pos;
-        Node then = conditional();
+        Node then = nested(question, [&] { return conditional(); });
         if (!lexer_.accept(":")) {
             lexer_.fail(lexer_.peek().pos, fmt::format("expected ':' of the conditional '?' at column {} but found {}",
                                                        question + 1, Lexer::describe(lexer_.peek())));
         }
-        Node otherwise = conditional();
+        Node otherwise = nested(question, [&] { return conditional(); });
         Node node;
         node.kind = Node::Kind::conditional;
         node.begin = condition.begin;
         node.end = otherwise.end;
         node.op_pos = question;
         node.args = {std::move(condition), std::move(then), std::move(otherwise)};
-        return node;
+        return measured(std::move(node));
     }
 
 private:
+    /// Parses a child level with `parse`, refusing more than max_depth open levels: every recursion of
+    /// the grammar passes through here, so the parser's own depth is bounded.
+    template <class F>
+    Node nested(std::size_t pos, F&& parse) {
+        if (depth_ >= max_depth) too_deep(pos);
+        ++depth_;
+        Node node = parse();
+        --depth_;
+        return node;
+    }
+
+    /// `node` with its height set from its operands'; refused beyond max_depth (left-associative chains
+    /// such as a + b + c + ... grow the tree without recursing).
+    Node measured(Node node) {
+        std::size_t below = 0;
+        for (const auto& a : node.args) below = std::max(below, a.height);
+        node.height = below + 1;
+        if (node.height > max_depth) too_deep(node.op_pos);
+        return node;
+    }
+
+    [[noreturn]] void too_deep(std::size_t pos) const {
+        lexer_.fail(pos, fmt::format("expression nested too deeply: more than {} levels of operators, parentheses and "
+                                     "calls; split it with 'let'",
+                                     max_depth));
+    }
+
     Node binary(int min_precedence) {
         Node left = unary();
         for (;;) {
@@ -62,7 +89,7 @@ private:
             if (p == 0 || p < min_precedence) return left;
             lexer_.next();
             // ^ is right-associative: its right operand may contain another ^.
-            Node right = binary(op.text == "^" ? p : p + 1);
+            Node right = nested(op.pos, [&] { return binary(op.text == "^" ? p : p + 1); });
             Node node;
             node.kind = Node::Kind::binary;
             node.op = std::string(op.text);
@@ -71,24 +98,16 @@ private:
             node.op_pos = op.pos;
             node.args.push_back(std::move(left));
             node.args.push_back(std::move(right));
-            left = std::move(node);
+            left = measured(std::move(node));
         }
     }
 
     Node unary() {
-        // Every level of nesting (parentheses, unary signs, function calls) passes through here.
-        struct Depth {
-            int& depth;
-            explicit Depth(int& d) : depth(++d) {}
-            ~Depth() { --depth; }
-        } guard(depth_);
         const Token t = lexer_.peek();
-        if (depth_ > max_depth) {
-            lexer_.fail(t.pos, fmt::format("expression nested more than {} levels deep; split it with 'let'", max_depth));
-        }
         if (t.kind == Token::Kind::symbol && (t.text == "-" || t.text == "+")) {
             lexer_.next();
-            Node operand = binary(7);  // binds tighter than * and /, looser than ^: -x^2 = -(x^2)
+            // Binds tighter than * and /, looser than ^: -x^2 = -(x^2).
+            Node operand = nested(t.pos, [&] { return binary(7); });
             Node node;
             node.kind = Node::Kind::unary;
             node.op = std::string(t.text);
@@ -96,7 +115,7 @@ private:
             node.end = operand.end;
             node.op_pos = t.pos;
             node.args.push_back(std::move(operand));
-            return node;
+            return measured(std::move(node));
         }
         return primary();
     }
@@ -124,11 +143,11 @@ private:
                 lexer_.fail(lexer_.peek().pos, fmt::format("function '{}' needs an argument", node.name));
             }
             for (;;) {
-                node.args.push_back(conditional());
+                node.args.push_back(nested(t.pos, [&] { return conditional(); }));
                 const Token sep = lexer_.next();
                 if (sep.kind == Token::Kind::symbol && sep.text == ")") {
                     node.end = sep.pos + 1;
-                    return node;
+                    return measured(std::move(node));
                 }
                 if (sep.kind != Token::Kind::symbol || sep.text != ",") {
                     lexer_.fail(sep.pos, fmt::format("expected ',' or ')' in the arguments of '{}' but found {}",
@@ -137,21 +156,22 @@ private:
             }
         }
         if (t.kind == Token::Kind::symbol && t.text == "(") {
-            Node inner = conditional();
+            Node inner = nested(t.pos, [&] { return conditional(); });
             const Token close = lexer_.next();
             if (close.kind != Token::Kind::symbol || close.text != ")") {
                 lexer_.fail(close.pos, fmt::format("expected ')' to close the '(' at column {} but found {}", t.pos + 1,
                                                    Lexer::describe(close)));
             }
-            inner.begin = t.pos;  // the parentheses belong to the operand's text
+            inner.begin = t.pos;  // the parentheses belong to the operand's text, and count as a level
             inner.end = close.pos + 1;
+            if (++inner.height > max_depth) too_deep(t.pos);
             return inner;
         }
         lexer_.fail(t.pos, fmt::format("expected a number, a name or '(' but found {}", Lexer::describe(t)));
     }
 
     Lexer& lexer_;
-    int depth_ = 0;
+    std::size_t depth_ = 0;
 };
 
 }  // namespace

@@ -2,15 +2,20 @@
 /// @file expression.hpp
 /// The expression language of model files: tokens, syntax tree and parser.
 ///
-/// The grammar is the part of muparser's (which evaluates the expressions at run time) that model
-/// files may use, with muparser's precedences, lowest first:
+/// The grammar, with its precedences, lowest first (those of muparser, which evaluated model files
+/// before the plug-in compiled them itself, so files keep their meaning):
 ///   c ? a : b (right-associative),  ||,  &&,  < <= > >= == !=,  + -,  * /,  unary - +,  ^ (right-associative)
-/// so that -x^2 = -(x^2) and 2^-1 = 0.5, as in muparser. Operands are numbers (123, 1.5, 2e-3, .5),
-/// names ([A-Za-z_][A-Za-z0-9_]*) and calls name(arg, ...). Parsing an expression stops at the first
-/// token that cannot continue it (a unit, a quoted description, ',' in a reset list, ...), which the
-/// caller then reads. This parser is authoritative: an expression it accepts and whose names resolve
-/// is compiled by muparser unchanged (its text is handed over as written), so errors are reported here,
-/// with positions, and in the file's terms.
+/// so that -x^2 = -(x^2) and 2^-1 = 0.5; the other binary operators are left-associative (a - b - c is
+/// (a - b) - c). Operands are numbers (123, 1.5, 2e-3, .5), names ([A-Za-z_][A-Za-z0-9_]*) and calls
+/// name(arg, ...). Parsing an expression stops at the first token that cannot continue it (a unit, a
+/// quoted description, ',' in a reset list, ...), which the caller then reads. The syntax tree built
+/// here is the one that program.cpp compiles and evaluates: there is no other grammar.
+///
+/// Nesting is limited to `max_depth` levels (parentheses, operators of any kind, calls, conditionals),
+/// both while parsing and in the finished tree, so that neither the parser nor the recursive walks of
+/// the tree (unit inference, compilation) can exhaust the stack: a deeper expression, or a chain of
+/// more than `max_depth` operators such as a sum of 300 terms, is a SourceError "expression nested too
+/// deeply" at the operator where the limit is passed.
 
 #include <cstddef>
 #include <string>
@@ -80,10 +85,15 @@ struct Node {
     std::vector<Node> args;  ///< operands: unary 1, binary 2, conditional 3 (condition, then, else), call n
     std::size_t begin = 0, end = 0;
     std::size_t op_pos = 0;  ///< position of the operator (binary, unary, conditional '?'), or of a call's name
+    std::size_t height = 1;  ///< levels of the tree below and including this node, parentheses counted
 };
 
+/// The deepest nesting an expression may have (see the file comment).
+inline constexpr std::size_t max_depth = 256;
+
 /// Parses the longest expression starting at the lexer's position (see the file comment).
-/// @throws SourceError for a syntax error, e.g. "expected a number, a name or '(' but found ')'".
+/// @throws SourceError for a syntax error, e.g. "expected a number, a name or '(' but found ')'", or
+///         "expression nested too deeply ...".
 Node parse_expression(Lexer& lexer);
 
 /// Calls `visit(node)` for every name node (not for called functions) of `node`.

@@ -19,7 +19,7 @@ namespace soma::equations {
 namespace {
 
 constexpr std::uintmax_t max_file_bytes = 1 << 20;
-constexpr std::size_t max_name_length = 64;  // muparser accepts up to 100
+constexpr std::size_t max_name_length = 64;
 
 enum class Kind { parameter, state, current, time, let, constant };
 
@@ -181,12 +181,13 @@ private:
         l.pos = name.pos;
         lexer.expect("=", fmt::format("'=' and the expression of '{}'", l.name));
         l.expression = expression(lexer);
+        std::optional<Unit> declared;
         if (!lexer.at_end()) {
             std::string text;
-            Unit unit;
-            read_unit(lexer, l.name, text, unit);
-            let_units_.emplace_back(def_.lets.size(), unit);
+            declared.emplace();
+            read_unit(lexer, l.name, text, *declared);
         }
+        let_units_.push_back(declared);
         expect_end(lexer, "after the let's unit");
         def_.lets.push_back(std::move(l));
     }
@@ -507,14 +508,13 @@ private:
             auto& l = def_.lets[k];
             resolve(l.expression, k);
             l.quantity = infer(l.expression.tree, l.expression);
-            for (const auto& [index, unit] : let_units_) {
-                if (index != k) continue;
-                if (!l.quantity.free && !l.quantity.unit.same(unit)) {
+            if (const auto& unit = let_units_[k]) {
+                if (!l.quantity.free && !l.quantity.unit.same(*unit)) {
                     fail(l.line, l.expression.offset,
                          fmt::format("unit mismatch: '{}' is declared in {} but its expression '{}' is in {}", l.name,
-                                     unit.to_string(), clip(l.expression.text), unit_name(l.quantity)));
+                                     unit->to_string(), clip(l.expression.text), unit_name(l.quantity)));
                 }
-                l.quantity = {false, unit};
+                l.quantity = {false, *unit};
             }
         }
         const std::size_t all_lets = def_.lets.size();
@@ -553,7 +553,13 @@ private:
         // Conditionally linear state variables (not the membrane potential).
         for (std::size_t k = 1; k < def_.states.size(); ++k) {
             auto& s = def_.states[k];
-            s.linear = !s.derivative->deps.current && degree(s.derivative->tree, k) <= 1;
+            if (s.derivative->deps.current) continue;
+            // The degree of every let in x_k, in file order: each uses only lets before it.
+            let_degree_.assign(def_.lets.size(), 0);
+            for (std::size_t l = 0; l < def_.lets.size(); ++l) {
+                if (def_.lets[l].expression.deps.states[k]) let_degree_[l] = degree(def_.lets[l].expression.tree, k);
+            }
+            s.linear = degree(s.derivative->tree, k) <= 1;
         }
     }
 
@@ -562,8 +568,11 @@ private:
     /// used); fills `e.deps`.
     void resolve(Expression& e, std::size_t lets_visible) {
         e.deps.states.assign(def_.states.size(), false);
-        e.deps.lets.assign(def_.lets.size(), false);
+        e.deps.lets.clear();
         resolve_node(e.tree, e, lets_visible);
+        std::ranges::sort(e.deps.lets);
+        const auto repeats = std::ranges::unique(e.deps.lets);
+        e.deps.lets.erase(repeats.begin(), repeats.end());
     }
 
     void resolve_node(const Node& n, Expression& e, std::size_t lets_visible) {
@@ -616,9 +625,8 @@ private:
                                          n.name, s.line));
                     }
                     const auto& d = def_.lets[s.index].expression.deps;
-                    e.deps.lets[s.index] = true;
+                    e.deps.lets.push_back(s.index);
                     for (std::size_t k = 0; k < d.states.size(); ++k) e.deps.states[k] = e.deps.states[k] || d.states[k];
-                    for (std::size_t k = 0; k < d.lets.size(); ++k) e.deps.lets[k] = e.deps.lets[k] || d.lets[k];
                     e.deps.current = e.deps.current || d.current;
                     e.deps.time = e.deps.time || d.time;
                     break;
@@ -853,20 +861,15 @@ private:
 
     // ---------------------------------------------------------------- linearity
 
-    /// How `n` depends on state `k`: 0 not at all, 1 affinely, 2 otherwise.
-    int degree(const Node& n, std::size_t k) {
+    /// How `n` depends on state `k`: 0 not at all, 1 affinely, 2 otherwise; the lets' degrees in x_k
+    /// are in let_degree_.
+    int degree(const Node& n, std::size_t k) const {
         switch (n.kind) {
             case Node::Kind::number: return 0;
             case Node::Kind::name: {
                 const Symbol& s = symbols_.at(n.name);
                 if (s.kind == Kind::state) return s.index == k ? 1 : 0;
-                if (s.kind != Kind::let) return 0;
-                const auto key = std::make_pair(s.index, k);
-                const auto cached = let_degree_.find(key);
-                if (cached != let_degree_.end()) return cached->second;
-                const int d = degree(def_.lets[s.index].expression.tree, k);
-                let_degree_[key] = d;
-                return d;
+                return s.kind == Kind::let ? let_degree_[s.index] : 0;
             }
             case Node::Kind::unary: return degree(n.args[0], k);
             case Node::Kind::conditional: {
@@ -907,10 +910,10 @@ private:
 
     Definition def_;
     std::map<std::string, Symbol> symbols_;
-    std::map<std::pair<std::size_t, std::size_t>, int> let_degree_;  // (let, state) -> degree
+    std::vector<int> let_degree_;  // by let: degree in the state variable being examined
     std::vector<Pending> derivatives_;
     std::vector<PendingReset> resets_;
-    std::vector<std::pair<std::size_t, Unit>> let_units_;
+    std::vector<std::optional<Unit>> let_units_;  // by let: its declared unit, if any
     std::vector<PresetParameter> preset_params_;
     std::vector<std::pair<std::string, std::size_t>> preset_lines_;
     std::size_t current_line_ = 0, threshold_line_ = 0;
@@ -919,6 +922,18 @@ private:
 };
 
 }  // namespace
+
+std::vector<bool> lets_needed(const Definition& def, std::span<const Expression* const> roots) {
+    std::vector<bool> needed(def.lets.size(), false);
+    for (const auto* e : roots) {
+        for (const auto l : e->deps.lets) needed[l] = true;
+    }
+    for (std::size_t l = def.lets.size(); l-- > 0;) {
+        if (!needed[l]) continue;
+        for (const auto used : def.lets[l].expression.deps.lets) needed[used] = true;
+    }
+    return needed;
+}
 
 Definition read_model_file(const std::filesystem::path& file) {
     const std::string name = file.string();

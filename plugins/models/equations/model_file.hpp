@@ -2,8 +2,8 @@
 /// @file model_file.hpp
 /// Reading and checking a model file (format: docs/equations.md) into a `Definition`: the declarations
 /// with their parsed expressions, resolved names, inferred units, dependencies and the conditionally
-/// linear state variables. Nothing here evaluates an expression; equations.cpp compiles the checked
-/// definition with muparser.
+/// linear state variables. Nothing here evaluates an expression; program.cpp compiles the syntax trees
+/// of the checked definition into programs, which equations.cpp runs.
 
 #include "expression.hpp"
 #include "units.hpp"
@@ -13,15 +13,18 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace soma::equations {
 
-/// What an expression depends on, through the lets it uses.
+/// What an expression depends on. States, current and time count through the lets it uses; `lets`
+/// holds only the lets it names itself (so that a chain of n lets costs O(n), not O(n^2): the lets used
+/// indirectly are found by walking these lists, see `lets_needed`).
 struct Dependencies {
-    std::vector<bool> states;  ///< by state index
-    std::vector<bool> lets;    ///< every let used, directly or through other lets
+    std::vector<bool> states;       ///< by state index, directly or through lets
+    std::vector<std::size_t> lets;  ///< the lets named in the expression, ascending, without repeats
     bool current = false;
     bool time = false;
 };
@@ -63,7 +66,7 @@ struct StateDecl {
 struct LetDecl {
     std::string name;
     Expression expression;
-    Quantity quantity;
+    Quantity quantity;  ///< its declared unit if it has one, else the unit inferred from the expression
     std::size_t line = 0, pos = 0;
 };
 
@@ -97,6 +100,10 @@ struct Definition {
     std::vector<RequireDecl> requirements;
     std::vector<Preset> presets;
 };
+
+/// Which lets the expressions `roots` use, directly or through other lets: a flag per let of `def`.
+/// Linear in the number of lets and their references (lets use only lets defined before them).
+std::vector<bool> lets_needed(const Definition& def, std::span<const Expression* const> roots);
 
 /// Reads and checks `file`.
 /// @throws ModelFileError "FILE:LINE:COLUMN: message" for the first error found.

@@ -19,7 +19,7 @@
 ///
 /// The model has no threshold and no reset: a spike is an upward crossing of the detection level V_spike
 /// (default 1.0, between the resting v and the top of the limit cycle, v ~ 2), located by the integrator;
-/// `on_spike` changes nothing.
+/// `on_spike` changes nothing. Every parameter may differ between cells (each starts at its own resting point).
 /// Capability: Jacobian (for cvode): [[1 - v^2, -1], [1 / tau, -b / tau]].
 
 #include "soma/jacobian.hpp"
@@ -53,6 +53,9 @@ std::array<double, 2> rest(double a, double b) {
     return {v, (v + a) / b};
 }
 
+/// Parameters, in schema order (the rows of ModelCells::parameters).
+enum Parameter : std::size_t { a, b, tau, V_spike };
+
 class FitzHughNagumo final : public Model, public Jacobian {
 public:
     FitzHughNagumo()
@@ -68,55 +71,57 @@ public:
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }
-    double threshold() const override { return V_spike_; }
 
-    void initialize(StateBatch& y) override {
-        const auto [v, w] = rest(a_, b_);
-        std::ranges::fill(y.var(0), v);
-        std::ranges::fill(y.var(1), w);
+    void thresholds(ConstBatchView p, std::span<double> out) const override {
+        std::ranges::copy(p.var(V_spike), out.begin());
     }
 
-    void derivatives(double /*t*/, const StateBatch& y, std::span<const double> i_inj,
-                     StateBatch& dydt) const override {
+    void initialize(const ModelCells& cells, BatchView y) const override {
+        const auto pa = cells.parameters.var(a), pb = cells.parameters.var(b);
+        const auto v = y.var(0), w = y.var(1);
+        for (std::size_t c = 0; c < v.size(); ++c) {
+            const auto [v0, w0] = rest(pa[c], pb[c]);
+            v[c] = v0;
+            w[c] = w0;
+        }
+    }
+
+    void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
+                     BatchView dydt) const override {
+        const auto& p = cells.parameters;
+        const auto pa = p.var(a), pb = p.var(b), pt = p.var(tau);
         const auto v = y.var(0), w = y.var(1);
         const auto dv = dydt.var(0), dw = dydt.var(1);
         for (std::size_t c = 0; c < v.size(); ++c) {
             const double x = v[c];
             dv[c] = x - x * x * x / 3.0 - w[c] + i_inj[c];
-            dw[c] = (x + a_ - b_ * w[c]) / tau_;
+            dw[c] = (x + pa[c] - pb[c] * w[c]) / pt[c];
         }
     }
 
-    bool on_spike(std::size_t /*cell*/, double /*t*/, StateBatch& /*y*/) override { return false; }
+    bool on_spike(double /*t*/, const ModelCells& /*cell*/, BatchView /*y*/) const override { return false; }
 
-    void jacobian(double /*t*/, const StateBatch& y, std::span<const double> /*i_inj*/, std::size_t cell,
+    void jacobian(double /*t*/, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
+        const double pt = cell.parameters.at(tau, 0);
         // Row-major 2x2, rows and columns in the order v, w.
-        const double v = y.var(0)[cell];
+        const double v = y.at(0, 0);
         out[0] = 1.0 - v * v;
         out[1] = -1.0;
-        out[2] = 1.0 / tau_;
-        out[3] = -b_ / tau_;
+        out[2] = 1.0 / pt;
+        out[3] = -cell.parameters.at(b, 0) / pt;
     }
 
 private:
-    void apply(const ParameterValues& p) override {
-        a_ = p["a"];
-        b_ = p["b"];
-        tau_ = p["tau"];
-        V_spike_ = p["V_spike"];
-    }
-
     const std::array<Variable, 2> variables_{{
         {"v", "1", "membrane potential (fast, excitation) variable"},
         {"w", "1", "recovery (slow, accommodation) variable"},
     }};
     const Variable current_{"I", "1", "injected current (dimensionless)"};
-    double a_ = 0, b_ = 0, tau_ = 0, V_spike_ = 0;
 };
 
 }  // namespace
 }  // namespace soma::fitzhugh_nagumo
 
-SOMA_PLUGIN(soma::PluginKind::model, soma::fitzhugh_nagumo::FitzHughNagumo, "fitzhugh_nagumo", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::model, soma::fitzhugh_nagumo::FitzHughNagumo, "fitzhugh_nagumo", "2.0.0",
             "FitzHugh-Nagumo model, dimensionless, time read in ms (FitzHugh 1961, Biophys. J. 1:445)")

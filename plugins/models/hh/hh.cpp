@@ -8,7 +8,8 @@
 ///   C_m dv/dt = I - g_Na m^3 h (v - E_Na) - g_K n^4 (v - E_K) - g_L (v - E_L)
 ///   dx/dt     = alpha_x(v) (1 - x) - beta_x(v) x,   x in {m, n, h}
 ///
-/// Units: v in mV, t in ms, conductances in mS/cm^2, C_m in uF/cm^2, I in uA/cm^2.
+/// Units: v in mV, t in ms, conductances in mS/cm^2, C_m in uF/cm^2, I in uA/cm^2. Every parameter
+/// may differ between cells (the kernels read each cell's values).
 /// State variables, in storage order: v, m, n, h. Initial state: v = V_init, gates at their steady
 /// state for V_init. A spike is an upward crossing of V_spike, located inside the step by the
 /// integrator; the model has no reset. Capabilities: ConditionallyLinear (the gates m, n, h obey
@@ -18,18 +19,98 @@
 ///   d(dv/dt)/dn = -4 g_K n^3 (v - E_K) / C_m,            d(dv/dt)/dh = -g_Na m^3 (v - E_Na) / C_m,
 ///   d(dx/dt)/dv = alpha_x'(v) (1 - x) - beta_x'(v) x,    d(dx/dt)/dx = -(alpha_x(v) + beta_x(v)),
 /// and 0 between different gates.
+/// The right-hand side and the gate coefficients run in blocks of cells with vector exp and expm1
+/// (vector_math.hpp; libmvec, 4 ulp at most).
 
 #include "hh_rates.hpp"
+
+#include "soma/vector_math.hpp"
 
 #include "soma/conditionally_linear.hpp"
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace soma::hh {
 namespace {
+
+/// Parameters, in schema order (the rows of ModelCells::parameters).
+enum Parameter : std::size_t { C_m, g_Na, g_K, g_L, E_Na, E_K, E_L, V_init, V_spike };
+
+/// dy/dt of simd_block cells (vector_math.hpp). in: v, m, n, h, I, C_m, g_Na, g_K, g_L, E_Na, E_K, E_L;
+/// out: dv, dm, dn, dh.
+struct RhsBlock {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 4>& out) const {
+        const double* __restrict v = in[0];
+        const double* __restrict m = in[1];
+        const double* __restrict n = in[2];
+        const double* __restrict h = in[3];
+        const double* __restrict i_inj = in[4];
+        const double* __restrict cm = in[5];
+        const double* __restrict gna = in[6];
+        const double* __restrict gk = in[7];
+        const double* __restrict gl = in[8];
+        const double* __restrict ena = in[9];
+        const double* __restrict ek = in[10];
+        const double* __restrict el = in[11];
+        double* __restrict dv = out[0];
+        double* __restrict dm = out[1];
+        double* __restrict dn = out[2];
+        double* __restrict dh = out[3];
+#pragma omp simd
+        for (std::size_t c = 0; c < simd_block; ++c) {
+            const double u = v[c];
+            const double m3h = m[c] * m[c] * m[c] * h[c];
+            const double n2 = n[c] * n[c];
+            const double i_ion = gna[c] * m3h * (u - ena[c]) + gk[c] * n2 * n2 * (u - ek[c]) + gl[c] * (u - el[c]);
+            dv[c] = (i_inj[c] - i_ion) / cm[c];
+            dm[c] = alpha_m(u) * (1.0 - m[c]) - beta_m(u) * m[c];
+            dn[c] = alpha_n(u) * (1.0 - n[c]) - beta_n(u) * n[c];
+            dh[c] = alpha_h(u) * (1.0 - h[c]) - beta_h(u) * h[c];
+        }
+    }
+};
+
+/// Initial state of simd_block cells: v = V_init, gates at their steady state. in: V_init; out: v, m, n, h.
+struct InitBlock {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 4>& out) const {
+#pragma omp simd
+        for (std::size_t c = 0; c < simd_block; ++c) {
+            const double u = in[0][c];
+            out[0][c] = u;
+            out[1][c] = steady_state(alpha_m(u), beta_m(u));
+            out[2][c] = steady_state(alpha_n(u), beta_n(u));
+            out[3][c] = steady_state(alpha_h(u), beta_h(u));
+        }
+    }
+};
+
+/// Coefficients a = alpha_x, b = -(alpha_x + beta_x) of the gates m, n, h of simd_block cells.
+/// in: v; out: a_m, a_n, a_h, b_m, b_n, b_h.
+struct GateBlock {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 6>& out) const {
+        const double* __restrict v = in[0];
+        double* __restrict am = out[0];
+        double* __restrict an = out[1];
+        double* __restrict ah = out[2];
+        double* __restrict bm = out[3];
+        double* __restrict bn = out[4];
+        double* __restrict bh = out[5];
+#pragma omp simd
+        for (std::size_t c = 0; c < simd_block; ++c) {
+            const double u = v[c];
+            am[c] = alpha_m(u);
+            bm[c] = -(am[c] + beta_m(u));
+            an[c] = alpha_n(u);
+            bn[c] = -(an[c] + beta_n(u));
+            ah[c] = alpha_h(u);
+            bh[c] = -(ah[c] + beta_h(u));
+        }
+    }
+};
 
 class HodgkinHuxley final : public Model, public ConditionallyLinear, public Jacobian {
 public:
@@ -50,60 +131,51 @@ public:
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }
-    double threshold() const override { return V_spike_; }
 
-    void initialize(StateBatch& y) override {
-        const double v = V_init_;
-        std::ranges::fill(y.var(0), v);
-        std::ranges::fill(y.var(1), steady_state(alpha_m(v), beta_m(v)));
-        std::ranges::fill(y.var(2), steady_state(alpha_n(v), beta_n(v)));
-        std::ranges::fill(y.var(3), steady_state(alpha_h(v), beta_h(v)));
+    void thresholds(ConstBatchView p, std::span<double> out) const override {
+        std::ranges::copy(p.var(V_spike), out.begin());
     }
 
-    void derivatives(double /*t*/, const StateBatch& y, std::span<const double> i_inj,
-                     StateBatch& dydt) const override {
-        const auto v = y.var(0), m = y.var(1), n = y.var(2), h = y.var(3);
-        const auto dv = dydt.var(0), dm = dydt.var(1), dn = dydt.var(2), dh = dydt.var(3);
-        for (std::size_t c = 0; c < v.size(); ++c) {
-            const double u = v[c];
-            const double m3h = m[c] * m[c] * m[c] * h[c];
-            const double n2 = n[c] * n[c];
-            const double i_ion = g_Na_ * m3h * (u - E_Na_) + g_K_ * n2 * n2 * (u - E_K_) + g_L_ * (u - E_L_);
-            dv[c] = (i_inj[c] - i_ion) / C_m_;
-            dm[c] = alpha_m(u) * (1.0 - m[c]) - beta_m(u) * m[c];
-            dn[c] = alpha_n(u) * (1.0 - n[c]) - beta_n(u) * n[c];
-            dh[c] = alpha_h(u) * (1.0 - h[c]) - beta_h(u) * h[c];
-        }
+    void initialize(const ModelCells& cells, BatchView y) const override {
+        for_blocks<1, 4>(y.count(), {cells.parameters.var(V_init).data()},
+                         {y.var(0).data(), y.var(1).data(), y.var(2).data(), y.var(3).data()}, InitBlock{});
     }
 
-    bool on_spike(std::size_t /*cell*/, double /*t*/, StateBatch& /*y*/) override { return false; }
+    void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
+                     BatchView dydt) const override {
+        const auto& p = cells.parameters;
+        for_blocks<12, 4>(y.count(),
+                          {y.var(0).data(), y.var(1).data(), y.var(2).data(), y.var(3).data(), i_inj.data(),
+                           p.var(C_m).data(), p.var(g_Na).data(), p.var(g_K).data(), p.var(g_L).data(),
+                           p.var(E_Na).data(), p.var(E_K).data(), p.var(E_L).data()},
+                          {dydt.var(0).data(), dydt.var(1).data(), dydt.var(2).data(), dydt.var(3).data()},
+                          RhsBlock{});
+    }
+
+    bool on_spike(double /*t*/, const ModelCells& /*cell*/, BatchView /*y*/) const override { return false; }
 
     std::span<const std::size_t> linear_variables() const override { return gates_; }
 
-    void linear_coefficients(double /*t*/, const StateBatch& y, StateBatch& a, StateBatch& b) const override {
-        const auto v = y.var(0);
-        const auto am = a.var(0), an = a.var(1), ah = a.var(2);
-        const auto bm = b.var(0), bn = b.var(1), bh = b.var(2);
-        for (std::size_t c = 0; c < v.size(); ++c) {
-            const double u = v[c];
-            am[c] = alpha_m(u);
-            bm[c] = -(am[c] + beta_m(u));
-            an[c] = alpha_n(u);
-            bn[c] = -(an[c] + beta_n(u));
-            ah[c] = alpha_h(u);
-            bh[c] = -(ah[c] + beta_h(u));
-        }
+    void linear_coefficients(double /*t*/, const ModelCells& /*cells*/, ConstBatchView y, BatchView a,
+                             BatchView b) const override {
+        for_blocks<1, 6>(y.count(), {y.var(0).data()},
+                         {a.var(0).data(), a.var(1).data(), a.var(2).data(), b.var(0).data(), b.var(1).data(),
+                          b.var(2).data()},
+                         GateBlock{});
     }
 
-    void jacobian(double /*t*/, const StateBatch& y, std::span<const double> /*i_inj*/, std::size_t cell,
+    void jacobian(double /*t*/, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
-        const double u = y.var(0)[cell], m = y.var(1)[cell], n = y.var(2)[cell], h = y.var(3)[cell];
+        const auto& p = cell.parameters;
+        const double cm = p.at(C_m, 0), gna = p.at(g_Na, 0), gk = p.at(g_K, 0), gl = p.at(g_L, 0);
+        const double ena = p.at(E_Na, 0), ek = p.at(E_K, 0);
+        const double u = y.at(0, 0), m = y.at(1, 0), n = y.at(2, 0), h = y.at(3, 0);
         const double m2 = m * m, n3 = n * n * n;
         // Row-major 4x4, rows and columns in the order v, m, n, h.
-        out[0] = -(g_Na_ * m2 * m * h + g_K_ * n3 * n + g_L_) / C_m_;
-        out[1] = -3.0 * g_Na_ * m2 * h * (u - E_Na_) / C_m_;
-        out[2] = -4.0 * g_K_ * n3 * (u - E_K_) / C_m_;
-        out[3] = -g_Na_ * m2 * m * (u - E_Na_) / C_m_;
+        out[0] = -(gna * m2 * m * h + gk * n3 * n + gl) / cm;
+        out[1] = -3.0 * gna * m2 * h * (u - ena) / cm;
+        out[2] = -4.0 * gk * n3 * (u - ek) / cm;
+        out[3] = -gna * m2 * m * (u - ena) / cm;
         const double am = alpha_m(u), bm = beta_m(u), an = alpha_n(u), bn = beta_n(u), ah = alpha_h(u), bh = beta_h(u);
         out[4] = d_alpha_m(u) * (1.0 - m) - d_beta_m(u) * m;
         out[5] = -(am + bm);
@@ -118,18 +190,6 @@ public:
     }
 
 private:
-    void apply(const ParameterValues& p) override {
-        C_m_ = p["C_m"];
-        g_Na_ = p["g_Na"];
-        g_K_ = p["g_K"];
-        g_L_ = p["g_L"];
-        E_Na_ = p["E_Na"];
-        E_K_ = p["E_K"];
-        E_L_ = p["E_L"];
-        V_init_ = p["V_init"];
-        V_spike_ = p["V_spike"];
-    }
-
     const std::array<Variable, 4> variables_{{
         {"v", "mV", "membrane potential, relative to rest"},
         {"m", "1", "Na activation gate"},
@@ -138,11 +198,10 @@ private:
     }};
     const Variable current_{"I", "uA/cm^2", "injected current density"};
     const std::array<std::size_t, 3> gates_{1, 2, 3};  // m, n, h
-    double C_m_ = 0, g_Na_ = 0, g_K_ = 0, g_L_ = 0, E_Na_ = 0, E_K_ = 0, E_L_ = 0, V_init_ = 0, V_spike_ = 0;
 };
 
 }  // namespace
 }  // namespace soma::hh
 
-SOMA_PLUGIN(soma::PluginKind::model, soma::hh::HodgkinHuxley, "hh", "2.0.0",
+SOMA_PLUGIN(soma::PluginKind::model, soma::hh::HodgkinHuxley, "hh", "3.0.0",
             "Hodgkin-Huxley squid axon, rest at 0 mV (Gerstner & Kistler 2002, p.36)")

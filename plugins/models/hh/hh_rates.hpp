@@ -10,6 +10,8 @@
 /// u = 10 mV for n). They are evaluated through `x_over_expm1`, whose value at x = 0 is the limit 1,
 /// so alpha_m(25) = 1.0 and alpha_n(10) = 0.1 exactly, and which keeps full precision near it.
 
+#include "soma/vector_math.hpp"  // before <cmath>: vector exp and expm1 for the kernels
+
 #include <cmath>
 
 namespace soma::hh {

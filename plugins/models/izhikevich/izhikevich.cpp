@@ -20,7 +20,7 @@
 /// coefficients 0.04, 5 and 140 make every term of dv/dt a number of mV/ms, and u and I are read on that
 /// scale), so their unit is "1"; a is a rate in 1/ms, b and d are dimensionless.
 /// State variables, in storage order: v, u. A spike is an upward crossing of v_peak, located by the
-/// integrator; at the crossing time v <- c and u <- u + d.
+/// integrator; at the crossing time v <- c and u <- u + d. Every parameter may differ between cells.
 ///
 /// Numerics: v diverges in finite time above the threshold (the quadratic), and the model is defined for
 /// v <= v_peak only; the right-hand side evaluates v as min(v, v_peak), so that an explicit stage that
@@ -64,6 +64,10 @@ std::vector<Preset> izhikevich_2003_presets() {
     };
 }
 
+/// Parameters, in schema order (the rows of ModelCells::parameters). The kernels index cells by j: c is
+/// the paper's reset value.
+enum Parameter : std::size_t { a, b, c, d, v_peak, V_init };
+
 class Izhikevich final : public Model, public Jacobian {
 public:
     Izhikevich()
@@ -84,39 +88,51 @@ public:
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }
-    double threshold() const override { return v_peak_; }
 
-    void initialize(StateBatch& y) override {
-        std::ranges::fill(y.var(0), V_init_);
-        std::ranges::fill(y.var(1), b_ * V_init_);
+    void thresholds(ConstBatchView p, std::span<double> out) const override {
+        std::ranges::copy(p.var(v_peak), out.begin());
     }
 
-    void derivatives(double /*t*/, const StateBatch& y, std::span<const double> i_inj,
-                     StateBatch& dydt) const override {
+    void initialize(const ModelCells& cells, BatchView y) const override {
+        const auto& p = cells.parameters;
+        const auto pb = p.var(b), v0 = p.var(V_init);
         const auto v = y.var(0), u = y.var(1);
-        const auto dv = dydt.var(0), du = dydt.var(1);
-        for (std::size_t c = 0; c < v.size(); ++c) {
-            const double x = std::min(v[c], v_peak_);  // see "Numerics" above
-            dv[c] = (0.04 * x + 5.0) * x + 140.0 - u[c] + i_inj[c];
-            du[c] = a_ * (b_ * x - u[c]);
+        for (std::size_t j = 0; j < v.size(); ++j) {
+            v[j] = v0[j];
+            u[j] = pb[j] * v0[j];
         }
     }
 
-    bool on_spike(std::size_t cell, double /*t*/, StateBatch& y) override {
-        y.var(0)[cell] = c_;
-        y.var(1)[cell] += d_;
+    void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
+                     BatchView dydt) const override {
+        const auto& p = cells.parameters;
+        const auto pa = p.var(a), pb = p.var(b), peak = p.var(v_peak);
+        const auto v = y.var(0), u = y.var(1);
+        const auto dv = dydt.var(0), du = dydt.var(1);
+        for (std::size_t j = 0; j < v.size(); ++j) {
+            const double x = std::min(v[j], peak[j]);  // see "Numerics" above
+            dv[j] = (0.04 * x + 5.0) * x + 140.0 - u[j] + i_inj[j];
+            du[j] = pa[j] * (pb[j] * x - u[j]);
+        }
+    }
+
+    bool on_spike(double /*t*/, const ModelCells& cell, BatchView y) const override {
+        y.at(0, 0) = cell.parameters.at(c, 0);
+        y.at(1, 0) += cell.parameters.at(d, 0);
         return true;
     }
 
-    void jacobian(double /*t*/, const StateBatch& y, std::span<const double> /*i_inj*/, std::size_t cell,
+    void jacobian(double /*t*/, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
+        const auto& p = cell.parameters;
+        const double pa = p.at(a, 0);
         // Row-major 2x2, rows and columns in the order v, u.
-        const double v = y.var(0)[cell];
-        const bool clamped = v > v_peak_;
+        const double v = y.at(0, 0);
+        const bool clamped = v > p.at(v_peak, 0);
         out[0] = clamped ? 0.0 : 0.08 * v + 5.0;
         out[1] = -1.0;
-        out[2] = clamped ? 0.0 : a_ * b_;
-        out[3] = -a_;
+        out[2] = clamped ? 0.0 : pa * p.at(b, 0);
+        out[3] = -pa;
     }
 
 private:
@@ -127,26 +143,16 @@ private:
         }
     }
 
-    void apply(const ParameterValues& p) override {
-        a_ = p["a"];
-        b_ = p["b"];
-        c_ = p["c"];
-        d_ = p["d"];
-        v_peak_ = p["v_peak"];
-        V_init_ = p["V_init"];
-    }
-
     const std::array<Variable, 2> variables_{{
         {"v", "mV", "membrane potential"},
         {"u", "1", "membrane recovery variable (the paper's dimensionless scale, as I)"},
     }};
     const Variable current_{"I", "1", "injected current (the paper's dimensionless scale)"};
-    double a_ = 0, b_ = 0, c_ = 0, d_ = 0, v_peak_ = 0, V_init_ = 0;
 };
 
 }  // namespace
 }  // namespace soma::izhikevich
 
-SOMA_PLUGIN(soma::PluginKind::model, soma::izhikevich::Izhikevich, "izhikevich", "1.0.0",
+SOMA_PLUGIN(soma::PluginKind::model, soma::izhikevich::Izhikevich, "izhikevich", "2.0.0",
             "Izhikevich's simple model with the cortical cell types of Fig. 2 as presets (Izhikevich 2003, "
             "IEEE TNN 14:1569)")

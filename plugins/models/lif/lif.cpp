@@ -15,7 +15,8 @@
 /// t_ref > 0 the ISI error of rk4 is O(dt) (e.g. 5e-4 relative at dt = 0.01 ms); dopri5 and cvode
 /// control it through their error estimates. With an integrator's
 /// `locate_spikes = 0` the spike and reset happen at the end of the step instead, as in the seed.
-/// Capability: Jacobian (for cvode): d(dv/dt)/dv = -1/tau_m, or 0 while refractory.
+/// Every parameter may differ between cells; the end of each cell's refractory period is event state
+/// that the engine stores. Capability: Jacobian (for cvode): d(dv/dt)/dv = -1/tau_m, or 0 while refractory.
 
 #include "soma/error.hpp"
 #include "soma/jacobian.hpp"
@@ -24,11 +25,20 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <limits>
 
 namespace soma::lif {
 namespace {
+
+/// Parameters, in schema order (the rows of ModelCells::parameters).
+enum Parameter : std::size_t { tau_m, R, V_rest, V_th, V_reset, V_init, t_ref };
+/// Event state: the end of the current refractory period (ms; -inf before the first spike).
+enum Event : std::size_t { refractory_end };
+
+/// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
+constexpr double slack = 1e-9;
 
 class LeakyIntegrateAndFire final : public Model, public Jacobian {
 public:
@@ -47,31 +57,38 @@ public:
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }
-    double threshold() const override { return V_th_; }
+    std::span<const Variable> event_variables() const override { return events_; }
 
-    void initialize(StateBatch& y) override {
-        std::ranges::fill(y.var(0), V_init_);
-        refractory_end_.assign(y.n_cells(), -std::numeric_limits<double>::infinity());
+    void thresholds(ConstBatchView p, std::span<double> out) const override {
+        std::ranges::copy(p.var(V_th), out.begin());
     }
 
-    void derivatives(double t, const StateBatch& y, std::span<const double> i_inj,
-                     StateBatch& dydt) const override {
+    void initialize(const ModelCells& cells, BatchView y) const override {
+        std::ranges::copy(cells.parameters.var(V_init), y.var(0).begin());
+        std::ranges::fill(cells.events.var(refractory_end), -std::numeric_limits<double>::infinity());
+    }
+
+    void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
+                     BatchView dydt) const override {
+        const auto& p = cells.parameters;
+        const auto tau = p.var(tau_m), r = p.var(R), rest = p.var(V_rest);
+        const auto end = cells.events.var(refractory_end);
         const auto v = y.var(0);
         const auto dv = dydt.var(0);
         for (std::size_t c = 0; c < v.size(); ++c) {
-            dv[c] = t < refractory_end_[c] - 1e-9 ? 0.0 : (-(v[c] - V_rest_) + R_ * i_inj[c]) / tau_m_;
+            dv[c] = t < end[c] - slack ? 0.0 : (-(v[c] - rest[c]) + r[c] * i_inj[c]) / tau[c];
         }
     }
 
-    bool on_spike(std::size_t cell, double t, StateBatch& y) override {
-        y.var(0)[cell] = V_reset_;
-        refractory_end_[cell] = t + t_ref_;
+    bool on_spike(double t, const ModelCells& cell, BatchView y) const override {
+        y.at(0, 0) = cell.parameters.at(V_reset, 0);
+        cell.events.at(refractory_end, 0) = t + cell.parameters.at(t_ref, 0);
         return true;
     }
 
-    void jacobian(double t, const StateBatch& /*y*/, std::span<const double> /*i_inj*/, std::size_t cell,
+    void jacobian(double t, const ModelCells& cell, ConstBatchView /*y*/, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
-        out[0] = t < refractory_end_[cell] - 1e-9 ? 0.0 : -1.0 / tau_m_;
+        out[0] = t < cell.events.at(refractory_end, 0) - slack ? 0.0 : -1.0 / cell.parameters.at(tau_m, 0);
     }
 
 private:
@@ -82,24 +99,13 @@ private:
         }
     }
 
-    void apply(const ParameterValues& p) override {
-        tau_m_ = p["tau_m"];
-        R_ = p["R"];
-        V_rest_ = p["V_rest"];
-        V_th_ = p["V_th"];
-        V_reset_ = p["V_reset"];
-        V_init_ = p["V_init"];
-        t_ref_ = p["t_ref"];
-    }
-
     const std::array<Variable, 1> variables_{{{"v", "mV", "membrane potential"}}};
+    const std::array<Variable, 1> events_{{{"refractory_end", "ms", "end of the current refractory period"}}};
     const Variable current_{"I", "nA", "injected current"};
-    double tau_m_ = 0, R_ = 0, V_rest_ = 0, V_th_ = 0, V_reset_ = 0, V_init_ = 0, t_ref_ = 0;
-    std::vector<double> refractory_end_;
 };
 
 }  // namespace
 }  // namespace soma::lif
 
-SOMA_PLUGIN(soma::PluginKind::model, soma::lif::LeakyIntegrateAndFire, "lif", "2.0.0",
+SOMA_PLUGIN(soma::PluginKind::model, soma::lif::LeakyIntegrateAndFire, "lif", "3.0.0",
             "leaky integrate-and-fire with threshold, reset and refractory period (Gerstner & Kistler 2002, p.94)")

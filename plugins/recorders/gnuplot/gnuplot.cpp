@@ -1,25 +1,37 @@
 /// @file gnuplot.cpp
-/// Plug-in `gnuplot`: a figure of the recorded traces, drawn by Debian's gnuplot through gnuplot-iostream.
+/// Plug-in `gnuplot`: figures of a run, drawn by Debian's gnuplot through gnuplot-iostream.
 ///
-/// Files, in the run's output directory:
-/// - `<stem>.png` and `<stem>.svg`: the figure, `width` x `height` pixels, laid out as in the course
-///   seed: stacked panels sharing the time axis t (ms): (1) the membrane potential v with the spike
-///   threshold as a red dashed line labelled "threshold (50 mV)"; (2) the other state variables, if
-///   the model has any (for `hh` the gating variables m black, h red, n blue); (3) the injected
-///   current I, its axis widened to include 0. A model with one state variable (`lif`) gets panels
-///   (1) and (3). Axis labels carry the model's units, e.g. "v (mV)", "I (uA/cm^2)". The title is
-///   the run's title, or "<model>, <stimulus>, <integrator>". With several cells, every cell's
-///   traces are drawn in each panel (one colour per variable). Spikes are not drawn separately.
-/// - `<stem>.dat`: the data as text: a `#` header line with names and units (`t (ms)`, `v (mV)`,
-///   ..., `I (uA/cm^2)`; `v[c] (mV)` for cell c when there are several cells), then one line per
-///   sample; columns separated by tabs, numbers in the shortest form that reads back to the same
-///   double (full precision). Read it with gnuplot, `numpy.loadtxt` or anything that skips `#` lines.
-/// - `<stem>.gp`: the gnuplot script that draws both figures from `<stem>.dat`. To re-plot, edit it
-///   and run `gnuplot <stem>.gp` in the output directory. Its variables `datafile`, `pngfile`,
-///   `svgfile`, `width` and `height` can be set on the command line, e.g.
+/// Figures, in the run's output directory: `<stem>.png` and `<stem>.svg`, `width` x `height` pixels,
+/// stacked panels sharing the time axis t (ms), titled with the run's title or "<model>, <stimulus>,
+/// <integrator>".
+/// - One cell (a population of 1), laid out as in the course exercises: (1) the membrane potential
+///   v with the cell's spike threshold as a red dashed line labelled "threshold (50 mV)"; (2) the
+///   other state variables (for `hh` the gating variables m black, h red, n blue); (3) the injected
+///   current I, its axis widened to include 0. Each panel is drawn if its quantities are recorded
+///   (`lif` has no panel 2). Axis labels carry the units, e.g. "v (mV)", "I (uA/cm^2)".
+/// - A population (more than one cell), or spikes only (`--record spikes`): (1) a spike raster, one
+///   dot per spike at (t, cell index); (2) the population rate in Hz: the spikes of all cells in bins
+///   of `binwidth` = max(dt, t_stop / 200) ms, divided by (number of cells * binwidth), drawn as
+///   bars, the bin width stated in the axis label; (3) if samples are recorded, v (or, if v is not
+///   recorded, the first recorded quantity) of up to 5 recorded cells spread evenly over the recorded
+///   ones (first and last included), one colour per cell, each labelled with its parameters that
+///   differ between cells, e.g. "cell 3: stimulus.amplitude = 7.5 uA/cm^2", and the threshold line
+///   if these cells share one threshold.
+///
+/// Data and script, beside the figures:
+/// - `<stem>.dat` (when samples are recorded): the plotted traces as text, a `#` header line with names
+///   and units, then one line per sample, columns separated by tabs. One cell: `t (ms)`, then every
+///   recorded quantity (`v (mV)`, ..., `I (uA/cm^2)`). A population: `t (ms)`, then the plotted
+///   quantity of the plotted cells only, as `v[3] (mV)` for cell 3.
+/// - `<stem>_spikes.dat` (population or spikes only): `# t (ms)<tab>cell`, then one line per spike.
+/// - `<stem>.gp`: the gnuplot script that draws both figures from the data files. To re-plot, edit it
+///   and run `gnuplot <stem>.gp` in the output directory. Its variables `datafile`, `spikefile`,
+///   `pngfile`, `svgfile`, `width`, `height` and `binwidth` can be set on the command line, e.g.
 ///   `gnuplot -e "width = 1800; pngfile = 'big.png'" <stem>.gp`.
-/// Samples are streamed to the data file during the run; gnuplot draws the figures in `finish`.
-/// All four files are written under temporary names and renamed only when the run completes.
+/// Sample times are written with the decimals of dt (soma::TimeFormat), other numbers in the shortest
+/// form that reads back to the same double. The data files are streamed during the run (only the
+/// plotted traces and the spike list, so memory stays bounded); gnuplot draws the figures in
+/// `finish`. All files are written under temporary names and renamed only when the run completes.
 /// Text from the user (title, file names) reaches gnuplot only as escaped string literals.
 ///
 /// Errors: soma::RunError if the gnuplot program is not on PATH (checked in `begin`, so before the
@@ -30,14 +42,15 @@
 #include "gnuplot_script.hpp"
 
 #include "soma/error.hpp"
+#include "soma/output_file.hpp"
 #include "soma/plugin.hpp"
 #include "soma/recorder.hpp"
-#include "soma/output_file.hpp"
 #include "soma/staged_file.hpp"
 
 #include <gnuplot-iostream.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -49,6 +62,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <sstream>
@@ -120,9 +134,21 @@ std::string read_text(const std::filesystem::path& path) {
 
 std::string label(const Variable& v) { return fmt::format("{} ({})", v.name, v.unit); }
 
-std::string column(const Variable& v, std::size_t cell, std::size_t n_cells) {
-    return n_cells == 1 ? label(v) : fmt::format("{}[{}] ({})", v.name, cell, v.unit);
+std::string unit_suffix(const std::string& unit) { return unit.empty() || unit == "1" ? "" : " " + unit; }
+
+/// Indices of at most `k` of `n` items, spread evenly (first and last included), ascending.
+std::vector<std::size_t> spread(std::size_t n, std::size_t k) {
+    std::vector<std::size_t> picked;
+    if (n <= k) {
+        for (std::size_t j = 0; j < n; ++j) picked.push_back(j);
+        return picked;
+    }
+    for (std::size_t j = 0; j < k; ++j) picked.push_back((j * (n - 1) + (k - 1) / 2) / (k - 1));  // rounded
+    return picked;
 }
+
+/// One panel of a figure: its settings and its plot command, as script lines.
+using Panel = std::string;
 
 class GnuplotRecorder final : public Recorder {
 public:
@@ -134,42 +160,100 @@ public:
         init_defaults();
     }
 
+    /// The data file (t as written and 20 characters per value), the SVG's paths (about 16 bytes per
+    /// point of a trace), a PNG of width * height / 4 bytes (measured: 70 to 300 KB at 900 x 900) and
+    /// 8 KiB for the script; the spikes (their data file and their dots) cannot be known in advance.
+    [[nodiscard]] double expected_bytes(const RunInfo& info) const override {
+        const RecordingInfo& r = info.recording;
+        double bytes = 8192.0 + static_cast<double>(width_) * static_cast<double>(height_) / 4;
+        if (r.samples && !r.variables.empty() && !r.cells.empty()) {
+            const double columns = static_cast<double>(
+                info.n_cells > 1 ? std::min(max_traces, r.cells.size()) : r.variables.size());
+            fmt::memory_buffer t;
+            TimeFormat(info.dt).append(t, info.t_stop);
+            const double samples =
+                std::ceil(static_cast<double>(info.n_steps) / static_cast<double>(std::max<std::size_t>(1, info.record_every)));
+            bytes += samples * (static_cast<double>(t.size()) + 1 + columns * (20 + 16));
+        }
+        return bytes;
+    }
+
     void begin(const RunInfo& info) override {
         find_gnuplot();
         info_ = info;
-        data_ = OutputFile(info.output_dir / (info.stem + ".dat"));
-        script_ = OutputFile(info.output_dir / (info.stem + ".gp"));
-        png_ = StagedFile(info.output_dir / (info.stem + ".png"));
-        svg_ = StagedFile(info.output_dir / (info.stem + ".svg"));
+        const RecordingInfo& r = info.recording;
+        population_ = info.n_cells > 1 || !r.samples;
+        traces_ = r.samples && !r.variables.empty() && !r.cells.empty();
+        time_ = TimeFormat(info.dt);
+        plotted_ = 0;
+        columns_.clear();
+        std::vector<std::string> names{"t (ms)"};
+        if (traces_ && population_) {
+            const auto v = std::ranges::find(r.sources, std::size_t{0});
+            plotted_ = v != r.sources.end() ? static_cast<std::size_t>(v - r.sources.begin()) : 0;
+            columns_ = spread(r.cells.size(), max_traces);
+            const Variable& var = r.variables[plotted_];
+            for (const std::size_t j : columns_) names.push_back(fmt::format("{}[{}] ({})", var.name, r.cells[j], var.unit));
+        } else if (traces_) {
+            for (const auto& v : r.variables) names.push_back(label(v));
+        }
+
+        const auto path = [&](std::string_view suffix) { return info.output_dir / (info.stem + std::string(suffix)); };
+        data_ = traces_ ? OutputFile(path(".dat")) : OutputFile();
+        spike_data_ = population_ ? OutputFile(path("_spikes.dat")) : OutputFile();
+        script_ = OutputFile(path(".gp"));
+        png_ = StagedFile(path(".png"));
+        svg_ = StagedFile(path(".svg"));
+        if (traces_) data_.print("# {}\n", fmt::join(names, "\t"));
+        if (population_) spike_data_.print("# t (ms)\tcell\n");
         i_min_ = std::numeric_limits<double>::infinity();
         i_max_ = -i_min_;
-        std::vector<std::string> names{"t (ms)"};
-        for (const auto& v : info.state_variables) {
-            for (std::size_t c = 0; c < info.n_cells; ++c) names.push_back(column(v, c, info.n_cells));
-        }
-        for (std::size_t c = 0; c < info.n_cells; ++c) names.push_back(column(info.current, c, info.n_cells));
-        data_.print("# {}\n", fmt::join(names, "\t"));
+        n_spikes_ = 0;
     }
 
-    void sample(double t, const StateBatch& y, std::span<const double> current) override {
-        data_.write_sample('\t', t, y.data(), current);
-        for (const double i : current) {
-            i_min_ = std::min(i_min_, i);
-            i_max_ = std::max(i_max_, i);
+    void sample(double t, ConstBatchView values) override {
+        if (!traces_) return;
+        row_.clear();
+        time_.append(row_, t);
+        if (population_) {
+            for (const std::size_t j : columns_) {
+                row_.push_back('\t');
+                append_number(row_, values.at(plotted_, j));
+            }
+        } else {
+            for (std::size_t k = 0; k < values.n_vars(); ++k) {
+                const double x = values.at(k, 0);
+                row_.push_back('\t');
+                append_number(row_, x);
+                if (info_.recording.sources[k] == RecordingInfo::current_index) {
+                    i_min_ = std::min(i_min_, x);
+                    i_max_ = std::max(i_max_, x);
+                }
+            }
         }
+        row_.push_back('\n');
+        data_.write({row_.data(), row_.size()});
     }
 
-    void spike(std::size_t /*cell*/, double /*t*/) override {}
+    void spike(std::size_t cell, double t) override {
+        ++n_spikes_;
+        if (!population_) return;
+        row_.clear();
+        fmt::format_to(std::back_inserter(row_), FMT_COMPILE("{}\t{}\n"), t, cell);
+        spike_data_.write({row_.data(), row_.size()});
+    }
 
-    void finish() override {
-        data_.close();
+    void finish(const RunSummary& /*summary*/) override {
+        if (traces_) data_.close();
+        if (population_) spike_data_.close();
         script_.print("{}", script_text());
         script_.close();
         render();
     }
 
     void commit() override {
-        data_.commit();
+        if (traces_) data_.commit();
+        if (population_) spike_data_.commit();
         script_.commit();
         png_.commit();
         svg_.commit();
@@ -177,16 +261,24 @@ public:
 
     void abort() noexcept override {
         data_.discard();
+        spike_data_.discard();
         script_.discard();
         png_.discard();
         svg_.discard();
     }
 
     std::vector<std::filesystem::path> outputs() const override {
-        return {png_.final_path(), svg_.final_path(), data_.final_path(), script_.final_path()};
+        std::vector<std::filesystem::path> paths{png_.final_path(), svg_.final_path()};
+        if (traces_) paths.push_back(data_.final_path());
+        if (population_) paths.push_back(spike_data_.final_path());
+        paths.push_back(script_.final_path());
+        return paths;
     }
 
 private:
+    static constexpr std::size_t max_traces = 5;
+    static constexpr std::size_t key_row = 17;  // px per row of the population key
+
     void check(const ParameterValues& candidate) const override {
         for (const char* name : {"width", "height"}) {
             const double value = candidate[name];
@@ -202,38 +294,178 @@ private:
         height_ = static_cast<int>(values["height"]);
     }
 
-    /// Plot clauses of variable `k` (state variables first, then the current) for every cell;
-    /// only the first cell's clause has a key entry.
-    std::string curves(std::size_t k, const Variable& v, std::string_view colour) const {
-        std::string text;
-        for (std::size_t c = 0; c < info_.n_cells; ++c) {
-            text += fmt::format("{}datafile using 1:{} with lines lw 2 lc rgb '{}' {}",
-                                c == 0 ? "" : ", \\\n         ", 2 + k * info_.n_cells + c, colour,
-                                c == 0 ? "title " + quote(v.name) : "notitle");
+    /// The dashed red line at the spike threshold, with its key entry.
+    static std::string threshold_curve(const Variable& v) {
+        return fmt::format(", \\\n         threshold with lines lw 2 dt 2 lc rgb 'red' title sprintf('threshold (%g%s)', "
+                           "threshold, {})",
+                           quote(unit_suffix(v.unit)));
+    }
+
+    /// Key entry of population cell `cell`: its index and its parameters that differ between cells.
+    std::string cell_title(std::size_t cell) const {
+        std::vector<std::string> values;
+        for (const auto& p : info_.cell_parameters) {
+            if (values.size() == 3) {
+                values.emplace_back("...");
+                break;
+            }
+            values.push_back(fmt::format("{}.{} = {:.6g}{}", p.component, p.name, p.values[cell], unit_suffix(p.unit)));
         }
-        return text;
+        return values.empty() ? fmt::format("cell {}", cell) : fmt::format("cell {}: {}", cell, fmt::join(values, ", "));
+    }
+
+    /// The panels of one cell: v with its threshold, the other state variables, the current.
+    std::vector<Panel> cell_panels(std::string& variables) const {
+        const RecordingInfo& r = info_.recording;
+        std::vector<Panel> panels;
+        const auto curve = [](std::size_t k, const Variable& v, std::string_view colour) {
+            return fmt::format("datafile using 1:{} with lines lw 2 lc rgb '{}' title {}", k + 2, colour, quote(v.name));
+        };
+        std::string others_label, others;
+        static constexpr std::array palette{"#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#8c564b", "#7f7f7f"};
+        for (std::size_t k = 0; k < r.variables.size(); ++k) {
+            const Variable& v = r.variables[k];
+            if (r.sources[k] == 0) {
+                variables += fmt::format("threshold = {}\n", info_.thresholds.at(0));
+                panels.push_back(fmt::format("    set key top right horizontal reverse Left width 3\n"
+                                             "    set offsets 0, 0, graph 0.12, 0\n"
+                                             "    set ylabel {}\n"
+                                             "    plot {}{}\n",
+                                             quote(label(v)), curve(k, v, "#1f77b4"), threshold_curve(v)));
+            } else if (r.sources[k] != RecordingInfo::current_index) {
+                // Dimensionless variables are listed by name (for hh: the gating variables m, n, h).
+                const std::string& name = v.name;
+                const char* colour = name == "m"   ? "black"
+                                     : name == "h" ? "red"
+                                     : name == "n" ? "blue"
+                                                   : palette[(r.sources[k] - 1) % palette.size()];
+                const bool first = others.empty();
+                others_label += (first ? "" : ", ") + (v.unit == "1" ? v.name : label(v));
+                others += (first ? "" : ", \\\n         ") + curve(k, v, colour);
+            }
+        }
+        if (!others.empty()) {
+            panels.push_back(fmt::format("    set key top right horizontal reverse Left width 3\n"
+                                         "    set offsets 0, 0, graph 0.12, 0\n"
+                                         "    set ylabel {}\n"
+                                         "    plot {}\n",
+                                         quote(others_label), others));
+        }
+        for (std::size_t k = 0; k < r.variables.size(); ++k) {
+            if (r.sources[k] != RecordingInfo::current_index) continue;
+            // I axis: the recorded range widened to include 0, plus 10 % headroom away from 0.
+            const double lo = std::min(0.0, i_min_), hi = std::max(0.0, i_max_), pad = 0.1 * (hi - lo);
+            const double i_lo = pad == 0 ? -1 : (lo < 0 ? lo - pad : 0), i_hi = pad == 0 ? 1 : (hi > 0 ? hi + pad : 0);
+            panels.push_back(fmt::format("    unset key\n"
+                                         "    set ylabel {}\n"
+                                         "    set yrange [{}:{}]\n"
+                                         "    plot {}\n",
+                                         quote(label(r.variables[k])), i_lo, i_hi, curve(k, r.variables[k], "#1f77b4")));
+        }
+        return panels;
+    }
+
+    /// The panels of a population: spike raster, population rate, a few traces. The traces' key goes
+    /// below the figure; `key_height` is set to the pixels it needs.
+    std::vector<Panel> population_panels(std::string& variables, int& key_height) const {
+        const std::size_t n = info_.n_cells;
+        const double bin = info_.t_stop / static_cast<double>(std::clamp<std::size_t>(info_.n_steps, 1, 200));
+        variables += fmt::format("if (!exists(\"binwidth\")) binwidth = {}\ncells = {}\n", bin, n);
+        std::vector<Panel> panels;
+        const std::string dots = n <= 100 ? "points pt 7 ps 0.5" : n <= 1000 ? "points pt 7 ps 0.25" : "dots";
+        panels.push_back(fmt::format("    unset key\n"
+                                     "    set ylabel 'cell'\n"
+                                     "    set yrange [-0.5:{}]\n"
+                                     "{}"
+                                     "{}",
+                                     static_cast<double>(n) - 0.5, n <= 10 ? "    set ytics 1\n" : "",
+                                     n_spikes_ == 0 ? "    set label 1 'no spikes' at graph 0.5, 0.5 center\n"
+                                                      "    plot NaN notitle\n"
+                                                      "    unset label 1\n"
+                                                    : fmt::format("    plot spikefile using 1:2 with {} lc rgb 'black' notitle\n", dots)));
+        panels.push_back(fmt::format(
+            "    unset key\n"
+            "    set ytics autofreq\n"
+            "    set ylabel sprintf('population rate (Hz), %g ms bins', binwidth)\n"
+            "{}",
+            n_spikes_ == 0
+                ? std::string("    set yrange [0:1]\n    plot 0 with lines lw 2 lc rgb '#1f77b4' notitle\n")
+                : std::string("    set yrange [0:*]\n"
+                              "    set style fill solid 0.6 noborder\n"
+                              "    set boxwidth binwidth absolute\n"
+                              "    bin(t) = binwidth * (floor(t / binwidth) + 0.5)\n"
+                              "    plot spikefile using (bin($1)):(1000.0 / (cells * binwidth)) smooth frequency "
+                              "with boxes lc rgb '#1f77b4' notitle\n")));
+        if (traces_) {
+            const RecordingInfo& r = info_.recording;
+            const Variable& v = r.variables[plotted_];
+            static constexpr std::array palette{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"};
+            // The threshold line only when it is the same for every plotted cell, and v is plotted.
+            const double threshold = info_.thresholds.at(r.cells[columns_[0]]);
+            const bool shared = r.sources[plotted_] == 0 && std::ranges::all_of(columns_, [&](std::size_t j) {
+                                    return info_.thresholds.at(r.cells[j]) == threshold;
+                                });
+            // The key is drawn by hand under the time axis, in rows of two entries (one if the figure
+            // is narrow): gnuplot's own key layout misjudges the width of small-font entries.
+            const std::size_t entries = columns_.size() + (shared ? 1 : 0), per_row = width_ >= 600 ? 2 : 1;
+            const std::size_t rows = (entries + per_row - 1) / per_row;
+            key_height = static_cast<int>(key_row * rows + 12);
+            // keyx(column), keyy(row): the screen position of a key entry's line sample (row 0 at the bottom).
+            std::string key = fmt::format("    keyx(column) = (90 + column * (width - 130) / {}.0) / width\n"
+                                          "    keyy(row) = ({}.0 + {} * row) / height\n",
+                                          per_row, 6 + key_row / 2, key_row);
+            std::string plots;
+            const auto entry = [&](std::size_t e, const std::string& title, std::string_view style) {
+                const std::size_t column = e % per_row, row = rows - 1 - e / per_row;
+                key += fmt::format("    set arrow {0} from screen keyx({1}), keyy({2}) to screen keyx({1}) + 30.0/width, "
+                                   "keyy({2}) nohead {3} front\n"
+                                   "    set label {0} {4} at screen keyx({1}) + 36.0/width, keyy({2}) left front font ',10'\n",
+                                   e + 1, column, row, style, title);
+            };
+            for (std::size_t i = 0; i < columns_.size(); ++i) {
+                const std::string colour = fmt::format("lw 1.5 lc rgb '{}'", palette[i % palette.size()]);
+                plots += fmt::format("{}datafile using 1:{} with lines {} notitle", i == 0 ? "" : ", \\\n         ",
+                                     i + 2, colour);
+                entry(i, quote(cell_title(r.cells[columns_[i]])), colour);
+            }
+            if (shared) {
+                variables += fmt::format("threshold = {}\n", threshold);
+                plots += ", \\\n         threshold with lines lw 2 dt 2 lc rgb 'red' notitle";
+                entry(columns_.size(), fmt::format("sprintf('threshold (%g%s)', threshold, {})", quote(unit_suffix(v.unit))),
+                      "lw 2 dt 2 lc rgb 'red'");
+            }
+            panels.push_back(fmt::format("    unset key\n"
+                                         "    set offsets 0, 0, graph 0.05, graph 0.05\n"
+                                         "    set yrange [*:*]\n"
+                                         "    set ylabel {}\n"
+                                         "{}"
+                                         "    plot {}\n",
+                                         quote(label(v)), key, plots));
+        }
+        return panels;
     }
 
     /// The .gp script: defaults for the file names and sizes, then both figures drawn in a loop.
     std::string script_text() const {
-        const auto& vars = info_.state_variables;
+        std::string variables;
+        int key_height = 0;
+        const std::vector<Panel> panels =
+            population_ ? population_panels(variables, key_height) : cell_panels(variables);
         const std::string title = info_.title.empty()
                                       ? fmt::format("{}, {}, {}", info_.model, info_.stimulus, info_.integrator)
                                       : info_.title;
-        // I axis: the recorded range widened to include 0, plus 10 % headroom away from 0.
-        const double lo = std::min(0.0, i_min_), hi = std::max(0.0, i_max_), pad = 0.1 * (hi - lo);
-        const double i_lo = pad == 0 ? -1 : (lo < 0 ? lo - pad : 0), i_hi = pad == 0 ? 1 : (hi > 0 ? hi + pad : 0);
-
+        const auto file = [](const char* name, bool used, const auto& path) {
+            return used ? fmt::format("if (!exists(\"{}\")) {} = {}\n", name, name, quote(path.filename().string()))
+                        : std::string();
+        };
         std::string s = fmt::format(
             "# Figure of a Soma run, written by the gnuplot recorder of Soma {}.\n"
             "# Re-plot: edit this file, then run gnuplot on it in the directory of the data file.\n"
             "# The variables below can be set before, e.g. gnuplot -e \"width = 1800\" <this file>\n"
-            "if (!exists(\"datafile\")) datafile = {}\n"
-            "if (!exists(\"pngfile\")) pngfile = {}\n"
-            "if (!exists(\"svgfile\")) svgfile = {}\n"
+            "{}{}{}{}"
             "if (!exists(\"width\")) width = {}\n"
             "if (!exists(\"height\")) height = {}\n"
-            "threshold = {}\n\n"
+            "{}\n"
             "do for [figure = 1:2] {{\n"
             "    reset\n"
             "    if (figure == 1) {{\n"
@@ -244,47 +476,18 @@ private:
             "        set output svgfile\n"
             "    }}\n"
             "    set multiplot layout {},1 title {} font ',14' \\\n"
-            "        margins 90.0/width, 1 - 40.0/width, 55.0/height, 1 - 50.0/height spacing 0, 0.03\n"
+            "        margins 90.0/width, 1 - 40.0/width, {}.0/height, 1 - 50.0/height spacing 0, 0.03\n"
             "    set xrange [0:{}]\n"
-            "    set format x ''\n"
-            "    set key top right horizontal reverse Left width 3\n"
-            "    set offsets 0, 0, graph 0.12, 0\n"
-            "    set ylabel {}\n"
-            "    plot {}, \\\n"
-            "         threshold with lines lw 2 dt 2 lc rgb 'red' title sprintf('threshold (%g%s)', threshold, {})\n",
-            info_.soma_version,
-            quote(data_.final_path().filename().string()), quote(png_.final_path().filename().string()),
-            quote(svg_.final_path().filename().string()), width_, height_, info_.threshold, vars.size() > 1 ? 3 : 2,
-            quote(title), info_.t_stop, quote(label(vars[0])), curves(0, vars[0], "#1f77b4"), quote(vars[0].unit == "1" ? "" : " " + vars[0].unit));
-
-        if (vars.size() > 1) {
-            static constexpr std::array others{"#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#8c564b", "#7f7f7f"};
-            const bool dimensionless = std::all_of(vars.begin() + 1, vars.end(), [](const auto& v) { return v.unit == "1"; });
-            // Dimensionless variables are listed by name (for hh: the gating variables m, n, h).
-            std::string ylabel, plots;
-            for (std::size_t k = 1; k < vars.size(); ++k) {
-                const std::string& name = vars[k].name;
-                const char* colour = name == "m"   ? "black"
-                                     : name == "h" ? "red"
-                                     : name == "n" ? "blue"
-                                                   : others[(k - 1) % others.size()];
-                ylabel += (k > 1 ? ", " : "") + (dimensionless ? vars[k].name : label(vars[k]));
-                plots += (k > 1 ? ", \\\n         " : "") + curves(k, vars[k], colour);
-            }
-            s += fmt::format("    set ylabel {}\n    plot {}\n", quote(ylabel), plots);
+            "    set format x ''\n",
+            info_.soma_version, file("datafile", traces_, data_.final_path()),
+            file("spikefile", population_, spike_data_.final_path()), file("pngfile", true, png_.final_path()),
+            file("svgfile", true, svg_.final_path()), width_, height_, variables, panels.size(), quote(title),
+            55 + key_height, info_.t_stop);
+        for (std::size_t p = 0; p < panels.size(); ++p) {
+            if (p + 1 == panels.size()) s += "    set format x '% h'\n    set xlabel 't (ms)'\n";
+            s += panels[p];
         }
-
-        s += fmt::format(
-            "    set format x '% h'\n"
-            "    set xlabel 't (ms)'\n"
-            "    set ylabel {}\n"
-            "    set yrange [{}:{}]\n"
-            "    unset key\n"
-            "    plot {}\n"
-            "    unset multiplot\n"
-            "}}\n"
-            "unset output\n",
-            quote(label(info_.current)), i_lo, i_hi, curves(vars.size(), info_.current, "#1f77b4"));
+        s += "    unset multiplot\n}\nunset output\n";
         return s;
     }
 
@@ -292,15 +495,16 @@ private:
     /// that both figures were drawn.
     void render() {
         const auto program = find_gnuplot();
-        StagedFile log(data_.final_path().parent_path() / (info_.stem + ".gnuplot-stderr"));  // never committed
+        StagedFile log(script_.final_path().parent_path() / (info_.stem + ".gnuplot-stderr"));  // never committed
         try {
             const SigpipeIgnored guard;
             const CerrCaptured library_messages;  // gnuplot-iostream reports a failing gnuplot on std::cerr
             Gnuplot gp(fmt::format("{} 2>{}", gnuplot::shell_quote(program.string()),
                                    gnuplot::shell_quote(log.temp_path().string())));
-            gp << fmt::format("datafile = {}\npngfile = {}\nsvgfile = {}\nload {}\n", quote(data_.temp_path().string()),
-                              quote(png_.temp_path().string()), quote(svg_.temp_path().string()),
-                              quote(script_.temp_path().string()));
+            if (traces_) gp << fmt::format("datafile = {}\n", quote(data_.temp_path().string()));
+            if (population_) gp << fmt::format("spikefile = {}\n", quote(spike_data_.temp_path().string()));
+            gp << fmt::format("pngfile = {}\nsvgfile = {}\nload {}\n", quote(png_.temp_path().string()),
+                              quote(svg_.temp_path().string()), quote(script_.temp_path().string()));
         } catch (const std::ios_base::failure& e) {
             throw RunError(fmt::format("gnuplot recorder: cannot start {}: {}", program.string(), e.what()));
         }
@@ -317,14 +521,21 @@ private:
 
     int width_ = 0, height_ = 0;
     RunInfo info_;
-    OutputFile data_, script_;
+    bool population_ = false;      // raster, rate and a few traces instead of one cell's panels
+    bool traces_ = false;          // samples are recorded (there is a .dat file)
+    std::size_t plotted_ = 0;      // population: the row of the plotted quantity in each sample
+    std::vector<std::size_t> columns_;  // population: the columns (recorded cells) of the plotted traces
+    TimeFormat time_;
+    fmt::memory_buffer row_;
+    OutputFile data_, spike_data_, script_;
     StagedFile png_, svg_;
-    double i_min_ = 0, i_max_ = 0;
+    double i_min_ = 0, i_max_ = 0;  // range of the recorded current (one cell)
+    std::size_t n_spikes_ = 0;
 };
 
 }  // namespace
 }  // namespace soma::recorders
 
-SOMA_PLUGIN(soma::PluginKind::recorder, soma::recorders::GnuplotRecorder, "gnuplot", "1.0.0",
-            "PNG and SVG figures of v, the other state variables and the current (textbook layout), "
-            "drawn by gnuplot, with the data and a script to re-plot")
+SOMA_PLUGIN(soma::PluginKind::recorder, soma::recorders::GnuplotRecorder, "gnuplot", "2.0.0",
+            "PNG and SVG figures: one cell's v, other state variables and current (textbook layout), or a "
+            "population's spike raster, rate and a few traces; drawn by gnuplot, with the data and a script to re-plot")

@@ -1,0 +1,61 @@
+#pragma once
+/// @file run_spec.hpp
+/// One data object that describes a run (plug-ins, per-cell parameter values, grid, cells, threads,
+/// seed, recording, outputs), and the one function that turns it into a Simulation. The `soma`
+/// runner, the tests and language bindings all build runs this way.
+
+#include "soma/cell_values.hpp"
+#include "soma/simulation.hpp"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soma {
+
+class PluginRegistry;
+
+/// A plug-in and its parameter values as the user gives them.
+struct ComponentSpec {
+    std::string name;    ///< plug-in name; for the model also the path of a model file (model_from_file.hpp)
+    std::string preset;  ///< a named parameter set (models), applied before `parameters`; "" for none
+    /// Parameter text by name, as typed after `--set KIND.NAME=`. For the model and the stimulus any
+    /// per-cell form of CellValues (cell_values.hpp); for integrators and recorders a number.
+    std::map<std::string, std::string> parameters;
+};
+
+/// Everything that defines a run. Defaults: the course exercises' Hodgkin-Huxley step.
+struct RunSpec {
+    ComponentSpec model{"hh", {}, {}};
+    ComponentSpec stimulus{"step", {}, {}};
+    ComponentSpec integrator{"euler", {}, {}};
+    std::vector<ComponentSpec> recorders{{"csv", {}, {}}, {"gnuplot", {}, {}}};
+    /// n_cells = 0: as many cells as the per-cell lists fix (1 if none); threads = 0: the machine's cores.
+    RunSettings settings{100.0, 0.01, 0.0, 0, 0, 0};
+    std::optional<std::filesystem::path> cells_from;  ///< a table of per-cell values (read_cell_table)
+    RecordSpec record;
+    std::string title;
+    std::string name = "run";  ///< stem of the output files
+    std::filesystem::path output_dir = "soma-output";
+    std::string soma_version;  ///< for the metadata; empty: this library's version
+};
+
+/// Creates the plug-ins of `spec` through `registry`, applies the preset and every value, expands the
+/// per-cell values to one value per cell (validating each against its range and the component's
+/// constraints), and wires the Simulation, with `extra_recorders` (e.g. an in-memory recorder of a
+/// test) after those of the spec. Nothing is written to disk.
+/// @throws PluginError for an unknown plug-in (as PluginRegistry::find).
+/// @throws ParameterError naming the component, the parameter, the value and, for per-cell values, the
+///         cell and how the value was given: an unknown parameter (with the closest name, or the
+///         component that has it), a value out of range or violating a constraint, per-cell values for
+///         an integrator or recorder, a parameter given both by `parameters` and by the table, a table
+///         column of an unknown component, lists of different lengths (common_cell_count), and
+///         everything Simulation's constructor throws.
+/// @throws ModelFileError for an invalid model file.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
+                                                                std::vector<std::shared_ptr<Recorder>> extra_recorders = {});
+
+}  // namespace soma

@@ -1,0 +1,80 @@
+#pragma once
+/// @file vector_math.hpp
+/// SIMD maths for model kernels: blocks of `simd_block` cells whose transcendental functions run as
+/// vector calls, with the same code for every cell whatever its position in the range.
+///
+/// How: GCC vectorizes a loop over a fixed block of cells and calls glibc's libmvec for exp, expm1,
+/// log, log1p, sin, cos, pow and tanh when these are declared with the `simd` attribute, as below
+/// (glibc declares them so only under -ffast-math, which Soma does not use: it would break the NaN checks).
+/// Soma compiles with -fno-math-errno and -fno-trapping-math (no errno writes, so the calls can be
+/// vectorized; branches if-converted) and -ffp-contract=off (no fused multiply-adds, so a loop's vector
+/// body and its scalar remainder compute the same bits). Accuracy: libmvec's double-precision functions
+/// are accurate to 4 ulp at most (glibc manual, "Errors in Math Functions"), against 1 ulp for the
+/// scalar ones: a relative error below 1e-15, far inside every tolerance of the validation.
+///
+/// Exactness (model.hpp): vector and scalar libm functions may differ in the last bits, so a kernel must
+/// give every cell the vector path. `for_blocks` does it: full blocks are computed in place, and a
+/// remainder of fewer cells is copied into a local block padded with copies of its last cell and
+/// computed by the same (non-inlined) block function. In a source file that includes this header, GCC
+/// vectorizes EVERY loop that calls these functions, with a scalar remainder: so every loop over cells
+/// that calls one (initial states too) must go through `for_blocks`.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__FAST_MATH__) && \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+extern "C" {
+__attribute__((simd("notinbranch"))) double exp(double) noexcept;
+__attribute__((simd("notinbranch"))) double expm1(double) noexcept;
+__attribute__((simd("notinbranch"))) double log(double) noexcept;
+__attribute__((simd("notinbranch"))) double log1p(double) noexcept;
+__attribute__((simd("notinbranch"))) double sin(double) noexcept;
+__attribute__((simd("notinbranch"))) double cos(double) noexcept;
+__attribute__((simd("notinbranch"))) double tanh(double) noexcept;
+__attribute__((simd("notinbranch"))) double pow(double, double) noexcept;
+}
+#define SOMA_VECTOR_MATH 1
+#else
+#define SOMA_VECTOR_MATH 0
+#endif
+
+namespace soma {
+
+/// Cells per block of a vectorized kernel: 8 doubles, one AVX-512 register (two AVX2, four SSE2).
+inline constexpr std::size_t simd_block = 8;
+
+/// Runs `block(in, out)` over `n` cells in blocks of simd_block: `in` and `out` hold pointers to the
+/// cells' input and output arrays (each of n doubles); `block` receives pointers to simd_block
+/// consecutive cells of each and must compute exactly simd_block cells in one loop marked
+/// `#pragma omp simd` (Soma compiles with -fopenmp-simd; without the pragma GCC unrolls the short loop
+/// instead and calls the scalar functions). Outputs must not alias inputs. Make `block` a function object whose
+/// call operator is `[[gnu::noipa]]` (not inlined, not cloned), so that full blocks and the padded remainder run the same code.
+template <std::size_t NIn, std::size_t NOut, class Block>
+void for_blocks(std::size_t n, const std::array<const double*, NIn>& in, const std::array<double*, NOut>& out,
+                const Block& block) {
+    std::array<const double*, NIn> bin;
+    std::array<double*, NOut> bout;
+    std::size_t c = 0;
+    for (; c + simd_block <= n; c += simd_block) {
+        for (std::size_t k = 0; k < NIn; ++k) bin[k] = in[k] + c;
+        for (std::size_t k = 0; k < NOut; ++k) bout[k] = out[k] + c;
+        block(bin, bout);
+    }
+    if (c == n) return;
+    const std::size_t rest = n - c;
+    alignas(64) double tin[NIn][simd_block];
+    alignas(64) double tout[NOut == 0 ? 1 : NOut][simd_block];
+    for (std::size_t k = 0; k < NIn; ++k) {
+        std::copy_n(in[k] + c, rest, tin[k]);
+        std::fill(tin[k] + rest, tin[k] + simd_block, in[k][n - 1]);  // a broadcast for a cell alone
+        bin[k] = tin[k];
+    }
+    for (std::size_t k = 0; k < NOut; ++k) bout[k] = tout[k];
+    block(bin, bout);
+    for (std::size_t k = 0; k < NOut; ++k) std::copy_n(tout[k], rest, out[k] + c);
+}
+
+}  // namespace soma

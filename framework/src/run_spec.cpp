@@ -1,0 +1,214 @@
+#include "soma/run_spec.hpp"
+
+#include "soma/error.hpp"
+#include "soma/model_from_file.hpp"
+#include "soma/registry.hpp"
+#include "soma/version.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace soma {
+
+namespace {
+
+/// A model or stimulus parameter given per cell (a list, linspace, a random draw or a table column).
+struct PerCell {
+    std::size_t index = 0;  // into the component's schema
+    std::string full_name;  // e.g. "model.g_Na"
+    CellValues values;
+};
+
+/// One of the two components whose parameters take per-cell values.
+struct CellComponent {
+    std::string kind;  // "model" or "stimulus"
+    std::string plugin;
+    Component* object = nullptr;
+    std::map<std::string, double> constants;
+    std::vector<PerCell> per_cell;
+
+    [[nodiscard]] std::string label() const { return fmt::format("{} '{}'", kind, plugin); }
+};
+
+template <class F>
+void with_prefix(const std::string& prefix, F&& f) {
+    try {
+        f();
+    } catch (const ParameterError& e) {
+        throw ParameterError(fmt::format("{}: {}", prefix, e.what()));
+    }
+}
+
+/// Index of parameter `name` of `self`; for an unknown name that `other` has, says so.
+std::size_t parameter_index(const CellComponent& self, const CellComponent& other, const std::string& name) {
+    try {
+        return self.object->index_of(name);
+    } catch (const ParameterError& e) {
+        const auto schema = other.object->schema();
+        if (std::ranges::any_of(schema, [&](const ParameterSpec& s) { return s.name == name; })) {
+            throw ParameterError(fmt::format("{}: '{}' is not a parameter of the {}; it is a parameter of the {}: "
+                                             "write {}.{}",
+                                             self.label(), name, self.kind, other.label(), other.kind, name));
+        }
+        throw ParameterError(fmt::format("{}: {}", self.label(), e.what()));
+    }
+}
+
+void add_given(CellComponent& self, const CellComponent& other, const std::string& name, CellValues values) {
+    const std::size_t index = parameter_index(self, other, name);
+    const std::string full_name = self.kind + "." + name;
+    if (values.form() == CellValues::Form::scalar) {
+        self.constants[name] = values.expand(full_name, 1, 0).front();
+    } else {
+        self.per_cell.push_back({index, full_name, std::move(values)});
+    }
+}
+
+/// The per-cell table of `c`: its (scalar) values in every cell, then the per-cell values, each cell
+/// validated against the ranges and the component's constraints.
+StateBatch expand(const CellComponent& c, std::size_t n_cells, std::uint64_t seed,
+                  std::vector<CellParameterRecord>& records, std::string_view current_unit) {
+    const auto schema = c.object->schema();
+    const auto defaults = c.object->values().values();
+    StateBatch table(schema.size(), n_cells);
+    for (std::size_t k = 0; k < schema.size(); ++k) std::ranges::fill(table.var(k), defaults[k]);
+    for (const auto& p : c.per_cell) {
+        const auto values = p.values.expand(p.full_name, n_cells, seed);
+        std::ranges::copy(values, table.var(p.index).begin());
+        if (p.values.varies()) {
+            records.push_back({c.kind, schema[p.index].name, resolve_unit(schema[p.index].unit, current_unit),
+                               p.values.to_string(), values});
+        }
+    }
+    if (c.per_cell.empty()) return table;
+    std::vector<double> cell(schema.size());
+    for (std::size_t j = 0; j < n_cells; ++j) {
+        for (std::size_t k = 0; k < schema.size(); ++k) cell[k] = table.var(k)[j];
+        try {
+            c.object->validate(cell);
+        } catch (const ParameterError& e) {
+            std::string given;
+            for (const auto& p : c.per_cell) {
+                given += fmt::format("; {} is {}", p.full_name, p.values.to_string());
+                if (p.values.form() == CellValues::Form::normal || p.values.form() == CellValues::Form::uniform) {
+                    given += fmt::format(" with seed {}", seed);
+                }
+            }
+            throw ParameterError(fmt::format("{}, cell {}: {}{}", c.label(), j, e.what(), given));
+        }
+    }
+    return table;
+}
+
+}  // namespace
+
+Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
+                            std::vector<std::shared_ptr<Recorder>> extra_recorders) {
+    const auto model = create_model(registry, spec.model.name);  // a plug-in's name, or a model file's path
+    const auto stimulus = registry.create<Stimulus>(PluginKind::stimulus, spec.stimulus.name);
+    const auto integrator = registry.create<Integrator>(PluginKind::integrator, spec.integrator.name);
+    std::vector<std::shared_ptr<Recorder>> recorders;
+    for (const auto& r : spec.recorders) recorders.push_back(registry.create<Recorder>(PluginKind::recorder, r.name));
+
+    if (!spec.model.preset.empty()) {
+        with_prefix(fmt::format("model '{}'", spec.model.name), [&] { model->apply_preset(spec.model.preset); });
+    }
+    for (const auto* other : {&spec.stimulus, &spec.integrator}) {
+        if (!other->preset.empty()) {
+            throw ParameterError(fmt::format("preset '{}' given for '{}': presets belong to models", other->preset,
+                                             other->name));
+        }
+    }
+    const auto configure_scalar = [](Component& object, const ComponentSpec& c, std::string_view kind) {
+        with_prefix(fmt::format("{} '{}'", kind, c.name), [&] {
+            for (const auto& [name, text] : c.parameters) {
+                if (text.find_first_of(",(") != std::string::npos) {
+                    throw ParameterError(fmt::format("parameter '{}' = '{}': {} parameters take one value for the "
+                                                     "whole run, not one per cell",
+                                                     name, text, kind));
+                }
+            }
+            object.configure(c.parameters);
+        });
+    };
+    configure_scalar(*integrator, spec.integrator, "integrator");
+    for (std::size_t r = 0; r < recorders.size(); ++r) configure_scalar(*recorders[r], spec.recorders[r], "recorder");
+
+    CellComponent m{"model", spec.model.name, model.get(), {}, {}};
+    CellComponent s{"stimulus", spec.stimulus.name, stimulus.get(), {}, {}};
+    for (auto [self, other, given] : {std::tuple{&m, &s, &spec.model}, std::tuple{&s, &m, &spec.stimulus}}) {
+        for (const auto& [name, text] : given->parameters) {
+            add_given(*self, *other, name, CellValues::parse(self->kind + "." + name, text));
+        }
+    }
+    if (spec.cells_from) {
+        const CellTable table = read_cell_table(*spec.cells_from);
+        for (std::size_t col = 0; col < table.columns.size(); ++col) {
+            const std::string& column = table.columns[col];
+            const auto dot = column.find('.');
+            const std::string kind = column.substr(0, dot), name = column.substr(dot + 1);
+            auto [self, other, given] = kind == "model" ? std::tuple{&m, &s, &spec.model} : std::tuple{&s, &m, &spec.stimulus};
+            if (given->parameters.contains(name)) {
+                throw ParameterError(fmt::format("{} is given twice: by --set (or the scenario) and by column '{}' of "
+                                                 "{}; give it once",
+                                                 column, column, spec.cells_from->string()));
+            }
+            const std::string source = fmt::format("column '{}' of {}", column, spec.cells_from->string());
+            with_prefix(source, [&] { add_given(*self, *other, name, CellValues::list(table.values[col], source)); });
+        }
+    }
+    for (auto* c : {&m, &s}) with_prefix(c->label(), [&] { c->object->configure(c->constants); });
+
+    std::vector<std::pair<std::string, std::size_t>> lengths;
+    for (const auto* c : {&m, &s}) {
+        for (const auto& p : c->per_cell) lengths.emplace_back(p.full_name, p.values.length());
+    }
+    RunSettings settings = spec.settings;
+    settings.n_cells = common_cell_count(spec.settings.n_cells, lengths);
+    if (settings.threads == 0) settings.threads = std::max(1u, std::thread::hardware_concurrency());
+
+    RunInfo info;
+    info.soma_version = spec.soma_version.empty() ? std::string(version) : spec.soma_version;
+    info.title = spec.title;
+    info.model = spec.model.name;
+    info.preset = spec.model.preset;
+    info.stimulus = spec.stimulus.name;
+    info.integrator = spec.integrator.name;
+    for (const auto& r : spec.recorders) info.recorders.push_back(r.name);
+    for (std::size_t r = 0; r < extra_recorders.size(); ++r) info.recorders.push_back("extra");
+    info.output_dir = spec.output_dir;
+    info.stem = spec.name;
+
+    const std::string current_unit = model->current().unit;
+    CellParameters parameters;
+    parameters.model = expand(m, settings.n_cells, settings.seed, info.cell_parameters, current_unit);
+    parameters.stimulus = expand(s, settings.n_cells, settings.seed, info.cell_parameters, current_unit);
+    // The values shared by every cell: for the model and the stimulus, those of the per-cell table (a list or
+    // linspace of equal values is shared too), else the component's.
+    const auto add = [&](std::string_view component, const Component& c, const StateBatch* table) {
+        const auto schema = c.schema();
+        const auto values = c.values().values();
+        for (std::size_t k = 0; k < schema.size(); ++k) {
+            const bool varies = std::ranges::any_of(info.cell_parameters, [&](const CellParameterRecord& r) {
+                return r.component == component && r.name == schema[k].name;
+            });
+            if (!varies) {
+                info.parameters.push_back({std::string(component), schema[k].name,
+                                           table != nullptr ? table->var(k)[0] : values[k],
+                                           resolve_unit(schema[k].unit, current_unit)});
+            }
+        }
+    };
+    add("model", *model, &parameters.model);
+    add("stimulus", *stimulus, &parameters.stimulus);
+    add("integrator", *integrator, nullptr);
+    for (std::size_t r = 0; r < recorders.size(); ++r) add(spec.recorders[r].name, *recorders[r], nullptr);
+
+    recorders.insert(recorders.end(), extra_recorders.begin(), extra_recorders.end());
+    return {model, stimulus, integrator, std::move(recorders), settings, std::move(info), std::move(parameters),
+            spec.record};
+}
+
+}  // namespace soma
