@@ -4,6 +4,8 @@
 #define BOOST_TEST_MODULE soma_cell_values
 #include <boost/test/unit_test.hpp>
 
+#include "soma_test_support.hpp"
+
 #include "soma/cell_values.hpp"
 #include "soma/error.hpp"
 
@@ -23,49 +25,10 @@ using soma::CellValues;
 using soma::ParameterError;
 using Form = CellValues::Form;
 
-// The message and temporary-directory helpers of tests/support/soma_test_support.hpp, repeated here: that
-// header also holds helpers for the model and simulation API, which is being rewritten, and this suite
-// needs none of it.
-#define SOMA_CHECK_CONTAINS(text, part)                                                                   \
-    BOOST_CHECK_MESSAGE(std::string(text).find(part) != std::string::npos,                               \
-                        "expected \"" << (part) << "\" in: \"" << (text) << "\"")
-
 namespace {
 
-template <class Exception, class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const Exception& e) {
-        return e.what();
-    }
-    BOOST_ERROR("expected an exception, but none was thrown");
-    return {};
-}
-
-/// A fresh directory under the system's temporary directory, removed with its contents at the end.
-class TempDir {
-public:
-    TempDir() {
-        std::random_device entropy;
-        const auto base = std::filesystem::temp_directory_path();
-        for (int attempt = 0; attempt < 100 && path_.empty(); ++attempt) {
-            auto candidate = base / ("soma-cell-values-" + std::to_string(entropy()) + std::to_string(entropy()));
-            if (std::filesystem::create_directory(candidate)) path_ = std::move(candidate);
-        }
-        BOOST_TEST_REQUIRE(!path_.empty(), "cannot create a temporary directory in " << base);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using soma::test::message_of;
+using soma::test::TempDir;
 
 using Block = std::array<std::uint32_t, 4>;
 

@@ -2,7 +2,7 @@
 # parameters, defaults, threshold, reset and refractory period).
 #   tau_m dv/dt = -(v - V_rest) + R I;   if v >= V_th: spike, v <- V_reset, held there for t_ref
 # Source: W. Gerstner and W. M. Kistler, Spiking Neuron Models, Cambridge University Press 2002,
-# section 4.1.1, Eq. (4.3)-(4.5), p.94 (Lapicque 1907). Defaults are the course seed's dimensionless
+# section 4.1.1, Eq. (4.3)-(4.5), p.94 (Lapicque 1907). Defaults are the course exercises' dimensionless
 # values, read in ms, mV, MOhm and nA (MOhm * nA = mV). Run it with
 #   soma run --model examples/models/lif.eq --stimulus step --set stimulus.amplitude=1.5
 # Format: docs/equations.md.
