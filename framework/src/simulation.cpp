@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <barrier>
 #include <cmath>
 #include <exception>
@@ -311,7 +312,8 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     const std::size_t sample_bytes = std::max<std::size_t>(1, 8 * n_recorded * cells.size());
     stretch_ = max_stretch;
     while (stretch_ > 1 && (stretch_ / grid_.record_every + 1) * sample_bytes > sample_buffer_bytes) stretch_ /= 2;
-    if (info_.recording.samples && n_recorded > 0 && !cells.empty()) {
+    // Samples are gathered only for recorders to take them (a run without recorders collects spikes only).
+    if (info_.recording.samples && n_recorded > 0 && !cells.empty() && !recorders_.empty()) {
         sample_buffer_.assign(stretch_ / grid_.record_every + 1, StateBatch(n_recorded, cells.size()));
     }
 
@@ -369,13 +371,24 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
     const auto& recording = info_.recording;
     const std::size_t every = grid_.record_every;
     const std::size_t first_sample = (first_step + every - 1) / every;
+    const bool records = !sample_buffer_.empty() && chunk.recorded_end > chunk.recorded_begin;
     const double dt = settings_.dt;
+    // The views are made once per stretch, and each step takes them from memory by the parity of the
+    // steps done (a view built or swapped in the loop is written to the stack piece by piece and read
+    // back whole for the call: a store-forwarding stall per step).
+    const std::array<BatchView, 2> views{chunk.y.view(), chunk.y_next.view()};
+    const std::array<ConstBatchView, 2> const_views{views[0], views[1]};
+    std::size_t now = 0;  // views[now] holds the state at step i
+    const std::size_t n_values = views[0].n_vars() * views[0].stride();  // both batches hold [n_vars, count] contiguously
+    std::size_t next_sample = first_sample * every;  // the step of the stretch's next sample
+    std::size_t sample_index = 0;                     // its index in sample_buffer_
     std::size_t i = first_step;
     try {
         for (; i < first_step + n_steps; ++i) {
             const double t = static_cast<double>(i) * dt;
-            if (i % every == 0 && !sample_buffer_.empty() && chunk.recorded_end > chunk.recorded_begin) {
-                StateBatch& sample = sample_buffer_[i / every - first_sample];
+            if (records && i == next_sample) {
+                StateBatch& sample = sample_buffer_[sample_index++];
+                next_sample += every;
                 bool current_done = false;
                 for (std::size_t r = 0; r < recording.sources.size(); ++r) {
                     const std::size_t source = recording.sources[r];
@@ -386,22 +399,23 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
                     const auto row = sample.var(r);
                     for (std::size_t j = chunk.recorded_begin; j < chunk.recorded_end; ++j) {
                         const std::size_t c = recording.cells[j] - chunk.block.first;
-                        row[j] = source == RecordingInfo::current_index ? chunk.current[c] : chunk.y.var(source)[c];
+                        row[j] = source == RecordingInfo::current_index ? chunk.current[c] : views[now].var(source)[c];
                     }
                 }
             }
-            chunk.worker->step(i, chunk.y.view(), chunk.y_next.view(), chunk.spikes);
+            const BatchView& y_next = views[1 - now];
+            chunk.worker->step(i, const_views[now], y_next, chunk.spikes);
 
             // One pass per step detects any NaN or infinity in the new state: an integer OR of comparisons,
             // which GCC vectorizes (a floating-point sum would be one serial chain of additions).
             int not_finite = 0;
-            for (const double x : chunk.y_next.data()) {
+            for (const double x : std::span<const double>(y_next.raw(), n_values)) {
                 not_finite |= int(!(std::abs(x) <= std::numeric_limits<double>::max()));
             }
             if (not_finite != 0) {
-                for (std::size_t k = 0; k < chunk.y_next.n_vars(); ++k) {
-                    for (std::size_t c = 0; c < chunk.block.count(); ++c) {
-                        const double x = chunk.y_next.var(k)[c];
+                for (std::size_t k = 0; k < y_next.n_vars(); ++k) {
+                    for (std::size_t c = 0; c < y_next.count(); ++c) {
+                        const double x = y_next.var(k)[c];
                         if (std::isfinite(x)) continue;
                         throw RunError(fmt::format(
                             "the simulation diverged: state variable '{}' of cell {} became {} at t = {} ms (step "
@@ -414,12 +428,13 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
                     }
                 }
             }
-            chunk.y.swap(chunk.y_next);
+            now = 1 - now;
         }
     } catch (...) {
         chunk.error = std::current_exception();
         chunk.error_step = i;
     }
+    if (now == 1) chunk.y.swap(chunk.y_next);  // the newest state into chunk.y
 }
 
 RunSummary Simulation::run() {

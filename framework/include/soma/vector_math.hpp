@@ -64,17 +64,23 @@ void for_blocks(std::size_t n, const std::array<const double*, NIn>& in, const s
         block(bin, bout);
     }
     if (c == n) return;
+    // The padding and copies are plain loops over at most simd_block values: for one cell alone they are
+    // most of a step's work, and calls to memmove would cost more than the copies.
     const std::size_t rest = n - c;
     alignas(64) double tin[NIn][simd_block];
     alignas(64) double tout[NOut == 0 ? 1 : NOut][simd_block];
     for (std::size_t k = 0; k < NIn; ++k) {
-        std::copy_n(in[k] + c, rest, tin[k]);
-        std::fill(tin[k] + rest, tin[k] + simd_block, in[k][n - 1]);  // a broadcast for a cell alone
+        const double* from = in[k] + c;
+        const double last = from[rest - 1];
+        for (std::size_t j = 0; j < simd_block; ++j) tin[k][j] = last;  // a broadcast for a cell alone
+        for (std::size_t j = 0; j + 1 < rest; ++j) tin[k][j] = from[j];
         bin[k] = tin[k];
     }
     for (std::size_t k = 0; k < NOut; ++k) bout[k] = tout[k];
     block(bin, bout);
-    for (std::size_t k = 0; k < NOut; ++k) std::copy_n(tout[k], rest, out[k] + c);
+    for (std::size_t k = 0; k < NOut; ++k) {
+        for (std::size_t j = 0; j < rest; ++j) out[k][c + j] = tout[k][j];
+    }
 }
 
 }  // namespace soma
