@@ -415,7 +415,7 @@ BOOST_AUTO_TEST_CASE(common_cell_count_agrees_lists_and_the_request) {
     SOMA_CHECK_CONTAINS(two, "parameter 'model.g_Na' has 3 values but parameter 'stimulus.amplitude' has 4");
     const auto requested =
         message_of<ParameterError>([] { (void)soma::common_cell_count(5, Lengths{{"model.g_Na", 3}}); });
-    SOMA_CHECK_CONTAINS(requested, "parameter 'model.g_Na' has 3 values but the run asks for 5 cells (--cells 5)");
+    SOMA_CHECK_CONTAINS(requested, "parameter 'model.g_Na' has 3 values but the run asks for 5 cells (--cells, or cells in a scenario file)");
 }
 
 // ----------------------------------------------------------------------------------------------------

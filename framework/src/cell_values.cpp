@@ -364,9 +364,10 @@ std::size_t common_cell_count(std::size_t requested, std::span<const std::pair<s
         const auto& [name, length] = entry;
         if (length <= 1) continue;
         if (requested != 0 && length != requested) {
-            throw ParameterError(fmt::format("parameter '{}' has {} values but the run asks for {} cell{} (--cells {}); "
-                                             "give one value per cell, or one value for all of them",
-                                             name, length, requested, requested == 1 ? "" : "s", requested));
+            throw ParameterError(fmt::format("parameter '{}' has {} values but the run asks for {} cell{} (--cells, or "
+                                             "cells in a scenario file); give one value per cell, or one value for "
+                                             "all of them",
+                                             name, length, requested, requested == 1 ? "" : "s"));
         }
         if (first == nullptr) {
             first = &entry;

@@ -168,6 +168,7 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     RunSettings settings = spec.settings;
     settings.n_cells = common_cell_count(spec.settings.n_cells, lengths);
     if (settings.threads == 0) settings.threads = std::max(1u, std::thread::hardware_concurrency());
+    check_population_memory(settings.n_cells, *model, *stimulus, *integrator);  // before the per-cell arrays
 
     RunInfo info;
     info.soma_version = spec.soma_version.empty() ? std::string(version) : spec.soma_version;

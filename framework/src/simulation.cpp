@@ -80,9 +80,11 @@ std::size_t physical_memory() {
 }
 
 std::string bytes_for_people(double bytes) {
+    if (bytes >= 1024.0 * 1024 * 1024 * 1024) return fmt::format("{:.3g} TiB", bytes / (1024.0 * 1024 * 1024 * 1024));
     if (bytes >= 1024.0 * 1024 * 1024) return fmt::format("{:.3g} GiB", bytes / (1024.0 * 1024 * 1024));
     if (bytes >= 1024.0 * 1024) return fmt::format("{:.3g} MiB", bytes / (1024.0 * 1024));
-    return fmt::format("{:.3g} KiB", bytes / 1024.0);
+    if (bytes >= 1024.0) return fmt::format("{:.3g} KiB", bytes / 1024.0);
+    return fmt::format("{:.0f} bytes", bytes);
 }
 
 }  // namespace
@@ -95,6 +97,26 @@ double CellSummary::cv_isi() const {
     const double mean = isi_sum / n;
     const double variance = std::max(0.0, (isi_sum_sq - n * mean * mean) / (n - 1));
     return std::sqrt(variance) / mean;
+}
+
+void check_population_memory(std::size_t n_cells, const Model& model, const Stimulus& stimulus,
+                             const Integrator& integrator) {
+    // State twice and up to 8 state-sized scratch arrays, parameters (twice: given and validated),
+    // event state, thresholds, current, stimulus values; the summary; the solver's own state.
+    const std::size_t n_vars = model.state_variables().size();
+    const double per_cell =
+        8.0 * static_cast<double>(10 * n_vars + 2 * (model.schema().size() + stimulus.schema().size()) +
+                                  model.event_variables().size() + stimulus.derived_variables().size() + 2) +
+        static_cast<double>(sizeof(CellSummary) + integrator.solver_bytes_per_cell(n_vars));
+    const double bytes = per_cell * static_cast<double>(n_cells);
+    const double memory = static_cast<double>(physical_memory());
+    if (memory > 0 && bytes > 0.8 * memory) {
+        throw ParameterError(fmt::format("{} cells need about {} ({} per cell for their state, parameters and "
+                                         "solver), more than this machine can hold ({} of memory); use fewer "
+                                         "cells, or split the population over several runs",
+                                         n_cells, bytes_for_people(bytes), bytes_for_people(per_cell),
+                                         bytes_for_people(memory)));
+    }
 }
 
 Grid resolve_grid(const RunSettings& s) {
@@ -256,18 +278,7 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
                                          parameters_.stimulus.n_vars(), parameters_.stimulus.n_cells(),
                                          model_->schema().size(), stimulus_->schema().size(), n));
     }
-    // Refuse a population whose arrays cannot fit before allocating them: state twice, parameters, event
-    // state, thresholds, stimulus values and integrator scratch (about 8 state-sized arrays at most).
-    const double per_cell = 8.0 * static_cast<double>(10 * n_vars + model_->schema().size() +
-                                                      model_->event_variables().size() + 2 +
-                                                      stimulus_->schema().size() + stimulus_->derived_variables().size());
-    const double bytes = per_cell * static_cast<double>(n);
-    const double memory = static_cast<double>(physical_memory());
-    if (memory > 0 && bytes > 0.8 * memory) {
-        throw ParameterError(fmt::format("{} cells need about {} for their state and parameters alone, more than "
-                                         "this machine can hold ({} of memory); use fewer cells",
-                                         n, bytes_for_people(bytes), bytes_for_people(memory)));
-    }
+    check_population_memory(n, *model_, *stimulus_, *integrator_);
 
     events_ = StateBatch(model_->event_variables().size(), n);
     derived_ = StateBatch(stimulus_->derived_variables().size(), n);
