@@ -497,16 +497,17 @@ BOOST_AUTO_TEST_CASE(bad_tables) {
     SOMA_CHECK_CONTAINS(message, "for 'model.g_K' (column 2)");
 
     spec.cells_from = dir.path() / "no-such-table.csv";
+    SOMA_CHECK_CONTAINS(error_of(spec), "--cells-from: ");
     SOMA_CHECK_CONTAINS(error_of(spec), "no-such-table.csv: cannot be read: no such file");
 }
 
 BOOST_AUTO_TEST_CASE(recording_an_unknown_variable_or_a_cell_out_of_range) {
     auto spec = spec_of("hh", {{"g_Na", "linspace(100, 120, 50)"}}, "dc", {}, "euler", auto_cells);
     spec.record.variables = {"v", "vv"};
-    SOMA_CHECK_CONTAINS(error_of(spec), "record: unknown variable 'vv'; did you mean 'v'?");
+    SOMA_CHECK_CONTAINS(error_of(spec), "--record: unknown variable 'vv'; did you mean 'v'?");
     spec.record.variables = {"v"};
     spec.record.cells = std::vector<std::size_t>{0, 49, 50};
-    SOMA_CHECK_CONTAINS(error_of(spec), "record-cells: cell 50 is out of range; the population has 50 cells (0 to 49)");
+    SOMA_CHECK_CONTAINS(error_of(spec), "--record-cells: cell 50 is out of range; the population has 50 cells (0 to 49)");
 }
 
 // The memory check comes before any per-cell array is made (10^12 cells would otherwise throw bad_alloc or

@@ -144,7 +144,8 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
         }
     }
     if (spec.cells_from) {
-        const CellTable table = read_cell_table(*spec.cells_from);
+        CellTable table;
+        with_prefix("--cells-from", [&] { table = read_cell_table(*spec.cells_from); });
         for (std::size_t col = 0; col < table.columns.size(); ++col) {
             const std::string& column = table.columns[col];
             const auto dot = column.find('.');

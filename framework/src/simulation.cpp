@@ -213,7 +213,7 @@ RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, std:
     for (const auto& name : names) {
         if (name == "spikes") continue;
         if (!seen.insert(name).second) {
-            throw ParameterError(fmt::format("record: '{}' is listed twice; list each variable once", name));
+            throw ParameterError(fmt::format("--record: '{}' is listed twice; list each variable once", name));
         }
         const auto it = std::ranges::find_if(states, [&](const Variable& v) { return v.name == name; });
         if (it != states.end()) {
@@ -223,14 +223,14 @@ RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, std:
             r.variables.push_back(current);
             r.sources.push_back(RecordingInfo::current_index);
         } else {
-            throw ParameterError(fmt::format("record: {}", unknown_name_message("variable", name, known)));
+            throw ParameterError(fmt::format("--record: {}", unknown_name_message("variable", name, known)));
         }
     }
     if (spec.cells) {
         std::set<std::size_t> cells;
         for (const std::size_t c : *spec.cells) {
             if (c >= n_cells) {
-                throw ParameterError(fmt::format("record-cells: cell {} is out of range; the population has {} "
+                throw ParameterError(fmt::format("--record-cells: cell {} is out of range; the population has {} "
                                                  "cell{} (0 to {})",
                                                  c, n_cells, n_cells == 1 ? "" : "s", n_cells - 1));
             }
