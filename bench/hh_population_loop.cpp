@@ -14,8 +14,8 @@
 /// p.36 (compile-time constants here), rate functions of plugins/models/hh/hh_rates.hpp. Same
 /// integrator as `euler`: y(t + dt) = y(t) + dt f(y(t), I). Same spike: an upward crossing of
 /// V_spike = 50 mV, its time on the straight line between the step's end points. Same currents:
-/// I_k = I_MIN + (I_MAX - I_MIN) k / (N - 1) for k < N - 1 and I_MAX for the last cell (the order of
-/// evaluation of soma::CellValues' linspace). The arithmetic is in the plug-ins' order and the vector
+/// I_k = k step + I_MIN with step = (I_MAX - I_MIN) / (N - 1) for k < N - 1 and I_MAX for the last cell
+/// (numpy.linspace's arithmetic, which soma's linspace follows). The arithmetic is in the plug-ins' order and the vector
 /// functions are the same 8-lane libmvec ones, so the spike times are bit-identical to Soma's
 /// (bench/population.py checks it with --spikes). Every chunk starts on a multiple of 8 cells and the
 /// arrays are padded to one with cells at rest, so that every cell takes the vector path (a scalar
@@ -179,9 +179,8 @@ int main(int argc, char** argv) {
     // equilibrium), so they never cross V_spike and add nothing to the count.
     const std::size_t n_padded = (n_cells + lanes - 1) / lanes * lanes;
     std::vector<double> v(n_padded), m(n_padded), nk(n_padded), h(n_padded), i_inj(n_padded, 0.0), frac(n_padded);
-    for (std::size_t k = 0; k + 1 < n_cells; ++k) {
-        i_inj[k] = i_min + (i_max - i_min) * static_cast<double>(k) / static_cast<double>(n_cells - 1);
-    }
+    const double step = (i_max - i_min) / static_cast<double>(n_cells - 1);
+    for (std::size_t k = 0; k + 1 < n_cells; ++k) i_inj[k] = static_cast<double>(k) * step + i_min;
     i_inj[n_cells - 1] = i_max;
     initialize(n_padded, std::vector<double>(n_padded, V_init).data(), v.data(), m.data(), nk.data(), h.data());
 

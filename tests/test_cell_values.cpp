@@ -245,7 +245,8 @@ BOOST_AUTO_TEST_CASE(parse_refuses_every_malformed_text_naming_parameter_text_an
 // ----------------------------------------------------------------------------------------------------
 // linspace and expansion.
 
-BOOST_AUTO_TEST_CASE(linspace_follows_its_formula_and_ends_at_b) {
+// numpy.linspace's arithmetic (numpy/core/function_base.py): k * ((b - a) / (n - 1)) + a, the last value b.
+BOOST_AUTO_TEST_CASE(linspace_follows_numpys_formula_and_ends_at_b) {
     const struct {
         double a, b;
         std::size_t n;
@@ -259,14 +260,13 @@ BOOST_AUTO_TEST_CASE(linspace_follows_its_formula_and_ends_at_b) {
         BOOST_TEST_CONTEXT(c.text) {
             const auto values = CellValues::parse("p", c.text).expand("p", c.n, 7);
             BOOST_TEST_REQUIRE(values.size() == c.n);
-            for (std::size_t k = 0; k + 1 < c.n; ++k) {
-                BOOST_TEST(values[k] == c.a + (c.b - c.a) * static_cast<double>(k) / static_cast<double>(c.n - 1));
-            }
+            const double step = (c.b - c.a) / static_cast<double>(c.n - 1);
+            for (std::size_t k = 0; k + 1 < c.n; ++k) BOOST_TEST(values[k] == static_cast<double>(k) * step + c.a);
             BOOST_TEST(values.back() == c.b);
         }
     }
     // Why the last value is set to b: the formula alone misses it here by one bit.
-    BOOST_TEST(-46.8393 + (-12.2247 - -46.8393) * 846.0 / 846.0 != -12.2247);
+    BOOST_TEST(846.0 * ((-12.2247 - -46.8393) / 846.0) + -46.8393 != -12.2247);
 
     const auto one = CellValues::parse("p", "linspace(3, 7, 1)");
     BOOST_TEST(one.length() == 1u);

@@ -249,6 +249,23 @@ bool CellValues::varies() const {
     return true;
 }
 
+std::vector<double> linspace_values(double a, double b, std::size_t n) {
+    std::vector<double> values(n);
+    if (n == 1) {
+        values[0] = a;
+        return values;
+    }
+    // numpy.linspace's arithmetic (numpy/core/function_base.py, numpy 1.20 to 2.x): k * step + a, or
+    // (k / (n - 1)) * (b - a) + a where the step rounds to 0; the last value b exactly.
+    const double div = static_cast<double>(n - 1), delta = b - a, step = delta / div;
+    for (std::size_t k = 0; k + 1 < n; ++k) {
+        const double x = static_cast<double>(k);
+        values[k] = step == 0 ? x / div * delta + a : x * step + a;
+    }
+    values[n - 1] = b;
+    return values;
+}
+
 std::vector<double> CellValues::expand(std::string_view parameter, std::size_t n_cells, std::uint64_t seed) const {
     if (form_ == Form::normal || form_ == Form::uniform) return draw(form_, values_[0], values_[1], parameter, n_cells, seed);
     const std::size_t n = length();
@@ -260,13 +277,12 @@ std::vector<double> CellValues::expand(std::string_view parameter, std::size_t n
                                          parameter, n, source, n_cells, n_cells == 1 ? "" : "s"));
     }
     if (form_ == Form::list) return values_;
-    const double a = values_[0], b = values_[1];
-    std::vector<double> values(n);
-    for (std::size_t k = 0; k + 1 < n; ++k) {
-        values[k] = a + (b - a) * static_cast<double>(k) / static_cast<double>(n - 1);
-    }
-    values[n - 1] = b;
-    return values;
+    return linspace_values(values_[0], values_[1], n);
+}
+
+double CellValues::first(std::string_view parameter, std::uint64_t seed) const {
+    if (form_ == Form::normal || form_ == Form::uniform) return draw(form_, values_[0], values_[1], parameter, 1, seed)[0];
+    return values_[0];  // a constant, a list's first value, or linspace's a
 }
 
 std::string CellValues::to_string() const {

@@ -21,10 +21,8 @@ namespace soma {
 /// Text forms (`parse`), as typed after `--set KIND.PARAM=`:
 /// - `120`: one value for every cell;
 /// - `100,110,120`: one value per cell (a list; blanks around the commas are allowed);
-/// - `linspace(0, 20, 41)`: n evenly spaced values from a to b, both ends included
-///   (value k = a + (b - a) k / (n - 1), evaluated in that order, for k < n - 1; the last is b
-///   exactly; n = 1 gives a), as numpy.linspace (which may round an inner value differently in the
-///   last bit: it computes k ((b - a) / (n - 1)) + a);
+/// - `linspace(0, 20, 41)`: n evenly spaced values from a to b, both ends included, bit for bit
+///   those of numpy.linspace(a, b, n) (linspace_values);
 /// - `normal(mu, sigma)`: drawn per cell from a normal distribution (sigma >= 0);
 /// - `uniform(a, b)`: drawn per cell, uniformly on [a, b) (a < b).
 /// Random draws are reproducible: the value of cell c depends only on the run's seed, the
@@ -62,6 +60,9 @@ public:
     [[nodiscard]] std::vector<double> expand(std::string_view parameter, std::size_t n_cells,
                                              std::uint64_t seed) const;
 
+    /// The value of cell 0, as `expand` gives it for any number of cells (without making the others).
+    [[nodiscard]] double first(std::string_view parameter, std::uint64_t seed) const;
+
     /// The form, normalised, for metadata and messages: "120", "list of 3 values", "linspace(0, 20, 41)",
     /// "normal(1, 0.1)", "uniform(0, 1)", or the `given_as` of a list.
     [[nodiscard]] std::string to_string() const;
@@ -71,6 +72,11 @@ private:
     std::vector<double> values_;  // scalar: 1 value; list: the values; linspace: a, b, n; normal: mu, sigma; uniform: a, b
     std::string given_as_;
 };
+
+/// n evenly spaced values from a to b with numpy.linspace's arithmetic, so that they equal its values bit
+/// for bit: value k = k * step + a with step = (b - a) / (n - 1) (or (k / (n - 1)) * (b - a) + a if the
+/// step rounds to 0), for k < n - 1, and the last value b exactly; n = 1 gives a. n >= 1.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<double> linspace_values(double a, double b, std::size_t n);
 
 /// Per-cell values read from a table file (`--cells-from FILE`).
 struct CellTable {
