@@ -160,7 +160,15 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
             with_prefix(source, [&] { add_given(*self, *other, name, CellValues::list(table.values[col], source)); });
         }
     }
-    for (auto* c : {&m, &s}) with_prefix(c->label(), [&] { c->object->configure(c->constants); });
+    // Configured with its constants and cell 0's per-cell values, so that a constraint between a constant and a
+    // per-cell parameter (lif's V_reset < V_th) is checked against a value of the run, not a default;
+    // every cell is checked against its own values below (expand).
+    for (auto* c : {&m, &s}) {
+        auto values = c->constants;
+        const auto schema = c->object->schema();
+        for (const auto& p : c->per_cell) values[schema[p.index].name] = p.values.first(p.full_name, spec.settings.seed);
+        with_prefix(c->per_cell.empty() ? c->label() : c->label() + ", cell 0", [&] { c->object->configure(values); });
+    }
 
     std::vector<std::pair<std::string, std::size_t>> lengths;
     for (const auto* c : {&m, &s}) {
