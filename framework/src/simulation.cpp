@@ -299,6 +299,8 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     derived_ = StateBatch(stimulus_->derived_variables().size(), n);
     thresholds_.assign(n, 0.0);
     model_->thresholds(parameters_.model.view(), thresholds_);
+    // Once for the whole population, so that a plug-in's message names the cell of a population.
+    stimulus_->prepare(settings_.dt, StimulusCells{parameters_.stimulus.view(), derived_.view()}, 0);
     const std::size_t n_chunks = std::min(settings_.threads, n);
     for (std::size_t k = 0; k < n_chunks; ++k) {
         const std::size_t first = n * k / n_chunks;
@@ -311,7 +313,6 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
                              std::span<const double>(thresholds_).subspan(first, count),
                              first,
                              settings_.dt};
-        stimulus_->prepare(settings_.dt, chunk->block.stimulus_cells, first);
         chunks_.push_back(std::move(chunk));
     }
     for (auto& chunk : chunks_) {
@@ -450,7 +451,8 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
                             "not finite there (a square root or logarithm of a negative number, a division by "
                             "zero). No output was written.",
                             info_.state_variables[k].name, chunk.block.first + c, std::isnan(x) ? "NaN" : "infinite",
-                            t + dt, i + 1, info_.integrator, dt, dt / 10));
+                            fmt::format("{:.12g}", t + dt), i + 1, info_.integrator, dt,
+                            fmt::format("{:.12g}", dt / 10)));
                     }
                 }
             }
