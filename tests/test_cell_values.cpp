@@ -439,6 +439,25 @@ BOOST_AUTO_TEST_CASE(read_cell_table_reads_columns_skipping_comments_bom_and_crl
     BOOST_TEST(table.values[1] == (std::vector<double>{5, -25, 0}), boost::test_tools::per_element());
 }
 
+// A run's NAME_cells.csv reads back as a table: units in the headers, the summary columns (with empty fields)
+// skipped.
+BOOST_AUTO_TEST_CASE(read_cell_table_reads_a_runs_cells_csv) {
+    const TempDir dir;
+    const auto file = dir.path() / "run_cells.csv";
+    write(file, "# Soma 0.1.0\n"
+                "cell,model.tau_m (ms),stimulus.amplitude (nA),spikes,rate (Hz),first spike (ms),mean ISI (ms),CV ISI\n"
+                "0,1,2.25,0,0,,,\n"
+                "1,2,1.5,3,30,2.5,4.25,0.125\n");
+    const auto table = soma::read_cell_table(file);
+    BOOST_TEST(table.columns == (std::vector<std::string>{"model.tau_m", "stimulus.amplitude"}), boost::test_tools::per_element());
+    BOOST_TEST(table.units == (std::vector<std::string>{"ms", "nA"}), boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(table.rows() == 2u);
+    BOOST_TEST(table.values[0] == (std::vector<double>{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(table.values[1] == (std::vector<double>{2.25, 1.5}), boost::test_tools::per_element());
+    write(file, "cell,spikes\n0,1\n");
+    SOMA_CHECK_CONTAINS(table_error(file), ":1: the header names no parameter column");
+}
+
 BOOST_AUTO_TEST_CASE(read_cell_table_refuses_bad_files_with_file_and_line) {
     const TempDir dir;
     const auto at = [&](const std::string& name) { return (dir.path() / name).string(); };

@@ -524,6 +524,11 @@ BOOST_AUTO_TEST_CASE(bad_tables) {
     SOMA_CHECK_CONTAINS(message, "'abc'");
     SOMA_CHECK_CONTAINS(message, "for 'model.g_K' (column 2)");
 
+    // A unit in a header must be the parameter's.
+    std::ofstream(dir.path() / "units.csv") << "model.g_Na (mV),model.g_K (mS/cm^2)\n120,36\n";
+    spec.cells_from = dir.path() / "units.csv";
+    SOMA_CHECK_CONTAINS(error_of(spec), "gives 'model.g_Na' in mV, but model.g_Na is in mS/cm^2");
+
     spec.cells_from = dir.path() / "no-such-table.csv";
     SOMA_CHECK_CONTAINS(error_of(spec), "--cells-from: ");
     SOMA_CHECK_CONTAINS(error_of(spec), "no-such-table.csv: cannot be read: no such file");

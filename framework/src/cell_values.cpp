@@ -298,6 +298,12 @@ std::string CellValues::to_string() const {
     return {};
 }
 
+namespace {
+/// The columns of a NAME_cells.csv that are not parameters (the csv recorder writes them).
+constexpr std::array<std::string_view, 6> summary_columns{"cell",           "spikes",        "rate (Hz)",
+                                                          "first spike (ms)", "mean ISI (ms)", "CV ISI"};
+}  // namespace
+
 CellTable read_cell_table(const std::filesystem::path& file) {
     const std::string path = file.string();
     const auto error = [&](std::size_t line, std::string_view what) {
@@ -312,7 +318,8 @@ CellTable read_cell_table(const std::filesystem::path& file) {
 
     CellTable table;
     table.file = file;
-    std::size_t header_line = 0;
+    std::size_t header_line = 0, n_fields = 0;
+    std::vector<std::size_t> field_of;  // the field of each parameter column
     std::string buffer;
     for (std::size_t number = 1; std::getline(in, buffer); ++number) {
         std::string_view line = buffer;
@@ -325,16 +332,24 @@ CellTable read_cell_table(const std::filesystem::path& file) {
         if (header_line == 0) {
             header_line = number;
             for (std::size_t k = 0; k < fields.size(); ++k) {
-                const std::string_view name = fields[k];
+                std::string_view name = fields[k];
+                // The summary columns of a NAME_cells.csv, so that it can be read back as a table.
+                if (std::ranges::find(summary_columns, name) != summary_columns.end()) continue;
+                std::string unit;  // "model.g_Na (mS/cm^2)": the unit, as NAME_cells.csv writes it
+                if (const auto open = name.find(" ("); open != std::string_view::npos && name.ends_with(')')) {
+                    unit = trim(name.substr(open + 2, name.size() - open - 3));
+                    name = trim(name.substr(0, open));
+                }
                 const auto dot = name.find('.');
                 const std::string_view kind = name.substr(0, dot);
                 if (dot == std::string_view::npos || (kind != "model" && kind != "stimulus") ||
                     !is_identifier(name.substr(dot + 1))) {
                     throw error(number, fmt::format("column {} of the header, '{}', is not a parameter name of the form "
                                                     "model.NAME or stimulus.NAME (e.g. model.g_Na or "
-                                                    "stimulus.amplitude); the first line that is not blank or a "
-                                                    "comment names the columns",
-                                                    k + 1, name));
+                                                    "stimulus.amplitude, optionally with its unit: model.g_Na "
+                                                    "(mS/cm^2)); the first line that is not blank or a comment names "
+                                                    "the columns",
+                                                    k + 1, fields[k]));
                 }
                 const auto previous = std::find(table.columns.begin(), table.columns.end(), name);
                 if (previous != table.columns.end()) {
@@ -342,19 +357,23 @@ CellTable read_cell_table(const std::filesystem::path& file) {
                                                     name, previous - table.columns.begin() + 1));
                 }
                 table.columns.emplace_back(name);
+                table.units.push_back(std::move(unit));
+                field_of.push_back(k);
             }
+            n_fields = fields.size();
             table.values.resize(table.columns.size());
             continue;
         }
 
-        if (fields.size() != table.columns.size()) {
+        if (fields.size() != n_fields) {
             throw error(number, fmt::format("the row has {} field{} but the header (line {}) names {} column{}; give "
                                             "one value per column, separated by commas",
-                                            fields.size(), fields.size() == 1 ? "" : "s", header_line,
-                                            table.columns.size(), table.columns.size() == 1 ? "" : "s"));
+                                            fields.size(), fields.size() == 1 ? "" : "s", header_line, n_fields,
+                                            n_fields == 1 ? "" : "s"));
         }
-        for (std::size_t k = 0; k < fields.size(); ++k) {
-            const std::string& column = table.columns[k];
+        for (std::size_t j = 0; j < table.columns.size(); ++j) {
+            const std::size_t k = field_of[j];
+            const std::string& column = table.columns[j];
             if (fields[k].empty()) throw error(number, fmt::format("missing value for '{}' (column {})", column, k + 1));
             double value = 0;
             if (const auto problem = number_problem(fields[k], value); !problem.empty()) {
@@ -362,13 +381,16 @@ CellTable read_cell_table(const std::filesystem::path& file) {
                                                 "1e-3, without a unit",
                                                 problem, column, k + 1));
             }
-            table.values[k].push_back(value);
+            table.values[j].push_back(value);
         }
     }
     if (in.bad()) throw error(0, "could not be read to the end");
     if (header_line == 0) {
         throw error(0, "holds no header; the first line that is not blank or a comment names the columns, e.g. "
                        "model.g_Na,stimulus.amplitude, and each line after it gives one cell's values");
+    }
+    if (table.columns.empty()) {
+        throw error(header_line, "the header names no parameter column (model.NAME or stimulus.NAME)");
     }
     if (table.rows() == 0) throw error(header_line, "the header has no rows after it; give one row of values per cell");
     return table;

@@ -82,16 +82,20 @@ private:
 struct CellTable {
     std::filesystem::path file;
     std::vector<std::string> columns;         ///< header names, e.g. "model.g_Na", "stimulus.amplitude"
+    std::vector<std::string> units;           ///< each column's unit as the header gives it ("" if none)
     std::vector<std::vector<double>> values;  ///< values[column][row]; every column has rows() values
     [[nodiscard]] std::size_t rows() const { return values.empty() ? 0 : values.front().size(); }
 };
 
 /// Reads a table of per-cell values: CSV with a header row of column names of the form KIND.PARAM
-/// (KIND is `model` or `stimulus`), then one row per cell with one number per column; blank lines and
+/// (KIND is `model` or `stimulus`), optionally followed by the unit in parentheses (`model.g_Na
+/// (mS/cm^2)`, which the caller checks), then one row per cell with one number per column. The summary
+/// columns of a NAME_cells.csv (`cell`, `spikes`, `rate (Hz)`, `first spike (ms)`, `mean ISI (ms)`,
+/// `CV ISI`) are skipped, so that a run's per-cell table can be read back. Blank lines and
 /// lines starting with `#` (after blanks) are skipped, and blanks around fields are ignored. A UTF-8
 /// byte order mark and Windows line ends are accepted. There is no quoting: a field cannot hold a comma.
 /// @throws ParameterError starting "FILE: " (FILE as given) for a file that cannot be read or holds no
-///         header, and "FILE:LINE: " (LINE 1-based) for a header with no rows after it, a header
+///         header, and "FILE:LINE: " (LINE 1-based) for a header with no parameter column or no rows after it, a header
 ///         name that is not KIND.PARAM or repeats a name, a row with too few or too many fields, a
 ///         missing value, or a field that is not a finite number (naming the row's line and the column).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE CellTable read_cell_table(const std::filesystem::path& file);
