@@ -429,7 +429,7 @@ BOOST_AUTO_TEST_CASE(read_cell_table_reads_columns_skipping_comments_bom_and_crl
                 "\r\n"
                 "120, 5\r\n"
                 "   # a comment\r\n"
-                "+110,-2.5e1\r\n"
+                "+110,-2.5e1  # a comment after the values\r\n"
                 "100 ,\t0");  // no line end at the end
     const auto table = soma::read_cell_table(file);
     BOOST_TEST(table.file == file);

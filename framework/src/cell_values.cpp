@@ -326,7 +326,8 @@ CellTable read_cell_table(const std::filesystem::path& file) {
         if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
         if (line.ends_with('\r')) line.remove_suffix(1);
         line = trim(line);
-        if (line.empty() || line.starts_with('#')) continue;
+        if (const auto hash = line.find('#'); hash != std::string_view::npos) line = trim(line.substr(0, hash));
+        if (line.empty()) continue;  // blank, or a comment
         const auto fields = split(line);
 
         if (header_line == 0) {

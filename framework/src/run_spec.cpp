@@ -126,6 +126,7 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     const auto configure_scalar = [](Component& object, const ComponentSpec& c, std::string_view kind) {
         with_prefix(fmt::format("{} '{}'", kind, c.name), [&] {
             for (const auto& [name, text] : c.parameters) {
+                (void)object.index_of(name);  // an unknown name first, with its suggestion
                 if (text.find_first_of(",(") != std::string::npos) {
                     throw ParameterError(fmt::format("parameter '{}' = '{}': {} parameters take one value for the "
                                                      "whole run, not one per cell",

@@ -249,7 +249,11 @@ RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, std:
                                                  "cell{} (0 to {})",
                                                  c, n_cells, n_cells == 1 ? "" : "s", n_cells - 1));
             }
-            cells.insert(c);
+            if (!cells.insert(c).second) {
+                throw ParameterError(fmt::format("--record-cells: cell {} is listed twice (ranges included); list "
+                                                 "each cell once",
+                                                 c));
+            }
         }
         r.cells.assign(cells.begin(), cells.end());
     } else {

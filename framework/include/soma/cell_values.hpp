@@ -91,8 +91,8 @@ struct CellTable {
 /// (KIND is `model` or `stimulus`), optionally followed by the unit in parentheses (`model.g_Na
 /// (mS/cm^2)`, which the caller checks), then one row per cell with one number per column. The summary
 /// columns of a NAME_cells.csv (`cell`, `spikes`, `rate (Hz)`, `first spike (ms)`, `mean ISI (ms)`,
-/// `CV ISI`) are skipped, so that a run's per-cell table can be read back. Blank lines and
-/// lines starting with `#` (after blanks) are skipped, and blanks around fields are ignored. A UTF-8
+/// `CV ISI`) are skipped, so that a run's per-cell table can be read back. `#` starts a comment
+/// to the end of the line; blank lines and comment lines are skipped, and blanks around fields are ignored. A UTF-8
 /// byte order mark and Windows line ends are accepted. There is no quoting: a field cannot hold a comma.
 /// @throws ParameterError starting "FILE: " (FILE as given) for a file that cannot be read or holds no
 ///         header, and "FILE:LINE: " (LINE 1-based) for a header with no parameter column or no rows after it, a header
