@@ -543,6 +543,16 @@ BOOST_AUTO_TEST_CASE(recording_an_unknown_variable_or_a_cell_out_of_range) {
     SOMA_CHECK_CONTAINS(error_of(spec), "--record-cells: cell 50 is out of range; the population has 50 cells (0 to 49)");
 }
 
+// A cell that diverges is named with its per-cell values: without g_K, HH at 10 uA/cm^2 and dt = 0.1 ms overflows
+// within 20 ms (the other two cells, with G&K's g_K, last until 23 ms: the same run without cell 2 passes).
+BOOST_AUTO_TEST_CASE(a_diverging_cell_is_named_with_its_values) {
+    auto spec = spec_of("hh", {{"g_K", "36,36,0"}}, "dc", {{"amplitude", "10"}}, "euler", {20, 0.1, 0, 0, 2, 0});
+    const auto message = message_of<soma::RunError>([&] { (void)run(spec); });
+    SOMA_CHECK_CONTAINS(message, "the simulation diverged: state variable 'v' of cell 2 (model.g_K = 0 mS/cm^2)");
+    spec.model.parameters["g_K"] = "36,36";
+    BOOST_CHECK_NO_THROW((void)run(spec));
+}
+
 // The memory check comes before any per-cell array is made (10^12 cells would otherwise throw bad_alloc or
 // exhaust the machine), and it counts the solver's own state: for a population that the engine's arrays
 // alone would let through (about 0.2 to 0.6 kB per HH cell), cvode's state per cell (about 13 kB, measured)

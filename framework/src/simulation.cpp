@@ -448,13 +448,20 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
                     for (std::size_t c = 0; c < y_next.count(); ++c) {
                         const double x = y_next.var(k)[c];
                         if (std::isfinite(x)) continue;
+                        const std::size_t cell = chunk.block.first + c;
+                        std::string values;  // the cell's per-cell parameters, which may explain it
+                        for (const auto& p : info_.cell_parameters) {
+                            values += fmt::format("{}{}.{} = {:.6g} {}", values.empty() ? " (" : ", ",
+                                                  p.component, p.name, p.values[cell], p.unit);
+                        }
+                        if (!values.empty()) values += ")";
                         throw RunError(fmt::format(
-                            "the simulation diverged: state variable '{}' of cell {} became {} at t = {} ms (step "
+                            "the simulation diverged: state variable '{}' of cell {}{} became {} at t = {} ms (step "
                             "{}) with integrator '{}' at dt = {} ms. Either the time step is too large for this "
                             "model and stimulus (try e.g. --dt {}), or the model's equations produce a value that is "
                             "not finite there (a square root or logarithm of a negative number, a division by "
                             "zero). No output was written.",
-                            info_.state_variables[k].name, chunk.block.first + c, std::isnan(x) ? "NaN" : "infinite",
+                            info_.state_variables[k].name, cell, values, std::isnan(x) ? "NaN" : "infinite",
                             fmt::format("{:.12g}", t + dt), i + 1, info_.integrator, dt,
                             fmt::format("{:.12g}", dt / 10)));
                     }
