@@ -543,13 +543,14 @@ BOOST_AUTO_TEST_CASE(recording_an_unknown_variable_or_a_cell_out_of_range) {
     SOMA_CHECK_CONTAINS(error_of(spec), "--record-cells: cell 50 is out of range; the population has 50 cells (0 to 49)");
 }
 
-// A cell that diverges is named with its per-cell values: without g_K, HH at 10 uA/cm^2 and dt = 0.1 ms overflows
-// within 20 ms (the other two cells, with G&K's g_K, last until 23 ms: the same run without cell 2 passes).
+// A cell that diverges is named with its per-cell values: with 40 times G&K's g_Na, HH at 10 uA/cm^2 and dt =
+// 0.05 ms overflows within a millisecond; the other two cells run 20 ms at that dt (the same run without cell 2
+// passes).
 BOOST_AUTO_TEST_CASE(a_diverging_cell_is_named_with_its_values) {
-    auto spec = spec_of("hh", {{"g_K", "36,36,0"}}, "dc", {{"amplitude", "10"}}, "euler", {20, 0.1, 0, 0, 2, 0});
+    auto spec = spec_of("hh", {{"g_Na", "120,120,5000"}}, "dc", {{"amplitude", "10"}}, "euler", {20, 0.05, 0, 0, 2, 0});
     const auto message = message_of<soma::RunError>([&] { (void)run(spec); });
-    SOMA_CHECK_CONTAINS(message, "the simulation diverged: state variable 'v' of cell 2 (model.g_K = 0 mS/cm^2)");
-    spec.model.parameters["g_K"] = "36,36";
+    SOMA_CHECK_CONTAINS(message, "the simulation diverged: state variable 'v' of cell 2 (model.g_Na = 5000 mS/cm^2)");
+    spec.model.parameters["g_Na"] = "120,120";
     BOOST_CHECK_NO_THROW((void)run(spec));
 }
 
