@@ -11,7 +11,10 @@
 /// forward Euler with the state and the current taken at the start of the step. Same spike
 /// detection: an upward crossing of V_spike = 50 mV, its time interpolated linearly inside the step.
 /// Same grid: samples at t = i*dt for i < n_steps. The arithmetic is written in the same order as
-/// the plug-ins', so the state and the spike times are bit-identical to Soma's.
+/// the plug-ins', but with the scalar exp and expm1 of libm, as one cell is written by hand; the `hh`
+/// plug-in computes every cell, even one alone, in a block of 8 with libmvec's vector functions (at
+/// most 4 ulp from the exact value instead of 1; soma/vector_math.hpp). So the states differ in their
+/// last bits; the spike count (684) and the first spike time agree.
 ///
 /// With --csv DIR it also writes DIR/hh-dc.csv (t, v, m, n, h, I, one row per step) and
 /// DIR/hh-dc_spikes.csv (cell, t) as the `csv` recorder does: fmt, shortest representation that

@@ -245,7 +245,8 @@ BOOST_AUTO_TEST_CASE(parse_refuses_every_malformed_text_naming_parameter_text_an
 // ----------------------------------------------------------------------------------------------------
 // linspace and expansion.
 
-BOOST_AUTO_TEST_CASE(linspace_follows_its_formula_and_ends_at_b) {
+// numpy.linspace's arithmetic (numpy/core/function_base.py): k * ((b - a) / (n - 1)) + a, the last value b.
+BOOST_AUTO_TEST_CASE(linspace_follows_numpys_formula_and_ends_at_b) {
     const struct {
         double a, b;
         std::size_t n;
@@ -259,14 +260,13 @@ BOOST_AUTO_TEST_CASE(linspace_follows_its_formula_and_ends_at_b) {
         BOOST_TEST_CONTEXT(c.text) {
             const auto values = CellValues::parse("p", c.text).expand("p", c.n, 7);
             BOOST_TEST_REQUIRE(values.size() == c.n);
-            for (std::size_t k = 0; k + 1 < c.n; ++k) {
-                BOOST_TEST(values[k] == c.a + (c.b - c.a) * static_cast<double>(k) / static_cast<double>(c.n - 1));
-            }
+            const double step = (c.b - c.a) / static_cast<double>(c.n - 1);
+            for (std::size_t k = 0; k + 1 < c.n; ++k) BOOST_TEST(values[k] == static_cast<double>(k) * step + c.a);
             BOOST_TEST(values.back() == c.b);
         }
     }
     // Why the last value is set to b: the formula alone misses it here by one bit.
-    BOOST_TEST(-46.8393 + (-12.2247 - -46.8393) * 846.0 / 846.0 != -12.2247);
+    BOOST_TEST(846.0 * ((-12.2247 - -46.8393) / 846.0) + -46.8393 != -12.2247);
 
     const auto one = CellValues::parse("p", "linspace(3, 7, 1)");
     BOOST_TEST(one.length() == 1u);
@@ -415,7 +415,7 @@ BOOST_AUTO_TEST_CASE(common_cell_count_agrees_lists_and_the_request) {
     SOMA_CHECK_CONTAINS(two, "parameter 'model.g_Na' has 3 values but parameter 'stimulus.amplitude' has 4");
     const auto requested =
         message_of<ParameterError>([] { (void)soma::common_cell_count(5, Lengths{{"model.g_Na", 3}}); });
-    SOMA_CHECK_CONTAINS(requested, "parameter 'model.g_Na' has 3 values but the run asks for 5 cells (--cells 5)");
+    SOMA_CHECK_CONTAINS(requested, "parameter 'model.g_Na' has 3 values but the run asks for 5 cells (--cells, or cells in a scenario file)");
 }
 
 // ----------------------------------------------------------------------------------------------------
@@ -429,7 +429,7 @@ BOOST_AUTO_TEST_CASE(read_cell_table_reads_columns_skipping_comments_bom_and_crl
                 "\r\n"
                 "120, 5\r\n"
                 "   # a comment\r\n"
-                "+110,-2.5e1\r\n"
+                "+110,-2.5e1  # a comment after the values\r\n"
                 "100 ,\t0");  // no line end at the end
     const auto table = soma::read_cell_table(file);
     BOOST_TEST(table.file == file);
@@ -437,6 +437,25 @@ BOOST_AUTO_TEST_CASE(read_cell_table_reads_columns_skipping_comments_bom_and_crl
     BOOST_TEST_REQUIRE(table.rows() == 3u);
     BOOST_TEST(table.values[0] == (std::vector<double>{120, 110, 100}), boost::test_tools::per_element());
     BOOST_TEST(table.values[1] == (std::vector<double>{5, -25, 0}), boost::test_tools::per_element());
+}
+
+// A run's NAME_cells.csv reads back as a table: units in the headers, the summary columns (with empty fields)
+// skipped.
+BOOST_AUTO_TEST_CASE(read_cell_table_reads_a_runs_cells_csv) {
+    const TempDir dir;
+    const auto file = dir.path() / "run_cells.csv";
+    write(file, "# Soma 0.1.0\n"
+                "cell,model.tau_m (ms),stimulus.amplitude (nA),spikes,rate (Hz),first spike (ms),mean ISI (ms),CV ISI\n"
+                "0,1,2.25,0,0,,,\n"
+                "1,2,1.5,3,30,2.5,4.25,0.125\n");
+    const auto table = soma::read_cell_table(file);
+    BOOST_TEST(table.columns == (std::vector<std::string>{"model.tau_m", "stimulus.amplitude"}), boost::test_tools::per_element());
+    BOOST_TEST(table.units == (std::vector<std::string>{"ms", "nA"}), boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(table.rows() == 2u);
+    BOOST_TEST(table.values[0] == (std::vector<double>{1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(table.values[1] == (std::vector<double>{2.25, 1.5}), boost::test_tools::per_element());
+    write(file, "cell,spikes\n0,1\n");
+    SOMA_CHECK_CONTAINS(table_error(file), ":1: the header names no parameter column");
 }
 
 BOOST_AUTO_TEST_CASE(read_cell_table_refuses_bad_files_with_file_and_line) {

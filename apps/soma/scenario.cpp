@@ -382,7 +382,13 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     if (auto s = pick_setting(cli, "record", file, "record")) spec.record.variables = record_names(*s);
     if (auto s = pick_setting(cli, "record-cells", file, "record_cells")) spec.record.cells = record_cells(*s);
     if (auto v = pick<std::string>(cli, "output", file, "output")) spec.output_dir = *v;
-    if (auto v = pick<std::string>(cli, "name", file, "name")) spec.name = *v;
+    if (auto v = pick<std::string>(cli, "name", file, "name")) {
+        if (trim(*v).empty()) {
+            throw ParameterError("--name is empty; give the base name of the output files, or leave --name out "
+                                 "(the default is the scenario file's name, or MODEL-STIMULUS)");
+        }
+        spec.name = *v;
+    }
     if (auto v = pick<std::string>(cli, "title", file, "title")) spec.title = *v;
     const bool preset_given = cli.count("preset") || (file.count("preset") && !replaced_sections.contains("model"));
     if (preset_given && spec.model.preset.empty()) {

@@ -249,6 +249,23 @@ bool CellValues::varies() const {
     return true;
 }
 
+std::vector<double> linspace_values(double a, double b, std::size_t n) {
+    std::vector<double> values(n);
+    if (n == 1) {
+        values[0] = a;
+        return values;
+    }
+    // numpy.linspace's arithmetic (numpy/core/function_base.py, numpy 1.20 to 2.x): k * step + a, or
+    // (k / (n - 1)) * (b - a) + a where the step rounds to 0; the last value b exactly.
+    const double div = static_cast<double>(n - 1), delta = b - a, step = delta / div;
+    for (std::size_t k = 0; k + 1 < n; ++k) {
+        const double x = static_cast<double>(k);
+        values[k] = step == 0 ? x / div * delta + a : x * step + a;
+    }
+    values[n - 1] = b;
+    return values;
+}
+
 std::vector<double> CellValues::expand(std::string_view parameter, std::size_t n_cells, std::uint64_t seed) const {
     if (form_ == Form::normal || form_ == Form::uniform) return draw(form_, values_[0], values_[1], parameter, n_cells, seed);
     const std::size_t n = length();
@@ -260,13 +277,12 @@ std::vector<double> CellValues::expand(std::string_view parameter, std::size_t n
                                          parameter, n, source, n_cells, n_cells == 1 ? "" : "s"));
     }
     if (form_ == Form::list) return values_;
-    const double a = values_[0], b = values_[1];
-    std::vector<double> values(n);
-    for (std::size_t k = 0; k + 1 < n; ++k) {
-        values[k] = a + (b - a) * static_cast<double>(k) / static_cast<double>(n - 1);
-    }
-    values[n - 1] = b;
-    return values;
+    return linspace_values(values_[0], values_[1], n);
+}
+
+double CellValues::first(std::string_view parameter, std::uint64_t seed) const {
+    if (form_ == Form::normal || form_ == Form::uniform) return draw(form_, values_[0], values_[1], parameter, 1, seed)[0];
+    return values_[0];  // a constant, a list's first value, or linspace's a
 }
 
 std::string CellValues::to_string() const {
@@ -282,6 +298,12 @@ std::string CellValues::to_string() const {
     return {};
 }
 
+namespace {
+/// The columns of a NAME_cells.csv that are not parameters (the csv recorder writes them).
+constexpr std::array<std::string_view, 6> summary_columns{"cell",           "spikes",        "rate (Hz)",
+                                                          "first spike (ms)", "mean ISI (ms)", "CV ISI"};
+}  // namespace
+
 CellTable read_cell_table(const std::filesystem::path& file) {
     const std::string path = file.string();
     const auto error = [&](std::size_t line, std::string_view what) {
@@ -296,29 +318,39 @@ CellTable read_cell_table(const std::filesystem::path& file) {
 
     CellTable table;
     table.file = file;
-    std::size_t header_line = 0;
+    std::size_t header_line = 0, n_fields = 0;
+    std::vector<std::size_t> field_of;  // the field of each parameter column
     std::string buffer;
     for (std::size_t number = 1; std::getline(in, buffer); ++number) {
         std::string_view line = buffer;
         if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
         if (line.ends_with('\r')) line.remove_suffix(1);
         line = trim(line);
-        if (line.empty() || line.starts_with('#')) continue;
+        if (const auto hash = line.find('#'); hash != std::string_view::npos) line = trim(line.substr(0, hash));
+        if (line.empty()) continue;  // blank, or a comment
         const auto fields = split(line);
 
         if (header_line == 0) {
             header_line = number;
             for (std::size_t k = 0; k < fields.size(); ++k) {
-                const std::string_view name = fields[k];
+                std::string_view name = fields[k];
+                // The summary columns of a NAME_cells.csv, so that it can be read back as a table.
+                if (std::ranges::find(summary_columns, name) != summary_columns.end()) continue;
+                std::string unit;  // "model.g_Na (mS/cm^2)": the unit, as NAME_cells.csv writes it
+                if (const auto open = name.find(" ("); open != std::string_view::npos && name.ends_with(')')) {
+                    unit = trim(name.substr(open + 2, name.size() - open - 3));
+                    name = trim(name.substr(0, open));
+                }
                 const auto dot = name.find('.');
                 const std::string_view kind = name.substr(0, dot);
                 if (dot == std::string_view::npos || (kind != "model" && kind != "stimulus") ||
                     !is_identifier(name.substr(dot + 1))) {
                     throw error(number, fmt::format("column {} of the header, '{}', is not a parameter name of the form "
                                                     "model.NAME or stimulus.NAME (e.g. model.g_Na or "
-                                                    "stimulus.amplitude); the first line that is not blank or a "
-                                                    "comment names the columns",
-                                                    k + 1, name));
+                                                    "stimulus.amplitude, optionally with its unit: model.g_Na "
+                                                    "(mS/cm^2)); the first line that is not blank or a comment names "
+                                                    "the columns",
+                                                    k + 1, fields[k]));
                 }
                 const auto previous = std::find(table.columns.begin(), table.columns.end(), name);
                 if (previous != table.columns.end()) {
@@ -326,19 +358,23 @@ CellTable read_cell_table(const std::filesystem::path& file) {
                                                     name, previous - table.columns.begin() + 1));
                 }
                 table.columns.emplace_back(name);
+                table.units.push_back(std::move(unit));
+                field_of.push_back(k);
             }
+            n_fields = fields.size();
             table.values.resize(table.columns.size());
             continue;
         }
 
-        if (fields.size() != table.columns.size()) {
+        if (fields.size() != n_fields) {
             throw error(number, fmt::format("the row has {} field{} but the header (line {}) names {} column{}; give "
                                             "one value per column, separated by commas",
-                                            fields.size(), fields.size() == 1 ? "" : "s", header_line,
-                                            table.columns.size(), table.columns.size() == 1 ? "" : "s"));
+                                            fields.size(), fields.size() == 1 ? "" : "s", header_line, n_fields,
+                                            n_fields == 1 ? "" : "s"));
         }
-        for (std::size_t k = 0; k < fields.size(); ++k) {
-            const std::string& column = table.columns[k];
+        for (std::size_t j = 0; j < table.columns.size(); ++j) {
+            const std::size_t k = field_of[j];
+            const std::string& column = table.columns[j];
             if (fields[k].empty()) throw error(number, fmt::format("missing value for '{}' (column {})", column, k + 1));
             double value = 0;
             if (const auto problem = number_problem(fields[k], value); !problem.empty()) {
@@ -346,13 +382,16 @@ CellTable read_cell_table(const std::filesystem::path& file) {
                                                 "1e-3, without a unit",
                                                 problem, column, k + 1));
             }
-            table.values[k].push_back(value);
+            table.values[j].push_back(value);
         }
     }
     if (in.bad()) throw error(0, "could not be read to the end");
     if (header_line == 0) {
         throw error(0, "holds no header; the first line that is not blank or a comment names the columns, e.g. "
                        "model.g_Na,stimulus.amplitude, and each line after it gives one cell's values");
+    }
+    if (table.columns.empty()) {
+        throw error(header_line, "the header names no parameter column (model.NAME or stimulus.NAME)");
     }
     if (table.rows() == 0) throw error(header_line, "the header has no rows after it; give one row of values per cell");
     return table;
@@ -364,9 +403,10 @@ std::size_t common_cell_count(std::size_t requested, std::span<const std::pair<s
         const auto& [name, length] = entry;
         if (length <= 1) continue;
         if (requested != 0 && length != requested) {
-            throw ParameterError(fmt::format("parameter '{}' has {} values but the run asks for {} cell{} (--cells {}); "
-                                             "give one value per cell, or one value for all of them",
-                                             name, length, requested, requested == 1 ? "" : "s", requested));
+            throw ParameterError(fmt::format("parameter '{}' has {} values but the run asks for {} cell{} (--cells, or "
+                                             "cells in a scenario file); give one value per cell, or one value for "
+                                             "all of them",
+                                             name, length, requested, requested == 1 ? "" : "s"));
         }
         if (first == nullptr) {
             first = &entry;

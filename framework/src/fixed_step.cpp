@@ -68,30 +68,36 @@ public:
 
 private:
     /// Finds and resolves the threshold crossings of the cells [begin, end) in the step from `y` to `y_next`;
-    /// a vectorized test skips the groups of group_cells cells where none crossed.
+    /// a vectorized test skips the groups of group_cells cells where none crossed. Kept small (the work of
+    /// a crossing is out of line in `crossed`): it runs every step, also for a cell alone.
     void detect(std::size_t begin, std::size_t end, std::size_t i, double t, const ConstBatchView& y,
                 const BatchView& y_next, std::vector<Spike>& spikes) {
-        const double dt = block_.dt;
-        const auto v0 = y.var(0);
-        const auto v1 = y_next.var(0);
-        const auto threshold = block_.thresholds;
+        const double* const v0 = y.var(0).data();
+        const double* const v1 = y_next.var(0).data();
+        const double* const threshold = block_.thresholds.data();
         for (std::size_t first = begin; first < end; first += group_cells) {
             const std::size_t last = std::min(first + group_cells, end);
             if (last - first == group_cells && !any_crossing(&v0[first], &v1[first], &threshold[first])) continue;
             for (std::size_t c = first; c < last; ++c) {
-                if (!(v0[c] < threshold[c] && v1[c] >= threshold[c])) continue;
-                const Block cell = block_.cell(c);
-                if (!locate_) {
-                    spikes.push_back({cell.first, t + dt});
-                    cell.model->on_spike(t + dt, cell.model_cells, y_next.cell(c));
-                    continue;
-                }
-                copy_cells(y.cell(c), start_.view());
-                copy_cells(y_next.cell(c), end_.view());
-                resolve(cell, i, t, spikes);
-                copy_cells(end_.view(), y_next.cell(c));
+                if (v0[c] < threshold[c] && v1[c] >= threshold[c]) crossed(c, i, t, y, y_next, spikes);
             }
         }
+    }
+
+    /// Cell c crossed its threshold in the step from t: records the spike and applies the model's event,
+    /// located inside the step unless locate_spikes is 0.
+    [[gnu::noinline]] void crossed(std::size_t c, std::size_t i, double t, const ConstBatchView& y,
+                                   const BatchView& y_next, std::vector<Spike>& spikes) {
+        const Block cell = block_.cell(c);
+        if (!locate_) {
+            spikes.push_back({cell.first, t + block_.dt});
+            cell.model->on_spike(t + block_.dt, cell.model_cells, y_next.cell(c));
+            return;
+        }
+        copy_cells(y.cell(c), start_.view());
+        copy_cells(y_next.cell(c), end_.view());
+        resolve(cell, i, t, spikes);
+        copy_cells(end_.view(), y_next.cell(c));
     }
 
     /// The crossings of one cell in the step [t, t + dt] from start_ to end_, with resets; leaves the

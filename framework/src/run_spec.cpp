@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
 #include <thread>
 
 namespace soma {
@@ -74,6 +75,7 @@ StateBatch expand(const CellComponent& c, std::size_t n_cells, std::uint64_t see
     const auto defaults = c.object->values().values();
     StateBatch table(schema.size(), n_cells);
     for (std::size_t k = 0; k < schema.size(); ++k) std::ranges::fill(table.var(k), defaults[k]);
+    for (const auto& [name, value] : c.constants) std::ranges::fill(table.var(c.object->index_of(name)), value);
     for (const auto& p : c.per_cell) {
         const auto values = p.values.expand(p.full_name, n_cells, seed);
         std::ranges::copy(values, table.var(p.index).begin());
@@ -124,6 +126,7 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     const auto configure_scalar = [](Component& object, const ComponentSpec& c, std::string_view kind) {
         with_prefix(fmt::format("{} '{}'", kind, c.name), [&] {
             for (const auto& [name, text] : c.parameters) {
+                (void)object.index_of(name);  // an unknown name first, with its suggestion
                 if (text.find_first_of(",(") != std::string::npos) {
                     throw ParameterError(fmt::format("parameter '{}' = '{}': {} parameters take one value for the "
                                                      "whole run, not one per cell",
@@ -144,7 +147,8 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
         }
     }
     if (spec.cells_from) {
-        const CellTable table = read_cell_table(*spec.cells_from);
+        CellTable table;
+        with_prefix("--cells-from", [&] { table = read_cell_table(*spec.cells_from); });
         for (std::size_t col = 0; col < table.columns.size(); ++col) {
             const std::string& column = table.columns[col];
             const auto dot = column.find('.');
@@ -156,10 +160,38 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
                                                  column, column, spec.cells_from->string()));
             }
             const std::string source = fmt::format("column '{}' of {}", column, spec.cells_from->string());
+            if (const std::string& unit = table.units[col]; !unit.empty()) {
+                const auto& p = self->object->schema()[parameter_index(*self, *other, name)];
+                const std::string expected = resolve_unit(p.unit, model->current().unit);
+                if (unit != expected) {
+                    throw ParameterError(fmt::format("--cells-from: {} gives '{}' in {}, but {} is in {}; convert the "
+                                                     "column or leave the unit out of its header",
+                                                     source, column, unit, column, expected));
+                }
+            }
             with_prefix(source, [&] { add_given(*self, *other, name, CellValues::list(table.values[col], source)); });
         }
     }
-    for (auto* c : {&m, &s}) with_prefix(c->label(), [&] { c->object->configure(c->constants); });
+    // Configured with its constants and cell 0's per-cell values, so that a constraint between a constant and a
+    // per-cell parameter (lif's V_reset < V_th) is checked against a value of the run, not a default;
+    // every cell is checked against its own values below (expand).
+    // If that fails, the per-cell check below says so for cell 0 with the forms and the seed (expand fills the
+    // table from the constants themselves).
+    std::exception_ptr cell_0_failed;
+    for (auto* c : {&m, &s}) {
+        if (c->per_cell.empty()) {
+            with_prefix(c->label(), [&] { c->object->configure(c->constants); });
+            continue;
+        }
+        auto values = c->constants;
+        const auto schema = c->object->schema();
+        for (const auto& p : c->per_cell) values[schema[p.index].name] = p.values.first(p.full_name, spec.settings.seed);
+        try {
+            with_prefix(c->label() + ", cell 0", [&] { c->object->configure(values); });
+        } catch (const ParameterError&) {
+            cell_0_failed = std::current_exception();
+        }
+    }
 
     std::vector<std::pair<std::string, std::size_t>> lengths;
     for (const auto* c : {&m, &s}) {
@@ -168,6 +200,7 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     RunSettings settings = spec.settings;
     settings.n_cells = common_cell_count(spec.settings.n_cells, lengths);
     if (settings.threads == 0) settings.threads = std::max(1u, std::thread::hardware_concurrency());
+    check_population_memory(settings.n_cells, *model, *stimulus, *integrator);  // before the per-cell arrays
 
     RunInfo info;
     info.soma_version = spec.soma_version.empty() ? std::string(version) : spec.soma_version;
@@ -185,6 +218,7 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     CellParameters parameters;
     parameters.model = expand(m, settings.n_cells, settings.seed, info.cell_parameters, current_unit);
     parameters.stimulus = expand(s, settings.n_cells, settings.seed, info.cell_parameters, current_unit);
+    if (cell_0_failed) std::rethrow_exception(cell_0_failed);  // not reached: expand refuses cell 0 first
     // The values shared by every cell: for the model and the stimulus, those of the per-cell table (a list or
     // linspace of equal values is shared too), else the component's.
     const auto add = [&](std::string_view component, const Component& c, const StateBatch* table) {

@@ -55,7 +55,7 @@ inline void window_to_steps(const StimulusCells& cells, std::size_t onset, std::
                 throw ParameterError(fmt::format("stimulus {}{} = {} ms is not on the time grid of dt = {} ms (the "
                                                  "current changes only at whole steps); use a multiple of dt such as "
                                                  "{} ms, or a dt that divides it",
-                                                 name, where, t, dt, std::round(steps) * dt));
+                                                 name, where, t, dt, fmt::format("{:.12g}", std::round(steps) * dt)));
             }
         }
         const std::size_t on = step_index(t_on, dt), off = step_index(t_off, dt);

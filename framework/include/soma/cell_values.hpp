@@ -21,10 +21,8 @@ namespace soma {
 /// Text forms (`parse`), as typed after `--set KIND.PARAM=`:
 /// - `120`: one value for every cell;
 /// - `100,110,120`: one value per cell (a list; blanks around the commas are allowed);
-/// - `linspace(0, 20, 41)`: n evenly spaced values from a to b, both ends included
-///   (value k = a + (b - a) k / (n - 1), evaluated in that order, for k < n - 1; the last is b
-///   exactly; n = 1 gives a), as numpy.linspace (which may round an inner value differently in the
-///   last bit: it computes k ((b - a) / (n - 1)) + a);
+/// - `linspace(0, 20, 41)`: n evenly spaced values from a to b, both ends included, bit for bit
+///   those of numpy.linspace(a, b, n) (linspace_values);
 /// - `normal(mu, sigma)`: drawn per cell from a normal distribution (sigma >= 0);
 /// - `uniform(a, b)`: drawn per cell, uniformly on [a, b) (a < b).
 /// Random draws are reproducible: the value of cell c depends only on the run's seed, the
@@ -62,6 +60,9 @@ public:
     [[nodiscard]] std::vector<double> expand(std::string_view parameter, std::size_t n_cells,
                                              std::uint64_t seed) const;
 
+    /// The value of cell 0, as `expand` gives it for any number of cells (without making the others).
+    [[nodiscard]] double first(std::string_view parameter, std::uint64_t seed) const;
+
     /// The form, normalised, for metadata and messages: "120", "list of 3 values", "linspace(0, 20, 41)",
     /// "normal(1, 0.1)", "uniform(0, 1)", or the `given_as` of a list.
     [[nodiscard]] std::string to_string() const;
@@ -72,20 +73,29 @@ private:
     std::string given_as_;
 };
 
+/// n evenly spaced values from a to b with numpy.linspace's arithmetic, so that they equal its values bit
+/// for bit: value k = k * step + a with step = (b - a) / (n - 1) (or (k / (n - 1)) * (b - a) + a if the
+/// step rounds to 0), for k < n - 1, and the last value b exactly; n = 1 gives a. n >= 1.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<double> linspace_values(double a, double b, std::size_t n);
+
 /// Per-cell values read from a table file (`--cells-from FILE`).
 struct CellTable {
     std::filesystem::path file;
     std::vector<std::string> columns;         ///< header names, e.g. "model.g_Na", "stimulus.amplitude"
+    std::vector<std::string> units;           ///< each column's unit as the header gives it ("" if none)
     std::vector<std::vector<double>> values;  ///< values[column][row]; every column has rows() values
     [[nodiscard]] std::size_t rows() const { return values.empty() ? 0 : values.front().size(); }
 };
 
 /// Reads a table of per-cell values: CSV with a header row of column names of the form KIND.PARAM
-/// (KIND is `model` or `stimulus`), then one row per cell with one number per column; blank lines and
-/// lines starting with `#` (after blanks) are skipped, and blanks around fields are ignored. A UTF-8
+/// (KIND is `model` or `stimulus`), optionally followed by the unit in parentheses (`model.g_Na
+/// (mS/cm^2)`, which the caller checks), then one row per cell with one number per column. The summary
+/// columns of a NAME_cells.csv (`cell`, `spikes`, `rate (Hz)`, `first spike (ms)`, `mean ISI (ms)`,
+/// `CV ISI`) are skipped, so that a run's per-cell table can be read back. `#` starts a comment
+/// to the end of the line; blank lines and comment lines are skipped, and blanks around fields are ignored. A UTF-8
 /// byte order mark and Windows line ends are accepted. There is no quoting: a field cannot hold a comma.
 /// @throws ParameterError starting "FILE: " (FILE as given) for a file that cannot be read or holds no
-///         header, and "FILE:LINE: " (LINE 1-based) for a header with no rows after it, a header
+///         header, and "FILE:LINE: " (LINE 1-based) for a header with no parameter column or no rows after it, a header
 ///         name that is not KIND.PARAM or repeats a name, a row with too few or too many fields, a
 ///         missing value, or a field that is not a finite number (naming the row's line and the column).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE CellTable read_cell_table(const std::filesystem::path& file);

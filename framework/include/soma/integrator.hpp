@@ -72,6 +72,11 @@ public:
         virtual void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) = 0;
     };
 
+    /// The memory a worker keeps per cell beyond the engine's arrays (its solver state), in bytes, for a
+    /// model of `n_vars` state variables: an estimate for the engine's memory check. 0 by default (the
+    /// fixed-step schemes' scratch is counted by the engine).
+    [[nodiscard]] virtual std::size_t solver_bytes_per_cell(std::size_t /*n_vars*/) const { return 0; }
+
     /// A new worker for `block` (whose arrays must outlive it), after the stimulus was prepared.
     /// @throws PluginError if the model lacks a capability the scheme needs (the engine adds the names
     ///         of both plug-ins to the message).

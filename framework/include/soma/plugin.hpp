@@ -86,7 +86,16 @@ struct PluginDescriptor {
 #define SOMA_PLUGIN(kind_, Type, name_, version_, description_)                                     \
     namespace {                                                                                     \
     std::unique_ptr<::soma::Component> soma_plugin_create() { return std::make_unique<Type>(); }    \
+    }                                                                                               \
+    SOMA_PLUGIN_FACTORY(kind_, soma_plugin_create, name_, version_, description_)
+
+/// Defines and exports the descriptor of a plug-in made by `factory_`, a function
+/// `std::unique_ptr<soma::Component>()`: for a plug-in whose instances come from elsewhere, e.g. a
+/// library it loads only when an instance is made, so that its heavy dependencies cost nothing to runs
+/// that do not use it (the `hdf5` recorder does this).
+#define SOMA_PLUGIN_FACTORY(kind_, factory_, name_, version_, description_)                         \
+    namespace {                                                                                     \
     const ::soma::PluginDescriptor soma_plugin_descriptor_object{                                   \
-        ::soma::api_version, SOMA_BUILD_INFO, kind_, name_, version_, description_, &soma_plugin_create}; \
+        ::soma::api_version, SOMA_BUILD_INFO, kind_, name_, version_, description_, &factory_};     \
     }                                                                                               \
     BOOST_DLL_ALIAS(soma_plugin_descriptor_object, soma_plugin_descriptor)

@@ -81,8 +81,11 @@ struct CellSummary {
     std::size_t n_spikes = 0;
     double first_spike = 0;  ///< ms; meaningful when n_spikes > 0
     double last_spike = 0;   ///< ms
-    double isi_sum = 0;      ///< sum of inter-spike intervals, ms
-    double isi_sum_sq = 0;   ///< sum of their squares, ms^2
+    double isi_mean = 0;     ///< running mean of the inter-spike intervals, ms
+    double isi_m2 = 0;       ///< running sum of their squared deviations from the mean, ms^2 (Welford 1962)
+
+    /// Adds the spike at `t` (ms, not before the last one).
+    void add_spike(double t);
 
     /// Mean firing rate over the run of length `t_stop` (ms), in Hz.
     [[nodiscard]] double rate(double t_stop) const { return 1000.0 * static_cast<double>(n_spikes) / t_stop; }

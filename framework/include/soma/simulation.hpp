@@ -66,6 +66,14 @@ struct CellParameters {
     StateBatch stimulus;
 };
 
+/// Refuses, before anything is allocated, a population that would not fit in memory: estimates the bytes
+/// of `n_cells` cells (the engine's per-cell arrays: state and scratch, parameters, event state,
+/// thresholds, stimulus values, the per-cell summary; and the integrator's solver state,
+/// Integrator::solver_bytes_per_cell) and compares them with 80 % of the machine's physical memory.
+/// @throws ParameterError giving the cell count, the estimate and the memory, with a remedy.
+BOOST_SYMBOL_VISIBLE void check_population_memory(std::size_t n_cells, const Model& model, const Stimulus& stimulus,
+                                                  const Integrator& integrator);
+
 /// One simulation of `n_cells` cells. The engine owns every per-cell array (state, parameters, event
 /// state, thresholds, stimulus values); the model, stimulus and integrator are stateless kernels over
 /// ranges of them. The cells are split into `threads` contiguous chunks, each advanced by its own

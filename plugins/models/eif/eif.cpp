@@ -61,11 +61,12 @@ enum Event : std::size_t { refractory_end };
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
 constexpr double slack = 1e-9;
 
-/// dV/dt of simd_block cells at time t (ms) (vector_math.hpp). in: V, I, C, g_L, E_L, V_T, Delta_T, V_peak,
+/// dV/dt of `count` cells (a multiple of simd_block) at time t (ms) (vector_math.hpp). in: V, I, C, g_L, E_L, V_T, Delta_T, V_peak,
 /// refractory_end; out: dV.
 struct RhsBlock {
     double t;
-    [[gnu::noipa]] void operator()(const std::array<const double*, 9>& in, const std::array<double*, 1>& out) const {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 9>& in, const std::array<double*, 1>& out,
+                                   std::size_t count) const {
         const double* __restrict V = in[0];
         const double* __restrict i_inj = in[1];
         const double* __restrict cap = in[2];
@@ -76,13 +77,15 @@ struct RhsBlock {
         const double* __restrict peak = in[7];
         const double* __restrict end = in[8];
         double* __restrict dV = out[0];
+        for (std::size_t first = 0; first < count; first += simd_block) {
 #pragma omp simd
-        for (std::size_t c = 0; c < simd_block; ++c) {
-            // V clamped (see "Numerics" above): min(V, V_clamp), by value (std::min's references do not vectorize).
-            const double clamp = models::clamp_potential(peak[c], delta[c]);
-            const double v = clamp < V[c] ? clamp : V[c];
-            const double spike = gl[c] * delta[c] * std::exp((v - vt[c]) / delta[c]);
-            dV[c] = t < end[c] - slack ? 0.0 : (-gl[c] * (v - el[c]) + spike + i_inj[c]) / cap[c];
+            for (std::size_t c = first; c < first + simd_block; ++c) {
+                // V clamped (see "Numerics" above): min(V, V_clamp), by value (std::min's references do not vectorize).
+                const double clamp = models::clamp_potential(peak[c], delta[c]);
+                const double v = clamp < V[c] ? clamp : V[c];
+                const double spike = gl[c] * delta[c] * std::exp((v - vt[c]) / delta[c]);
+                dV[c] = t < end[c] - slack ? 0.0 : (-gl[c] * (v - el[c]) + spike + i_inj[c]) / cap[c];
+            }
         }
     }
 };

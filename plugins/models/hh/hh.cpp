@@ -40,10 +40,11 @@ namespace {
 /// Parameters, in schema order (the rows of ModelCells::parameters).
 enum Parameter : std::size_t { C_m, g_Na, g_K, g_L, E_Na, E_K, E_L, V_init, V_spike };
 
-/// dy/dt of simd_block cells (vector_math.hpp). in: v, m, n, h, I, C_m, g_Na, g_K, g_L, E_Na, E_K, E_L;
+/// dy/dt of `count` cells, a multiple of simd_block (vector_math.hpp). in: v, m, n, h, I, C_m, g_Na, g_K, g_L, E_Na, E_K, E_L;
 /// out: dv, dm, dn, dh.
 struct RhsBlock {
-    [[gnu::noipa]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 4>& out) const {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 4>& out,
+                                   std::size_t count) const {
         const double* __restrict v = in[0];
         const double* __restrict m = in[1];
         const double* __restrict n = in[2];
@@ -60,38 +61,44 @@ struct RhsBlock {
         double* __restrict dm = out[1];
         double* __restrict dn = out[2];
         double* __restrict dh = out[3];
+        for (std::size_t first = 0; first < count; first += simd_block) {
 #pragma omp simd
-        for (std::size_t c = 0; c < simd_block; ++c) {
-            const double u = v[c];
-            const double m3h = m[c] * m[c] * m[c] * h[c];
-            const double n2 = n[c] * n[c];
-            const double i_ion = gna[c] * m3h * (u - ena[c]) + gk[c] * n2 * n2 * (u - ek[c]) + gl[c] * (u - el[c]);
-            dv[c] = (i_inj[c] - i_ion) / cm[c];
-            dm[c] = alpha_m(u) * (1.0 - m[c]) - beta_m(u) * m[c];
-            dn[c] = alpha_n(u) * (1.0 - n[c]) - beta_n(u) * n[c];
-            dh[c] = alpha_h(u) * (1.0 - h[c]) - beta_h(u) * h[c];
+            for (std::size_t c = first; c < first + simd_block; ++c) {
+                const double u = v[c];
+                const double m3h = m[c] * m[c] * m[c] * h[c];
+                const double n2 = n[c] * n[c];
+                const double i_ion = gna[c] * m3h * (u - ena[c]) + gk[c] * n2 * n2 * (u - ek[c]) + gl[c] * (u - el[c]);
+                dv[c] = (i_inj[c] - i_ion) / cm[c];
+                dm[c] = alpha_m(u) * (1.0 - m[c]) - beta_m(u) * m[c];
+                dn[c] = alpha_n(u) * (1.0 - n[c]) - beta_n(u) * n[c];
+                dh[c] = alpha_h(u) * (1.0 - h[c]) - beta_h(u) * h[c];
+            }
         }
     }
 };
 
-/// Initial state of simd_block cells: v = V_init, gates at their steady state. in: V_init; out: v, m, n, h.
+/// Initial state of `count` cells (a multiple of simd_block): v = V_init, gates at their steady state. in: V_init; out: v, m, n, h.
 struct InitBlock {
-    [[gnu::noipa]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 4>& out) const {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 4>& out,
+                                   std::size_t count) const {
+        for (std::size_t first = 0; first < count; first += simd_block) {
 #pragma omp simd
-        for (std::size_t c = 0; c < simd_block; ++c) {
-            const double u = in[0][c];
-            out[0][c] = u;
-            out[1][c] = steady_state(alpha_m(u), beta_m(u));
-            out[2][c] = steady_state(alpha_n(u), beta_n(u));
-            out[3][c] = steady_state(alpha_h(u), beta_h(u));
+            for (std::size_t c = first; c < first + simd_block; ++c) {
+                const double u = in[0][c];
+                out[0][c] = u;
+                out[1][c] = steady_state(alpha_m(u), beta_m(u));
+                out[2][c] = steady_state(alpha_n(u), beta_n(u));
+                out[3][c] = steady_state(alpha_h(u), beta_h(u));
+            }
         }
     }
 };
 
-/// Coefficients a = alpha_x, b = -(alpha_x + beta_x) of the gates m, n, h of simd_block cells.
+/// Coefficients a = alpha_x, b = -(alpha_x + beta_x) of the gates m, n, h of `count` cells (a multiple of simd_block).
 /// in: v; out: a_m, a_n, a_h, b_m, b_n, b_h.
 struct GateBlock {
-    [[gnu::noipa]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 6>& out) const {
+    [[gnu::noipa]] void operator()(const std::array<const double*, 1>& in, const std::array<double*, 6>& out,
+                                   std::size_t count) const {
         const double* __restrict v = in[0];
         double* __restrict am = out[0];
         double* __restrict an = out[1];
@@ -99,15 +106,17 @@ struct GateBlock {
         double* __restrict bm = out[3];
         double* __restrict bn = out[4];
         double* __restrict bh = out[5];
+        for (std::size_t first = 0; first < count; first += simd_block) {
 #pragma omp simd
-        for (std::size_t c = 0; c < simd_block; ++c) {
-            const double u = v[c];
-            am[c] = alpha_m(u);
-            bm[c] = -(am[c] + beta_m(u));
-            an[c] = alpha_n(u);
-            bn[c] = -(an[c] + beta_n(u));
-            ah[c] = alpha_h(u);
-            bh[c] = -(ah[c] + beta_h(u));
+            for (std::size_t c = first; c < first + simd_block; ++c) {
+                const double u = v[c];
+                am[c] = alpha_m(u);
+                bm[c] = -(am[c] + beta_m(u));
+                an[c] = alpha_n(u);
+                bn[c] = -(an[c] + beta_n(u));
+                ah[c] = alpha_h(u);
+                bh[c] = -(ah[c] + beta_h(u));
+            }
         }
     }
 };

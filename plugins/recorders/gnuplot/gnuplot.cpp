@@ -309,7 +309,12 @@ private:
                 values.emplace_back("...");
                 break;
             }
-            values.push_back(fmt::format("{}.{} = {:.6g}{}", p.component, p.name, p.values[cell], unit_suffix(p.unit)));
+            // The component only where two per-cell parameters share a name (model.E_L, stimulus.E_L).
+            const bool ambiguous = std::ranges::count_if(info_.cell_parameters, [&](const CellParameterRecord& q) {
+                                       return q.name == p.name;
+                                   }) > 1;
+            values.push_back(fmt::format("{}{} = {:.4g}{}", ambiguous ? p.component + "." : "", p.name, p.values[cell],
+                                         unit_suffix(p.unit)));
         }
         return values.empty() ? fmt::format("cell {}", cell) : fmt::format("cell {}: {}", cell, fmt::join(values, ", "));
     }
@@ -407,7 +412,17 @@ private:
                                 });
             // The key is drawn by hand under the time axis, in rows of two entries (one if the figure
             // is narrow): gnuplot's own key layout misjudges the width of small-font entries.
-            const std::size_t entries = columns_.size() + (shared ? 1 : 0), per_row = width_ >= 600 ? 2 : 1;
+            // Two entries per row only if the longest fits in half the width (about 6.5 px per character
+            // of the 10-point font, plus the line sample).
+            std::vector<std::string> titles;
+            std::size_t longest = 0;
+            for (const std::size_t j : columns_) {
+                titles.push_back(cell_title(r.cells[j]));
+                longest = std::max(longest, titles.back().size());
+            }
+            const double entry_px = 36 + 6.5 * static_cast<double>(longest);
+            const std::size_t entries = columns_.size() + (shared ? 1 : 0);
+            const std::size_t per_row = 2 * entry_px <= static_cast<double>(width_) - 130 ? 2 : 1;
             const std::size_t rows = (entries + per_row - 1) / per_row;
             key_height = static_cast<int>(key_row * rows + 12);
             // keyx(column), keyy(row): the screen position of a key entry's line sample (row 0 at the bottom).
@@ -426,7 +441,7 @@ private:
                 const std::string colour = fmt::format("lw 1.5 lc rgb '{}'", palette[i % palette.size()]);
                 plots += fmt::format("{}datafile using 1:{} with lines {} notitle", i == 0 ? "" : ", \\\n         ",
                                      i + 2, colour);
-                entry(i, quote(cell_title(r.cells[columns_[i]])), colour);
+                entry(i, quote(titles[i]), colour);
             }
             if (shared) {
                 variables += fmt::format("threshold = {}\n", threshold);
