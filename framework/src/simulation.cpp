@@ -304,7 +304,15 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     thresholds_.assign(n, 0.0);
     model_->thresholds(parameters_.model.view(), thresholds_);
     // Once for the whole population, so that a plug-in's message names the cell of a population.
-    stimulus_->prepare(settings_.dt, StimulusCells{parameters_.stimulus.view(), derived_.view()}, 0);
+    stimulus_->prepare(StimulusGrid{settings_.dt, grid_.n_steps, settings_.seed, 0},
+                       StimulusCells{parameters_.stimulus.view(), derived_.view()}, 0);
+    if (stimulus_->white_noise() && !integrator_->takes_white_noise()) {
+        throw PluginError(fmt::format("integrator '{}' cannot run the white-noise stimulus of this run: white noise "
+                                      "is integrated in the Euler-Maruyama sense, which needs a fixed-step scheme "
+                                      "that holds the current over each step; use --integrator euler or exp_euler "
+                                      "(or an ou stimulus, coloured noise, with any integrator)",
+                                      info_.integrator));
+    }
     const std::size_t n_chunks = std::min(settings_.threads, n);
     for (std::size_t k = 0; k < n_chunks; ++k) {
         const std::size_t first = n * k / n_chunks;
