@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace soma {
@@ -32,6 +33,9 @@ struct StimulusGrid {
     std::size_t n_steps = 0;   ///< steps of the run: the current is asked for steps 0 .. n_steps - 1
     std::uint64_t seed = 0;    ///< the run's seed (--seed)
     std::size_t position = 0;  ///< this stimulus's position among the run's stimuli, 0-based
+    /// The current unit of the model driven (Model::current().unit, e.g. "pA", "uA/cm^2"), for a stimulus
+    /// that converts a current given in physical units (`waveform`); "" if unknown.
+    std::string current_unit;
 };
 
 /// An injected current, in the current unit of the model it drives (amplitudes are declared with
