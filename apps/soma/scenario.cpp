@@ -39,7 +39,9 @@ po::options_description command_line_options() {
         ("model", text_value("NAME"), "model plug-in, or a model file such as examples/models/hh.eq (default: hh)")
         ("preset", text_value("NAME"), "a named parameter set of the model ('soma describe MODEL' lists them); "
          "--set model.X values apply on top")
-        ("stimulus", text_value("NAME"), "stimulus plug-in (default: step)")
+        ("stimulus", po::value<std::vector<std::string>>()->value_name("NAME"),
+         "stimulus plug-in; repeat (or join with '+') for several, whose currents add up, each NAME or "
+         "NAME:LABEL, parameters stimulus.LABEL.PARAM (default: step)")
         ("integrator", text_value("NAME"), "integrator plug-in (default: euler)")
         ("recorder", po::value<std::vector<std::string>>()->value_name("NAME"),
          "recorder plug-in; repeat for several, 'none' for no output (default: csv and gnuplot)")
@@ -327,7 +329,16 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         std::filesystem::path(spec.model.name).is_relative()) {
         spec.model.name = (scenario_dir / spec.model.name).string();
     }
-    choose("stimulus", spec.stimulus.name);
+    // Several --stimulus options are one sum, "step+ou" (stimulus_sum.hpp).
+    if (cli.count("stimulus")) {
+        std::string joined;
+        for (const auto& part : cli["stimulus"].as<std::vector<std::string>>()) joined += (joined.empty() ? "" : "+") + part;
+        const std::string from_file = file.count("stimulus") ? file["stimulus"].as<std::string>() : spec.stimulus.name;
+        spec.stimulus.name = joined;
+        if (joined != from_file) replaced_sections.insert("stimulus");
+    } else {
+        choose("stimulus", spec.stimulus.name);
+    }
     choose("integrator", spec.integrator.name);
     if (!replaced_sections.contains("model")) {
         if (auto v = pick<std::string>(cli, "preset", file, "preset")) spec.model.preset = *v;
@@ -399,7 +410,22 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         const std::string model = is_model_file(spec.model.name)
                                       ? std::filesystem::path(spec.model.name).stem().string()
                                       : spec.model.name;
-        spec.name = model + "-" + spec.stimulus.name;
+        // For stimuli, each part's plug-in (a file's stem), without labels: "hh-step+ou".
+        std::string stimuli;
+        std::string_view rest = spec.stimulus.name;
+        while (!rest.empty()) {
+            const auto plus = rest.find('+');
+            std::string_view part = rest.substr(0, plus);
+            part = part.substr(0, part.rfind(':') == std::string_view::npos || part.find('/') != std::string_view::npos
+                                      ? part.size()
+                                      : part.rfind(':'));
+            const std::string shown = part.find_first_of("/.") != std::string_view::npos
+                                          ? std::filesystem::path(part).stem().string()
+                                          : std::string(part);
+            stimuli += (stimuli.empty() ? "" : "+") + shown;
+            rest = plus == std::string_view::npos ? std::string_view{} : rest.substr(plus + 1);
+        }
+        spec.name = model + "-" + stimuli;
     }
     if (spec.name.find('/') != std::string::npos || spec.name == "." || spec.name == ".." ||
         spec.name.size() > max_name_length) {
