@@ -2,6 +2,7 @@
 
 #include "soma/error.hpp"
 #include "soma/registry.hpp"
+#include "soma/stimulus_from_file.hpp"
 
 #include <fmt/format.h>
 
@@ -144,7 +145,7 @@ bool StimulusSum::white_noise() const {
 }
 
 std::shared_ptr<Stimulus> make_stimulus(const PluginRegistry& registry, std::string_view name) {
-    if (name.find('+') == std::string_view::npos) return registry.create<Stimulus>(PluginKind::stimulus, name);
+    if (name.find('+') == std::string_view::npos) return create_stimulus(registry, name);
     std::vector<StimulusSum::Part> parts;
     std::string_view rest = name;
     while (true) {
@@ -157,9 +158,11 @@ std::shared_ptr<Stimulus> make_stimulus(const PluginRegistry& registry, std::str
                                              "or repeat --stimulus",
                                              name));
         }
-        auto stimulus = registry.create<Stimulus>(PluginKind::stimulus, plugin);
-        std::string label(colon == std::string_view::npos ? plugin : item.substr(colon + 1));
-        if (colon == std::string_view::npos && !valid_label(label)) label = "part" + std::to_string(parts.size() + 1);
+        auto stimulus = create_stimulus(registry, plugin);
+        // A file's part is the waveform plug-in's: its default label is "waveform".
+        std::string label(colon != std::string_view::npos                        ? item.substr(colon + 1)
+                          : plugin.find_first_of("/.") != std::string_view::npos ? "waveform"
+                                                                                   : plugin);
         parts.push_back({std::move(label), std::move(stimulus)});
         if (plus == std::string_view::npos) break;
         rest.remove_prefix(plus + 1);

@@ -4,8 +4,8 @@
 /// sum of its parts', as NEST sums the inputs of a neuron and NEURON the IClamps of a section).
 ///
 /// A run asks for it by naming several stimuli joined by '+': `--stimulus step --stimulus ou` (the runner
-/// joins repeated options) or `--stimulus step+ou`. Each part has a label, its plug-in's name unless given
-/// after a colon (`step:pulse+ou:noise`); labels are unique ([A-Za-z0-9_]+), so the same plug-in twice
+/// joins repeated options) or `--stimulus step+ou`. Each part has a label, its plug-in's name (`waveform`
+/// for a file) unless given after a colon (`step:pulse+ou:noise`); labels are unique ([A-Za-z0-9_]+), so the same plug-in twice
 /// needs labels. The parts' parameters are this stimulus's parameters `LABEL.NAME` (`--set
 /// stimulus.ou.sigma=5`, or `[stimulus]` with `ou.sigma = 5` in a scenario file), each per cell like any
 /// parameter. Part k (0-based) is prepared with StimulusGrid::position = k, so two noise parts draw
