@@ -3,6 +3,7 @@
 #include "soma/error.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/parameter.hpp"
+#include "soma/stimulus_from_file.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -338,6 +339,23 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         if (joined != from_file) replaced_sections.insert("stimulus");
     } else {
         choose("stimulus", spec.stimulus.name);
+        if (file.count("stimulus")) {
+            // Current files of the scenario's stimuli (parts of a sum too) are relative to its directory.
+            std::string resolved;
+            std::string_view rest = spec.stimulus.name;
+            while (true) {
+                const auto plus = rest.find('+');
+                const std::string part(rest.substr(0, plus));
+                const auto colon = part.rfind(':');
+                const std::string path = colon == std::string::npos ? part : part.substr(0, colon);
+                const bool relative_file = is_stimulus_file(path) && std::filesystem::path(path).is_relative();
+                resolved += (resolved.empty() ? "" : "+") +
+                            (relative_file ? (scenario_dir / path).string() + part.substr(path.size()) : part);
+                if (plus == std::string_view::npos) break;
+                rest.remove_prefix(plus + 1);
+            }
+            spec.stimulus.name = resolved;
+        }
     }
     choose("integrator", spec.integrator.name);
     if (!replaced_sections.contains("model")) {
