@@ -367,6 +367,27 @@ BOOST_AUTO_TEST_CASE(scenario_cell_table_is_relative_to_the_scenario) {
     BOOST_TEST(cells.rows[1].rfind("1,100,5,", 0) == 0u, cells.rows[1]);
 }
 
+// Several stimuli from the command line (repeated --stimulus, a label, per-part parameters) and a scenario's
+// current file relative to the scenario, summed with a sine: the runs work, the outputs are named after the
+// parts, and each part's current is recordable.
+BOOST_AUTO_TEST_CASE(stimuli_are_summed_and_scenario_current_files_are_relative_to_the_scenario) {
+    const TempDir dir("soma-test-scenario"), cwd("soma-test-cwd"), logs("soma-test-logs");
+    auto result = run_soma(cwd.path(), logs.path(),
+                           {"run", "--model", "lif", "--stimulus", "step:pulse", "--stimulus", "sine", "--set",
+                            "stimulus.pulse.amplitude=2", "--record", "v,I,I.pulse,I.sine", "--recorder", "csv",
+                            "--t-stop", "30"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const CsvFile sum = read_csv(cwd.path() / "soma-output" / "lif-step+sine.csv");
+    BOOST_TEST(sum.header == "t (ms),v (mV),I (nA),I.pulse (nA),I.sine (nA)");
+    std::ofstream(dir.path() / "current.csv") << "t (ms),I (pA)\n0,0\n10,1500\n20,0\n";
+    std::ofstream(dir.path() / "played.ini") << "model = lif\nstimulus = current.csv+sine\nt_stop = 30\nrecorder = csv\n"
+                                                 "[stimulus]\nsine.amplitude = 0.1\n";
+    result = run_soma(cwd.path(), logs.path(), {"run", (dir.path() / "played.ini").string()});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "current.csv+sine stimulus");
+    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "played.csv"));
+}
+
 BOOST_AUTO_TEST_CASE(output_name_taken_by_a_directory_fails_before_writing_anything) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const fs::path blocker = cwd.path() / "soma-output" / "hh-step.png";

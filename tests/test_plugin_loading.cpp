@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(unknown_name_lists_directories_names_and_suggests_closest) 
 
     const auto stimulus = message_of<PluginError>([&] { (void)registry.find(PluginKind::stimulus, "stepp"); });
     SOMA_CHECK_CONTAINS(stimulus, "did you mean 'step'?");
-    SOMA_CHECK_CONTAINS(stimulus, "Known: dc, ramp, sine, step.");
+    SOMA_CHECK_CONTAINS(stimulus, "Known: dc, ou, pulse_train, ramp, sine, step, steps, waveform, white.");
 
     // Right name, wrong kind: not found among the integrators, and nothing close is suggested.
     const auto kind = message_of<PluginError>([&] { (void)registry.find(PluginKind::integrator, "hh"); });

@@ -3,6 +3,7 @@
 #include "soma/error.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/parameter.hpp"
+#include "soma/stimulus_from_file.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -39,7 +40,9 @@ po::options_description command_line_options() {
         ("model", text_value("NAME"), "model plug-in, or a model file such as examples/models/hh.eq (default: hh)")
         ("preset", text_value("NAME"), "a named parameter set of the model ('soma describe MODEL' lists them); "
          "--set model.X values apply on top")
-        ("stimulus", text_value("NAME"), "stimulus plug-in (default: step)")
+        ("stimulus", po::value<std::vector<std::string>>()->value_name("NAME"),
+         "stimulus plug-in; repeat (or join with '+') for several, whose currents add up, each NAME or "
+         "NAME:LABEL, parameters stimulus.LABEL.PARAM (default: step)")
         ("integrator", text_value("NAME"), "integrator plug-in (default: euler)")
         ("recorder", po::value<std::vector<std::string>>()->value_name("NAME"),
          "recorder plug-in; repeat for several, 'none' for no output (default: csv and gnuplot)")
@@ -327,7 +330,33 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         std::filesystem::path(spec.model.name).is_relative()) {
         spec.model.name = (scenario_dir / spec.model.name).string();
     }
-    choose("stimulus", spec.stimulus.name);
+    // Several --stimulus options are one sum, "step+ou" (stimulus_sum.hpp).
+    if (cli.count("stimulus")) {
+        std::string joined;
+        for (const auto& part : cli["stimulus"].as<std::vector<std::string>>()) joined += (joined.empty() ? "" : "+") + part;
+        const std::string from_file = file.count("stimulus") ? file["stimulus"].as<std::string>() : spec.stimulus.name;
+        spec.stimulus.name = joined;
+        if (joined != from_file) replaced_sections.insert("stimulus");
+    } else {
+        choose("stimulus", spec.stimulus.name);
+        if (file.count("stimulus")) {
+            // Current files of the scenario's stimuli (parts of a sum too) are relative to its directory.
+            std::string resolved;
+            std::string_view rest = spec.stimulus.name;
+            while (true) {
+                const auto plus = rest.find('+');
+                const std::string part(rest.substr(0, plus));
+                const auto colon = part.rfind(':');
+                const std::string path = colon == std::string::npos ? part : part.substr(0, colon);
+                const bool relative_file = is_stimulus_file(path) && std::filesystem::path(path).is_relative();
+                resolved += (resolved.empty() ? "" : "+") +
+                            (relative_file ? (scenario_dir / path).string() + part.substr(path.size()) : part);
+                if (plus == std::string_view::npos) break;
+                rest.remove_prefix(plus + 1);
+            }
+            spec.stimulus.name = resolved;
+        }
+    }
     choose("integrator", spec.integrator.name);
     if (!replaced_sections.contains("model")) {
         if (auto v = pick<std::string>(cli, "preset", file, "preset")) spec.model.preset = *v;
@@ -399,7 +428,22 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         const std::string model = is_model_file(spec.model.name)
                                       ? std::filesystem::path(spec.model.name).stem().string()
                                       : spec.model.name;
-        spec.name = model + "-" + spec.stimulus.name;
+        // For stimuli, each part's plug-in (a file's stem), without labels: "hh-step+ou".
+        std::string stimuli;
+        std::string_view rest = spec.stimulus.name;
+        while (!rest.empty()) {
+            const auto plus = rest.find('+');
+            std::string_view part = rest.substr(0, plus);
+            part = part.substr(0, part.rfind(':') == std::string_view::npos || part.find('/') != std::string_view::npos
+                                      ? part.size()
+                                      : part.rfind(':'));
+            const std::string shown = part.find_first_of("/.") != std::string_view::npos
+                                          ? std::filesystem::path(part).stem().string()
+                                          : std::string(part);
+            stimuli += (stimuli.empty() ? "" : "+") + shown;
+            rest = plus == std::string_view::npos ? std::string_view{} : rest.substr(plus + 1);
+        }
+        spec.name = model + "-" + stimuli;
     }
     if (spec.name.find('/') != std::string::npos || spec.name == "." || spec.name == ".." ||
         spec.name.size() > max_name_length) {

@@ -24,7 +24,13 @@ std::string Range::to_string() const {
 }
 
 std::string resolve_unit(std::string_view unit, std::string_view current_unit) {
-    return unit == model_current_unit ? std::string(current_unit) : std::string(unit);
+    // The placeholder may be part of a unit, e.g. white noise's "<model current> ms^0.5".
+    std::string resolved(unit);
+    for (auto at = resolved.find(model_current_unit); at != std::string::npos;
+         at = resolved.find(model_current_unit, at + current_unit.size())) {
+        resolved.replace(at, model_current_unit.size(), current_unit);
+    }
+    return resolved;
 }
 
 ParameterValues::ParameterValues(std::span<const ParameterSpec> schema, std::vector<double> values)

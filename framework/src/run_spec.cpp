@@ -3,6 +3,7 @@
 #include "soma/error.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
+#include "soma/stimulus_sum.hpp"
 #include "soma/version.hpp"
 
 #include <fmt/format.h>
@@ -109,7 +110,7 @@ StateBatch expand(const CellComponent& c, std::size_t n_cells, std::uint64_t see
 Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
                             std::vector<std::shared_ptr<Recorder>> extra_recorders) {
     const auto model = create_model(registry, spec.model.name);  // a plug-in's name, or a model file's path
-    const auto stimulus = registry.create<Stimulus>(PluginKind::stimulus, spec.stimulus.name);
+    const auto stimulus = make_stimulus(registry, spec.stimulus.name);  // a plug-in, a file, or a sum of them
     const auto integrator = registry.create<Integrator>(PluginKind::integrator, spec.integrator.name);
     std::vector<std::shared_ptr<Recorder>> recorders;
     for (const auto& r : spec.recorders) recorders.push_back(registry.create<Recorder>(PluginKind::recorder, r.name));

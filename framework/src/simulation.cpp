@@ -2,6 +2,7 @@
 
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
+#include "soma/stimulus_sum.hpp"
 
 #include <fmt/format.h>
 
@@ -208,20 +209,30 @@ struct Simulation::Chunk {
 namespace {
 
 /// The recording the user asked for, resolved against the model.
-RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, std::size_t n_cells) {
+RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, const Stimulus& stimulus,
+                                std::size_t n_cells) {
     RecordingInfo r;
     const auto states = model.state_variables();
     const Variable& current = model.current();
+    // The parts of a sum of stimuli, I.LABEL, recorded on request only.
+    std::vector<Variable> parts;
+    if (const auto* sum = dynamic_cast<const StimulusSum*>(&stimulus)) {
+        for (const auto& part : sum->parts()) {
+            parts.push_back({current.name + "." + part.label, current.unit,
+                             fmt::format("the current of stimulus '{}' alone", part.label)});
+        }
+    }
     std::vector<std::string> known;
     for (const auto& v : states) known.push_back(v.name);
     known.push_back(current.name);
+    for (const auto& v : parts) known.push_back(v.name);
     known.emplace_back("spikes");
     const bool by_default = spec.variables.empty() && !spec.cells;
     const bool large = n_cells > RecordSpec::default_all_cells;
     std::vector<std::string> names = spec.variables;
     if (names.empty()) {
         if (large) names = {states.front().name};
-        else names.assign(known.begin(), known.end() - 1);
+        else names.assign(known.begin(), known.end() - 1 - static_cast<std::ptrdiff_t>(parts.size()));
     }
     if (names.size() == 1 && names.front() == "spikes") r.samples = false;
     std::set<std::string> seen;
@@ -237,6 +248,10 @@ RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, std:
         } else if (name == current.name) {
             r.variables.push_back(current);
             r.sources.push_back(RecordingInfo::current_index);
+        } else if (const auto part = std::ranges::find_if(parts, [&](const Variable& v) { return v.name == name; });
+                   part != parts.end()) {
+            r.variables.push_back(*part);
+            r.sources.push_back(RecordingInfo::part_index(static_cast<std::size_t>(part - parts.begin())));
         } else {
             throw ParameterError(fmt::format("--record: {}", unknown_name_message("variable", name, known)));
         }
@@ -304,7 +319,15 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     thresholds_.assign(n, 0.0);
     model_->thresholds(parameters_.model.view(), thresholds_);
     // Once for the whole population, so that a plug-in's message names the cell of a population.
-    stimulus_->prepare(settings_.dt, StimulusCells{parameters_.stimulus.view(), derived_.view()}, 0);
+    stimulus_->prepare(StimulusGrid{settings_.dt, grid_.n_steps, settings_.seed, 0, model_->current().unit},
+                       StimulusCells{parameters_.stimulus.view(), derived_.view()}, 0);
+    if (stimulus_->white_noise() && !integrator_->takes_white_noise()) {
+        throw PluginError(fmt::format("integrator '{}' cannot run the white-noise stimulus of this run: white noise "
+                                      "is integrated in the Euler-Maruyama sense, which needs a fixed-step scheme "
+                                      "that holds the current over each step; use --integrator euler or exp_euler "
+                                      "(or an ou stimulus, coloured noise, with any integrator)",
+                                      info_.integrator));
+    }
     const std::size_t n_chunks = std::min(settings_.threads, n);
     for (std::size_t k = 0; k < n_chunks; ++k) {
         const std::size_t first = n * k / n_chunks;
@@ -332,7 +355,7 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
         chunk->spikes.reserve(chunk->block.count());
     }
 
-    info_.recording = resolve_recording(record, *model_, n);
+    info_.recording = resolve_recording(record, *model_, *stimulus_, n);
     const auto& cells = info_.recording.cells;
     for (auto& chunk : chunks_) {
         const std::size_t first = chunk->block.first, last = first + chunk->block.count();
@@ -420,17 +443,19 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
             if (records && i == next_sample) {
                 StateBatch& sample = sample_buffer_[sample_index++];
                 next_sample += every;
-                bool current_done = false;
                 for (std::size_t r = 0; r < recording.sources.size(); ++r) {
                     const std::size_t source = recording.sources[r];
-                    if (source == RecordingInfo::current_index && !current_done) {
+                    const bool is_state = source < views[now].n_vars();
+                    if (source == RecordingInfo::current_index) {
                         stimulus_->current(i, t, chunk.block.stimulus_cells, chunk.current);
-                        current_done = true;
+                    } else if (!is_state) {
+                        static_cast<const StimulusSum&>(*stimulus_).part_current(
+                            RecordingInfo::current_index - 1 - source, i, t, chunk.block.stimulus_cells, chunk.current);
                     }
                     const auto row = sample.var(r);
                     for (std::size_t j = chunk.recorded_begin; j < chunk.recorded_end; ++j) {
                         const std::size_t c = recording.cells[j] - chunk.block.first;
-                        row[j] = source == RecordingInfo::current_index ? chunk.current[c] : views[now].var(source)[c];
+                        row[j] = is_state ? views[now].var(source)[c] : chunk.current[c];
                     }
                 }
             }

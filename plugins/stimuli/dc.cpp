@@ -15,7 +15,7 @@ public:
         init_defaults();
     }
 
-    void prepare(double /*dt*/, const StimulusCells& /*cells*/, std::size_t /*first_cell*/) const override {}
+    void prepare(const StimulusGrid& /*grid*/, const StimulusCells& /*cells*/, std::size_t /*first_cell*/) const override {}
 
     void current(std::size_t /*i*/, double /*t*/, const StimulusCells& cells, std::span<double> out) const override {
         std::ranges::copy(cells.parameters.var(0), out.begin());

@@ -30,7 +30,8 @@ public:
 
     std::span<const Variable> derived_variables() const override { return derived_; }
 
-    void prepare(double dt, const StimulusCells& cells, std::size_t first_cell) const override {
+    void prepare(const StimulusGrid& grid, const StimulusCells& cells, std::size_t first_cell) const override {
+        const double dt = grid.dt;
         window_to_steps(cells, onset, offset, dt, first_cell);
         std::ranges::fill(cells.derived.var(grid_dt), dt);
     }

@@ -36,7 +36,8 @@ public:
 
     std::span<const Variable> derived_variables() const override { return derived_; }
 
-    void prepare(double dt, const StimulusCells& cells, std::size_t first_cell) const override {
+    void prepare(const StimulusGrid& grid, const StimulusCells& cells, std::size_t first_cell) const override {
+        const double dt = grid.dt;
         const double nyquist = 1000.0 / (2.0 * dt);  // Hz, with dt in ms
         for (std::size_t c = 0; c < cells.count(); ++c) {
             const double f = cells.parameters.at(frequency, c);

@@ -25,8 +25,8 @@ public:
 
     std::span<const Variable> derived_variables() const override { return derived_; }
 
-    void prepare(double dt, const StimulusCells& cells, std::size_t first_cell) const override {
-        window_to_steps(cells, onset, offset, dt, first_cell);
+    void prepare(const StimulusGrid& grid, const StimulusCells& cells, std::size_t first_cell) const override {
+        window_to_steps(cells, onset, offset, grid.dt, first_cell);
     }
 
     void current(std::size_t i, double /*t*/, const StimulusCells& cells, std::span<double> out) const override {

@@ -72,6 +72,10 @@ public:
         virtual void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) = 0;
     };
 
+    /// True if the scheme integrates a white-noise current (Stimulus::white_noise) correctly: in the
+    /// Euler-Maruyama sense, with the current of each step held over the step. False by default.
+    [[nodiscard]] virtual bool takes_white_noise() const { return false; }
+
     /// The memory a worker keeps per cell beyond the engine's arrays (its solver state), in bytes, for a
     /// model of `n_vars` state variables: an estimate for the engine's memory check. 0 by default (the
     /// fixed-step schemes' scratch is counted by the engine).

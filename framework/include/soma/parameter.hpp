@@ -57,7 +57,8 @@ struct Preset {
 /// (uA/cm^2 for `hh`, nA for `lif`). Resolved in run metadata by `resolve_unit`.
 inline constexpr std::string_view model_current_unit = "<model current>";
 
-/// `unit` with `model_current_unit` replaced by `current_unit`.
+/// `unit` with each `model_current_unit` in it replaced by `current_unit` ("<model current> ms^0.5" ->
+/// "nA ms^0.5").
 BOOST_SYMBOL_VISIBLE std::string resolve_unit(std::string_view unit, std::string_view current_unit);
 
 /// The values of a schema, in schema order, read by name. Cheap to copy.

@@ -34,10 +34,11 @@ struct RecordingInfo {
     /// The recorded quantities, in the order of the rows of each sample: state variables and/or the
     /// injected current (its name is the model's current's, e.g. "I").
     std::vector<Variable> variables;
-    /// For each recorded quantity, its index among the model's state variables, or `current_index`
-    /// for the injected current.
+    /// For each recorded quantity, its index among the model's state variables, `current_index` for the
+    /// injected current, or `part_index(k)` for the current of part k of a sum of stimuli (I.LABEL).
     std::vector<std::size_t> sources;
     static constexpr std::size_t current_index = static_cast<std::size_t>(-1);
+    static constexpr std::size_t part_index(std::size_t k) { return current_index - 1 - k; }
     /// Population indices of the recorded cells, ascending; the columns of each sample.
     std::vector<std::size_t> cells;
     /// False when only spikes are recorded (`--record spikes`): `sample` is never called.

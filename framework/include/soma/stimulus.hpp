@@ -8,7 +8,9 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace soma {
@@ -23,6 +25,17 @@ struct StimulusCells {
     [[nodiscard]] StimulusCells cells(std::size_t first, std::size_t n) const {
         return {parameters.cells(first, n), derived.cells(first, n)};
     }
+};
+
+/// What a stimulus learns of the run before it (`prepare`).
+struct StimulusGrid {
+    double dt = 0;             ///< time step, ms (> 0)
+    std::size_t n_steps = 0;   ///< steps of the run: the current is asked for steps 0 .. n_steps - 1
+    std::uint64_t seed = 0;    ///< the run's seed (--seed)
+    std::size_t position = 0;  ///< this stimulus's position among the run's stimuli, 0-based
+    /// The current unit of the model driven (Model::current().unit, e.g. "pA", "uA/cm^2"), for a stimulus
+    /// that converts a current given in physical units (`waveform`); "" if unknown.
+    std::string current_unit;
 };
 
 /// An injected current, in the current unit of the model it drives (amplitudes are declared with
@@ -43,13 +56,14 @@ public:
     /// index); none by default.
     [[nodiscard]] virtual std::span<const Variable> derived_variables() const { return {}; }
 
-    /// Called once before a run with the time step `dt` (ms, > 0) for a range of cells, the first of
-    /// which is cell `first_cell` of the population: checks each cell's parameters against the grid and
-    /// writes `cells.derived`.
+    /// Called once before a run, for all cells of the population (or, in tests, a range of them whose first
+    /// is cell `first_cell` of the population): checks each cell's parameters against the grid and writes
+    /// `cells.derived`. `grid` gives the time step, the number of steps, and the run's seed and this
+    /// stimulus's position among the run's stimuli, from which a noise stimulus derives its random stream
+    /// (see noise.hpp).
     /// @throws ParameterError naming the parameter, its value and the cell (population index) if a
     ///         cell's parameters do not fit the grid (e.g. an onset between two steps).
-    virtual void prepare(double dt, const StimulusCells& cells, std::size_t first_cell) const = 0;
-
+    virtual void prepare(const StimulusGrid& grid, const StimulusCells& cells, std::size_t first_cell) const = 0;
     /// Current at time `t` (ms) by the formula of step `i`, for every cell of `cells`; `out` has shape
     /// [count]. `t` is normally in [i dt, (i + 1) dt]; an adaptive integrator may ask for any later time
     /// before the cell's next breakpoint, where the formula of step i continues smoothly.
@@ -60,6 +74,12 @@ public:
     /// jumps or bends), valid after `prepare`. Adaptive integrators end a step at each of them and
     /// restart with the new formula. None by default.
     [[nodiscard]] virtual std::vector<std::size_t> breakpoints(const StimulusCells& /*cell*/) const { return {}; }
+    /// True if the formula changes at every step (a noise held over each step): adaptive integrators then
+    /// end an internal step at every grid step, as if every step were listed by `breakpoints`.
+    [[nodiscard]] virtual bool changes_every_step() const { return false; }
+    /// True for white noise, whose sample over a step scales as 1/sqrt(dt) and is meant to be integrated
+    /// in the Euler-Maruyama sense; only integrators whose `takes_white_noise` is true run it.
+    [[nodiscard]] virtual bool white_noise() const { return false; }
 };
 
 /// The step index of time `t` (ms) on a grid of step `dt` (ms): round(t / dt), as the seed's

@@ -29,9 +29,19 @@
 /// choosing (usually much longer than dt), and the state at each t_{i+1} is read from the dense
 /// output. The injected current follows the stimulus's formula of the segment between two of the
 /// cell's breakpoints; a step that overshoots a breakpoint is used only up to it, and integration
-/// restarts there with the new formula. Spikes: an upward crossing of the cell's threshold by v
-/// between the two ends of an internal step is located as the root of the interpolant of v (TOMS 748,
-/// to 1e-12 ms or a few ulps of t), and `on_spike` is applied to the interpolated state at that time;
+/// restarts there with the new formula. A stimulus that `changes_every_step` (a noise held over each
+/// step) has a breakpoint at every grid time, computed rather than listed (no memory per step): each
+/// grid step is integrated from t_i to t_{i+1} with the formula of step i (current(i, t, ...)),
+/// starting afresh at t_i (the first stage is evaluated anew, as the current jumped) with a first
+/// trial step of the controller's last proposal (where the grid cut the last step, the larger of that
+/// and the trial before the cut), itself cut to end at t_{i+1}; an internal step that would cross
+/// t_{i+1} restarts likewise, so the current of step i is asked for only within [t_i, t_{i+1}]. With
+/// dt below the method's own step, a grid step is then one internal step of 7 evaluations of the
+/// right-hand side (a passive LIF at dt = 0.1 ms and the default tolerances; two steps at rtol = 1e-10).
+///
+/// Spikes: an upward crossing of the cell's threshold by v between the two ends of an internal step is
+/// located as the root of the interpolant of v (TOMS 748, to 1e-12 ms or a few ulps of t), and
+/// `on_spike` is applied to the interpolated state at that time;
 /// after a reset (on_spike returns true) integration restarts from the reset state at the spike time.
 /// The located time is the root of the interpolant; its error against the exact trajectory is of the
 /// order of the tolerances divided by the slope of v. A crossing that goes up and down again within
@@ -84,19 +94,62 @@ struct Settings {
     std::size_t max_steps = 0;
 };
 
+/// Where the formula of one cell's current changes: at the steps its stimulus lists (`breakpoints`), or,
+/// for a stimulus that `changes_every_step`, at every grid time t_k = k dt, without a list (a list would
+/// hold n_steps entries per cell). Every listed breakpoint is a grid step, so the second case covers the
+/// first and the list is not asked for.
+class Breakpoints {
+public:
+    Breakpoints(const Stimulus& stimulus, const StimulusCells& cell, double dt)
+        : dt_(dt), every_step_(stimulus.changes_every_step()) {
+        if (every_step_) return;
+        steps_ = stimulus.breakpoints(cell);
+        std::ranges::sort(steps_);
+        const auto [first, last] = std::ranges::unique(steps_);
+        steps_.erase(first, last);
+        for (const std::size_t b : steps_) times_.push_back(static_cast<double>(b) * dt);
+    }
+
+    /// The segment holding time t (ms; a breakpoint at t starts its segment).
+    struct Segment {
+        std::size_t step;  // the stimulus step whose formula applies in it
+        double end;        // time of the next breakpoint after t (ms); infinity: none
+    };
+    [[nodiscard]] Segment holding(double t) const {
+        if (every_step_) {
+            // The step k with k dt <= t < (k + 1) dt, with the products computed as the grid's times are.
+            auto k = static_cast<std::size_t>(t / dt_);
+            while (static_cast<double>(k + 1) * dt_ <= t) ++k;
+            while (k > 0 && static_cast<double>(k) * dt_ > t) --k;
+            return {k, static_cast<double>(k + 1) * dt_};
+        }
+        const auto next = static_cast<std::size_t>(std::ranges::upper_bound(times_, t) - times_.begin());
+        return {next > 0 ? steps_[next - 1] : 0, next < times_.size() ? times_[next] : infinity};
+    }
+    [[nodiscard]] bool every_step() const { return every_step_; }
+
+private:
+    double dt_;                       // grid step, ms
+    bool every_step_;
+    std::vector<std::size_t> steps_;  // listed breakpoints: sorted, unique step indices
+    std::vector<double> times_;       // their times, b * dt (ms)
+};
+
 /// One cell's solver: everything that changes while it is integrated.
 struct Cell {
     Block block;                       // this cell alone (count 1)
-    std::vector<std::size_t> breakpoints;  // sorted, unique step indices where its current's formula changes
-    std::vector<double> breakpoint_t;  // their times, b * dt (ms)
+    Breakpoints breakpoints;           // where its current's formula changes
     DenseStepper stepper;
     State x0, x_clip;                  // restart state; state at the breakpoint that clipped the last step
     // The interval of the dense output in use: [t_a, t_b], the last internal step clipped at the next
     // breakpoint (then its end state is x_clip), or [t, t] right after a restart (stepped false).
     double t_a = 0, t_b = 0;
     double last_step = 0;              // length of the last accepted internal step, unclipped (ms)
+    // Breakpoints at every step: the trial step of the next internal step where the grid does not
+    // shorten it (ms), learned from the controller's proposals (see `advance`).
+    double step_guess = 0;
     double crossing = infinity;        // located crossing in the interval not yet handled; infinity: none
-    std::size_t next_breakpoint = 0;   // index of the first breakpoint after t_a
+    double segment_end = infinity;     // time of the first breakpoint after t_a (ms); infinity: none
     std::size_t segment = 0;           // stimulus step whose formula the current segment follows
     bool stepped = false, clipped = false;
 };
@@ -112,15 +165,10 @@ public:
         cells_.reserve(block.count());
         for (std::size_t c = 0; c < block.count(); ++c) {
             Cell cell{.block = block.cell(c),
-                      .breakpoints = block.stimulus->breakpoints(block.stimulus_cells.cell(c)),
-                      .breakpoint_t = {},
+                      .breakpoints = Breakpoints(*block.stimulus, block.stimulus_cells.cell(c), block.dt),
                       .stepper = odeint::make_dense_output(settings.atol, settings.rtol, settings.max_step, Stepper()),
                       .x0 = State(n_vars_, 0.0),
                       .x_clip = State(n_vars_, 0.0)};
-            std::ranges::sort(cell.breakpoints);
-            const auto [first, last] = std::ranges::unique(cell.breakpoints);
-            cell.breakpoints.erase(first, last);
-            for (const std::size_t b : cell.breakpoints) cell.breakpoint_t.push_back(static_cast<double>(b) * block.dt);
             // Sizes the dense output's buffers now rather than during the run.
             cell.stepper.initialize(cell.x0, 0.0, first_step);
             cells_.push_back(std::move(cell));
@@ -140,8 +188,8 @@ public:
                 for (std::size_t k = 0; k < n_vars_; ++k) cell.x0[k] = y.at(k, c);
                 // A modest first trial step: odeint's controller accepts a step whose error estimate is
                 // NaN, and a first step of the grid's dt (which may be many ms) can overflow exp() in a model.
-                restart(cell, t_start,
-                        std::min({dt, first_step, settings_.max_step > 0 ? settings_.max_step : dt}));
+                cell.step_guess = std::min({dt, first_step, settings_.max_step > 0 ? settings_.max_step : dt});
+                restart(cell, t_start, cell.step_guess);
             }
             advance_to(cell, t_start, t_end, spikes);
             interpolate(cell, t_end, out_);
@@ -190,34 +238,44 @@ private:
 
     /// Starts integrating `cell` afresh from its x0 at time t with a first trial step h: the interval of
     /// the dense output shrinks to [t, t], a pending crossing is dropped, and the stimulus segment is the
-    /// one that holds t (a breakpoint at t starts its segment).
+    /// one that holds t (a breakpoint at t starts its segment). With breakpoints at every step, h is cut
+    /// to end at the next one, so that no internal step crosses a grid time.
     static void restart(Cell& cell, double t, double h) {
-        cell.stepper.initialize(cell.x0, t, h);
+        const auto segment = cell.breakpoints.holding(t);
+        cell.segment = segment.step;
+        cell.segment_end = segment.end;
+        cell.stepper.initialize(cell.x0, t, cell.breakpoints.every_step() ? std::min(h, segment.end - t) : h);
         cell.t_a = cell.t_b = t;
         cell.stepped = false;
         cell.clipped = false;
         cell.crossing = infinity;
-        cell.next_breakpoint =
-            static_cast<std::size_t>(std::ranges::upper_bound(cell.breakpoint_t, t) - cell.breakpoint_t.begin());
-        cell.segment = cell.next_breakpoint > 0 ? cell.breakpoints[cell.next_breakpoint - 1] : 0;
     }
 
     /// First trial step after a restart inside or at the end of the current interval: the controller's
     /// proposal, but no longer than the step just taken (a restart at every step, e.g. a neuron firing
-    /// on each one, must not let the step grow without bound).
+    /// on each one, must not let the step grow without bound). With breakpoints at every step:
+    /// `step_guess` (see `advance`), which `restart` cuts at the next grid time.
     static double next_step_guess(const Cell& cell) {
+        if (cell.breakpoints.every_step()) return cell.step_guess;
         const double proposal = cell.stepper.current_time_step();
         return cell.stepped ? std::min(proposal, cell.last_step) : proposal;
     }
 
     /// One accepted internal step of `cell` after its current interval (restarting first at a
     /// breakpoint that ended it), clipped at the next breakpoint, and the threshold crossing in it.
+    /// With breakpoints at every step, a step that would cross the next grid time restarts instead with
+    /// a step that ends there, so the clip only absorbs rounding.
     void advance(Cell& cell, int retries = 0) {
+        const bool every_step = cell.breakpoints.every_step();
         if (cell.clipped) {
             cell.x0 = cell.x_clip;
             restart(cell, cell.t_b, next_step_guess(cell));
+        } else if (every_step && cell.stepped && cell.t_b + cell.stepper.current_time_step() > cell.segment_end) {
+            cell.x0 = cell.stepper.current_state();
+            restart(cell, cell.t_b, next_step_guess(cell));
         }
         const double t0 = cell.t_b;
+        const double h_trial = cell.stepper.current_time_step();
         try {
             cell.stepper.do_step(System{this, &cell});
         } catch (const odeint::odeint_error& e) {
@@ -241,7 +299,8 @@ private:
             if (retries < max_retries) {
                 // The error estimate was NaN, so the controller accepted the step: retry it ten times shorter.
                 cell.x0 = cell.stepper.previous_state();
-                restart(cell, ta, (tb - ta) / 10);
+                cell.step_guess = (tb - ta) / 10;
+                restart(cell, ta, cell.step_guess);
                 advance(cell, retries + 1);
                 return;
             }
@@ -253,9 +312,19 @@ private:
         cell.stepped = true;
         cell.last_step = tb - ta;
         cell.t_a = ta;
-        const double t_bp =
-            cell.next_breakpoint < cell.breakpoint_t.size() ? cell.breakpoint_t[cell.next_breakpoint] : infinity;
-        cell.clipped = tb >= t_bp;
+        const double t_bp = cell.segment_end;
+        if (every_step) {
+            // The controller's proposal for the next step, unless this step was accepted at a trial that
+            // the grid had cut below step_guess: that says nothing against step_guess (the proposal after
+            // it is at most 5 times the cut step, so step_guess stays below 5 dt). A rejection would have
+            // shrunk the trial by 10 % at least.
+            const double proposal = cell.stepper.current_time_step();
+            const bool accepted_as_cut = tb - ta > 0.95 * h_trial && h_trial < cell.step_guess;
+            cell.step_guess = accepted_as_cut ? std::max(cell.step_guess, proposal) : proposal;
+        }
+        // A step ended at the next grid time by `restart` may fall short of it by an ulp (t + (t_bp - t)
+        // rounds): that counts as reaching it.
+        cell.clipped = tb >= (every_step ? t_bp - 4 * std::numeric_limits<double>::epsilon() * t_bp : t_bp);
         cell.t_b = cell.clipped ? t_bp : tb;
         if (cell.clipped) cell.stepper.calc_state(t_bp, cell.x_clip);
         const double threshold = cell.block.thresholds[0];

@@ -15,6 +15,9 @@ class ForwardEuler final : public FixedStepIntegrator {
 public:
     ForwardEuler() : FixedStepIntegrator(Interpolant::linear) { init_defaults(); }
 
+    /// White noise held over each step: the Euler-Maruyama scheme.
+    [[nodiscard]] bool takes_white_noise() const override { return true; }
+
 private:
     class Scheme final : public FixedStepIntegrator::Scheme {
     public:

@@ -25,6 +25,9 @@ class ExponentialEuler final : public FixedStepIntegrator {
 public:
     ExponentialEuler() : FixedStepIntegrator(Interpolant::linear) { init_defaults(); }
 
+    /// White noise held over each step: v by forward Euler (Euler-Maruyama), the gates exponentially.
+    [[nodiscard]] bool takes_white_noise() const override { return true; }
+
 private:
     class Scheme final : public FixedStepIntegrator::Scheme {
     public:

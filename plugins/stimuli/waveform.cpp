@@ -1,0 +1,677 @@
+/// @file waveform.cpp
+/// Plug-in `waveform`: a current read from a file and played into the model, as NEURON's Vector.play
+/// and Brian2's TimedArray. Users give the file as the stimulus: `--stimulus data/current.csv`
+/// (stimulus_from_file.hpp); the object made for the plug-in's name is the loader, which reads the file
+/// once into an immutable stimulus shared by all the cells of a run (the samples are stored once, not
+/// per cell; each cell keeps only its parameters and 5 derived numbers).
+///
+/// Files (each may be gzip-compressed, recognised by its first bytes; the format by the extension before
+/// any `.gz`, else by the content; `#` lines and blank lines are skipped):
+///  - CSV (`.csv`): a header naming the time and the currents with their units in parentheses, e.g.
+///    `t (ms),I (pA)` or `time (s),cell 1 (nA),cell 2 (nA)`; times in ms or s, currents in pA, nA or
+///    uA; one row of numbers per sample. Several current columns are allowed: parameter `column` picks
+///    one per cell (1-based among the current columns).
+///  - the 2007 single-neuron modeling competition's challenge A recordings (`.voltage`; Jolivet et al.,
+///    Biol. Cybern. 99:417, 2008): three whitespace-separated columns, sample index, current (pA),
+///    membrane potential (mV, ignored), no header and no times: `sample_interval` (ms) gives the step
+///    (0.2 ms, the organizers' 5 kHz) and is required.
+///  - its challenge B recordings (`.asc`): three header lines with the quoted units of the columns
+///    (`"s"` or `"ms"`, then `"pA"`, `"nA"` or `"uA"`, then the potential's), then rows of time, current
+///    and potential (ignored).
+/// Times must increase strictly; every value must be a finite number.
+///
+/// The current. The file gives samples x_k at file times s_k (k = 0 .. N-1). Its last sample lasts one
+/// sampling interval h = s_{N-1} - s_{N-2}, so the file ends at E = s_{N-1} + h (34000 samples at 0.2 ms
+/// last 6800 ms). Run time t is file time t - `delay`. The file's current f at file time u is
+///  - `interpolation` = 0, sample-and-hold: the sample at or before u (x_k on [s_k, s_{k+1}));
+///  - `interpolation` = 1, linear between samples (NEURON's Vector.play with continuous = 1), the last
+///    sample going linearly to the value that follows the file over [s_{N-1}, E];
+/// 0 before the first sample; after the end, by `after_end`: 0 refuse a run longer than the file
+/// (prepare names both lengths; with linear interpolation the file is known up to its last sample), 1
+/// zero, 2 repeat the file with period E - s_0. It is resampled onto the run's grid t_i = i dt: with
+/// hold, the current during step i is f(t_i - delay), the sample at or before t_i (Brian2's TimedArray
+/// holds values[j] on [j dt, (j+1) dt) the same way; NEURON's fixed-step play takes the sample at the
+/// step's end instead); with linear interpolation it goes linearly from f(t_i - delay) to
+/// f(t_{i+1} - delay) (a bend between two grid times is spread over that step). With hold and dt = h
+/// the current of step i is sample i exactly. Times match to 1e-9 dt (rounding of times written in s).
+/// Sources: NEURON's documentation of Vector.play (programming/math/vector), Brian2's of TimedArray.
+///
+/// Units: the file's currents are converted to the model's current unit (StimulusGrid::current_unit):
+/// pA, nA or uA by powers of ten (a division when the unit is larger, so that 125 pA read for a model in
+/// nA is the double nearest 0.125); for a model in uA/cm^2 or mA/cm^2 the current is divided by the
+/// membrane area `area` (um^2, 1 um^2 = 1e-8 cm^2). Then I = `scale` * f + `offset`, everywhere (offset
+/// also before and after the file).
+///
+/// Breakpoints (for adaptive integrators): with hold, the steps at which a cell's current changes value;
+/// with linear interpolation, those at which its slope changes.
+/// Errors: ParameterError naming the file (and the line and column for its content) from `load`: no such
+/// file, empty, no samples, one sample, not a number, not finite (NaN, inf), times not increasing, a row
+/// with the wrong number of columns, an unknown unit (listing the known ones), a bad header; from
+/// `configure` (check): a column the file does not have, a whole-number parameter that is not, a
+/// sample_interval for a file with times; from `prepare` (naming the cell): a 3-column file without
+/// sample_interval, a model current unit it cannot convert to, a density model without `area`, a run
+/// longer than the file with after_end = 0.
+
+#include "soma/error.hpp"
+#include "soma/plugin.hpp"
+#include "soma/stimulus.hpp"
+#include "soma/stimulus_from_file.hpp"
+
+#include <boost/iostreams/filter/gzip.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace soma::stimuli {
+namespace {
+
+// --- Units ---------------------------------------------------------------------------------------------------
+
+/// A current unit: 10^exponent A, per cm^2 for a density.
+struct CurrentUnit {
+    std::string_view name;
+    int exponent;
+    bool density;
+};
+
+/// Units of the file's currents.
+constexpr std::array<CurrentUnit, 3> file_units{{{"pA", -12, false}, {"nA", -9, false}, {"uA", -6, false}}};
+/// Units of the models' currents the waveform converts to.
+constexpr std::array<CurrentUnit, 5> model_units{
+    {{"pA", -12, false}, {"nA", -9, false}, {"uA", -6, false}, {"uA/cm^2", -6, true}, {"mA/cm^2", -3, true}}};
+
+template <std::size_t N>
+std::optional<CurrentUnit> find_unit(const std::array<CurrentUnit, N>& units, std::string_view name) {
+    for (const auto& u : units) {
+        if (u.name == name) return u;
+    }
+    return std::nullopt;
+}
+
+template <std::size_t N>
+std::string unit_names(const std::array<CurrentUnit, N>& units) {
+    std::string text;
+    for (const auto& u : units) text += fmt::format("{}{}", text.empty() ? "" : ", ", u.name);
+    return text;
+}
+
+// --- The recording -------------------------------------------------------------------------------------------
+
+enum class Format { csv, voltage, asc };
+
+/// A file's samples, read once by the loader and never changed.
+struct Recording {
+    std::string file;                  ///< as the user gave it, for messages
+    Format format = Format::csv;
+    std::string time_unit;             ///< "ms" or "s"; "" for a 3-column file (sample index)
+    double ms_per_tick = 1;            ///< ms per unit of the time column; 0 for a 3-column file (sample_interval)
+    std::vector<double> ticks;         ///< each sample's time, in the time column's unit (the index, 3-column files)
+    std::vector<std::string> columns;  ///< the current columns' headers, e.g. "I (pA)"
+    std::vector<int> exponents;        ///< each current column's unit, 10^exponent A
+    std::vector<double> values;        ///< [columns, samples], column after column, in the file's units
+
+    [[nodiscard]] std::size_t size() const { return ticks.size(); }
+    [[nodiscard]] const double* column(std::size_t k) const { return values.data() + k * size(); }
+};
+
+std::string_view trim(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+/// Fields of a line split at `separator`, or at runs of blanks when it is ' '.
+std::vector<std::string_view> split(std::string_view line, char separator) {
+    std::vector<std::string_view> fields;
+    if (separator == ' ') {
+        std::size_t pos = 0;
+        while ((pos = line.find_first_not_of(" \t", pos)) != std::string_view::npos) {
+            const auto end = std::min(line.find_first_of(" \t", pos), line.size());
+            fields.push_back(line.substr(pos, end - pos));
+            pos = end;
+        }
+        return fields;
+    }
+    std::size_t pos = 0;
+    while (true) {
+        const auto end = line.find(separator, pos);
+        fields.push_back(trim(line.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos)));
+        if (end == std::string_view::npos) return fields;
+        pos = end + 1;
+    }
+}
+
+/// Reads the lines of a text file, gzip-compressed or not; skips blank lines and `#` comments.
+class LineReader {
+public:
+    explicit LineReader(const std::filesystem::path& path) : name_(path.string()) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec)) {
+            throw ParameterError(fmt::format("stimulus file '{}' does not exist (looked in {})", name_,
+                                             std::filesystem::absolute(path, ec).parent_path().string()));
+        }
+        if (std::filesystem::is_directory(path, ec)) {
+            throw ParameterError(fmt::format("stimulus file '{}' is a directory, not a file", name_));
+        }
+        file_.open(path, std::ios::binary);
+        if (!file_) throw ParameterError(fmt::format("stimulus file '{}' cannot be opened for reading", name_));
+        std::array<char, 2> magic{};
+        file_.read(magic.data(), magic.size());
+        const bool gzip = file_.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f &&
+                          static_cast<unsigned char>(magic[1]) == 0x8b;  // RFC 1952, section 2.3.1
+        file_.clear();
+        file_.seekg(0);
+        if (gzip) in_.push(boost::iostreams::gzip_decompressor());
+        in_.push(file_);
+        in_.exceptions(std::ios::badbit);  // a corrupt gzip stream throws from inside getline
+    }
+
+    /// The next line that is not blank or a comment, or false at the end of the file.
+    bool next(std::string& line) {
+        try {
+            while (std::getline(in_, line)) {
+                ++number_;
+                const auto text = trim(line);
+                if (text.empty() || text.front() == '#') continue;
+                line = std::string(text);
+                return true;
+            }
+        } catch (const std::exception& e) {
+            throw ParameterError(fmt::format("stimulus file '{}' cannot be read after line {} ({}); is it a complete "
+                                             "file (a gzip file must end with its trailer)?",
+                                             name_, number_, e.what()));
+        }
+        return false;
+    }
+    /// 1-based number of the line `next` returned last.
+    [[nodiscard]] std::size_t line() const { return number_; }
+    /// "FILE:LINE: " for messages about the line `next` returned last.
+    [[nodiscard]] std::string at() const { return fmt::format("{}:{}: ", name_, number_); }
+
+private:
+    std::string name_;
+    std::ifstream file_;
+    boost::iostreams::filtering_istream in_;
+    std::size_t number_ = 0;
+};
+
+/// Field `field` (1-based column `col`) of the current line as a finite number.
+double number(const LineReader& reader, std::string_view field, std::size_t col, std::string_view header) {
+    const std::string where = header.empty() ? fmt::format("column {}", col) : fmt::format("column {} ('{}')", col, header);
+    std::string_view text = field;
+    if (text.starts_with('+')) text.remove_prefix(1);
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+        if (ec == std::errc::result_out_of_range) {
+            throw ParameterError(fmt::format("{}{}: '{}' is out of the range of a double", reader.at(), where, field));
+        }
+        throw ParameterError(fmt::format("{}{}: '{}' is not a number", reader.at(), where, field));
+    }
+    if (!std::isfinite(value)) {
+        throw ParameterError(fmt::format("{}{}: '{}' is not a finite number; every sample must be finite (no NaN or "
+                                         "inf: fill or cut the gaps of the recording)",
+                                         reader.at(), where, field));
+    }
+    return value;
+}
+
+/// A header field "NAME (UNIT)": its unit, or throws.
+std::string unit_of(const LineReader& reader, std::string_view field, std::size_t col) {
+    std::string_view text = trim(field);
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = trim(text.substr(1, text.size() - 2));
+    const auto open = text.rfind('(');
+    if (open == std::string_view::npos || !text.ends_with(')')) {
+        throw ParameterError(fmt::format("{}column {} '{}' of the header has no unit: write it in parentheses, e.g. "
+                                         "'t (ms)' or 'I (pA)'",
+                                         reader.at(), col, field));
+    }
+    return std::string(trim(text.substr(open + 1, text.size() - open - 2)));
+}
+
+double ms_per(const LineReader& reader, const std::string& unit, std::string_view header, std::size_t col) {
+    if (unit == "ms") return 1.0;
+    if (unit == "s") return 1000.0;
+    throw ParameterError(fmt::format("{}column {} ('{}'): the time's unit '{}' is not known; known: ms, s (the first "
+                                     "column is the time, then the currents)",
+                                     reader.at(), col, header, unit));
+}
+
+int current_exponent(const LineReader& reader, const std::string& unit, std::string_view header, std::size_t col) {
+    if (const auto u = find_unit(file_units, unit)) return u->exponent;
+    throw ParameterError(fmt::format("{}column {} ('{}'): the current's unit '{}' is not known; known: {}", reader.at(),
+                                     col, header, unit, unit_names(file_units)));
+}
+
+/// One data row into `rec`: the time, then the currents (one per entry of `currents`), then any columns that are
+/// checked to be numbers and dropped (the potential of .voltage and .asc files). `headers` names every column.
+void add_row(Recording& rec, const LineReader& reader, std::string_view line, char separator,
+             std::span<const std::string> headers, std::vector<std::vector<double>>& currents,
+             std::size_t& previous_line) {
+    const auto fields = split(line, separator);
+    if (fields.size() != headers.size()) {
+        throw ParameterError(fmt::format("{}{} column{} where {} are expected ({}); is a value missing, or a "
+                                         "separator wrong?",
+                                         reader.at(), fields.size(), fields.size() == 1 ? "" : "s", headers.size(),
+                                         fmt::join(headers, ", ")));
+    }
+    std::vector<double> row;
+    for (std::size_t col = 0; col < fields.size(); ++col) row.push_back(number(reader, fields[col], col + 1, headers[col]));
+    if (!rec.ticks.empty() && !(row[0] > rec.ticks.back())) {
+        throw ParameterError(fmt::format("{}the time {} {} is not after the previous sample's {} {} (line {}); times "
+                                         "must increase strictly",
+                                         reader.at(), fields[0], rec.time_unit.empty() ? "(sample index)" : rec.time_unit,
+                                         rec.ticks.back(), rec.time_unit.empty() ? "(sample index)" : rec.time_unit,
+                                         previous_line));
+    }
+    previous_line = reader.line();
+    rec.ticks.push_back(row[0]);
+    for (std::size_t k = 0; k < currents.size(); ++k) currents[k].push_back(row[1 + k]);
+}
+
+Format format_of(const std::filesystem::path& file, std::string_view first_line) {
+    std::filesystem::path name = file.filename();
+    if (name.extension() == ".gz") name = name.stem();
+    const auto ext = name.extension().string();
+    if (ext == ".csv") return Format::csv;
+    if (ext == ".asc") return Format::asc;
+    if (ext == ".voltage") return Format::voltage;
+    if (first_line.starts_with('"')) return Format::asc;
+    if (first_line.find(',') == std::string_view::npos && split(first_line, ' ').size() == 3) {
+        const auto f = split(first_line, ' ').front();
+        double x = 0;
+        if (std::from_chars(f.data(), f.data() + f.size(), x).ec == std::errc()) return Format::voltage;
+    }
+    return Format::csv;
+}
+
+/// Reads and checks a stimulus file (see the top of this file).
+Recording read_recording(const std::filesystem::path& path) {
+    LineReader reader(path);
+    Recording rec;
+    rec.file = path.string();
+    std::string line;
+    if (!reader.next(line)) {
+        throw ParameterError(fmt::format("stimulus file '{}' is empty: it has no header and no samples", rec.file));
+    }
+    rec.format = format_of(path, line);
+    std::vector<std::string> headers;
+    char separator = ' ';
+    std::size_t header_line = 0;
+    switch (rec.format) {
+        case Format::csv: {
+            separator = ',';
+            header_line = reader.line();
+            for (const auto field : split(line, ',')) headers.emplace_back(field);
+            if (headers.size() < 2) {
+                throw ParameterError(fmt::format("{}the header '{}' must name the time and at least one current, "
+                                                 "separated by commas, with units, e.g. 't (ms),I (pA)'",
+                                                 reader.at(), line));
+            }
+            double x = 0;
+            if (std::from_chars(headers[0].data(), headers[0].data() + headers[0].size(), x).ec == std::errc()) {
+                throw ParameterError(fmt::format("{}the first line is a row of numbers, but a CSV file starts with a "
+                                                 "header naming the time and the currents with units, e.g. 't "
+                                                 "(ms),I (pA)'",
+                                                 reader.at()));
+            }
+            rec.time_unit = unit_of(reader, headers[0], 1);
+            rec.ms_per_tick = ms_per(reader, rec.time_unit, headers[0], 1);
+            for (std::size_t col = 1; col < headers.size(); ++col) {
+                rec.columns.push_back(headers[col]);
+                rec.exponents.push_back(current_exponent(reader, unit_of(reader, headers[col], col + 1), headers[col], col + 1));
+            }
+            break;
+        }
+        case Format::asc: {
+            // Three lines with the quoted units of the columns: time, current, potential.
+            std::array<std::string, 3> units;
+            for (std::size_t k = 0; k < units.size(); ++k) {
+                if (k > 0 && !reader.next(line)) {
+                    throw ParameterError(fmt::format("stimulus file '{}' ends in its header: an .asc file starts with "
+                                                     "three lines of quoted units (\"s\", \"pA\", \"mV\")",
+                                                     rec.file));
+                }
+                const auto text = trim(line);
+                if (text.size() < 2 || text.front() != '"' || text.back() != '"') {
+                    throw ParameterError(fmt::format("{}'{}' is not a quoted unit: an .asc file starts with three lines "
+                                                     "of quoted units, time, current and potential (\"s\", \"pA\", "
+                                                     "\"mV\")",
+                                                     reader.at(), line));
+                }
+                units[k] = std::string(trim(text.substr(1, text.size() - 2)));
+                if (k == 0) {
+                    rec.time_unit = units[0];
+                    rec.ms_per_tick = ms_per(reader, units[0], line, 1);
+                } else if (k == 1) {
+                    rec.exponents.push_back(current_exponent(reader, units[1], line, 2));
+                }
+            }
+            header_line = reader.line();
+            headers = {fmt::format("t ({})", units[0]), fmt::format("I ({})", units[1]), fmt::format("V ({})", units[2])};
+            rec.columns.push_back(headers[1]);
+            break;
+        }
+        case Format::voltage:
+            rec.ms_per_tick = 0;  // sample_interval
+            headers = {"sample index", "I (pA)", "V (mV)"};
+            rec.columns.push_back(headers[1]);
+            rec.exponents.push_back(-12);
+            break;
+    }
+    std::vector<std::vector<double>> currents(rec.columns.size());
+    std::size_t previous_line = 0;
+    if (rec.format == Format::voltage) add_row(rec, reader, line, separator, headers, currents, previous_line);
+    while (reader.next(line)) add_row(rec, reader, line, separator, headers, currents, previous_line);
+    if (rec.ticks.empty()) {
+        throw ParameterError(fmt::format("stimulus file '{}' has no samples after its header (line {})", rec.file,
+                                         header_line));
+    }
+    if (rec.ticks.size() == 1) {
+        throw ParameterError(fmt::format("stimulus file '{}' has only one sample (line {}); at least two are needed "
+                                         "(the time between samples says how long the last one lasts)",
+                                         rec.file, previous_line));
+    }
+    for (const auto& c : currents) rec.values.insert(rec.values.end(), c.begin(), c.end());
+    return rec;
+}
+
+// --- The stimulus --------------------------------------------------------------------------------------------
+
+enum Parameter : std::size_t { column, interpolation, after_end, delay, scale, offset, sample_interval, area };
+enum Derived : std::size_t { gain_multiply, gain_divide, ms_per_tick, step, n_steps };
+enum AfterEnd { refuse = 0, zero = 1, repeat = 2 };
+
+std::vector<ParameterSpec> waveform_schema() {
+    return {
+        {"column", "1", 1.0, Range::at_least(1),
+         "current column of the file this cell plays, 1-based among the current columns (CSV files may have one per cell)"},
+        {"interpolation", "1", 0.0, Range::closed(0, 1),
+         "0 sample-and-hold (Brian2's TimedArray), 1 linear between samples (NEURON's Vector.play, continuous = 1)"},
+        {"after_end", "1", 0.0, Range::closed(0, 2),
+         "after the file's end: 0 refuse a run longer than the file, 1 zero current, 2 repeat the file"},
+        {"delay", "ms", 0.0, Range::any(), "run time at which the file's t = 0 falls (current 0 before its first sample)"},
+        {"scale", "1", 1.0, Range::any(), "factor applied to the file's current, after conversion to the model's unit"},
+        {"offset", std::string(model_current_unit), 0.0, Range::any(), "current added after scaling, during the whole run"},
+        {"sample_interval", "ms", 0.0, Range::at_least(0),
+         "time between the rows of a 3-column file without times (0.2 ms for the 2007 competition's challenge A); 0 "
+         "for files with a time column"},
+        {"area", "um^2", 0.0, Range::at_least(0),
+         "membrane area, for a model whose current is a density (uA/cm^2): I = I_file / area; 0 when not needed"},
+    };
+}
+
+/// One cell's values, read from its arrays.
+struct CellValues {
+    std::size_t column = 0;  // 0-based
+    bool linear = false;
+    AfterEnd after = refuse;
+    double delay = 0, scale = 1, offset = 0, multiply = 1, divide = 1, ms_per_tick = 1, dt = 0;
+    std::size_t steps = 0;
+};
+
+class Waveform final : public Stimulus, public StimulusFromFile {
+public:
+    /// The loader: the schema, no samples.
+    Waveform() : Stimulus(waveform_schema()) { init_defaults(); }
+    explicit Waveform(std::shared_ptr<const Recording> recording)
+        : Stimulus(waveform_schema()), recording_(std::move(recording)) {
+        init_defaults();
+    }
+
+    std::unique_ptr<Stimulus> load(const std::filesystem::path& file) const override {
+        return std::make_unique<Waveform>(std::make_shared<const Recording>(read_recording(file)));
+    }
+
+    std::span<const Variable> derived_variables() const override { return derived_; }
+
+    void prepare(const StimulusGrid& grid, const StimulusCells& cells, std::size_t first_cell) const override {
+        if (!recording_) {
+            throw ParameterError("stimulus 'waveform' plays a current from a file: give the file's path as the "
+                                 "stimulus, e.g. --stimulus data/current.csv");
+        }
+        const Recording& rec = *recording_;
+        const auto target = find_unit(model_units, grid.current_unit);
+        if (!target) {
+            throw ParameterError(fmt::format("stimulus file '{}': the model's current is in '{}', but a waveform converts "
+                                             "the file's currents only to {}; use a model whose current has one of "
+                                             "these units",
+                                             rec.file, grid.current_unit, unit_names(model_units)));
+        }
+        const double t_run = static_cast<double>(grid.n_steps) * grid.dt;
+        for (std::size_t c = 0; c < cells.count(); ++c) {
+            const std::string where = cells.count() > 1 || first_cell > 0 ? fmt::format(" (cell {})", first_cell + c) : "";
+            const auto p = [&](Parameter k) { return cells.parameters.at(k, c); };
+            double tick = rec.ms_per_tick;
+            if (rec.format == Format::voltage) {
+                tick = p(sample_interval);
+                if (tick <= 0) {
+                    throw ParameterError(fmt::format("stimulus file '{}' is a 3-column recording without times (sample "
+                                                     "index, current in pA, potential in mV): set its sampling step, "
+                                                     "e.g. --set stimulus.sample_interval=0.2 (ms, the 2007 "
+                                                     "competition's challenge A); sample_interval{} is 0 ms",
+                                                     rec.file, where));
+                }
+            }
+            const auto col = static_cast<std::size_t>(p(column)) - 1;
+            int k = rec.exponents[col] - target->exponent;
+            double divide = 1;
+            if (target->density) {
+                const double a = p(area);
+                if (a <= 0) {
+                    throw ParameterError(fmt::format("stimulus file '{}': the model's current is a density ({}), so the "
+                                                     "file's current ({}) is divided by the membrane area: set "
+                                                     "stimulus.area{} (um^2), e.g. --set stimulus.area=20000",
+                                                     rec.file, target->name, rec.columns[col], where));
+                }
+                k += 8;  // 1 um^2 = 1e-8 cm^2
+                divide = a;
+            }
+            double power = 1;
+            for (int e = 0; e < std::abs(k); ++e) power *= 10;  // exact: |k| <= 22
+            cells.derived.at(gain_multiply, c) = k >= 0 ? power : 1.0;
+            cells.derived.at(gain_divide, c) = k >= 0 ? divide : power * divide;
+            cells.derived.at(ms_per_tick, c) = tick;
+            cells.derived.at(step, c) = grid.dt;
+            cells.derived.at(n_steps, c) = static_cast<double>(grid.n_steps);
+            if (static_cast<AfterEnd>(p(after_end)) == refuse) {
+                const bool linear = p(interpolation) != 0;
+                const double end = linear ? file_end(tick, true) : file_end(tick, false);
+                const double needed = t_run - p(delay);
+                if (needed > end + 1e-9 * std::max(grid.dt, std::abs(needed))) {
+                    throw ParameterError(fmt::format(
+                        "stimulus file '{}' is shorter than the run{}: the run lasts {} ms{}, so it needs the file up to "
+                        "t = {} ms, but the file {} ({} samples from {} to {} ms); shorten the run (--t-stop {}), or set "
+                        "stimulus.after_end = 1 (zero current after the file) or 2 (repeat the file)",
+                        rec.file, where, fmt::format("{:.12g}", t_run),
+                        p(delay) != 0 ? fmt::format(" with its t = 0 at {} ms (delay)", p(delay)) : "",
+                        fmt::format("{:.12g}", needed),
+                        linear ? fmt::format("is known up to its last sample at {} ms (linear interpolation)",
+                                             fmt::format("{:.12g}", end))
+                               : fmt::format("ends at {} ms", fmt::format("{:.12g}", end)),
+                        rec.size(), fmt::format("{:.12g}", rec.ticks.front() * tick),
+                        fmt::format("{:.12g}", rec.ticks.back() * tick), fmt::format("{:.12g}", end + p(delay))));
+                }
+            }
+        }
+    }
+
+    void current(std::size_t i, double t, const StimulusCells& cells, std::span<double> out) const override {
+        if (!recording_) {
+            std::ranges::fill(out, 0.0);
+            return;
+        }
+        for (std::size_t c = 0; c < out.size(); ++c) {
+            const CellValues v = values_of(cells, c);
+            const double g = grid_value(i, v);
+            if (!v.linear) {
+                out[c] = g;
+                continue;
+            }
+            const double t_i = static_cast<double>(i) * v.dt;
+            out[c] = g + (grid_value(i + 1, v) - g) * ((t - t_i) / v.dt);
+        }
+    }
+
+    std::vector<std::size_t> breakpoints(const StimulusCells& cell) const override {
+        std::vector<std::size_t> steps;
+        if (!recording_) return steps;
+        const Recording& rec = *recording_;
+        const CellValues v = values_of(cell, 0);
+        const std::size_t n = rec.size();
+        const double s0 = rec.ticks.front() * v.ms_per_tick, period = file_end(v.ms_per_tick, false) - s0;
+        const double t_run = static_cast<double>(v.steps) * v.dt;
+        // A change of value (hold) or of slope (linear) at step j: the current of step j differs from step j-1's.
+        const auto changes = [&](std::size_t j) {
+            if (j == 0 || j >= v.steps) return false;
+            if (!v.linear) return grid_value(j, v) != grid_value(j - 1, v);
+            const double a = grid_value(j - 1, v), b = grid_value(j, v), c = grid_value(j + 1, v);
+            return c - b != b - a;
+        };
+        // The current can change only in the steps at or after a sample's time (or the file's end).
+        const auto near = [&](double tau) {
+            if (tau < 0) return;
+            const auto j = static_cast<std::size_t>(std::floor(tau / v.dt));
+            for (const std::size_t candidate : {j, j + 1}) {
+                if ((steps.empty() || candidate > steps.back()) && changes(candidate)) steps.push_back(candidate);
+            }
+        };
+        const std::size_t repetitions = v.after == repeat ? static_cast<std::size_t>(std::max(
+                                                                0.0, std::ceil((t_run - v.delay - s0) / period))) + 1
+                                                          : 1;
+        for (std::size_t r = 0; r < repetitions; ++r) {
+            for (std::size_t k = 0; k < n; ++k) {
+                const double tau = rec.ticks[k] * v.ms_per_tick + static_cast<double>(r) * period + v.delay;
+                if (tau > t_run + v.dt) return steps;
+                near(tau);
+            }
+        }
+        near(s0 + period + v.delay);  // the file's end (after_end = 1: to zero)
+        return steps;
+    }
+
+private:
+    void check(const ParameterValues& p) const override {
+        for (const auto* name : {"column", "interpolation", "after_end"}) {
+            if (p[name] != std::floor(p[name])) {
+                throw ParameterError(fmt::format("parameter '{}' = {} must be a whole number", name, p[name]));
+            }
+        }
+        if (!recording_) return;
+        const Recording& rec = *recording_;
+        if (p["column"] > static_cast<double>(rec.columns.size())) {
+            throw ParameterError(fmt::format("parameter 'column' = {}: file '{}' has {} current column{} ({}); use "
+                                             "{}",
+                                             p["column"], rec.file, rec.columns.size(), rec.columns.size() == 1 ? "" : "s",
+                                             fmt::join(rec.columns, ", "),
+                                             rec.columns.size() == 1 ? std::string("1")
+                                                                     : fmt::format("1 to {}", rec.columns.size())));
+        }
+        if (rec.format != Format::voltage && p["sample_interval"] != 0) {
+            throw ParameterError(fmt::format("parameter 'sample_interval' = {} ms: file '{}' has its own times (in {}); "
+                                             "sample_interval is for 3-column recordings without times, leave it 0",
+                                             p["sample_interval"], rec.file, rec.time_unit));
+        }
+    }
+
+    CellValues values_of(const StimulusCells& cells, std::size_t c) const {
+        const auto p = [&](std::size_t k) { return cells.parameters.at(k, c); };
+        const auto d = [&](std::size_t k) { return cells.derived.at(k, c); };
+        return {static_cast<std::size_t>(p(column)) - 1,
+                p(interpolation) != 0,
+                static_cast<AfterEnd>(static_cast<int>(p(after_end))),
+                p(delay),
+                p(scale),
+                p(offset),
+                d(gain_multiply),
+                d(gain_divide),
+                d(ms_per_tick),
+                d(step),
+                static_cast<std::size_t>(d(n_steps))};
+    }
+
+    /// The file's end E = s_{N-1} + (s_{N-1} - s_{N-2}), in ms of file time; with `known` the time up to which
+    /// linear interpolation knows the current without what follows the file (its last sample).
+    double file_end(double tick, bool known) const {
+        const auto& s = recording_->ticks;
+        const std::size_t n = s.size();
+        return known ? s[n - 1] * tick : (s[n - 1] + (s[n - 1] - s[n - 2])) * tick;
+    }
+
+    /// Index of the last sample at or before file time u (ms, within `tol`), u in [s_0 - tol, E).
+    std::size_t locate(double u, double tick, double tol) const {
+        const auto& s = recording_->ticks;
+        const std::size_t n = s.size();
+        const auto at_or_before = [&](std::size_t k) { return s[k] * tick <= u + tol; };
+        // Uniform sampling (the usual case) gives the index at once; otherwise a binary search.
+        const double guess = (u - s[0] * tick) / ((s[n - 1] - s[0]) * tick) * static_cast<double>(n - 1);
+        const auto k = static_cast<std::size_t>(std::clamp(guess, 0.0, static_cast<double>(n - 1)));
+        for (const std::size_t j : {k, k + 1, k == 0 ? k : k - 1}) {
+            if (j < n && at_or_before(j) && (j + 1 == n || !at_or_before(j + 1))) return j;
+        }
+        std::size_t lo = 0, hi = n;  // the answer is the last j with at_or_before(j)
+        while (hi - lo > 1) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            (at_or_before(mid) ? lo : hi) = mid;
+        }
+        return lo;
+    }
+
+    /// The file's current f at file time u (ms), in the file's unit (see the top of this file).
+    double file_value(double u, const CellValues& v, double tol) const {
+        const Recording& rec = *recording_;
+        const auto& s = rec.ticks;
+        const std::size_t n = rec.size();
+        const double* x = rec.column(v.column);
+        const double tick = v.ms_per_tick;
+        const double s0 = s[0] * tick;
+        if (u < s0 - tol) return 0.0;  // before the file
+        const double end = file_end(tick, false);
+        if (v.after == repeat) {
+            const double period = end - s0;
+            const double r = std::floor((u - s0 + tol) / period);
+            if (r > 0) u -= r * period;
+            if (u >= end - tol) u -= period;  // rounding of the quotient at a repetition's start
+        } else if (u >= end - tol) {
+            return v.after == zero ? 0.0 : x[n - 1];  // after the end (refused by prepare for after_end = 0)
+        }
+        const std::size_t k = locate(u, tick, tol);
+        if (!v.linear || std::abs(u - s[k] * tick) <= tol) return x[k];
+        const double next = k + 1 < n ? x[k + 1] : v.after == repeat ? x[0] : v.after == zero ? 0.0 : x[n - 1];
+        const double s_next = k + 1 < n ? s[k + 1] * tick : end;
+        return x[k] + (next - x[k]) * ((u - s[k] * tick) / (s_next - s[k] * tick));
+    }
+
+    /// The cell's current at grid time t_i, in the model's unit.
+    double grid_value(std::size_t i, const CellValues& v) const {
+        const double t = static_cast<double>(i) * v.dt;
+        const double f = file_value(t - v.delay, v, 1e-9 * std::max(v.dt, std::abs(t)));
+        return f * v.multiply / v.divide * v.scale + v.offset;
+    }
+
+    std::shared_ptr<const Recording> recording_;  // null for the loader
+    const std::array<Variable, 5> derived_{{
+        {"gain_multiply", "1", "factor of the unit conversion (a power of ten)"},
+        {"gain_divide", "1", "divisor of the unit conversion (a power of ten, times the area for a density)"},
+        {"ms_per_tick", "ms", "ms per unit of the file's time column (sample_interval for a 3-column file)"},
+        {"dt", "ms", "the run's time step"},
+        {"n_steps", "1", "the run's number of steps"},
+    }};
+};
+
+}  // namespace
+}  // namespace soma::stimuli
+
+SOMA_PLUGIN(soma::PluginKind::stimulus, soma::stimuli::Waveform, "waveform", "1.0.0",
+            "a current read from a file (CSV with units, or the 2007 competition's .voltage and .asc recordings), "
+            "held or interpolated between samples: give the file as the stimulus, e.g. --stimulus data/current.csv")
