@@ -12,6 +12,7 @@
 #include "soma_test_support.hpp"
 
 #include <cmath>
+#include <fstream>
 
 using soma::test::message_of;
 using soma::test::registry;
@@ -93,6 +94,29 @@ BOOST_AUTO_TEST_CASE(a_noise_part_keeps_its_noise_when_stimuli_are_added) {
         same += relabelled.recorder->value(r, 0, 0) == alone.recorder->value(r, 0, 0);
     }
     BOOST_TEST(same == 0u);
+}
+
+// A single stimulus answers to its label as a part of a sum does: step's amplitude as stimulus.step.amplitude,
+// a labelled ou as stimulus.noise.sigma; a table column may name a part's parameter (stimulus.LABEL.NAME).
+BOOST_AUTO_TEST_CASE(labels_work_for_a_single_stimulus_and_in_tables) {
+    const auto plain = simulate(passive("step", {{"amplitude", "0.4"}}), {"I"});
+    const auto labelled = simulate(passive("step", {{"step.amplitude", "0.4"}}), {"I"});
+    const auto named = simulate(passive("step:pulse", {{"pulse.amplitude", "0.4"}}), {"I"});
+    for (std::size_t r = 0; r < plain.recorder->rows(); ++r) {
+        BOOST_TEST_REQUIRE(labelled.recorder->value(r, 0, 0) == plain.recorder->value(r, 0, 0));
+        BOOST_TEST_REQUIRE(named.recorder->value(r, 0, 0) == plain.recorder->value(r, 0, 0));
+    }
+    const soma::test::TempDir dir("soma-test-sum-table");
+    std::ofstream(dir.path() / "cells.csv") << "stimulus.step.amplitude (nA),stimulus.sine.frequency (Hz)\n0.1,5\n0.2,15\n";
+    auto spec = passive("step+sine", {}).spec();
+    spec.settings.n_cells = 0;
+    spec.cells_from = dir.path() / "cells.csv";
+    spec.record.variables = {"I.step"};
+    const auto result = soma::test::run_in_process(registry(), spec);
+    BOOST_TEST_REQUIRE(result.recorder->info.n_cells == 2u);
+    const std::size_t during = 3000;  // t = 30 ms, inside the step's [20, 70) ms
+    BOOST_TEST(result.recorder->value(during, 0, 0) == 0.1);
+    BOOST_TEST(result.recorder->value(during, 0, 1) == 0.2);
 }
 
 BOOST_AUTO_TEST_CASE(bad_sums_are_refused_with_a_remedy) {
