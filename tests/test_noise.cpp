@@ -63,6 +63,10 @@ std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
 // The documented stream (noise.hpp), written here from its recipe: Philox4x32-10 with key {seed mod 2^32,
 // seed div 2^32} and counter {cell, step div 2^32, position, step mod 2^32}; N = sqrt(-2 ln u01(w1)) sin(pi
 // uneg11(w0)) with w0 = r0 + 2^32 r1, w1 = r2 + 2^32 r3.
+// The stream word of a stimulus is the 32-bit FNV-1a hash of its label (stimulus_sum.hpp); for a stimulus
+// alone the label is its plug-in's name. FNV-1a("white") and FNV-1a("ou"), computed with Python.
+constexpr std::uint32_t white_stream = 3724674918u, ou_stream = 1546921969u;
+
 double documented_normal(std::uint64_t seed, std::uint32_t cell, std::uint32_t position, std::uint64_t step) {
     const r123::Philox4x32_R<10> philox;
     const auto r = philox({{cell, static_cast<std::uint32_t>(step >> 32), position, static_cast<std::uint32_t>(step)}},
@@ -105,7 +109,7 @@ BOOST_AUTO_TEST_CASE(white_is_mean_plus_sigma_times_the_documented_normals_over_
     std::size_t differ = 0;
     for (std::size_t i = 0; i < rec.rows(); ++i) {
         for (std::uint32_t c = 0; c < 3; ++c) {
-            const double expected = mean[c] + sigma[c] * documented_normal(seed, c, 0, i) / std::sqrt(dt);
+            const double expected = mean[c] + sigma[c] * documented_normal(seed, c, white_stream, i) / std::sqrt(dt);
             if (!near_equal(rec.value(i, 0, c), expected) && differ++ < 5) {
                 BOOST_ERROR(fmt::format("cell {} step {}: I = {}, documented {}", c, i, rec.value(i, 0, c), expected));
             }
@@ -145,9 +149,9 @@ BOOST_AUTO_TEST_CASE(ou_follows_the_exact_update_from_the_documented_normals) {
     const std::array<double, 3> tau{0.2, 3, 40};
     for (std::uint32_t c = 0; c < 3; ++c) {
         const double a = std::exp(-dt / tau[c]);
-        double x = 1.0 + 0.5 * documented_normal(9, c, 0, 0);
+        double x = 1.0 + 0.5 * documented_normal(9, c, ou_stream, 0);
         for (std::size_t i = 0; i < rec.rows(); ++i) {
-            if (i > 0) x = 1.0 + (x - 1.0) * a + 0.5 * std::sqrt(1 - a * a) * documented_normal(9, c, 0, i);
+            if (i > 0) x = 1.0 + (x - 1.0) * a + 0.5 * std::sqrt(1 - a * a) * documented_normal(9, c, ou_stream, i);
             BOOST_TEST_REQUIRE(std::abs(rec.value(i, 0, c) - x) <= 1e-12, "cell " << c << " step " << i << ": I = "
                                                                              << rec.value(i, 0, c) << ", expected " << x);
         }

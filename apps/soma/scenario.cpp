@@ -57,12 +57,13 @@ po::options_description command_line_options() {
         ("t-stop", text_value("MS"), "length of the run, ms (default: 100)")
         ("dt", text_value("MS"), "time step, ms (default: 0.01)")
         ("record-interval", text_value("MS"), "time between samples, ms, a multiple of dt (default: every step)")
-        ("record", text_value("LIST"), "what to sample: state variables and/or the model's current, e.g. v,I, or "
-         "'spikes' for spike times only (default: everything; above 10 cells, spikes and v of cells 0 to 9)")
+        ("record", text_value("LIST"), "what to sample: state variables and/or the model's current, e.g. v,I (I.LABEL: "
+         "one of several stimuli), or 'spikes' for spike times only (default: everything; above 10 cells, spikes and v of cells 0 to 9)")
         ("record-cells", text_value("LIST"), "cells whose samples are recorded: 0,5,10 or 0:10 (cells 0 to 9) or 0:3,7 "
          "(spikes are recorded for every cell)")
         ("threads", text_value("K"), "threads that advance the cells; results do not depend on it (default: all cores)")
-        ("seed", text_value("S"), "seed of the normal() and uniform() draws, a whole number >= 0 (default: 0)")
+        ("seed", text_value("S"), "seed of the normal() and uniform() draws and of noise stimuli, a whole number >= 0 "
+         "(default: 0)")
         ("output,o", text_value("DIR"), "output directory (default: ./soma-output)")
         ("name", text_value("NAME"), "base name of output files (default: the scenario file's name, or MODEL-STIMULUS)")
         ("title", text_value("TEXT"), "title of the figure");
@@ -444,6 +445,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
             rest = plus == std::string_view::npos ? std::string_view{} : rest.substr(plus + 1);
         }
         spec.name = model + "-" + stimuli;
+        if (spec.name.size() > max_name_length) spec.name = model + "-stimuli";  // many parts: give --name
     }
     if (spec.name.find('/') != std::string::npos || spec.name == "." || spec.name == ".." ||
         spec.name.size() > max_name_length) {

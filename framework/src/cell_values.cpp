@@ -343,8 +343,16 @@ CellTable read_cell_table(const std::filesystem::path& file) {
                 }
                 const auto dot = name.find('.');
                 const std::string_view kind = name.substr(0, dot);
+                // stimulus.LABEL.NAME for a part of a sum of stimuli.
+                const auto dotted_identifier = [](std::string_view rest) {
+                    for (auto d = rest.find('.'); d != std::string_view::npos; d = rest.find('.')) {
+                        if (!is_identifier(rest.substr(0, d))) return false;
+                        rest.remove_prefix(d + 1);
+                    }
+                    return is_identifier(rest);
+                };
                 if (dot == std::string_view::npos || (kind != "model" && kind != "stimulus") ||
-                    !is_identifier(name.substr(dot + 1))) {
+                    !dotted_identifier(name.substr(dot + 1))) {
                     throw error(number, fmt::format("column {} of the header, '{}', is not a parameter name of the form "
                                                     "model.NAME or stimulus.NAME (e.g. model.g_Na or "
                                                     "stimulus.amplitude, optionally with its unit: model.g_Na "

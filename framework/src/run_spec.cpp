@@ -142,8 +142,18 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
 
     CellComponent m{"model", spec.model.name, model.get(), {}, {}};
     CellComponent s{"stimulus", spec.stimulus.name, stimulus.get(), {}, {}};
+    // A single stimulus answers to its label too: stimulus.ou.sigma as stimulus.sigma (and, with a label,
+    // stimulus.noise.sigma for ou:noise), as in a sum of stimuli.
+    const std::string single_label = dynamic_cast<const StimulusSum*>(stimulus.get()) == nullptr
+                                         ? split_stimulus_part(spec.stimulus.name).label + "."
+                                         : std::string();
+    const auto own_name = [&](const CellComponent* self, const std::string& name) {
+        return self == &s && !single_label.empty() && name.starts_with(single_label) ? name.substr(single_label.size())
+                                                                                     : name;
+    };
     for (auto [self, other, given] : {std::tuple{&m, &s, &spec.model}, std::tuple{&s, &m, &spec.stimulus}}) {
-        for (const auto& [name, text] : given->parameters) {
+        for (const auto& [given_name, text] : given->parameters) {
+            const std::string name = own_name(self, given_name);
             add_given(*self, *other, name, CellValues::parse(self->kind + "." + name, text));
         }
     }
@@ -153,8 +163,9 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
         for (std::size_t col = 0; col < table.columns.size(); ++col) {
             const std::string& column = table.columns[col];
             const auto dot = column.find('.');
-            const std::string kind = column.substr(0, dot), name = column.substr(dot + 1);
+            const std::string kind = column.substr(0, dot);
             auto [self, other, given] = kind == "model" ? std::tuple{&m, &s, &spec.model} : std::tuple{&s, &m, &spec.stimulus};
+            const std::string name = own_name(self, column.substr(dot + 1));
             if (given->parameters.contains(name)) {
                 throw ParameterError(fmt::format("{} is given twice: by --set (or the scenario) and by column '{}' of "
                                                  "{}; give it once",

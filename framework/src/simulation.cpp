@@ -319,7 +319,8 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     thresholds_.assign(n, 0.0);
     model_->thresholds(parameters_.model.view(), thresholds_);
     // Once for the whole population, so that a plug-in's message names the cell of a population.
-    stimulus_->prepare(StimulusGrid{settings_.dt, grid_.n_steps, settings_.seed, 0, model_->current().unit},
+    stimulus_->prepare(StimulusGrid{settings_.dt, grid_.n_steps, settings_.seed,
+                                    stimulus_stream(split_stimulus_part(info_.stimulus).label), model_->current().unit},
                        StimulusCells{parameters_.stimulus.view(), derived_.view()}, 0);
     if (stimulus_->white_noise() && !integrator_->takes_white_noise()) {
         throw PluginError(fmt::format("integrator '{}' cannot run the white-noise stimulus of this run: white noise "

@@ -29,6 +29,12 @@ std::vector<ParameterSpec> combined_schema(const std::vector<StimulusSum::Part>&
     return schema;
 }
 
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
+    return s;
+}
+
 bool valid_label(std::string_view label) {
     return !label.empty() && std::ranges::all_of(label, [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
@@ -99,7 +105,7 @@ StimulusCells StimulusSum::cells_of(std::size_t k, const StimulusCells& cells) c
 void StimulusSum::prepare(const StimulusGrid& grid, const StimulusCells& cells, std::size_t first_cell) const {
     for (std::size_t k = 0; k < parts_.size(); ++k) {
         StimulusGrid own = grid;
-        own.position = k;
+        own.position = stimulus_stream(parts_[k].label);
         in_part(parts_[k], [&] { parts_[k].stimulus->prepare(own, cells_of(k, cells), first_cell); });
     }
 }
@@ -144,29 +150,44 @@ bool StimulusSum::white_noise() const {
     return std::ranges::any_of(parts_, [](const Part& p) { return p.stimulus->white_noise(); });
 }
 
+StimulusPart split_stimulus_part(std::string_view item) {
+    item = trim(item);
+    const auto colon = item.rfind(':');
+    const bool labelled = colon != std::string_view::npos && valid_label(item.substr(colon + 1));
+    StimulusPart part;
+    part.plugin = std::string(trim(labelled ? item.substr(0, colon) : item));
+    // A file's part is the waveform plug-in's: its default label is "waveform".
+    part.label = labelled ? std::string(item.substr(colon + 1))
+                 : is_stimulus_file(part.plugin) ? std::string("waveform")
+                                                 : part.plugin;
+    return part;
+}
+
+std::uint32_t stimulus_stream(std::string_view label) {
+    std::uint32_t hash = 2166136261u;  // FNV-1a, 32 bits (Fowler, Noll, Vo; IETF draft-eastlake-fnv)
+    for (const char c : label) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 16777619u;
+    }
+    return hash;
+}
+
 std::shared_ptr<Stimulus> make_stimulus(const PluginRegistry& registry, std::string_view name) {
-    if (name.find('+') == std::string_view::npos) return create_stimulus(registry, name);
     std::vector<StimulusSum::Part> parts;
     std::string_view rest = name;
     while (true) {
         const auto plus = rest.find('+');
-        const std::string_view item = rest.substr(0, plus);
-        const auto colon = item.rfind(':');
-        const std::string_view plugin = colon == std::string_view::npos ? item : item.substr(0, colon);
-        if (plugin.empty()) {
+        const StimulusPart part = split_stimulus_part(rest.substr(0, plus));
+        if (part.plugin.empty()) {
             throw ParameterError(fmt::format("stimulus '{}': an empty part; join stimuli with '+', e.g. step+ou, "
                                              "or repeat --stimulus",
                                              name));
         }
-        auto stimulus = create_stimulus(registry, plugin);
-        // A file's part is the waveform plug-in's: its default label is "waveform".
-        std::string label(colon != std::string_view::npos                        ? item.substr(colon + 1)
-                          : plugin.find_first_of("/.") != std::string_view::npos ? "waveform"
-                                                                                   : plugin);
-        parts.push_back({std::move(label), std::move(stimulus)});
+        parts.push_back({part.label, create_stimulus(registry, part.plugin)});
         if (plus == std::string_view::npos) break;
         rest.remove_prefix(plus + 1);
     }
+    if (parts.size() == 1) return parts.front().stimulus;
     return std::make_shared<StimulusSum>(std::move(parts));
 }
 

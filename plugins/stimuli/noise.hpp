@@ -5,8 +5,8 @@
 ///
 /// Exactly, so that another program can reproduce it (all integers unsigned):
 ///   key     = {seed mod 2^32, seed div 2^32}: the run's --seed, or the stimulus's own `seed` parameter;
-///   counter = {c, i div 2^32, position, i mod 2^32}, with `position` the stimulus's place among the run's
-///             stimuli (StimulusGrid::position, 0 for the first);
+///   counter = {c, i div 2^32, position, i mod 2^32}, with `position` the stimulus's stream word
+///             (StimulusGrid::position: the FNV-1a hash of its label, so the noise follows the label);
 ///   r       = Philox4x32-10(counter, key) (Random123's r123::Philox4x32_R<10>; Salmon et al. 2011, SC'11),
 ///             four 32-bit words; w0 = r[0] + 2^32 r[1], w1 = r[2] + 2^32 r[3];
 ///   N(c, i) = sqrt(-2 ln u01(w1)) sin(pi uneg11(w0)): the first output of Random123's Box-Muller transform
@@ -53,7 +53,7 @@ inline std::vector<Variable> stream_derived() {
     return {{"noise_cell", "1", "population index of the cell (Philox counter word 0)"},
             {"noise_key_low", "1", "seed mod 2^32 (Philox key word 0)"},
             {"noise_key_high", "1", "seed div 2^32 (Philox key word 1)"},
-            {"noise_position", "1", "the stimulus's position among the run's stimuli (Philox counter word 2)"}};
+            {"noise_position", "1", "the stimulus's stream word, a hash of its label (Philox counter word 2)"}};
 }
 
 /// Largest value of the `seed` parameter: 2^53, below which doubles hold every whole number.

@@ -32,7 +32,8 @@ struct StimulusGrid {
     double dt = 0;             ///< time step, ms (> 0)
     std::size_t n_steps = 0;   ///< steps of the run: the current is asked for steps 0 .. n_steps - 1
     std::uint64_t seed = 0;    ///< the run's seed (--seed)
-    std::size_t position = 0;  ///< this stimulus's position among the run's stimuli, 0-based
+    std::size_t position = 0;  ///< this stimulus's random stream: stimulus_stream(its label), a 32-bit hash
+                               ///< (stimulus_sum.hpp), so that noise follows the label, not the order
     /// The current unit of the model driven (Model::current().unit, e.g. "pA", "uA/cm^2"), for a stimulus
     /// that converts a current given in physical units (`waveform`); "" if unknown.
     std::string current_unit;
@@ -58,9 +59,8 @@ public:
 
     /// Called once before a run, for all cells of the population (or, in tests, a range of them whose first
     /// is cell `first_cell` of the population): checks each cell's parameters against the grid and writes
-    /// `cells.derived`. `grid` gives the time step, the number of steps, and the run's seed and this
-    /// stimulus's position among the run's stimuli, from which a noise stimulus derives its random stream
-    /// (see noise.hpp).
+    /// `cells.derived`. `grid` gives the time step, the number of steps, the run's seed and this
+    /// stimulus's stream identifier, from which a noise stimulus derives its random stream (see noise.hpp).
     /// @throws ParameterError naming the parameter, its value and the cell (population index) if a
     ///         cell's parameters do not fit the grid (e.g. an onset between two steps).
     virtual void prepare(const StimulusGrid& grid, const StimulusCells& cells, std::size_t first_cell) const = 0;

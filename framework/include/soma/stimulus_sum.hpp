@@ -8,13 +8,15 @@
 /// for a file) unless given after a colon (`step:pulse+ou:noise`); labels are unique ([A-Za-z0-9_]+), so the same plug-in twice
 /// needs labels. The parts' parameters are this stimulus's parameters `LABEL.NAME` (`--set
 /// stimulus.ou.sigma=5`, or `[stimulus]` with `ou.sigma = 5` in a scenario file), each per cell like any
-/// parameter. Part k (0-based) is prepared with StimulusGrid::position = k, so two noise parts draw
-/// independent streams. The current of a cell is part 0's plus part 1's plus ... in that order, so a cell's
+/// parameter. Each part is prepared with StimulusGrid::position = stimulus_stream(its label), so two noise
+/// parts draw independent streams, and a part's noise does not change when other parts are added (frozen
+/// noise: `ou` alone and `step+ou` give the same `ou` current). The current of a cell is part 0's plus part 1's plus ... in that order, so a cell's
 /// sum does not depend on the other cells. Breakpoints are the union of the parts'; the sum changes every
 /// step, or is white noise, if a part does.
 
 #include "soma/stimulus.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -54,8 +56,19 @@ private:
     std::vector<Variable> derived_;
 };
 
-/// The stimulus of a run from its name: one plug-in, or several joined by '+' (see StimulusSum), each
-/// `NAME` or `NAME:LABEL`.
+/// One part of a stimulus name: `NAME` or `NAME:LABEL` (blanks around it ignored); a file's default label
+/// is "waveform", a plug-in's its name. A ':' not followed by a valid label belongs to the path.
+struct StimulusPart {
+    std::string plugin;  ///< a plug-in's name or a file's path
+    std::string label;
+};
+[[nodiscard]] BOOST_SYMBOL_VISIBLE StimulusPart split_stimulus_part(std::string_view item);
+
+/// The random stream of a stimulus with this label (StimulusGrid::position): its FNV-1a hash, 32 bits.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::uint32_t stimulus_stream(std::string_view label);
+
+/// The stimulus of a run from its name: one plug-in (or file), or several joined by '+' (see
+/// StimulusSum), each `NAME` or `NAME:LABEL`. A path cannot hold '+'.
 /// @throws PluginError for an unknown plug-in (with a suggestion); ParameterError for an empty part or a
 ///         bad label.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::shared_ptr<Stimulus> make_stimulus(const PluginRegistry& registry,
