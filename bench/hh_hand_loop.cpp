@@ -24,6 +24,8 @@
 /// Prints the number of spikes and the first spike time in the format of `soma run`, and the time
 /// spent in the loop (stderr), so that the compiler cannot drop the work.
 
+#include "bench_options.hpp"
+#include "hh_parameters.hpp"
 #include "hh_rates.hpp"
 
 #include <fmt/format.h>
@@ -39,29 +41,11 @@
 
 namespace {
 
-// Gerstner & Kistler 2002, Table 2.1 (rest = 0 mV). Units: mV, ms, mS/cm^2, uF/cm^2, uA/cm^2.
-constexpr double C_m = 1.0;
-constexpr double g_Na = 120.0;
-constexpr double g_K = 36.0;
-constexpr double g_L = 0.3;
-constexpr double E_Na = 115.0;
-constexpr double E_K = -12.0;
-constexpr double E_L = 10.6;
-constexpr double V_spike = 50.0;
+using namespace soma::bench::hh;  // hh_parameters.hpp
 
-[[noreturn]] void usage_error(std::string_view message) {
-    fmt::print(stderr, "soma_bench_hh_loop: {}\nusage: soma_bench_hh_loop [--csv DIR] [--t-stop MS] [--dt MS] "
-                       "[--amplitude UA_PER_CM2] [--v-init MV]\n",
-               message);
-    std::exit(2);
-}
-
-double number(std::string_view option, const char* text) {
-    char* end = nullptr;
-    const double value = std::strtod(text, &end);
-    if (end == text || *end != '\0' || !std::isfinite(value)) usage_error(fmt::format("{} needs a number", option));
-    return value;
-}
+const soma::bench::Options options("soma_bench_hh_loop",
+                                   "usage: soma_bench_hh_loop [--csv DIR] [--t-stop MS] [--dt MS] "
+                                   "[--amplitude UA_PER_CM2] [--v-init MV]");
 
 }  // namespace
 
@@ -73,17 +57,16 @@ int main(int argc, char** argv) {
     // gates' exp/expm1 with its own (correctly rounded) arithmetic, 1 ulp away from libm's.
     double V_init = 0.0;       // mV
     std::optional<std::string> csv_dir;
-    for (int a = 1; a < argc; ++a) {
-        const std::string_view arg = argv[a];
-        if (a + 1 >= argc) usage_error(fmt::format("unknown or incomplete option '{}'", arg));
-        if (arg == "--csv") csv_dir = argv[++a];
-        else if (arg == "--t-stop") t_stop = number(arg, argv[++a]);
-        else if (arg == "--dt") dt = number(arg, argv[++a]);
-        else if (arg == "--amplitude") amplitude = number(arg, argv[++a]);
-        else if (arg == "--v-init") V_init = number(arg, argv[++a]);
-        else usage_error(fmt::format("unknown option '{}'", arg));
-    }
-    if (dt <= 0 || t_stop < dt) usage_error("need dt > 0 and t_stop >= dt");
+    const bool run = options.parse(argc, argv, [&](std::string_view arg, std::string_view value) {
+        if (arg == "--csv") csv_dir = std::string(value);
+        else if (arg == "--t-stop") t_stop = options.number(arg, value);
+        else if (arg == "--dt") dt = options.number(arg, value);
+        else if (arg == "--amplitude") amplitude = options.number(arg, value);
+        else if (arg == "--v-init") V_init = options.number(arg, value);
+        else options.error(fmt::format("unknown option '{}'", arg));
+    });
+    if (!run) return 0;
+    if (dt <= 0 || t_stop < dt) options.error("need dt > 0 and t_stop >= dt");
     const auto n_steps = static_cast<std::size_t>(std::llround(t_stop / dt));
 
     using namespace soma::hh;

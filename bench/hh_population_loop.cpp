@@ -28,6 +28,8 @@
 /// (t, cell), as the csv recorder's `_spikes.csv` (header `cell,t (ms)`); to stderr the time spent in
 /// the loop.
 
+#include "bench_options.hpp"
+#include "hh_parameters.hpp"
 #include "hh_rates.hpp"
 
 #include <fmt/format.h>
@@ -46,42 +48,13 @@
 
 namespace {
 
-// Gerstner & Kistler 2002, Table 2.1 (rest = 0 mV). Units: mV, ms, mS/cm^2, uF/cm^2, uA/cm^2.
-constexpr double C_m = 1.0;
-constexpr double g_Na = 120.0;
-constexpr double g_K = 36.0;
-constexpr double g_L = 0.3;
-constexpr double E_Na = 115.0;
-constexpr double E_K = -12.0;
-constexpr double E_L = 10.6;
-constexpr double V_spike = 50.0;
+using namespace soma::bench::hh;  // hh_parameters.hpp
 constexpr std::size_t lanes = 8;  // soma::simd_block: cells per vector of libmvec's AVX-512 exp
 
-constexpr std::string_view usage_text =
+const soma::bench::Options options("soma_bench_hh_population_loop",
     "usage: soma_bench_hh_population_loop [--cells N] [--t-stop MS] [--dt MS] [--threads K] "
-    "[--i-min UA_PER_CM2] [--i-max UA_PER_CM2] [--v-init MV] [--spikes FILE]";
+    "[--i-min UA_PER_CM2] [--i-max UA_PER_CM2] [--v-init MV] [--spikes FILE]");
 
-[[noreturn]] void usage_error(std::string_view message) {
-    fmt::print(stderr, "soma_bench_hh_population_loop: {}\n{}\n", message, usage_text);
-    std::exit(2);
-}
-
-double number(std::string_view option, const char* text) {
-    char* end = nullptr;
-    const double value = std::strtod(text, &end);
-    if (end == text || *end != '\0' || !std::isfinite(value)) {
-        usage_error(fmt::format("{} needs a number, not '{}'", option, text));
-    }
-    return value;
-}
-
-std::size_t count(std::string_view option, const char* text) {
-    const double value = number(option, text);
-    if (value < 1 || value > 1e9 || value != std::floor(value)) {
-        usage_error(fmt::format("{} needs a whole number from 1 to 1e9, not '{}'", option, text));
-    }
-    return static_cast<std::size_t>(value);
-}
 
 struct Spike {
     double t;
@@ -155,24 +128,19 @@ int main(int argc, char** argv) {
     double i_min = 0.0, i_max = 20.0;  // uA/cm^2
     double V_init = 0.0;    // mV
     std::optional<std::string> spikes_file;
-    for (int a = 1; a < argc; ++a) {
-        const std::string_view arg = argv[a];
-        if (arg == "--help" || arg == "-h") {
-            fmt::print("{}\n", usage_text);
-            return 0;
-        }
-        if (a + 1 >= argc) usage_error(fmt::format("unknown or incomplete option '{}'", arg));
-        if (arg == "--cells") n_cells = count(arg, argv[++a]);
-        else if (arg == "--threads") n_threads = count(arg, argv[++a]);
-        else if (arg == "--t-stop") t_stop = number(arg, argv[++a]);
-        else if (arg == "--dt") dt = number(arg, argv[++a]);
-        else if (arg == "--i-min") i_min = number(arg, argv[++a]);
-        else if (arg == "--i-max") i_max = number(arg, argv[++a]);
-        else if (arg == "--v-init") V_init = number(arg, argv[++a]);
-        else if (arg == "--spikes") spikes_file = argv[++a];
-        else usage_error(fmt::format("unknown option '{}'", arg));
-    }
-    if (dt <= 0 || t_stop < dt) usage_error("need dt > 0 and t_stop >= dt");
+    const bool run = options.parse(argc, argv, [&](std::string_view arg, std::string_view value) {
+        if (arg == "--cells") n_cells = options.count(arg, value);
+        else if (arg == "--threads") n_threads = options.count(arg, value);
+        else if (arg == "--t-stop") t_stop = options.number(arg, value);
+        else if (arg == "--dt") dt = options.number(arg, value);
+        else if (arg == "--i-min") i_min = options.number(arg, value);
+        else if (arg == "--i-max") i_max = options.number(arg, value);
+        else if (arg == "--v-init") V_init = options.number(arg, value);
+        else if (arg == "--spikes") spikes_file = std::string(value);
+        else options.error(fmt::format("unknown option '{}'", arg));
+    });
+    if (!run) return 0;
+    if (dt <= 0 || t_stop < dt) options.error("need dt > 0 and t_stop >= dt");
     const auto n_steps = static_cast<std::size_t>(std::llround(t_stop / dt));
 
     // Padded to whole vectors. The padding cells get no current: HH stays at rest (0 mV, a stable

@@ -21,6 +21,8 @@
 /// spike time in the format of `soma run`; with --spikes writes them as the csv recorder's
 /// `_spikes.csv` (header `cell,t (ms)`); to stderr the time spent in the loop.
 
+#include "bench_options.hpp"
+
 #include <fmt/format.h>
 #include <fmt/os.h>
 
@@ -39,23 +41,10 @@ namespace {
 
 constexpr double slack = 1e-9;  // ms, as the plug-in's refractory comparison
 
-constexpr std::string_view usage_text =
+const soma::bench::Options options("soma_bench_lif_loop",
     "usage: soma_bench_lif_loop [--t-stop MS] [--dt MS] [--amplitude NA] [--tau-m MS] [--R MOHM] [--V-rest MV]\n"
-    "                           [--V-th MV] [--V-reset MV] [--V-init MV] [--t-ref MS] [--spikes FILE]";
+    "                           [--V-th MV] [--V-reset MV] [--V-init MV] [--t-ref MS] [--spikes FILE]");
 
-[[noreturn]] void usage_error(std::string_view message) {
-    fmt::print(stderr, "soma_bench_lif_loop: {}\n{}\n", message, usage_text);
-    std::exit(2);
-}
-
-double number(std::string_view option, const char* text) {
-    char* end = nullptr;
-    const double value = std::strtod(text, &end);
-    if (end == text || *end != '\0' || !std::isfinite(value)) {
-        usage_error(fmt::format("{} needs a number, not '{}'", option, text));
-    }
-    return value;
-}
 
 }  // namespace
 
@@ -66,30 +55,24 @@ int main(int argc, char** argv) {
     double V_rest = 0.0, V_th = 15.0, V_reset = 0.0, V_init = 0.0;  // mV
     double t_ref = 2.0;                                   // ms
     std::optional<std::string> spikes_file;
-    for (int a = 1; a < argc; ++a) {
-        const std::string_view arg = argv[a];
-        if (arg == "--help" || arg == "-h") {
-            fmt::print("{}\n", usage_text);
-            return 0;
-        }
-        if (a + 1 >= argc) usage_error(fmt::format("unknown or incomplete option '{}'", arg));
-        const char* value = argv[++a];
-        if (arg == "--t-stop") t_stop = number(arg, value);
-        else if (arg == "--dt") dt = number(arg, value);
-        else if (arg == "--amplitude") amplitude = number(arg, value);
-        else if (arg == "--tau-m") tau_m = number(arg, value);
-        else if (arg == "--R") R = number(arg, value);
-        else if (arg == "--V-rest") V_rest = number(arg, value);
-        else if (arg == "--V-th") V_th = number(arg, value);
-        else if (arg == "--V-reset") V_reset = number(arg, value);
-        else if (arg == "--V-init") V_init = number(arg, value);
-        else if (arg == "--t-ref") t_ref = number(arg, value);
-        else if (arg == "--spikes") spikes_file = value;
-        else usage_error(fmt::format("unknown option '{}'", arg));
-    }
-    if (dt <= 0 || t_stop < dt) usage_error("need dt > 0 and t_stop >= dt");
+    const bool run = options.parse(argc, argv, [&](std::string_view arg, std::string_view value) {
+        if (arg == "--t-stop") t_stop = options.number(arg, value);
+        else if (arg == "--dt") dt = options.number(arg, value);
+        else if (arg == "--amplitude") amplitude = options.number(arg, value);
+        else if (arg == "--tau-m") tau_m = options.number(arg, value);
+        else if (arg == "--R") R = options.number(arg, value);
+        else if (arg == "--V-rest") V_rest = options.number(arg, value);
+        else if (arg == "--V-th") V_th = options.number(arg, value);
+        else if (arg == "--V-reset") V_reset = options.number(arg, value);
+        else if (arg == "--V-init") V_init = options.number(arg, value);
+        else if (arg == "--t-ref") t_ref = options.number(arg, value);
+        else if (arg == "--spikes") spikes_file = std::string(value);
+        else options.error(fmt::format("unknown option '{}'", arg));
+    });
+    if (!run) return 0;
+    if (dt <= 0 || t_stop < dt) options.error("need dt > 0 and t_stop >= dt");
     if (tau_m <= 0 || R <= 0 || t_ref < 0 || V_reset >= V_th) {
-        usage_error("need tau_m > 0, R > 0, t_ref >= 0 and V_reset < V_th");
+        options.error("need tau_m > 0, R > 0, t_ref >= 0 and V_reset < V_th");
     }
     const auto n_steps = static_cast<std::size_t>(std::llround(t_stop / dt));
 

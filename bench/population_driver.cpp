@@ -12,6 +12,8 @@
 /// --recorder one plug-in, or `none` (the default) for no output. Defaults: hh, dc, euler, 1 cell,
 /// 100 ms, dt 0.01 ms, 1 thread, spikes only.
 
+#include "bench_options.hpp"
+
 #include "soma/error.hpp"
 #include "soma/registry.hpp"
 #include "soma/run_spec.hpp"
@@ -27,40 +29,18 @@
 
 namespace {
 
-constexpr std::string_view usage_text =
+const soma::bench::Options options(
+    "soma_bench_population",
     "usage: soma_bench_population [--model NAME] [--stimulus NAME] [--integrator NAME] [--set KIND.NAME=VALUE]...\n"
     "                             [--cells N] [--t-stop MS] [--dt MS] [--threads K] [--record NAMES]\n"
-    "                             [--record-cells A:B] [--recorder NAME|none] [--output DIR] [--name STEM]";
-
-[[noreturn]] void usage_error(std::string_view message) {
-    fmt::print(stderr, "soma_bench_population: {}\n{}\n", message, usage_text);
-    std::exit(2);
-}
-
-double number(std::string_view option, std::string_view text) {
-    const std::string s(text);
-    char* end = nullptr;
-    const double value = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || !std::isfinite(value)) {
-        usage_error(fmt::format("{} needs a number, not '{}'", option, text));
-    }
-    return value;
-}
-
-std::size_t whole(std::string_view option, std::string_view text) {
-    const double value = number(option, text);
-    if (value < 0 || value > 1e12 || value != std::floor(value)) {
-        usage_error(fmt::format("{} needs a whole number >= 0, not '{}'", option, text));
-    }
-    return static_cast<std::size_t>(value);
-}
+    "                             [--record-cells A:B] [--recorder NAME|none] [--output DIR] [--name STEM]");
 
 soma::ComponentSpec& component(soma::RunSpec& spec, std::string_view kind) {
     if (kind == "model") return spec.model;
     if (kind == "stimulus") return spec.stimulus;
     if (kind == "integrator") return spec.integrator;
     if (kind == "recorder" && spec.recorders.size() == 1) return spec.recorders.front();
-    usage_error(fmt::format("--set {}.*: give a model, stimulus, integrator or (after --recorder) recorder parameter",
+    options.error(fmt::format("--set {}.*: give a model, stimulus, integrator or (after --recorder) recorder parameter",
                             kind));
 }
 
@@ -73,22 +53,15 @@ int main(int argc, char** argv) {
     spec.settings = soma::RunSettings{100.0, 0.01, 0.0, 1, 1, 0};
     spec.record.variables = {"spikes"};
     std::vector<std::string> sets;
-    for (int a = 1; a < argc; ++a) {
-        const std::string_view arg = argv[a];
-        if (arg == "--help" || arg == "-h") {
-            fmt::print("{}\n", usage_text);
-            return 0;
-        }
-        if (a + 1 >= argc) usage_error(fmt::format("unknown or incomplete option '{}'", arg));
-        const std::string_view value = argv[++a];
+    const bool run = options.parse(argc, argv, [&](std::string_view arg, std::string_view value) {
         if (arg == "--model") spec.model.name = value;
         else if (arg == "--stimulus") spec.stimulus.name = value;
         else if (arg == "--integrator") spec.integrator.name = value;
         else if (arg == "--set") sets.emplace_back(value);
-        else if (arg == "--cells") spec.settings.n_cells = whole(arg, value);
-        else if (arg == "--t-stop") spec.settings.t_stop = number(arg, value);
-        else if (arg == "--dt") spec.settings.dt = number(arg, value);
-        else if (arg == "--threads") spec.settings.threads = whole(arg, value);
+        else if (arg == "--cells") spec.settings.n_cells = options.count(arg, value, 0);
+        else if (arg == "--t-stop") spec.settings.t_stop = options.number(arg, value);
+        else if (arg == "--dt") spec.settings.dt = options.number(arg, value);
+        else if (arg == "--threads") spec.settings.threads = options.count(arg, value, 0);
         else if (arg == "--output") spec.output_dir = value;
         else if (arg == "--name") spec.name = value;
         else if (arg == "--recorder") {
@@ -103,20 +76,22 @@ int main(int argc, char** argv) {
             }
         } else if (arg == "--record-cells") {
             const std::size_t colon = value.find(':');
-            if (colon == std::string_view::npos) usage_error(fmt::format("--record-cells needs A:B, not '{}'", value));
-            const std::size_t first = whole(arg, value.substr(0, colon)), last = whole(arg, value.substr(colon + 1));
-            if (last <= first) usage_error(fmt::format("--record-cells {}: A:B needs A < B", value));
+            if (colon == std::string_view::npos) options.error(fmt::format("--record-cells needs A:B, not '{}'", value));
+            const std::size_t first = options.count(arg, value.substr(0, colon), 0);
+            const std::size_t last = options.count(arg, value.substr(colon + 1), 0);
+            if (last <= first) options.error(fmt::format("--record-cells {}: A:B needs A < B", value));
             spec.record.cells.emplace();
             for (std::size_t c = first; c < last; ++c) spec.record.cells->push_back(c);
         } else {
-            usage_error(fmt::format("unknown option '{}'", arg));
+            options.error(fmt::format("unknown option '{}'", arg));
         }
-    }
+    });
+    if (!run) return 0;
     // After --recorder, so that recorder.* applies to the one given.
     for (const auto& s : sets) {
         const std::size_t dot = s.find('.'), eq = s.find('=');
         if (dot == std::string::npos || eq == std::string::npos || eq < dot) {
-            usage_error(fmt::format("--set needs KIND.NAME=VALUE, not '{}'", s));
+            options.error(fmt::format("--set needs KIND.NAME=VALUE, not '{}'", s));
         }
         auto& parameters = component(spec, std::string_view(s).substr(0, dot)).parameters;
         parameters[s.substr(dot + 1, eq - dot - 1)] = s.substr(eq + 1);

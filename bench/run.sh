@@ -124,5 +124,4 @@ awk -v ho="$t_hand_off" -v so="$t_soma_off" -v hn="$t_hand_on" -v sn="$t_soma_on
     printf "soma / hand loop, recording off: %.2f\n", so / ho
     printf "soma / hand loop, recording on:  %.2f\n", sn / hn
     printf "cost of recording: hand loop +%.3f s, soma +%.3f s\n", hn - ho, sn - so
-    printf "target (recording off): within 1.5x: %s\n", (so <= 1.5 * ho ? "met" : "NOT met")
 }'

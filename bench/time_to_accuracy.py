@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Time to accuracy: the CPU time each integrator needs for all spike times within 1 us of a reference.
 
-The run (issue 3, "Benchmark"): Hodgkin-Huxley (`hh`, Gerstner & Kistler 2002 p.36, rest at 0 mV),
+The run: Hodgkin-Huxley (`hh`, Gerstner & Kistler 2002 p.36, rest at 0 mV),
 one cell, constant current 10 uA/cm^2 from rest, 1000 ms, 69 spikes (upward crossings of 50 mV).
 
 Reference: Soma's rk4 at dt = 1e-4 ms (1e7 steps; spikes located on the cubic Hermite interpolant of

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start, part 1: install what is missing, build, and run the default simulation (the seed's
+# Quick start, part 1: install what is missing, build, and run the default simulation (the course exercises'
 # Hodgkin-Huxley step: 7 uA/cm^2 on [20, 70) ms, 100 ms at dt = 0.01 ms, forward Euler).
 # Writes CSV data and PNG/SVG figures into ./soma-output/. Extra arguments go to 'soma run'.
 set -euo pipefail
