@@ -156,6 +156,14 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
             const std::string name = own_name(self, given_name);
             add_given(*self, *other, name, CellValues::parse(self->kind + "." + name, text));
         }
+        for (const auto& [given_name, values] : given->cell_values) {
+            if (given->parameters.contains(given_name)) {
+                throw ParameterError(fmt::format("{}.{} is given twice: by --set (or the scenario) and as per-cell "
+                                                 "values ({}); give it once",
+                                                 self->kind, given_name, values.to_string()));
+            }
+            add_given(*self, *other, own_name(self, given_name), values);
+        }
     }
     if (spec.cells_from) {
         CellTable table;
@@ -166,7 +174,7 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
             const std::string kind = column.substr(0, dot);
             auto [self, other, given] = kind == "model" ? std::tuple{&m, &s, &spec.model} : std::tuple{&s, &m, &spec.stimulus};
             const std::string name = own_name(self, column.substr(dot + 1));
-            if (given->parameters.contains(name)) {
+            if (given->parameters.contains(name) || given->cell_values.contains(name)) {
                 throw ParameterError(fmt::format("{} is given twice: by --set (or the scenario) and by column '{}' of "
                                                  "{}; give it once",
                                                  column, column, spec.cells_from->string()));
@@ -222,7 +230,6 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     info.stimulus = spec.stimulus.name;
     info.integrator = spec.integrator.name;
     for (const auto& r : spec.recorders) info.recorders.push_back(r.name);
-    for (std::size_t r = 0; r < extra_recorders.size(); ++r) info.recorders.push_back("extra");
     info.output_dir = spec.output_dir;
     info.stem = spec.name;
 

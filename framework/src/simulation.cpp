@@ -116,14 +116,14 @@ double CellSummary::cv_isi() const {
 }
 
 void check_population_memory(std::size_t n_cells, const Model& model, const Stimulus& stimulus,
-                             const Integrator& integrator) {
+                             const Integrator& integrator, double extra_bytes_per_cell) {
     // State twice and up to 8 state-sized scratch arrays, parameters (twice: given and validated),
     // event state, thresholds, current, stimulus values; the summary; the solver's own state.
     const std::size_t n_vars = model.state_variables().size();
     const double per_cell =
         8.0 * static_cast<double>(10 * n_vars + 2 * (model.schema().size() + stimulus.schema().size()) +
                                   model.event_variables().size() + stimulus.derived_variables().size() + 2) +
-        static_cast<double>(sizeof(CellSummary) + integrator.solver_bytes_per_cell(n_vars));
+        static_cast<double>(sizeof(CellSummary) + integrator.solver_bytes_per_cell(n_vars)) + extra_bytes_per_cell;
     const double bytes = per_cell * static_cast<double>(n_cells);
     const double memory = static_cast<double>(physical_memory());
     if (memory > 0 && bytes > 0.8 * memory) {
@@ -563,6 +563,7 @@ RunSummary Simulation::run() {
                 summary.cells[s.cell].add_spike(s.t);
                 ++summary.n_spikes;
             }
+            if (progress_) progress_(first_step + n_steps, grid_.n_steps);
         }
         for (const auto& r : recorders_) r->finish(summary);
         if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {

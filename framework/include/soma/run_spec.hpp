@@ -25,6 +25,9 @@ struct ComponentSpec {
     /// Parameter text by name, as typed after `--set KIND.NAME=`. For the model and the stimulus any
     /// per-cell form of CellValues (cell_values.hpp); for integrators and recorders a number.
     std::map<std::string, std::string> parameters;
+    /// Per-cell values already made (model and stimulus only), e.g. the cartesian product of a sweep's
+    /// axes or an array from a language binding; a name must not be in both maps.
+    std::map<std::string, CellValues> cell_values = {};
 };
 
 /// Everything that defines a run. Defaults: the course exercises' Hodgkin-Huxley step.

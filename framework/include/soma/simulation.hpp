@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,10 +70,11 @@ struct CellParameters {
 /// Refuses, before anything is allocated, a population that would not fit in memory: estimates the bytes
 /// of `n_cells` cells (the engine's per-cell arrays: state and scratch, parameters, event state,
 /// thresholds, stimulus values, the per-cell summary; and the integrator's solver state,
-/// Integrator::solver_bytes_per_cell) and compares them with 80 % of the machine's physical memory.
+/// Integrator::solver_bytes_per_cell; and `extra_bytes_per_cell` of the caller's own, e.g. an
+/// experiment's per-cell results) and compares them with 80 % of the machine's physical memory.
 /// @throws ParameterError giving the cell count, the estimate and the memory, with a remedy.
 BOOST_SYMBOL_VISIBLE void check_population_memory(std::size_t n_cells, const Model& model, const Stimulus& stimulus,
-                                                  const Integrator& integrator);
+                                                  const Integrator& integrator, double extra_bytes_per_cell = 0);
 
 /// One simulation of `n_cells` cells. The engine owns every per-cell array (state, parameters, event
 /// state, thresholds, stimulus values); the model, stimulus and integrator are stateless kernels over
@@ -111,6 +113,9 @@ public:
     /// Makes `run` stop (abort the recorders and throw RunError) soon after `flag` becomes true,
     /// e.g. from a SIGINT handler. `flag` must outlive the run.
     void interrupt_on(const std::atomic<bool>& flag) { interrupt_ = &flag; }
+    /// Makes `run` call `progress(steps done, steps of the run)` on its own thread after each stretch
+    /// of steps (a few hundred steps; at most one call per step), e.g. to show a progress line.
+    void on_progress(std::function<void(std::size_t, std::size_t)> progress) { progress_ = std::move(progress); }
 
     /// Runs to t_stop. If anything throws (a recorder, a worker, or a non-finite state), every recorder
     /// is aborted, so no output is left, and the exception propagates (of several failing chunks, the
@@ -141,6 +146,7 @@ private:
     std::vector<StateBatch> sample_buffer_;  // one [n_recorded, n_recorded_cells] block per sample of a stretch
     std::size_t stretch_ = 1;                // steps per stretch
     const std::atomic<bool>* interrupt_ = nullptr;
+    std::function<void(std::size_t, std::size_t)> progress_;
 };
 
 }  // namespace soma
