@@ -15,13 +15,13 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-/// The value of stimulus parameter `name` shared by every cell, if the run has one.
-std::optional<double> stimulus_value(const RunInfo& info, std::string_view name) {
+/// The value (ms) of stimulus time parameter `name` shared by every cell, if the run has one.
+std::optional<double> stimulus_time(const RunInfo& info, std::string_view name) {
     for (const auto& p : info.cell_parameters) {
         if (p.component == "stimulus" && p.name == name) return std::nullopt;  // differs between cells
     }
     for (const auto& p : info.parameters) {
-        if (p.component == "stimulus" && p.name == name) return p.value;
+        if (p.component == "stimulus" && p.name == name && p.unit == "ms") return p.value;
     }
     return std::nullopt;
 }
@@ -30,15 +30,15 @@ std::optional<double> stimulus_value(const RunInfo& info, std::string_view name)
 
 Window default_window(const RunInfo& info) {
     const double t_stop = info.t_stop;
-    const auto onset = stimulus_value(info, "onset");
-    const auto duration = stimulus_value(info, "duration");
-    if (onset && duration) {
+    const auto onset = stimulus_time(info, "onset");
+    const auto offset = stimulus_time(info, "offset");
+    if (onset && offset && *offset > *onset) {
         if (*onset >= t_stop) {
             throw ParameterError(fmt::format("the stimulus starts at {:g} ms, at or after the end of the run "
                                              "({:g} ms): lengthen the run (--t-stop) or start the stimulus earlier",
                                              *onset, t_stop));
         }
-        const double end = std::min(*onset + *duration, t_stop);
+        const double end = std::min(*offset, t_stop);
         const double from = *onset + (end - *onset) / 2;
         return {from, end, fmt::format("the second half of the stimulus, [{:g}, {:g}) ms", from, end)};
     }
@@ -53,7 +53,7 @@ void check_window(const Window& w, double t_stop, std::string_view option) {
     }
 }
 
-double latency_reference(const RunInfo& info) { return stimulus_value(info, "onset").value_or(0.0); }
+double latency_reference(const RunInfo& info) { return stimulus_time(info, "onset").value_or(0.0); }
 
 SpikeTimes::SpikeTimes() : Recorder({}) { init_defaults(); }
 

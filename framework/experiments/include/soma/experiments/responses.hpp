@@ -21,10 +21,9 @@ struct Window {
     std::string description;
 };
 
-/// The default analysis window of a run of length `t_stop` (ms) under a stimulus whose parameters are
-/// `stimulus` (the values of the run's metadata): for a stimulus with an `onset` and a `duration`
-/// (a step, a pulse), the second half of the time it is on, cut at t_stop; otherwise the second half
-/// of the run. The first half is left out as the transient (adaptation, the first spikes' latency).
+/// The default analysis window of the run `info` (its metadata): for a stimulus with an `onset` and an `offset` in ms, the same in
+/// every cell (a step, a ramp), the second half of [onset, offset), cut at t_stop; otherwise the
+/// second half of the run. The first half is left out as the transient (adaptation, the first spikes' latency).
 /// @throws ParameterError when the stimulus is on only after t_stop.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE Window default_window(const RunInfo& info);
 
