@@ -323,7 +323,8 @@ BOOST_AUTO_TEST_CASE(population_writes_tidy_samples_spikes_and_a_cell_table) {
     SOMA_CHECK_CONTAINS(result.out, "20 cells on 2 threads");
     SOMA_CHECK_CONTAINS(result.err, "recording the spikes of every cell and v of cells 0 to 9");
     const fs::path dir = cwd.path() / "soma-output";
-    BOOST_TEST(entries(dir) == (std::vector<std::string>{"hh-step.csv", "hh-step_cells.csv", "hh-step_spikes.csv"}),
+    BOOST_TEST(entries(dir) == (std::vector<std::string>{"hh-step.csv", "hh-step_cells.csv", "hh-step_spikes.csv",
+                                                          "hh-step_summary.json"}),
                boost::test_tools::per_element());
     const CsvFile samples = read_csv(dir / "hh-step.csv");
     BOOST_TEST(samples.header == "t (ms),cell,v (mV)");

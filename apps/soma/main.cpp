@@ -8,7 +8,8 @@
 /// examples/models/hh.eq) may be given instead; the `equations` plug-in reads it (model_from_file.hpp).
 /// Exit status: 0 on success, 1 on an error in the run or its inputs, 2 on a malformed command line.
 
-#include "scenario.hpp"
+#include "commands.hpp"
+#include "session.hpp"
 
 #include "soma/error.hpp"
 #include "soma/model.hpp"
@@ -42,17 +43,8 @@ constexpr const char* usage =
     "'soma run --help' lists the options of a run. Plug-ins are searched in $SOMA_PLUGIN_PATH, then in\n"
     "Soma's own plug-in directory.\n";
 
-std::atomic<bool> interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
-
-extern "C" void on_signal(int /*signal*/) { interrupted.store(true, std::memory_order_relaxed); }
-
 constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, PluginKind::integrator,
                                     PluginKind::recorder};
-
-void warn_rejected(const PluginRegistry& registry) {
-    for (const auto& r : registry.rejected()) std::cerr << "soma: warning: " << r.reason << " (skipped)\n";
-}
 
 int list_plugins(const PluginRegistry& registry) {
     for (const auto kind : all_kinds) {
@@ -128,118 +120,6 @@ int describe(const PluginRegistry& registry, const std::string& name) {
     return 0;
 }
 
-/// Column texts of one row of the per-cell table, right-aligned to `widths` (widened as needed).
-void print_row(const std::vector<std::string>& row, const std::vector<std::size_t>& widths) {
-    std::string line = " ";
-    for (std::size_t k = 0; k < row.size(); ++k) line += fmt::format(" {:>{}}", row[k], widths[k]);
-    fmt::print("{}\n", line);
-}
-
-/// Under the run's line: for one cell its spikes as always; for up to `max_cell_lines` cells one line
-/// per cell (its per-cell parameter values and spike statistics); for more, the totals.
-void print_cells(const Simulation& simulation, const RunSpec& spec, const RunSummary& summary) {
-    constexpr std::size_t max_cell_lines = 20;
-    const RunInfo& info = simulation.info();
-    const std::size_t n = summary.cells.size();
-    if (n == 1) {
-        for (const auto& p : info.cell_parameters) {  // only values drawn at random vary in a single cell
-            fmt::print("  {}.{} = {:.6g} {} ({}, seed {})\n", p.component, p.name, p.values.front(), p.unit, p.given_as,
-                       info.seed);
-        }
-        if (summary.n_spikes == 0) fmt::print("  no spikes\n");
-        else fmt::print("  {} spike(s), first at t = {:.6g} ms\n", summary.n_spikes, summary.cells.front().first_spike);
-        return;
-    }
-    if (n <= max_cell_lines) {
-        std::vector<std::vector<std::string>> rows{{"cell"}};
-        for (const auto& p : info.cell_parameters) {
-            rows[0].push_back(fmt::format("{}.{} ({})", p.component, p.name, p.unit));
-        }
-        for (const char* h : {"spikes", "rate (Hz)", "first spike (ms)"}) rows[0].emplace_back(h);
-        for (std::size_t c = 0; c < n; ++c) {
-            const CellSummary& cell = summary.cells[c];
-            std::vector<std::string> row{std::to_string(c)};
-            for (const auto& p : info.cell_parameters) row.push_back(fmt::format("{:.6g}", p.values[c]));
-            row.push_back(std::to_string(cell.n_spikes));
-            row.push_back(fmt::format("{:.6g}", cell.rate(info.t_stop)));
-            row.push_back(cell.n_spikes == 0 ? "-" : fmt::format("{:.6g}", cell.first_spike));
-            rows.push_back(std::move(row));
-        }
-        std::vector<std::size_t> widths(rows.front().size(), 0);
-        for (const auto& row : rows) {
-            for (std::size_t k = 0; k < row.size(); ++k) widths[k] = std::max(widths[k], row[k].size());
-        }
-        for (const auto& row : rows) print_row(row, widths);
-        return;
-    }
-    const auto fired = std::ranges::count_if(summary.cells, [](const CellSummary& c) { return c.n_spikes > 0; });
-    fmt::print("  {} cells, {} spike(s), mean rate {:.6g} Hz, {} cell(s) fired\n", n, summary.n_spikes,
-               1000.0 * static_cast<double>(summary.n_spikes) / (static_cast<double>(n) * info.t_stop), fired);
-    const std::string table = spec.name + "_cells.csv";
-    if (std::ranges::none_of(spec.recorders, [](const ComponentSpec& r) { return r.name == "csv"; })) {
-        fmt::print("  (the csv recorder writes each cell's parameters, spikes and rate to {}: add --recorder csv)\n",
-                   table);
-        return;
-    }
-    for (const auto& r : simulation.recorders()) {
-        for (const auto& path : r->outputs()) {
-            if (path.filename() == table) fmt::print("  each cell's parameters, spikes and rate: {}\n", path.string());
-        }
-    }
-}
-
-int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
-    const auto parsed = parse_run_arguments(args);
-    if (!parsed) {
-        std::cout << run_help();
-        return 0;
-    }
-    warn_rejected(registry);  // a rejected file may be the user's own build of a plug-in this run uses
-    const RunSpec& spec = parsed->spec;
-
-    // Wire everything before anything is written, so that bad input leaves no file.
-    Simulation simulation = build_simulation(registry, spec);
-    const RunInfo& info = simulation.info();
-    for (const auto& note : parsed->notes) std::cerr << "soma: note: " << note << '\n';
-    if (!simulation.grid().note.empty()) std::cerr << "soma: note: " << simulation.grid().note << '\n';
-    if (!spec.recorders.empty() && !info.recording.note.empty()) {
-        std::cerr << "soma: note: " << info.recording.note << '\n';  // which cells the recorders receive
-    }
-
-    bool created_output_dir = false;
-    if (!spec.recorders.empty()) {
-        std::error_code ec;
-        created_output_dir = std::filesystem::create_directories(spec.output_dir, ec);
-        if (ec) {
-            throw RunError(fmt::format("cannot create output directory '{}': {}", spec.output_dir.string(),
-                                       ec.message()));
-        }
-    }
-    // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
-    simulation.interrupt_on(interrupted);
-    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_signal);
-    RunSummary summary;
-    try {
-        summary = simulation.run();
-    } catch (...) {
-        std::error_code ec;
-        if (created_output_dir) std::filesystem::remove(spec.output_dir, ec);  // only if still empty
-        if (interrupted) throw RunError("interrupted by a signal; no output was written");
-        throw;
-    }
-
-    fmt::print("{}: {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms ({} step{}){}\n", spec.name, info.model,
-               info.stimulus, info.integrator, info.t_stop, info.dt, summary.n_steps, summary.n_steps == 1 ? "" : "s",
-               info.n_cells == 1 ? std::string()
-                                 : fmt::format(", {} cells on {} thread{}", info.n_cells, info.threads,
-                                               info.threads == 1 ? "" : "s"));
-    print_cells(simulation, spec, summary);
-    for (const auto& r : simulation.recorders()) {
-        for (const auto& path : r->outputs()) fmt::print("  wrote {}\n", path.string());
-    }
-    return 0;
-}
-
 int main_impl(const PluginRegistry& registry, const std::vector<std::string>& args) {
     if (args.empty()) {
         std::cerr << usage;
@@ -255,7 +135,9 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
         std::cout << usage;
         return 0;
     }
-    if (command == "run") return run(registry, rest);
+    if (command == "run") return run_command(registry, rest);
+    if (command == "sweep") return sweep_command(registry, rest);
+    if (command == "fi") return fi_command(registry, rest);
     if (command == "list") {
         if (!rest.empty()) {
             std::cerr << "soma: error: 'soma list' takes no arguments; 'soma describe NAME' shows one plug-in\n";
@@ -270,7 +152,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
         }
         return describe(registry, rest.front());
     }
-    const std::vector<std::string> commands{"run", "list", "describe"};
+    const std::vector<std::string> commands{"run", "sweep", "fi", "rheobase", "list", "describe"};
     std::cerr << "soma: error: " << unknown_name_message("command", command, commands) << "\n\n" << usage;
     return 2;
 }

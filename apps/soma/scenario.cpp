@@ -33,8 +33,21 @@ po::typed_value<std::string>* text_value(const char* value_name) {
     return po::value<std::string>()->value_name(value_name);
 }
 
-po::options_description command_line_options() {
-    po::options_description options("soma run options", 100, 40);
+std::string file_key(std::string name) {
+    std::ranges::replace(name, '-', '_');
+    return name;
+}
+
+po::options_description command_line_options(std::string_view command = "run", std::span<const ExtraOption> extra = {}) {
+    po::options_description options(fmt::format("soma {} options", command), 100, 40);
+    for (const auto& e : extra) {
+        if (e.repeatable) {
+            options.add_options()(e.name.c_str(), po::value<std::vector<std::string>>()->value_name(e.value_name),
+                                  e.help.c_str());
+        } else {
+            options.add_options()(e.name.c_str(), text_value(e.value_name.c_str()), e.help.c_str());
+        }
+    }
     options.add_options()
         ("help,h", "show this help")
         ("model", text_value("NAME"), "model plug-in, or a model file such as examples/models/hh.eq (default: hh)")
@@ -70,8 +83,13 @@ po::options_description command_line_options() {
     return options;
 }
 
-po::options_description file_options() {
+po::options_description file_options(std::span<const ExtraOption> extra = {}) {
     po::options_description options;
+    for (const auto& e : extra) {
+        const std::string key = file_key(e.name);
+        if (e.repeatable) options.add_options()(key.c_str(), po::value<std::vector<std::string>>());
+        else options.add_options()(key.c_str(), po::value<std::string>());
+    }
     options.add_options()
         ("model", po::value<std::string>())
         ("preset", po::value<std::string>())
@@ -257,11 +275,20 @@ std::string run_help() {
     return text.str();
 }
 
-std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args) {
+std::string options_help(std::string_view command, std::span<const ExtraOption> extra) {
+    std::ostringstream text;
+    text << command_line_options(command, extra);
+    return text.str();
+}
+
+std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args, std::string_view command,
+                                            std::span<const ExtraOption> extra) {
     Scenario scenario;
+    scenario.command_line = {"soma", std::string(command)};
+    scenario.command_line.insert(scenario.command_line.end(), args.begin(), args.end());
     RunSpec& spec = scenario.spec;
     spec.name.clear();
-    const auto cli_options = command_line_options();
+    const auto cli_options = command_line_options(command, extra);
     po::options_description hidden;
     hidden.add_options()("scenario", po::value<std::string>());
     po::options_description all;
@@ -277,7 +304,8 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     } catch (const po::unknown_option& e) {
         std::vector<std::string> known;
         for (const auto& name : option_names(cli_options)) known.push_back("--" + name);
-        throw ParameterError(unknown_name_message("option", e.get_option_name(), known) + " See 'soma run --help'.");
+        throw ParameterError(unknown_name_message("option", e.get_option_name(), known) +
+                             fmt::format(" See 'soma {} --help'.", command));
     }
     if (cli.count("help")) return std::nullopt;
 
@@ -304,7 +332,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         std::ifstream in(path);
         if (!in) throw ParameterError(fmt::format("cannot open scenario file '{}': permission denied", path.string()));
         try {
-            const auto description = file_options();  // parsed options point into it
+            const auto description = file_options(extra);  // parsed options point into it
             const auto parsed = po::parse_config_file(in, description, true);
             po::store(parsed, file);
             for (const auto& o : parsed.options) {
@@ -369,6 +397,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                                              file["preset"].as<std::string>()));
     }
     if (auto v = pick<std::vector<std::string>>(cli, "recorder", file, "recorder")) {
+        scenario.recorders_given = true;
         spec.recorders.clear();
         for (const auto& r : *v) {
             if (r == "none") continue;
@@ -420,6 +449,14 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         spec.name = *v;
     }
     if (auto v = pick<std::string>(cli, "title", file, "title")) spec.title = *v;
+    for (const auto& e : extra) {
+        const std::string key = file_key(e.name);
+        if (e.repeatable) {
+            if (auto v = pick<std::vector<std::string>>(cli, e.name, file, key)) scenario.extra[e.name] = *v;
+        } else if (auto v = pick<std::string>(cli, e.name, file, key)) {
+            scenario.extra[e.name] = {*v};
+        }
+    }
     const bool preset_given = cli.count("preset") || (file.count("preset") && !replaced_sections.contains("model"));
     if (preset_given && spec.model.preset.empty()) {
         throw ParameterError("preset needs a name ('soma describe MODEL' lists the model's presets)");
@@ -473,7 +510,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
             throw ParameterError(fmt::format("scenario file: '{}' is set twice; set each parameter once", key));
         }
         if (dot == std::string::npos) {
-            std::vector<std::string> known = option_names(file_options());
+            std::vector<std::string> known = option_names(file_options(extra));
             throw ParameterError(fmt::format("{}: {}", origin, unknown_name_message("setting", key, known)));
         }
         if (origin == "scenario file" && replaced_sections.contains(section)) {

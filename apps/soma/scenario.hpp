@@ -5,7 +5,9 @@
 
 #include "soma/run_spec.hpp"
 
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,20 @@ namespace soma::app {
 struct Scenario {
     RunSpec spec;
     std::vector<std::string> notes;  ///< things the user should know (printed, not errors)
+    /// The values of a command's own options (ExtraOption), by option name, in the order given (the
+    /// command line's, else the scenario file's); absent when not given.
+    std::map<std::string, std::vector<std::string>> extra;
+    std::vector<std::string> command_line;  ///< `soma`, the command and its arguments, for the metadata
+    bool recorders_given = false;  ///< --recorder (or the file's `recorder`) was given
+};
+
+/// An option that a command (`soma sweep`, `soma rheobase`) adds to those of `soma run`, taking a text
+/// value; in scenario files its key is the name with '_' for '-'.
+struct ExtraOption {
+    std::string name;        ///< e.g. "vary"
+    std::string value_name;  ///< e.g. "KIND.PARAM=VALUES"
+    std::string help;
+    bool repeatable = false;
 };
 
 /// Parses the arguments that follow `soma run`; nullopt when they ask for --help. Per-cell values
@@ -25,9 +41,14 @@ struct Scenario {
 ///         key, the value and what is allowed: among others --cells or --threads of 0 or not a whole
 ///         number, a --seed that is not a whole number from 0 to 2^64 - 1, an empty name in --record,
 ///         and a --record-cells entry that is neither an index nor a non-empty range a:b.
-std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args);
+/// `command` (e.g. "sweep") names the command in messages; `extra` are its own options.
+std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args, std::string_view command = "run",
+                                            std::span<const ExtraOption> extra = {});
 
 /// Text of `soma run --help`.
 std::string run_help();
+
+/// The options of `soma run` and `extra`, as `--help` shows them, under the heading "soma COMMAND options".
+std::string options_help(std::string_view command, std::span<const ExtraOption> extra);
 
 }  // namespace soma::app

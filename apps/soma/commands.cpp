@@ -1,0 +1,220 @@
+/// @file commands.cpp
+/// `soma sweep`, `soma fi` and `soma rheobase`: experiments over populations (libsoma_experiments),
+/// with their tables, figures and summaries.
+
+#include "commands.hpp"
+#include "scenario.hpp"
+#include "session.hpp"
+#include "summary_json.hpp"
+
+#include "soma/error.hpp"
+#include "soma/experiments/sweep.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <iostream>
+
+namespace soma::app {
+namespace {
+
+/// The window of `--window FROM:TO` (ms), or nullopt when not given.
+std::optional<experiments::Window> parse_window(const Scenario& scenario) {
+    const auto it = scenario.extra.find("window");
+    if (it == scenario.extra.end()) return std::nullopt;
+    const std::string& text = it->second.front();
+    const auto colon = text.find(':');
+    const auto number = [&](std::string_view part, double& x) {
+        const auto first = part.find_first_not_of(' ');
+        if (first == std::string_view::npos) return false;
+        part.remove_prefix(first);
+        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+        const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), x);
+        return ec == std::errc{} && ptr == part.data() + part.size() && std::isfinite(x);
+    };
+    experiments::Window w;
+    if (colon == std::string::npos || !number(std::string_view(text).substr(0, colon), w.from) ||
+        !number(std::string_view(text).substr(colon + 1), w.to)) {
+        throw ParameterError(fmt::format("--window '{}': expected FROM:TO in ms, e.g. --window 500:1000 (the spikes "
+                                         "with FROM <= t < TO are analysed)",
+                                         text));
+    }
+    w.description = fmt::format("[{:g}, {:g}) ms, as given", w.from, w.to);
+    return w;
+}
+
+std::vector<ExtraOption> sweep_options(bool fi) {
+    std::vector<ExtraOption> options;
+    if (fi) {
+        options.push_back({"amplitude", "VALUES",
+                           "the stimulus amplitudes of the f-I curve: a list or linspace(a, b, n), in the model's "
+                           "current unit (default: linspace(0, 20, 21))"});
+    }
+    options.push_back({"vary", "KIND.PARAM=VALUES",
+                       fi ? "a further axis (repeatable): one curve per value"
+                          : "an axis of the sweep (repeatable): a model or stimulus parameter and its values, as a "
+                            "list (30,36,42) or linspace(a, b, n); the cells are the product of the axes",
+                       true});
+    options.push_back({"window", "FROM:TO",
+                       "analysis window, ms: rates, ISIs and CVs are of the spikes with FROM <= t < TO (default: the "
+                       "second half of the stimulus if it has an onset and offset, else of the run)"});
+    for (auto& o : common_options()) options.push_back(std::move(o));
+    return options;
+}
+
+std::string sweep_help(bool fi) {
+    const std::string intro =
+        fi ? "usage: soma fi [SCENARIO.ini] [--amplitude VALUES] [--vary KIND.PARAM=VALUES]... [options]\n\n"
+             "An f-I curve: one cell per stimulus amplitude, run as one population, and each cell's steady-state\n"
+             "rate (1000 / mean ISI in the analysis window). The same as 'soma sweep --vary\n"
+             "stimulus.amplitude=VALUES'; a further --vary gives one curve per value.\n\n"
+           : "usage: soma sweep [SCENARIO.ini] --vary KIND.PARAM=VALUES [--vary ...] [options]\n\n"
+             "A parameter sweep: every combination of the --vary values is one cell of one population run\n"
+             "(--vary stimulus.amplitude='linspace(0,20,41)' --vary model.g_K=30,36,42 is 123 cells; the last\n"
+             "axis varies fastest). Writes NAME_sweep.csv (one row per cell: the values, spike count, rate in\n"
+             "the analysis window, first-spike latency, mean ISI, CV of the ISIs) and a figure: for one axis the\n"
+             "rate against the value (the f-I curve when it is the current) with the onset of firing marked, for\n"
+             "two a heat map and one curve per value of the second axis. By default no traces are recorded\n"
+             "(add --recorder csv for them).\n\n";
+    return intro + options_help(fi ? "fi" : "sweep", sweep_options(fi)) +
+           "\nEvery option of 'soma run' applies (model, stimulus, integrator, t-stop, dt, --set, threads, ...).\n"
+           "Example (an f-I curve of the Hodgkin-Huxley model, 1 s steps):\n"
+           "  soma sweep --stimulus step --set stimulus.onset=0 --set stimulus.offset=1000 --t-stop 1000 \\\n"
+           "       --vary 'stimulus.amplitude=linspace(0,20,41)'\n";
+}
+
+/// Prints the sweep's cells (up to `max_rows`, else how many fired) and the onset of firing.
+void print_sweep(const experiments::SweepResult& result, const std::string& name) {
+    constexpr std::size_t max_rows = 50;
+    const RunInfo& info = result.info;
+    std::vector<std::string> axes;
+    for (const auto& a : result.axes) axes.push_back(fmt::format("{} = {}", a.full_name(), a.given_as));
+    fmt::print("{}: sweep of {} cell{} ({}), {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms on {} thread{}\n",
+               name, result.cells.size(), result.cells.size() == 1 ? "" : "s", fmt::join(axes, " x "), info.model,
+               info.stimulus, info.integrator, info.t_stop, info.dt, info.threads, info.threads == 1 ? "" : "s");
+    fmt::print("  analysis window: {}\n", result.window.description);
+    if (result.cells.size() <= max_rows) {
+        std::vector<std::string> names;
+        for (const auto& a : result.axes) {
+            names.push_back(a.unit.empty() || a.unit == "1" ? a.name : fmt::format("{} ({})", a.name, a.unit));
+        }
+        std::string head = " ";
+        for (const auto& n : names) head += fmt::format(" {:>{}}", n, std::max<std::size_t>(10, n.size()));
+        fmt::print("{} {:>7} {:>10} {:>13}\n", head, "spikes", "rate (Hz)", "latency (ms)");
+        for (std::size_t c = 0; c < result.cells.size(); ++c) {
+            const auto index = experiments::axis_indices(result.axes, c);
+            std::string row = " ";
+            for (std::size_t k = 0; k < result.axes.size(); ++k) {
+                row += fmt::format(" {:>{}.6g}", result.axes[k].values[index[k]], std::max<std::size_t>(10, names[k].size()));
+            }
+            const auto& r = result.cells[c];
+            fmt::print("{} {:>7} {:>10.4f} {:>13}\n", row, r.n_spikes, r.rate,
+                       std::isnan(r.latency) ? std::string("-") : fmt::format("{:.4f}", r.latency));
+        }
+    } else {
+        const auto fired = std::ranges::count_if(result.cells, [](const auto& r) { return r.n_window > 0; });
+        fmt::print("  {} of {} cells fired in the window\n", fired, result.cells.size());
+    }
+    if (result.axes.size() == 1) {
+        const auto [below, first] = experiments::firing_onset(result);
+        const auto& a = result.axes.front();
+        if (std::isnan(first)) fmt::print("  no cell fired in the window\n");
+        else if (std::isnan(below)) fmt::print("  every cell fired in the window (from {} = {:.6g} {})\n", a.full_name(), first, a.unit);
+        else fmt::print("  firing onset: between {} = {:.6g} and {:.6g} {}\n", a.full_name(), below, first, a.unit);
+    }
+}
+
+int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& args, bool fi) {
+    const auto options = sweep_options(fi);
+    const auto parsed = parse_run_arguments(args, fi ? "fi" : "sweep", options);
+    if (!parsed) {
+        std::cout << sweep_help(fi);
+        return 0;
+    }
+    warn_rejected(registry);
+    const Reporting report = reporting(*parsed);
+    experiments::SweepSpec spec;
+    spec.run = parsed->spec;
+    if (!parsed->recorders_given) {
+        spec.run.recorders.clear();  // the table and the figure are the outputs
+        if (spec.run.record.variables.empty()) spec.run.record.variables = {"spikes"};
+    }
+    if (fi) {
+        const auto it = parsed->extra.find("amplitude");
+        spec.axes.push_back(experiments::parse_axis(
+            "stimulus.amplitude=" + (it == parsed->extra.end() ? std::string("linspace(0, 20, 21)") : it->second.front())));
+    }
+    if (const auto it = parsed->extra.find("vary"); it != parsed->extra.end()) {
+        for (const auto& text : it->second) spec.axes.push_back(experiments::parse_axis(text));
+    }
+    if (spec.axes.empty()) {
+        throw ParameterError("soma sweep needs at least one axis, e.g. --vary 'stimulus.amplitude=linspace(0,20,41)' "
+                             "(see 'soma sweep --help')");
+    }
+    spec.window = parse_window(*parsed);
+    for (const auto& note : parsed->notes) std::cerr << "soma: note: " << note << '\n';
+
+    OutputDirectory output(spec.run.output_dir);
+    stop_on_signals();
+    experiments::SweepResult result;
+    {
+        ProgressLine progress(report.progress);
+        experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
+                                            progress.update(static_cast<double>(done), static_cast<double>(total),
+                                                            "sweep");
+                                        }};
+        try {
+            result = experiments::run_sweep(registry, spec, control);
+        } catch (...) {
+            if (interrupted) throw RunError("interrupted by a signal; no output was written");
+            throw;
+        }
+    }
+    auto written = result.recorder_outputs;
+    for (const auto& path : experiments::write_sweep(result, spec.run.output_dir, spec.run.name)) written.push_back(path);
+    print_sweep(result, spec.run.name);
+    if (report.summary) {
+        auto json = summary_json(result.info, parsed->command_line);
+        nlohmann::json axes = nlohmann::json::array();
+        for (const auto& a : result.axes) {
+            axes.push_back({{"parameter", a.full_name()}, {"unit", a.unit}, {"given_as", a.given_as}, {"values", a.values}});
+        }
+        nlohmann::json cells = nlohmann::json::array();
+        for (const auto& r : result.cells) {
+            cells.push_back({{"spikes", r.n_spikes},
+                             {"spikes_in_window", r.n_window},
+                             {"rate_Hz", r.rate},
+                             {"latency_ms", number_or_null(r.latency)},
+                             {"mean_isi_ms", number_or_null(r.mean_isi)},
+                             {"cv_isi", number_or_null(r.cv_isi)}});
+        }
+        const auto [below, first] = experiments::firing_onset(result);
+        json["sweep"] = {{"axes", axes},
+                         {"window_ms", {result.window.from, result.window.to}},
+                         {"window", result.window.description},
+                         {"latency_from_ms", result.latency_reference},
+                         {"firing_onset", {{"below", number_or_null(below)}, {"from", number_or_null(first)}}},
+                         {"cells", cells}};
+        const auto path = spec.run.output_dir / (spec.run.name + "_sweep_summary.json");
+        write_summary(std::move(json), written, path);
+        written.push_back(path);
+    }
+    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
+    output.keep();
+    return 0;
+}
+
+}  // namespace
+
+int sweep_command(const PluginRegistry& registry, const std::vector<std::string>& args) {
+    return sweep_or_fi(registry, args, false);
+}
+
+int fi_command(const PluginRegistry& registry, const std::vector<std::string>& args) {
+    return sweep_or_fi(registry, args, true);
+}
+
+}  // namespace soma::app

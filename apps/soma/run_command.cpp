@@ -1,0 +1,156 @@
+/// @file run_command.cpp
+/// `soma run`: one simulation of a population, its per-cell lines on the terminal and the recorders'
+/// files.
+
+#include "commands.hpp"
+#include "scenario.hpp"
+#include "session.hpp"
+#include "summary_json.hpp"
+
+#include "soma/error.hpp"
+#include "soma/run_spec.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <optional>
+
+namespace soma::app {
+namespace {
+
+/// Column texts of one row of the per-cell table, right-aligned to `widths` (widened as needed).
+void print_row(const std::vector<std::string>& row, const std::vector<std::size_t>& widths) {
+    std::string line = " ";
+    for (std::size_t k = 0; k < row.size(); ++k) line += fmt::format(" {:>{}}", row[k], widths[k]);
+    fmt::print("{}\n", line);
+}
+
+/// Under the run's line: for one cell its spikes as always; for up to `max_cell_lines` cells one line
+/// per cell (its per-cell parameter values and spike statistics); for more, the totals.
+void print_cells(const Simulation& simulation, const RunSpec& spec, const RunSummary& summary) {
+    constexpr std::size_t max_cell_lines = 20;
+    const RunInfo& info = simulation.info();
+    const std::size_t n = summary.cells.size();
+    if (n == 1) {
+        for (const auto& p : info.cell_parameters) {  // only values drawn at random vary in a single cell
+            fmt::print("  {}.{} = {:.6g} {} ({}, seed {})\n", p.component, p.name, p.values.front(), p.unit, p.given_as,
+                       info.seed);
+        }
+        if (summary.n_spikes == 0) fmt::print("  no spikes\n");
+        else fmt::print("  {} spike(s), first at t = {:.6g} ms\n", summary.n_spikes, summary.cells.front().first_spike);
+        return;
+    }
+    if (n <= max_cell_lines) {
+        std::vector<std::vector<std::string>> rows{{"cell"}};
+        for (const auto& p : info.cell_parameters) {
+            rows[0].push_back(fmt::format("{}.{} ({})", p.component, p.name, p.unit));
+        }
+        for (const char* h : {"spikes", "rate (Hz)", "first spike (ms)"}) rows[0].emplace_back(h);
+        for (std::size_t c = 0; c < n; ++c) {
+            const CellSummary& cell = summary.cells[c];
+            std::vector<std::string> row{std::to_string(c)};
+            for (const auto& p : info.cell_parameters) row.push_back(fmt::format("{:.6g}", p.values[c]));
+            row.push_back(std::to_string(cell.n_spikes));
+            row.push_back(fmt::format("{:.6g}", cell.rate(info.t_stop)));
+            row.push_back(cell.n_spikes == 0 ? "-" : fmt::format("{:.6g}", cell.first_spike));
+            rows.push_back(std::move(row));
+        }
+        std::vector<std::size_t> widths(rows.front().size(), 0);
+        for (const auto& row : rows) {
+            for (std::size_t k = 0; k < row.size(); ++k) widths[k] = std::max(widths[k], row[k].size());
+        }
+        for (const auto& row : rows) print_row(row, widths);
+        return;
+    }
+    const auto fired = std::ranges::count_if(summary.cells, [](const CellSummary& c) { return c.n_spikes > 0; });
+    fmt::print("  {} cells, {} spike(s), mean rate {:.6g} Hz, {} cell(s) fired\n", n, summary.n_spikes,
+               1000.0 * static_cast<double>(summary.n_spikes) / (static_cast<double>(n) * info.t_stop), fired);
+    const std::string table = spec.name + "_cells.csv";
+    if (std::ranges::none_of(spec.recorders, [](const ComponentSpec& r) { return r.name == "csv"; })) {
+        fmt::print("  (the csv recorder writes each cell's parameters, spikes and rate to {}: add --recorder csv)\n",
+                   table);
+        return;
+    }
+    for (const auto& r : simulation.recorders()) {
+        for (const auto& path : r->outputs()) {
+            if (path.filename() == table) fmt::print("  each cell's parameters, spikes and rate: {}\n", path.string());
+        }
+    }
+}
+
+}  // namespace
+
+int run_command(const PluginRegistry& registry, const std::vector<std::string>& args) {
+    const auto options = common_options();
+    const auto parsed = parse_run_arguments(args, "run", options);
+    if (!parsed) {
+        std::cout << run_help();
+        return 0;
+    }
+    warn_rejected(registry);  // a rejected file may be the user's own build of a plug-in this run uses
+    const RunSpec& spec = parsed->spec;
+    const Reporting report = reporting(*parsed);
+
+    // Wire everything before anything is written, so that bad input leaves no file.
+    Simulation simulation = build_simulation(registry, spec);
+    const RunInfo& info = simulation.info();
+    for (const auto& note : parsed->notes) std::cerr << "soma: note: " << note << '\n';
+    if (!simulation.grid().note.empty()) std::cerr << "soma: note: " << simulation.grid().note << '\n';
+    if (!spec.recorders.empty() && !info.recording.note.empty()) {
+        std::cerr << "soma: note: " << info.recording.note << '\n';  // which cells the recorders receive
+    }
+
+    std::optional<OutputDirectory> output;
+    if (!spec.recorders.empty()) output.emplace(spec.output_dir);
+    // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
+    simulation.interrupt_on(interrupted);
+    stop_on_signals();
+    RunSummary summary;
+    {
+        ProgressLine progress(report.progress);
+        simulation.on_progress([&](std::size_t done, std::size_t total) {
+            progress.update(static_cast<double>(done), static_cast<double>(total),
+                            fmt::format("t = {:.6g} of {:.6g} ms", static_cast<double>(done) * info.dt, info.t_stop));
+        });
+        try {
+            summary = simulation.run();
+        } catch (...) {
+            if (interrupted) throw RunError("interrupted by a signal; no output was written");
+            throw;
+        }
+    }
+
+    fmt::print("{}: {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms ({} step{}){}\n", spec.name, info.model,
+               info.stimulus, info.integrator, info.t_stop, info.dt, summary.n_steps, summary.n_steps == 1 ? "" : "s",
+               info.n_cells == 1 ? std::string()
+                                 : fmt::format(", {} cells on {} thread{}", info.n_cells, info.threads,
+                                               info.threads == 1 ? "" : "s"));
+    print_cells(simulation, spec, summary);
+    std::vector<std::filesystem::path> written;
+    for (const auto& r : simulation.recorders()) {
+        for (const auto& path : r->outputs()) written.push_back(path);
+    }
+    if (output && report.summary) {
+        auto json = summary_json(info, parsed->command_line);
+        nlohmann::json cells = nlohmann::json::array();
+        for (const auto& c : summary.cells) {
+            cells.push_back({{"spikes", c.n_spikes},
+                             {"rate_Hz", c.rate(info.t_stop)},
+                             {"first_spike_ms", number_or_null(c.n_spikes > 0 ? c.first_spike : std::nan(""))},
+                             {"mean_isi_ms", number_or_null(c.mean_isi())},
+                             {"cv_isi", number_or_null(c.cv_isi())}});
+        }
+        json["cells"] = cells;
+        json["spikes"] = summary.n_spikes;
+        const auto path = spec.output_dir / (spec.name + "_summary.json");
+        write_summary(std::move(json), written, path);
+        written.push_back(path);
+    }
+    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
+    if (output) output->keep();
+    return 0;
+}
+
+}  // namespace soma::app

@@ -1,0 +1,95 @@
+#include "session.hpp"
+
+#include "soma/error.hpp"
+#include "soma/parameter.hpp"
+#include "soma/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace soma::app {
+
+std::atomic<bool> interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+namespace {
+extern "C" void on_signal(int /*signal*/) { interrupted.store(true, std::memory_order_relaxed); }
+}  // namespace
+
+void warn_rejected(const PluginRegistry& registry) {
+    for (const auto& r : registry.rejected()) std::cerr << "soma: warning: " << r.reason << " (skipped)\n";
+}
+
+std::vector<ExtraOption> common_options() {
+    return {{"progress", "WHEN", "a progress line on stderr: auto (when stderr is a terminal), on or off (default: auto)"},
+            {"summary", "WHAT", "json: also write NAME_summary.json (settings, per-cell results, files written); none: do "
+                                "not (default: json)"}};
+}
+
+Reporting reporting(const Scenario& scenario) {
+    Reporting r;
+    const auto choice = [&](const char* option, const std::vector<std::string>& allowed) -> std::string {
+        const auto it = scenario.extra.find(option);
+        if (it == scenario.extra.end()) return {};
+        const std::string& value = it->second.front();
+        if (std::ranges::find(allowed, value) == allowed.end()) {
+            throw ParameterError(fmt::format("--{} '{}': {}", option, value, unknown_name_message("value", value, allowed)));
+        }
+        return value;
+    };
+    if (auto v = choice("progress", {"auto", "on", "off"}); !v.empty()) r.progress = v;
+    if (auto v = choice("summary", {"json", "none"}); !v.empty()) r.summary = v == "json";
+    return r;
+}
+
+void stop_on_signals() {
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_signal);
+}
+
+OutputDirectory::OutputDirectory(std::filesystem::path path) : path_(std::move(path)) {
+    std::error_code ec;
+    created_ = std::filesystem::create_directories(path_, ec);
+    if (ec) throw RunError(fmt::format("cannot create output directory '{}': {}", path_.string(), ec.message()));
+}
+
+OutputDirectory::~OutputDirectory() {
+    std::error_code ec;
+    if (created_ && !keep_) std::filesystem::remove(path_, ec);  // only if still empty
+}
+
+ProgressLine::ProgressLine(const std::string& mode)
+    : terminal_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()), last_(start_) {
+    enabled_ = mode == "on" || (mode == "auto" && terminal_);
+}
+
+ProgressLine::~ProgressLine() {
+    if (!shown_) return;
+    if (!terminal_) return;  // whole lines were written
+    std::fputs("\r\033[K", stderr);  // erase the line
+    std::fflush(stderr);
+}
+
+void ProgressLine::update(double done, double total, const std::string& what) {
+    if (!enabled_ || total <= 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double since = std::chrono::duration<double>(now - last_).count();
+    if (elapsed < 1.0 || (shown_ && since < (terminal_ ? 0.25 : 5.0)) || done >= total) return;
+    last_ = now;
+    const double fraction = done / total;
+    const std::string rest = fraction > 0 ? fmt::format(", about {:.0f} s left", elapsed * (1 - fraction) / fraction) : "";
+    const std::string line =
+        fmt::format("soma: {}{}{:.0f} %, {:.0f} s elapsed{}", what, what.empty() ? "" : ", ", 100 * fraction, elapsed, rest);
+    if (terminal_) std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    else std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+    shown_ = true;
+}
+
+}  // namespace soma::app

@@ -1,0 +1,84 @@
+#pragma once
+/// @file session.hpp
+/// What every command of the `soma` runner that simulates shares: a clean stop on signals, the
+/// output directory (removed again if a failed command leaves it empty), and a progress line.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "scenario.hpp"
+
+namespace soma {
+class PluginRegistry;
+}
+
+namespace soma::app {
+
+/// Warns on stderr of each plug-in file the registry skipped (it may be the user's own build).
+void warn_rejected(const PluginRegistry& registry);
+
+/// The options every simulating command has besides those of `soma run`'s run description:
+/// `--progress` and `--summary`.
+std::vector<ExtraOption> common_options();
+
+/// How a command reports: the progress line's mode ("auto", "on", "off") and whether to write
+/// NAME_summary.json.
+struct Reporting {
+    std::string progress = "auto";
+    bool summary = true;
+};
+
+/// The values of common_options in `scenario`.
+/// @throws ParameterError for a value that is not one of the allowed ones.
+Reporting reporting(const Scenario& scenario);
+
+/// Set by SIGINT, SIGTERM and SIGHUP once `stop_on_signals` has run; runs stop soon after.
+extern std::atomic<bool> interrupted;
+
+/// Installs the handlers that set `interrupted`.
+void stop_on_signals();
+
+/// The output directory of a command, created if missing. If the command fails (the object is
+/// destroyed without `keep`), a directory it created is removed again when empty.
+class OutputDirectory {
+public:
+    /// @throws RunError when the directory cannot be created.
+    explicit OutputDirectory(std::filesystem::path path);
+    ~OutputDirectory();
+    OutputDirectory(const OutputDirectory&) = delete;
+    OutputDirectory& operator=(const OutputDirectory&) = delete;
+    void keep() { keep_ = true; }
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+    bool created_ = false;
+    bool keep_ = false;
+};
+
+/// A progress line on stderr (rewritten in place, at most a few times a second): what is running, how
+/// far it is, the elapsed time and an estimate of the rest. Shown when stderr is a terminal or when
+/// asked for (`--progress`); a job that ends within a second never shows it. Erased when done.
+class ProgressLine {
+public:
+    /// @param mode "auto" (a terminal only), "on" or "off".
+    explicit ProgressLine(const std::string& mode);
+    ~ProgressLine();
+    ProgressLine(const ProgressLine&) = delete;
+    ProgressLine& operator=(const ProgressLine&) = delete;
+
+    /// `done` of `total` units of `what` (e.g. "round 2 of 5") are complete.
+    void update(double done, double total, const std::string& what = {});
+
+private:
+    bool enabled_ = false;
+    bool terminal_ = false;
+    bool shown_ = false;
+    std::chrono::steady_clock::time_point start_, last_;
+};
+
+}  // namespace soma::app
