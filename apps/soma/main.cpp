@@ -8,6 +8,7 @@
 /// examples/models/hh.eq) may be given instead; the `equations` plug-in reads it (model_from_file.hpp).
 /// Exit status: 0 on success, 1 on an error in the run or its inputs, 2 on a malformed command line.
 
+#include "phase_command.hpp"
 #include "scenario.hpp"
 
 #include "soma/error.hpp"
@@ -35,6 +36,7 @@ constexpr const char* usage =
     "usage: soma <command> [arguments]\n\n"
     "commands:\n"
     "  run [SCENARIO.ini] [options]   run a simulation (default: the course exercises' HH step)\n"
+    "  phase [SCENARIO.ini] [options] phase plane of a 2-variable model (see 'soma phase --help')\n"
     "  list                           list the plug-ins by kind\n"
     "  describe NAME                  show a plug-in's parameters (unit, default, range) and state variables\n"
     "                                 (NAME may be a model file, e.g. examples/models/hh.eq)\n"
@@ -256,6 +258,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
         return 0;
     }
     if (command == "run") return run(registry, rest);
+    if (command == "phase") return phase(registry, rest);
     if (command == "list") {
         if (!rest.empty()) {
             std::cerr << "soma: error: 'soma list' takes no arguments; 'soma describe NAME' shows one plug-in\n";
@@ -270,7 +273,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
         }
         return describe(registry, rest.front());
     }
-    const std::vector<std::string> commands{"run", "list", "describe"};
+    const std::vector<std::string> commands{"run", "phase", "list", "describe"};
     std::cerr << "soma: error: " << unknown_name_message("command", command, commands) << "\n\n" << usage;
     return 2;
 }

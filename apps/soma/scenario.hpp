@@ -5,6 +5,8 @@
 
 #include "soma/run_spec.hpp"
 
+#include <boost/program_options/options_description.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +28,10 @@ struct Scenario {
 ///         number, a --seed that is not a whole number from 0 to 2^64 - 1, an empty name in --record,
 ///         and a --record-cells entry that is neither an index nor a non-empty range a:b.
 std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args);
+
+/// The command-line options of `soma run` (without the positional scenario file), for commands that
+/// accept some of them and hand them on to parse_run_arguments.
+boost::program_options::options_description run_options();
 
 /// Text of `soma run --help`.
 std::string run_help();
