@@ -518,7 +518,7 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
         "    set title {} font ',14'\n"
         "    set xlabel {}\n    set ylabel {}\n"
         "    set xrange [{}:{}]\n    set yrange [{}:{}]\n"
-        "    set key below horizontal maxcols 3 box\n",
+        "    set bmargin 9\n    set key at screen 0.5, screen 0.01 center bottom horizontal maxcols 3 box\n",
         soma::version, file("fieldfile", "_phase.csv"), file("nullclinefile", "_nullclines.csv"),
         file("fixedfile", "_fixed_points.csv"), file("trajectoryfile", "_trajectory.csv"),
         file("pngfile", "_phase.png"), file("svgfile", "_phase.svg"), number(p.field.v.width()),
