@@ -443,3 +443,90 @@ BOOST_AUTO_TEST_CASE(describe_unknown_name_fails_with_suggestion) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// `soma phase`: the phase plane of a 2-variable model; its numbers are checked in test_phase_plane.cpp.
+BOOST_AUTO_TEST_SUITE(phase)
+
+BOOST_AUTO_TEST_CASE(phase_plane_of_fitzhugh_nagumo_writes_data_script_and_figures) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"phase", "--model", "fitzhugh_nagumo", "--stimulus", "dc", "--set",
+                                  "stimulus.amplitude=0.5", "--integrator", "rk4", "--t-stop", "100", "--arrows", "11"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "phase plane of fitzhugh_nagumo at I = 0.5 (stimulus.amplitude)");
+    SOMA_CHECK_CONTAINS(result.out, "fixed point v = -0.80");
+    SOMA_CHECK_CONTAINS(result.out, ": unstable focus (eigenvalues");
+    const fs::path out = cwd.path() / "soma-output";
+    const std::vector<std::string> expected{
+        "fitzhugh_nagumo-phase_fixed_points.csv", "fitzhugh_nagumo-phase_nullclines.csv",
+        "fitzhugh_nagumo-phase_phase.csv",        "fitzhugh_nagumo-phase_phase.gp",
+        "fitzhugh_nagumo-phase_phase.png",        "fitzhugh_nagumo-phase_phase.svg",
+        "fitzhugh_nagumo-phase_trajectory.csv"};
+    BOOST_TEST(entries(out) == expected, boost::test_tools::per_element());
+    for (const auto& name : expected) SOMA_CHECK_CONTAINS(result.out, "wrote soma-output/" + name);
+    check_png(out / "fitzhugh_nagumo-phase_phase.png", 900, 800);
+    const auto grid = read_csv(out / "fitzhugh_nagumo-phase_phase.csv");
+    BOOST_TEST(grid.header == "v (1),w (1),dv/dt (1/ms),dw/dt (1/ms)");
+    BOOST_TEST(grid.rows.size() == 121u);  // 11 x 11 arrows
+    const auto fixed = read_csv(out / "fitzhugh_nagumo-phase_fixed_points.csv");
+    BOOST_TEST(fixed.header == "v (1),w (1),Re lambda1 (1/ms),Im lambda1 (1/ms),Re lambda2 (1/ms),Im lambda2 (1/ms),type");
+    BOOST_TEST_REQUIRE(fixed.rows.size() == 1u);
+    SOMA_CHECK_CONTAINS(fixed.rows[0], ",unstable focus");
+    BOOST_TEST(read_csv(out / "fitzhugh_nagumo-phase_trajectory.csv").rows.size() == 10000u);  // 100 ms / 0.01 ms
+    const auto nullclines = read_csv(out / "fitzhugh_nagumo-phase_nullclines.csv");
+    BOOST_TEST(nullclines.header == "nullcline,v 1 (1),w 1 (1),v 2 (1),w 2 (1)");
+    BOOST_TEST(nullclines.rows.size() > 100u);
+    SOMA_CHECK_CONTAINS(read_file(out / "fitzhugh_nagumo-phase_phase.gp"), "set xlabel 'v'");
+}
+
+BOOST_AUTO_TEST_CASE(phase_plane_of_a_reset_model_names_the_reset) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"phase", "--model", "izhikevich", "--stimulus", "dc", "--set", "stimulus.amplitude=2",
+                                  "--name", "izh", "-o", "out", "--resolution", "201"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, ": stable node");
+    SOMA_CHECK_CONTAINS(result.out, ": saddle");
+    SOMA_CHECK_CONTAINS(result.out, "the reset (v <- -65 mV when v reaches 30 mV) is not part of the vector field");
+    SOMA_CHECK_CONTAINS(read_file(cwd.path() / "out" / "izh_phase.gp"), "set xlabel 'v (mV)'");
+}
+
+BOOST_AUTO_TEST_CASE(phase_plane_of_hh_is_refused_and_writes_nothing) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"phase", "--model", "hh"});
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "soma phase: model 'hh' has 4 state variables (v, m, n, h); a phase plane needs "
+                                    "exactly 2: ");
+    for (const char* model : {"fitzhugh_nagumo", "izhikevich", "adex", "or a 2-variable model file"}) {
+        SOMA_CHECK_CONTAINS(result.err, model);
+    }
+    check_no_output(cwd.path());
+}
+
+BOOST_AUTO_TEST_CASE(phase_bad_ranges_and_options_are_refused_and_write_nothing) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::vector<std::string> fhn{"phase", "--model", "fitzhugh_nagumo", "--stimulus", "dc"};
+    const auto with = [&](std::vector<std::string> extra) {
+        auto args = fhn;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_soma(cwd.path(), logs.path(), args);
+    };
+    auto result = with({"--v-range=2:-2"});
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "--v-range '2:-2' is an empty range");
+    result = with({"--w-range", "1"});
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "--w-range '1': expected A:B");
+    result = with({"--v-rnage=1:2"});
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "did you mean '--v-range'?");
+    result = with({"--cells", "3"});
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "--cells does not apply to a phase plane");
+    result = run_soma(cwd.path(), logs.path(), {"phase", "--model", "fitzhugh_nagumo", "--stimulus", "sine"});
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "--current");
+    check_no_output(cwd.path());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

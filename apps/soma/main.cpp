@@ -9,6 +9,7 @@
 /// Exit status: 0 on success, 1 on an error in the run or its inputs, 2 on a malformed command line.
 
 #include "commands.hpp"
+#include "phase_command.hpp"
 #include "session.hpp"
 
 #include "soma/error.hpp"
@@ -36,11 +37,17 @@ constexpr const char* usage =
     "usage: soma <command> [arguments]\n\n"
     "commands:\n"
     "  run [SCENARIO.ini] [options]   run a simulation (default: the course exercises' HH step)\n"
+    "  sweep [SCENARIO.ini] --vary KIND.PARAM=VALUES [options]\n"
+    "                                 a parameter sweep as one population: table and figure (f-I curves)\n"
+    "  fi [SCENARIO.ini] [options]    an f-I curve: 'sweep' over the stimulus amplitude\n"
+    "  rheobase [SCENARIO.ini] [options]\n"
+    "                                 the smallest stimulus amplitude that makes each cell fire\n"
+    "  phase [SCENARIO.ini] [options] phase plane of a 2-variable model (see 'soma phase --help')\n"
     "  list                           list the plug-ins by kind\n"
     "  describe NAME                  show a plug-in's parameters (unit, default, range) and state variables\n"
     "                                 (NAME may be a model file, e.g. examples/models/hh.eq)\n"
     "  --version                      print Soma's version\n\n"
-    "'soma run --help' lists the options of a run. Plug-ins are searched in $SOMA_PLUGIN_PATH, then in\n"
+    "'soma COMMAND --help' lists a command's options. Plug-ins are searched in $SOMA_PLUGIN_PATH, then in\n"
     "Soma's own plug-in directory.\n";
 
 constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, PluginKind::integrator,
@@ -138,6 +145,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
     if (command == "run") return run_command(registry, rest);
     if (command == "sweep") return sweep_command(registry, rest);
     if (command == "fi") return fi_command(registry, rest);
+    if (command == "phase") return phase(registry, rest);
     if (command == "list") {
         if (!rest.empty()) {
             std::cerr << "soma: error: 'soma list' takes no arguments; 'soma describe NAME' shows one plug-in\n";
@@ -152,7 +160,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
         }
         return describe(registry, rest.front());
     }
-    const std::vector<std::string> commands{"run", "sweep", "fi", "rheobase", "list", "describe"};
+    const std::vector<std::string> commands{"run", "sweep", "fi", "rheobase", "phase", "list", "describe"};
     std::cerr << "soma: error: " << unknown_name_message("command", command, commands) << "\n\n" << usage;
     return 2;
 }

@@ -252,6 +252,8 @@ std::vector<std::size_t> record_cells(const Setting& s) {
 
 }  // namespace
 
+boost::program_options::options_description run_options() { return command_line_options(); }
+
 std::string run_help() {
     std::ostringstream text;
     text << "usage: soma run [SCENARIO.ini] [--model NAME] [--preset NAME] [--stimulus NAME] [options]\n\n"

@@ -5,6 +5,8 @@
 
 #include "soma/run_spec.hpp"
 
+#include <boost/program_options/options_description.hpp>
+
 #include <map>
 #include <optional>
 #include <span>
@@ -44,6 +46,10 @@ struct ExtraOption {
 /// `command` (e.g. "sweep") names the command in messages; `extra` are its own options.
 std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args, std::string_view command = "run",
                                             std::span<const ExtraOption> extra = {});
+
+/// The command-line options of `soma run` (without the positional scenario file), for commands that
+/// accept some of them and hand them on to parse_run_arguments.
+boost::program_options::options_description run_options();
 
 /// Text of `soma run --help`.
 std::string run_help();

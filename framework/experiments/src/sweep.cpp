@@ -3,6 +3,7 @@
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
 #include "soma/experiments/figure.hpp"
+#include "soma/gnuplot.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/output_file.hpp"
 #include "soma/registry.hpp"
@@ -245,7 +246,7 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
         return written;
     }
     Figure figure(dir, stem);
-    const std::string title = gnuplot_quote(one_line(result.info.title));
+    const std::string title = gnuplot::quote(one_line(result.info.title));
     const Axis& x = result.axes.front();
     const std::size_t rate_column = 2 + result.axes.size() + 2;  // cell, axes, spikes, spikes in window, rate
     std::string body =
@@ -254,14 +255,14 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
     if (result.axes.size() == 1) {
         const auto [below, first] = firing_onset(result);
         body += fmt::format("set title {} noenhanced\nset xlabel {} noenhanced\nset key top left\nset yrange [0:*]\n",
-                            title, gnuplot_quote(column(x.full_name(), x.unit)));
+                            title, gnuplot::quote(column(x.full_name(), x.unit)));
         if (!std::isnan(first)) {
             const std::string label =
                 std::isnan(below) ? fmt::format("fires from the lowest value, {:.6g}", first)
                                   : fmt::format("firing onset between {:.6g} and {:.6g} {}", below, first, x.unit);
             body += fmt::format("set arrow from {0:.17g}, graph 0 to {0:.17g}, graph 1 nohead dt 2 lc rgb '#c0392b'\n"
                                 "set label {1} at {0:.17g}, graph 0.95 offset 1,0 tc rgb '#c0392b' noenhanced\n",
-                                first, gnuplot_quote(label));
+                                first, gnuplot::quote(label));
         }
         body += fmt::format("plot datafile using 2:{} with linespoints pt 7 ps 0.6 lw 2 lc rgb '#1f4e79' "
                             "title 'rate in the analysis window'\n",
@@ -280,9 +281,9 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
             "# every: the header line is the data's first line, so cell c is line c + 1\n"
             "plot for [k = 0:{10}] datafile every {7}::(k + 1) using 2:{8} with linespoints pt 7 ps 0.5 lw 1.5 title "
             "sprintf('%.4g', word({11}, k + 1) + 0)\nunset multiplot\n",
-            title, gnuplot_quote(column(x.full_name(), x.unit)), gnuplot_quote(column(y.full_name(), y.unit)),
+            title, gnuplot::quote(column(x.full_name(), x.unit)), gnuplot::quote(column(y.full_name(), y.unit)),
             index_tics(x), index_tics(y), x.values.size() - 1, ny - 1, ny, rate_column, y.full_name(), ny - 1,
-            gnuplot_quote(fmt::format("{:.17g}", fmt::join(y.values, " "))));
+            gnuplot::quote(fmt::format("{:.17g}", fmt::join(y.values, " "))));
     }
     figure.draw(body, {{"datafile", table.temp_path(), table.final_path()}},
                 result.axes.size() == 1 ? std::pair{900, 600} : std::pair{1400, 600});

@@ -1,5 +1,5 @@
 /// @file gnuplot.cpp
-/// Plug-in `gnuplot`: figures of a run, drawn by Debian's gnuplot through gnuplot-iostream.
+/// Plug-in `gnuplot`: figures of a run, drawn by Debian's gnuplot (soma/gnuplot.hpp).
 ///
 /// Figures, in the run's output directory: `<stem>.png` and `<stem>.svg`, `width` x `height` pixels,
 /// stacked panels sharing the time axis t (ms), titled with the run's title or "<model>, <stimulus>,
@@ -39,97 +39,34 @@
 /// a figure missing or empty (the message carries what gnuplot printed on its standard error).
 /// soma::ParameterError if `width` or `height` is not a whole number of pixels.
 
-#include "gnuplot_script.hpp"
-
 #include "soma/error.hpp"
+#include "soma/gnuplot.hpp"
 #include "soma/output_file.hpp"
 #include "soma/plugin.hpp"
 #include "soma/recorder.hpp"
 #include "soma/staged_file.hpp"
-
-#include <gnuplot-iostream.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <iostream>
 #include <iterator>
 #include <limits>
-#include <memory>
-#include <sstream>
-#include <unistd.h>
 
 namespace soma::recorders {
 namespace {
 
 using gnuplot::quote;
 
-/// The gnuplot executable found on PATH. @throws RunError if there is none.
-std::filesystem::path find_gnuplot() {
-    const char* path = std::getenv("PATH");
-    std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";  // execvp's default
-    while (true) {
-        const auto colon = dirs.find(':');
-        const std::string dir(dirs.substr(0, colon));
-        const auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / "gnuplot";
-        std::error_code ec;
-        if (std::filesystem::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-        if (colon == std::string_view::npos) {
-            throw RunError("gnuplot recorder: the gnuplot program is not installed; install Debian's gnuplot-nox "
-                           "(apt-get install gnuplot-nox) or drop this recorder");
-        }
-        dirs.remove_prefix(colon + 1);
+/// The gnuplot program. @throws RunError if it is not installed.
+std::filesystem::path gnuplot_program() {
+    try {
+        return gnuplot::find("gnuplot recorder");
+    } catch (const RunError& e) {
+        throw RunError(std::string(e.what()) + " or drop this recorder");
     }
-}
-
-/// Diverts std::cerr into a string while alive, so that a library's own messages do not break
-/// Soma's one-paragraph errors (the gnuplot recorder reports gnuplot's failures itself).
-class CerrCaptured {
-public:
-    CerrCaptured() : previous_(std::cerr.rdbuf(captured_.rdbuf())) {}
-    ~CerrCaptured() { std::cerr.rdbuf(previous_); }
-    CerrCaptured(const CerrCaptured&) = delete;
-    CerrCaptured& operator=(const CerrCaptured&) = delete;
-
-private:
-    std::ostringstream captured_;
-    std::streambuf* previous_;
-};
-
-/// Ignores SIGPIPE while alive, so that a gnuplot that dies early cannot kill the process.
-class SigpipeIgnored {
-public:
-    SigpipeIgnored() {
-        struct sigaction ignore {};
-        ignore.sa_handler = SIG_IGN;
-        sigemptyset(&ignore.sa_mask);
-        sigaction(SIGPIPE, &ignore, &previous_);
-    }
-    ~SigpipeIgnored() { sigaction(SIGPIPE, &previous_, nullptr); }
-    SigpipeIgnored(const SigpipeIgnored&) = delete;
-    SigpipeIgnored& operator=(const SigpipeIgnored&) = delete;
-
-private:
-    struct sigaction previous_ {};
-};
-
-/// Contents of a small text file, without trailing blanks.
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string s = text.str();
-    s.erase(s.find_last_not_of(" \t\r\n") + 1);
-    return s;
 }
 
 std::string label(const Variable& v) { return fmt::format("{} ({})", v.name, v.unit); }
@@ -179,7 +116,7 @@ public:
     }
 
     void begin(const RunInfo& info) override {
-        find_gnuplot();
+        gnuplot_program();
         info_ = info;
         const RecordingInfo& r = info.recording;
         population_ = info.n_cells > 1 || !r.samples;
@@ -509,29 +446,13 @@ private:
     /// Runs gnuplot on the script with every file name pointing at the temporary files, and checks
     /// that both figures were drawn.
     void render() {
-        const auto program = find_gnuplot();
-        StagedFile log(script_.final_path().parent_path() / (info_.stem + ".gnuplot-stderr"));  // never committed
-        try {
-            const SigpipeIgnored guard;
-            const CerrCaptured library_messages;  // gnuplot-iostream reports a failing gnuplot on std::cerr
-            Gnuplot gp(fmt::format("{} 2>{}", gnuplot::shell_quote(program.string()),
-                                   gnuplot::shell_quote(log.temp_path().string())));
-            if (traces_) gp << fmt::format("datafile = {}\n", quote(data_.temp_path().string()));
-            if (population_) gp << fmt::format("spikefile = {}\n", quote(spike_data_.temp_path().string()));
-            gp << fmt::format("pngfile = {}\nsvgfile = {}\nload {}\n", quote(png_.temp_path().string()),
-                              quote(svg_.temp_path().string()), quote(script_.temp_path().string()));
-        } catch (const std::ios_base::failure& e) {
-            throw RunError(fmt::format("gnuplot recorder: cannot start {}: {}", program.string(), e.what()));
-        }
-        for (const StagedFile* figure : {&png_, &svg_}) {
-            std::error_code ec;
-            const auto size = std::filesystem::file_size(figure->temp_path(), ec);
-            if (ec || size == 0) {
-                const std::string said = read_text(log.temp_path());
-                throw RunError(fmt::format("gnuplot recorder: gnuplot did not draw '{}'; gnuplot said: {}",
-                                           figure->final_path().string(), said.empty() ? "nothing" : said));
-            }
-        }
+        const std::string commands =
+            (traces_ ? fmt::format("datafile = {}\n", quote(data_.temp_path().string())) : std::string()) +
+            (population_ ? fmt::format("spikefile = {}\n", quote(spike_data_.temp_path().string())) : std::string()) +
+            fmt::format("pngfile = {}\nsvgfile = {}\nload {}\n", quote(png_.temp_path().string()),
+                        quote(svg_.temp_path().string()), quote(script_.temp_path().string()));
+        const std::array<const StagedFile*, 2> figures{&png_, &svg_};
+        gnuplot::draw(gnuplot_program(), commands, figures, "gnuplot recorder");
     }
 
     int width_ = 0, height_ = 0;

@@ -37,7 +37,7 @@ public:
     /// @throws RunError when gnuplot is not installed, cannot be started, does not finish within
     ///         `limit` (it is stopped), or does not draw both figures (with what gnuplot said).
     void draw(const std::string& body, const std::vector<DataFile>& data, std::pair<int, int> size = {900, 600},
-              std::chrono::seconds limit = std::chrono::seconds(60));
+              std::chrono::seconds limit = std::chrono::seconds(300));
 
     /// Renames the three files to their final names. @throws RunError on failure.
     void commit();
@@ -49,13 +49,5 @@ public:
 private:
     StagedFile script_, png_, svg_;
 };
-
-/// The gnuplot program on PATH, skipping relative entries (an empty entry would mean the current
-/// directory). @throws RunError when there is none.
-[[nodiscard]] BOOST_SYMBOL_VISIBLE std::filesystem::path find_gnuplot();
-
-/// `text` as a gnuplot single-quoted string literal: `'` doubled, control characters replaced by
-/// spaces, so that it can neither end early nor run anything.
-[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string gnuplot_quote(std::string_view text);
 
 }  // namespace soma::experiments

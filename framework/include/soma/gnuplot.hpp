@@ -1,0 +1,43 @@
+#pragma once
+/// @file gnuplot.hpp
+/// Drawing figures with Debian's gnuplot, shared by the gnuplot recorder and the experiments' figures
+/// (phase planes): quoting user text for gnuplot, finding the program, and running it on a script
+/// with a time limit, its figures written to StagedFiles so that they appear only when complete.
+
+#include "soma/staged_file.hpp"
+
+#include <boost/config.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace soma::gnuplot {
+
+/// `text` as a gnuplot single-quoted string literal: `'` doubled, control characters (newline,
+/// tab, ...) replaced by spaces. Inside single quotes gnuplot expands neither backslashes, nor
+/// backquoted commands, nor `@` macros, so the literal can neither end early nor run anything.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string quote(std::string_view text);
+
+/// The absolute path of the gnuplot executable found on $PATH (execvp's default path when unset).
+/// @throws RunError starting with `who` (e.g. "gnuplot recorder") if there is none, saying how to
+///         install it (Debian's gnuplot-nox).
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::filesystem::path find(std::string_view who);
+
+/// How long `draw` waits for gnuplot before it kills it.
+inline constexpr std::chrono::seconds default_time_limit{300};
+
+/// Runs `program` (from `find`) with `commands` on its standard input (typically variable assignments
+/// pointing at temporary files, then `load` of a script), its standard output discarded and its
+/// standard error kept in a temporary file, then checks that every figure in `figures` was written
+/// (each one's temp_path non-empty). Nothing is committed: the caller commits the figures.
+/// @throws RunError starting with `who` if gnuplot cannot be started, runs longer than `limit` (it is
+///         killed), or leaves a figure missing or empty; the message carries what gnuplot printed on
+///         its standard error.
+BOOST_SYMBOL_VISIBLE void draw(const std::filesystem::path& program, std::string_view commands,
+                               std::span<const StagedFile* const> figures, std::string_view who,
+                               std::chrono::seconds limit = default_time_limit);
+
+}  // namespace soma::gnuplot
