@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <thread>
 
 namespace soma {
@@ -107,8 +108,10 @@ StateBatch expand(const CellComponent& c, std::size_t n_cells, std::uint64_t see
 
 }  // namespace
 
-Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
-                            std::vector<std::shared_ptr<Recorder>> extra_recorders) {
+namespace {
+
+Simulation build(const PluginRegistry& registry, const RunSpec& spec,
+                 std::vector<std::shared_ptr<Recorder>> extra_recorders, std::shared_ptr<Distribution> distribution) {
     const auto model = create_model(registry, spec.model.name);  // a plug-in's name, or a model file's path
     const auto stimulus = make_stimulus(registry, spec.stimulus.name);  // a plug-in, a file, or a sum of them
     const auto integrator = registry.create<Integrator>(PluginKind::integrator, spec.integrator.name);
@@ -211,7 +214,9 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     }
     RunSettings settings = spec.settings;
     settings.n_cells = common_cell_count(spec.settings.n_cells, lengths);
-    if (settings.threads == 0) settings.threads = std::max(1u, std::thread::hardware_concurrency());
+    if (settings.threads == 0) {
+        settings.threads = std::max<std::size_t>(1, std::thread::hardware_concurrency() / distribution->ranks_on_node());
+    }
     check_population_memory(settings.n_cells, *model, *stimulus, *integrator);  // before the per-cell arrays
 
     RunInfo info;
@@ -253,8 +258,24 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     for (std::size_t r = 0; r < recorders.size(); ++r) add(spec.recorders[r].name, *recorders[r], nullptr);
 
     recorders.insert(recorders.end(), extra_recorders.begin(), extra_recorders.end());
-    return {model, stimulus, integrator, std::move(recorders), settings, std::move(info), std::move(parameters),
-            spec.record};
+    return {model,    stimulus,    integrator, std::move(recorders), settings, std::move(info), std::move(parameters),
+            spec.record, std::move(distribution)};
+}
+
+}  // namespace
+
+Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
+                            std::vector<std::shared_ptr<Recorder>> extra_recorders) {
+    const auto distribution = spec.distribution ? spec.distribution : std::make_shared<SingleProcess>();
+    std::optional<Simulation> simulation;
+    std::exception_ptr failure;
+    try {
+        simulation.emplace(build(registry, spec, std::move(extra_recorders), distribution));
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    agree(*distribution, failure);  // every rank throws the same error, or none does
+    return std::move(*simulation);
 }
 
 }  // namespace soma
