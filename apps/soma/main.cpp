@@ -8,6 +8,7 @@
 /// examples/models/hh.eq) may be given instead; the `equations` plug-in reads it (model_from_file.hpp).
 /// Exit status: 0 on success, 1 on an error in the run or its inputs, 2 on a malformed command line.
 
+#include "parallel.hpp"
 #include "scenario.hpp"
 
 #include "soma/error.hpp"
@@ -26,7 +27,9 @@
 #include <cstdio>
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <streambuf>
 
 namespace soma::app {
 namespace {
@@ -188,14 +191,16 @@ void print_cells(const Simulation& simulation, const RunSpec& spec, const RunSum
     }
 }
 
-int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
+int run(const PluginRegistry& registry, const std::vector<std::string>& args,
+        const std::shared_ptr<Distribution>& distribution) {
     const auto parsed = parse_run_arguments(args);
     if (!parsed) {
         std::cout << run_help();
         return 0;
     }
     warn_rejected(registry);  // a rejected file may be the user's own build of a plug-in this run uses
-    const RunSpec& spec = parsed->spec;
+    RunSpec spec = parsed->spec;
+    spec.distribution = distribution;  // under mpirun: this rank's share of the cells
 
     // Wire everything before anything is written, so that bad input leaves no file.
     Simulation simulation = build_simulation(registry, spec);
@@ -207,7 +212,7 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
     }
 
     bool created_output_dir = false;
-    if (!spec.recorders.empty()) {
+    if (!spec.recorders.empty() && (!distribution || distribution->rank() == 0)) {  // rank 0 writes
         std::error_code ec;
         created_output_dir = std::filesystem::create_directories(spec.output_dir, ec);
         if (ec) {
@@ -240,7 +245,7 @@ int run(const PluginRegistry& registry, const std::vector<std::string>& args) {
     return 0;
 }
 
-int main_impl(const PluginRegistry& registry, const std::vector<std::string>& args) {
+int main_impl(const PluginRegistry& registry, const std::vector<std::string>& args, const Parallel& parallel) {
     if (args.empty()) {
         std::cerr << usage;
         return 2;
@@ -248,14 +253,14 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "--version") {
-        fmt::print("soma {}\n", version);
+        fmt::print("soma {} ({})\n", version, Parallel::build_description());
         return 0;
     }
     if (command == "--help" || command == "-h" || command == "help") {
         std::cout << usage;
         return 0;
     }
-    if (command == "run") return run(registry, rest);
+    if (command == "run") return run(registry, rest, parallel.distribution());
     if (command == "list") {
         if (!rest.empty()) {
             std::cerr << "soma: error: 'soma list' takes no arguments; 'soma describe NAME' shows one plug-in\n";
@@ -275,16 +280,32 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
     return 2;
 }
 
+/// Under mpirun, ranks other than 0 print nothing: rank 0 prints the run's lines and its errors, which are
+/// every rank's (the ranks agree on failures, distribution.hpp). C's stderr stays, for MPI's own messages.
+void quiet_output() {
+    static struct : std::streambuf {
+        int overflow(int c) override { return traits_type::not_eof(c); }
+    } discard;
+    [[maybe_unused]] const std::FILE* null = std::freopen("/dev/null", "w", stdout);
+    std::cout.rdbuf(&discard);
+    std::cerr.rdbuf(&discard);
+}
+
 }  // namespace
 }  // namespace soma::app
 
 int main(int argc, char** argv) {
     // Declared outside the try block: the registry keeps every plug-in library loaded until the
-    // handlers below have used (and destroyed) an exception that plug-in code threw.
+    // handlers below have used (and destroyed) an exception that plug-in code threw; MPI, if started,
+    // ends after that.
+    std::optional<soma::app::Parallel> parallel;
     std::optional<soma::PluginRegistry> registry;
     try {
+        parallel.emplace(argc, argv);
+        if (parallel->rank() != 0) soma::app::quiet_output();
         registry.emplace();
-        const int status = soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc));
+        const int status =
+            soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc), *parallel);
         std::cout.flush();
         if (std::fflush(stdout) != 0 || !std::cout) {
             std::cerr << "soma: error: cannot write to standard output\n";
@@ -298,6 +319,9 @@ int main(int argc, char** argv) {
         std::cerr << "soma: error: " << e.what() << '\n';
         return soma::app::interrupted ? 130 : 1;  // 128 + SIGINT, as shells report an interrupted program
     } catch (const std::exception& e) {
+        if (parallel && parallel->rank() != 0) {
+            std::fprintf(stderr, "soma: error on rank %zu: %s\n", parallel->rank(), e.what());  // not agreed on
+        }
         std::cerr << "soma: error: " << e.what() << '\n';
         return 1;
     }
