@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <exception>
 #include <optional>
@@ -109,6 +111,17 @@ StateBatch expand(const CellComponent& c, std::size_t n_cells, std::uint64_t see
 }  // namespace
 
 namespace {
+
+/// The cores this process may use: those it is bound to, if a launcher (mpirun, taskset) bound it to
+/// fewer than the machine has; else the machine's, shared among the run's ranks on it.
+std::size_t default_threads(const Distribution& distribution) {
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        if (const auto bound = static_cast<std::size_t>(CPU_COUNT(&set)); bound > 0 && bound < cores) return bound;
+    }
+    return std::max<std::size_t>(1, cores / distribution.ranks_on_node());
+}
 
 Simulation build(const PluginRegistry& registry, const RunSpec& spec,
                  std::vector<std::shared_ptr<Recorder>> extra_recorders, std::shared_ptr<Distribution> distribution) {
@@ -214,9 +227,7 @@ Simulation build(const PluginRegistry& registry, const RunSpec& spec,
     }
     RunSettings settings = spec.settings;
     settings.n_cells = common_cell_count(spec.settings.n_cells, lengths);
-    if (settings.threads == 0) {
-        settings.threads = std::max<std::size_t>(1, std::thread::hardware_concurrency() / distribution->ranks_on_node());
-    }
+    if (settings.threads == 0) settings.threads = default_threads(*distribution);
     check_population_memory(settings.n_cells, *model, *stimulus, *integrator);  // before the per-cell arrays
 
     RunInfo info;

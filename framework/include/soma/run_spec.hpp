@@ -35,7 +35,8 @@ struct RunSpec {
     ComponentSpec integrator{"euler", {}, {}};
     std::vector<ComponentSpec> recorders{{"csv", {}, {}}, {"gnuplot", {}, {}}};
     /// n_cells = 0: as many cells as the per-cell lists fix (1 if none); threads (per rank) = 0: the
-    /// machine's cores divided by the run's ranks on this machine.
+    /// cores the process is bound to if fewer than the machine's (mpirun, taskset), else the machine's
+    /// cores divided by the run's ranks on this machine.
     RunSettings settings{100.0, 0.01, 0.0, 0, 0, 0};
     std::optional<std::filesystem::path> cells_from;  ///< a table of per-cell values (read_cell_table)
     RecordSpec record;
