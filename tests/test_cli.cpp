@@ -312,6 +312,18 @@ BOOST_AUTO_TEST_CASE(command_line_integrator_replaces_the_files_integrator_secti
     SOMA_CHECK_CONTAINS(result.out, "9 spike(s), first at t = 25.3033 ms");
 }
 
+// --version says whether this soma can split a run over MPI ranks.
+BOOST_AUTO_TEST_CASE(version_says_whether_mpi_is_built_in) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"--version"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+#ifdef SOMA_TEST_WITH_MPI
+    SOMA_CHECK_CONTAINS(result.out, "(MPI: ");
+#else
+    SOMA_CHECK_CONTAINS(result.out, "(built without MPI)");
+#endif
+}
+
 // A population from the command line: tidy samples of the default selection (v of cells 0 to 9, with a note),
 // every cell's spikes, and one row per cell in the cell table, whose spike counts are those of the spike file.
 BOOST_AUTO_TEST_CASE(population_writes_tidy_samples_spikes_and_a_cell_table) {
