@@ -312,6 +312,18 @@ BOOST_AUTO_TEST_CASE(command_line_integrator_replaces_the_files_integrator_secti
     SOMA_CHECK_CONTAINS(result.out, "9 spike(s), first at t = 25.3033 ms");
 }
 
+// --version says whether this soma can split a run over MPI ranks.
+BOOST_AUTO_TEST_CASE(version_says_whether_mpi_is_built_in) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"--version"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+#ifdef SOMA_TEST_WITH_MPI
+    SOMA_CHECK_CONTAINS(result.out, "(MPI: ");
+#else
+    SOMA_CHECK_CONTAINS(result.out, "(built without MPI)");
+#endif
+}
+
 // A population from the command line: tidy samples of the default selection (v of cells 0 to 9, with a note),
 // every cell's spikes, and one row per cell in the cell table, whose spike counts are those of the spike file.
 BOOST_AUTO_TEST_CASE(population_writes_tidy_samples_spikes_and_a_cell_table) {
@@ -527,6 +539,82 @@ BOOST_AUTO_TEST_CASE(phase_bad_ranges_and_options_are_refused_and_write_nothing)
     BOOST_TEST(result.code == 1, result);
     SOMA_CHECK_CONTAINS(result.err, "--current");
     check_no_output(cwd.path());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// soma sweep, fi and rheobase end to end: the files, the table's rows against the terminal's, the summary,
+// and bad input that leaves nothing behind.
+BOOST_AUTO_TEST_SUITE(experiments)
+
+BOOST_AUTO_TEST_CASE(sweep_writes_a_table_a_figure_and_a_summary) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"sweep", "--vary", "stimulus.amplitude=0,10", "--vary", "model.g_K=30,36,42",
+                                  "--t-stop", "60", "--progress", "on"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "sweep of 6 cells (stimulus.amplitude = 0,10 x model.g_K = 30,36,42)");
+    const fs::path dir = cwd.path() / "soma-output";
+    BOOST_TEST(entries(dir) == (std::vector<std::string>{"hh-step_sweep.csv", "hh-step_sweep.gp", "hh-step_sweep.png",
+                                                         "hh-step_sweep.svg", "hh-step_sweep_summary.json"}),
+               boost::test_tools::per_element());
+    const CsvFile table = read_csv(dir / "hh-step_sweep.csv");
+    BOOST_TEST(table.header == "cell,stimulus.amplitude (uA/cm^2),model.g_K (mS/cm^2),spikes,spikes in window,rate (Hz),"
+                               "latency (ms),mean ISI (ms),CV ISI");
+    BOOST_TEST_REQUIRE(table.rows.size() == 6u);
+    BOOST_TEST(table.rows[1].substr(0, 7) == "1,0,36,");  // the last axis varies fastest
+    BOOST_TEST(table.rows[4].substr(0, 8) == "4,10,36,");
+    const std::string json = read_file(dir / "hh-step_sweep_summary.json");
+    SOMA_CHECK_CONTAINS(json, "\"window_ms\"");
+    SOMA_CHECK_CONTAINS(json, "\"command\"");
+    // The script re-draws from the committed files.
+    SOMA_CHECK_CONTAINS(read_file(dir / "hh-step_sweep.gp"), "soma-output/hh-step_sweep.csv");
+}
+
+BOOST_AUTO_TEST_CASE(fi_and_rheobase_of_lif) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    auto result = run_soma(cwd.path(), logs.path(),
+                           {"fi", "--model", "lif", "--stimulus", "dc", "--amplitude", "linspace(0,3,4)", "--summary",
+                            "none", "--name", "f"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "firing onset: between stimulus.amplitude = 1 and 2 nA");
+    result = run_soma(cwd.path(), logs.path(),
+                      {"rheobase", "--model", "lif", "--set", "stimulus.onset=0", "--set", "stimulus.offset=100",
+                       "--high", "3", "--tolerance", "1e-4", "--name", "r", "--set", "model.V_th=1,2"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const CsvFile table = read_csv(cwd.path() / "soma-output" / "r_rheobase.csv");
+    BOOST_TEST(table.header == "cell,model.V_th (mV),rheobase (nA),below (nA)");
+    BOOST_TEST_REQUIRE(table.rows.size() == 2u);
+    BOOST_TEST(entries(cwd.path() / "soma-output") ==
+                   (std::vector<std::string>{"f_sweep.csv", "f_sweep.gp", "f_sweep.png", "f_sweep.svg",
+                                             "r_rheobase.csv", "r_rheobase_summary.json"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+        {{"sweep"}, "needs at least one axis"},
+        {{"sweep", "--vary", "stimulus.amplitude="}, "the axis has no values"},
+        {{"sweep", "--vary", "model.g_Kx=1,2"}, "did you mean 'g_K'"},
+        {{"sweep", "--vary", "model.g_K=linspace(1,2,100000)", "--vary", "model.g_Na=linspace(1,2,100000)"},
+         "more than 4294967296 cells"},
+        {{"sweep", "--vary", "model.g_K=30,36", "--window", "50:20"}, "not a window of the run"},
+        {{"sweep", "--vray", "model.g_K=30,36"}, "did you mean '--vary'"},
+        {{"rheobase"}, "needs --high"},
+        {{"rheobase", "--high", "2"}, "give a larger --high"},
+        {{"rheobase", "--high", "20", "--low", "10"}, "give a lower --low"},
+        {{"rheobase", "--high", "20", "--firing", "sustaned"}, "did you mean 'sustained'"},
+        {{"rheobase", "--high", "20", "--batch", "0"}, "--batch 0 is not allowed"},
+    };
+    for (const auto& [args, expected] : cases) {
+        const auto result = run_soma(cwd.path(), logs.path(), args);
+        BOOST_TEST_CONTEXT(args.front() << " " << (args.size() > 1 ? args[1] : "")) {
+            BOOST_TEST(result.code == 1, result);
+            SOMA_CHECK_CONTAINS(result.err, expected);
+            BOOST_TEST(!fs::exists(cwd.path() / "soma-output"));
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

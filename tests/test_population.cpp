@@ -16,6 +16,7 @@
 #include <boost/test/data/test_case.hpp>
 #include <fmt/format.h>
 
+#include <barrier>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -23,6 +24,7 @@
 #include <fstream>
 #include <limits>
 #include <numeric>
+#include <thread>
 
 #include <unistd.h>
 
@@ -204,6 +206,131 @@ BOOST_DATA_TEST_CASE(same_spikes_and_samples_bit_for_bit, data::make(identity_ca
         const std::string what = fmt::format("{} with {} on {} thread(s)", c.model, c.integrator, threads);
         for (std::size_t cell = 0; cell < n; ++cell) check_identical(*result.recorder, cell, cell, *singles[cell], what);
         BOOST_TEST(result.summary.n_spikes == result.recorder->spikes.size());
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------------------------
+// A run over K ranks (distribution.hpp) is the single-process run, bit for bit, and a failure on one rank stops
+// them all with the same error. The ranks are threads of this process exchanging through memory: the engine's
+// protocol without MPI (tests/mpi runs the `soma` program under mpirun).
+
+namespace {
+
+/// K ranks as K threads: gather and broadcast through shared buffers between two barriers.
+class ThreadRanks {
+public:
+    explicit ThreadRanks(std::size_t k) : barrier_(static_cast<std::ptrdiff_t>(k)), parts_(k) {}
+
+    class Rank final : public soma::Distribution {
+    public:
+        Rank(ThreadRanks& all, std::size_t rank) : all_(all), rank_(rank) {}
+        [[nodiscard]] std::size_t rank() const override { return rank_; }
+        [[nodiscard]] std::size_t size() const override { return all_.parts_.size(); }
+        [[nodiscard]] std::size_t ranks_on_node() const override { return size(); }
+        [[nodiscard]] std::vector<std::vector<std::byte>> gather(std::span<const std::byte> mine) override {
+            all_.parts_[rank_].assign(mine.begin(), mine.end());
+            all_.barrier_.arrive_and_wait();
+            std::vector<std::vector<std::byte>> parts;
+            if (rank_ == 0) parts = all_.parts_;
+            all_.barrier_.arrive_and_wait();
+            return parts;
+        }
+        void broadcast(std::vector<std::byte>& bytes) override {
+            if (rank_ == 0) all_.root_ = bytes;
+            all_.barrier_.arrive_and_wait();
+            if (rank_ != 0) bytes = all_.root_;
+            all_.barrier_.arrive_and_wait();
+        }
+
+    private:
+        ThreadRanks& all_;
+        std::size_t rank_;
+    };
+
+    /// Runs `spec` on every rank; each rank's result, or its error message.
+    struct Outcome {
+        soma::test::RunResult result;
+        std::string error;
+    };
+    std::vector<Outcome> run(const soma::RunSpec& spec) {
+        std::vector<Outcome> outcomes(parts_.size());
+        std::vector<std::jthread> threads;
+        for (std::size_t r = 0; r < parts_.size(); ++r) {
+            threads.emplace_back([&, r] {
+                soma::RunSpec mine = spec;
+                mine.distribution = std::make_shared<Rank>(*this, r);
+                try {
+                    outcomes[r].result = soma::test::run_in_process(registry(), mine);
+                } catch (const std::exception& e) {
+                    outcomes[r].error = e.what();
+                }
+            });
+        }
+        threads.clear();  // joins
+        return outcomes;
+    }
+
+private:
+    std::barrier<> barrier_;
+    std::vector<std::vector<std::byte>> parts_;
+    std::vector<std::byte> root_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(a_population_over_ranks)
+
+BOOST_AUTO_TEST_CASE(gives_the_single_process_calls_to_the_recorders_of_rank_0) {
+    soma::RunSpec spec = hh_population("euler");
+    spec.record.cells = std::vector<std::size_t>{0, 1, 16, 17, 18, 33, 34, 50};  // both sides of the boundaries
+    const auto single = run(spec);
+    BOOST_TEST_REQUIRE(single.summary.n_spikes > 0u);
+    for (const std::size_t k : {2u, 3u}) {
+        ThreadRanks ranks(k);
+        const auto outcomes = ranks.run(spec);
+        for (std::size_t r = 0; r < k; ++r) {
+            BOOST_TEST_REQUIRE(outcomes[r].error.empty(), "rank " << r << " of " << k << ": " << outcomes[r].error);
+            const auto& summary = outcomes[r].result.summary;
+            BOOST_TEST(summary.n_spikes == single.summary.n_spikes);
+            BOOST_TEST_REQUIRE(summary.cells.size() == single.summary.cells.size());
+            for (std::size_t c = 0; c < summary.cells.size(); ++c) {
+                BOOST_TEST(bits(summary.cells[c].isi_m2) == bits(single.summary.cells[c].isi_m2));
+            }
+            BOOST_TEST(outcomes[r].result.recorder->begun == (r == 0 ? 1 : 0), "rank " << r << " of " << k);
+        }
+        const auto& recorder = *outcomes[0].result.recorder;
+        BOOST_TEST(recorder.committed == 1);
+        BOOST_TEST_REQUIRE(recorder.values.size() == single.recorder->values.size());
+        BOOST_TEST(std::ranges::equal(recorder.values, single.recorder->values,
+                                      [](double a, double b) { return bits(a) == bits(b); }),
+                   k << " ranks: the samples differ");
+        BOOST_TEST_REQUIRE(recorder.spikes.size() == single.recorder->spikes.size());
+        for (std::size_t s = 0; s < recorder.spikes.size(); ++s) {
+            BOOST_TEST((recorder.spikes[s].cell == single.recorder->spikes[s].cell &&
+                        bits(recorder.spikes[s].t) == bits(single.recorder->spikes[s].t)),
+                       k << " ranks: spike " << s);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_failure_on_one_rank_is_every_ranks_error) {
+    soma::RunSpec spec = hh_population("euler");
+    spec.model.parameters["C_m"] = list_of(n_hh, [](std::size_t k) { return k == 40 ? "1e-4" : "1"; });
+    const std::string expected = message_of<soma::RunError>([&] { (void)run(spec); });
+    BOOST_TEST_REQUIRE(expected.find("cell 40") != std::string::npos, expected);
+    ThreadRanks ranks(3);
+    const auto outcomes = ranks.run(spec);
+    for (std::size_t r = 0; r < 3; ++r) BOOST_TEST(outcomes[r].error == expected, "rank " << r);
+
+    ThreadRanks too_many(3);
+    spec.settings.n_cells = 2;
+    spec.model.parameters.clear();
+    spec.stimulus.parameters.clear();
+    for (const auto& outcome : too_many.run(spec)) {
+        BOOST_TEST(outcome.error == "mpirun started 3 ranks for 2 cells; start at most 2 ranks (-np 2), or simulate "
+                                    "more cells");
     }
 }
 

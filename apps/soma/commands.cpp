@@ -7,8 +7,11 @@
 #include "session.hpp"
 #include "summary_json.hpp"
 
+#include "soma/distribution.hpp"
 #include "soma/error.hpp"
+#include "soma/experiments/rheobase.hpp"
 #include "soma/experiments/sweep.hpp"
+#include "soma/parameter.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -127,7 +130,8 @@ void print_sweep(const experiments::SweepResult& result, const std::string& name
     }
 }
 
-int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& args, bool fi) {
+int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& args, bool fi,
+                const std::shared_ptr<Distribution>& distribution) {
     const auto options = sweep_options(fi);
     const auto parsed = parse_run_arguments(args, fi ? "fi" : "sweep", options);
     if (!parsed) {
@@ -138,6 +142,8 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     const Reporting report = reporting(*parsed);
     experiments::SweepSpec spec;
     spec.run = parsed->spec;
+    spec.run.distribution = distribution;
+    const bool root = !distribution || distribution->rank() == 0;  // rank 0 has the spikes and writes
     if (!parsed->recorders_given) {
         spec.run.recorders.clear();  // the table and the figure are the outputs
         if (spec.run.record.variables.empty()) spec.run.record.variables = {"spikes"};
@@ -157,11 +163,12 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     spec.window = parse_window(*parsed);
     for (const auto& note : parsed->notes) std::cerr << "soma: note: " << note << '\n';
 
-    OutputDirectory output(spec.run.output_dir);
+    std::optional<OutputDirectory> output;
+    if (root) output.emplace(spec.run.output_dir);
     stop_on_signals();
     experiments::SweepResult result;
     {
-        ProgressLine progress(report.progress);
+        ProgressLine progress(root ? report.progress : "off");
         experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
                                                             "sweep");
@@ -173,6 +180,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
             throw;
         }
     }
+    if (!root) return 0;
     auto written = result.recorder_outputs;
     for (const auto& path : experiments::write_sweep(result, spec.run.output_dir, spec.run.name)) written.push_back(path);
     print_sweep(result, spec.run.name);
@@ -203,18 +211,144 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
         written.push_back(path);
     }
     for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
-    output.keep();
+    output->keep();
     return 0;
+}
+
+
+std::vector<ExtraOption> rheobase_options() {
+    std::vector<ExtraOption> options{
+        {"low", "I", "lower bound of the search, at which no cell fires (default: 0), in the stimulus parameter's unit"},
+        {"high", "I", "upper bound of the search, at which every cell fires (required)"},
+        {"tolerance", "I", "the search ends when each cell's rheobase is known within this (default: (high - low) / 1000)"},
+        {"batch", "K", "amplitudes per cell and round, run as one population: each round narrows the interval K + 1 "
+                       "times (default: 7)"},
+        {"firing", "WHAT", "single: at least one spike (single-spike threshold); sustained: firing until the end of the "
+                           "stimulus (default: single)"},
+        {"parameter", "NAME", "the stimulus parameter searched (default: amplitude)"}};
+    for (auto& o : common_options()) options.push_back(std::move(o));
+    return options;
+}
+
+/// The number of option `name`, or `fallback` when not given.
+double number_option(const Scenario& scenario, const std::string& name, double fallback) {
+    const auto it = scenario.extra.find(name);
+    return it == scenario.extra.end() ? fallback : parse_number(name, it->second.front());
 }
 
 }  // namespace
 
-int sweep_command(const PluginRegistry& registry, const std::vector<std::string>& args) {
-    return sweep_or_fi(registry, args, false);
+int rheobase_command(const PluginRegistry& registry, const std::vector<std::string>& args,
+                     const std::shared_ptr<Distribution>& distribution) {
+    const auto options = rheobase_options();
+    const auto parsed = parse_run_arguments(args, "rheobase", options);
+    if (!parsed) {
+        std::cout << "usage: soma rheobase [SCENARIO.ini] --high I [--low I] [--firing single|sustained] [options]\n\n"
+                     "The rheobase of each cell: the smallest amplitude of the run's stimulus (by default the step\n"
+                     "of 'soma run') that makes it fire, by bisection in parallel batches. The cells are those of\n"
+                     "'soma run' with the same options (--cells, per-cell --set values, --cells-from), so a\n"
+                     "population gives one rheobase per cell. Writes NAME_rheobase.csv.\n\n"
+                  << options_help("rheobase", options)
+                  << "\nExample (the leaky integrate-and-fire cell, a 500 ms step):\n"
+                     "  soma rheobase --model lif --set stimulus.onset=0 --set stimulus.offset=500 --t-stop 500 \\\n"
+                     "       --high 5 --tolerance 1e-6\n";
+        return 0;
+    }
+    warn_rejected(registry);
+    const Reporting report = reporting(*parsed);
+    experiments::RheobaseSpec spec;
+    spec.run = parsed->spec;
+    spec.run.distribution = distribution;
+    const bool root = !distribution || distribution->rank() == 0;
+    if (!parsed->extra.contains("high")) {
+        throw ParameterError("soma rheobase needs --high, an amplitude at which every cell fires (e.g. --high 20 for the "
+                             "default hh model with its step); --low (default 0) must not make any cell fire");
+    }
+    spec.low = number_option(*parsed, "low", 0);
+    spec.high = number_option(*parsed, "high", 0);
+    spec.tolerance = number_option(*parsed, "tolerance", 0);
+    if (parsed->extra.contains("tolerance") && !(spec.tolerance > 0)) {
+        throw ParameterError(fmt::format("--tolerance {:g} is not allowed; it must be > 0", spec.tolerance));
+    }
+    const double batch = number_option(*parsed, "batch", 7);
+    if (batch != std::floor(batch) || batch < 1 || batch > 1000) {
+        throw ParameterError(fmt::format("--batch {:g} is not allowed; give a whole number from 1 to 1000", batch));
+    }
+    spec.batch = static_cast<std::size_t>(batch);
+    if (const auto it = parsed->extra.find("firing"); it != parsed->extra.end()) {
+        const std::vector<std::string> kinds{"single", "sustained"};
+        if (std::ranges::find(kinds, it->second.front()) == kinds.end()) {
+            throw ParameterError(fmt::format("--firing '{}': {}", it->second.front(),
+                                             unknown_name_message("definition", it->second.front(), kinds)));
+        }
+        spec.firing = it->second.front() == "single" ? experiments::Firing::single : experiments::Firing::sustained;
+    }
+    if (const auto it = parsed->extra.find("parameter"); it != parsed->extra.end()) spec.parameter = it->second.front();
+    for (const auto& note : parsed->notes) std::cerr << "soma: note: " << note << '\n';
+
+    std::optional<OutputDirectory> output;
+    if (root) output.emplace(spec.run.output_dir);
+    stop_on_signals();
+    experiments::RheobaseResult result;
+    {
+        ProgressLine progress(root ? report.progress : "off");
+        experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
+                                            progress.update(static_cast<double>(done), static_cast<double>(total),
+                                                            "rheobase search, this round");
+                                        }};
+        try {
+            result = experiments::find_rheobase(registry, spec, control);
+        } catch (...) {
+            if (interrupted) throw RunError("interrupted by a signal; no output was written");
+            throw;
+        }
+    }
+    if (!root) return 0;
+    const RunInfo& info = result.info;
+    std::vector<std::filesystem::path> written{experiments::write_rheobase(result, spec, spec.run.output_dir, spec.run.name)};
+    fmt::print("{}: rheobase ({}) of stimulus.{} for {} cell{}, {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms; "
+               "{} rounds, {} cells simulated\n",
+               spec.run.name, spec.firing == experiments::Firing::single ? "single spike" : "sustained firing",
+               spec.parameter, info.n_cells, info.n_cells == 1 ? "" : "s", info.model, info.stimulus, info.integrator,
+               info.t_stop, info.dt, result.rounds, result.cell_runs);
+    constexpr std::size_t max_lines = 20;
+    for (std::size_t c = 0; c < std::min(max_lines, result.cells.size()); ++c) {
+        std::string values;
+        for (const auto& p : info.cell_parameters) values += fmt::format(" {}.{} = {:.6g}", p.component, p.name, p.values[c]);
+        fmt::print("  cell {}{}: {:.8g} {} (does not fire at {:.8g})\n", c, values, result.cells[c].rheobase, result.unit,
+                   result.cells[c].below);
+    }
+    if (result.cells.size() > max_lines) fmt::print("  ... (every cell in {})\n", written.front().string());
+    if (report.summary) {
+        auto json = summary_json(info, parsed->command_line);
+        nlohmann::json cells = nlohmann::json::array();
+        for (const auto& r : result.cells) cells.push_back({{"rheobase", r.rheobase}, {"below", r.below}});
+        json["rheobase"] = {{"parameter", "stimulus." + spec.parameter},
+                            {"unit", result.unit},
+                            {"firing", spec.firing == experiments::Firing::single ? "single" : "sustained"},
+                            {"low", spec.low},
+                            {"high", spec.high},
+                            {"tolerance", result.tolerance},
+                            {"batch", spec.batch},
+                            {"rounds", result.rounds},
+                            {"cells", cells}};
+        const auto path = spec.run.output_dir / (spec.run.name + "_rheobase_summary.json");
+        write_summary(std::move(json), written, path);
+        written.push_back(path);
+    }
+    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
+    output->keep();
+    return 0;
 }
 
-int fi_command(const PluginRegistry& registry, const std::vector<std::string>& args) {
-    return sweep_or_fi(registry, args, true);
+int sweep_command(const PluginRegistry& registry, const std::vector<std::string>& args,
+                  const std::shared_ptr<Distribution>& distribution) {
+    return sweep_or_fi(registry, args, false, distribution);
+}
+
+int fi_command(const PluginRegistry& registry, const std::vector<std::string>& args,
+               const std::shared_ptr<Distribution>& distribution) {
+    return sweep_or_fi(registry, args, true, distribution);
 }
 
 }  // namespace soma::app

@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "phase_command.hpp"
 #include "session.hpp"
+#include "parallel.hpp"
 
 #include "soma/error.hpp"
 #include "soma/model.hpp"
@@ -28,7 +29,9 @@
 #include <cstdio>
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <streambuf>
 
 namespace soma::app {
 namespace {
@@ -127,7 +130,7 @@ int describe(const PluginRegistry& registry, const std::string& name) {
     return 0;
 }
 
-int main_impl(const PluginRegistry& registry, const std::vector<std::string>& args) {
+int main_impl(const PluginRegistry& registry, const std::vector<std::string>& args, const Parallel& parallel) {
     if (args.empty()) {
         std::cerr << usage;
         return 2;
@@ -135,16 +138,18 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "--version") {
-        fmt::print("soma {}\n", version);
+        fmt::print("soma {} ({})\n", version, Parallel::build_description());
         return 0;
     }
     if (command == "--help" || command == "-h" || command == "help") {
         std::cout << usage;
         return 0;
     }
-    if (command == "run") return run_command(registry, rest);
-    if (command == "sweep") return sweep_command(registry, rest);
-    if (command == "fi") return fi_command(registry, rest);
+    const auto distribution = parallel.distribution();  // under mpirun: this rank's share of the cells
+    if (command == "run") return run_command(registry, rest, distribution);
+    if (command == "sweep") return sweep_command(registry, rest, distribution);
+    if (command == "fi") return fi_command(registry, rest, distribution);
+    if (command == "rheobase") return rheobase_command(registry, rest, distribution);
     if (command == "phase") return phase(registry, rest);
     if (command == "list") {
         if (!rest.empty()) {
@@ -165,16 +170,32 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
     return 2;
 }
 
+/// Under mpirun, ranks other than 0 print nothing: rank 0 prints the run's lines and its errors, which are
+/// every rank's (the ranks agree on failures, distribution.hpp). C's stderr stays, for MPI's own messages.
+void quiet_output() {
+    static struct : std::streambuf {
+        int overflow(int c) override { return traits_type::not_eof(c); }
+    } discard;
+    [[maybe_unused]] const std::FILE* null = std::freopen("/dev/null", "w", stdout);
+    std::cout.rdbuf(&discard);
+    std::cerr.rdbuf(&discard);
+}
+
 }  // namespace
 }  // namespace soma::app
 
 int main(int argc, char** argv) {
     // Declared outside the try block: the registry keeps every plug-in library loaded until the
-    // handlers below have used (and destroyed) an exception that plug-in code threw.
+    // handlers below have used (and destroyed) an exception that plug-in code threw; MPI, if started,
+    // ends after that.
+    std::optional<soma::app::Parallel> parallel;
     std::optional<soma::PluginRegistry> registry;
     try {
+        parallel.emplace(argc, argv);
+        if (parallel->rank() != 0) soma::app::quiet_output();
         registry.emplace();
-        const int status = soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc));
+        const int status =
+            soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc), *parallel);
         std::cout.flush();
         if (std::fflush(stdout) != 0 || !std::cout) {
             std::cerr << "soma: error: cannot write to standard output\n";
@@ -188,6 +209,9 @@ int main(int argc, char** argv) {
         std::cerr << "soma: error: " << e.what() << '\n';
         return soma::app::interrupted ? 130 : 1;  // 128 + SIGINT, as shells report an interrupted program
     } catch (const std::exception& e) {
+        if (parallel && parallel->rank() != 0) {
+            std::fprintf(stderr, "soma: error on rank %zu: %s\n", parallel->rank(), e.what());  // not agreed on
+        }
         std::cerr << "soma: error: " << e.what() << '\n';
         return 1;
     }

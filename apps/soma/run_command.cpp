@@ -7,6 +7,7 @@
 #include "session.hpp"
 #include "summary_json.hpp"
 
+#include "soma/distribution.hpp"
 #include "soma/error.hpp"
 #include "soma/run_spec.hpp"
 
@@ -82,7 +83,8 @@ void print_cells(const Simulation& simulation, const RunSpec& spec, const RunSum
 
 }  // namespace
 
-int run_command(const PluginRegistry& registry, const std::vector<std::string>& args) {
+int run_command(const PluginRegistry& registry, const std::vector<std::string>& args,
+                const std::shared_ptr<Distribution>& distribution) {
     const auto options = common_options();
     const auto parsed = parse_run_arguments(args, "run", options);
     if (!parsed) {
@@ -90,7 +92,9 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
         return 0;
     }
     warn_rejected(registry);  // a rejected file may be the user's own build of a plug-in this run uses
-    const RunSpec& spec = parsed->spec;
+    RunSpec spec = parsed->spec;
+    spec.distribution = distribution;  // under mpirun: this rank's share of the cells
+    const bool root = !distribution || distribution->rank() == 0;  // rank 0 writes
     const Reporting report = reporting(*parsed);
 
     // Wire everything before anything is written, so that bad input leaves no file.
@@ -103,13 +107,13 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     }
 
     std::optional<OutputDirectory> output;
-    if (!spec.recorders.empty()) output.emplace(spec.output_dir);
+    if (!spec.recorders.empty() && root) output.emplace(spec.output_dir);
     // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
     simulation.interrupt_on(interrupted);
     stop_on_signals();
     RunSummary summary;
     {
-        ProgressLine progress(report.progress);
+        ProgressLine progress(root ? report.progress : "off");
         simulation.on_progress([&](std::size_t done, std::size_t total) {
             progress.update(static_cast<double>(done), static_cast<double>(total),
                             fmt::format("t = {:.6g} of {:.6g} ms", static_cast<double>(done) * info.dt, info.t_stop));

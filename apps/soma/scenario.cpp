@@ -74,7 +74,8 @@ po::options_description command_line_options(std::string_view command = "run", s
          "one of several stimuli), or 'spikes' for spike times only (default: everything; above 10 cells, spikes and v of cells 0 to 9)")
         ("record-cells", text_value("LIST"), "cells whose samples are recorded: 0,5,10 or 0:10 (cells 0 to 9) or 0:3,7 "
          "(spikes are recorded for every cell)")
-        ("threads", text_value("K"), "threads that advance the cells; results do not depend on it (default: all cores)")
+        ("threads", text_value("K"), "threads that advance the cells (of each rank under mpirun); results do not depend on "
+                                      "it (default: the cores, shared among the ranks on one machine)")
         ("seed", text_value("S"), "seed of the normal() and uniform() draws and of noise stimuli, a whole number >= 0 "
          "(default: 0)")
         ("output,o", text_value("DIR"), "output directory (default: ./soma-output)")

@@ -8,8 +8,11 @@
 
 #include <fmt/format.h>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <thread>
 
 namespace soma {
@@ -107,8 +110,21 @@ StateBatch expand(const CellComponent& c, std::size_t n_cells, std::uint64_t see
 
 }  // namespace
 
-Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
-                            std::vector<std::shared_ptr<Recorder>> extra_recorders) {
+namespace {
+
+/// The cores this process may use: those it is bound to, if a launcher (mpirun, taskset) bound it to
+/// fewer than the machine has; else the machine's, shared among the run's ranks on it.
+std::size_t default_threads(const Distribution& distribution) {
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        if (const auto bound = static_cast<std::size_t>(CPU_COUNT(&set)); bound > 0 && bound < cores) return bound;
+    }
+    return std::max<std::size_t>(1, cores / distribution.ranks_on_node());
+}
+
+Simulation build(const PluginRegistry& registry, const RunSpec& spec,
+                 std::vector<std::shared_ptr<Recorder>> extra_recorders, std::shared_ptr<Distribution> distribution) {
     const auto model = create_model(registry, spec.model.name);  // a plug-in's name, or a model file's path
     const auto stimulus = make_stimulus(registry, spec.stimulus.name);  // a plug-in, a file, or a sum of them
     const auto integrator = registry.create<Integrator>(PluginKind::integrator, spec.integrator.name);
@@ -219,7 +235,7 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     }
     RunSettings settings = spec.settings;
     settings.n_cells = common_cell_count(spec.settings.n_cells, lengths);
-    if (settings.threads == 0) settings.threads = std::max(1u, std::thread::hardware_concurrency());
+    if (settings.threads == 0) settings.threads = default_threads(*distribution);
     check_population_memory(settings.n_cells, *model, *stimulus, *integrator);  // before the per-cell arrays
 
     RunInfo info;
@@ -260,8 +276,24 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     for (std::size_t r = 0; r < recorders.size(); ++r) add(spec.recorders[r].name, *recorders[r], nullptr);
 
     recorders.insert(recorders.end(), extra_recorders.begin(), extra_recorders.end());
-    return {model, stimulus, integrator, std::move(recorders), settings, std::move(info), std::move(parameters),
-            spec.record};
+    return {model,    stimulus,    integrator, std::move(recorders), settings, std::move(info), std::move(parameters),
+            spec.record, std::move(distribution)};
+}
+
+}  // namespace
+
+Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
+                            std::vector<std::shared_ptr<Recorder>> extra_recorders) {
+    const auto distribution = spec.distribution ? spec.distribution : std::make_shared<SingleProcess>();
+    std::optional<Simulation> simulation;
+    std::exception_ptr failure;
+    try {
+        simulation.emplace(build(registry, spec, std::move(extra_recorders), distribution));
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    agree(*distribution, failure);  // every rank throws the same error, or none does
+    return std::move(*simulation);
 }
 
 }  // namespace soma

@@ -3,6 +3,7 @@
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
 #include "soma/stimulus_sum.hpp"
+#include "wire.hpp"
 
 #include <fmt/format.h>
 
@@ -17,6 +18,7 @@
 #include <limits>
 #include <set>
 #include <thread>
+#include <tuple>
 
 namespace soma {
 
@@ -288,7 +290,8 @@ RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, cons
 
 Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> stimulus,
                        std::shared_ptr<Integrator> integrator, std::vector<std::shared_ptr<Recorder>> recorders,
-                       RunSettings settings, RunInfo info, CellParameters parameters, const RecordSpec& record)
+                       RunSettings settings, RunInfo info, CellParameters parameters, const RecordSpec& record,
+                       std::shared_ptr<Distribution> distribution)
     : model_(std::move(model)),
       stimulus_(std::move(stimulus)),
       integrator_(std::move(integrator)),
@@ -296,7 +299,8 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
       settings_(settings),
       grid_(resolve_grid(settings)),
       info_(std::move(info)),
-      parameters_(std::move(parameters)) {
+      parameters_(std::move(parameters)),
+      distribution_(distribution ? std::move(distribution) : std::make_shared<SingleProcess>()) {
     if (model_->state_variables().empty()) {
         // E.g. the loader object of the `equations` plug-in, created by name instead of through create_model.
         throw PluginError(fmt::format("model '{}' has no state variables and cannot be simulated{}", info_.model,
@@ -312,6 +316,12 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
                                          parameters_.stimulus.n_vars(), parameters_.stimulus.n_cells(),
                                          model_->schema().size(), stimulus_->schema().size(), n));
     }
+    if (const std::size_t ranks = distribution_->size(); ranks > n) {
+        throw ParameterError(fmt::format("mpirun started {} ranks for {} cell{}; start at most {} rank{} (-np {}), or "
+                                         "simulate more cells",
+                                         ranks, n, n == 1 ? "" : "s", n, n == 1 ? "" : "s", n));
+    }
+    cells_ = rank_cells(n, distribution_->rank(), distribution_->size());
     check_population_memory(n, *model_, *stimulus_, *integrator_);
 
     events_ = StateBatch(model_->event_variables().size(), n);
@@ -329,10 +339,11 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
                                       "(or an ou stimulus, coloured noise, with any integrator)",
                                       info_.integrator));
     }
-    const std::size_t n_chunks = std::min(settings_.threads, n);
+    const std::size_t n_local = cells_.count();
+    const std::size_t n_chunks = std::min(settings_.threads, n_local);
     for (std::size_t k = 0; k < n_chunks; ++k) {
-        const std::size_t first = n * k / n_chunks;
-        const std::size_t count = n * (k + 1) / n_chunks - first;
+        const std::size_t first = cells_.first + n_local * k / n_chunks;
+        const std::size_t count = cells_.first + n_local * (k + 1) / n_chunks - first;
         auto chunk = std::make_unique<Chunk>();
         chunk->block = Block{model_.get(),
                              stimulus_.get(),
@@ -359,9 +370,8 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     info_.recording = resolve_recording(record, *model_, *stimulus_, n);
     const auto& cells = info_.recording.cells;
     for (auto& chunk : chunks_) {
-        const std::size_t first = chunk->block.first, last = first + chunk->block.count();
-        chunk->recorded_begin = static_cast<std::size_t>(std::ranges::lower_bound(cells, first) - cells.begin());
-        chunk->recorded_end = static_cast<std::size_t>(std::ranges::lower_bound(cells, last) - cells.begin());
+        std::tie(chunk->recorded_begin, chunk->recorded_end) =
+            recorded_range({chunk->block.first, chunk->block.first + chunk->block.count()});
     }
     const std::size_t n_recorded = info_.recording.variables.size();
     const std::size_t sample_bytes = std::max<std::size_t>(1, 8 * n_recorded * cells.size());
@@ -400,6 +410,20 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
             add(r < info_.recorders.size() ? info_.recorders[r] : "recorder", *recorders_[r]);
         }
     }
+    if (distribution_->rank() != 0) recorders_.clear();  // rank 0 writes; the others send it their cells' results
+}
+
+std::pair<std::size_t, std::size_t> Simulation::recorded_range(CellRange range) const {
+    const auto& cells = info_.recording.cells;
+    return {static_cast<std::size_t>(std::ranges::lower_bound(cells, range.first) - cells.begin()),
+            static_cast<std::size_t>(std::ranges::lower_bound(cells, range.end) - cells.begin())};
+}
+
+std::pair<std::size_t, std::size_t> Simulation::stretch_samples(std::size_t first_step, std::size_t n_steps) const {
+    const std::size_t every = grid_.record_every;
+    const std::size_t first_sample = (first_step + every - 1) / every;
+    const std::size_t end_sample = (first_step + n_steps + every - 1) / every;
+    return {first_sample, end_sample - first_sample};
 }
 
 void Simulation::check_output_space() const {
@@ -503,6 +527,8 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
 }
 
 RunSummary Simulation::run() {
+    Distribution& d = *distribution_;
+    const bool root = d.rank() == 0;
     RunSummary summary;
     summary.n_steps = grid_.n_steps;
     summary.cells.assign(settings_.n_cells, CellSummary{});
@@ -511,68 +537,153 @@ RunSummary Simulation::run() {
         chunk->error = nullptr;
     }
     std::vector<Spike> spikes;
-    spikes.reserve(settings_.n_cells);
+    spikes.reserve(cells_.count());
     std::size_t first_step = 0, n_steps = 0;
     ThreadTeam team(chunks_.size(), [&](std::size_t k) { run_chunk(*chunks_[k], first_step, n_steps); });
-    try {
-        check_output_space();
-        for (const auto& r : recorders_) r->begin(info_);
-        // Fail now, not after the run, if an output cannot take its final name (so that no recorder
-        // commits while another cannot).
-        for (const auto& r : recorders_) {
-            for (const auto& path : r->outputs()) {
-                std::error_code ec;
-                if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
-                    throw RunError(fmt::format("output '{}' exists and is not a regular file (a directory?); "
-                                               "remove it or choose another --output or --name",
-                                               path.string()));
-                }
+    // `work` on rank 0 (the recorders' part), then every rank throws its failure, if any.
+    const auto on_root = [&](auto&& work) {
+        std::exception_ptr failure;
+        if (root) {
+            try {
+                work();
+            } catch (...) {
+                failure = std::current_exception();
             }
         }
-        const std::size_t every = grid_.record_every;
-        for (first_step = 0; first_step < grid_.n_steps; first_step += n_steps) {
-            if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
-                throw RunError(fmt::format("interrupted at t = {} ms; no output was written",
-                                           static_cast<double>(first_step) * settings_.dt));
+        wire::settle(d, failure ? std::optional<std::size_t>(0) : std::nullopt,
+                     failure ? std::optional(wire::describe(failure)) : std::nullopt, failure);
+    };
+    try {
+        on_root([&] {
+            check_output_space();
+            for (const auto& r : recorders_) r->begin(info_);
+            // Fail now, not after the run, if an output cannot take its final name (so that no recorder
+            // commits while another cannot).
+            for (const auto& r : recorders_) {
+                for (const auto& path : r->outputs()) {
+                    std::error_code ec;
+                    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+                        throw RunError(fmt::format("output '{}' exists and is not a regular file (a directory?); "
+                                                   "remove it or choose another --output or --name",
+                                                   path.string()));
+                    }
+                }
             }
+        });
+        const std::size_t every = grid_.record_every;
+        const std::size_t n_vars = info_.recording.variables.size();
+        for (first_step = 0; first_step < grid_.n_steps; first_step += n_steps) {
             n_steps = std::min(stretch_, grid_.n_steps - first_step);
-            team.run([&] { run_chunk(*chunks_.front(), first_step, n_steps); });
+            const bool stop = interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed);
+            if (!stop) team.run([&] { run_chunk(*chunks_.front(), first_step, n_steps); });
             const Chunk* failed = nullptr;
             for (const auto& chunk : chunks_) {
                 if (chunk->error && (failed == nullptr || chunk->error_step < failed->error_step)) failed = chunk.get();
             }
-            if (failed != nullptr) std::rethrow_exception(failed->error);
-
-            if (!sample_buffer_.empty()) {
-                const std::size_t first_sample = (first_step + every - 1) / every;
-                for (std::size_t s = first_sample; s * every < first_step + n_steps; ++s) {
-                    const double t = static_cast<double>(s * every) * settings_.dt;
-                    for (const auto& r : recorders_) r->sample(t, sample_buffer_[s - first_sample].view());
-                }
-            }
+            const auto [first_sample, n_samples] = stretch_samples(first_step, n_steps);
             spikes.clear();
             for (auto& chunk : chunks_) {
                 spikes.insert(spikes.end(), chunk->spikes.begin(), chunk->spikes.end());
                 chunk->spikes.clear();
             }
-            std::ranges::sort(spikes, [](const Spike& a, const Spike& b) {
-                return a.t < b.t || (a.t == b.t && a.cell < b.cell);
-            });
-            for (const auto& s : spikes) {
-                for (const auto& r : recorders_) r->spike(s.cell, s.t);
-                summary.cells[s.cell].add_spike(s.t);
-                ++summary.n_spikes;
+
+            // This rank's report to rank 0: an interrupt, its earliest failure, its spikes and its recorded
+            // cells' samples (rank 0 has its own in place).
+            wire::Writer report;
+            report.put<std::uint8_t>(stop);
+            report.put<std::uint64_t>(failed != nullptr ? failed->error_step : 0);
+            wire::put(report, failed != nullptr ? std::optional(wire::describe(failed->error)) : std::nullopt);
+            if (!root && failed == nullptr && !stop) {
+                report.put_all(std::span<const Spike>(spikes));
+                const auto [begin, end] = recorded_range(cells_);
+                for (std::size_t s = 0; s < n_samples && !sample_buffer_.empty(); ++s) {
+                    for (std::size_t k = 0; k < n_vars; ++k) {
+                        report.put_raw(std::span<const double>(sample_buffer_[s].var(k)).subspan(begin, end - begin));
+                    }
+                }
             }
-            if (progress_) progress_(first_step + n_steps, grid_.n_steps);
+            const auto reports = d.gather(report.take());
+
+            std::optional<std::size_t> winner;
+            std::optional<wire::Failure> failure;
+            std::exception_ptr own = failed != nullptr ? failed->error : nullptr;
+            if (root) {
+                try {
+                    std::vector<wire::Reader> in(reports.begin(), reports.end());
+                    bool stopped = false;
+                    std::size_t winner_step = 0;
+                    for (std::size_t r = 0; r < in.size(); ++r) {
+                        stopped |= in[r].get<std::uint8_t>() != 0;
+                        const auto step = in[r].get<std::uint64_t>();
+                        auto f = wire::get_failure(in[r]);
+                        if (f && (!winner || step < winner_step)) {
+                            winner = r;
+                            winner_step = step;
+                            failure = std::move(f);
+                        }
+                    }
+                    if (stopped) {
+                        throw RunError(fmt::format("interrupted at t = {} ms; no output was written",
+                                                   static_cast<double>(first_step) * settings_.dt));
+                    }
+                    if (!winner) {
+                        for (std::size_t r = 1; r < in.size(); ++r) {
+                            const auto theirs = in[r].get_all<Spike>();
+                            spikes.insert(spikes.end(), theirs.begin(), theirs.end());
+                            const auto [begin, end] = recorded_range(rank_cells(settings_.n_cells, r, d.size()));
+                            for (std::size_t s = 0; s < n_samples && !sample_buffer_.empty(); ++s) {
+                                for (std::size_t k = 0; k < n_vars; ++k) {
+                                    in[r].get_raw(sample_buffer_[s].var(k).subspan(begin, end - begin));
+                                }
+                            }
+                        }
+                        for (std::size_t s = 0; s < n_samples && !sample_buffer_.empty(); ++s) {
+                            const double t = static_cast<double>((first_sample + s) * every) * settings_.dt;
+                            for (const auto& r : recorders_) r->sample(t, sample_buffer_[s].view());
+                        }
+                        std::ranges::sort(spikes, [](const Spike& a, const Spike& b) {
+                            return a.t < b.t || (a.t == b.t && a.cell < b.cell);
+                        });
+                        for (const auto& s : spikes) {
+                            for (const auto& r : recorders_) r->spike(s.cell, s.t);
+                            summary.cells[s.cell].add_spike(s.t);
+                            ++summary.n_spikes;
+                        }
+                    }
+                } catch (...) {
+                    own = std::current_exception();
+                    winner = 0;
+                    failure = wire::describe(own);
+                }
+            }
+            wire::settle(d, winner, failure, own);
+            if (progress_ && root) progress_(first_step + n_steps, grid_.n_steps);
         }
-        for (const auto& r : recorders_) r->finish(summary);
-        if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
-            throw RunError("interrupted while writing the outputs; no output was written");
-        }
-        for (const auto& r : recorders_) r->commit();
+        on_root([&] {
+            for (const auto& r : recorders_) r->finish(summary);
+            if (interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed)) {
+                throw RunError("interrupted while writing the outputs; no output was written");
+            }
+            for (const auto& r : recorders_) r->commit();
+        });
     } catch (...) {
         for (const auto& r : recorders_) r->abort();  // abort is safe in any state, even before begin
         throw;
+    }
+    if (d.size() > 1) {  // every rank returns rank 0's summary of the whole population
+        std::vector<std::byte> bytes;
+        if (root) {
+            wire::Writer out;
+            out.put<std::uint64_t>(summary.n_spikes);
+            out.put_all(std::span<const CellSummary>(summary.cells));
+            bytes = out.take();
+        }
+        d.broadcast(bytes);
+        if (!root) {
+            wire::Reader in(bytes);
+            summary.n_spikes = in.get<std::uint64_t>();
+            summary.cells = in.get_all<CellSummary>();
+        }
     }
     return summary;
 }

@@ -5,6 +5,7 @@
 /// runner, the tests and language bindings all build runs this way.
 
 #include "soma/cell_values.hpp"
+#include "soma/distribution.hpp"
 #include "soma/simulation.hpp"
 
 #include <filesystem>
@@ -36,7 +37,9 @@ struct RunSpec {
     ComponentSpec stimulus{"step", {}, {}};
     ComponentSpec integrator{"euler", {}, {}};
     std::vector<ComponentSpec> recorders{{"csv", {}, {}}, {"gnuplot", {}, {}}};
-    /// n_cells = 0: as many cells as the per-cell lists fix (1 if none); threads = 0: the machine's cores.
+    /// n_cells = 0: as many cells as the per-cell lists fix (1 if none); threads (per rank) = 0: the
+    /// cores the process is bound to if fewer than the machine's (mpirun, taskset), else the machine's
+    /// cores divided by the run's ranks on this machine.
     RunSettings settings{100.0, 0.01, 0.0, 0, 0, 0};
     std::optional<std::filesystem::path> cells_from;  ///< a table of per-cell values (read_cell_table)
     RecordSpec record;
@@ -44,12 +47,16 @@ struct RunSpec {
     std::string name = "run";  ///< stem of the output files
     std::filesystem::path output_dir = "soma-output";
     std::string soma_version;  ///< for the metadata; empty: this library's version
+    /// The processes the run is split over (distribution.hpp); null: this process alone.
+    std::shared_ptr<Distribution> distribution;
 };
 
 /// Creates the plug-ins of `spec` through `registry`, applies the preset and every value, expands the
 /// per-cell values to one value per cell (validating each against its range and the component's
 /// constraints), and wires the Simulation, with `extra_recorders` (e.g. an in-memory recorder of a
-/// test) after those of the spec. Nothing is written to disk.
+/// test) after those of the spec. Nothing is written to disk. Collective over `spec.distribution`:
+/// every rank builds the same run (each keeps the state of its own cells only) and then the ranks agree
+/// (distribution.hpp's `agree`), so that if it fails on any rank, it throws the same error on all.
 /// @throws PluginError for an unknown plug-in (as PluginRegistry::find).
 /// @throws ParameterError naming the component, the parameter, the value and, for per-cell values, the
 ///         cell and how the value was given: an unknown parameter (with the closest name, or the

@@ -3,6 +3,7 @@
 /// The engine: a population of cells of one model, driven by one stimulus, advanced by one integrator
 /// (one worker per thread), with any number of recorders.
 
+#include "soma/distribution.hpp"
 #include "soma/integrator.hpp"
 #include "soma/model.hpp"
 #include "soma/recorder.hpp"
@@ -16,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace soma {
@@ -86,6 +88,14 @@ BOOST_SYMBOL_VISIBLE void check_population_memory(std::size_t n_cells, const Mod
 /// steps), calls its worker's `step` (which evaluates stimulus and model, locates spikes and applies
 /// resets), checks that its new state is finite, and swaps its state arrays; then the main thread
 /// hands the stretch's samples to the recorders in time order and its spikes sorted by (time, cell).
+///
+/// Over several processes (a Distribution of K ranks, distribution.hpp), rank r advances only cells
+/// [N*r/K, N*(r+1)/K) (rank_cells), split into its own `threads` chunks; the per-cell parameters,
+/// thresholds and RunInfo stay those of the whole population on every rank. After each stretch every
+/// rank sends rank 0 its recorded cells' samples, its spikes and its failure, if any; rank 0 alone has
+/// recorders, and they receive exactly the calls of a single-process run, so the outputs are the same
+/// bytes. Each cell's random values and noise are functions of its population index, so results do not
+/// depend on K either.
 class BOOST_SYMBOL_VISIBLE Simulation {
 public:
     /// @param parameters per-cell values (`n_cells` columns each; see build_simulation in run_spec.hpp
@@ -93,13 +103,17 @@ public:
     /// @throws ParameterError as `resolve_grid`; from `stimulus.prepare` (a cell's onset off the grid);
     ///         when `parameters` do not match the schemas or `settings.n_cells`; for a recorded variable
     ///         the model does not have (with the closest name) or a recorded cell out of range; and
-    ///         when the run's arrays would not fit in memory (with the estimate in bytes).
+    ///         when the run's arrays would not fit in memory (with the estimate in bytes); when
+    ///         `distribution` has more ranks than there are cells.
     /// @throws PluginError from `integrator.make_worker` (a capability the model lacks), naming the
     ///         integrator and the model from `info`; and for a model without state variables (the
     ///         loader of a model-file plug-in such as `equations`, see model_from_file.hpp).
+    /// @param distribution the processes the run is split over; null: this process alone (SingleProcess).
+    ///        On ranks other than 0 the recorders are checked and then released (`recorders()` is empty).
     Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> stimulus,
                std::shared_ptr<Integrator> integrator, std::vector<std::shared_ptr<Recorder>> recorders,
-               RunSettings settings, RunInfo info, CellParameters parameters, const RecordSpec& record = {});
+               RunSettings settings, RunInfo info, CellParameters parameters, const RecordSpec& record = {},
+               std::shared_ptr<Distribution> distribution = nullptr);
     ~Simulation();
     Simulation(Simulation&&) noexcept;
     Simulation& operator=(Simulation&&) noexcept;
@@ -119,7 +133,9 @@ public:
 
     /// Runs to t_stop. If anything throws (a recorder, a worker, or a non-finite state), every recorder
     /// is aborted, so no output is left, and the exception propagates (of several failing chunks, the
-    /// one with the earliest step).
+    /// one with the earliest step). Collective over the distribution: every rank must call it; a failure
+    /// on any rank (or an interrupt) makes every rank throw the same error after rank 0 aborted its
+    /// recorders, and the returned summary (of the whole population) is the same on every rank.
     /// @throws RunError when a state variable becomes NaN or infinite, naming the variable, the
     ///         cell, the time and the integrator and suggesting a smaller dt; when interrupted; and,
     ///         before anything is written, when the recorders' outputs would not fit on the output
@@ -129,6 +145,10 @@ public:
 private:
     struct Chunk;
     void run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_steps);
+    /// Indices into info_.recording.cells of the recorded cells among `cells`: [first, second).
+    [[nodiscard]] std::pair<std::size_t, std::size_t> recorded_range(CellRange cells) const;
+    /// Number of samples taken in the stretch of `n_steps` steps from `first_step`, and the first one's index.
+    [[nodiscard]] std::pair<std::size_t, std::size_t> stretch_samples(std::size_t first_step, std::size_t n_steps) const;
     /// @throws RunError when the recorders' expected_bytes exceed the free space of the output directory.
     void check_output_space() const;
 
@@ -147,6 +167,8 @@ private:
     std::size_t stretch_ = 1;                // steps per stretch
     const std::atomic<bool>* interrupt_ = nullptr;
     std::function<void(std::size_t, std::size_t)> progress_;
+    std::shared_ptr<Distribution> distribution_;
+    CellRange cells_;                        // this rank's cells
 };
 
 }  // namespace soma

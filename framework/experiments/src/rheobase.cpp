@@ -1,0 +1,224 @@
+#include "soma/experiments/rheobase.hpp"
+
+#include "soma/error.hpp"
+#include "soma/output_file.hpp"
+#include "soma/parameter.hpp"
+#include "soma/run_metadata.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace soma::experiments {
+
+namespace {
+
+constexpr std::size_t max_batch = 1000;
+constexpr std::size_t max_listed = 5;  // cells named in a message
+
+/// The cells `cells` (population indices) as a short list for a message.
+std::string cell_list(const std::vector<std::size_t>& cells) {
+    std::vector<std::size_t> shown(cells.begin(), cells.begin() + static_cast<std::ptrdiff_t>(std::min(cells.size(), max_listed)));
+    return fmt::format("{} {}{}", cells.size() == 1 ? "cell" : "cells", fmt::join(shown, ", "),
+                       cells.size() > max_listed ? fmt::format(" and {} more", cells.size() - max_listed) : "");
+}
+
+/// The run of `trials[i]` = (cell of the population, amplitude): each trial is one cell with the
+/// population cell's parameter values and the amplitude; returns each trial's firing.
+std::vector<bool> run_trials(const PluginRegistry& registry, const RheobaseSpec& spec, const RunInfo& cells,
+                             const std::vector<std::pair<std::size_t, double>>& trials, double stimulus_end,
+                             const RunControl& control) {
+    RunSpec run = spec.run;
+    run.recorders.clear();
+    run.cells_from.reset();
+    for (ComponentSpec* c : {&run.model, &run.stimulus}) {
+        c->parameters.clear();
+        c->cell_values.clear();
+    }
+    // Every value of the cells explicitly: the shared ones as constants, the per-cell ones repeated for
+    // each of a cell's trials (random draws are those of the population's cell, not redrawn).
+    for (const auto& p : cells.parameters) {
+        if (p.component != "model" && p.component != "stimulus") continue;
+        (p.component == "model" ? run.model : run.stimulus).cell_values[p.name] = CellValues::constant(p.value);
+    }
+    for (const auto& p : cells.cell_parameters) {
+        std::vector<double> values;
+        values.reserve(trials.size());
+        for (const auto& [cell, amplitude] : trials) values.push_back(p.values[cell]);
+        (p.component == "model" ? run.model : run.stimulus).cell_values[p.name] =
+            CellValues::list(std::move(values), p.given_as);
+    }
+    std::vector<double> amplitudes;
+    amplitudes.reserve(trials.size());
+    for (const auto& t : trials) amplitudes.push_back(t.second);
+    run.stimulus.cell_values[spec.parameter] = CellValues::list(std::move(amplitudes), "the rheobase search");
+    run.settings.n_cells = trials.size();
+    run.record.variables = {"spikes"};
+    run.record.cells.reset();
+    Simulation simulation = build_simulation(registry, run);
+    if (control.interrupt != nullptr) simulation.interrupt_on(*control.interrupt);
+    if (control.progress) simulation.on_progress(control.progress);
+    const RunSummary summary = simulation.run();  // on every rank, under MPI
+    std::vector<bool> out(trials.size());
+    for (std::size_t i = 0; i < trials.size(); ++i) out[i] = fired(summary.cells[i], spec.firing, stimulus_end);
+    return out;
+}
+
+}  // namespace
+
+bool fired(const CellSummary& cell, Firing firing, double stimulus_end) {
+    if (firing == Firing::single) return cell.n_spikes >= 1;
+    return cell.n_spikes >= 2 && stimulus_end - cell.last_spike < 2 * cell.mean_isi();
+}
+
+RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec& spec, const RunControl& control) {
+    if (!std::isfinite(spec.low) || !std::isfinite(spec.high) || spec.low >= spec.high) {
+        throw ParameterError(fmt::format("the search interval [--low {:g}, --high {:g}] is not valid: both bounds must be "
+                                         "finite numbers with low < high",
+                                         spec.low, spec.high));
+    }
+    const double tolerance = spec.tolerance == 0 ? (spec.high - spec.low) / 1000 : spec.tolerance;
+    if (!std::isfinite(tolerance) || tolerance <= 0) {
+        throw ParameterError(fmt::format("--tolerance {:g} is not allowed; it must be a finite number > 0", spec.tolerance));
+    }
+    if (spec.batch == 0 || spec.batch > max_batch) {
+        throw ParameterError(fmt::format("--batch {} is not allowed; give 1 to {} amplitudes per cell and round",
+                                         spec.batch, max_batch));
+    }
+    // The cells as a run would make them, without simulating them: their per-cell values and metadata.
+    RunSpec base = spec.run;
+    base.recorders.clear();
+    base.distribution.reset();
+    RheobaseResult result;
+    {
+        const Simulation cells = build_simulation(registry, base);
+        result.info = cells.info();
+    }
+    const RunInfo& info = result.info;
+    const std::string full = "stimulus." + spec.parameter;
+    const auto shared = std::ranges::find_if(info.parameters, [&](const ParameterRecord& p) {
+        return p.component == "stimulus" && p.name == spec.parameter;
+    });
+    if (shared == info.parameters.end()) {
+        const bool per_cell = std::ranges::any_of(info.cell_parameters, [&](const CellParameterRecord& p) {
+            return p.component == "stimulus" && p.name == spec.parameter;
+        });
+        if (per_cell) {
+            throw ParameterError(fmt::format("{} is given per cell, but it is the parameter the rheobase search varies; "
+                                             "leave it out of --set and the table",
+                                             full));
+        }
+        std::vector<std::string> names;
+        for (const auto& p : info.parameters) {
+            if (p.component == "stimulus") names.push_back(p.name);
+        }
+        throw ParameterError(fmt::format("stimulus '{}': {}", info.stimulus, unknown_name_message("parameter", spec.parameter, names)));
+    }
+    result.unit = shared->unit;
+    result.tolerance = tolerance;
+    const double stimulus_end = default_window(info).to;
+    const std::size_t n = info.n_cells;
+
+    // Round 0: both bounds for every cell.
+    std::vector<std::pair<std::size_t, double>> trials;
+    for (std::size_t c = 0; c < n; ++c) {
+        trials.emplace_back(c, spec.low);
+        trials.emplace_back(c, spec.high);
+    }
+    auto fires = run_trials(registry, spec, info, trials, stimulus_end, control);
+    ++result.rounds;
+    result.cell_runs += trials.size();
+    std::vector<std::size_t> at_low, not_at_high;
+    for (std::size_t c = 0; c < n; ++c) {
+        if (fires[2 * c]) at_low.push_back(c);
+        if (!fires[2 * c + 1]) not_at_high.push_back(c);
+    }
+    if (!at_low.empty()) {
+        throw ParameterError(fmt::format("{} already {} at the lower bound {} = {:g} {}; give a lower --low (or the "
+                                         "cell fires without input)",
+                                         cell_list(at_low), spec.firing == Firing::single ? "fires" : "fires until the end",
+                                         full, spec.low, result.unit));
+    }
+    if (!not_at_high.empty()) {
+        throw ParameterError(fmt::format("{} {} not {} at the upper bound {} = {:g} {}; give a larger --high, e.g. "
+                                         "--high {:g}{}",
+                                         cell_list(not_at_high), not_at_high.size() == 1 ? "does" : "do",
+                                         spec.firing == Firing::single ? "fire" : "fire until the end of the stimulus",
+                                         full, spec.high, result.unit, spec.high + 2 * (spec.high - spec.low),
+                                         spec.firing == Firing::sustained ? " (or a longer stimulus)" : ""));
+    }
+    result.cells.assign(n, CellRheobase{spec.high, spec.low});
+    const std::size_t k = spec.batch;
+    while (true) {
+        trials.clear();
+        std::vector<std::size_t> active;
+        for (std::size_t c = 0; c < n; ++c) {
+            const auto& r = result.cells[c];
+            if (r.rheobase - r.below <= tolerance) continue;
+            active.push_back(c);
+            for (std::size_t j = 1; j <= k; ++j) {
+                trials.emplace_back(c, r.below + (r.rheobase - r.below) * static_cast<double>(j) / static_cast<double>(k + 1));
+            }
+        }
+        if (active.empty()) break;
+        fires = run_trials(registry, spec, info, trials, stimulus_end, control);
+        ++result.rounds;
+        result.cell_runs += trials.size();
+        for (std::size_t a = 0; a < active.size(); ++a) {
+            CellRheobase& r = result.cells[active[a]];
+            for (std::size_t j = 0; j < k; ++j) {
+                const double amplitude = trials[a * k + j].second;
+                if (fires[a * k + j]) {
+                    r.rheobase = amplitude;  // the first that fires bounds the interval from above
+                    break;
+                }
+                r.below = amplitude;
+            }
+        }
+    }
+    return result;
+}
+
+std::filesystem::path write_rheobase(const RheobaseResult& result, const RheobaseSpec& spec,
+                                     const std::filesystem::path& dir, const std::string& name) {
+    OutputFile table(dir / (name + "_rheobase.csv"));
+    const std::string unit = result.unit.empty() || result.unit == "1" ? "" : fmt::format(" ({})", result.unit);
+    std::string header = metadata_comments(result.info);
+    header += fmt::format("# rheobase of stimulus.{}: {}; searched in [{:g}, {:g}]{} by bisection in batches of {} "
+                          "amplitudes per cell, to a tolerance of {:g}{}, in {} population runs of {} cells in all\n",
+                          spec.parameter,
+                          spec.firing == Firing::single
+                              ? "the smallest amplitude with at least one spike (single-spike threshold)"
+                              : "the smallest amplitude with sustained firing (at least two spikes, the last less than "
+                                "two mean ISIs before the stimulus ends)",
+                          spec.low, spec.high, unit, spec.batch, result.tolerance, unit, result.rounds, result.cell_runs);
+    header += "# rheobase: the smallest amplitude found to fire; below: the largest found not to fire\n";
+    std::vector<std::string> columns{"cell"};
+    for (const auto& p : result.info.cell_parameters) {
+        columns.push_back(p.unit.empty() || p.unit == "1" ? p.component + "." + p.name
+                                                          : fmt::format("{}.{} ({})", p.component, p.name, p.unit));
+    }
+    columns.push_back("rheobase" + unit);
+    columns.push_back("below" + unit);
+    table.print("{}{}\n", header, fmt::join(columns, ","));
+    fmt::memory_buffer row;
+    for (std::size_t c = 0; c < result.cells.size(); ++c) {
+        fmt::format_to(std::back_inserter(row), "{}", c);
+        for (const auto& p : result.info.cell_parameters) {
+            row.push_back(',');
+            append_number(row, p.values[c]);
+        }
+        row.push_back(',');
+        append_number(row, result.cells[c].rheobase);
+        row.push_back(',');
+        append_number(row, result.cells[c].below);
+        row.push_back('\n');
+    }
+    table.write({row.data(), row.size()});
+    table.commit();
+    return table.final_path();
+}
+
+}  // namespace soma::experiments
