@@ -177,7 +177,7 @@ def main():
         check(n_samples == 600, f"{n_samples} samples, expected 600")
         files = sorted(os.listdir(out))
         expected = sorted(["sonata.csv", "sonata_spikes.csv", "sonata_cells.csv", "sonata_spikes.h5",
-                           "sonata_v.h5", "sonata_m.h5", "sonata_I.h5"])
+                           "sonata_v.h5", "sonata_m.h5", "sonata_I.h5", "sonata_summary.json"])
         check(files == expected, f"output files {files}, expected {expected}")
 
         # No spike and no samples: empty spike datasets, no report file.
@@ -187,7 +187,7 @@ def main():
                              "--recorder", "hdf5", "--output", quiet, "--name", "quiet", "--seed", "0"])
         check(check_spikes(quiet, "quiet", "hh", 3, 0) == 0, "spikes in a run without current")
         files = sorted(os.listdir(quiet))
-        check(files == ["quiet_cells.csv", "quiet_spikes.csv", "quiet_spikes.h5"], f"output files {files}")
+        check(files == ["quiet_cells.csv", "quiet_spikes.csv", "quiet_spikes.h5", "quiet_summary.json"], f"output files {files}")
     if failures:
         print(f"check_sonata.py: {len(failures)} check(s) failed", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@ scripts/test.sh python3-h5py).
 
 import argparse
 import filecmp
+import json
 import os
 import subprocess
 import sys
@@ -55,10 +56,54 @@ def run(command, cwd):
         return None
 
 
-def soma_run(args, ranks, cwd):
-    command = [args.soma, "run"] if ranks == 0 else [
-        args.mpirun, "--oversubscribe", "--allow-run-as-root", "-np", str(ranks), args.soma, "run"]
+def soma_run(args, ranks, cwd, soma_command="run"):
+    command = [args.soma, soma_command] if ranks == 0 else [
+        args.mpirun, "--oversubscribe", "--allow-run-as-root", "-np", str(ranks), args.soma, soma_command]
     return lambda run_args: run(command + run_args, cwd)
+
+
+def same_output(a, b):
+    """Whether two output files are equal: HDF5 datasets and attributes (HDF5 stores write times), JSON
+    summaries but for their date, other files byte for byte."""
+    if a.endswith(".h5"):
+        return h5_tree(a) == h5_tree(b)
+    if a.endswith(".json"):
+        with open(a) as fa, open(b) as fb:
+            ja, jb = json.load(fa), json.load(fb)
+        ja.pop("date", None)
+        jb.pop("date", None)
+        return ja == jb
+    return filecmp.cmp(a, b, shallow=False)
+
+
+def compare_commands(args, tmp, label, soma_command, command_args, ranks_list):
+    """Runs `soma SOMA_COMMAND COMMAND_ARGS` as one process and with each number of ranks; checks that
+    every run writes the same files with the same contents and prints the same."""
+    outputs = {}
+    for ranks in (0, *ranks_list):
+        cwd = os.path.join(tmp, f"{label}-np{ranks}")
+        os.mkdir(cwd)
+        result = soma_run(args, ranks, cwd, soma_command)(command_args)
+        if result is None:
+            continue
+        if not check(result.returncode == 0, f"{label}, {ranks or 1} rank(s): exit status {result.returncode}\n"
+                     f"{result.stdout}{result.stderr}"):
+            continue
+        outputs[ranks] = (cwd, result.stdout, sorted(os.listdir(os.path.join(cwd, "out"))))
+    if 0 not in outputs:
+        return None
+    base, base_stdout, base_files = outputs[0]
+    for ranks in ranks_list:
+        if ranks not in outputs:
+            continue
+        cwd, stdout, files = outputs[ranks]
+        check(files == base_files, f"{label}, -np {ranks}: files {files}, one process: {base_files}")
+        check(stdout == base_stdout, f"{label}, -np {ranks} prints\n{stdout}one process prints\n{base_stdout}")
+        for name in set(files) & set(base_files):
+            check(same_output(os.path.join(base, "out", name), os.path.join(cwd, "out", name)),
+                  f"{label}, -np {ranks}: {name} differs from the one-process run's")
+        print(f"{label}, -np {ranks}: {len(files)} outputs equal to the one-process run's")
+    return base_files
 
 
 def h5_tree(path):
@@ -94,34 +139,20 @@ def main():
                   "--recorder", "csv", "--recorder", "gnuplot", "--recorder", "hdf5",
                   "--output", "out", "--name", "pop"]
     with tempfile.TemporaryDirectory(prefix="soma-mpi-") as tmp:
-        outputs = {}
-        for ranks in (0, 2, 3):
-            cwd = os.path.join(tmp, f"np{ranks}")
-            os.mkdir(cwd)
-            result = soma_run(args, ranks, cwd)(population)
-            if result is None:
-                continue
-            if not check(result.returncode == 0, f"{ranks or 1} rank(s): exit status {result.returncode}\n"
-                         f"{result.stdout}{result.stderr}"):
-                continue
-            outputs[ranks] = (cwd, result.stdout, sorted(os.listdir(os.path.join(cwd, "out"))))
-        if 0 in outputs:
-            base, base_stdout, base_files = outputs[0]
+        base_files = compare_commands(args, tmp, "run", "run", population, (2, 3))
+        if base_files is not None:
             check(any(f.endswith(".h5") for f in base_files) and "pop_cells.csv" in base_files,
                   f"the one-process run wrote csv, per-cell table and hdf5 files: {base_files}")
-            for ranks in (2, 3):
-                if ranks not in outputs:
-                    continue
-                cwd, stdout, files = outputs[ranks]
-                check(files == base_files, f"-np {ranks}: files {files}, one process: {base_files}")
-                check(stdout == base_stdout, f"-np {ranks} prints\n{stdout}one process prints\n{base_stdout}")
-                for name in set(files) & set(base_files):
-                    a, b = os.path.join(base, "out", name), os.path.join(cwd, "out", name)
-                    if name.endswith(".h5"):
-                        check(h5_tree(a) == h5_tree(b), f"-np {ranks}: {name} differs (datasets or attributes)")
-                    else:
-                        check(filecmp.cmp(a, b, shallow=False), f"-np {ranks}: {name} is not byte-identical")
-                print(f"-np {ranks}: {len(files)} outputs equal to the one-process run's")
+        # A sweep with noise (each cell its own stream) and a rheobase search: the same tables, figures
+        # and summaries from rank 0 as from one process.
+        sweep = ["--stimulus", "step", "--stimulus", "ou", "--set", "stimulus.ou.sigma=1", "--seed", "5",
+                 "--vary", "stimulus.step.amplitude=linspace(4,16,7)", "--vary", "model.g_K=30,36,42",
+                 "--t-stop", "60", "--threads", "1", "--output", "out", "--name", "sw"]
+        compare_commands(args, tmp, "sweep", "sweep", sweep, (2,))
+        rheobase = ["--model", "lif", "--cells", "5", "--set", "model.V_th=linspace(1,3,5)", "--set",
+                    "stimulus.onset=0", "--set", "stimulus.offset=100", "--high", "4", "--tolerance", "1e-5",
+                    "--threads", "1", "--output", "out", "--name", "rb"]
+        compare_commands(args, tmp, "rheobase", "rheobase", rheobase, (2,))
 
         # More ranks than cells: refused before anything is written.
         cwd = os.path.join(tmp, "too-many")
