@@ -185,6 +185,8 @@ void quiet_output() {
 }  // namespace soma::app
 
 int main(int argc, char** argv) {
+    // Line-buffered even into a pipe or a file, so that whoever reads the output sees each line as it comes.
+    std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
     // Declared outside the try block: the registry keeps every plug-in library loaded until the
     // handlers below have used (and destroyed) an exception that plug-in code threw; MPI, if started,
     // ends after that.
