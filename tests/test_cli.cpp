@@ -470,25 +470,25 @@ BOOST_AUTO_TEST_CASE(phase_plane_of_fitzhugh_nagumo_writes_data_script_and_figur
     SOMA_CHECK_CONTAINS(result.out, ": unstable focus (eigenvalues");
     const fs::path out = cwd.path() / "soma-output";
     const std::vector<std::string> expected{
-        "fitzhugh_nagumo-phase_fixed_points.csv", "fitzhugh_nagumo-phase_nullclines.csv",
-        "fitzhugh_nagumo-phase_phase.csv",        "fitzhugh_nagumo-phase_phase.gp",
-        "fitzhugh_nagumo-phase_phase.png",        "fitzhugh_nagumo-phase_phase.svg",
-        "fitzhugh_nagumo-phase_trajectory.csv"};
+        "fitzhugh_nagumo_fixed_points.csv", "fitzhugh_nagumo_nullclines.csv",
+        "fitzhugh_nagumo_phase.csv",        "fitzhugh_nagumo_phase.gp",
+        "fitzhugh_nagumo_phase.png",        "fitzhugh_nagumo_phase.svg",
+        "fitzhugh_nagumo_phase_summary.json", "fitzhugh_nagumo_trajectory.csv"};
     BOOST_TEST(entries(out) == expected, boost::test_tools::per_element());
     for (const auto& name : expected) SOMA_CHECK_CONTAINS(result.out, "wrote soma-output/" + name);
-    check_png(out / "fitzhugh_nagumo-phase_phase.png", 900, 800);
-    const auto grid = read_csv(out / "fitzhugh_nagumo-phase_phase.csv");
+    check_png(out / "fitzhugh_nagumo_phase.png", 900, 800);
+    const auto grid = read_csv(out / "fitzhugh_nagumo_phase.csv");
     BOOST_TEST(grid.header == "v (1),w (1),dv/dt (1/ms),dw/dt (1/ms)");
     BOOST_TEST(grid.rows.size() == 121u);  // 11 x 11 arrows
-    const auto fixed = read_csv(out / "fitzhugh_nagumo-phase_fixed_points.csv");
+    const auto fixed = read_csv(out / "fitzhugh_nagumo_fixed_points.csv");
     BOOST_TEST(fixed.header == "v (1),w (1),Re lambda1 (1/ms),Im lambda1 (1/ms),Re lambda2 (1/ms),Im lambda2 (1/ms),type");
     BOOST_TEST_REQUIRE(fixed.rows.size() == 1u);
     SOMA_CHECK_CONTAINS(fixed.rows[0], ",unstable focus");
-    BOOST_TEST(read_csv(out / "fitzhugh_nagumo-phase_trajectory.csv").rows.size() == 10000u);  // 100 ms / 0.01 ms
-    const auto nullclines = read_csv(out / "fitzhugh_nagumo-phase_nullclines.csv");
+    BOOST_TEST(read_csv(out / "fitzhugh_nagumo_trajectory.csv").rows.size() == 10000u);  // 100 ms / 0.01 ms
+    const auto nullclines = read_csv(out / "fitzhugh_nagumo_nullclines.csv");
     BOOST_TEST(nullclines.header == "nullcline,v 1 (1),w 1 (1),v 2 (1),w 2 (1)");
     BOOST_TEST(nullclines.rows.size() > 100u);
-    SOMA_CHECK_CONTAINS(read_file(out / "fitzhugh_nagumo-phase_phase.gp"), "set xlabel 'v'");
+    SOMA_CHECK_CONTAINS(read_file(out / "fitzhugh_nagumo_phase.gp"), "set xlabel 'v'");
 }
 
 BOOST_AUTO_TEST_CASE(phase_plane_of_a_reset_model_names_the_reset) {
@@ -507,7 +507,7 @@ BOOST_AUTO_TEST_CASE(phase_plane_of_hh_is_refused_and_writes_nothing) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const auto result = run_soma(cwd.path(), logs.path(), {"phase", "--model", "hh"});
     BOOST_TEST(result.code == 1, result);
-    SOMA_CHECK_CONTAINS(result.err, "soma phase: model 'hh' has 4 state variables (v, m, n, h); a phase plane needs "
+    SOMA_CHECK_CONTAINS(result.err, "soma: error: model 'hh' has 4 state variables (v, m, n, h); a phase plane needs "
                                     "exactly 2: ");
     for (const char* model : {"fitzhugh_nagumo", "izhikevich", "adex", "or a 2-variable model file"}) {
         SOMA_CHECK_CONTAINS(result.err, model);

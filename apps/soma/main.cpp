@@ -150,7 +150,12 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
     if (command == "sweep") return sweep_command(registry, rest, distribution);
     if (command == "fi") return fi_command(registry, rest, distribution);
     if (command == "rheobase") return rheobase_command(registry, rest, distribution);
-    if (command == "phase") return phase(registry, rest);
+    if (command == "phase") {
+        if (distribution && distribution->size() > 1) {
+            throw ParameterError("soma phase simulates one cell; run it without mpirun");
+        }
+        return phase(registry, rest);
+    }
     if (command == "list") {
         if (!rest.empty()) {
             std::cerr << "soma: error: 'soma list' takes no arguments; 'soma describe NAME' shows one plug-in\n";

@@ -5,6 +5,7 @@
 /// `soma run`, and their tokens are handed on to parse_run_arguments (scenario.hpp).
 
 #include "phase_command.hpp"
+#include "summary_json.hpp"
 
 #include "scenario.hpp"
 
@@ -46,7 +47,10 @@ po::options_description phase_only_options() {
          "range and the w-nullcline's, plus 10 %)")
         ("arrows", po::value<std::string>()->value_name("N"), "arrows of the vector field per axis (default: 21)")
         ("resolution", po::value<std::string>()->value_name("N"),
-         "grid points per axis for the nullclines and the fixed-point search (default: 401)");
+         "grid points per axis for the nullclines and the fixed-point search (default: 401)")
+        ("summary", po::value<std::string>()->value_name("WHAT"),
+         "json: also write NAME_phase_summary.json (fixed points and their stability, settings, files); none: do "
+         "not (default: json)");
     return options;
 }
 
@@ -71,12 +75,12 @@ std::string help() {
             "the model under its stimulus. I is --current, or the stimulus's amplitude (for a step, its value\n"
             "while on). For models with a reset (izhikevich, adex) the reset is not part of the vector field: the\n"
             "threshold and the reset value are drawn as dashed lines.\n\n"
-            "Writes, into the output directory (default ./soma-output), with NAME = MODEL-phase by default:\n"
+            "Writes, into the output directory (default ./soma-output), with NAME = MODEL by default:\n"
             "NAME_phase.csv (the grid of v, w, dv/dt, dw/dt), NAME_nullclines.csv, NAME_fixed_points.csv,\n"
             "NAME_trajectory.csv, NAME_phase.gp and the figures NAME_phase.png and NAME_phase.svg (gnuplot).\n\n"
          << all_options()
          << "\nThe run options are those of 'soma run', for one cell: single values only (no per-cell lists or\n"
-            "draws), and --name defaults to MODEL-phase. Bounds of a range that start with '-' need the '=' form.\n"
+            "draws), and --name defaults to the model (a model file: its stem). Bounds of a range that start with '-' need the '=' form.\n"
             "\nExamples:\n"
             "  soma phase --model fitzhugh_nagumo --stimulus dc --set stimulus.amplitude=0.5 --t-stop 200\n"
             "  soma phase --model izhikevich --stimulus step --set stimulus.amplitude=10 --v-range=-80:35\n";
@@ -166,7 +170,7 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
     const std::string& model = spec.run.model.name;
     const std::string shown =
         is_model_file(model) ? std::filesystem::path(model).stem().string() : model;
-    const std::string name = given.count("name") ? spec.run.name : shown + "-phase";
+    const std::string name = given.count("name") ? spec.run.name : shown;
 
     for (const auto& note : scenario->notes) std::cerr << "soma: note: " << note << '\n';
     const auto plane = experiments::phase_plane(registry, spec);
@@ -193,7 +197,44 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
     }
     fmt::print("  trajectory: {:.6g} ms under the {} stimulus, {} spike(s)\n", plane.info.t_stop, plane.info.stimulus,
                plane.trajectory.spikes.size());
-    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
+    auto paths = written;
+    bool summary = true;
+    if (given.count("summary")) {
+        const std::string value = given["summary"].as<std::string>();
+        const std::vector<std::string> allowed{"json", "none"};
+        if (std::ranges::find(allowed, value) == allowed.end()) {
+            throw ParameterError(fmt::format("--summary '{}': {}", value, unknown_name_message("value", value, allowed)));
+        }
+        summary = value == "json";
+    }
+    if (summary) {
+        auto json = summary_json(plane.info, scenario->command_line);
+        std::vector<std::string> command_line{"soma", "phase"};
+        command_line.insert(command_line.end(), args.begin(), args.end());
+        json["command"] = command_line;
+        nlohmann::json points = nlohmann::json::array();
+        for (const auto& p : plane.fixed_points) {
+            points.push_back({{v.name, p.v},
+                              {w.name, p.w},
+                              {"type", to_string(p.type)},
+                              {"stable", p.stable()},
+                              {"eigenvalues_per_ms",
+                               {{{"re", p.eigenvalues[0].real()}, {"im", p.eigenvalues[0].imag()}},
+                                {{"re", p.eigenvalues[1].real()}, {"im", p.eigenvalues[1].imag()}}}}});
+        }
+        json["phase_plane"] = {{"variables", {{{"name", v.name}, {"unit", v.unit}}, {{"name", w.name}, {"unit", w.unit}}}},
+                               {"current", plane.current},
+                               {"current_unit", i.unit},
+                               {"current_from", plane.current_from},
+                               {"v_range", {plane.field.v.from, plane.field.v.to}},
+                               {"w_range", {plane.field.w.from, plane.field.w.to}},
+                               {"fixed_points", points},
+                               {"trajectory_spikes", plane.trajectory.spikes.size()}};
+        const auto path = spec.run.output_dir / (name + "_phase_summary.json");
+        write_summary(std::move(json), paths, path);
+        paths.push_back(path);
+    }
+    for (const auto& path : paths) fmt::print("  wrote {}\n", path.string());
     return 0;
 }
 
@@ -203,10 +244,10 @@ int phase(const PluginRegistry& registry, const std::vector<std::string>& args) 
     try {
         return run_phase(registry, args);
     } catch (const po::error& e) {
-        std::cerr << "soma phase: " << e.what() << " (see 'soma phase --help')\n";
+        std::cerr << "soma: error: " << e.what() << " (see 'soma phase --help')\n";
         return 2;
     } catch (const Error& e) {
-        std::cerr << "soma phase: " << e.what() << '\n';
+        std::cerr << "soma: error: " << e.what() << '\n';
         return 1;
     }
 }
