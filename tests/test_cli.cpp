@@ -591,6 +591,17 @@ BOOST_AUTO_TEST_CASE(fi_and_rheobase_of_lif) {
                boost::test_tools::per_element());
 }
 
+// A scenario's amplitude gives way to the f-I curve's axis (with a note), as command-line values override a
+// scenario's.
+BOOST_AUTO_TEST_CASE(fi_of_a_scenario_replaces_its_amplitude) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"fi", SOMA_EXAMPLES_DIR "/hh-step.ini", "--amplitude", "0,10", "--summary", "none"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.err, "stimulus.amplitude = 7 (from the scenario or --set) is replaced by the sweep's values");
+    SOMA_CHECK_CONTAINS(result.out, "firing onset: between stimulus.amplitude = 0 and 10 uA/cm^2");
+}
+
 BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{

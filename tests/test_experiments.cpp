@@ -51,18 +51,26 @@ std::string message_of(const std::function<void()>& f) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(response_statistics_of_a_hand_made_train) {
-    // Spikes at 10, 30, 50, 80 ms; window [25, 100): spikes 30, 50, 80, ISIs 20 and 30.
+    // Spikes at 10, 30, 50, 80 ms; window [25, 100): spikes 30, 50, 80 in it, and the intervals ending in it
+    // 20, 20, 30 ms (the first from the spike at 10, before the window).
     const ex::Window w{25, 100, ""};
     const auto r = ex::response({10, 30, 50, 80}, w, 5);
     BOOST_TEST(r.n_spikes == 4u);
     BOOST_TEST(r.n_window == 3u);
-    BOOST_TEST(r.mean_isi == 25.0);
-    BOOST_TEST(r.rate == 40.0);                                        // 1000 / 25 ms
-    BOOST_TEST(r.cv_isi == std::sqrt(50.0) / 25.0, boost::test_tools::tolerance(1e-15));  // sd of {20, 30} = sqrt(50)
+    BOOST_TEST(r.n_isi == 3u);
+    const double mean = 70.0 / 3, sd = std::sqrt(((20 - mean) * (20 - mean) * 2 + (30 - mean) * (30 - mean)) / 2);
+    BOOST_TEST(r.mean_isi == mean, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(r.rate == 1000.0 / mean, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(r.cv_isi == sd / mean, boost::test_tools::tolerance(1e-14));
     BOOST_TEST(r.latency == 5.0);
-    const auto one = ex::response({10, 30}, ex::Window{25, 75, ""}, 0);  // one spike in a 50 ms window
-    BOOST_TEST(one.rate == 20.0);
-    BOOST_TEST(std::isnan(one.mean_isi));
+    // One spike in a window shorter than the period: the interval that led to it gives the rate.
+    const auto one = ex::response({10, 30}, ex::Window{25, 45, ""}, 0);
+    BOOST_TEST(one.rate == 50.0);
+    BOOST_TEST(std::isnan(one.cv_isi));
+    // The cell's first spike alone: no interval, the count over the window's length.
+    const auto first = ex::response({30}, ex::Window{25, 75, ""}, 0);
+    BOOST_TEST(first.rate == 20.0);
+    BOOST_TEST(std::isnan(first.mean_isi));
     const auto none = ex::response({}, w, 0);
     BOOST_TEST(none.rate == 0.0);
     BOOST_TEST(std::isnan(none.latency));
@@ -258,4 +266,13 @@ BOOST_AUTO_TEST_CASE(bad_axes_and_bounds_are_refused_with_clear_messages) {
     spec.low = 0;
     spec.parameter = "amplitud";
     SOMA_CHECK_CONTAINS(message_of([&] { (void)ex::find_rheobase(registry(), spec); }), "amplitude");
+    spec.parameter = "onset";  // a time: the search varies a current
+    SOMA_CHECK_CONTAINS(message_of([&] { (void)ex::find_rheobase(registry(), spec); }), "not a current");
+    spec.parameter = "amplitude";
+    spec.tolerance = 1e-17;  // below what doubles resolve between 0 and 5: it would never end
+    SOMA_CHECK_CONTAINS(message_of([&] { (void)ex::find_rheobase(registry(), spec); }), "finer than the search can resolve");
+    spec.tolerance = 0;
+    spec.batch = 1000;
+    spec.run.settings.n_cells = 200'000;  // 2 10^8 trial cells per round, about 60 GiB
+    SOMA_CHECK_CONTAINS(message_of([&] { (void)ex::find_rheobase(registry(), spec); }), "smaller --batch");
 }

@@ -124,9 +124,14 @@ void print_sweep(const experiments::SweepResult& result, const std::string& name
     if (result.axes.size() == 1) {
         const auto [below, first] = experiments::firing_onset(result);
         const auto& a = result.axes.front();
-        if (std::isnan(first)) fmt::print("  no cell fired in the window\n");
-        else if (std::isnan(below)) fmt::print("  every cell fired in the window (from {} = {:.6g} {})\n", a.full_name(), first, a.unit);
-        else fmt::print("  firing onset: between {} = {:.6g} and {:.6g} {}\n", a.full_name(), below, first, a.unit);
+        const std::string unit = a.unit.empty() || a.unit == "1" ? "" : " " + a.unit;
+        if (std::isnan(first)) {
+            fmt::print("  no cell fired in the window\n");
+        } else if (std::isnan(below)) {
+            fmt::print("  every cell fired in the window (from {} = {:.6g}{})\n", a.full_name(), first, unit);
+        } else {
+            fmt::print("  firing onset: between {} = {:.6g} and {:.6g}{}\n", a.full_name(), below, first, unit);
+        }
     }
 }
 
@@ -161,7 +166,17 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
                              "(see 'soma sweep --help')");
     }
     spec.window = parse_window(*parsed);
-    for (const auto& note : parsed->notes) std::cerr << "soma: note: " << note << '\n';
+    // An axis replaces a value of the same parameter given by the scenario or --set, with a note.
+    std::vector<std::string> notes = parsed->notes;
+    for (const auto& axis : spec.axes) {
+        auto& given = axis.component == "model" ? spec.run.model.parameters : spec.run.stimulus.parameters;
+        if (const auto it = given.find(axis.name); it != given.end()) {
+            notes.push_back(fmt::format("{} = {} (from the scenario or --set) is replaced by the sweep's values",
+                                        axis.full_name(), it->second));
+            given.erase(it);
+        }
+    }
+    for (const auto& note : notes) std::cerr << "soma: note: " << note << '\n';
 
     std::optional<OutputDirectory> output;
     if (root) output.emplace(spec.run.output_dir);
@@ -172,7 +187,8 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
         experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
                                                             "sweep");
-                                        }};
+                                        },
+                                        {}};
         try {
             result = experiments::run_sweep(registry, spec, control);
         } catch (...) {
@@ -181,6 +197,13 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
         }
     }
     if (!root) return 0;
+    const auto few = std::ranges::count_if(result.cells, [](const auto& r) { return r.n_window > 0 && r.n_isi < 3; });
+    if (few > 0) {
+        std::cerr << fmt::format("soma: note: {} cell{} fired with fewer than 3 inter-spike intervals ending in the "
+                                 "analysis window ({}); {} rate rests on one or two intervals, not a steady state: "
+                                 "lengthen the stimulus (e.g. --set stimulus.offset and --t-stop) or the window\n",
+                                 few, few == 1 ? "" : "s", result.window.description, few == 1 ? "its" : "their");
+    }
     auto written = result.recorder_outputs;
     for (const auto& path : experiments::write_sweep(result, spec.run.output_dir, spec.run.name)) written.push_back(path);
     print_sweep(result, spec.run.name);
@@ -283,8 +306,17 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
         }
         spec.firing = it->second.front() == "single" ? experiments::Firing::single : experiments::Firing::sustained;
     }
-    if (const auto it = parsed->extra.find("parameter"); it != parsed->extra.end()) spec.parameter = it->second.front();
-    for (const auto& note : parsed->notes) std::cerr << "soma: note: " << note << '\n';
+    if (const auto it = parsed->extra.find("parameter"); it != parsed->extra.end()) {
+        spec.parameter = it->second.front();
+        if (spec.parameter.starts_with("stimulus.")) spec.parameter.erase(0, 9);  // as --set and --vary write it
+    }
+    std::vector<std::string> notes = parsed->notes;
+    if (const auto it = spec.run.stimulus.parameters.find(spec.parameter); it != spec.run.stimulus.parameters.end()) {
+        notes.push_back(fmt::format("stimulus.{} = {} (from the scenario or --set) is not used: the search varies it",
+                                    spec.parameter, it->second));
+        spec.run.stimulus.parameters.erase(it);
+    }
+    for (const auto& note : notes) std::cerr << "soma: note: " << note << '\n';
 
     std::optional<OutputDirectory> output;
     if (root) output.emplace(spec.run.output_dir);
@@ -292,9 +324,16 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     experiments::RheobaseResult result;
     {
         ProgressLine progress(root ? report.progress : "off");
-        experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
+        std::size_t round = 0;
+        experiments::RunControl control{&interrupted,
+                                        [&](std::size_t done, std::size_t total) {
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
-                                                            "rheobase search, this round");
+                                                            round == 0 ? "rheobase search, both bounds"
+                                                                       : fmt::format("rheobase search, round {}", round));
+                                        },
+                                        [&](std::size_t r) {
+                                            round = r;
+                                            progress.restart();
                                         }};
         try {
             result = experiments::find_rheobase(registry, spec, control);
@@ -307,10 +346,10 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     const RunInfo& info = result.info;
     std::vector<std::filesystem::path> written{experiments::write_rheobase(result, spec, spec.run.output_dir, spec.run.name)};
     fmt::print("{}: rheobase ({}) of stimulus.{} for {} cell{}, {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms; "
-               "{} rounds, {} cells simulated\n",
+               "{} round{}, {} cells simulated\n",
                spec.run.name, spec.firing == experiments::Firing::single ? "single spike" : "sustained firing",
                spec.parameter, info.n_cells, info.n_cells == 1 ? "" : "s", info.model, info.stimulus, info.integrator,
-               info.t_stop, info.dt, result.rounds, result.cell_runs);
+               info.t_stop, info.dt, result.rounds, result.rounds == 1 ? "" : "s", result.cell_runs);
     constexpr std::size_t max_lines = 20;
     for (std::size_t c = 0; c < std::min(max_lines, result.cells.size()); ++c) {
         std::string values;

@@ -176,15 +176,24 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
 }
 
 /// Under mpirun, ranks other than 0 print nothing: rank 0 prints the run's lines and its errors, which are
-/// every rank's (the ranks agree on failures, distribution.hpp). C's stderr stays, for MPI's own messages.
-void quiet_output() {
-    static struct : std::streambuf {
+/// every rank's (the ranks agree on failures, distribution.hpp). C's stdout goes to /dev/null (std::cout
+/// with it); std::cerr is diverted while the object lives (so that its buffer outlives every use, also at
+/// exit); C's stderr stays, for MPI's own messages.
+class QuietOutput {
+public:
+    QuietOutput() : previous_(std::cerr.rdbuf(&discard_)) {
+        [[maybe_unused]] const std::FILE* null = std::freopen("/dev/null", "w", stdout);
+    }
+    ~QuietOutput() { std::cerr.rdbuf(previous_); }
+    QuietOutput(const QuietOutput&) = delete;
+    QuietOutput& operator=(const QuietOutput&) = delete;
+
+private:
+    struct Discard : std::streambuf {
         int overflow(int c) override { return traits_type::not_eof(c); }
-    } discard;
-    [[maybe_unused]] const std::FILE* null = std::freopen("/dev/null", "w", stdout);
-    std::cout.rdbuf(&discard);
-    std::cerr.rdbuf(&discard);
-}
+    } discard_;
+    std::streambuf* previous_;
+};
 
 }  // namespace
 }  // namespace soma::app
@@ -195,11 +204,12 @@ int main(int argc, char** argv) {
     // Declared outside the try block: the registry keeps every plug-in library loaded until the
     // handlers below have used (and destroyed) an exception that plug-in code threw; MPI, if started,
     // ends after that.
+    std::optional<soma::app::QuietOutput> quiet;  // destroyed last: std::cerr is restored before exit
     std::optional<soma::app::Parallel> parallel;
     std::optional<soma::PluginRegistry> registry;
     try {
         parallel.emplace(argc, argv);
-        if (parallel->rank() != 0) soma::app::quiet_output();
+        if (parallel->rank() != 0) quiet.emplace();
         registry.emplace();
         const int status =
             soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc), *parallel);

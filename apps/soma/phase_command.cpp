@@ -195,7 +195,8 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
         fmt::print("  the reset ({} <- {} when {} reaches {}) is not part of the vector field\n", v.name,
                    with_unit(plane.reset->reset, v.unit), v.name, with_unit(plane.reset->threshold, v.unit));
     }
-    fmt::print("  trajectory: {:.6g} ms under the {} stimulus, {} spike(s)\n", plane.info.t_stop, plane.info.stimulus,
+    if (!plane.note.empty()) fmt::print("  {}\n", plane.note);
+    fmt::print("  trajectory: {:.6g} ms under the {} stimulus, {} spike(s)\n", plane.trajectory.t.back(), plane.info.stimulus,
                plane.trajectory.spikes.size());
     auto paths = written;
     bool summary = true;

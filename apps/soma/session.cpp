@@ -56,6 +56,12 @@ OutputDirectory::OutputDirectory(std::filesystem::path path) : path_(std::move(p
     std::error_code ec;
     created_ = std::filesystem::create_directories(path_, ec);
     if (ec) throw RunError(fmt::format("cannot create output directory '{}': {}", path_.string(), ec.message()));
+    // Before any simulating: a long sweep must not end in "permission denied".
+    if (::access(path_.c_str(), W_OK | X_OK) != 0) {
+        throw RunError(fmt::format("cannot write into output directory '{}' (permission denied); choose another "
+                                   "with --output",
+                                   path_.string()));
+    }
 }
 
 OutputDirectory::~OutputDirectory() {

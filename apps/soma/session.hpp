@@ -46,7 +46,7 @@ void stop_on_signals();
 /// destroyed without `keep`), a directory it created is removed again when empty.
 class OutputDirectory {
 public:
-    /// @throws RunError when the directory cannot be created.
+    /// @throws RunError when the directory cannot be created or written into.
     explicit OutputDirectory(std::filesystem::path path);
     ~OutputDirectory();
     OutputDirectory(const OutputDirectory&) = delete;
@@ -73,6 +73,8 @@ public:
 
     /// `done` of `total` units of `what` (e.g. "round 2 of 5") are complete.
     void update(double done, double total, const std::string& what = {});
+    /// Starts the estimate afresh (a new stage of the job); the line stays.
+    void restart() { start_ = std::chrono::steady_clock::now(); }
 
 private:
     bool enabled_ = false;

@@ -431,6 +431,26 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
     simulation.run();
     plane.trajectory = std::move(recorder->trajectory);
     if (plane.trajectory.t.empty()) throw RunError("the run took no sample of the trajectory");
+    // After a step or pulse ends the cell follows another field (that of no current): the trajectory is
+    // kept only while the stimulus can be on.
+    if (!spec.current) {
+        const auto offset = std::ranges::find_if(plane.info.parameters, [](const ParameterRecord& r) {
+            return r.component == "stimulus" && r.name == "offset" && r.unit == "ms";
+        });
+        if (offset != plane.info.parameters.end() && offset->value < plane.info.t_stop) {
+            Trajectory& tr = plane.trajectory;
+            const auto keep = static_cast<std::size_t>(std::ranges::lower_bound(tr.t, offset->value) - tr.t.begin());
+            if (keep > 0) {
+                tr.t.resize(keep);
+                tr.v.resize(keep);
+                tr.w.resize(keep);
+                std::erase_if(tr.spikes, [&](double t) { return t >= offset->value; });
+                plane.note = fmt::format("the trajectory is drawn up to the stimulus's offset at {:g} ms: after it the "
+                                         "cell follows the field without current",
+                                         offset->value);
+            }
+        }
+    }
     const PlanarField field(model, parameters, plane.current);
     plane.reset = field.reset();
     plane.analytic_jacobian = field.analytic_jacobian();
@@ -446,6 +466,9 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
             hi = std::max({hi, plane.reset->reset, plane.reset->threshold});
         }
         v_range = widened(lo, hi);
+        // Above its cut-off a reset model's v is reset, and its right-hand side may be clamped there
+        // (izhikevich): the field is shown up to the cut-off.
+        if (plane.reset) v_range.to = std::min(v_range.to, plane.reset->threshold);
     }
     Interval w_range;
     if (spec.w_range) {

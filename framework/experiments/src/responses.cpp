@@ -77,22 +77,26 @@ CellResponse response(const std::vector<double>& times, const Window& window, do
     r.n_window = static_cast<std::size_t>(last - first);
     r.mean_isi = nan;
     r.cv_isi = nan;
-    if (r.n_window >= 2) {
+    // The intervals that end in the window: each spike in it with the spike before it (which may lie
+    // before the window), so that one spike in a short window still gives the interval that led to it.
+    const auto from = first == times.begin() ? first + 1 : first;
+    if (from < last) {
         // Welford's update (as CellSummary), so that a regular train's CV is 0, not rounding noise.
         double mean = 0, m2 = 0;
         std::size_t k = 0;
-        for (auto it = first + 1; it != last; ++it) {
+        for (auto it = from; it != last; ++it) {
             const double isi = *it - *(it - 1);
             ++k;
             const double d = isi - mean;
             mean += d / static_cast<double>(k);
             m2 += d * (isi - mean);
         }
+        r.n_isi = k;
         r.mean_isi = mean;
         r.rate = 1000.0 / mean;
         if (k >= 2) r.cv_isi = std::sqrt(m2 / static_cast<double>(k - 1)) / mean;
     } else {
-        r.rate = 1000.0 * static_cast<double>(r.n_window) / (window.to - window.from);
+        r.rate = 1000.0 * static_cast<double>(r.n_window) / (window.to - window.from);  // the first spike, or none
     }
     return r;
 }

@@ -1,6 +1,9 @@
 #include "soma/experiments/rheobase.hpp"
 
 #include "soma/error.hpp"
+#include "soma/model_from_file.hpp"
+#include "soma/registry.hpp"
+#include "soma/stimulus_sum.hpp"
 #include "soma/output_file.hpp"
 #include "soma/parameter.hpp"
 #include "soma/run_metadata.hpp"
@@ -29,7 +32,7 @@ std::string cell_list(const std::vector<std::size_t>& cells) {
 /// population cell's parameter values and the amplitude; returns each trial's firing.
 std::vector<bool> run_trials(const PluginRegistry& registry, const RheobaseSpec& spec, const RunInfo& cells,
                              const std::vector<std::pair<std::size_t, double>>& trials, double stimulus_end,
-                             const RunControl& control) {
+                             const RunControl& control, std::size_t round) {
     RunSpec run = spec.run;
     run.recorders.clear();
     run.cells_from.reset();
@@ -57,6 +60,7 @@ std::vector<bool> run_trials(const PluginRegistry& registry, const RheobaseSpec&
     run.settings.n_cells = trials.size();
     run.record.variables = {"spikes"};
     run.record.cells.reset();
+    if (control.round) control.round(round);
     Simulation simulation = build_simulation(registry, run);
     if (control.interrupt != nullptr) simulation.interrupt_on(*control.interrupt);
     if (control.progress) simulation.on_progress(control.progress);
@@ -87,16 +91,24 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
         throw ParameterError(fmt::format("--batch {} is not allowed; give 1 to {} amplitudes per cell and round",
                                          spec.batch, max_batch));
     }
+    if (tolerance < 1e-12 * std::max(std::abs(spec.low), std::abs(spec.high))) {
+        throw ParameterError(fmt::format("--tolerance {:g} is finer than the search can resolve between {:g} and {:g} "
+                                         "(amplitudes are doubles); give at least {:g}",
+                                         tolerance, spec.low, spec.high,
+                                         1e-12 * std::max(std::abs(spec.low), std::abs(spec.high))));
+    }
     // The cells as a run would make them, without simulating them: their per-cell values and metadata.
     RunSpec base = spec.run;
     base.recorders.clear();
     base.distribution.reset();
+    base.record.variables = {"spikes"};
+    base.record.cells.reset();
     RheobaseResult result;
     {
         const Simulation cells = build_simulation(registry, base);
         result.info = cells.info();
     }
-    const RunInfo& info = result.info;
+    RunInfo& info = result.info;
     const std::string full = "stimulus." + spec.parameter;
     const auto shared = std::ranges::find_if(info.parameters, [&](const ParameterRecord& p) {
         return p.component == "stimulus" && p.name == spec.parameter;
@@ -117,7 +129,27 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
         throw ParameterError(fmt::format("stimulus '{}': {}", info.stimulus, unknown_name_message("parameter", spec.parameter, names)));
     }
     result.unit = shared->unit;
+    if (result.unit != info.current.unit) {
+        throw ParameterError(fmt::format("stimulus.{} is in {}, not a current ({}): the rheobase search varies a current, "
+                                         "e.g. --parameter amplitude",
+                                         spec.parameter, result.unit.empty() ? "no unit" : result.unit, info.current.unit));
+    }
+    result.info.parameters.erase(shared);  // its value is the search's, not the given one
     result.tolerance = tolerance;
+    {
+        // Every round runs batch trials of every cell at once: refuse what cannot fit before the first.
+        const auto model = create_model(registry, spec.run.model.name);
+        const auto stimulus = make_stimulus(registry, spec.run.stimulus.name);
+        const auto integrator = registry.create<Integrator>(PluginKind::integrator, spec.run.integrator.name);
+        const std::size_t trials_per_round = info.n_cells * std::max<std::size_t>(2, spec.batch);
+        try {
+            check_population_memory(trials_per_round, *model, *stimulus, *integrator);
+        } catch (const ParameterError& e) {
+            throw ParameterError(fmt::format("the rheobase search runs {} cells x {} amplitudes at once: {} (or give a "
+                                             "smaller --batch)",
+                                             info.n_cells, std::max<std::size_t>(2, spec.batch), e.what()));
+        }
+    }
     const double stimulus_end = default_window(info).to;
     const std::size_t n = info.n_cells;
 
@@ -127,7 +159,7 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
         trials.emplace_back(c, spec.low);
         trials.emplace_back(c, spec.high);
     }
-    auto fires = run_trials(registry, spec, info, trials, stimulus_end, control);
+    auto fires = run_trials(registry, spec, info, trials, stimulus_end, control, 0);
     ++result.rounds;
     result.cell_runs += trials.size();
     std::vector<std::size_t> at_low, not_at_high;
@@ -143,31 +175,34 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
     }
     if (!not_at_high.empty()) {
         throw ParameterError(fmt::format("{} {} not {} at the upper bound {} = {:g} {}; give a larger --high, e.g. "
-                                         "--high {:g}{}",
+                                         "--high {:g}{}; if the cell fires at lower amplitudes, it may be in depolarization block at this one: "
+                                         "then give a smaller --high",
                                          cell_list(not_at_high), not_at_high.size() == 1 ? "does" : "do",
                                          spec.firing == Firing::single ? "fire" : "fire until the end of the stimulus",
                                          full, spec.high, result.unit, spec.high + 2 * (spec.high - spec.low),
                                          spec.firing == Firing::sustained ? " (or a longer stimulus)" : ""));
     }
     result.cells.assign(n, CellRheobase{spec.high, spec.low});
+    std::vector<bool> resolved(n, false);
     const std::size_t k = spec.batch;
     while (true) {
         trials.clear();
         std::vector<std::size_t> active;
         for (std::size_t c = 0; c < n; ++c) {
             const auto& r = result.cells[c];
-            if (r.rheobase - r.below <= tolerance) continue;
+            if (r.rheobase - r.below <= tolerance || resolved[c]) continue;
             active.push_back(c);
             for (std::size_t j = 1; j <= k; ++j) {
                 trials.emplace_back(c, r.below + (r.rheobase - r.below) * static_cast<double>(j) / static_cast<double>(k + 1));
             }
         }
         if (active.empty()) break;
-        fires = run_trials(registry, spec, info, trials, stimulus_end, control);
+        fires = run_trials(registry, spec, info, trials, stimulus_end, control, result.rounds);
         ++result.rounds;
         result.cell_runs += trials.size();
         for (std::size_t a = 0; a < active.size(); ++a) {
             CellRheobase& r = result.cells[active[a]];
+            const CellRheobase before = r;
             for (std::size_t j = 0; j < k; ++j) {
                 const double amplitude = trials[a * k + j].second;
                 if (fires[a * k + j]) {
@@ -176,6 +211,8 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
                 }
                 r.below = amplitude;
             }
+            // At the resolution of doubles the trial amplitudes fall on the ends: the interval cannot narrow.
+            if (r.rheobase == before.rheobase && r.below == before.below) resolved[active[a]] = true;
         }
     }
     return result;

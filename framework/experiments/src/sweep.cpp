@@ -205,13 +205,20 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
                           }(),
                                     " and "));
     header += fmt::format("# analysis window: {}\n", one_line(result.window.description));
-    header += "# rate: 1000 / (mean ISI of the spikes in the window) with at least 2 spikes there; with one spike, "
-              "1000 / (window length in ms); 0 without\n";
+    header += "# rate: 1000 / (mean of the inter-spike intervals that end in the window, the first one possibly "
+              "starting before it); without such an interval, spikes in window / window length; 0 without spikes\n";
     header += fmt::format("# latency: from t = {:g} ms{} to the first spike; mean ISI and CV ISI: of the spikes in "
                           "the window; empty where undefined\n",
                           result.latency_reference, result.latency_reference > 0 ? " (the stimulus onset)" : "");
     std::vector<std::string> columns{"cell"};
     for (const auto& axis : result.axes) columns.push_back(column(axis.full_name(), axis.unit));
+    // Per-cell values that are not axes (random draws, lists, a table), after the axes.
+    std::vector<const CellParameterRecord*> others;
+    for (const auto& p : result.info.cell_parameters) {
+        if (p.given_as.starts_with("sweep axis ")) continue;
+        others.push_back(&p);
+    }
+    for (const auto* p : others) columns.push_back(column(p->component + "." + p->name, p->unit));
     for (const char* c : {"spikes", "spikes in window", "rate (Hz)", "latency (ms)", "mean ISI (ms)", "CV ISI"}) {
         columns.emplace_back(c);
     }
@@ -225,6 +232,7 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
         const auto index = axis_indices(result.axes, c);
         fmt::format_to(std::back_inserter(row), "{}", c);
         for (std::size_t k = 0; k < result.axes.size(); ++k) defined(result.axes[k].values[index[k]]);
+        for (const auto* p : others) defined(p->values[c]);
         const CellResponse& r = result.cells[c];
         fmt::format_to(std::back_inserter(row), ",{},{}", r.n_spikes, r.n_window);
         defined(r.rate);
@@ -248,13 +256,14 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
     Figure figure(dir, stem);
     const std::string title = gnuplot::quote(one_line(result.info.title));
     const Axis& x = result.axes.front();
-    const std::size_t rate_column = 2 + result.axes.size() + 2;  // cell, axes, spikes, spikes in window, rate
+    // cell, axes, the other per-cell values, spikes, spikes in window, rate
+    const std::size_t rate_column = 1 + result.axes.size() + 2 + others.size() + 1;
     std::string body =
         "set datafile separator ','\nset datafile commentschars '#'\nset grid lc rgb '#dddddd'\n"
         "set ylabel 'rate (Hz)'\n";
     if (result.axes.size() == 1) {
         const auto [below, first] = firing_onset(result);
-        body += fmt::format("set title {} noenhanced\nset xlabel {} noenhanced\nset key top left\nset yrange [0:*]\n",
+        body += fmt::format("set title {} noenhanced\nset xlabel {} noenhanced\nset key bottom right\nset yrange [0:*]\n",
                             title, gnuplot::quote(column(x.full_name(), x.unit)));
         if (!std::isnan(first)) {
             const std::string label =

@@ -173,13 +173,18 @@ struct PhasePlane {
     std::vector<FixedPoint> fixed_points;
     Trajectory trajectory;
     RunInfo info;                       ///< the trajectory run's metadata
+    /// For the user, when the trajectory was cut at the stimulus's offset (after it, the cell follows the
+    /// field of no current); empty otherwise.
+    std::string note;
 };
 
 /// Runs the trajectory (build_simulation with an in-memory recorder of v and w, every sample) and
 /// computes the phase plane at the constant current. Default ranges: the trajectory's range of each
 /// variable (v widened to the threshold and reset of a reset model, w to the w-nullcline over the v
 /// range, so that every fixed point is inside), plus 10 % of its width on each side (for a variable
-/// that does not move, +-max(1, 10 % of |value|)).
+/// that does not move, +-max(1, 10 % of |value|)), v at most up to a reset model's cut-off. Without
+/// --current, the trajectory is cut at the stimulus's offset (a step's end), after which the cell
+/// follows another field; `note` says so.
 /// @throws ParameterError for a model without exactly two state variables (naming them, and listing
 ///         the 2-D models of `registry`), per-cell values (a phase plane is of one cell), a stimulus
 ///         other than dc, step or pulse_train when `current` is not given, an empty or non-finite range, arrows or

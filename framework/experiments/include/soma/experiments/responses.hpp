@@ -35,13 +35,17 @@ BOOST_SYMBOL_VISIBLE void check_window(const Window& window, double t_stop, std:
 struct CellResponse {
     std::size_t n_spikes = 0;   ///< over the whole run
     std::size_t n_window = 0;   ///< in the window
-    /// Steady-state rate in Hz: 1000 / (mean ISI of the spikes in the window) with at least two spikes
-    /// there, 1000 * n_window / (window length) with one, and 0 with none. The inverse ISI does not
-    /// depend on where the window cuts a regular train, so for a periodic cell it is the exact rate.
+    /// Number of inter-spike intervals that end in the window (a spike in the window and the one
+    /// before it, which may lie before the window).
+    std::size_t n_isi = 0;
+    /// Steady-state rate in Hz: 1000 / (mean of the ISIs that end in the window); with no such interval
+    /// (no spike in the window, or only the cell's first spike), 1000 * n_window / (window length). The
+    /// inverse ISI does not depend on where the window cuts a regular train, so for a periodic cell it
+    /// is the exact rate, even in a window shorter than one period.
     double rate = 0;
     double latency = 0;     ///< ms from the window's reference time (the stimulus onset, or 0) to the first spike; NaN without spikes
-    double mean_isi = 0;    ///< ms, of the spikes in the window; NaN with fewer than 2
-    double cv_isi = 0;      ///< sample standard deviation / mean of those ISIs; NaN with fewer than 3 spikes
+    double mean_isi = 0;    ///< ms, of the ISIs that end in the window; NaN without
+    double cv_isi = 0;      ///< sample standard deviation / mean of those ISIs; NaN with fewer than 2
 };
 
 /// A recorder that keeps every spike in memory (spikes only: it takes no samples) so that an

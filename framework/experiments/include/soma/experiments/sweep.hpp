@@ -64,6 +64,9 @@ struct RunControl {
     const std::atomic<bool>* interrupt = nullptr;  ///< the run stops (RunError) soon after it becomes true
     /// Called from the calling thread after each stretch of steps: (steps done, steps of the run).
     std::function<void(std::size_t, std::size_t)> progress;
+    /// Called before each population run of an experiment of several (a rheobase search's rounds), with
+    /// its index from 0.
+    std::function<void(std::size_t)> round;
 };
 
 /// The result of a sweep.
@@ -88,7 +91,8 @@ struct SweepResult {
                                                          const RunControl& control = {});
 
 /// Writes `NAME_sweep.csv` (the run's metadata as `#` lines, how the window and the statistics are
-/// defined, then one row per cell: `cell`, the axis values with units, `spikes`, `spikes in window`,
+/// defined, then one row per cell: `cell`, the axis values with units, the other per-cell values of the
+/// run (random draws, lists, a table), `spikes`, `spikes in window`,
 /// `rate (Hz)`, `latency (ms)`, `mean ISI (ms)`, `CV ISI`; empty where undefined) and the figure
 /// `NAME_sweep.gp/.png/.svg` (one axis: rate against the value, the onset of firing marked; two axes:
 /// a heat map of the rate and one curve per value of the second axis; more axes: no figure) into
