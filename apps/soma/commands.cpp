@@ -208,7 +208,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     for (const auto& path : experiments::write_sweep(result, spec.run.output_dir, spec.run.name)) written.push_back(path);
     print_sweep(result, spec.run.name);
     if (report.summary) {
-        auto json = summary_json(result.info, parsed->command_line);
+        auto json = summary_json(result.info, parsed->command_line, distribution ? distribution->size() : 1);
         nlohmann::json axes = nlohmann::json::array();
         for (const auto& a : result.axes) {
             axes.push_back({{"parameter", a.full_name()}, {"unit", a.unit}, {"given_as", a.given_as}, {"values", a.values}});
@@ -359,7 +359,7 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     }
     if (result.cells.size() > max_lines) fmt::print("  ... (every cell in {})\n", written.front().string());
     if (report.summary) {
-        auto json = summary_json(info, parsed->command_line);
+        auto json = summary_json(info, parsed->command_line, distribution ? distribution->size() : 1);
         nlohmann::json cells = nlohmann::json::array();
         for (const auto& r : result.cells) cells.push_back({{"rheobase", r.rheobase}, {"below", r.below}});
         json["rheobase"] = {{"parameter", "stimulus." + spec.parameter},

@@ -137,7 +137,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
         for (const auto& path : r->outputs()) written.push_back(path);
     }
     if (output && report.summary) {
-        auto json = summary_json(info, parsed->command_line);
+        auto json = summary_json(info, parsed->command_line, distribution ? distribution->size() : 1);
         nlohmann::json cells = nlohmann::json::array();
         for (const auto& c : summary.cells) {
             cells.push_back({{"spikes", c.n_spikes},

@@ -12,7 +12,7 @@ namespace soma::app {
 
 nlohmann::json number_or_null(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
 
-nlohmann::json summary_json(const RunInfo& info, const std::vector<std::string>& command_line) {
+nlohmann::json summary_json(const RunInfo& info, const std::vector<std::string>& command_line, std::size_t ranks) {
     using nlohmann::json;
     json run = {{"model", info.model},
                 {"preset", info.preset},
@@ -26,6 +26,7 @@ nlohmann::json summary_json(const RunInfo& info, const std::vector<std::string>&
                 {"record_interval_ms", static_cast<double>(info.record_every) * info.dt},
                 {"cells", info.n_cells},
                 {"threads", info.threads},
+                {"ranks", ranks},
                 {"seed", info.seed}};
     json recorded = json::array();
     for (const auto& v : info.recording.variables) recorded.push_back({{"name", v.name}, {"unit", v.unit}});

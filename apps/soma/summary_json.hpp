@@ -16,8 +16,10 @@ namespace soma::app {
 
 /// The parts every summary has: "soma" (version), "command" (the arguments), "date" (UTC, ISO 8601),
 /// "run" (plug-ins, grid, cells, threads, seed, recording), "parameters" (values shared by all cells,
-/// with units), "cell_parameters" (per-cell values: unit, how given, values).
-[[nodiscard]] nlohmann::json summary_json(const RunInfo& info, const std::vector<std::string>& command_line);
+/// with units), "cell_parameters" (per-cell values: unit, how given, values). `ranks`: the MPI processes
+/// that shared the cells (in "run").
+[[nodiscard]] nlohmann::json summary_json(const RunInfo& info, const std::vector<std::string>& command_line,
+                                          std::size_t ranks = 1);
 
 /// `x`, or null when it is NaN.
 [[nodiscard]] nlohmann::json number_or_null(double x);
