@@ -629,3 +629,26 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Small things a first user ran into: `--set NAME VALUE` with a blank, and `soma describe NAME --help`.
+BOOST_AUTO_TEST_SUITE(first_user)
+
+BOOST_AUTO_TEST_CASE(set_with_a_blank_is_recognised) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", "--set", "model.g_Na", "100"});
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "--set 'model.g_Na 100': write the value after '=', without blanks: --set model.g_Na=100");
+    BOOST_TEST(!fs::exists(cwd.path() / "soma-output"));
+}
+
+BOOST_AUTO_TEST_CASE(describe_help) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"describe", "hh", "--help"},
+                                                std::vector<std::string>{"describe", "--help"}}) {
+        const auto result = run_soma(cwd.path(), logs.path(), args);
+        BOOST_TEST(result.code == 0, result);
+        SOMA_CHECK_CONTAINS(result.out, "usage: soma describe NAME");
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -164,6 +164,12 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
         return list_plugins(registry);
     }
     if (command == "describe") {
+        if (std::ranges::any_of(rest, [](const std::string& a) { return a == "--help" || a == "-h"; })) {
+            std::cout << "usage: soma describe NAME\n\nShows a plug-in's parameters (unit, default, range, "
+                         "description), its presets and, for a model,\nits state variables and injected current. "
+                         "NAME is a plug-in ('soma list' shows them) or a model\nfile, e.g. examples/models/hh.eq.\n";
+            return 0;
+        }
         if (rest.size() != 1) {
             std::cerr << "soma: error: 'soma describe' takes one plug-in name, e.g. 'soma describe hh'\n";
             return 2;

@@ -320,6 +320,16 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         scenario_dir = path.parent_path();
         std::error_code ec;
         if (!std::filesystem::exists(path, ec)) {
+            // `--set model.g_Na 100`: the value, separated by a blank, reads as a scenario file's name.
+            if (cli.count("set")) {
+                for (const auto& s : cli["set"].as<std::vector<std::string>>()) {
+                    if (s.find('=') == std::string::npos) {
+                        throw ParameterError(fmt::format("--set '{} {}': write the value after '=', without blanks: "
+                                                         "--set {}={}",
+                                                         s, path.string(), s, path.string()));
+                    }
+                }
+            }
             throw ParameterError(fmt::format("cannot open scenario file '{}': no such file", path.string()));
         }
         if (!std::filesystem::is_regular_file(path, ec)) {
