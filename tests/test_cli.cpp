@@ -641,6 +641,26 @@ BOOST_AUTO_TEST_CASE(set_with_a_blank_is_recognised) {
     BOOST_TEST(!fs::exists(cwd.path() / "soma-output"));
 }
 
+BOOST_AUTO_TEST_CASE(a_parameter_set_twice_is_refused) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result =
+        run_soma(cwd.path(), logs.path(), {"run", "--set", "model.g_Na=100", "--set", "model.g_Na=110"});
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "--set model.g_Na is given twice ('100' and '110'); set each parameter once");
+}
+
+// INI comments after ';' and a UTF-8 byte-order mark (as some editors write) are not part of the values.
+BOOST_AUTO_TEST_CASE(scenario_comments_and_bom) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    {
+        std::ofstream ini(cwd.path() / "s.ini");
+        ini << "\xEF\xBB\xBFmodel = lif ; the model\n; a whole-line comment\nt_stop = 20 ; ms\nrecorder = none\n";
+    }
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", "s.ini"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "s: lif with step stimulus and euler, 20 ms");
+}
+
 BOOST_AUTO_TEST_CASE(describe_help) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     for (const std::vector<std::string>& args : {std::vector<std::string>{"describe", "hh", "--help"},

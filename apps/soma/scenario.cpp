@@ -112,6 +112,27 @@ po::options_description file_options(std::span<const ExtraOption> extra = {}) {
     return options;
 }
 
+/// The text of a scenario file as Boost.Program_options should read it: without a UTF-8 byte-order mark,
+/// and without INI comments that start with ';' (at the start of a line, or after a blank), which it
+/// would take for part of a value.
+std::string ini_text(std::istream& in) {
+    std::string text, line;
+    bool first = true;
+    while (std::getline(in, line)) {
+        if (first && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+        first = false;
+        for (std::size_t k = 0; k < line.size(); ++k) {
+            if (line[k] == ';' && (k == 0 || line[k - 1] == ' ' || line[k - 1] == '\t')) {
+                line.erase(k);
+                break;
+            }
+        }
+        text += line;
+        text += '\n';
+    }
+    return text;
+}
+
 std::vector<std::string> option_names(const po::options_description& d) {
     std::vector<std::string> names;
     for (const auto& o : d.options()) names.push_back(o->long_name());
@@ -342,8 +363,9 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                                              "files such as examples/hh-step.ini",
                                              path.string()));
         }
-        std::ifstream in(path);
-        if (!in) throw ParameterError(fmt::format("cannot open scenario file '{}': permission denied", path.string()));
+        std::ifstream file_in(path);
+        if (!file_in) throw ParameterError(fmt::format("cannot open scenario file '{}': permission denied", path.string()));
+        std::istringstream in(ini_text(file_in));
         try {
             const auto description = file_options(extra);  // parsed options point into it
             const auto parsed = po::parse_config_file(in, description, true);
@@ -548,10 +570,15 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     };
     for (const auto& o : file_extra) assign(o.string_key, o.value.empty() ? "" : o.value.front(), "scenario file");
     if (cli.count("set")) {
+        std::map<std::string, std::string> given;
         for (const auto& s : cli["set"].as<std::vector<std::string>>()) {
             const auto eq = s.find('=');
             if (eq == std::string::npos || s.find('.') > eq) {
                 throw ParameterError(fmt::format("--set '{}': expected KIND.PARAM=VALUE, e.g. --set model.g_Na=100", s));
+            }
+            if (const auto [it, fresh] = given.emplace(s.substr(0, eq), s.substr(eq + 1)); !fresh) {
+                throw ParameterError(fmt::format("--set {} is given twice ('{}' and '{}'); set each parameter once",
+                                                 it->first, it->second, s.substr(eq + 1)));
             }
             assign(s.substr(0, eq), s.substr(eq + 1), "--set");
         }
