@@ -17,6 +17,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -659,6 +660,23 @@ BOOST_AUTO_TEST_CASE(scenario_comments_and_bom) {
     const auto result = run_soma(cwd.path(), logs.path(), {"run", "s.ini"});
     BOOST_TEST_REQUIRE(result.code == 0, result);
     SOMA_CHECK_CONTAINS(result.out, "s: lif with step stimulus and euler, 20 ms");
+}
+
+// An empty entry in PATH means the working directory to execvp: a `gnuplot` planted there must not run.
+BOOST_AUTO_TEST_CASE(a_planted_gnuplot_in_the_working_directory_is_not_run) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    {
+        std::ofstream planted(cwd.path() / "gnuplot");
+        planted << "#!/bin/sh\ntouch planted-ran\nexit 1\n";
+    }
+    fs::permissions(cwd.path() / "gnuplot", fs::perms::owner_all);
+    const std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin";
+    ::setenv("PATH", (":" + path).c_str(), 1);
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "gnuplot"});
+    ::setenv("PATH", path.c_str(), 1);
+    BOOST_TEST(result.code == 0, result);
+    BOOST_TEST(!fs::exists(cwd.path() / "planted-ran"));
+    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "hh-step.png"));
 }
 
 BOOST_AUTO_TEST_CASE(describe_help) {

@@ -98,10 +98,13 @@ std::filesystem::path find(std::string_view who) {
     std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";  // execvp's default
     while (true) {
         const auto colon = dirs.find(':');
-        const std::string dir(dirs.substr(0, colon));
-        const auto candidate = std::filesystem::absolute(std::filesystem::path(dir.empty() ? "." : dir) / "gnuplot");
+        const std::filesystem::path dir(std::string(dirs.substr(0, colon)));
+        // An empty or relative entry would run a `gnuplot` planted in the working directory: skipped.
+        const auto candidate = dir / "gnuplot";
         std::error_code ec;
-        if (std::filesystem::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (dir.is_absolute() && std::filesystem::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) {
+            return candidate;
+        }
         if (colon == std::string_view::npos) {
             throw RunError(fmt::format("{}: the gnuplot program is not installed; install Debian's gnuplot-nox "
                                        "(apt-get install gnuplot-nox)",

@@ -21,7 +21,8 @@ namespace soma::gnuplot {
 /// backquoted commands, nor `@` macros, so the literal can neither end early nor run anything.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string quote(std::string_view text);
 
-/// The absolute path of the gnuplot executable found on $PATH (execvp's default path when unset).
+/// The absolute path of the gnuplot executable found on $PATH (execvp's default path when unset),
+/// skipping empty and relative entries (which would run a program planted in the working directory).
 /// @throws RunError starting with `who` (e.g. "gnuplot recorder") if there is none, saying how to
 ///         install it (Debian's gnuplot-nox).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::filesystem::path find(std::string_view who);
