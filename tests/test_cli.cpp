@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+
+#include <unistd.h>
 #include <sstream>
 
 namespace {
@@ -677,6 +679,24 @@ BOOST_AUTO_TEST_CASE(a_planted_gnuplot_in_the_working_directory_is_not_run) {
     BOOST_TEST(result.code == 0, result);
     BOOST_TEST(!fs::exists(cwd.path() / "planted-ran"));
     BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "hh-step.png"));
+}
+
+// A run killed by SIGKILL leaves its hidden temporary files; the next run in that folder removes those of
+// processes that no longer exist (and says so), not those of a live one.
+BOOST_AUTO_TEST_CASE(stale_partial_files_of_killed_runs_are_removed) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path out = cwd.path() / "soma-output";
+    fs::create_directories(out);
+    // pid_max is at most 2^22 on Linux: 2^30 is never a live process.
+    const std::string dead = ".hh-step.csv.partial-1073741824-0badc0de";
+    const std::string live = ".other.csv.partial-" + std::to_string(::getpid()) + "-00000000";
+    std::ofstream(out / dead) << "half";
+    std::ofstream(out / live) << "half";
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.err, "removed 1 temporary file left in 'soma-output' by a run that was killed");
+    BOOST_TEST(!fs::exists(out / dead));
+    BOOST_TEST(fs::exists(out / live));
 }
 
 BOOST_AUTO_TEST_CASE(describe_help) {

@@ -6,9 +6,12 @@
 
 #include <fmt/format.h>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -49,18 +52,44 @@ Reporting reporting(const Scenario& scenario) {
 }
 
 void stop_on_signals() {
-    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_signal);
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) std::signal(signal, on_signal);
 }
 
 OutputDirectory::OutputDirectory(std::filesystem::path path) : path_(std::move(path)) {
     std::error_code ec;
     created_ = std::filesystem::create_directories(path_, ec);
     if (ec) throw RunError(fmt::format("cannot create output directory '{}': {}", path_.string(), ec.message()));
+    remove_stale_partial_files();
     // Before any simulating: a long sweep must not end in "permission denied".
     if (::access(path_.c_str(), W_OK | X_OK) != 0) {
         throw RunError(fmt::format("cannot write into output directory '{}' (permission denied); choose another "
                                    "with --output",
                                    path_.string()));
+    }
+}
+
+void OutputDirectory::remove_stale_partial_files() const {
+    // A run killed by SIGKILL leaves its temporary files (".NAME.partial-PID-XXXXXXXX", staged_file.cpp):
+    // those of processes that no longer exist are removed.
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+        const std::string name = entry.path().filename().string();
+        const auto mark = name.rfind(".partial-");
+        if (name.empty() || name.front() != '.' || mark == std::string::npos) continue;
+        const std::string rest = name.substr(mark + 9);
+        const auto dash = rest.find('-');
+        if (dash == std::string::npos || dash == 0) continue;
+        long pid = 0;
+        const auto [end, error] = std::from_chars(rest.data(), rest.data() + dash, pid);
+        if (error != std::errc{} || end != rest.data() + dash || pid <= 0) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to tell
+        std::error_code remove_error;
+        if (std::filesystem::remove(entry.path(), remove_error)) ++removed;
+    }
+    if (removed > 0) {
+        std::cerr << fmt::format("soma: note: removed {} temporary file{} left in '{}' by a run that was killed\n",
+                                 removed, removed == 1 ? "" : "s", path_.string());
     }
 }
 

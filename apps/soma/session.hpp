@@ -36,14 +36,17 @@ struct Reporting {
 /// @throws ParameterError for a value that is not one of the allowed ones.
 Reporting reporting(const Scenario& scenario);
 
-/// Set by SIGINT, SIGTERM and SIGHUP once `stop_on_signals` has run; runs stop soon after.
+/// Set by SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 once `stop_on_signals` has run; runs stop
+/// soon after and leave no file.
 extern std::atomic<bool> interrupted;
 
 /// Installs the handlers that set `interrupted`.
 void stop_on_signals();
 
-/// The output directory of a command, created if missing. If the command fails (the object is
-/// destroyed without `keep`), a directory it created is removed again when empty.
+/// The output directory of a command, created if missing. Temporary files that a killed run
+/// (SIGKILL) left there are removed, with a note, when the process that made them no longer exists.
+/// If the command fails (the object is destroyed without `keep`), a directory it created is removed
+/// again when empty.
 class OutputDirectory {
 public:
     /// @throws RunError when the directory cannot be created or written into.
@@ -55,6 +58,8 @@ public:
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
 private:
+    void remove_stale_partial_files() const;
+
     std::filesystem::path path_;
     bool created_ = false;
     bool keep_ = false;
