@@ -532,6 +532,9 @@ BOOST_AUTO_TEST_CASE(phase_bad_ranges_and_options_are_refused_and_write_nothing)
     result = with({"--w-range", "1"});
     BOOST_TEST(result.code == 1, result);
     SOMA_CHECK_CONTAINS(result.err, "--w-range '1': expected A:B");
+    result = with({"--v-range=-1e308:1e308"});  // finite bounds, an infinite width
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "is too wide to draw");
     result = with({"--v-rnage=1:2"});
     BOOST_TEST(result.code == 1, result);
     SOMA_CHECK_CONTAINS(result.err, "did you mean '--v-range'?");

@@ -33,7 +33,9 @@ nlohmann::json summary_json(const RunInfo& info, const std::vector<std::string>&
     run["recording"] = {{"variables", recorded}, {"cells", info.recording.cells}, {"samples", info.recording.samples}};
     json parameters = json::array();
     for (const auto& p : info.parameters) {
-        parameters.push_back({{"component", p.component}, {"name", p.name}, {"value", p.value}, {"unit", p.unit}});
+        // An integrator's tolerance is in the unit of each state variable (the "<state unit>" placeholder).
+        const std::string unit = p.unit.starts_with('<') ? "unit of each state variable" : p.unit;
+        parameters.push_back({{"component", p.component}, {"name", p.name}, {"value", p.value}, {"unit", unit}});
     }
     json cell_parameters = json::array();
     for (const auto& p : info.cell_parameters) {

@@ -342,6 +342,13 @@ void check_interval(const Interval& r, const Variable& v, std::string_view which
                                          "bounds A < B",
                                          which, r.from, r.to, v.name));
     }
+    // Its width and the grid's steps must be finite numbers too (-1e308:1e308 is not).
+    constexpr double largest = 1e150;
+    if (!std::isfinite(r.to - r.from) || std::abs(r.from) > largest || std::abs(r.to) > largest) {
+        throw ParameterError(fmt::format("the {} range [{:g}, {:g}] of {} is too wide to draw; give bounds within "
+                                         "+-{:g}",
+                                         which, r.from, r.to, v.name, largest));
+    }
 }
 
 std::string dimension_error(const Model& model, const std::string& name, const PluginRegistry& registry) {
