@@ -1,0 +1,68 @@
+#pragma once
+/// @file recording.hpp
+/// Recordings of real neurons: a membrane-potential trace (and the injected current, when the file has it)
+/// sampled at a fixed step, and the cell's spike times, read from a spike file or detected on the trace.
+///
+/// Formats (each may be gzip-compressed): the 2007 single-neuron modeling competition's challenge A
+/// `.voltage` and `.spiketimes` files and challenge B `.asc` files (Jolivet et al., Biol. Cybern. 99:417,
+/// 2008), and CSV with the units in the header. Details in recording.cpp and docs/fitting.md.
+
+#include <boost/config.hpp>
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soma::fitting {
+
+/// How spikes are found on a recorded voltage trace.
+struct SpikeDetection {
+    enum class Rule {
+        /// The first sample of each upward crossing of `level` (mV): V[k-1] < level <= V[k]; a crossing
+        /// within `refractory` ms of the previous spike is ignored.
+        threshold,
+        /// The competition's rule: the first sample k with V[k+1] - V[k] > `level` (mV per sample); again
+        /// with the refractory window.
+        jump,
+    };
+    Rule rule = Rule::threshold;
+    double level = 0;       ///< mV (threshold) or mV per sample (jump)
+    double refractory = 2;  ///< ms
+};
+
+/// One recorded trial: what one electrode measured while one stimulus was injected.
+struct Recording {
+    std::filesystem::path file;           ///< the voltage file
+    double dt = 0;                        ///< sampling step, ms
+    std::vector<double> v;                ///< membrane potential, mV; shape [samples], sample k at t = k dt
+    std::vector<double> current;          ///< injected current, pA; shape [samples], or empty if the file has none
+    std::vector<double> spikes;           ///< spike times, ms, ascending
+    std::string spikes_from;              ///< where `spikes` came from, for people: a file, or the detection rule
+    [[nodiscard]] double duration() const { return static_cast<double>(v.size()) * dt; }  ///< ms
+};
+
+/// The spike times (ms, ascending) that `detection` finds on the trace `v` (mV, step `dt` ms).
+/// @throws ParameterError for dt <= 0 or a refractory window < 0.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<double> detect_spikes(const std::vector<double>& v, double dt,
+                                                                     const SpikeDetection& detection);
+
+/// The spike times in `file`, ms ascending: a `.spiketimes` file (sample indices, multiplied by `dt`),
+/// or a CSV/plain column of times with a header naming the unit (`t (ms)` or `t (s)`).
+/// @throws ParameterError naming the file (and the line) when it cannot be read, is empty, or holds a
+///         value that is not a finite number, or times that decrease.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<double> read_spike_times(const std::filesystem::path& file,
+                                                                        std::optional<double> dt);
+
+/// Reads a recording: the trace from `voltage` (its sampling step from the file's times, or `dt`, ms,
+/// for a file without times; both given and different is an error), the spikes from `spikes` when
+/// given, else detected with `detection`.
+/// @throws ParameterError naming the file for an unreadable or invalid file, a missing or disagreeing
+///         sampling step, or spike times outside the trace.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE Recording read_recording(const std::filesystem::path& voltage,
+                                                            std::optional<double> dt,
+                                                            const std::optional<std::filesystem::path>& spikes,
+                                                            const SpikeDetection& detection);
+
+}  // namespace soma::fitting
