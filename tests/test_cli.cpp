@@ -20,6 +20,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include <sstream>
 
@@ -706,6 +708,46 @@ BOOST_AUTO_TEST_CASE(stale_partial_files_of_killed_runs_are_removed) {
     SOMA_CHECK_CONTAINS(result.err, "removed 1 temporary file left in 'soma-output' by a run that was killed");
     BOOST_TEST(!fs::exists(out / dead));
     BOOST_TEST(fs::exists(out / live));
+}
+
+BOOST_AUTO_TEST_CASE(a_different_runs_outputs_are_kept_unless_forced) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path csv = cwd.path() / "soma-output" / "hh-step.csv";
+    const std::vector<std::string> first{"run", "--t-stop", "5", "--recorder", "csv"};
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), first).code == 0);
+    const std::string before = read_file(csv);
+    // The same command again replaces its own outputs.
+    BOOST_TEST(run_soma(cwd.path(), logs.path(), first).code == 0);
+    // Another run of the same name is refused and changes nothing ...
+    auto other = first;
+    other.insert(other.end(), {"--integrator", "rk4"});
+    const auto refused = run_soma(cwd.path(), logs.path(), other);
+    BOOST_TEST(refused.code == 1, refused);
+    SOMA_CHECK_CONTAINS(refused.err, "are from a different run (soma run --t-stop 5 --recorder csv)");
+    SOMA_CHECK_CONTAINS(refused.err, "--force to replace them");
+    BOOST_TEST(read_file(csv) == before);
+    // ... unless forced.
+    other.push_back("--force");
+    BOOST_TEST(run_soma(cwd.path(), logs.path(), other).code == 0);
+    BOOST_TEST(read_file(csv) != before);
+    BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / ".hh-step.lock"), "the lock file is removed when done");
+}
+
+BOOST_AUTO_TEST_CASE(a_run_is_refused_while_another_writes_the_same_outputs) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path out = cwd.path() / "soma-output";
+    fs::create_directories(out);
+    // This test holds the lock as a running soma process would.
+    const int fd = ::open((out / ".hh-step.lock").c_str(), O_RDWR | O_CREAT, 0644);
+    BOOST_TEST_REQUIRE(fd >= 0);
+    BOOST_TEST_REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv"});
+    ::close(fd);
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "another soma process is writing the outputs named 'hh-step' in 'soma-output' now");
+    BOOST_TEST(entries(out) == std::vector<std::string>{".hh-step.lock"});
+    // Another name is not held.
+    BOOST_TEST(run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv", "--name", "b"}).code == 0);
 }
 
 BOOST_AUTO_TEST_CASE(describe_help) {

@@ -179,7 +179,10 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     print_notes(notes);
 
     std::optional<OutputDirectory> output;
-    if (root) output.emplace(spec.run.output_dir);
+    if (root) {
+        output.emplace(spec.run.output_dir, spec.run.name, spec.run.output_dir / (spec.run.name + "_sweep_summary.json"),
+                       parsed->command_line, parsed->force);
+    }
     const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
@@ -309,7 +312,11 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     print_notes(notes);
 
     std::optional<OutputDirectory> output;
-    if (root) output.emplace(spec.run.output_dir);
+    if (root) {
+        output.emplace(spec.run.output_dir, spec.run.name,
+                       spec.run.output_dir / (spec.run.name + "_rheobase_summary.json"), parsed->command_line,
+                       parsed->force);
+    }
     const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         std::size_t round = 0;
         experiments::RunControl control{&interrupted,

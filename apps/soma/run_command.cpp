@@ -107,7 +107,10 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     }
 
     std::optional<OutputDirectory> output;
-    if (!spec.recorders.empty() && root) output.emplace(spec.output_dir);
+    if (!spec.recorders.empty() && root) {
+        output.emplace(spec.output_dir, spec.name, spec.output_dir / (spec.name + "_summary.json"), parsed->command_line,
+                       parsed->force);
+    }
     // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
     simulation.interrupt_on(interrupted);
     const RunSummary summary = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {

@@ -52,6 +52,8 @@ po::options_description command_line_options(std::string_view command = "run", s
     }
     options.add_options()
         ("help,h", "show this help")
+        ("force", po::bool_switch(), "replace the outputs of a different run that have the same name in the output "
+         "directory (without it such a run is refused)")
         ("model", text_value("NAME"), "model plug-in, or a model file such as examples/models/hh.eq (default: hh)")
         ("preset", text_value("NAME"), "a named parameter set of the model ('soma describe MODEL' lists them); "
          "--set model.X values apply on top")
@@ -386,6 +388,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                              fmt::format(" See 'soma {} --help'.", command));
     }
     if (cli.count("help")) return std::nullopt;
+    scenario.force = cli["force"].as<bool>();
 
     po::variables_map file;
     ScenarioLines lines;
