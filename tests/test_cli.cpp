@@ -750,6 +750,21 @@ BOOST_AUTO_TEST_CASE(a_run_is_refused_while_another_writes_the_same_outputs) {
     BOOST_TEST(run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv", "--name", "b"}).code == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_run_whose_report_cannot_be_printed_still_writes_every_file) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path err = logs.path() / "stderr-full.txt";
+    bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = std::vector<std::string>{"run", "--t-stop", "5"},
+                    bp::start_dir = cwd.path().string(), bp::std_in < bp::null,
+                    bp::std_out > boost::filesystem::path("/dev/full"),
+                    bp::std_err > boost::filesystem::path(err.string()));
+    child.wait();
+    BOOST_TEST(child.exit_code() == 1);
+    SOMA_CHECK_CONTAINS(read_file(err), "cannot write to standard output; the command completed and its files were written");
+    for (const char* file : {"hh-step.csv", "hh-step.png", "hh-step_summary.json"}) {
+        BOOST_TEST(fs::exists(cwd.path() / "soma-output" / file), file);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(describe_help) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     for (const std::vector<std::string>& args : {std::vector<std::string>{"describe", "hh", "--help"},

@@ -2,6 +2,7 @@
 /// `soma sweep`, `soma fi` and `soma rheobase`: experiments over populations (libsoma_experiments),
 /// with their tables, figures and summaries.
 
+#include "report.hpp"
 #include "commands.hpp"
 #include "scenario.hpp"
 #include "session.hpp"
@@ -95,10 +96,10 @@ void print_sweep(const experiments::SweepResult& result, const std::string& name
     const RunInfo& info = result.info;
     std::vector<std::string> axes;
     for (const auto& a : result.axes) axes.push_back(fmt::format("{} = {}", a.full_name(), a.given_as));
-    fmt::print("{}: sweep of {} cell{} ({}), {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms on {} thread{}\n",
+    say("{}: sweep of {} cell{} ({}), {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms on {} thread{}\n",
                name, result.cells.size(), result.cells.size() == 1 ? "" : "s", fmt::join(axes, " x "), info.model,
                info.stimulus, info.integrator, info.t_stop, info.dt, info.threads, info.threads == 1 ? "" : "s");
-    fmt::print("  analysis window: {}\n", result.window.description);
+    say("  analysis window: {}\n", result.window.description);
     if (result.cells.size() <= max_rows) {
         std::vector<std::string> names;
         for (const auto& a : result.axes) {
@@ -106,7 +107,7 @@ void print_sweep(const experiments::SweepResult& result, const std::string& name
         }
         std::string head = " ";
         for (const auto& n : names) head += fmt::format(" {:>{}}", n, std::max<std::size_t>(10, n.size()));
-        fmt::print("{} {:>7} {:>10} {:>13}\n", head, "spikes", "rate (Hz)", "latency (ms)");
+        say("{} {:>7} {:>10} {:>13}\n", head, "spikes", "rate (Hz)", "latency (ms)");
         for (std::size_t c = 0; c < result.cells.size(); ++c) {
             const auto index = experiments::axis_indices(result.axes, c);
             std::string row = " ";
@@ -114,23 +115,23 @@ void print_sweep(const experiments::SweepResult& result, const std::string& name
                 row += fmt::format(" {:>{}.6g}", result.axes[k].values[index[k]], std::max<std::size_t>(10, names[k].size()));
             }
             const auto& r = result.cells[c];
-            fmt::print("{} {:>7} {:>10.4f} {:>13}\n", row, r.n_spikes, r.rate,
+            say("{} {:>7} {:>10.4f} {:>13}\n", row, r.n_spikes, r.rate,
                        std::isnan(r.latency) ? std::string("-") : fmt::format("{:.4f}", r.latency));
         }
     } else {
         const auto fired = std::ranges::count_if(result.cells, [](const auto& r) { return r.n_window > 0; });
-        fmt::print("  {} of {} cells fired in the window\n", fired, result.cells.size());
+        say("  {} of {} cells fired in the window\n", fired, result.cells.size());
     }
     if (result.axes.size() == 1) {
         const auto [below, first] = experiments::firing_onset(result);
         const auto& a = result.axes.front();
         const std::string unit = a.unit.empty() || a.unit == "1" ? "" : " " + a.unit;
         if (std::isnan(first)) {
-            fmt::print("  no cell fired in the window\n");
+            say("  no cell fired in the window\n");
         } else if (std::isnan(below)) {
-            fmt::print("  every cell fired in the window (from {} = {:.6g}{})\n", a.full_name(), first, unit);
+            say("  every cell fired in the window (from {} = {:.6g}{})\n", a.full_name(), first, unit);
         } else {
-            fmt::print("  firing onset: between {} = {:.6g} and {:.6g}{}\n", a.full_name(), below, first, unit);
+            say("  firing onset: between {} = {:.6g} and {:.6g}{}\n", a.full_name(), below, first, unit);
         }
     }
 }
@@ -334,7 +335,7 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     if (!root) return 0;
     const RunInfo& info = result.info;
     std::vector<std::filesystem::path> written{experiments::write_rheobase(result, spec, spec.run.output_dir, spec.run.name)};
-    fmt::print("{}: rheobase ({}) of stimulus.{} for {} cell{}, {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms; "
+    say("{}: rheobase ({}) of stimulus.{} for {} cell{}, {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms; "
                "{} round{}, {} cells simulated\n",
                spec.run.name, spec.firing == experiments::Firing::single ? "single spike" : "sustained firing",
                spec.parameter, info.n_cells, info.n_cells == 1 ? "" : "s", info.model, info.stimulus, info.integrator,
@@ -343,10 +344,10 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     for (std::size_t c = 0; c < std::min(max_lines, result.cells.size()); ++c) {
         std::string values;
         for (const auto& p : info.cell_parameters) values += fmt::format(" {}.{} = {:.6g}", p.component, p.name, p.values[c]);
-        fmt::print("  cell {}{}: {:.8g} {} (does not fire at {:.8g})\n", c, values, result.cells[c].rheobase, result.unit,
+        say("  cell {}{}: {:.8g} {} (does not fire at {:.8g})\n", c, values, result.cells[c].rheobase, result.unit,
                    result.cells[c].below);
     }
-    if (result.cells.size() > max_lines) fmt::print("  ... (every cell in {})\n", written.front().string());
+    if (result.cells.size() > max_lines) say("  ... (every cell in {})\n", written.front().string());
     nlohmann::json json;
     if (report.summary) {
         json = summary_json(info, parsed->command_line, distribution ? distribution->size() : 1);

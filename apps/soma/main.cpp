@@ -8,6 +8,7 @@
 /// examples/models/hh.eq) may be given instead; the `equations` plug-in reads it (model_from_file.hpp).
 /// Exit status: 0 on success, 1 on an error in the run or its inputs, 2 on a malformed command line.
 
+#include "report.hpp"
 #include "commands.hpp"
 #include "phase_command.hpp"
 #include "session.hpp"
@@ -58,8 +59,8 @@ constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, Plu
 
 int list_plugins(const PluginRegistry& registry) {
     for (const auto kind : all_kinds) {
-        fmt::print("{}:\n", kind == PluginKind::stimulus ? "stimuli" : fmt::format("{}s", to_string(kind)));
-        for (const auto& p : registry.plugins(kind)) fmt::print("  {:<16} {}\n", p.name, p.description);
+        say("{}:\n", kind == PluginKind::stimulus ? "stimuli" : fmt::format("{}s", to_string(kind)));
+        for (const auto& p : registry.plugins(kind)) say("  {:<16} {}\n", p.name, p.description);
     }
     warn_rejected(registry);
     return 0;
@@ -69,31 +70,31 @@ int list_plugins(const PluginRegistry& registry) {
 void print_component(const Component& object) {
     const auto* model = dynamic_cast<const Model*>(&object);
     const std::string current_unit = model ? model->current().unit : std::string(model_current_unit);
-    fmt::print("\nparameters:\n");
-    if (object.schema().empty()) fmt::print("  (none)\n");
-    else fmt::print("  {:<14} {:<16} {:>10}  {:<18} {}\n", "name", "unit", "default", "range", "description");
+    say("\nparameters:\n");
+    if (object.schema().empty()) say("  (none)\n");
+    else say("  {:<14} {:<16} {:>10}  {:<18} {}\n", "name", "unit", "default", "range", "description");
     for (const auto& s : object.schema()) {
-        fmt::print("  {:<14} {:<16} {:>10}  {:<18} {}\n", s.name, resolve_unit(s.unit, current_unit),
+        say("  {:<14} {:<16} {:>10}  {:<18} {}\n", s.name, resolve_unit(s.unit, current_unit),
                    s.default_value, s.range.to_string(), s.description);
     }
     if (!object.presets().empty()) {
-        fmt::print("\npresets (--preset NAME):\n");
+        say("\npresets (--preset NAME):\n");
         for (const auto& preset : object.presets()) {
             std::vector<std::string> values;
             for (const auto& [key, value] : preset.values) values.push_back(fmt::format("{}={}", key, value));
-            fmt::print("  {:<20} {}\n  {:<20} {}\n", preset.name, preset.description, "",
+            say("  {:<20} {}\n  {:<20} {}\n", preset.name, preset.description, "",
                        fmt::join(values, " "));
         }
     }
     if (dynamic_cast<const ModelFromFile*>(&object) != nullptr) {
         // A loader (the `equations` plug-in): its models are the files it reads.
-        fmt::print("\nThis plug-in reads models from files: give the file's path instead of its name, e.g.\n"
+        say("\nThis plug-in reads models from files: give the file's path instead of its name, e.g.\n"
                    "'soma describe examples/models/hh.eq' or 'soma run --model examples/models/hh.eq'.\n");
     } else if (model) {
-        fmt::print("\nstate variables:\n");
-        for (const auto& v : model->state_variables()) fmt::print("  {:<10} {:<16} {}\n", v.name, v.unit, v.description);
+        say("\nstate variables:\n");
+        for (const auto& v : model->state_variables()) say("  {:<10} {:<16} {}\n", v.name, v.unit, v.description);
         const auto& i = model->current();
-        fmt::print("\ninjected current: {} in {} ({})\n", i.name, i.unit, i.description);
+        say("\ninjected current: {} in {} ({})\n", i.name, i.unit, i.description);
     }
 }
 
@@ -103,7 +104,7 @@ int describe(const PluginRegistry& registry, const std::string& name) {
         // A model file: what the `equations` plug-in reads from it.
         const auto model = create_model(registry, name);
         const auto& p = registry.find(PluginKind::model, model_file_plugin);
-        fmt::print("{} (model file, read by the '{}' plug-in, version {})\n  file: {}\n", name, p.name, p.version,
+        say("{} (model file, read by the '{}' plug-in, version {})\n  file: {}\n", name, p.name, p.version,
                    std::filesystem::absolute(name).lexically_normal().string());
         print_component(*model);
         return 0;
@@ -114,7 +115,7 @@ int describe(const PluginRegistry& registry, const std::string& name) {
             if (p.name != name) continue;
             found = true;
             const auto object = registry.create(kind, name);
-            fmt::print("{} ({} plug-in, version {})\n  {}\n  file: {}\n", p.name, to_string(kind), p.version,
+            say("{} ({} plug-in, version {})\n  {}\n  file: {}\n", p.name, to_string(kind), p.version,
                        p.description, p.file.string());
             print_component(*object);
         }
@@ -138,7 +139,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
     const std::string& command = args.front();
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command == "--version") {
-        fmt::print("soma {} ({})\n", version, Parallel::build_description());
+        say("soma {} ({})\n", version, Parallel::build_description());
         return 0;
     }
     if (command == "--help" || command == "-h" || command == "help") {
@@ -220,8 +221,10 @@ int main(int argc, char** argv) {
         const int status =
             soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc), *parallel);
         std::cout.flush();
-        if (std::fflush(stdout) != 0 || !std::cout) {
-            std::cerr << "soma: error: cannot write to standard output\n";
+        if (std::fflush(stdout) != 0 || !std::cout || soma::app::report_failed) {
+            // The files are complete (report.hpp): only the report of them is lost.
+            std::cerr << "soma: error: cannot write to standard output; the command completed and its files were "
+                         "written, but not all of its report was printed\n";
             return 1;
         }
         return status;

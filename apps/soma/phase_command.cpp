@@ -4,6 +4,7 @@
 /// integrator, --set, t-stop, dt, seed, output, name, title) are the very option definitions of
 /// `soma run`, and their tokens are handed on to parse_run_arguments (scenario.hpp).
 
+#include "report.hpp"
 #include "phase_command.hpp"
 #include "session.hpp"
 #include "summary_json.hpp"
@@ -184,21 +185,21 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
                              : fmt::format("{}: phase plane at {} = {}", shown, i.name, with_unit(plane.current, i.unit));
     const auto written = experiments::write_phase_plane(plane, spec.run.output_dir, name, title);
 
-    fmt::print("{}: phase plane of {} at {} = {} ({}), {} in [{:.6g}, {:.6g}], {} in [{:.6g}, {:.6g}]\n", name, model,
+    say("{}: phase plane of {} at {} = {} ({}), {} in [{:.6g}, {:.6g}], {} in [{:.6g}, {:.6g}]\n", name, model,
                i.name, with_unit(plane.current, i.unit), plane.current_from, v.name, plane.field.v.from,
                plane.field.v.to, w.name, plane.field.w.from, plane.field.w.to);
-    if (plane.fixed_points.empty()) fmt::print("  no fixed point in the window\n");
+    if (plane.fixed_points.empty()) say("  no fixed point in the window\n");
     for (const auto& p : plane.fixed_points) {
-        fmt::print("  fixed point {} = {}, {} = {}: {} (eigenvalues {} 1/ms)\n", v.name, with_unit(p.v, v.unit),
+        say("  fixed point {} = {}, {} = {}: {} (eigenvalues {} 1/ms)\n", v.name, with_unit(p.v, v.unit),
                    w.name, with_unit(p.w, w.unit), to_string(p.type), eigenvalues(p));
     }
-    if (!plane.analytic_jacobian) fmt::print("  (Jacobian by central differences: the model has no analytic one)\n");
+    if (!plane.analytic_jacobian) say("  (Jacobian by central differences: the model has no analytic one)\n");
     if (plane.reset) {
-        fmt::print("  the reset ({} <- {} when {} reaches {}) is not part of the vector field\n", v.name,
+        say("  the reset ({} <- {} when {} reaches {}) is not part of the vector field\n", v.name,
                    with_unit(plane.reset->reset, v.unit), v.name, with_unit(plane.reset->threshold, v.unit));
     }
-    if (!plane.note.empty()) fmt::print("  {}\n", plane.note);
-    fmt::print("  trajectory: {:.6g} ms under the {} stimulus, {} spike(s)\n", plane.trajectory.t.back(), plane.info.stimulus,
+    if (!plane.note.empty()) say("  {}\n", plane.note);
+    say("  trajectory: {:.6g} ms under the {} stimulus, {} spike(s)\n", plane.trajectory.t.back(), plane.info.stimulus,
                plane.trajectory.spikes.size());
     nlohmann::json json;
     if (summary) {

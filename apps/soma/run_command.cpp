@@ -2,6 +2,7 @@
 /// `soma run`: one simulation of a population, its per-cell lines on the terminal and the recorders'
 /// files.
 
+#include "report.hpp"
 #include "commands.hpp"
 #include "scenario.hpp"
 #include "session.hpp"
@@ -25,7 +26,7 @@ namespace {
 void print_row(const std::vector<std::string>& row, const std::vector<std::size_t>& widths) {
     std::string line = " ";
     for (std::size_t k = 0; k < row.size(); ++k) line += fmt::format(" {:>{}}", row[k], widths[k]);
-    fmt::print("{}\n", line);
+    say("{}\n", line);
 }
 
 /// Under the run's line: for one cell its spikes as always; for up to `max_cell_lines` cells one line
@@ -36,11 +37,11 @@ void print_cells(const Simulation& simulation, const RunSpec& spec, const RunSum
     const std::size_t n = summary.cells.size();
     if (n == 1) {
         for (const auto& p : info.cell_parameters) {  // only values drawn at random vary in a single cell
-            fmt::print("  {}.{} = {:.6g} {} ({}, seed {})\n", p.component, p.name, p.values.front(), p.unit, p.given_as,
+            say("  {}.{} = {:.6g} {} ({}, seed {})\n", p.component, p.name, p.values.front(), p.unit, p.given_as,
                        info.seed);
         }
-        if (summary.n_spikes == 0) fmt::print("  no spikes\n");
-        else fmt::print("  {} spike(s), first at t = {:.6g} ms\n", summary.n_spikes, summary.cells.front().first_spike);
+        if (summary.n_spikes == 0) say("  no spikes\n");
+        else say("  {} spike(s), first at t = {:.6g} ms\n", summary.n_spikes, summary.cells.front().first_spike);
         return;
     }
     if (n <= max_cell_lines) {
@@ -66,17 +67,17 @@ void print_cells(const Simulation& simulation, const RunSpec& spec, const RunSum
         return;
     }
     const auto fired = std::ranges::count_if(summary.cells, [](const CellSummary& c) { return c.n_spikes > 0; });
-    fmt::print("  {} cells, {} spike(s), mean rate {:.6g} Hz, {} cell(s) fired\n", n, summary.n_spikes,
+    say("  {} cells, {} spike(s), mean rate {:.6g} Hz, {} cell(s) fired\n", n, summary.n_spikes,
                1000.0 * static_cast<double>(summary.n_spikes) / (static_cast<double>(n) * info.t_stop), fired);
     const std::string table = spec.name + "_cells.csv";
     if (std::ranges::none_of(spec.recorders, [](const ComponentSpec& r) { return r.name == "csv"; })) {
-        fmt::print("  (the csv recorder writes each cell's parameters, spikes and rate to {}: add --recorder csv)\n",
+        say("  (the csv recorder writes each cell's parameters, spikes and rate to {}: add --recorder csv)\n",
                    table);
         return;
     }
     for (const auto& r : simulation.recorders()) {
         for (const auto& path : r->outputs()) {
-            if (path.filename() == table) fmt::print("  each cell's parameters, spikes and rate: {}\n", path.string());
+            if (path.filename() == table) say("  each cell's parameters, spikes and rate: {}\n", path.string());
         }
     }
 }
@@ -121,7 +122,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
         return simulation.run();
     });
 
-    fmt::print("{}: {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms ({} step{}){}\n", spec.name, info.model,
+    say("{}: {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms ({} step{}){}\n", spec.name, info.model,
                info.stimulus, info.integrator, info.t_stop, info.dt, summary.n_steps, summary.n_steps == 1 ? "" : "s",
                info.n_cells == 1 ? std::string()
                                  : fmt::format(", {} cells on {} thread{}", info.n_cells, info.threads,

@@ -1,3 +1,4 @@
+#include "report.hpp"
 #include "session.hpp"
 
 #include "soma/error.hpp"
@@ -77,7 +78,7 @@ void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json s
         write_summary(std::move(summary), written, summary_path);
         written.push_back(summary_path);
     }
-    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
+    for (const auto& path : written) say("  wrote {}\n", path.string());
     if (output) output->keep();
 }
 
