@@ -139,13 +139,18 @@ void print_sweep(const experiments::SweepResult& result, const std::string& name
 int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& args, bool fi,
                 const std::shared_ptr<Distribution>& distribution) {
     const auto options = sweep_options(fi);
-    const auto parsed = parse_run_arguments(args, fi ? "fi" : "sweep", options);
+    auto parsed = parse_run_arguments(args, fi ? "fi" : "sweep", options);
     if (!parsed) {
         std::cout << sweep_help(fi);
         return 0;
     }
     warn_rejected(registry);
     const Reporting report = reporting(*parsed);
+    if (const auto vary = parsed->extra.find("vary");
+        !fi && (vary == parsed->extra.end() ||
+                std::ranges::none_of(vary->second, [](const std::string& v) { return v.starts_with("stimulus.amplitude"); }))) {
+        use_suggested_drive(registry, *parsed);  // the amplitude is not an axis
+    }
     experiments::SweepSpec spec;
     spec.run = parsed->spec;
     spec.run.distribution = distribution;

@@ -162,6 +162,7 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
         }
     }
     auto scenario = parse_run_arguments(run_args);
+    use_suggested_drive(registry, *scenario);
     experiments::PhasePlaneSpec spec;
     spec.run = std::move(scenario->spec);
     if (given.count("current")) spec.current = parse_number("--current", given["current"].as<std::string>());

@@ -87,12 +87,13 @@ void print_cells(const Simulation& simulation, const RunSpec& spec, const RunSum
 int run_command(const PluginRegistry& registry, const std::vector<std::string>& args,
                 const std::shared_ptr<Distribution>& distribution) {
     const auto options = common_options();
-    const auto parsed = parse_run_arguments(args, "run", options);
+    auto parsed = parse_run_arguments(args, "run", options);
     if (!parsed) {
         std::cout << run_help();
         return 0;
     }
     warn_rejected(registry);  // a rejected file may be the user's own build of a plug-in this run uses
+    use_suggested_drive(registry, *parsed);
     RunSpec spec = parsed->spec;
     spec.distribution = distribution;  // under mpirun: this rank's share of the cells
     const bool root = !distribution || distribution->rank() == 0;  // rank 0 writes

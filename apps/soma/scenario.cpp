@@ -453,6 +453,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         std::filesystem::path(spec.model.name).is_relative()) {
         spec.model.name = (scenario_dir / spec.model.name).string();
     }
+    scenario.stimulus_given = cli.count("stimulus") || file.count("stimulus");
     // Several --stimulus options are one sum, "step+ou" (stimulus_sum.hpp).
     if (cli.count("stimulus")) {
         std::string joined;

@@ -26,6 +26,7 @@ struct Scenario {
     std::vector<std::string> command_line;  ///< `soma`, the command and its arguments, for the metadata
     bool recorders_given = false;  ///< --recorder (or the file's `recorder`) was given
     bool force = false;            ///< --force: replace a different run's outputs of the same name
+    bool stimulus_given = false;   ///< --stimulus (or the file's `stimulus`) was given
 };
 
 /// An option that a command (`soma sweep`, `soma rheobase`) adds to those of `soma run`, taking a text

@@ -46,6 +46,12 @@ Reporting reporting(const Scenario& scenario);
 /// @throws ParameterError for any other value, with a suggestion.
 bool summary_wanted(const std::string& value);
 
+/// When the user named no stimulus (so the run has the default step) and set no amplitude, sets the
+/// amplitude to the one the model suggests for its preset (SuggestedDrive, suggested_drive.hpp), with a
+/// note when it differs from the step's own default. Models without the capability keep that default.
+/// @throws PluginError, ParameterError from creating the model (as build_simulation would).
+void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario);
+
 /// Prints each note on stderr as "soma: note: ...".
 void print_notes(const std::vector<std::string>& notes);
 

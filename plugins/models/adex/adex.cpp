@@ -75,6 +75,9 @@
 #include "../exponential_upswing.hpp"
 
 #include "soma/jacobian.hpp"
+#include "soma/suggested_drive.hpp"
+
+#include <utility>
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -158,8 +161,23 @@ struct RhsBlock {
     }
 };
 
-class AdaptiveExponential final : public Model, public Jacobian {
+class AdaptiveExponential final : public Model, public Jacobian, public SuggestedDrive {
 public:
+    std::optional<Drive> suggested_step(std::string_view preset) const override {
+        // The steps of Naud et al. 2008, Fig. 4, as the presets' descriptions give them.
+        static constexpr std::pair<std::string_view, double> figure_4[] = {
+            {"tonic_spiking", 500},       {"adaptation", 500},         {"initial_burst", 400},
+            {"regular_bursting", 210},    {"delayed_accelerating", 300}, {"delayed_regular_bursting", 110},
+            {"transient_spiking", 180},   {"irregular_spiking", 160}};
+        if (preset.empty()) {
+            return Drive{1000.0, "about 1.7 times the rheobase of a 50 ms step for the default cell (598 pA): "
+                                 "three spikes"};
+        }
+        for (const auto& [name, amplitude] : figure_4) {
+            if (name == preset) return Drive{amplitude, "the step of this pattern in Naud et al. 2008, Fig. 4"};
+        }
+        return std::nullopt;
+    }
     AdaptiveExponential()
         : Model(
               {

@@ -42,6 +42,7 @@
 #include "../exponential_upswing.hpp"
 
 #include "soma/jacobian.hpp"
+#include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -90,8 +91,12 @@ struct RhsBlock {
     }
 };
 
-class ExponentialIntegrateAndFire final : public Model, public Jacobian {
+class ExponentialIntegrateAndFire final : public Model, public Jacobian, public SuggestedDrive {
 public:
+    std::optional<Drive> suggested_step(std::string_view preset) const override {
+        if (!preset.empty()) return std::nullopt;
+        return Drive{100.0, "about 4 times the rheobase of a 50 ms step for the default cell (26 pA): three spikes"};
+    }
     ExponentialIntegrateAndFire()
         : Model({
               {"C", "pF", 100.0, Range::positive(), "membrane capacitance: 1 uF/cm^2 on 1e-4 cm^2 (FTHvVB 2003)"},

@@ -23,6 +23,7 @@
 /// Capability: Jacobian (for cvode): [[1 - v^2, -1], [1 / tau, -b / tau]].
 
 #include "soma/jacobian.hpp"
+#include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -56,8 +57,13 @@ std::array<double, 2> rest(double a, double b) {
 /// Parameters, in schema order (the rows of ModelCells::parameters).
 enum Parameter : std::size_t { a, b, tau, V_spike };
 
-class FitzHughNagumo final : public Model, public Jacobian {
+class FitzHughNagumo final : public Model, public Jacobian, public SuggestedDrive {
 public:
+    std::optional<Drive> suggested_step(std::string_view preset) const override {
+        if (!preset.empty()) return std::nullopt;
+        // The resting state loses stability near I = 0.33 and regains it near 1.42 (a = 0.7, b = 0.8).
+        return Drive{0.5, "inside the range of I where the defaults oscillate (about 0.33 to 1.42)"};
+    }
     FitzHughNagumo()
         : Model({
               {"a", "1", 0.7, Range::closed(-100, 100), "offset of the w-nullcline (FitzHugh 1961)"},

@@ -28,6 +28,7 @@
 
 #include "soma/conditionally_linear.hpp"
 #include "soma/jacobian.hpp"
+#include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -150,8 +151,12 @@ struct GateBlock {
     }
 };
 
-class HodgkinHuxley final : public Model, public ConditionallyLinear, public Jacobian {
+class HodgkinHuxley final : public Model, public ConditionallyLinear, public Jacobian, public SuggestedDrive {
 public:
+    std::optional<Drive> suggested_step(std::string_view preset) const override {
+        if (!preset.empty()) return std::nullopt;
+        return Drive{7.0, "the course exercises' step: three spikes in 50 ms"};
+    }
     HodgkinHuxley()
         : Model({
               {"C_m", "uF/cm^2", 1.0, Range::positive(), "membrane capacitance (G&K 2002, Table 2.1)"},

@@ -34,6 +34,7 @@
 
 #include "soma/error.hpp"
 #include "soma/jacobian.hpp"
+#include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -68,8 +69,11 @@ std::vector<Preset> izhikevich_2003_presets() {
 /// the paper's reset value.
 enum Parameter : std::size_t { a, b, c, d, v_peak, V_init };
 
-class Izhikevich final : public Model, public Jacobian {
+class Izhikevich final : public Model, public Jacobian, public SuggestedDrive {
 public:
+    std::optional<Drive> suggested_step(std::string_view) const override {
+        return Drive{10.0, "the step I = 10 of Izhikevich 2003, Fig. 2"};  // the default is the RS preset
+    }
     Izhikevich()
         : Model(
               {

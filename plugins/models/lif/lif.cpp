@@ -20,6 +20,7 @@
 
 #include "soma/error.hpp"
 #include "soma/jacobian.hpp"
+#include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
 
@@ -40,8 +41,14 @@ enum Event : std::size_t { refractory_end };
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
 constexpr double slack = 1e-9;
 
-class LeakyIntegrateAndFire final : public Model, public Jacobian {
+class LeakyIntegrateAndFire final : public Model, public Jacobian, public SuggestedDrive {
 public:
+    std::optional<Drive> suggested_step(std::string_view preset) const override {
+        if (!preset.empty()) return std::nullopt;
+        // Rheobase R I = V_th - V_rest = 1 nA with the defaults; 10 % above it the period is
+        // tau_m ln(1.1 / 0.1) = 2.4 ms (t_ref = 0).
+        return Drive{1.1, "10 % above the rheobase of the default cell (1 nA): a spike every 2.4 ms"};
+    }
     LeakyIntegrateAndFire()
         : Model({
               {"tau_m", "ms", 1.0, Range::positive(), "membrane time constant"},
