@@ -765,6 +765,29 @@ BOOST_AUTO_TEST_CASE(a_run_whose_report_cannot_be_printed_still_writes_every_fil
     }
 }
 
+BOOST_AUTO_TEST_CASE(the_default_step_suits_the_model) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    // lif at its suggested 1.1 nA (R = 1 MOhm, tau_m = 1 ms, V_th = 1 mV, no refractory period): the
+    // exact period is tau_m ln(R I / (R I - V_th)) = ln 11 = 2.398 ms, so 20 spikes in the 50 ms step,
+    // the first at 20 + 2.398 ms (forward Euler at dt = 0.01 ms is within 0.05 ms of it).
+    const auto lif = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(lif.code == 0, lif);
+    SOMA_CHECK_CONTAINS(lif.err, "the step's amplitude is 1.1 nA, the drive lif suggests");
+    SOMA_CHECK_CONTAINS(lif.out, "20 spike(s), first at t = 22.3");
+    // adex with a preset gets the step of that pattern in Naud et al. 2008, Fig. 4.
+    const auto adex = run_soma(cwd.path(), logs.path(), {"run", "--model", "adex", "--preset", "adaptation", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(adex.code == 0, adex);
+    SOMA_CHECK_CONTAINS(adex.err, "the step's amplitude is 500 pA, the drive adex suggests for preset adaptation");
+    BOOST_TEST(adex.out.find("no spikes") == std::string::npos, adex);
+    // A chosen amplitude, or a chosen stimulus, is left alone; hh's suggestion is the step's own default.
+    const auto own = run_soma(cwd.path(), logs.path(), {"run", "--model", "adex", "--set", "stimulus.amplitude=7", "--recorder", "none"});
+    BOOST_TEST(own.err.find("suggests") == std::string::npos, own);
+    SOMA_CHECK_CONTAINS(own.out, "no spikes");
+    const auto hh = run_soma(cwd.path(), logs.path(), {"run", "--recorder", "none"});
+    BOOST_TEST(hh.err.find("suggests") == std::string::npos, hh);
+    SOMA_CHECK_CONTAINS(hh.out, "3 spike(s)");
+}
+
 BOOST_AUTO_TEST_CASE(describe_help) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     for (const std::vector<std::string>& args : {std::vector<std::string>{"describe", "hh", "--help"},
