@@ -178,6 +178,13 @@ BOOST_AUTO_TEST_CASE(file_that_is_not_a_shared_library_is_refused) {
 
 // (e) Objects keep their plug-in's library loaded after the registry is gone: the objects created
 // by the registry, and those of a Simulation that build_simulation wired through it.
+BOOST_AUTO_TEST_CASE(a_constructor_that_throws_a_non_exception_gives_a_plugin_error) {
+    const PluginRegistry registry({SOMA_TEST_THROWING_PLUGIN_DIR});
+    const auto message = message_of<PluginError>([&] { (void)registry.create(PluginKind::model, "throws_int"); });
+    SOMA_CHECK_CONTAINS(message, "model plug-in 'throws_int'");
+    SOMA_CHECK_CONTAINS(message, "failed to construct: it threw an object that is not an exception");
+}
+
 BOOST_AUTO_TEST_CASE(objects_outlive_the_registry) {
     std::shared_ptr<soma::Model> model;
     std::shared_ptr<soma::Stimulus> stimulus;

@@ -240,5 +240,9 @@ int main(int argc, char** argv) {
         }
         std::cerr << "soma: error: " << e.what() << '\n';
         return 1;
+    } catch (...) {
+        // Only plug-in code can throw something that is not an exception (e.g. `throw 1`) into a kernel.
+        std::cerr << "soma: error: a plug-in threw an object that is not an exception; nothing was written\n";
+        return 1;
     }
 }

@@ -202,7 +202,24 @@ std::shared_ptr<Component> PluginRegistry::create(PluginKind kind, std::string_v
         std::shared_ptr<boost::dll::shared_library> library;
         std::unique_ptr<Component> object;
     };
-    auto holder = std::make_shared<Holder>(Holder{it->library, it->descriptor->create()});
+    // Whatever the plug-in's constructor throws reaches the caller as a soma::Error naming the plug-in.
+    std::unique_ptr<Component> object;
+    try {
+        object = it->descriptor->create();
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw PluginError(fmt::format("{} plug-in '{}' ({}) failed to construct: {}", to_string(kind), name,
+                                      info.file.string(), e.what()));
+    } catch (...) {
+        throw PluginError(fmt::format("{} plug-in '{}' ({}) failed to construct: it threw an object that is not an "
+                                      "exception",
+                                      to_string(kind), name, info.file.string()));
+    }
+    if (object == nullptr) {
+        throw PluginError(fmt::format("{} plug-in '{}' ({}) made no object", to_string(kind), name, info.file.string()));
+    }
+    auto holder = std::make_shared<Holder>(Holder{it->library, std::move(object)});
     Component* raw = holder->object.get();
     return {std::move(holder), raw};
 }
