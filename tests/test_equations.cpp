@@ -541,6 +541,13 @@ BOOST_AUTO_TEST_CASE(unit_mismatches) {
                "bad.eq:8:12: unit mismatch: the refractory period must be in ms, but 'E_L' is in mV");
     BOOST_TEST(load_error(with({}, {"reset v = g_L"})) ==
                "bad.eq:8:11: unit mismatch: the reset value of 'v' must be in mV, but 'g_L' is in mS/cm^2");
+    // Powers that would overflow a dimension's power (undefined behaviour before they were bounded).
+    BOOST_TEST(load_error(with({{1, "parameter g_L = 0.3 Ohm^1011235840"}})) ==
+               "bad.eq:1:25: the power 1011235840 in unit 'Ohm^1011235840' is out of range; allowed: -12 to 12");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0*v^1e300"}})) ==
+               "bad.eq:6:39: 'v' is in mV: its power 1e+300 is out of range for a quantity with a unit; allowed: -12 to 12");
+    BOOST_TEST(load_error(with({}, {"let a = ((v^12)^12)^12"})).rfind(
+                   "bad.eq:8:21: a unit with a dimension to the power", 0) == 0);
     // Numbers without units adapt: 0.1*v is a number, and so is exp(-v/18).
     TempDir dir("soma-equations");
     std::ofstream(dir.path() / "ok.eq") << with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0.1*exp(-v/18) - 2"}});

@@ -769,7 +769,11 @@ private:
                 }
                 if (op == "*" || op == "/") {
                     if (a.free || b.free) return {};
-                    return {false, op == "*" ? a.unit * b.unit : a.unit / b.unit};
+                    try {
+                        return {false, op == "*" ? a.unit * b.unit : a.unit / b.unit};
+                    } catch (const ParameterError& error) {  // a dimension's power out of range (units.hpp)
+                        fail(e.line, n.op_pos, error.what());
+                    }
                 }
                 if (op == "^") return power(a, b, n, e);
                 if (op == "&&" || op == "||") return {};
@@ -794,13 +798,24 @@ private:
                  fmt::format("'{}' is in {}: a quantity with a unit can only be raised to a constant power, not to '{}'",
                              text_of(e, n.args[0]), base.unit.to_string(), text_of(e, n.args[1])));
         }
-        // Whole or half powers (x^0.5 of a unit with even powers).
+        // Whole or half powers (x^0.5 of a unit with even powers), small enough for a unit (units.hpp).
+        if (!(std::abs(*c) <= max_unit_power)) {
+            fail(e.line, n.args[1].begin, fmt::format("'{}' is in {}: its power {} is out of range for a quantity with "
+                                                      "a unit; allowed: -{} to {}",
+                                                      text_of(e, n.args[0]), base.unit.to_string(), *c, max_unit_power,
+                                                      max_unit_power));
+        }
         const double twice = 2 * *c;
         if (twice != std::round(twice)) {
             fail(e.line, n.args[1].begin, fmt::format("'{}' is in {}: its power must be a whole or half number, not {}",
                                                       text_of(e, n.args[0]), base.unit.to_string(), *c));
         }
-        Unit u = base.unit.pow(static_cast<int>(twice));
+        Unit u;
+        try {
+            u = base.unit.pow(static_cast<int>(twice));
+        } catch (const ParameterError& error) {  // a dimension's power out of range (units.hpp)
+            fail(e.line, n.args[1].begin, error.what());
+        }
         for (auto& d : u.dim) {
             if (d % 2 != 0) {
                 fail(e.line, n.args[1].begin, fmt::format("'{}' is in {}: {}^{} is not a unit", text_of(e, n.args[0]),

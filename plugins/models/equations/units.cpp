@@ -1,5 +1,7 @@
 #include "units.hpp"
 
+#include "soma/error.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -88,23 +90,39 @@ const std::vector<std::pair<std::string, Unit>>& display_units() {
 
 }  // namespace
 
+namespace {
+
+/// A dimension's power, refused beyond max_dimension_power (an expression like ((v^12)^12)^12, or a
+/// chain of lets squaring a unit, would otherwise overflow int).
+int checked_power(long long power) {
+    if (power < -max_dimension_power || power > max_dimension_power) {
+        throw ParameterError(fmt::format("a unit with a dimension to the power {} arises in this model; powers of a "
+                                         "dimension are limited to -{} to {} (is a quantity with a unit raised to a "
+                                         "power, or multiplied by itself, again and again?)",
+                                         power, max_dimension_power, max_dimension_power));
+    }
+    return static_cast<int>(power);
+}
+
+}  // namespace
+
 Unit operator*(const Unit& a, const Unit& b) {
     Unit u;
-    for (std::size_t k = 0; k < u.dim.size(); ++k) u.dim[k] = a.dim[k] + b.dim[k];
+    for (std::size_t k = 0; k < u.dim.size(); ++k) u.dim[k] = checked_power(0LL + a.dim[k] + b.dim[k]);
     u.scale = a.scale * b.scale;
     return u;
 }
 
 Unit operator/(const Unit& a, const Unit& b) {
     Unit u;
-    for (std::size_t k = 0; k < u.dim.size(); ++k) u.dim[k] = a.dim[k] - b.dim[k];
+    for (std::size_t k = 0; k < u.dim.size(); ++k) u.dim[k] = checked_power(0LL + a.dim[k] - b.dim[k]);
     u.scale = a.scale / b.scale;
     return u;
 }
 
 Unit Unit::pow(int n) const {
     Unit u;
-    for (std::size_t k = 0; k < dim.size(); ++k) u.dim[k] = dim[k] * n;
+    for (std::size_t k = 0; k < dim.size(); ++k) u.dim[k] = checked_power(static_cast<long long>(dim[k]) * n);
     u.scale = std::pow(scale, n);
     return u;
 }
@@ -183,6 +201,10 @@ bool parse_unit(std::string_view text, Unit& unit, std::string& error, std::size
             const auto [end, ec] = std::from_chars(begin, digits.data() + digits.size(), power);
             if (ec != std::errc() || end != digits.data() + digits.size()) {
                 return fail(exponent_start, fmt::format("expected a whole number after '^' in unit '{}'", text));
+            }
+            if (power < -max_unit_power || power > max_unit_power) {
+                return fail(exponent_start, fmt::format("the power {} in unit '{}' is out of range; allowed: -{} to {}",
+                                                        power, text, max_unit_power, max_unit_power));
             }
             factor = factor.pow(power);
         }

@@ -16,12 +16,20 @@
 
 namespace soma::equations {
 
+/// The largest power a unit may be raised to, in a unit's text ("cm^2") or in an expression (v^3): far
+/// beyond any neuron model's, and small enough that the powers of the dimensions never overflow.
+inline constexpr int max_unit_power = 12;
+/// The largest power of a base dimension (m, kg, s, A, mol, K) in any unit: the operations below throw
+/// soma::ParameterError beyond it instead of overflowing.
+inline constexpr int max_dimension_power = 1000;
+
 struct Unit {
     std::array<int, 6> dim{};  ///< powers of m, kg, s, A, mol, K
     double scale = 1;          ///< value of one of this unit in SI base units
 
     friend Unit operator*(const Unit& a, const Unit& b);
     friend Unit operator/(const Unit& a, const Unit& b);
+    /// The unit to the power n. @throws ParameterError when a dimension's power would exceed max_dimension_power.
     [[nodiscard]] Unit pow(int n) const;
     /// Same dimension and scale (to 1e-9 relative).
     [[nodiscard]] bool same(const Unit& other) const;
