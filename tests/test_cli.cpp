@@ -788,6 +788,29 @@ BOOST_AUTO_TEST_CASE(the_default_step_suits_the_model) {
     SOMA_CHECK_CONTAINS(hh.out, "3 spike(s)");
 }
 
+BOOST_AUTO_TEST_CASE(metadata_names_the_command_the_plugins_and_the_hashes_of_input_files) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    std::ofstream(cwd.path() / "s.ini") << "model = lif\nt_stop = 5\n";
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", "s.ini", "--recorder", "csv", "--title", "it's"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const std::string csv = read_file(cwd.path() / "soma-output" / "s.csv");
+    SOMA_CHECK_CONTAINS(csv, "# command: soma run s.ini --recorder csv --title 'it'\\''s'\n");
+    SOMA_CHECK_CONTAINS(csv, "# plug-in: model lif ");
+    SOMA_CHECK_CONTAINS(csv, "soma_model_lif.so)\n");
+    SOMA_CHECK_CONTAINS(csv, "# plug-in: recorder csv ");
+    // The scenario's SHA-256 as coreutils' sha256sum computes it.
+    const fs::path digest = logs.path() / "sha256.txt";
+    bp::child sha(bp::search_path("sha256sum"), (cwd.path() / "s.ini").string(),
+                  bp::std_out > boost::filesystem::path(digest.string()));
+    sha.wait();
+    BOOST_TEST_REQUIRE(sha.exit_code() == 0);
+    const std::string expected = read_file(digest).substr(0, 64);
+    SOMA_CHECK_CONTAINS(csv, "# scenario file: s.ini (sha256 " + expected + ")\n");
+    // The date is in the summary only: the same command gives the same data file.
+    BOOST_TEST(csv.find("date") == std::string::npos);
+    SOMA_CHECK_CONTAINS(read_file(cwd.path() / "soma-output" / "s_summary.json"), "\"sha256\": \"" + expected + "\"");
+}
+
 BOOST_AUTO_TEST_CASE(describe_help) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     for (const std::vector<std::string>& args : {std::vector<std::string>{"describe", "hh", "--help"},

@@ -367,6 +367,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     scenario.command_line = {"soma", std::string(command)};
     scenario.command_line.insert(scenario.command_line.end(), args.begin(), args.end());
     RunSpec& spec = scenario.spec;
+    spec.command_line = scenario.command_line;
     spec.name.clear();
     const auto cli_options = command_line_options(command, extra);
     po::options_description hidden;
@@ -424,6 +425,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         std::ifstream file_in(path);
         if (!file_in) throw ParameterError(fmt::format("cannot open scenario file '{}': permission denied", path.string()));
         lines.path = path.string();
+        spec.scenario_file = path;
         std::istringstream in(ini_text(file_in, lines));
         try {
             const auto description = file_options(extra);  // parsed options point into it

@@ -45,11 +45,19 @@ nlohmann::json summary_json(const RunInfo& info, const std::vector<std::string>&
                                    {"given_as", p.given_as},
                                    {"values", p.values}});
     }
+    json plugins = json::array();
+    for (const auto& p : info.plugins) {
+        plugins.push_back({{"kind", p.kind}, {"name", p.name}, {"version", p.version}, {"file", p.file.string()}});
+    }
+    json inputs = json::array();
+    for (const auto& f : info.inputs) inputs.push_back({{"role", f.role}, {"path", f.path.string()}, {"sha256", f.sha256}});
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     return {{"soma", info.soma_version},
             {"command", command_line},
             {"date", fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", now)},
             {"run", run},
+            {"plugins", plugins},
+            {"inputs", inputs},
             {"parameters", parameters},
             {"cell_parameters", cell_parameters}};
 }

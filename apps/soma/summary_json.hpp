@@ -15,7 +15,8 @@
 namespace soma::app {
 
 /// The parts every summary has: "soma" (version), "command" (the arguments), "date" (UTC, ISO 8601),
-/// "run" (plug-ins, grid, cells, threads, seed, recording), "parameters" (values shared by all cells,
+/// "run" (plug-ins, grid, cells, threads, seed, recording), "plugins" (kind, name, version, library file
+/// of each), "inputs" (role, path and SHA-256 of each file the run was described by), "parameters" (values shared by all cells,
 /// with units), "cell_parameters" (per-cell values: unit, how given, values). `ranks`: the MPI processes
 /// that shared the cells (in "run").
 [[nodiscard]] nlohmann::json summary_json(const RunInfo& info, const std::vector<std::string>& command_line,

@@ -46,6 +46,22 @@ std::string metadata_comments(const RunInfo& info) {
         info.soma_version, one_line(info.title), info.model, info.preset.empty() ? "none" : info.preset, info.stimulus,
         info.integrator, info.recorders.empty() ? std::string("none") : fmt::format("{}", fmt::join(info.recorders, " ")), info.dt, info.t_stop, info.n_steps, fmt::to_string(interval),
         info.n_cells, info.threads, info.seed);
+    if (!info.command_line.empty()) {
+        std::string command;
+        for (const auto& a : info.command_line) {
+            const bool plain = !a.empty() && a.find_first_of(" \t'\"\\$`;&|<>()*?[]{}#~!") == std::string::npos;
+            std::string quoted = "'";  // as a shell takes it back: 'it'\''s'
+            for (const char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            command += (command.empty() ? "" : " ") + (plain ? a : quoted + "'");
+        }
+        text += fmt::format("# command: {}\n", one_line(command));
+    }
+    for (const auto& p : info.plugins) {
+        text += fmt::format("# plug-in: {} {} {} ({})\n", p.kind, p.name, p.version, one_line(p.file.string()));
+    }
+    for (const auto& f : info.inputs) {
+        text += fmt::format("# {}: {} (sha256 {})\n", f.role, one_line(f.path.string()), f.sha256);
+    }
     const RecordingInfo& r = info.recording;
     std::vector<std::string> names;
     for (const auto& v : r.variables) names.push_back(v.name);

@@ -3,15 +3,20 @@
 #include "soma/error.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
+#include "soma/stimulus_from_file.hpp"
 #include "soma/stimulus_sum.hpp"
 #include "soma/version.hpp"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include <sched.h>
 
 #include <algorithm>
+#include <array>
 #include <exception>
+#include <fstream>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -121,6 +126,64 @@ std::size_t default_threads(const Distribution& distribution) {
         if (const auto bound = static_cast<std::size_t>(CPU_COUNT(&set)); bound > 0 && bound < cores) return bound;
     }
     return std::max<std::size_t>(1, cores / distribution.ranks_on_node());
+}
+
+/// SHA-256 of the file's bytes as 64 hex digits (OpenSSL's EVP interface).
+/// @throws RunError when the file cannot be read.
+std::string sha256_of(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw RunError(fmt::format("cannot read '{}' to record its hash in the metadata", file.string()));
+    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
+        throw RunError("OpenSSL could not start a SHA-256 digest");
+    }
+    std::array<char, 1 << 16> buffer{};
+    while (in) {
+        in.read(buffer.data(), buffer.size());
+        if (in.gcount() > 0) EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+    }
+    if (in.bad()) throw RunError(fmt::format("cannot read '{}' to record its hash in the metadata", file.string()));
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(context.get(), digest.data(), &length);
+    std::string hex;
+    for (unsigned int k = 0; k < length; ++k) hex += fmt::format("{:02x}", digest[k]);
+    return hex;
+}
+
+/// The plug-ins and input files of `spec`, for RunInfo.
+void record_provenance(const PluginRegistry& registry, const RunSpec& spec, RunInfo& info) {
+    const auto plugin = [&](PluginKind kind, const std::string& name) {
+        const PluginInfo& p = registry.find(kind, name);
+        info.plugins.push_back({std::string(to_string(kind)), p.name, p.version, p.file});
+    };
+    const auto input = [&](std::string role, const std::filesystem::path& path) {
+        info.inputs.push_back({std::move(role), path, sha256_of(path)});
+    };
+    if (is_model_file(spec.model.name)) {
+        plugin(PluginKind::model, std::string(model_file_plugin));
+        input("model file", spec.model.name);
+    } else {
+        plugin(PluginKind::model, spec.model.name);
+    }
+    std::string_view rest = spec.stimulus.name;
+    while (true) {
+        const auto plus = rest.find('+');
+        const StimulusPart part = split_stimulus_part(rest.substr(0, plus));
+        if (is_stimulus_file(part.plugin)) {
+            plugin(PluginKind::stimulus, std::string(stimulus_file_plugin));
+            input("stimulus file", part.plugin);
+        } else {
+            plugin(PluginKind::stimulus, part.plugin);
+        }
+        if (plus == std::string_view::npos) break;
+        rest.remove_prefix(plus + 1);
+    }
+    plugin(PluginKind::integrator, spec.integrator.name);
+    for (const auto& r : spec.recorders) plugin(PluginKind::recorder, r.name);
+    if (spec.cells_from) input("cell table", *spec.cells_from);
+    if (spec.scenario_file) input("scenario file", *spec.scenario_file);
+    info.command_line = spec.command_line;
 }
 
 Simulation build(const PluginRegistry& registry, const RunSpec& spec,
@@ -248,6 +311,7 @@ Simulation build(const PluginRegistry& registry, const RunSpec& spec,
     for (const auto& r : spec.recorders) info.recorders.push_back(r.name);
     info.output_dir = spec.output_dir;
     info.stem = spec.name;
+    record_provenance(registry, spec, info);
 
     const std::string current_unit = model->current().unit;
     CellParameters parameters;

@@ -49,6 +49,21 @@ struct RecordingInfo {
 };
 
 /// Everything a recorder needs to label its output.
+/// A plug-in a run used, as the registry found it.
+struct PluginRecord {
+    std::string kind;             ///< "model", "stimulus", "integrator" or "recorder"
+    std::string name;
+    std::string version;
+    std::filesystem::path file;   ///< its shared library
+};
+
+/// A file a run read its description from: its role, path and content hash.
+struct InputRecord {
+    std::string role;             ///< "model file", "stimulus file", "cell table" or "scenario file"
+    std::filesystem::path path;   ///< as given
+    std::string sha256;           ///< SHA-256 of the file's bytes, 64 lowercase hex digits (OpenSSL)
+};
+
 struct RunInfo {
     std::string soma_version;
     std::string title;                 ///< free text from the user (escape it before handing it to a tool)
@@ -75,6 +90,12 @@ struct RunInfo {
 
     std::filesystem::path output_dir;  ///< where recorders write; created before `begin`
     std::string stem;                  ///< base name of output files, e.g. "hh-step"
+
+    // Provenance (members added last, so that recorders built against earlier headers still read the
+    // members above at the same places).
+    std::vector<std::string> command_line;  ///< the command that asked for the run, if any (RunSpec)
+    std::vector<PluginRecord> plugins;      ///< every plug-in of the run: model, stimuli, integrator, recorders
+    std::vector<InputRecord> inputs;        ///< the files the run was described by, with their hashes
 };
 
 /// Spike statistics of one cell over a run.

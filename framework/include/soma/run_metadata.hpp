@@ -13,11 +13,14 @@ namespace soma {
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string one_line(std::string text);
 
 /// The metadata of `info`, one `# ` line each: Soma's version; the title; the plug-ins and the model
-/// preset; dt, t_stop, steps and record interval; cells, threads and seed; what was recorded (`v, I of
+/// preset; dt, t_stop, steps and record interval; cells, threads and seed; the command line (quoted as a
+/// shell would take it back), each plug-in's kind, name, version and library file, and each input file
+/// (model file, stimulus files, cell table, scenario file) with its SHA-256; what was recorded (`v, I of
 /// cells 0:10, 12`: `a:b` are the cells a to b - 1); the note on a default selection, if any; then one
 /// line per parameter, `# model.g_Na = 120 mS/cm^2` for a value shared by all cells and
 /// `# stimulus.amplitude (nA): linspace(1.1, 3, 20)` (as the user gave it) for one that differs between
-/// cells. Dimensionless values and the integrators' tolerances have no unit.
+/// cells. Dimensionless values and the integrators' tolerances have no unit. The date is not among them
+/// (it is in the command's JSON summary), so that the same command gives byte-identical data files.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string metadata_comments(const RunInfo& info);
 
 }  // namespace soma

@@ -47,6 +47,10 @@ struct RunSpec {
     std::string name = "run";  ///< stem of the output files
     std::filesystem::path output_dir = "soma-output";
     std::string soma_version;  ///< for the metadata; empty: this library's version
+    /// For the metadata: the command line that asked for the run (e.g. {"soma", "run", "--cells", "10"})
+    /// and the scenario file it read, if any (RunInfo::command_line and RunInfo::inputs).
+    std::vector<std::string> command_line;
+    std::optional<std::filesystem::path> scenario_file;
     /// The processes the run is split over (distribution.hpp); null: this process alone.
     std::shared_ptr<Distribution> distribution;
 };
