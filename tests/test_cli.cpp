@@ -644,7 +644,7 @@ void write_recording(const fs::path& dir, const std::string& name, int first) {
     std::ofstream voltage(dir / (name + ".voltage")), spikes(dir / (name + ".spiketimes"));
     for (int k = 0; k < 2500; ++k) {
         const double t = 0.2 * k;
-        voltage << fmt::format("{} {:.6f} {:.6f}\n", k, 300 + 150 * std::sin(t / 8) + 80 * std::sin(t / 1.3),
+        voltage << fmt::format("{} {:.6f} {:.6f}\n", k, 800 + 300 * std::sin(t / 8) + 150 * std::sin(t / 1.3),
                                (k - first) % 40 == 0 && k >= first ? 20.0 : -65.0);
         if (k >= first && (k - first) % 40 == 0) spikes << fmt::format("{} 1\n", k);
     }
@@ -697,7 +697,7 @@ BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--validate", "a-0.voltage"}, "is also in training set"},
         {{"--fit", "model.V_T=-55:-45"}, "needs at least one --train"},
         {{"--fit", "model.V_T=-55:-45", "--train", "missing.voltage"}, "missing.voltage"},
-        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--algorithm", "pso"}, "did you mean 'pso_gen'"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--algorithm", "pso-gen"}, "did you mean 'pso_gen'"},
     };
     for (const auto& [extra, expected] : cases) {
         auto args = base;

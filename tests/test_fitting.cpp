@@ -51,7 +51,7 @@ soma::RunSpec model_run(const std::map<std::string, std::string>& changes = {}) 
     return run;
 }
 
-/// A stimulus set synthesised by Soma: the OU current (mean 260 pA, sigma 120 pA, tau 3 ms, noise seed
+/// A stimulus set synthesised by Soma: the OU current (mean 250 pA, sigma 250 pA, tau 3 ms, noise seed
 /// `seed`) sampled every 0.2 ms into DIR/NAME.voltage (the competition's 3-column format: sample, pA, mV),
 /// the true cell's response to that file, and `repetitions` copies of its spike train, jittered.
 fitting::StimulusSet synthesise(const fs::path& dir, const std::string& name, int seed) {
@@ -60,7 +60,7 @@ fitting::StimulusSet synthesise(const fs::path& dir, const std::string& name, in
                         "ou",
                         "euler",
                         truth,
-                        {{"mean", "260"}, {"sigma", "120"}, {"tau", "3"}, {"seed", std::to_string(seed)}},
+                        {{"mean", "250"}, {"sigma", "250"}, {"tau", "3"}, {"seed", std::to_string(seed)}},
                         RunSettings{duration, recording_dt, 0.0, 1, 1, 0}};
     soma::RunSpec noise_spec = noise.spec();
     noise_spec.record.variables = {"I"};
@@ -113,8 +113,8 @@ fitting::FitSpec fit_spec(const fs::path& dir) {
     spec.parameters = {{"V_T", -58, -42}, {"b", 0, 150}};
     spec.training = {synthesise(dir, "train", 11)};
     spec.held_out = {synthesise(dir, "held-out", 12)};
-    spec.population = 16;
-    spec.generations = 12;
+    spec.population = 24;
+    spec.generations = 20;
     spec.seed = 3;
     return spec;
 }
@@ -128,12 +128,13 @@ struct Fixture {
 
 BOOST_FIXTURE_TEST_SUITE(fit, Fixture)
 
-// The known parameters come back. Tolerances: 0.5 mV for V_T and 10 pA for b. Along V_T the spike times
-// move by about a millisecond per 0.5 mV at these rates (the cell's 20 ms membrane time constant against
-// the 2 mV slope of the upswing), which the +-2 ms window with 0.5 ms jitter just resolves; b shifts the
-// spikes through the adaptation current w, whose 60 pA steps decay over tau_w = 100 ms, and 10 pA is about
-// a sixth of one step. Within those the training Gamma_A is flat to the jitter's noise, so a fit of 16 x 13
-// candidates cannot be asked to do better.
+// The known parameters come back. Tolerances: 0.5 mV for V_T (1/32 of its 16 mV range) and 10 pA for b (1/15
+// of its 150 pA range). The jittered repetitions (0.5 ms) leave the training Gamma_A about 0.01 below its
+// value at the true parameters, and that plateau of near-equal scores has a width in the parameters: with
+// this seed the fit of 24 x 21 candidates lands 0.2 mV and 2 pA from the truth, so the tolerances leave a
+// factor of 2.5 to 5 for other compilers' libm (the exp of the upswing) without letting a fit that settled
+// in another optimum pass: a wrong optimum (V_T 1 mV off, b 10 pA off, as a budget of 16 x 13 gave) scores
+// Gamma 0.3 on the held-out set, which the last checks refuse.
 BOOST_AUTO_TEST_CASE(recovers_the_known_parameters) {
     std::size_t generations_seen = 0;
     fitting::FitControl control;
@@ -242,12 +243,12 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_up_front) {
 
 // A model that cannot fire is reported after the initial population, not after the whole budget.
 BOOST_AUTO_TEST_CASE(a_model_that_never_fires_is_reported_after_the_first_generation) {
-    spec.run.model.parameters["g_L"] = "200";  // 260 pA moves V by about 1.3 mV: far below any V_T in the bounds
+    spec.run.model.parameters["g_L"] = "200";  // 250 pA moves V by about 1.2 mV (and 250 pA fluctuations by less): far below any V_T in the bounds
     std::size_t rounds = 0;
     fitting::FitControl control;
     control.run.round = [&](std::size_t) { ++rounds; };
     const std::string message = message_of<ParameterError>([&] { (void)fitting::run_fit(registry(), spec, control); });
-    SOMA_CHECK_CONTAINS(message, "none of the 16 candidates of the initial population fired in any training set");
+    SOMA_CHECK_CONTAINS(message, "none of the 24 candidates of the initial population fired in any training set");
     BOOST_TEST(rounds == 1u);
 }
 
