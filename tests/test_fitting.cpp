@@ -229,7 +229,8 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_up_front) {
     SOMA_CHECK_CONTAINS(refused(bad), "is also in training set 'train'");
     bad = spec;
     bad.training[0].repetitions[1].v.pop_back();
-    SOMA_CHECK_CONTAINS(refused(bad), "the repetitions must have the same length and sampling step");
+    SOMA_CHECK_CONTAINS(refused(bad), "training set 'train': repetitions");
+    SOMA_CHECK_CONTAINS(refused(bad), "have different lengths");
     bad = spec;
     bad.training[0].repetitions[2].current = spec.held_out[0].repetitions[0].current;
     SOMA_CHECK_CONTAINS(refused(bad), "the repetitions must record the same stimulus");

@@ -176,26 +176,18 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
             given.erase(it);
         }
     }
-    for (const auto& note : notes) std::cerr << "soma: note: " << note << '\n';
+    print_notes(notes);
 
     std::optional<OutputDirectory> output;
     if (root) output.emplace(spec.run.output_dir);
-    stop_on_signals();
-    experiments::SweepResult result;
-    {
-        ProgressLine progress(root ? report.progress : "off");
+    const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
                                                             "sweep");
                                         },
                                         {}};
-        try {
-            result = experiments::run_sweep(registry, spec, control);
-        } catch (...) {
-            if (interrupted) throw RunError("interrupted by a signal; no output was written");
-            throw;
-        }
-    }
+        return experiments::run_sweep(registry, spec, control);
+    });
     if (!root) return 0;
     const auto few = std::ranges::count_if(result.cells, [](const auto& r) { return r.n_window > 0 && r.n_isi < 3; });
     if (few > 0) {
@@ -207,8 +199,9 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     auto written = result.recorder_outputs;
     for (const auto& path : experiments::write_sweep(result, spec.run.output_dir, spec.run.name)) written.push_back(path);
     print_sweep(result, spec.run.name);
+    nlohmann::json json;
     if (report.summary) {
-        auto json = summary_json(result.info, parsed->command_line, distribution ? distribution->size() : 1);
+        json = summary_json(result.info, parsed->command_line, distribution ? distribution->size() : 1);
         nlohmann::json axes = nlohmann::json::array();
         for (const auto& a : result.axes) {
             axes.push_back({{"parameter", a.full_name()}, {"unit", a.unit}, {"given_as", a.given_as}, {"values", a.values}});
@@ -229,12 +222,9 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
                          {"latency_from_ms", result.latency_reference},
                          {"firing_onset", {{"below", number_or_null(below)}, {"from", number_or_null(first)}}},
                          {"cells", cells}};
-        const auto path = spec.run.output_dir / (spec.run.name + "_sweep_summary.json");
-        write_summary(std::move(json), written, path);
-        written.push_back(path);
     }
-    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
-    output->keep();
+    finish_outputs(std::move(written), std::move(json), spec.run.output_dir / (spec.run.name + "_sweep_summary.json"),
+                   output);
     return 0;
 }
 
@@ -316,14 +306,11 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
                                     spec.parameter, it->second));
         spec.run.stimulus.parameters.erase(it);
     }
-    for (const auto& note : notes) std::cerr << "soma: note: " << note << '\n';
+    print_notes(notes);
 
     std::optional<OutputDirectory> output;
     if (root) output.emplace(spec.run.output_dir);
-    stop_on_signals();
-    experiments::RheobaseResult result;
-    {
-        ProgressLine progress(root ? report.progress : "off");
+    const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         std::size_t round = 0;
         experiments::RunControl control{&interrupted,
                                         [&](std::size_t done, std::size_t total) {
@@ -335,13 +322,8 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
                                             round = r;
                                             progress.restart();
                                         }};
-        try {
-            result = experiments::find_rheobase(registry, spec, control);
-        } catch (...) {
-            if (interrupted) throw RunError("interrupted by a signal; no output was written");
-            throw;
-        }
-    }
+        return experiments::find_rheobase(registry, spec, control);
+    });
     if (!root) return 0;
     const RunInfo& info = result.info;
     std::vector<std::filesystem::path> written{experiments::write_rheobase(result, spec, spec.run.output_dir, spec.run.name)};
@@ -358,8 +340,9 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
                    result.cells[c].below);
     }
     if (result.cells.size() > max_lines) fmt::print("  ... (every cell in {})\n", written.front().string());
+    nlohmann::json json;
     if (report.summary) {
-        auto json = summary_json(info, parsed->command_line, distribution ? distribution->size() : 1);
+        json = summary_json(info, parsed->command_line, distribution ? distribution->size() : 1);
         nlohmann::json cells = nlohmann::json::array();
         for (const auto& r : result.cells) cells.push_back({{"rheobase", r.rheobase}, {"below", r.below}});
         json["rheobase"] = {{"parameter", "stimulus." + spec.parameter},
@@ -371,12 +354,9 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
                             {"batch", spec.batch},
                             {"rounds", result.rounds},
                             {"cells", cells}};
-        const auto path = spec.run.output_dir / (spec.run.name + "_rheobase_summary.json");
-        write_summary(std::move(json), written, path);
-        written.push_back(path);
     }
-    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
-    output->keep();
+    finish_outputs(std::move(written), std::move(json),
+                   spec.run.output_dir / (spec.run.name + "_rheobase_summary.json"), output);
     return 0;
 }
 

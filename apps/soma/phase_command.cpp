@@ -5,6 +5,7 @@
 /// `soma run`, and their tokens are handed on to parse_run_arguments (scenario.hpp).
 
 #include "phase_command.hpp"
+#include "session.hpp"
 #include "summary_json.hpp"
 
 #include "scenario.hpp"
@@ -172,7 +173,8 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
         is_model_file(model) ? std::filesystem::path(model).stem().string() : model;
     const std::string name = given.count("name") ? spec.run.name : shown;
 
-    for (const auto& note : scenario->notes) std::cerr << "soma: note: " << note << '\n';
+    const bool summary = !given.count("summary") || summary_wanted(given["summary"].as<std::string>());
+    print_notes(scenario->notes);
     const auto plane = experiments::phase_plane(registry, spec);
     const Variable& v = plane.variables[0];
     const Variable& w = plane.variables[1];
@@ -198,18 +200,9 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
     if (!plane.note.empty()) fmt::print("  {}\n", plane.note);
     fmt::print("  trajectory: {:.6g} ms under the {} stimulus, {} spike(s)\n", plane.trajectory.t.back(), plane.info.stimulus,
                plane.trajectory.spikes.size());
-    auto paths = written;
-    bool summary = true;
-    if (given.count("summary")) {
-        const std::string value = given["summary"].as<std::string>();
-        const std::vector<std::string> allowed{"json", "none"};
-        if (std::ranges::find(allowed, value) == allowed.end()) {
-            throw ParameterError(fmt::format("--summary '{}': {}", value, unknown_name_message("value", value, allowed)));
-        }
-        summary = value == "json";
-    }
+    nlohmann::json json;
     if (summary) {
-        auto json = summary_json(plane.info, scenario->command_line);
+        json = summary_json(plane.info, scenario->command_line);
         std::vector<std::string> command_line{"soma", "phase"};
         command_line.insert(command_line.end(), args.begin(), args.end());
         json["command"] = command_line;
@@ -231,11 +224,9 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
                                {"w_range", {plane.field.w.from, plane.field.w.to}},
                                {"fixed_points", points},
                                {"trajectory_spikes", plane.trajectory.spikes.size()}};
-        const auto path = spec.run.output_dir / (name + "_phase_summary.json");
-        write_summary(std::move(json), paths, path);
-        paths.push_back(path);
     }
-    for (const auto& path : paths) fmt::print("  wrote {}\n", path.string());
+    std::optional<OutputDirectory> no_directory;  // write_phase_plane made it
+    finish_outputs(written, std::move(json), spec.run.output_dir / (name + "_phase_summary.json"), no_directory);
     return 0;
 }
 

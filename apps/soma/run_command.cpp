@@ -100,7 +100,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     // Wire everything before anything is written, so that bad input leaves no file.
     Simulation simulation = build_simulation(registry, spec);
     const RunInfo& info = simulation.info();
-    for (const auto& note : parsed->notes) std::cerr << "soma: note: " << note << '\n';
+    print_notes(parsed->notes);
     if (!simulation.grid().note.empty()) std::cerr << "soma: note: " << simulation.grid().note << '\n';
     if (!spec.recorders.empty() && !info.recording.note.empty()) {
         std::cerr << "soma: note: " << info.recording.note << '\n';  // which cells the recorders receive
@@ -110,21 +110,13 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     if (!spec.recorders.empty() && root) output.emplace(spec.output_dir);
     // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
     simulation.interrupt_on(interrupted);
-    stop_on_signals();
-    RunSummary summary;
-    {
-        ProgressLine progress(root ? report.progress : "off");
+    const RunSummary summary = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         simulation.on_progress([&](std::size_t done, std::size_t total) {
             progress.update(static_cast<double>(done), static_cast<double>(total),
                             fmt::format("t = {:.6g} of {:.6g} ms", static_cast<double>(done) * info.dt, info.t_stop));
         });
-        try {
-            summary = simulation.run();
-        } catch (...) {
-            if (interrupted) throw RunError("interrupted by a signal; no output was written");
-            throw;
-        }
-    }
+        return simulation.run();
+    });
 
     fmt::print("{}: {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms ({} step{}){}\n", spec.name, info.model,
                info.stimulus, info.integrator, info.t_stop, info.dt, summary.n_steps, summary.n_steps == 1 ? "" : "s",
@@ -136,8 +128,9 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     for (const auto& r : simulation.recorders()) {
         for (const auto& path : r->outputs()) written.push_back(path);
     }
+    nlohmann::json json;
     if (output && report.summary) {
-        auto json = summary_json(info, parsed->command_line, distribution ? distribution->size() : 1);
+        json = summary_json(info, parsed->command_line, distribution ? distribution->size() : 1);
         nlohmann::json cells = nlohmann::json::array();
         for (const auto& c : summary.cells) {
             cells.push_back({{"spikes", c.n_spikes},
@@ -148,12 +141,8 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
         }
         json["cells"] = cells;
         json["spikes"] = summary.n_spikes;
-        const auto path = spec.output_dir / (spec.name + "_summary.json");
-        write_summary(std::move(json), written, path);
-        written.push_back(path);
     }
-    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
-    if (output) output->keep();
+    finish_outputs(std::move(written), std::move(json), spec.output_dir / (spec.name + "_summary.json"), output);
     return 0;
 }
 

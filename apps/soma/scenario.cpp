@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -112,19 +114,70 @@ po::options_description file_options(std::span<const ExtraOption> extra = {}) {
     return options;
 }
 
+/// Where each setting of a scenario file is: its path and, per key ("t_stop", "model.g_Na"), the line.
+struct ScenarioLines {
+    std::string path;
+    std::map<std::string, int> line_of;
+    /// "FILE:LINE" of `key` (as compilers write it), or "scenario file FILE" for a key it has not seen.
+    [[nodiscard]] std::string where(const std::string& key) const {
+        const auto it = line_of.find(key);
+        return it == line_of.end() ? fmt::format("scenario file {}", path) : fmt::format("{}:{}", path, it->second);
+    }
+};
+
 /// The text of a scenario file as Boost.Program_options should read it: without a UTF-8 byte-order mark,
 /// and without INI comments that start with ';' (at the start of a line, or after a blank), which it
-/// would take for part of a value.
-std::string ini_text(std::istream& in) {
-    std::string text, line;
-    bool first = true;
+/// would take for part of a value. Every other line must be blank, a `#` comment, a `[section]` or a
+/// `name = value` setting: anything else is refused here with its line, before Boost.Program_options
+/// sees it (Boost 1.74 never returns from the message of a bad line that contains "%invalid_line%").
+/// @throws ParameterError naming FILE:LINE.
+std::string ini_text(std::istream& in, ScenarioLines& lines) {
+    std::string text, line, section;
+    int number = 0;
     while (std::getline(in, line)) {
-        if (first && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
-        first = false;
+        ++number;
+        if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
         for (std::size_t k = 0; k < line.size(); ++k) {
             if (line[k] == ';' && (k == 0 || line[k - 1] == ' ' || line[k - 1] == '\t')) {
                 line.erase(k);
                 break;
+            }
+        }
+        if (!line.empty() && line.back() == '\r') line.pop_back();  // a file from Windows
+        const auto first = line.find_first_not_of(" \t");
+        if (first != std::string::npos && line[first] != '#') {
+            const auto last = line.find_last_not_of(" \t");
+            const std::string_view content = std::string_view(line).substr(first, last - first + 1);
+            const auto eq = content.find('=');
+            const auto is_name = [](std::string_view n) {
+                return !n.empty() && std::ranges::all_of(n, [](unsigned char c) {
+                    return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+                });
+            };
+            const auto trimmed = [](std::string_view t) {
+                while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+                while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+                return t;
+            };
+            if (content.front() == '[') {
+                if (content.back() != ']' || !is_name(trimmed(content.substr(1, content.size() - 2)))) {
+                    throw ParameterError(fmt::format("{}:{}: '{}' is not a section header; write [model], "
+                                                     "[stimulus], [integrator] or [RECORDER]",
+                                                     lines.path, number, content));
+                }
+                section = std::string(trimmed(content.substr(1, content.size() - 2)));
+            } else if (eq == std::string_view::npos || !is_name(trimmed(content.substr(0, eq)))) {
+                throw ParameterError(fmt::format("{}:{}: '{}' is neither a [section] nor a setting 'name = value' "
+                                                 "(comments start with # or ;)",
+                                                 lines.path, number, content));
+            } else {
+                const std::string key(trimmed(content.substr(0, eq)));
+                const std::string full = section.empty() ? key : section + "." + key;
+                if (const auto [it, fresh] = lines.line_of.emplace(full, number); !fresh) {
+                    throw ParameterError(fmt::format("{}:{}: '{}' is set again (first at line {}); set each "
+                                                     "setting once",
+                                                     lines.path, number, full, it->second));
+                }
             }
         }
         text += line;
@@ -149,7 +202,7 @@ std::optional<T> pick(const po::variables_map& cli, const std::string& cli_name,
 }
 
 /// A setting's text, its name where it was given ("--seed" or "seed") and how messages show it
-/// ("--seed '1.5'" or "scenario file: seed = '1.5'").
+/// ("--seed '1.5'" or "FILE:LINE: seed = '1.5'").
 struct Setting {
     std::string text;
     std::string name;
@@ -158,14 +211,15 @@ struct Setting {
 };
 
 std::optional<Setting> pick_setting(const po::variables_map& cli, const std::string& cli_name,
-                                    const po::variables_map& file, const std::string& file_name) {
+                                    const po::variables_map& file, const std::string& file_name,
+                                    const ScenarioLines& lines) {
     if (cli.count(cli_name)) {
         const auto& v = cli[cli_name].as<std::string>();
         return Setting{v, "--" + cli_name, fmt::format("--{} '{}'", cli_name, v), false};
     }
     if (file.count(file_name)) {
         const auto& v = file[file_name].as<std::string>();
-        return Setting{v, file_name, fmt::format("scenario file: {} = '{}'", file_name, v), true};
+        return Setting{v, file_name, fmt::format("{}: {} = '{}'", lines.where(file_name), file_name, v), true};
     }
     return std::nullopt;
 }
@@ -334,6 +388,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     if (cli.count("help")) return std::nullopt;
 
     po::variables_map file;
+    ScenarioLines lines;
     std::vector<po::option> file_extra;
     std::filesystem::path scenario_dir;
     if (cli.count("scenario")) {
@@ -365,7 +420,8 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         }
         std::ifstream file_in(path);
         if (!file_in) throw ParameterError(fmt::format("cannot open scenario file '{}': permission denied", path.string()));
-        std::istringstream in(ini_text(file_in));
+        lines.path = path.string();
+        std::istringstream in(ini_text(file_in, lines));
         try {
             const auto description = file_options(extra);  // parsed options point into it
             const auto parsed = po::parse_config_file(in, description, true);
@@ -452,15 +508,15 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     number("t-stop", "t_stop", settings.t_stop);
     number("dt", "dt", settings.dt);
     number("record-interval", "record_interval", settings.record_interval);
-    if (auto s = pick_setting(cli, "cells", file, "cells")) {
+    if (auto s = pick_setting(cli, "cells", file, "cells", lines)) {
         settings.n_cells = positive_count(*s, "cell", "take the number from the per-cell lists");
     }
-    if (auto s = pick_setting(cli, "threads", file, "threads")) {
+    if (auto s = pick_setting(cli, "threads", file, "threads", lines)) {
         const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         settings.threads = positive_count(
             *s, "thread", fmt::format("use all {} core{}", cores, cores == 1 ? "" : "s"));
     }
-    if (auto s = pick_setting(cli, "seed", file, "seed")) {
+    if (auto s = pick_setting(cli, "seed", file, "seed", lines)) {
         const auto seed = whole_number(s->text);
         if (!seed) {
             throw ParameterError(fmt::format("{} is not a valid seed; give a whole number from 0 to {}, e.g. {}",
@@ -469,12 +525,12 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         }
         settings.seed = *seed;
     }
-    if (auto s = pick_setting(cli, "cells-from", file, "cells_from")) {
+    if (auto s = pick_setting(cli, "cells-from", file, "cells_from", lines)) {
         const std::filesystem::path table = s->text;
         spec.cells_from = s->from_file && table.is_relative() ? scenario_dir / table : table;
     }
-    if (auto s = pick_setting(cli, "record", file, "record")) spec.record.variables = record_names(*s);
-    if (auto s = pick_setting(cli, "record-cells", file, "record_cells")) spec.record.cells = record_cells(*s);
+    if (auto s = pick_setting(cli, "record", file, "record", lines)) spec.record.variables = record_names(*s);
+    if (auto s = pick_setting(cli, "record-cells", file, "record_cells", lines)) spec.record.cells = record_cells(*s);
     if (auto v = pick<std::string>(cli, "output", file, "output")) spec.output_dir = *v;
     if (auto v = pick<std::string>(cli, "name", file, "name")) {
         if (trim(*v).empty()) {
@@ -537,25 +593,22 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     auto sections = component_sections;
     for (const auto& r : spec.recorders) sections.push_back(r.name);
     const bool recorders_from_cli = cli.count("recorder") > 0;
-    std::set<std::string> seen;
-    const auto assign = [&](const std::string& key, const std::string& value, std::string_view origin) {
+    const auto assign = [&](const std::string& key, const std::string& value, bool from_file) {
         const auto dot = key.find('.');
         const std::string section = key.substr(0, dot);
-        if (origin == "scenario file" && !seen.insert(key).second) {
-            throw ParameterError(fmt::format("scenario file: '{}' is set twice; set each parameter once", key));
-        }
+        const std::string origin = from_file ? lines.where(key) : "--set";
         if (dot == std::string::npos) {
             std::vector<std::string> known = option_names(file_options(extra));
             throw ParameterError(fmt::format("{}: {}", origin, unknown_name_message("setting", key, known)));
         }
-        if (origin == "scenario file" && replaced_sections.contains(section)) {
+        if (from_file && replaced_sections.contains(section)) {
             scenario.notes.push_back(fmt::format("ignoring '{}' of the scenario file: it is for the {} the file "
                                                  "selects, and the command line selects another",
                                                  key, section));
             return;
         }
         const auto component = components.find(section);
-        if (origin == "scenario file" && recorders_from_cli && component == components.end()) {
+        if (from_file && recorders_from_cli && component == components.end()) {
             scenario.notes.push_back(fmt::format("ignoring '{}' of the scenario file: recorder '{}' is not among "
                                                  "the recorders given on the command line",
                                                  key, section));
@@ -568,7 +621,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         }
         component->second->parameters[key.substr(dot + 1)] = value;  // the text as typed, per-cell forms included
     };
-    for (const auto& o : file_extra) assign(o.string_key, o.value.empty() ? "" : o.value.front(), "scenario file");
+    for (const auto& o : file_extra) assign(o.string_key, o.value.empty() ? "" : o.value.front(), true);
     if (cli.count("set")) {
         std::map<std::string, std::string> given;
         for (const auto& s : cli["set"].as<std::vector<std::string>>()) {
@@ -580,7 +633,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                 throw ParameterError(fmt::format("--set {} is given twice ('{}' and '{}'); set each parameter once",
                                                  it->first, it->second, s.substr(eq + 1)));
             }
-            assign(s.substr(0, eq), s.substr(eq + 1), "--set");
+            assign(s.substr(0, eq), s.substr(eq + 1), false);
         }
     }
     return scenario;

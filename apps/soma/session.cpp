@@ -47,8 +47,32 @@ Reporting reporting(const Scenario& scenario) {
         return value;
     };
     if (auto v = choice("progress", {"auto", "on", "off"}); !v.empty()) r.progress = v;
-    if (auto v = choice("summary", {"json", "none"}); !v.empty()) r.summary = v == "json";
+    if (const auto it = scenario.extra.find("summary"); it != scenario.extra.end()) {
+        r.summary = summary_wanted(it->second.front());
+    }
     return r;
+}
+
+bool summary_wanted(const std::string& value) {
+    const std::vector<std::string> allowed{"json", "none"};
+    if (std::ranges::find(allowed, value) == allowed.end()) {
+        throw ParameterError(fmt::format("--summary '{}': {}", value, unknown_name_message("value", value, allowed)));
+    }
+    return value == "json";
+}
+
+void print_notes(const std::vector<std::string>& notes) {
+    for (const auto& note : notes) std::cerr << "soma: note: " << note << '\n';
+}
+
+void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,
+                    const std::filesystem::path& summary_path, std::optional<OutputDirectory>& output) {
+    if (!summary.is_null()) {
+        write_summary(std::move(summary), written, summary_path);
+        written.push_back(summary_path);
+    }
+    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
+    if (output) output->keep();
 }
 
 void stop_on_signals() {

@@ -11,6 +11,12 @@
 #include <vector>
 
 #include "scenario.hpp"
+#include "summary_json.hpp"
+
+#include "soma/error.hpp"
+
+#include <optional>
+#include <utility>
 
 namespace soma {
 class PluginRegistry;
@@ -35,6 +41,13 @@ struct Reporting {
 /// The values of common_options in `scenario`.
 /// @throws ParameterError for a value that is not one of the allowed ones.
 Reporting reporting(const Scenario& scenario);
+
+/// The value of `--summary`: true for "json", false for "none".
+/// @throws ParameterError for any other value, with a suggestion.
+bool summary_wanted(const std::string& value);
+
+/// Prints each note on stderr as "soma: note: ...".
+void print_notes(const std::vector<std::string>& notes);
 
 /// Set by SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 once `stop_on_signals` has run; runs stop
 /// soon after and leave no file.
@@ -87,5 +100,26 @@ private:
     bool shown_ = false;
     std::chrono::steady_clock::time_point start_, last_;
 };
+
+/// Runs `body(progress)`, the simulating part of a command, with the signal handlers installed and a
+/// progress line in mode `progress_mode`; returns what `body` returns. An exception thrown because a
+/// signal stopped the runs becomes RunError("interrupted by a signal; no output was written").
+template <class Body>
+auto run_interruptibly(const std::string& progress_mode, Body&& body) {
+    stop_on_signals();
+    ProgressLine progress(progress_mode);
+    try {
+        return std::forward<Body>(body)(progress);
+    } catch (...) {
+        if (interrupted) throw RunError("interrupted by a signal; no output was written");
+        throw;
+    }
+}
+
+/// The end of a command on the rank that writes: writes `summary` to `summary_path` when it is not null
+/// (write_summary, listing `written`), prints every file written and keeps the output directory.
+/// @throws RunError from write_summary.
+void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,
+                    const std::filesystem::path& summary_path, std::optional<OutputDirectory>& output);
 
 }  // namespace soma::app

@@ -80,6 +80,20 @@ std::string read_text(const std::filesystem::path& path) {
 
 }  // namespace
 
+std::string png_and_svg_loop(std::string_view width, std::string_view height, int font_size) {
+    return fmt::format(
+        "do for [figure = 1:2] {{\n"
+        "    reset\n"
+        "    if (figure == 1) {{\n"
+        "        set terminal pngcairo size {0},{1} noenhanced font 'Sans,{2}' background rgb 'white'\n"
+        "        set output pngfile\n"
+        "    }} else {{\n"
+        "        set terminal svg size {0},{1} noenhanced font 'Sans,{2}' background rgb 'white'\n"
+        "        set output svgfile\n"
+        "    }}\n",
+        width, height, font_size);
+}
+
 std::string quote(std::string_view text) {
     std::string quoted = "'";
     for (const char c : text) {

@@ -18,7 +18,8 @@
 ///  - its challenge B recordings (`.asc`): three header lines with the quoted units of the columns
 ///    (`"s"` or `"ms"`, then `"pA"`, `"nA"` or `"uA"`, then the potential's), then rows of time, current
 ///    and potential (ignored).
-/// Times must increase strictly; every value must be a finite number.
+/// Times must increase strictly; every value must be a finite number. The files are read by libsoma's table
+/// reader (soma/table_file.hpp), shared with the recordings of libsoma_fitting.
 ///
 /// The current. The file gives samples x_k at file times s_k (k = 0 .. N-1). Its last sample lasts one
 /// sampling interval h = s_{N-1} - s_{N-2}, so the file ends at E = s_{N-1} + h (34000 samples at 0.2 ms
@@ -56,16 +57,14 @@
 #include "soma/plugin.hpp"
 #include "soma/stimulus.hpp"
 #include "soma/stimulus_from_file.hpp"
+#include "soma/table_file.hpp"
 
-#include <boost/iostreams/filter/gzip.hpp>
-#include <boost/iostreams/filtering_stream.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -124,265 +123,63 @@ struct Recording {
     [[nodiscard]] const double* column(std::size_t k) const { return values.data() + k * size(); }
 };
 
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-/// Fields of a line split at `separator`, or at runs of blanks when it is ' '.
-std::vector<std::string_view> split(std::string_view line, char separator) {
-    std::vector<std::string_view> fields;
-    if (separator == ' ') {
-        std::size_t pos = 0;
-        while ((pos = line.find_first_not_of(" \t", pos)) != std::string_view::npos) {
-            const auto end = std::min(line.find_first_of(" \t", pos), line.size());
-            fields.push_back(line.substr(pos, end - pos));
-            pos = end;
-        }
-        return fields;
-    }
-    std::size_t pos = 0;
-    while (true) {
-        const auto end = line.find(separator, pos);
-        fields.push_back(trim(line.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos)));
-        if (end == std::string_view::npos) return fields;
-        pos = end + 1;
-    }
-}
-
-/// Reads the lines of a text file, gzip-compressed or not; skips blank lines and `#` comments.
-class LineReader {
-public:
-    explicit LineReader(const std::filesystem::path& path) : name_(path.string()) {
-        std::error_code ec;
-        if (!std::filesystem::exists(path, ec)) {
-            throw ParameterError(fmt::format("stimulus file '{}' does not exist (looked in {})", name_,
-                                             std::filesystem::absolute(path, ec).parent_path().string()));
-        }
-        if (std::filesystem::is_directory(path, ec)) {
-            throw ParameterError(fmt::format("stimulus file '{}' is a directory, not a file", name_));
-        }
-        file_.open(path, std::ios::binary);
-        if (!file_) throw ParameterError(fmt::format("stimulus file '{}' cannot be opened for reading", name_));
-        std::array<char, 2> magic{};
-        file_.read(magic.data(), magic.size());
-        const bool gzip = file_.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f &&
-                          static_cast<unsigned char>(magic[1]) == 0x8b;  // RFC 1952, section 2.3.1
-        file_.clear();
-        file_.seekg(0);
-        if (gzip) in_.push(boost::iostreams::gzip_decompressor());
-        in_.push(file_);
-        in_.exceptions(std::ios::badbit);  // a corrupt gzip stream throws from inside getline
-    }
-
-    /// The next line that is not blank or a comment, or false at the end of the file.
-    bool next(std::string& line) {
-        try {
-            while (std::getline(in_, line)) {
-                ++number_;
-                const auto text = trim(line);
-                if (text.empty() || text.front() == '#') continue;
-                line = std::string(text);
-                return true;
-            }
-        } catch (const std::exception& e) {
-            throw ParameterError(fmt::format("stimulus file '{}' cannot be read after line {} ({}); is it a complete "
-                                             "file (a gzip file must end with its trailer)?",
-                                             name_, number_, e.what()));
-        }
-        return false;
-    }
-    /// 1-based number of the line `next` returned last.
-    [[nodiscard]] std::size_t line() const { return number_; }
-    /// "FILE:LINE: " for messages about the line `next` returned last.
-    [[nodiscard]] std::string at() const { return fmt::format("{}:{}: ", name_, number_); }
-
-private:
-    std::string name_;
-    std::ifstream file_;
-    boost::iostreams::filtering_istream in_;
-    std::size_t number_ = 0;
-};
-
-/// Field `field` (1-based column `col`) of the current line as a finite number.
-double number(const LineReader& reader, std::string_view field, std::size_t col, std::string_view header) {
-    const std::string where = header.empty() ? fmt::format("column {}", col) : fmt::format("column {} ('{}')", col, header);
-    std::string_view text = field;
-    if (text.starts_with('+')) text.remove_prefix(1);
-    double value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-        if (ec == std::errc::result_out_of_range) {
-            throw ParameterError(fmt::format("{}{}: '{}' is out of the range of a double", reader.at(), where, field));
-        }
-        throw ParameterError(fmt::format("{}{}: '{}' is not a number", reader.at(), where, field));
-    }
-    if (!std::isfinite(value)) {
-        throw ParameterError(fmt::format("{}{}: '{}' is not a finite number; every sample must be finite (no NaN or "
-                                         "inf: fill or cut the gaps of the recording)",
-                                         reader.at(), where, field));
-    }
-    return value;
-}
-
-/// A header field "NAME (UNIT)": its unit, or throws.
-std::string unit_of(const LineReader& reader, std::string_view field, std::size_t col) {
-    std::string_view text = trim(field);
-    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = trim(text.substr(1, text.size() - 2));
-    const auto open = text.rfind('(');
-    if (open == std::string_view::npos || !text.ends_with(')')) {
-        throw ParameterError(fmt::format("{}column {} '{}' of the header has no unit: write it in parentheses, e.g. "
-                                         "'t (ms)' or 'I (pA)'",
-                                         reader.at(), col, field));
-    }
-    return std::string(trim(text.substr(open + 1, text.size() - open - 2)));
-}
-
-double ms_per(const LineReader& reader, const std::string& unit, std::string_view header, std::size_t col) {
-    if (unit == "ms") return 1.0;
-    if (unit == "s") return 1000.0;
-    throw ParameterError(fmt::format("{}column {} ('{}'): the time's unit '{}' is not known; known: ms, s (the first "
+double ms_per(const Table& table, const TableColumn& c) {
+    if (c.unit == "ms") return 1.0;
+    if (c.unit == "s") return 1000.0;
+    throw ParameterError(fmt::format("{}column 1 ('{}'): the time's unit '{}' is not known; known: ms, s (the first "
                                      "column is the time, then the currents)",
-                                     reader.at(), col, header, unit));
+                                     table.at(c.line), c.header, c.unit));
 }
 
-int current_exponent(const LineReader& reader, const std::string& unit, std::string_view header, std::size_t col) {
-    if (const auto u = find_unit(file_units, unit)) return u->exponent;
-    throw ParameterError(fmt::format("{}column {} ('{}'): the current's unit '{}' is not known; known: {}", reader.at(),
-                                     col, header, unit, unit_names(file_units)));
+int current_exponent(const Table& table, const TableColumn& c, std::size_t col) {
+    if (const auto u = find_unit(file_units, c.unit)) return u->exponent;
+    throw ParameterError(fmt::format("{}column {} ('{}'): the current's unit '{}' is not known; known: {}",
+                                     table.at(c.line), col, c.header, c.unit, unit_names(file_units)));
 }
 
-/// One data row into `rec`: the time, then the currents (one per entry of `currents`), then any columns that are
-/// checked to be numbers and dropped (the potential of .voltage and .asc files). `headers` names every column.
-void add_row(Recording& rec, const LineReader& reader, std::string_view line, char separator,
-             std::span<const std::string> headers, std::vector<std::vector<double>>& currents,
-             std::size_t& previous_line) {
-    const auto fields = split(line, separator);
-    if (fields.size() != headers.size()) {
-        throw ParameterError(fmt::format("{}{} column{} where {} are expected ({}); is a value missing, or a "
-                                         "separator wrong?",
-                                         reader.at(), fields.size(), fields.size() == 1 ? "" : "s", headers.size(),
-                                         fmt::join(headers, ", ")));
-    }
-    std::vector<double> row;
-    for (std::size_t col = 0; col < fields.size(); ++col) row.push_back(number(reader, fields[col], col + 1, headers[col]));
-    if (!rec.ticks.empty() && !(row[0] > rec.ticks.back())) {
-        throw ParameterError(fmt::format("{}the time {} {} is not after the previous sample's {} {} (line {}); times "
-                                         "must increase strictly",
-                                         reader.at(), fields[0], rec.time_unit.empty() ? "(sample index)" : rec.time_unit,
-                                         rec.ticks.back(), rec.time_unit.empty() ? "(sample index)" : rec.time_unit,
-                                         previous_line));
-    }
-    previous_line = reader.line();
-    rec.ticks.push_back(row[0]);
-    for (std::size_t k = 0; k < currents.size(); ++k) currents[k].push_back(row[1 + k]);
-}
-
-Format format_of(const std::filesystem::path& file, std::string_view first_line) {
-    std::filesystem::path name = file.filename();
-    if (name.extension() == ".gz") name = name.stem();
-    const auto ext = name.extension().string();
-    if (ext == ".csv") return Format::csv;
-    if (ext == ".asc") return Format::asc;
-    if (ext == ".voltage") return Format::voltage;
-    if (first_line.starts_with('"')) return Format::asc;
-    if (first_line.find(',') == std::string_view::npos && split(first_line, ' ').size() == 3) {
-        const auto f = split(first_line, ' ').front();
-        double x = 0;
-        if (std::from_chars(f.data(), f.data() + f.size(), x).ec == std::errc()) return Format::voltage;
-    }
-    return Format::csv;
-}
-
-/// Reads and checks a stimulus file (see the top of this file).
+/// Reads and checks a stimulus file (see the top of this file) with the shared table reader (table_file.hpp).
 Recording read_recording(const std::filesystem::path& path) {
-    LineReader reader(path);
+    TableLayout layout;
+    layout.what = "stimulus file";
+    layout.plain_headers = {"sample index", "I (pA)", "V (mV)"};
+    layout.plain_extensions = {".voltage"};
+    Table table = read_table(path, layout);
     Recording rec;
-    rec.file = path.string();
-    std::string line;
-    if (!reader.next(line)) {
-        throw ParameterError(fmt::format("stimulus file '{}' is empty: it has no header and no samples", rec.file));
-    }
-    rec.format = format_of(path, line);
-    std::vector<std::string> headers;
-    char separator = ' ';
-    std::size_t header_line = 0;
-    switch (rec.format) {
-        case Format::csv: {
-            separator = ',';
-            header_line = reader.line();
-            for (const auto field : split(line, ',')) headers.emplace_back(field);
-            if (headers.size() < 2) {
-                throw ParameterError(fmt::format("{}the header '{}' must name the time and at least one current, "
-                                                 "separated by commas, with units, e.g. 't (ms),I (pA)'",
-                                                 reader.at(), line));
-            }
-            double x = 0;
-            if (std::from_chars(headers[0].data(), headers[0].data() + headers[0].size(), x).ec == std::errc()) {
-                throw ParameterError(fmt::format("{}the first line is a row of numbers, but a CSV file starts with a "
-                                                 "header naming the time and the currents with units, e.g. 't "
-                                                 "(ms),I (pA)'",
-                                                 reader.at()));
-            }
-            rec.time_unit = unit_of(reader, headers[0], 1);
-            rec.ms_per_tick = ms_per(reader, rec.time_unit, headers[0], 1);
-            for (std::size_t col = 1; col < headers.size(); ++col) {
-                rec.columns.push_back(headers[col]);
-                rec.exponents.push_back(current_exponent(reader, unit_of(reader, headers[col], col + 1), headers[col], col + 1));
-            }
+    rec.file = table.file;
+    // Currents: every column after the time in a CSV file; the second of .voltage and .asc files (the third,
+    // the potential, is read as a number and dropped).
+    std::size_t last = table.columns.size();
+    switch (table.format) {
+        case TableFormat::csv:
+            rec.format = Format::csv;
+            rec.time_unit = table.columns[0].unit;
+            rec.ms_per_tick = ms_per(table, table.columns[0]);
             break;
-        }
-        case Format::asc: {
-            // Three lines with the quoted units of the columns: time, current, potential.
-            std::array<std::string, 3> units;
-            for (std::size_t k = 0; k < units.size(); ++k) {
-                if (k > 0 && !reader.next(line)) {
-                    throw ParameterError(fmt::format("stimulus file '{}' ends in its header: an .asc file starts with "
-                                                     "three lines of quoted units (\"s\", \"pA\", \"mV\")",
-                                                     rec.file));
-                }
-                const auto text = trim(line);
-                if (text.size() < 2 || text.front() != '"' || text.back() != '"') {
-                    throw ParameterError(fmt::format("{}'{}' is not a quoted unit: an .asc file starts with three lines "
-                                                     "of quoted units, time, current and potential (\"s\", \"pA\", "
-                                                     "\"mV\")",
-                                                     reader.at(), line));
-                }
-                units[k] = std::string(trim(text.substr(1, text.size() - 2)));
-                if (k == 0) {
-                    rec.time_unit = units[0];
-                    rec.ms_per_tick = ms_per(reader, units[0], line, 1);
-                } else if (k == 1) {
-                    rec.exponents.push_back(current_exponent(reader, units[1], line, 2));
-                }
-            }
-            header_line = reader.line();
-            headers = {fmt::format("t ({})", units[0]), fmt::format("I ({})", units[1]), fmt::format("V ({})", units[2])};
-            rec.columns.push_back(headers[1]);
+        case TableFormat::asc:
+            rec.format = Format::asc;
+            rec.time_unit = table.columns[0].unit;
+            rec.ms_per_tick = ms_per(table, table.columns[0]);
+            last = 2;
             break;
-        }
-        case Format::voltage:
+        case TableFormat::plain:
+            rec.format = Format::voltage;
             rec.ms_per_tick = 0;  // sample_interval
-            headers = {"sample index", "I (pA)", "V (mV)"};
-            rec.columns.push_back(headers[1]);
-            rec.exponents.push_back(-12);
+            last = 2;
             break;
     }
-    std::vector<std::vector<double>> currents(rec.columns.size());
-    std::size_t previous_line = 0;
-    if (rec.format == Format::voltage) add_row(rec, reader, line, separator, headers, currents, previous_line);
-    while (reader.next(line)) add_row(rec, reader, line, separator, headers, currents, previous_line);
-    if (rec.ticks.empty()) {
-        throw ParameterError(fmt::format("stimulus file '{}' has no samples after its header (line {})", rec.file,
-                                         header_line));
+    for (std::size_t col = 1; col < last; ++col) {
+        rec.columns.push_back(table.columns[col].header);
+        rec.exponents.push_back(current_exponent(table, table.columns[col], col + 1));
     }
-    if (rec.ticks.size() == 1) {
+    if (table.rows() == 1) {
         throw ParameterError(fmt::format("stimulus file '{}' has only one sample (line {}); at least two are needed "
                                          "(the time between samples says how long the last one lasts)",
-                                         rec.file, previous_line));
+                                         rec.file, table.lines.back()));
     }
-    for (const auto& c : currents) rec.values.insert(rec.values.end(), c.begin(), c.end());
+    rec.ticks = std::move(table.values[0]);
+    for (std::size_t col = 1; col < last; ++col) {
+        rec.values.insert(rec.values.end(), table.values[col].begin(), table.values[col].end());
+    }
     return rec;
 }
 

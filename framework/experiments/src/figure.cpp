@@ -20,19 +20,10 @@ void Figure::draw(const std::string& body, const std::vector<DataFile>& data, st
     }
     script += fmt::format(
         "if (!exists('pngfile')) pngfile = {}\nif (!exists('svgfile')) svgfile = {}\n"
-        "do for [format in 'png svg'] {{\n"
-        "    if (format eq 'png') {{\n"
-        "        set terminal pngcairo size {},{} noenhanced font 'Sans,11' background rgb 'white'\n"
-        "        set output pngfile\n"
-        "    }} else {{\n"
-        "        set terminal svg size {},{} noenhanced font 'Sans,11' background rgb 'white'\n"
-        "        set output svgfile\n"
-        "    }}\n"
-        "    reset\n"
-        "{}"
+        "{}{}"
         "}}\nunset output\n",
-        gnuplot::quote(png_.final_path().string()), gnuplot::quote(svg_.final_path().string()), size.first,
-        size.second, size.first, size.second, body);
+        gnuplot::quote(png_.final_path().string()), gnuplot::quote(svg_.final_path().string()),
+        gnuplot::png_and_svg_loop(std::to_string(size.first), std::to_string(size.second), 11), body);
     std::ofstream out(script_.temp_path());
     out << script;
     out.close();

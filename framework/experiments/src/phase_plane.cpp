@@ -535,16 +535,8 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
         "ax(a, b) = len(a, b) == 0 ? 0 : arrow * a / len(a, b)\n"
         "ay(a, b) = len(a, b) == 0 ? 0 : arrow * b / len(a, b)\n"
         "stable(type) = strstrt(type, 'stable') == 1\n"
-        "do for [figure = 1:2] {{\n"
-        "    reset\n"
+        "{}"
         "    set datafile separator ','\n"
-        "    if (figure == 1) {{\n"
-        "        set terminal pngcairo size width,height noenhanced font 'Sans,12'\n"
-        "        set output pngfile\n"
-        "    }} else {{\n"
-        "        set terminal svg size width,height noenhanced font 'Sans,12' background rgb 'white'\n"
-        "        set output svgfile\n"
-        "    }}\n"
         "    set title {} font ',14'\n"
         "    set xlabel {}\n    set ylabel {}\n"
         "    set xrange [{}:{}]\n    set yrange [{}:{}]\n"
@@ -552,7 +544,8 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
         soma::version, file("fieldfile", "_phase.csv"), file("nullclinefile", "_nullclines.csv"),
         file("fixedfile", "_fixed_points.csv"), file("trajectoryfile", "_trajectory.csv"),
         file("pngfile", "_phase.png"), file("svgfile", "_phase.svg"), number(p.field.v.width()),
-        number(p.field.w.width()), p.field.nv - 1, gnuplot::quote(title), gnuplot::quote(axis_label(v)),
+        number(p.field.w.width()), p.field.nv - 1, gnuplot::png_and_svg_loop("width", "height", 12),
+        gnuplot::quote(title), gnuplot::quote(axis_label(v)),
         gnuplot::quote(axis_label(w)), number(p.field.v.from), number(p.field.v.to), number(p.field.w.from),
         number(p.field.w.to));
     std::string plots = fmt::format(

@@ -115,13 +115,12 @@ void check_set(const StimulusSet& set, std::string_view kind) {
                                          "values are not allowed",
                                          label));
     }
+    try {
+        (void)spike_trains(set.repetitions);  // the same sampling step and length
+    } catch (const ParameterError& e) {
+        throw ParameterError(fmt::format("{}: {}", label, e.what()));
+    }
     for (const Recording& r : set.repetitions) {
-        if (r.v.size() != first.v.size() || r.dt != first.dt) {
-            throw ParameterError(fmt::format("{}: the repetitions must have the same length and sampling step, but {} has "
-                                             "{} samples at {:g} ms and {} has {} samples at {:g} ms",
-                                             label, first.file.string(), first.v.size(), first.dt, r.file.string(),
-                                             r.v.size(), r.dt));
-        }
         if (!first.current.empty() && r.current.size() == first.current.size()) {
             std::vector<double> difference(r.current.size());
             for (std::size_t k = 0; k < difference.size(); ++k) difference[k] = r.current[k] - first.current[k];
@@ -441,10 +440,8 @@ SetData set_data(const StimulusSet& set) {
     SetData d;
     d.set = &set;
     d.duration = set.repetitions.front().duration();
-    for (const Recording& r : set.repetitions) {
-        d.spikes.push_back(r.spikes);
-        d.mean_spikes += static_cast<double>(r.spikes.size());
-    }
+    d.spikes = spike_trains(set.repetitions);
+    for (const auto& train : d.spikes) d.mean_spikes += static_cast<double>(train.size());
     d.mean_spikes /= static_cast<double>(set.repetitions.size());
     return d;
 }

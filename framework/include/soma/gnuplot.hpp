@@ -21,6 +21,14 @@ namespace soma::gnuplot {
 /// backquoted commands, nor `@` macros, so the literal can neither end early nor run anything.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string quote(std::string_view text);
 
+/// The opening of a loop that draws a figure twice, into `pngfile` (pngcairo) and then into `svgfile`
+/// (svg), both `width` x `height` pixels (gnuplot expressions, e.g. "900" or "width"), sans-serif at
+/// `font_size` points on white, `noenhanced` (labels are shown as written). Each pass starts with
+/// `reset` and the terminal and output set; the caller appends the plotting commands and closes the
+/// loop with "}\n". Variables `pngfile` and `svgfile` must be set by the script.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string png_and_svg_loop(std::string_view width, std::string_view height,
+                                                                int font_size);
+
 /// The absolute path of the gnuplot executable found on $PATH (execvp's default path when unset),
 /// skipping empty and relative entries (which would run a program planted in the working directory).
 /// @throws RunError starting with `who` (e.g. "gnuplot recorder") if there is none, saying how to

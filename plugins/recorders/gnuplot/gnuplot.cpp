@@ -418,22 +418,15 @@ private:
             "if (!exists(\"width\")) width = {}\n"
             "if (!exists(\"height\")) height = {}\n"
             "{}\n"
-            "do for [figure = 1:2] {{\n"
-            "    reset\n"
-            "    if (figure == 1) {{\n"
-            "        set terminal pngcairo size width,height noenhanced font 'Sans,12'\n"
-            "        set output pngfile\n"
-            "    }} else {{\n"
-            "        set terminal svg size width,height noenhanced font 'Sans,12' background rgb 'white'\n"
-            "        set output svgfile\n"
-            "    }}\n"
+            "{}"
             "    set multiplot layout {},1 title {} font ',14' \\\n"
             "        margins 90.0/width, 1 - 40.0/width, {}.0/height, 1 - 50.0/height spacing 0, 0.03\n"
             "    set xrange [0:{}]\n"
             "    set format x ''\n",
             info_.soma_version, file("datafile", traces_, data_.final_path()),
             file("spikefile", population_, spike_data_.final_path()), file("pngfile", true, png_.final_path()),
-            file("svgfile", true, svg_.final_path()), width_, height_, variables, panels.size(), quote(title),
+            file("svgfile", true, svg_.final_path()), width_, height_, variables,
+            gnuplot::png_and_svg_loop("width", "height", 12), panels.size(), quote(title),
             55 + key_height, info_.t_stop);
         for (std::size_t p = 0; p < panels.size(); ++p) {
             if (p + 1 == panels.size()) s += "    set format x '% h'\n    set xlabel 't (ms)'\n";

@@ -148,7 +148,7 @@ struct FitControl {
 ///         a name the model does not have (with the closest name), one given twice or also per cell by
 ///         the run, low >= high or a bound that is not finite, bounds outside the parameter's range
 ///         (parameter.hpp); no training set, a set without repetitions, repetitions of different
-///         lengths or sampling steps or currents (more than 10 % RMS apart), a held-out set that is
+///         lengths or sampling steps (spike_trains) or currents (more than 10 % RMS apart), a held-out set that is
 ///         also a training set (the same file), a population below 2 (gaco: 8) or above 100000, no
 ///         generation, delta <= 0, a weight < 0, per-cell stimulus values, fewer candidates than MPI
 ///         ranks; and what create_model throws for an unknown model.

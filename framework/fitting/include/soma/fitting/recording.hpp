@@ -5,7 +5,8 @@
 ///
 /// Formats (each may be gzip-compressed): the 2007 single-neuron modeling competition's challenge A
 /// `.voltage` and `.spiketimes` files and challenge B `.asc` files (Jolivet et al., Biol. Cybern. 99:417,
-/// 2008), and CSV with the units in the header. Details in recording.cpp and docs/fitting.md.
+/// 2008), and CSV with the units in the header, all read by libsoma's one table reader (soma/table_file.hpp),
+/// the same that the `waveform` stimulus plays currents from. Details in recording.cpp and docs/fitting.md.
 
 #include <boost/config.hpp>
 
@@ -56,13 +57,21 @@ struct Recording {
                                                                         std::optional<double> dt);
 
 /// Reads a recording: the trace from `voltage` (its sampling step from the file's times, or `dt`, ms,
-/// for a file without times; both given and different is an error), the spikes from `spikes` when
-/// given, else detected with `detection`.
-/// @throws ParameterError naming the file for an unreadable or invalid file, a missing or disagreeing
-///         sampling step, or spike times outside the trace.
+/// for a file without times; both given and different by more than 1e-6 relative is an error), the
+/// spikes from `spikes` when given, else detected with `detection`. Times are relative to the file's first
+/// sample (sample k at k dt); currents are converted to pA.
+/// @throws ParameterError naming the file (and the line) for an unreadable or invalid file, a missing or
+///         disagreeing sampling step, times not at a fixed step, a column that is neither the time, the
+///         potential (mV) nor the current (pA, nA, uA), an empty spike file, or spike times outside the trace
+///         [0, duration).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE Recording read_recording(const std::filesystem::path& voltage,
                                                             std::optional<double> dt,
                                                             const std::optional<std::filesystem::path>& spikes,
                                                             const SpikeDetection& detection);
+
+/// The spike trains of the repetitions of one stimulus, checked to be comparable: the same sampling step
+/// (to 1e-6 relative) and the same number of samples.
+/// @throws ParameterError naming the two files that differ, with their steps or lengths, or for no recording.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::vector<double>> spike_trains(const std::vector<Recording>& repetitions);
 
 }  // namespace soma::fitting

@@ -1,6 +1,11 @@
 #pragma once
 /// @file subthreshold.hpp
-/// How well a model's membrane potential follows a recorded one away from spikes.
+/// How well a model's membrane potential follows a recorded one away from spikes: the root mean square
+/// error and the mean of g(x) = 1 / (1 + x^2), x = (V_model - V_data) / 2 mV, over the samples outside
+/// windows around the spikes of either train. The criterion g with its 2 mV scale is the one the brief of
+/// this library gives for the 2007 competition (Jolivet et al., Biol. Cybern. 99:417, 2008); its wording
+/// in the paper could not be checked where this was written, so docs/fitting.md presents it as a
+/// subthreshold score in the spirit of the competition, not as its official number.
 
 #include <boost/config.hpp>
 
@@ -9,8 +14,8 @@
 
 namespace soma::fitting {
 
-/// Which samples count: those farther than `before` ms before and `after` ms after every spike of
-/// either train.
+/// Which samples count: sample k (at t_k = k dt) is left out when s - before <= t_k <= s + after for a
+/// spike s of either train (times compared with a tolerance of 1e-9 dt); all the others count.
 struct SpikeExclusion {
     double before = 2;  ///< ms
     double after = 5;   ///< ms
@@ -26,7 +31,9 @@ struct SubthresholdError {
 
 /// Compares two traces sampled at the same step `dt` ms (shape [samples], equal lengths), leaving out the
 /// samples near the spikes (ms, ascending) of either.
-/// @throws ParameterError for traces of different lengths, dt <= 0, or no sample left to compare.
+/// @throws ParameterError for traces of different lengths, dt <= 0, a window before or after < 0, a value
+///         that is not finite (naming the trace and the sample), spike times not finite, or no sample left
+///         to compare.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE SubthresholdError subthreshold_error(std::span<const double> model_v,
                                                                         std::span<const double> data_v, double dt,
                                                                         std::span<const double> model_spikes,
