@@ -642,6 +642,83 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
     }
 }
 
+// soma fit end to end on two tiny competition-style recordings written here (500 ms at 0.2 ms, spike times in
+// sibling .spiketimes files): every output, a scenario that soma run takes, and bad input that writes nothing.
+namespace {
+
+/// Writes DIR/NAME.voltage (sample, current in pA, V in mV) and DIR/NAME.spiketimes (sample, count): a
+/// current with a slow and a fast sinusoid, a flat trace at -65 mV with spikes every 40 samples from `first`.
+void write_recording(const fs::path& dir, const std::string& name, int first) {
+    std::ofstream voltage(dir / (name + ".voltage")), spikes(dir / (name + ".spiketimes"));
+    for (int k = 0; k < 2500; ++k) {
+        const double t = 0.2 * k;
+        voltage << fmt::format("{} {:.6f} {:.6f}\n", k, 800 + 300 * std::sin(t / 8) + 150 * std::sin(t / 1.3),
+                               (k - first) % 40 == 0 && k >= first ? 20.0 : -65.0);
+        if (k >= first && (k - first) % 40 == 0) spikes << fmt::format("{} 1\n", k);
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(fit_writes_its_outputs_and_a_scenario_soma_run_takes) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    write_recording(cwd.path(), "a-0", 100);
+    write_recording(cwd.path(), "a-1", 101);
+    write_recording(cwd.path(), "b-0", 120);
+    const std::vector<std::string> common{"fit", "--model", "adex", "--fit", "model.V_T=-55:-45", "--fit",
+                                          "model.b=0:100", "--recording-dt", "0.2", "--dt", "0.1",
+                                          "--population", "6", "--generations", "2", "--name", "f"};
+    auto args = common;
+    for (const std::string a : {"--train", "a-0.voltage,a-1.voltage", "--held-out", "b-0.voltage"}) args.push_back(a);
+    const auto result = run_soma(cwd.path(), logs.path(), args);
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.err, "train set 'a': 2 repetitions; spike times from the sibling .spiketimes files");
+    SOMA_CHECK_CONTAINS(result.out, "best parameters:");
+    SOMA_CHECK_CONTAINS(result.out, "model.V_T");
+    SOMA_CHECK_CONTAINS(result.out, "training  a");
+    SOMA_CHECK_CONTAINS(result.out, "held-out  b-0");
+    const fs::path dir = cwd.path() / "soma-output";
+    BOOST_TEST(entries(dir) == (std::vector<std::string>{"f_fit.csv", "f_fit.gp", "f_fit.ini", "f_fit.png", "f_fit.svg",
+                                                         "f_fit_summary.json"}),
+               boost::test_tools::per_element());
+    const CsvFile table = read_csv(dir / "f_fit.csv");
+    BOOST_TEST(table.header == "generation,candidates,best,median,best so far");
+    BOOST_TEST(table.rows.size() == 3u);  // the initial population and 2 generations
+    SOMA_CHECK_CONTAINS(read_file(dir / "f_fit_summary.json"), "\"held_out\"");
+    // The scenario of the best parameters runs as it is, from anywhere.
+    const TempDir elsewhere("soma-test-cwd");
+    const auto run = run_soma(elsewhere.path(), logs.path(), {"run", (dir / "f_fit.ini").string(), "--recorder", "csv"});
+    BOOST_TEST_REQUIRE(run.code == 0, run);
+    BOOST_TEST(fs::exists(elsewhere.path() / "soma-output" / "f_fit_run.csv"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    write_recording(cwd.path(), "a-0", 100);
+    const std::vector<std::string> base{"fit", "--model", "adex", "--recording-dt", "0.2", "--population", "4",
+                                        "--generations", "1"};
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+        {{"--fit", "model.V_t=-55:-45", "--train", "a-0.voltage"}, "did you mean 'V_T'"},
+        {{"--fit", "model.V_T", "--train", "a-0.voltage"}, "expected model.NAME=LOW:HIGH"},
+        {{"--fit", "model.V_T=-45:-55", "--train", "a-0.voltage"}, "LOW < HIGH"},
+        {{"--fit", "model.tau_w=-5:5", "--train", "a-0.voltage"}, "allowed range (0, inf)"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--validate", "a-0.voltage"}, "is also in training set"},
+        {{"--fit", "model.V_T=-55:-45"}, "needs at least one --train"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "missing.voltage"}, "missing.voltage"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--algorithm", "pso-gen"}, "did you mean 'pso_gen'"},
+    };
+    for (const auto& [extra, expected] : cases) {
+        auto args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto result = run_soma(cwd.path(), logs.path(), args);
+        BOOST_TEST_CONTEXT(extra.front() << " " << extra[1]) {
+            BOOST_TEST(result.code == 1, result);
+            SOMA_CHECK_CONTAINS(result.err, expected);
+            BOOST_TEST(!fs::exists(cwd.path() / "soma-output"));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // Small things a first user ran into: `--set NAME VALUE` with a blank, and `soma describe NAME --help`.

@@ -29,4 +29,8 @@ int fi_command(const PluginRegistry& registry, const std::vector<std::string>& a
 int rheobase_command(const PluginRegistry& registry, const std::vector<std::string>& args,
                 const std::shared_ptr<Distribution>& distribution);
 
+/// `soma fit`: model parameters fitted to recordings (fit_command.cpp).
+int fit_command(const PluginRegistry& registry, const std::vector<std::string>& args,
+                const std::shared_ptr<Distribution>& distribution);
+
 }  // namespace soma::app

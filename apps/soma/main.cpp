@@ -46,6 +46,8 @@ constexpr const char* usage =
     "  fi [SCENARIO.ini] [options]    an f-I curve: 'sweep' over the stimulus amplitude\n"
     "  rheobase [SCENARIO.ini] [options]\n"
     "                                 the smallest stimulus amplitude that makes each cell fire\n"
+    "  fit --fit model.PARAM=LOW:HIGH --train FILES [options]\n"
+    "                                 fit model parameters to recordings (spike timing, subthreshold V)\n"
     "  phase [SCENARIO.ini] [options] phase plane of a 2-variable model (see 'soma phase --help')\n"
     "  list                           list the plug-ins by kind\n"
     "  describe NAME                  show a plug-in's parameters (unit, default, range) and state variables\n"
@@ -151,6 +153,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
     if (command == "sweep") return sweep_command(registry, rest, distribution);
     if (command == "fi") return fi_command(registry, rest, distribution);
     if (command == "rheobase") return rheobase_command(registry, rest, distribution);
+    if (command == "fit") return fit_command(registry, rest, distribution);
     if (command == "phase") {
         if (distribution && distribution->size() > 1) {
             throw ParameterError("soma phase simulates one cell; run it without mpirun");
@@ -177,7 +180,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
         }
         return describe(registry, rest.front());
     }
-    const std::vector<std::string> commands{"run", "sweep", "fi", "rheobase", "phase", "list", "describe"};
+    const std::vector<std::string> commands{"run", "sweep", "fi", "rheobase", "fit", "phase", "list", "describe"};
     std::cerr << "soma: error: " << unknown_name_message("command", command, commands) << "\n\n" << usage;
     return 2;
 }

@@ -1,0 +1,380 @@
+/// @file fit_command.cpp
+/// `soma fit`: a model's parameters fitted to recordings (libsoma_fitting's run_fit), with the table of
+/// generations, its figure, a scenario of the best parameters, a summary and the scores per set.
+
+#include "commands.hpp"
+#include "scenario.hpp"
+#include "session.hpp"
+#include "summary_json.hpp"
+
+#include "soma/distribution.hpp"
+#include "soma/error.hpp"
+#include "soma/fitting/fit.hpp"
+#include "soma/fitting/recording.hpp"
+#include "soma/model_from_file.hpp"
+#include "soma/parameter.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <optional>
+
+namespace soma::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<ExtraOption> fit_options() {
+    std::vector<ExtraOption> options{
+        {"fit", "model.PARAM=LOW:HIGH",
+         "a model parameter to fit and its bounds, in its unit (repeatable), e.g. --fit model.V_T=-55:-35", true},
+        {"train", "FILES",
+         "a training set (repeatable): the comma-separated voltage files of one stimulus's repetitions; the stimulus "
+         "is the current recorded in the first",
+         true},
+        {"held-out", "FILES", "a held-out set (repeatable), as --train: scored with the best parameters only", true},
+        {"validate", "FILES", "the same as --held-out", true},
+        {"recording-dt", "MS", "sampling step of recordings without times, ms (0.2 for the 2007 competition's files)"},
+        {"objective", "WHAT",
+         "gamma: maximise the mean Gamma / Gamma_int (raw Gamma with one repetition); subthreshold: minimise the RMSE "
+         "of V away from spikes; weighted: Gamma_A - weight x RMSE (default: gamma)"},
+        {"weight", "PER_MV", "weight of the RMSE (mV) in the weighted objective, 1/mV (default: 0.1)"},
+        {"delta", "MS", "coincidence window of Gamma, +-ms (default: 2)"},
+        {"algorithm", "NAME", "pso_gen (particle swarm) or gaco (ant colony), pagmo2's (default: pso_gen)"},
+        {"population", "N", "candidates per generation, run as one population (default: 32)"},
+        {"generations", "G", "generations after the initial population (default: 30)"}};
+    for (auto& o : common_options()) options.push_back(std::move(o));
+    return options;
+}
+
+std::string fit_help(const std::vector<ExtraOption>& options) {
+    return "usage: soma fit --fit model.PARAM=LOW:HIGH [--fit ...] --train FILES [--train ...] [--held-out FILES]\n"
+           "                [--objective gamma|subthreshold|weighted] [options]\n\n"
+           "Fits model parameters to recordings of a real cell with pagmo2's particle swarm (pso_gen) or ant colony\n"
+           "(gaco). Each generation's candidates run as one population per training set (one cell per candidate),\n"
+           "driven by the current recorded with the set (the waveform stimulus). Spike times are read from a\n"
+           "sibling .spiketimes[.gz] file when there is one, else detected (upward crossings of 0 mV). Writes\n"
+           "NAME_fit.csv (best and median score per generation), its figure NAME_fit.png/.svg, NAME_fit.ini (a\n"
+           "scenario of 'soma run' with the best parameters) and NAME_fit_summary.json, and prints the best\n"
+           "parameters with the scores on every training and held-out set: Gamma_A (Gamma / Gamma_int), the raw\n"
+           "Gamma, the spike-count ratio (model / recording) and the RMSE of V away from spikes.\n\n" +
+           options_help("fit", options) +
+           "\nEvery option of 'soma run' for the model and the integrator applies (--model, --preset, --set model.X,\n"
+           "--integrator, --dt, --threads, --seed; under mpirun the candidates are split across the ranks).\n"
+           "Example (the 2007 competition's challenge A, two sets of 4 repetitions):\n"
+           "  soma fit --model adex --fit model.V_T=-55:-35 --fit model.b=0:100 --recording-dt 0.2 \\\n"
+           "       --train 00-0.voltage.gz,00-1.voltage.gz,00-2.voltage.gz,00-3.voltage.gz \\\n"
+           "       --held-out 05-0.voltage.gz,05-1.voltage.gz,05-2.voltage.gz,05-3.voltage.gz\n";
+}
+
+std::vector<std::string> split_files(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (true) {
+        const auto comma = text.find(',', start);
+        std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        part.erase(0, part.find_first_not_of(' '));
+        part.erase(part.find_last_not_of(' ') + 1);
+        if (!part.empty()) out.push_back(part);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+/// `file` without `.gz` and its last extension: "dir/00-0.voltage.gz" -> "dir/00-0".
+fs::path base_of(const fs::path& file) {
+    fs::path p = file;
+    if (p.extension() == ".gz") p.replace_extension();
+    p.replace_extension();
+    return p;
+}
+
+/// A recording file without a time column (the competition's challenge A `.voltage`).
+bool without_times(const fs::path& file) {
+    fs::path p = file;
+    if (p.extension() == ".gz") p.replace_extension();
+    return p.extension() == ".voltage";
+}
+
+/// The name of a set: the common beginning of its files' names ("00-0", "00-1" -> "00").
+std::string set_name(const std::vector<std::string>& files) {
+    std::string common = base_of(files.front()).filename().string();
+    for (const auto& f : files) {
+        const std::string s = base_of(f).filename().string();
+        std::size_t n = 0;
+        while (n < common.size() && n < s.size() && common[n] == s[n]) ++n;
+        common.resize(n);
+    }
+    while (!common.empty() && (common.back() == '-' || common.back() == '_' || common.back() == '.')) common.pop_back();
+    return common.empty() ? base_of(files.front()).filename().string() : common;
+}
+
+fitting::StimulusSet read_set(const std::string& text, const std::string& option, std::optional<double> dt,
+                              const ComponentSpec& stimulus_settings, std::vector<std::string>& notes) {
+    const auto files = split_files(text);
+    if (files.empty()) {
+        throw ParameterError(fmt::format("--{} '{}': no file; give the comma-separated voltage files of one stimulus's "
+                                         "repetitions",
+                                         option, text));
+    }
+    fitting::StimulusSet set;
+    set.name = set_name(files);
+    std::size_t from_files = 0;
+    for (const auto& f : files) {
+        std::optional<fs::path> spikes;
+        for (const char* ext : {".spiketimes", ".spiketimes.gz"}) {
+            const fs::path candidate = base_of(f).string() + ext;
+            if (fs::exists(candidate)) {
+                spikes = candidate;
+                break;
+            }
+        }
+        if (spikes) ++from_files;
+        fitting::SpikeDetection detection;  // upward crossings of 0 mV, 2 ms apart
+        try {
+            set.repetitions.push_back(fitting::read_recording(f, dt, spikes, detection));
+        } catch (const ParameterError& e) {
+            throw ParameterError(fmt::format("--{}: {}", option, e.what()));
+        }
+    }
+    notes.push_back(fmt::format(
+        "{} set '{}': {} repetition{}; spike times {}", option, set.name, files.size(), files.size() == 1 ? "" : "s",
+        from_files == files.size() ? "from the sibling .spiketimes files"
+        : from_files == 0          ? fmt::format("detected on the traces ({})", set.repetitions.front().spikes_from)
+                                   : fmt::format("from .spiketimes files for {} of them, detected for the others", from_files)));
+    set.stimulus.name = files.front();
+    set.stimulus.parameters = stimulus_settings.parameters;
+    if (without_times(files.front()) && dt) set.stimulus.parameters["sample_interval"] = fmt::format("{:.17g}", *dt);
+    return set;
+}
+
+std::size_t whole_option(const Scenario& scenario, const std::string& name, std::size_t fallback, double most) {
+    const auto it = scenario.extra.find(name);
+    if (it == scenario.extra.end()) return fallback;
+    const double x = parse_number(name, it->second.front());
+    if (x != std::floor(x) || x < 1 || x > most) {
+        throw ParameterError(fmt::format("--{} {:g} is not allowed; give a whole number from 1 to {:g}", name, x, most));
+    }
+    return static_cast<std::size_t>(x);
+}
+
+double number_or(const Scenario& scenario, const std::string& name, double fallback) {
+    const auto it = scenario.extra.find(name);
+    return it == scenario.extra.end() ? fallback : parse_number(name, it->second.front());
+}
+
+template <class E>
+E choice(const Scenario& scenario, const std::string& option, const std::vector<std::pair<std::string, E>>& choices,
+         E fallback) {
+    const auto it = scenario.extra.find(option);
+    if (it == scenario.extra.end()) return fallback;
+    std::vector<std::string> names;
+    for (const auto& [n, e] : choices) {
+        if (n == it->second.front()) return e;
+        names.push_back(n);
+    }
+    throw ParameterError(fmt::format("--{} '{}': {}", option, it->second.front(),
+                                     unknown_name_message(option, it->second.front(), names)));
+}
+
+std::string score_text(double x, int digits = 3) { return std::isnan(x) ? "-" : fmt::format("{:.{}f}", x, digits); }
+
+void print_scores(const std::vector<fitting::SetScore>& sets, std::string_view kind) {
+    for (const auto& s : sets) {
+        fmt::print("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", kind, s.name, s.repetitions,
+                   score_text(s.gamma_normalised), score_text(s.gamma), score_text(s.gamma_int), score_text(s.count_ratio, 2),
+                   score_text(s.model_rate, 1), score_text(s.rmse, 2));
+    }
+}
+
+nlohmann::json sets_json(const std::vector<fitting::SetScore>& sets) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& s : sets) {
+        out.push_back({{"name", s.name},
+                       {"repetitions", s.repetitions},
+                       {"gamma_normalised", number_or_null(s.gamma_normalised)},
+                       {"gamma", number_or_null(s.gamma)},
+                       {"gamma_int", number_or_null(s.gamma_int)},
+                       {"count_ratio", number_or_null(s.count_ratio)},
+                       {"model_rate_Hz", number_or_null(s.model_rate)},
+                       {"data_rate_Hz", number_or_null(s.data_rate)},
+                       {"rmse_mV", number_or_null(s.rmse)}});
+    }
+    return out;
+}
+
+}  // namespace
+
+int fit_command(const PluginRegistry& registry, const std::vector<std::string>& args,
+                const std::shared_ptr<Distribution>& distribution) {
+    const auto options = fit_options();
+    const auto parsed = parse_run_arguments(args, "fit", options);
+    if (!parsed) {
+        std::cout << fit_help(options);
+        return 0;
+    }
+    warn_rejected(registry);
+    const Reporting report = reporting(*parsed);
+    const bool root = !distribution || distribution->rank() == 0;
+    std::vector<std::string> notes = parsed->notes;
+
+    fitting::FitSpec spec;
+    spec.run = parsed->spec;
+    spec.run.distribution = distribution;
+    spec.seed = spec.run.settings.seed;
+    // Unless named, the outputs are named after the model (MODEL_fit.csv), not after the stimulus.
+    const bool named = std::ranges::any_of(args, [](const std::string& a) {
+        return a == "--name" || a.starts_with("--name=") || a.ends_with(".ini");
+    });
+    if (!named) {
+        spec.run.name = is_model_file(spec.run.model.name) ? fs::path(spec.run.model.name).stem().string() : spec.run.model.name;
+    }
+    if (const auto it = parsed->extra.find("fit"); it != parsed->extra.end()) {
+        for (const auto& text : it->second) spec.parameters.push_back(fitting::parse_fitted_parameter(text));
+    }
+    if (spec.parameters.empty()) {
+        throw ParameterError("soma fit needs at least one --fit model.PARAM=LOW:HIGH, e.g. --fit model.V_T=-55:-35 "
+                             "(see 'soma fit --help')");
+    }
+    for (const auto& p : spec.parameters) {
+        if (const auto it = spec.run.model.parameters.find(p.name); it != spec.run.model.parameters.end()) {
+            notes.push_back(fmt::format("model.{} = {} (from the scenario or --set) is not used: it is fitted", p.name,
+                                        it->second));
+            spec.run.model.parameters.erase(it);
+        }
+    }
+    std::optional<double> dt;
+    if (const auto it = parsed->extra.find("recording-dt"); it != parsed->extra.end()) {
+        dt = parse_number("recording-dt", it->second.front());
+        if (!(*dt > 0)) throw ParameterError(fmt::format("--recording-dt {:g} is not allowed; it must be > 0 ms", *dt));
+    }
+    const auto train = parsed->extra.find("train");
+    if (train == parsed->extra.end()) {
+        throw ParameterError("soma fit needs at least one --train FILES: the comma-separated voltage files of one "
+                             "stimulus's repetitions (see 'soma fit --help')");
+    }
+    spec.objective = choice<fitting::Objective>(*parsed, "objective",
+                                                {{"gamma", fitting::Objective::gamma},
+                                                 {"subthreshold", fitting::Objective::subthreshold},
+                                                 {"weighted", fitting::Objective::weighted}},
+                                                fitting::Objective::gamma);
+    spec.algorithm = choice<fitting::Algorithm>(
+        *parsed, "algorithm", {{"pso_gen", fitting::Algorithm::pso_gen}, {"gaco", fitting::Algorithm::gaco}},
+        fitting::Algorithm::pso_gen);
+    spec.weight = number_or(*parsed, "weight", spec.weight);
+    spec.delta = number_or(*parsed, "delta", spec.delta);
+    spec.population = whole_option(*parsed, "population", spec.population, 100000);
+    spec.generations = whole_option(*parsed, "generations", spec.generations, 100000);
+    if (parsed->extra.contains("weight") && spec.objective != fitting::Objective::weighted) {
+        notes.push_back("--weight is used by --objective weighted only");
+    }
+    // Read the recordings only once the options are known to be valid.
+    for (const auto& text : train->second) spec.training.push_back(read_set(text, "train", dt, spec.run.stimulus, notes));
+    for (const char* option : {"held-out", "validate"}) {
+        if (const auto it = parsed->extra.find(option); it != parsed->extra.end()) {
+            for (const auto& text : it->second) spec.held_out.push_back(read_set(text, "held-out", dt, spec.run.stimulus, notes));
+        }
+    }
+    fitting::check_fit(registry, spec);  // before the output directory exists
+    for (const auto& note : notes) std::cerr << "soma: note: " << note << '\n';
+
+    std::optional<OutputDirectory> output;
+    if (root) output.emplace(spec.run.output_dir);
+    stop_on_signals();
+    fitting::FitResult result;
+    {
+        ProgressLine progress(root ? report.progress : "off");
+        std::size_t generation = 0;
+        double best = std::numeric_limits<double>::quiet_NaN();
+        fitting::FitControl control;
+        control.run.interrupt = &interrupted;
+        control.run.progress = [&](std::size_t done, std::size_t total) {
+            progress.update(static_cast<double>(generation) + static_cast<double>(done) / static_cast<double>(total),
+                            static_cast<double>(spec.generations + 1),
+                            fmt::format("fit, generation {} of {}{}", generation, spec.generations,
+                                        std::isnan(best) ? std::string() : fmt::format(", best {:.4g}", best)));
+        };
+        control.run.round = [&](std::size_t g) { generation = g; };
+        control.generation = [&](const fitting::Generation& g) { best = g.best_so_far; };
+        try {
+            result = fitting::run_fit(registry, spec, control);
+        } catch (...) {
+            if (interrupted) throw RunError("interrupted by a signal; no output was written");
+            throw;
+        }
+    }
+    if (!root) return 0;
+    auto written = fitting::write_fit(result, spec, spec.run.output_dir, spec.run.name);
+
+    const bool higher = fitting::higher_is_better(spec.objective);
+    fmt::print("{}: fit of {} parameter{} of {} with {}, {} candidates x {} generations ({} population runs, {} "
+               "candidates evaluated{}) in {:.1f} s\n",
+               spec.run.name, spec.parameters.size(), spec.parameters.size() == 1 ? "" : "s", spec.run.model.name,
+               to_string(spec.algorithm), spec.population, spec.generations, result.population_runs, result.evaluations,
+               result.excluded > 0 ? fmt::format(", {} refused by the model's constraints", result.excluded) : "",
+               result.seconds);
+    fmt::print("  objective {} ({} is better): {:.6g}\n  best parameters:\n", to_string(spec.objective),
+               higher ? "higher" : "lower", result.best_score);
+    for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
+        const auto& fp = spec.parameters[p];
+        const double span = fp.high - fp.low;
+        const bool at_bound = std::min(result.best[p] - fp.low, fp.high - result.best[p]) < 0.01 * span;
+        fmt::print("    model.{:<10} = {:>12.6g} {:<6} (bounds {:g} to {:g}){}\n", fp.name, result.best[p], result.units[p],
+                   fp.low, fp.high, at_bound ? "  at a bound: widen it" : "");
+    }
+    fmt::print("  scores (Gamma_A = Gamma / Gamma_int; count ratio: model / recorded spikes; RMSE of V away from spikes):\n");
+    fmt::print("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", "", "set", "reps", "Gamma_A", "Gamma",
+               "Gamma_int", "count ratio", "rate (Hz)", "RMSE (mV)");
+    print_scores(result.training, "training");
+    print_scores(result.held_out, "held-out");
+    if (report.summary) {
+        auto json = summary_json(result.info, parsed->command_line, distribution ? distribution->size() : 1);
+        nlohmann::json parameters = nlohmann::json::array();
+        for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
+            parameters.push_back({{"name", "model." + spec.parameters[p].name},
+                                  {"unit", result.units[p]},
+                                  {"low", spec.parameters[p].low},
+                                  {"high", spec.parameters[p].high},
+                                  {"best", result.best[p]}});
+        }
+        nlohmann::json generations = nlohmann::json::array();
+        for (const auto& g : result.generations) {
+            generations.push_back({{"generation", g.index},
+                                   {"candidates", g.candidates},
+                                   {"best", number_or_null(g.best)},
+                                   {"median", number_or_null(g.median)},
+                                   {"best_so_far", number_or_null(g.best_so_far)}});
+        }
+        json["fit"] = {{"algorithm", to_string(spec.algorithm)},
+                       {"objective", to_string(spec.objective)},
+                       {"higher_is_better", higher},
+                       {"weight_per_mV", spec.weight},
+                       {"delta_ms", spec.delta},
+                       {"population", spec.population},
+                       {"generations", spec.generations},
+                       {"seed", spec.seed},
+                       {"evaluations", result.evaluations},
+                       {"population_runs", result.population_runs},
+                       {"refused_candidates", result.excluded},
+                       {"seconds", result.seconds},
+                       {"best_score", number_or_null(result.best_score)},
+                       {"parameters", parameters},
+                       {"per_generation", generations},
+                       {"training", sets_json(result.training)},
+                       {"held_out", sets_json(result.held_out)}};
+        const auto path = spec.run.output_dir / (spec.run.name + "_fit_summary.json");
+        write_summary(std::move(json), written, path);
+        written.push_back(path);
+    }
+    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
+    output->keep();
+    return 0;
+}
+
+}  // namespace soma::app

@@ -1,0 +1,183 @@
+#pragma once
+/// @file fit.hpp
+/// Fitting a model's parameters to recordings of a real neuron with pagmo2's population-based
+/// optimisers (F. Biscani, D. Izzo, J. Open Source Softw. 5:2338, 2020): particle swarm (`pso_gen`,
+/// Kennedy & Eberhart 1995; pagmo's generational variant) or extended ant colony (`gaco`, Schlueter et
+/// al. 2009). Every generation's candidates are evaluated together through pagmo's batch fitness
+/// evaluation: one population run of Soma per training set whose cells are the candidates, each cell
+/// with its candidate's parameter values, so that a generation costs a few population runs instead of
+/// one run per candidate and set (docs/fitting.md; the ratio is measured in docs/performance.md).
+///
+/// Scores (coincidence.hpp, subthreshold.hpp): the coincidence factor Gamma of the model's spike train
+/// against each recorded repetition with a window of +-delta ms, normalised by the repetitions'
+/// intrinsic reliability (Gamma_A = mean Gamma / Gamma_int, the score of the 2007 single-neuron
+/// modeling competition, Jolivet et al., Biol. Cybern. 99:417, 2008), and the root mean square error of
+/// the membrane potential away from spikes.
+
+#include "soma/experiments/sweep.hpp"
+#include "soma/fitting/recording.hpp"
+#include "soma/fitting/subthreshold.hpp"
+#include "soma/run_spec.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace soma {
+class PluginRegistry;
+}
+
+namespace soma::fitting {
+
+/// A model parameter fitted within bounds [low, high], in the parameter's unit.
+struct FittedParameter {
+    std::string name;  ///< the model parameter, without "model.", e.g. "V_T"
+    double low = 0;
+    double high = 0;
+};
+
+/// Parses `model.NAME=LOW:HIGH` (as typed after `--fit`; "model." may be left out), e.g.
+/// `model.V_T=-55:-35`. Only the syntax is checked here; run_fit checks the name and the bounds
+/// against the model.
+/// @throws ParameterError naming the text: no `=`, another KIND than model, no `LOW:HIGH` bounds, or
+///         a bound that is not a finite number.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE FittedParameter parse_fitted_parameter(std::string_view text);
+
+/// One stimulus and the cell's responses to it: the repetitions of one stimulus set.
+struct StimulusSet {
+    std::string name;  ///< for people and the outputs, e.g. "00" or the first file's stem
+    /// The current played into the model, e.g. the `waveform` plug-in reading the first repetition's file
+    /// (name: the file's path, parameters: {"sample_interval", "0.2"}); its parameters must be the same
+    /// for every cell (no per-cell forms).
+    ComponentSpec stimulus;
+    /// The recorded trials, all of the same length and sampling step (shape [repetitions]).
+    std::vector<Recording> repetitions;
+};
+
+/// What a candidate is scored by (higher is better except for `subthreshold`).
+enum class Objective {
+    /// Mean over the training sets of Gamma_A (mean Gamma / Gamma_int over the repetitions); of the raw
+    /// Gamma for a set of one repetition. Maximised.
+    gamma,
+    /// Pooled root mean square error of V (mV) over the training sets' repetitions, away from spikes
+    /// (SpikeExclusion). Minimised.
+    subthreshold,
+    /// The gamma score minus `weight` times the subthreshold RMSE (mV). Maximised.
+    weighted,
+};
+
+/// The optimiser: pagmo's algorithms that evaluate a generation in one batch (set_bfe).
+enum class Algorithm { pso_gen, gaco };
+
+/// The names of the enums as the command line spells them ("gamma", "pso_gen", ...).
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string to_string(Objective objective);
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string to_string(Algorithm algorithm);
+
+/// A fit.
+struct FitSpec {
+    /// The model (preset, fixed parameters), the integrator, dt, threads, the MPI distribution, name and
+    /// output directory. Its stimulus, t_stop, cell count, recording and recorders are ignored: each
+    /// set's stimulus and duration are its own, and the cells are the candidates.
+    RunSpec run;
+    std::vector<FittedParameter> parameters;  ///< at least one
+    std::vector<StimulusSet> training;        ///< at least one
+    std::vector<StimulusSet> held_out;        ///< scored with the best parameters only; may be empty
+    Objective objective = Objective::gamma;
+    double weight = 0.1;  ///< 1/mV; `weighted` only
+    double delta = 2;     ///< coincidence window, +-ms
+    SpikeExclusion exclusion;  ///< samples left out of the RMSE around spikes
+    Algorithm algorithm = Algorithm::pso_gen;
+    std::size_t population = 32;   ///< candidates per generation, >= 2 (gaco: >= 8)
+    std::size_t generations = 30;  ///< generations after the initial population, >= 1
+    std::uint64_t seed = 0;        ///< seed of the initial population and of the algorithm
+};
+
+/// The best candidate scored against one stimulus set.
+struct SetScore {
+    std::string name;
+    std::size_t repetitions = 0;
+    double gamma_normalised = 0;  ///< Gamma_A; NaN with one repetition
+    double gamma = 0;             ///< mean raw Gamma over the repetitions
+    double gamma_int = 0;         ///< intrinsic reliability of the repetitions; NaN with one
+    double count_ratio = 0;       ///< model spikes / mean recorded spikes
+    double rmse = 0;              ///< subthreshold RMSE, mV, pooled over the repetitions; NaN if no sample is left
+    double model_rate = 0;        ///< Hz
+    double data_rate = 0;         ///< Hz, mean over the repetitions
+};
+
+/// One generation's candidates (generation 0 is the initial population).
+struct Generation {
+    std::size_t index = 0;
+    std::size_t candidates = 0;  ///< evaluated in this generation
+    double best = 0;             ///< the best objective value among them
+    double median = 0;           ///< their median objective value
+    double best_so_far = 0;      ///< the best over this and the earlier generations
+};
+
+struct FitResult {
+    /// The fitted parameters' best values, in FitSpec order, and their units (shape [parameters]).
+    std::vector<double> best;
+    std::vector<std::string> units;
+    double best_score = 0;                ///< the objective value of `best`
+    std::vector<Generation> generations;  ///< shape [generations + 1]
+    std::vector<SetScore> training, held_out;
+    std::size_t evaluations = 0;      ///< candidates evaluated
+    std::size_t population_runs = 0;  ///< population simulations run (one per set and generation)
+    std::size_t excluded = 0;         ///< candidates refused by the model's constraints (scored worst, not run)
+    /// Metadata of the best parameters' run on the first training set (plug-ins, grid, every value).
+    RunInfo info;
+    double seconds = 0;  ///< wall-clock time of the fit
+};
+
+/// What the caller can watch and stop: `run.interrupt` and `run.progress` as in run_sweep (progress
+/// within each population run), `run.round(g)` before generation g, and `generation` after each.
+struct FitControl {
+    experiments::RunControl run;
+    std::function<void(const Generation&)> generation;
+};
+
+/// True for an objective maximised (gamma, weighted), false for subthreshold.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE bool higher_is_better(Objective objective);
+
+/// Checks `spec` without simulating anything (run_fit calls it first).
+/// @throws ParameterError naming the parameter, the value and the allowed values: no fitted parameter,
+///         a name the model does not have (with the closest name), one given twice or also per cell by
+///         the run, low >= high or a bound that is not finite, bounds outside the parameter's range
+///         (parameter.hpp); no training set, a set without repetitions, repetitions of different
+///         lengths or sampling steps (spike_trains) or currents (more than 10 % RMS apart), a held-out set that is
+///         also a training set (the same file), a population below 2 (gaco: 8) or above 100000, no
+///         generation, delta <= 0, a weight < 0, per-cell stimulus values, fewer candidates than MPI
+///         ranks; and what create_model throws for an unknown model.
+BOOST_SYMBOL_VISIBLE void check_fit(const PluginRegistry& registry, const FitSpec& spec);
+
+/// Runs the fit: the initial population (`population` candidates drawn uniformly within the bounds
+/// with `seed`) and `generations` generations of the algorithm, each generation one population run per
+/// training set; then scores the best candidate on every training and held-out set. Reproducible: the
+/// same spec and seed give the same result bit for bit, whatever the threads or MPI ranks (every rank
+/// runs the optimiser; rank 0 scores and broadcasts the scores). Collective over `spec.run.distribution`.
+/// Nothing is written.
+/// @throws ParameterError as check_fit; after the initial population when no candidate fired in any
+///         training set while the recordings have spikes (the model or the bounds cannot make the cell
+///         fire, with what to change); and what build_simulation throws.
+/// @throws RunError when interrupted (control.run.interrupt) or when a run fails.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec,
+                                                     const FitControl& control = {});
+
+/// Writes into `dir`, all or none: `NAME_fit.csv` (the fit's settings as `#` lines, then one row per
+/// generation: generation, candidates, best, median, best so far), its figure `NAME_fit.gp/.png/.svg`
+/// (best and median against the generation), and `NAME_fit.ini`, a scenario of `soma run` with the best
+/// parameters on the first training set's stimulus.
+/// @returns the paths written. @throws RunError when a file cannot be written or gnuplot fails.
+BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> write_fit(const FitResult& result, const FitSpec& spec,
+                                                                  const std::filesystem::path& dir,
+                                                                  const std::string& name);
+
+/// The text of `NAME_fit.ini` (see write_fit): model, preset, the first training set's stimulus with its
+/// parameters, integrator, dt, t_stop of that set, and in [model] the fixed and the fitted values.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string fit_scenario(const FitResult& result, const FitSpec& spec);
+
+}  // namespace soma::fitting

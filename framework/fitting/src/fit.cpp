@@ -1,0 +1,781 @@
+/// @file fit.cpp
+/// run_fit: pagmo2's pso_gen or gaco over a user-defined problem whose batch fitness runs each training
+/// set's stimulus once for all the candidates of a generation (one cell per candidate).
+
+#include "soma/fitting/fit.hpp"
+
+#include "soma/error.hpp"
+#include "soma/experiments/figure.hpp"
+#include "soma/experiments/responses.hpp"
+#include "soma/fitting/coincidence.hpp"
+#include "soma/gnuplot.hpp"
+#include "soma/model.hpp"
+#include "soma/model_from_file.hpp"
+#include "soma/output_file.hpp"
+#include "soma/parameter.hpp"
+#include "soma/registry.hpp"
+#include "soma/stimulus_from_file.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <pagmo/algorithm.hpp>
+#include <pagmo/algorithms/gaco.hpp>
+#include <pagmo/algorithms/pso_gen.hpp>
+#include <pagmo/batch_evaluators/member_bfe.hpp>
+#include <pagmo/bfe.hpp>
+#include <pagmo/population.hpp>
+#include <pagmo/problem.hpp>
+#include <pagmo/types.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+namespace soma::fitting {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+/// pagmo's fitness (minimised) of a candidate that cannot be scored: refused by the model's constraints,
+/// or a score that is not a number. Finite, so that the optimisers' arithmetic stays defined, and worse
+/// than any score: |Gamma| <= 1 for rates below 1 / (4 delta), and an RMSE of 1e6 mV is not a membrane.
+constexpr double worst_fitness = 1e6;
+constexpr std::size_t max_population = 100000;
+/// gaco's solution archive ("kernel") holds at most this many solutions (pagmo's default, 63).
+constexpr std::size_t gaco_kernel = 63;
+/// gaco needs a kernel of several solutions: pagmo refuses populations smaller than the kernel.
+constexpr std::size_t gaco_min_population = 8;
+/// Repetitions count as one stimulus when their currents differ by at most this RMS, relative to the RMS
+/// of the first one's current. The competition's repetitions are the same injected current measured
+/// again: 0.6 % apart in RMS on set 00 of challenge A, while two different sets differ by tens of percent.
+constexpr double same_current_tolerance = 0.1;
+
+/// A recorder that keeps the samples of one variable of every recorded cell in memory, shape [cells,
+/// samples]: 8 bytes per cell and sample (a fit's candidates over a 6.8 s recording at 0.2 ms: 272 kB
+/// each). It keeps what the fit needs instead of streaming it to a file (recorder.hpp asks recorders
+/// that write files to stream).
+class Trace final : public Recorder {
+public:
+    Trace() : Recorder({}) { init_defaults(); }
+    void begin(const RunInfo& info) override {
+        cells_ = info.recording.cells;
+        traces_.assign(info.n_cells, {});
+        const std::size_t samples = info.recording.samples ? (info.n_steps + info.record_every - 1) / info.record_every : 0;
+        for (const std::size_t c : cells_) traces_[c].reserve(samples);
+    }
+    void sample(double /*t*/, ConstBatchView values) override {
+        const auto row = values.var(0);
+        for (std::size_t j = 0; j < cells_.size(); ++j) traces_[cells_[j]].push_back(row[j]);
+    }
+    void spike(std::size_t /*cell*/, double /*t*/) override {}
+    void finish(const RunSummary& /*summary*/) override {}
+    void commit() override {}
+    void abort() noexcept override {}
+    [[nodiscard]] std::vector<std::filesystem::path> outputs() const override { return {}; }
+    /// The samples of cell `cell` (population index); empty if it was not recorded.
+    [[nodiscard]] const std::vector<double>& of(std::size_t cell) const { return traces_.at(cell); }
+
+private:
+    std::vector<std::size_t> cells_;
+    std::vector<std::vector<double>> traces_;
+};
+
+double rms(std::span<const double> x) {
+    double sum = 0;
+    for (const double v : x) sum += v * v;
+    return x.empty() ? 0 : std::sqrt(sum / static_cast<double>(x.size()));
+}
+
+std::string set_label(const StimulusSet& set, std::string_view kind) {
+    return fmt::format("{} set '{}'", kind, set.name);
+}
+
+void check_set(const StimulusSet& set, std::string_view kind) {
+    const std::string label = set_label(set, kind);
+    if (set.repetitions.empty()) throw ParameterError(fmt::format("{} has no recording", label));
+    const Recording& first = set.repetitions.front();
+    if (!(first.dt > 0) || first.v.empty()) {
+        throw ParameterError(fmt::format("{}: {} has no samples or no sampling step", label, first.file.string()));
+    }
+    for (const auto& [name, text] : set.stimulus.parameters) {
+        if (text.find_first_of(",(") != std::string::npos) {
+            throw ParameterError(fmt::format("{}: stimulus.{} = '{}': a fit plays the same stimulus into every candidate; "
+                                             "give one value",
+                                             label, name, text));
+        }
+    }
+    if (!set.stimulus.cell_values.empty()) {
+        throw ParameterError(fmt::format("{}: a fit plays the same stimulus into every candidate; per-cell stimulus "
+                                         "values are not allowed",
+                                         label));
+    }
+    try {
+        (void)spike_trains(set.repetitions);  // the same sampling step and length
+    } catch (const ParameterError& e) {
+        throw ParameterError(fmt::format("{}: {}", label, e.what()));
+    }
+    for (const Recording& r : set.repetitions) {
+        if (!first.current.empty() && r.current.size() == first.current.size()) {
+            std::vector<double> difference(r.current.size());
+            for (std::size_t k = 0; k < difference.size(); ++k) difference[k] = r.current[k] - first.current[k];
+            const double scale = rms(first.current);
+            if (rms(difference) > same_current_tolerance * scale) {
+                throw ParameterError(fmt::format("{}: the repetitions must record the same stimulus, but the current of "
+                                                 "{} differs from that of {} by {:.3g} pA RMS ({:.0f} % of its RMS, "
+                                                 "more than {:.0f} %); give each stimulus as its own set",
+                                                 label, r.file.string(), first.file.string(), rms(difference),
+                                                 100 * rms(difference) / scale, 100 * same_current_tolerance));
+            }
+        }
+    }
+}
+
+/// The model's membrane potential: the state variable v or V in mV.
+std::string membrane_potential(const Model& model, std::string_view model_name) {
+    for (const auto& v : model.state_variables()) {
+        if ((v.name == "v" || v.name == "V" || v.name == "V_m") && v.unit == "mV") return v.name;
+    }
+    std::vector<std::string> names;
+    for (const auto& v : model.state_variables()) names.push_back(fmt::format("{} ({})", v.name, v.unit));
+    throw ParameterError(fmt::format("model '{}' has no membrane potential v in mV to compare with the recordings "
+                                     "(its state variables: {})",
+                                     model_name, fmt::join(names, ", ")));
+}
+
+double median(std::vector<double> x) {
+    if (x.empty()) return nan;
+    const auto mid = x.begin() + static_cast<std::ptrdiff_t>(x.size() / 2);
+    std::nth_element(x.begin(), mid, x.end());
+    if (x.size() % 2 == 1) return *mid;
+    return 0.5 * (*mid + *std::max_element(x.begin(), mid));
+}
+
+/// One set's recorded spike trains and what the scores need of them.
+struct SetData {
+    const StimulusSet* set = nullptr;
+    std::vector<std::vector<double>> spikes;  // shape [repetitions][spikes]
+    double duration = 0;                      // ms
+    double mean_spikes = 0;
+};
+
+/// A candidate's scores on one set, with the sums for pooling the RMSE over sets.
+struct CandidateSet {
+    SetScore score;
+    double squared_error = 0;  // sum over the compared samples of (V_model - V_data)^2, mV^2
+    std::size_t samples = 0;
+    std::size_t spikes = 0;
+};
+
+/// Everything the batch fitness needs, shared by the copies of the problem that pagmo makes.
+struct Context {
+    const PluginRegistry* registry = nullptr;
+    const FitSpec* spec = nullptr;
+    const FitControl* control = nullptr;
+    std::shared_ptr<Model> model;   // configured with the preset and the fixed values
+    std::vector<std::size_t> index; // each fitted parameter's index in the schema
+    std::string v_name;
+    std::vector<SetData> training, held_out;
+    bool data_spikes = false;  // the training recordings have spikes
+
+    std::vector<Generation> generations;
+    std::vector<double> best_x;
+    double best_score = nan;
+    std::size_t evaluations = 0, population_runs = 0, excluded = 0;
+    std::exception_ptr failure;  // a failure inside pagmo's calls, rethrown after it returns
+};
+
+double gamma_term(const SetScore& s) {
+    const double g = s.repetitions > 1 ? s.gamma_normalised : s.gamma;
+    return std::isfinite(g) ? g : -1;
+}
+
+/// The objective of a candidate from its scores on every training set (NaN when undefined).
+double objective(const FitSpec& spec, const std::vector<CandidateSet>& sets) {
+    double gamma = 0, squared = 0;
+    std::size_t samples = 0;
+    for (const auto& s : sets) {
+        gamma += gamma_term(s.score);
+        squared += s.squared_error;
+        samples += s.samples;
+    }
+    gamma /= static_cast<double>(sets.size());
+    const double rmse = samples == 0 ? nan : std::sqrt(squared / static_cast<double>(samples));
+    switch (spec.objective) {
+        case Objective::gamma: return gamma;
+        case Objective::subthreshold: return rmse;
+        case Objective::weighted: return gamma - spec.weight * rmse;
+    }
+    return nan;
+}
+
+bool better(Objective objective, double a, double b) {
+    if (std::isnan(a)) return false;
+    if (std::isnan(b)) return true;
+    return higher_is_better(objective) ? a > b : a < b;
+}
+
+/// Runs `candidates` (each the fitted values in FitSpec order, all valid) on `data` as one population and
+/// scores each. `voltage`: record v (the subthreshold term). `distributed`: split over the ranks.
+std::vector<CandidateSet> run_set(const Context& context, const SetData& data,
+                                  const std::vector<std::vector<double>>& candidates, bool voltage, bool distributed,
+                                  RunInfo* info = nullptr) {
+    const FitSpec& spec = *context.spec;
+    const Recording& first = data.set->repetitions.front();
+    RunSpec run = spec.run;
+    run.stimulus = data.set->stimulus;
+    run.recorders.clear();
+    run.cells_from.reset();
+    for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
+        std::vector<double> values(candidates.size());
+        for (std::size_t c = 0; c < candidates.size(); ++c) values[c] = candidates[c][p];
+        run.model.cell_values[spec.parameters[p].name] = CellValues::list(std::move(values), "the fit's candidates");
+    }
+    run.settings.n_cells = candidates.size();
+    run.settings.t_stop = data.duration;
+    run.record.cells.reset();
+    if (voltage) {
+        run.settings.record_interval = first.dt;
+        run.record.variables = {context.v_name};
+        std::vector<std::size_t> all(candidates.size());
+        for (std::size_t c = 0; c < all.size(); ++c) all[c] = c;
+        run.record.cells = std::move(all);
+    } else {
+        run.settings.record_interval = 0;
+        run.record.variables = {"spikes"};
+    }
+    if (!distributed) run.distribution.reset();
+    const auto spikes = std::make_shared<experiments::SpikeTimes>();
+    const auto trace = std::make_shared<Trace>();
+    std::vector<std::shared_ptr<Recorder>> extra{spikes};
+    if (voltage) extra.push_back(trace);
+    Simulation simulation = build_simulation(*context.registry, run, extra);
+    const experiments::RunControl& control = context.control->run;
+    if (control.interrupt != nullptr) simulation.interrupt_on(*control.interrupt);
+    if (control.progress) simulation.on_progress(control.progress);
+    (void)simulation.run();
+    if (info != nullptr) *info = simulation.info();
+    std::vector<CandidateSet> out(candidates.size());
+    if (simulation.recorders().empty()) return out;  // a rank other than 0: rank 0 scores
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+        CandidateSet& r = out[c];
+        const std::vector<double>& model_spikes = spikes->of(c);
+        const Score s = score(model_spikes, data.spikes, spec.delta, data.duration);
+        r.spikes = model_spikes.size();
+        r.score = {data.set->name, data.spikes.size(), s.gamma_normalised, s.gamma, s.gamma_int, s.count_ratio, nan,
+                   1000.0 * static_cast<double>(model_spikes.size()) / data.duration,
+                   1000.0 * data.mean_spikes / data.duration};
+        if (!voltage) continue;
+        const std::vector<double>& v = trace->of(c);
+        for (std::size_t k = 0; k < data.spikes.size(); ++k) {
+            const Recording& rec = data.set->repetitions[k];
+            // The exclusion can leave no sample (a model firing throughout): then the RMSE is undefined.
+            const std::size_t n = std::min(v.size(), rec.v.size());
+            try {
+                const SubthresholdError e = subthreshold_error(std::span(v).first(n), std::span(rec.v).first(n), rec.dt,
+                                                               model_spikes, data.spikes[k], spec.exclusion);
+                r.squared_error += e.rmse * e.rmse * static_cast<double>(e.samples);
+                r.samples += e.samples;
+            } catch (const ParameterError&) {
+                // no sample left to compare
+            }
+        }
+        r.score.rmse = r.samples == 0 ? nan : std::sqrt(r.squared_error / static_cast<double>(r.samples));
+    }
+    return out;
+}
+
+std::vector<std::byte> to_bytes(const std::vector<double>& x) {
+    std::vector<std::byte> bytes(x.size() * sizeof(double));
+    if (!x.empty()) std::memcpy(bytes.data(), x.data(), bytes.size());
+    return bytes;
+}
+
+std::vector<double> from_bytes(const std::vector<std::byte>& bytes) {
+    std::vector<double> x(bytes.size() / sizeof(double));
+    if (!x.empty()) std::memcpy(x.data(), bytes.data(), x.size() * sizeof(double));
+    return x;
+}
+
+/// Scores one generation (or the initial population): the objective of each candidate, worst_fitness for
+/// those the model refuses. Logs the generation. Collective over the distribution.
+std::vector<double> evaluate_generation(Context& context, const std::vector<std::vector<double>>& candidates) {
+    const FitSpec& spec = *context.spec;
+    const std::size_t g = context.generations.size();
+    if (context.control->run.round) context.control->run.round(g);
+    // Candidates that violate a constraint of the model (its ranges are the bounds' own) are not run.
+    std::vector<std::size_t> valid;
+    std::vector<double> values(context.model->values().values().begin(), context.model->values().values().end());
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+        for (std::size_t p = 0; p < context.index.size(); ++p) values[context.index[p]] = candidates[c][p];
+        try {
+            context.model->validate(values);
+            valid.push_back(c);
+        } catch (const ParameterError&) {
+            ++context.excluded;
+        }
+    }
+    std::vector<std::vector<double>> run_candidates;
+    for (const std::size_t c : valid) run_candidates.push_back(candidates[c]);
+    const bool voltage = spec.objective != Objective::gamma;
+    const auto& distribution = spec.run.distribution;
+    const std::size_t ranks = distribution ? distribution->size() : 1;
+    std::vector<std::vector<CandidateSet>> per_set;
+    if (!run_candidates.empty()) {
+        for (const SetData& data : context.training) {
+            per_set.push_back(run_set(context, data, run_candidates, voltage, run_candidates.size() >= ranks));
+            ++context.population_runs;
+        }
+    }
+    // Rank 0 scores; the others receive its numbers (objectives, then whether any candidate fired).
+    std::vector<double> objectives(candidates.size(), nan);
+    double fired = 0;
+    for (std::size_t j = 0; j < run_candidates.size(); ++j) {
+        std::vector<CandidateSet> sets;
+        for (const auto& s : per_set) {
+            sets.push_back(s[j]);
+            if (s[j].spikes > 0) fired = 1;
+        }
+        objectives[valid[j]] = objective(spec, sets);
+    }
+    if (distribution && distribution->size() > 1) {
+        std::vector<double> message = objectives;
+        message.push_back(fired);
+        auto bytes = to_bytes(message);
+        distribution->broadcast(bytes);
+        message = from_bytes(bytes);
+        fired = message.back();
+        message.pop_back();
+        objectives = std::move(message);
+    }
+    context.evaluations += candidates.size();
+    if (g == 0 && fired == 0 && context.data_spikes && spec.objective != Objective::subthreshold) {
+        std::vector<std::string> bounds;
+        for (const auto& p : spec.parameters) bounds.push_back(fmt::format("model.{}={:g}:{:g}", p.name, p.low, p.high));
+        throw ParameterError(fmt::format(
+            "none of the {} candidates of the initial population fired in any training set, while the recordings have "
+            "spikes: model '{}' cannot fire with these bounds ({}) and its fixed values; widen the bounds of the "
+            "threshold or excitability parameters (e.g. a lower V_T), fit more parameters, or check the model's current "
+            "unit against the recording's (pA)",
+            candidates.size(), spec.run.model.name, fmt::join(bounds, ", ")));
+    }
+    Generation log;
+    log.index = g;
+    log.candidates = candidates.size();
+    std::vector<double> defined;
+    log.best = nan;
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+        if (std::isnan(objectives[c])) continue;
+        defined.push_back(objectives[c]);
+        if (better(spec.objective, objectives[c], log.best)) log.best = objectives[c];
+        if (better(spec.objective, objectives[c], context.best_score)) {
+            context.best_score = objectives[c];
+            context.best_x = candidates[c];
+        }
+    }
+    log.median = median(std::move(defined));
+    log.best_so_far = context.best_score;
+    context.generations.push_back(log);
+    if (context.control->generation) context.control->generation(log);
+    std::vector<double> fitness(candidates.size());
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+        const double x = objectives[c];
+        fitness[c] = !std::isfinite(x) ? worst_fitness : higher_is_better(spec.objective) ? -x : x;
+    }
+    return fitness;
+}
+
+/// pagmo's user-defined problem: minimise the negated (or, for the RMSE, the plain) objective.
+struct FitProblem {
+    std::shared_ptr<Context> context;
+
+    [[nodiscard]] pagmo::vector_double fitness(const pagmo::vector_double& x) const { return batch_fitness(x); }
+    [[nodiscard]] std::pair<pagmo::vector_double, pagmo::vector_double> get_bounds() const {
+        pagmo::vector_double low, high;
+        for (const auto& p : context->spec->parameters) {
+            low.push_back(p.low);
+            high.push_back(p.high);
+        }
+        return {low, high};
+    }
+    /// All candidates of a generation at once (`dvs`: the candidates' values, concatenated).
+    [[nodiscard]] pagmo::vector_double batch_fitness(const pagmo::vector_double& dvs) const {
+        const std::size_t n = context->spec->parameters.size();
+        std::vector<std::vector<double>> candidates;
+        for (std::size_t k = 0; k + n <= dvs.size(); k += n) {
+            candidates.emplace_back(dvs.begin() + static_cast<std::ptrdiff_t>(k),
+                                    dvs.begin() + static_cast<std::ptrdiff_t>(k + n));
+        }
+        if (context->failure) return pagmo::vector_double(candidates.size(), worst_fitness);
+        try {
+            return evaluate_generation(*context, candidates);
+        } catch (...) {
+            // pagmo may call on (gaco's archive update): keep the first failure, answer the worst fitness, and
+            // throw it when pagmo returns.
+            context->failure = std::current_exception();
+            throw;
+        }
+    }
+    [[nodiscard]] bool has_batch_fitness() const { return true; }
+    [[nodiscard]] std::string get_name() const { return "soma fit"; }
+};
+
+/// The best candidate scored on each set, one run of one cell per set, on every rank alike.
+std::vector<SetScore> score_sets(const Context& context, const std::vector<SetData>& sets,
+                                 const std::vector<double>& best, RunInfo* info) {
+    std::vector<SetScore> out;
+    for (std::size_t k = 0; k < sets.size(); ++k) {
+        const auto r = run_set(context, sets[k], {best}, true, false, k == 0 ? info : nullptr);
+        out.push_back(r.front().score);
+    }
+    return out;
+}
+
+SetData set_data(const StimulusSet& set) {
+    SetData d;
+    d.set = &set;
+    d.duration = set.repetitions.front().duration();
+    d.spikes = spike_trains(set.repetitions);
+    for (const auto& train : d.spikes) d.mean_spikes += static_cast<double>(train.size());
+    d.mean_spikes /= static_cast<double>(set.repetitions.size());
+    return d;
+}
+
+std::shared_ptr<Model> configured_model(const PluginRegistry& registry, const RunSpec& run) {
+    auto model = create_model(registry, run.model.name);
+    const auto prefix = [&](const ParameterError& e) {
+        return ParameterError(fmt::format("model '{}': {}", run.model.name, e.what()));
+    };
+    try {
+        if (!run.model.preset.empty()) model->apply_preset(run.model.preset);
+        model->configure(run.model.parameters);
+    } catch (const ParameterError& e) {
+        throw prefix(e);
+    }
+    return model;
+}
+
+}  // namespace
+
+FittedParameter parse_fitted_parameter(std::string_view text) {
+    const auto eq = text.find('=');
+    const auto fail = [&](std::string_view why) {
+        return ParameterError(fmt::format("--fit '{}': {}; expected model.NAME=LOW:HIGH, e.g. --fit model.V_T=-55:-35 "
+                                          "(in the parameter's unit, 'soma describe MODEL' lists them)",
+                                          text, why));
+    };
+    if (eq == std::string_view::npos) throw fail("no '='");
+    std::string name(text.substr(0, eq));
+    if (const auto dot = name.find('.'); dot != std::string::npos) {
+        if (name.substr(0, dot) != "model") throw fail(fmt::format("only model parameters are fitted, not '{}'", name));
+        name.erase(0, dot + 1);
+    }
+    if (name.empty()) throw fail("no parameter name");
+    const std::string_view bounds = text.substr(eq + 1);
+    const auto colon = bounds.find(':');
+    if (colon == std::string_view::npos) throw fail("no bounds LOW:HIGH (a fitted parameter needs both)");
+    FittedParameter p;
+    p.name = name;
+    try {
+        p.low = parse_number("model." + name + " (lower bound)", bounds.substr(0, colon));
+        p.high = parse_number("model." + name + " (upper bound)", bounds.substr(colon + 1));
+    } catch (const ParameterError& e) {
+        throw fail(e.what());
+    }
+    return p;
+}
+
+std::string to_string(Objective objective) {
+    switch (objective) {
+        case Objective::gamma: return "gamma";
+        case Objective::subthreshold: return "subthreshold";
+        case Objective::weighted: return "weighted";
+    }
+    return "?";
+}
+
+std::string to_string(Algorithm algorithm) { return algorithm == Algorithm::pso_gen ? "pso_gen" : "gaco"; }
+
+bool higher_is_better(Objective objective) { return objective != Objective::subthreshold; }
+
+void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
+    if (spec.parameters.empty()) {
+        throw ParameterError("a fit needs at least one parameter to fit, e.g. --fit model.V_T=-55:-35");
+    }
+    const auto model = configured_model(registry, spec.run);
+    const auto schema = model->schema();
+    std::vector<std::string> names;
+    for (const auto& s : schema) names.push_back(s.name);
+    std::set<std::string> seen;
+    for (const auto& p : spec.parameters) {
+        const auto it = std::ranges::find(names, p.name);
+        if (it == names.end()) {
+            throw ParameterError(fmt::format("--fit: model '{}': {}", spec.run.model.name,
+                                             unknown_name_message("parameter", p.name, names)));
+        }
+        if (!seen.insert(p.name).second) {
+            throw ParameterError(fmt::format("--fit: model.{} is given twice; fit each parameter once", p.name));
+        }
+        if (spec.run.model.cell_values.contains(p.name)) {
+            throw ParameterError(fmt::format("model.{} is fitted, so it cannot also be given per cell", p.name));
+        }
+        const ParameterSpec& s = schema[static_cast<std::size_t>(it - names.begin())];
+        if (!std::isfinite(p.low) || !std::isfinite(p.high) || p.low >= p.high) {
+            throw ParameterError(fmt::format("--fit model.{}={:g}:{:g}: the bounds must be finite numbers with LOW < HIGH",
+                                             p.name, p.low, p.high));
+        }
+        if (!s.range.contains(p.low) || !s.range.contains(p.high)) {
+            throw ParameterError(fmt::format("--fit model.{}={:g}:{:g}: the bounds must lie in the parameter's allowed "
+                                             "range {} {}, but {} {:g} does not",
+                                             p.name, p.low, p.high, s.range.to_string(), s.unit,
+                                             s.range.contains(p.low) ? "HIGH" : "LOW",
+                                             s.range.contains(p.low) ? p.high : p.low));
+        }
+    }
+    if (!spec.run.model.cell_values.empty() || spec.run.cells_from) {
+        throw ParameterError("a fit gives each candidate its own values: per-cell model values (--cells-from, a table) "
+                             "are not allowed");
+    }
+    for (const auto& [name, text] : spec.run.model.parameters) {
+        if (text.find_first_of(",(") != std::string::npos) {
+            throw ParameterError(fmt::format("model.{} = '{}': a fit gives each candidate its own values; give one value "
+                                             "(or fit it with --fit model.{}=LOW:HIGH)",
+                                             name, text, name));
+        }
+    }
+    (void)membrane_potential(*model, spec.run.model.name);
+    if (spec.training.empty()) {
+        throw ParameterError("a fit needs at least one training set, e.g. --train 00-0.voltage.gz,00-1.voltage.gz");
+    }
+    std::map<std::filesystem::path, std::string> training_files;
+    for (const auto& set : spec.training) {
+        check_set(set, "training");
+        for (const auto& r : set.repetitions) {
+            std::error_code ec;
+            const auto canonical = std::filesystem::weakly_canonical(r.file, ec);
+            training_files[ec ? r.file : canonical] = set.name;
+        }
+    }
+    for (const auto& set : spec.held_out) {
+        check_set(set, "held-out");
+        for (const auto& r : set.repetitions) {
+            std::error_code ec;
+            const auto canonical = std::filesystem::weakly_canonical(r.file, ec);
+            if (const auto it = training_files.find(ec ? r.file : canonical); it != training_files.end()) {
+                throw ParameterError(fmt::format("held-out set '{}': {} is also in training set '{}'; a held-out set must "
+                                                 "be one the fit has not seen",
+                                                 set.name, r.file.string(), it->second));
+            }
+        }
+    }
+    const std::size_t min_population = spec.algorithm == Algorithm::gaco ? gaco_min_population : 2;
+    if (spec.population < min_population || spec.population > max_population) {
+        throw ParameterError(fmt::format("--population {} is not allowed; give {} to {} candidates per generation{}",
+                                         spec.population, min_population, max_population,
+                                         spec.algorithm == Algorithm::gaco ? " (gaco keeps an archive of several)" : ""));
+    }
+    if (spec.generations == 0) throw ParameterError("--generations 0 is not allowed; give at least 1");
+    if (!(spec.delta > 0) || !std::isfinite(spec.delta)) {
+        throw ParameterError(fmt::format("--delta {:g} is not allowed; the coincidence window must be > 0 ms (2 ms in "
+                                         "the competition)",
+                                         spec.delta));
+    }
+    if (!(spec.weight >= 0) || !std::isfinite(spec.weight)) {
+        throw ParameterError(fmt::format("--weight {:g} is not allowed; give a finite number >= 0 (1/mV)", spec.weight));
+    }
+    if (const auto& d = spec.run.distribution; d && d->size() > spec.population) {
+        throw ParameterError(fmt::format("--population {} is smaller than the {} MPI ranks that share the candidates; "
+                                         "give at least {}",
+                                         spec.population, d->size(), d->size()));
+    }
+}
+
+FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec, const FitControl& control) {
+    const auto start = std::chrono::steady_clock::now();
+    check_fit(registry, spec);
+    auto context = std::make_shared<Context>();
+    context->registry = &registry;
+    context->spec = &spec;
+    context->control = &control;
+    context->model = configured_model(registry, spec.run);
+    context->v_name = membrane_potential(*context->model, spec.run.model.name);
+    for (const auto& p : spec.parameters) context->index.push_back(context->model->index_of(p.name));
+    for (const auto& set : spec.training) context->training.push_back(set_data(set));
+    for (const auto& set : spec.held_out) context->held_out.push_back(set_data(set));
+    context->data_spikes = std::ranges::any_of(context->training, [](const SetData& d) { return d.mean_spikes > 0; });
+
+    // pagmo's seeds are 32-bit: the population's and the algorithm's both from the fit's seed.
+    const auto seed = static_cast<unsigned>(spec.seed ^ (spec.seed >> 32));
+    pagmo::problem problem{FitProblem{context}};
+    const pagmo::bfe bfe{pagmo::member_bfe{}};
+    const auto rethrow = [&] {
+        if (context->failure) std::rethrow_exception(context->failure);
+    };
+    std::optional<pagmo::population> population;
+    try {
+        population.emplace(problem, bfe, spec.population, seed);
+    } catch (...) {
+        rethrow();
+        throw;
+    }
+    const auto generations = static_cast<unsigned>(spec.generations);
+    pagmo::algorithm algorithm;
+    if (spec.algorithm == Algorithm::pso_gen) {
+        pagmo::pso_gen uda(generations, 0.7298, 2.05, 2.05, 0.5, 5u, 2u, 4u, false, seed + 1);
+        uda.set_bfe(bfe);
+        algorithm = pagmo::algorithm{uda};
+    } else {
+        const auto kernel = static_cast<unsigned>(std::min(gaco_kernel, spec.population));
+        pagmo::gaco uda(generations, kernel, 1.0, 0., 0.01, 1u, 7u, 100000u, 100000u, 0., false, seed + 1);
+        uda.set_bfe(bfe);
+        algorithm = pagmo::algorithm{uda};
+    }
+    try {
+        population.emplace(algorithm.evolve(*population));
+    } catch (...) {
+        rethrow();
+        throw;
+    }
+    rethrow();
+
+    FitResult result;
+    result.best = context->best_x;
+    result.best_score = context->best_score;
+    for (const auto& p : spec.parameters) {
+        result.units.push_back(context->model->schema()[context->model->index_of(p.name)].unit);
+    }
+    result.generations = context->generations;
+    result.evaluations = context->evaluations;
+    result.population_runs = context->population_runs;
+    result.excluded = context->excluded;
+    if (result.best.empty()) {
+        throw ParameterError("no candidate of the fit could be scored: every one violated a constraint of the model or "
+                             "gave no defined score; check the bounds against 'soma describe MODEL'");
+    }
+    result.training = score_sets(*context, context->training, result.best, &result.info);
+    result.held_out = score_sets(*context, context->held_out, result.best, nullptr);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+std::string fit_scenario(const FitResult& result, const FitSpec& spec) {
+    const StimulusSet& set = spec.training.front();
+    const auto absolute = [](const std::string& path) {
+        return is_model_file(path) ? std::filesystem::absolute(path).lexically_normal().string() : path;
+    };
+    std::string text = fmt::format(
+        "# The best parameters of 'soma fit' ({} of {} parameters, objective {} = {:.6g}), on the stimulus of training set "
+        "'{}'.\n# Run it with: soma run {}_fit.ini\n",
+        to_string(spec.algorithm), spec.parameters.size(), to_string(spec.objective), result.best_score, set.name,
+        spec.run.name);
+    text += fmt::format("model = {}\n", absolute(spec.run.model.name));
+    if (!spec.run.model.preset.empty()) text += fmt::format("preset = {}\n", spec.run.model.preset);
+    // The stimulus file as an absolute path: the scenario must not depend on where it is run from.
+    text += fmt::format("stimulus = {}\n", is_stimulus_file(set.stimulus.name)
+                                                ? std::filesystem::absolute(set.stimulus.name).lexically_normal().string()
+                                                : set.stimulus.name);
+    text += fmt::format("integrator = {}\n", spec.run.integrator.name);
+    text += fmt::format("t_stop = {:.17g}\ndt = {:.17g}\nrecord_interval = {:.17g}\nname = {}_fit_run\n",
+                        set.repetitions.front().duration(), spec.run.settings.dt, set.repetitions.front().dt,
+                        spec.run.name);
+    text += "\n[model]\n";
+    for (const auto& [name, value] : spec.run.model.parameters) {
+        if (std::ranges::none_of(spec.parameters, [&](const FittedParameter& p) { return p.name == name; })) {
+            text += fmt::format("{} = {}\n", name, value);
+        }
+    }
+    for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
+        text += fmt::format("# fitted in [{:g}, {:g}] {}\n{} = {:.17g}\n", spec.parameters[p].low,
+                            spec.parameters[p].high, result.units[p], spec.parameters[p].name, result.best[p]);
+    }
+    if (!set.stimulus.parameters.empty()) {
+        text += "\n[stimulus]\n";
+        for (const auto& [name, value] : set.stimulus.parameters) text += fmt::format("{} = {}\n", name, value);
+    }
+    if (!spec.run.integrator.parameters.empty()) {
+        text += "\n[integrator]\n";
+        for (const auto& [name, value] : spec.run.integrator.parameters) text += fmt::format("{} = {}\n", name, value);
+    }
+    return text;
+}
+
+std::vector<std::filesystem::path> write_fit(const FitResult& result, const FitSpec& spec,
+                                             const std::filesystem::path& dir, const std::string& name) {
+    const std::string stem = name + "_fit";
+    const bool higher = higher_is_better(spec.objective);
+    const std::string definition =
+        spec.objective == Objective::gamma
+            ? fmt::format("mean over the training sets of Gamma_A = mean Gamma / Gamma_int over the repetitions (raw "
+                          "Gamma for a set of one repetition), coincidence window +-{:g} ms; higher is better, 1 as "
+                          "good as the cell predicts itself",
+                          spec.delta)
+        : spec.objective == Objective::subthreshold
+            ? fmt::format("root mean square error of V (mV) over every repetition of the training sets, leaving out "
+                          "{:g} ms before and {:g} ms after each spike; lower is better",
+                          spec.exclusion.before, spec.exclusion.after)
+            : fmt::format("Gamma_A (window +-{:g} ms) - {:g}/mV x RMSE of V (mV, without {:g} ms before and {:g} ms "
+                          "after spikes); higher is better",
+                          spec.delta, spec.weight, spec.exclusion.before, spec.exclusion.after);
+    OutputFile table(dir / (stem + ".csv"));
+    std::vector<std::string> fitted, sets;
+    for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
+        fitted.push_back(fmt::format("model.{} in [{:g}, {:g}] {}: best {:.8g}", spec.parameters[p].name,
+                                     spec.parameters[p].low, spec.parameters[p].high, result.units[p], result.best[p]));
+    }
+    for (const auto& s : spec.training) sets.push_back(fmt::format("'{}' ({} repetitions)", s.name, s.repetitions.size()));
+    table.print("# soma fit: model {}{}, integrator {}, dt = {:g} ms; algorithm {}, {} candidates per generation, {} "
+                "generations, seed {}\n",
+                spec.run.model.name, spec.run.model.preset.empty() ? "" : " preset " + spec.run.model.preset,
+                spec.run.integrator.name, spec.run.settings.dt, to_string(spec.algorithm), spec.population,
+                spec.generations, spec.seed);
+    table.print("# fitted: {}\n# training sets: {}\n", fmt::join(fitted, "; "), fmt::join(sets, ", "));
+    table.print("# objective ({}): {}\n", to_string(spec.objective), definition);
+    table.print("# generation 0 is the initial population (uniform within the bounds); candidates: evaluated in the "
+                "generation; best, median: of their objective values ({} candidates refused by the model's "
+                "constraints in all are left out); best so far: over this and the earlier generations\n",
+                result.excluded);
+    table.print("generation,candidates,best,median,best so far\n");
+    fmt::memory_buffer row;
+    for (const auto& g : result.generations) {
+        fmt::format_to(std::back_inserter(row), "{},{}", g.index, g.candidates);
+        for (const double x : {g.best, g.median, g.best_so_far}) {
+            row.push_back(',');
+            if (!std::isnan(x)) append_number(row, x);
+        }
+        row.push_back('\n');
+    }
+    table.write({row.data(), row.size()});
+    table.close();
+
+    OutputFile scenario(dir / (stem + ".ini"));
+    scenario.print("{}", fit_scenario(result, spec));
+    scenario.close();
+
+    experiments::Figure figure(dir, stem);
+    const std::string ylabel = spec.objective == Objective::subthreshold ? "RMSE of V (mV)"
+                               : spec.objective == Objective::gamma  ? "Gamma_A"
+                                                                      : "Gamma_A - weight x RMSE";
+    const std::string body = fmt::format(
+        "set datafile separator ','\nset datafile commentschars '#'\nset grid lc rgb '#dddddd'\n"
+        "set title {} noenhanced\nset xlabel 'generation'\nset ylabel {} noenhanced\nset key {} right\n"
+        "plot datafile using 1:5 with lines lw 2 lc rgb '#1f4e79' title 'best so far', "
+        "datafile using 1:3 with points pt 7 ps 0.6 lc rgb '#1f4e79' title 'best of the generation', "
+        "datafile using 1:4 with linespoints pt 6 ps 0.6 lc rgb '#c0392b' title 'median of the generation'\n",
+        gnuplot::quote(fmt::format("soma fit: {} with {} ({} x {} candidates)", spec.run.model.name,
+                                   to_string(spec.algorithm), spec.generations + 1, spec.population)),
+        gnuplot::quote(ylabel), higher ? "bottom" : "top");
+    figure.draw(body, {{"datafile", table.temp_path(), table.final_path()}});
+    table.commit();
+    scenario.commit();
+    figure.commit();
+    std::vector<std::filesystem::path> written{table.final_path(), scenario.final_path()};
+    for (const auto& p : figure.outputs()) written.push_back(p);
+    return written;
+}
+
+}  // namespace soma::fitting
