@@ -35,7 +35,7 @@ def main(argv):
         ax.legend()
     ax.set_xlabel(f"step amplitude ({unit})")
     ax.set_ylabel("rate (Hz)")
-    ax.set_title(f"Hodgkin-Huxley f-I curve, window {sweep.window_description}")
+    ax.set_title(f"Hodgkin-Huxley f-I curve, rates in [{sweep.window[0]:g}, {sweep.window[1]:g}) ms")
     fig.tight_layout()
     path = out / "hh-fi.png"
     fig.savefig(path, dpi=100)
