@@ -3,8 +3,8 @@
     PYTHONPATH=build/python /usr/bin/python3 bench/python_overhead.py [--soma build/bin/soma] [--repeat 5]
 
 For each run (the default run: HH, 7 uA/cm^2 step, 100 ms at dt = 0.01 ms, one cell, all variables
-recorded; and 10^4 cells, recording the default: spikes of all, v of cells 0 to 9), the median wall
-time of:
+recorded; and 10^4 cells, recording the default: spikes of all, v of cells 0 to 9), the best wall
+time of --repeat runs of:
   command     `soma run --recorder none ...` (a new process: start, plug-in scan, run);
   command 1   the same with one step (--t-stop = dt): the command's fixed cost;
   soma.run    in this process, after a first call (the plug-ins are loaded once per process);
@@ -16,7 +16,6 @@ the figures do not depend on the load of the machine's other cores).
 """
 
 import argparse
-import statistics
 import subprocess
 import sys
 import time
@@ -32,13 +31,16 @@ RUNS = {
 }
 
 
-def median_time(f, repeat):
-    times = []
+def best_times(cases, repeat):
+    """The best wall time of each of `cases` (callables) over `repeat` rounds; the cases are interleaved
+    in each round, so that load from other processes falls on all of them alike."""
+    best = [float("inf")] * len(cases)
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for k, f in enumerate(cases):
+            t0 = time.perf_counter()
+            f()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best
 
 
 def main():
@@ -51,12 +53,13 @@ def main():
     for label, (kwargs, args) in RUNS.items():
         kwargs = dict(kwargs, threads=1)
         cli = [a.soma, "run", "--recorder", "none", "--threads", "1", *args]
-        command = median_time(lambda: subprocess.run(cli, check=True, capture_output=True), a.repeat)
-        command_1 = median_time(lambda: subprocess.run(cli + ["--t-stop", "0.01"], check=True, capture_output=True),
-                                a.repeat)
-        python = median_time(lambda: soma.run(**kwargs), a.repeat)
-        python_1 = median_time(lambda: soma.run(**dict(kwargs, t_stop=0.01)), a.repeat)
-        core = median_time(lambda: _soma.run(run_arguments(**kwargs)), a.repeat)
+        command, command_1, python, python_1, core = best_times([
+            lambda: subprocess.run(cli, check=True, capture_output=True),
+            lambda: subprocess.run(cli + ["--t-stop", "0.01"], check=True, capture_output=True),
+            lambda: soma.run(**kwargs),
+            lambda: soma.run(**dict(kwargs, t_stop=0.01)),
+            lambda: _soma.run(run_arguments(**kwargs)),
+        ], a.repeat)
         print(f"{label:<36} {command * 1e3:9.1f} {command_1 * 1e3:10.1f} {python * 1e3:9.1f} {python_1 * 1e3:11.2f} "
               f"{(python - core) * 1e3:9.2f}")
 

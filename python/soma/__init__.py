@@ -138,6 +138,9 @@ def rheobase(high, *, low=0.0, tolerance=None, batch=7, firing="single", paramet
         raise ParameterError(f"tolerance={tolerance!r} is not allowed; it must be a number > 0")
     if not _is_whole(batch) or not 1 <= batch <= 1000:
         raise ParameterError(f"batch={batch!r} is not allowed; give a whole number from 1 to 1000")
+    if run_options.get("recorders"):
+        raise ParameterError("a rheobase search writes no recorder files (its rounds are many runs); leave "
+                             "recorders out and use soma.run for traces")
     if not isinstance(parameter, str) or not isinstance(firing, str):
         raise ParameterError("parameter and firing are names (text), e.g. parameter='amplitude', firing='single'")
     args = _run_arguments(**run_options)

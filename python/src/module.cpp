@@ -143,7 +143,7 @@ std::vector<std::filesystem::path> outputs_of(const Simulation& simulation) {
     return written;
 }
 
-/// A view of `count` values of `arrays` from `data` with `shape`, kept alive by `base`.
+/// A NumPy array of `shape` over `data` (no copy), which keeps `base` (the owner of `data`) alive.
 template <class T>
 py::array_t<T> view(std::vector<py::ssize_t> shape, const T* data, const py::object& base) {
     return py::array_t<T>(std::move(shape), data, base);
