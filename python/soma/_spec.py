@@ -1,0 +1,189 @@
+"""Checks the keyword arguments of soma.run, soma.sweep and soma.rheobase for their Python types and
+turns them into the run description of the C++ core (the options of the ``soma`` command).
+
+Every value the ``soma`` command would also accept goes on as the command's text (numbers in their
+shortest round-trip form, so that the framework reads back exactly the same double), so that the
+framework checks it and words its errors as for the command line. Only what the command line cannot
+express (a NumPy array of per-cell values) goes on as numbers.
+"""
+
+import numbers
+import os
+import pathlib
+
+import numpy as np
+
+from . import _soma
+from ._soma import ParameterError
+
+_FORMS = "a number, a list of numbers, a 1-D NumPy array or a text form such as 'linspace(0,20,41)' or 'normal(1,0.1)'"
+_SEED_MAX = 2**64 - 1
+
+
+def _is_real(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+
+
+def _is_whole(x):
+    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
+
+
+def number_text(x):
+    """The shortest text that reads back as the double ``float(x)`` (Python's repr)."""
+    return repr(float(x))
+
+
+def value_text(where, value):
+    """``value`` as the text of ``--set KIND.PARAM=``, or a float64 array for a NumPy array."""
+    if isinstance(value, str):
+        return value
+    if _is_real(value):
+        return number_text(value)
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return value_text(where, value[()])
+        if value.ndim != 1:
+            raise ParameterError(f"{where}: a NumPy array of shape {value.shape}; give a 1-D array, one value per cell")
+        if not (np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)):
+            raise ParameterError(f"{where}: a NumPy array of dtype {value.dtype}; give numbers (float or int)")
+        if value.size == 0:
+            raise ParameterError(f"{where}: an empty array; give at least one value (one for all cells, or one per cell)")
+        return np.ascontiguousarray(value, dtype=np.float64)
+    if isinstance(value, (list, tuple, range)):
+        for k, x in enumerate(value):
+            if not _is_real(x):
+                raise ParameterError(f"{where}: entry {k} of the list, {x!r}, is not a number; give {_FORMS}")
+        return ",".join(number_text(x) for x in value)
+    raise ParameterError(f"{where}: {value!r} (of type {type(value).__name__}) is not a parameter value; give {_FORMS}")
+
+
+def _time(name, value, example):
+    if not _is_real(value):
+        raise ParameterError(f"{name}={value!r} is not a number; give a time in ms, e.g. {name}={example}")
+    return float(value)
+
+
+def _count(name, value, what, if_left_out):
+    if not _is_whole(value):
+        raise ParameterError(f"{name}={value!r} is not a whole number; give the number of {what}s, at least 1 "
+                             f"(or leave {name} out to {if_left_out})")
+    if value < 1:
+        raise ParameterError(f"{name}={value}: a run needs at least 1 {what} (leave {name} out to {if_left_out})")
+    return int(value)
+
+
+def _names(name, value):
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ParameterError(f"{name}={value!r}: give a list of names, e.g. {name}=['v', 'I'], or {name}='spikes'")
+    names = [v.strip() for v in value]
+    if not names or any(not n for n in names):
+        raise ParameterError(f"{name}={value!r}: an empty name in the list; give state variables and/or the model's "
+                             f"current, e.g. {name}=['v', 'I'], or {name}='spikes' (soma.describe(MODEL) lists them)")
+    return names
+
+
+def _cells(name, value):
+    if _is_whole(value):
+        value = [value]
+    elif isinstance(value, np.ndarray):
+        if value.ndim != 1 or not np.issubdtype(value.dtype, np.integer):
+            raise ParameterError(f"{name}: a NumPy array of shape {value.shape} and dtype {value.dtype}; give a 1-D "
+                                 "array of cell indices (integers)")
+        value = value.tolist()
+    if not isinstance(value, (list, tuple, range)) or not all(_is_whole(c) for c in value):
+        raise ParameterError(f"{name}={value!r}: give cell indices (whole numbers from 0), e.g. {name}=[0, 5, 10] or "
+                             f"{name}=range(10)")
+    for c in value:
+        if c < 0:
+            raise ParameterError(f"{name}: {c} is not a cell index; cell indices are whole numbers from 0")
+    return [int(c) for c in value]
+
+
+def _text(name, value):
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if not isinstance(value, str):
+        raise ParameterError(f"{name}={value!r} (of type {type(value).__name__}): give a name (text)")
+    return value
+
+
+def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", params=None, t_stop=100.0, dt=0.01,
+                  record_interval=0.0, cells=None, cells_from=None, record=None, record_cells=None, threads=None,
+                  seed=0, recorders=(), output_dir="soma-output", name="run", title=None):
+    """The C++ core's RunArguments of soma.run's keyword arguments (see soma.run)."""
+    a = _soma.RunArguments()
+    a.model = _text("model", model)
+    if preset is not None:
+        a.preset = _text("preset", preset)
+        if not a.preset:
+            raise ParameterError("preset needs a name (soma.describe(MODEL) lists the model's presets)")
+    if isinstance(stimulus, (list, tuple)):
+        if not stimulus:
+            raise ParameterError("stimulus=[]: give at least one stimulus, e.g. stimulus='step' or ['step', 'ou']")
+        a.stimulus = "+".join(_text("stimulus", s) for s in stimulus)  # as repeated --stimulus
+    else:
+        a.stimulus = _text("stimulus", stimulus)
+    a.integrator = _text("integrator", integrator)
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise ParameterError(f"params={params!r}: give a dict of KIND.PARAM names and values, e.g. "
+                             "params={'model.g_Na': 100, 'stimulus.amplitude': 'linspace(0,20,41)'}")
+    texts, arrays = {}, {}
+    for key, value in params.items():
+        if not isinstance(key, str):
+            raise ParameterError(f"params: the key {key!r} is not text; keys are KIND.PARAM, e.g. 'model.g_Na'")
+        v = value_text(f"params['{key}']", value)
+        (arrays if isinstance(v, np.ndarray) else texts)[key] = v
+    a.text_parameters = texts
+    a.array_parameters = arrays
+    if isinstance(recorders, str):
+        recorders = [recorders]
+    a.recorders = [_text("recorders", r) for r in recorders]
+    if len(set(a.recorders)) != len(a.recorders):
+        twice = next(r for r in a.recorders if a.recorders.count(r) > 1)
+        raise ParameterError(f"recorder '{twice}' is listed twice; name each recorder once")
+    a.t_stop = _time("t_stop", t_stop, 100)
+    a.dt = _time("dt", dt, 0.01)
+    a.record_interval = _time("record_interval", record_interval, 0.1)
+    if cells is not None:
+        a.cells = _count("cells", cells, "cell", "take the number from the per-cell lists")
+    if threads is not None:
+        a.threads = _count("threads", threads, "thread", f"use all {os.cpu_count() or 1} cores")
+    if not _is_whole(seed) or not 0 <= seed <= _SEED_MAX:
+        raise ParameterError(f"seed={seed!r} is not a valid seed; give a whole number from 0 to {_SEED_MAX}, "
+                             "e.g. seed=42")
+    a.seed = int(seed)
+    if cells_from is not None:
+        a.cells_from = _text("cells_from", cells_from)
+    if record is not None:
+        a.record = _names("record", record)
+    if record_cells is not None:
+        a.record_cells = _cells("record_cells", record_cells)
+    a.output_dir = _text("output_dir", output_dir)
+    a.name = _text("name", name)
+    if not a.name.strip() or "/" in a.name or a.name in (".", ".."):
+        raise ParameterError(f"name '{a.name}' must be a plain file name without '/'")
+    if title is not None:
+        a.title = _text("title", title)
+    return a
+
+
+def axis_texts(vary):
+    """The axes of a sweep as ``--vary`` texts, KIND.PARAM=VALUES, in the order given."""
+    if isinstance(vary, str):
+        return [vary]
+    if isinstance(vary, dict):
+        texts = []
+        for key, values in vary.items():
+            v = value_text(f"vary['{key}']", values)
+            if isinstance(v, np.ndarray):
+                v = ",".join(number_text(x) for x in v)
+            texts.append(f"{key}={v}")
+        return texts
+    if isinstance(vary, (list, tuple)) and all(isinstance(t, str) for t in vary):
+        return list(vary)
+    raise ParameterError(f"vary={vary!r}: give a dict of KIND.PARAM names and their values, e.g. "
+                         "vary={'stimulus.amplitude': 'linspace(0,20,41)'}")

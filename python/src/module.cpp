@@ -1,0 +1,462 @@
+/// @file module.cpp
+/// soma._soma, the extension behind the Python package `soma` (docs/python.md): runs, sweeps and
+/// rheobase searches through the framework's build_simulation and libsoma_experiments, with the same
+/// plug-ins as the `soma` command, their results as NumPy arrays, soma::Error as Python exceptions.
+/// The GIL is released while a run goes; Ctrl-C stops it through Simulation::interrupt_on.
+
+#include "convert.hpp"
+#include "memory_recorder.hpp"
+
+#include "soma/error.hpp"
+#include "soma/experiments/rheobase.hpp"
+#include "soma/experiments/sweep.hpp"
+#include "soma/model.hpp"
+#include "soma/model_from_file.hpp"
+#include "soma/registry.hpp"
+#include "soma/run_spec.hpp"
+#include "soma/version.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+#include <system_error>
+
+namespace py = pybind11;
+
+namespace soma::python {
+namespace {
+
+constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, PluginKind::integrator,
+                                    PluginKind::recorder};
+
+/// The plug-ins, found once per process on first use (SOMA_PLUGIN_PATH, then Soma's own directory).
+/// Never destroyed before the interpreter exits, so that an exception or an object a plug-in made
+/// never outlives its library.
+const PluginRegistry& registry() {
+    static const PluginRegistry instance;
+    return instance;
+}
+
+/// Runs Python's signal handlers now and then from the thread that simulates (which must not hold the
+/// GIL): the first one that raises (Ctrl-C: KeyboardInterrupt) sets `flag`, which stops the run, and
+/// its exception stays pending until `rethrow_if_interrupted` raises it.
+class SignalPoll {
+public:
+    /// Called from the run's progress callback, without the GIL: takes the GIL at most every 50 ms.
+    void poll() {
+        if (flag_.load(std::memory_order_relaxed)) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_ < interval) return;
+        last_ = now;
+        const py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) flag_.store(true);
+    }
+    [[nodiscard]] const std::atomic<bool>& flag() const { return flag_; }
+    /// With the GIL: raises the pending Python exception of an interrupt.
+    void rethrow_if_interrupted() const {
+        if (flag_.load()) throw py::error_already_set();
+    }
+
+private:
+    static constexpr std::chrono::milliseconds interval{50};
+    std::atomic<bool> flag_{false};
+    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+/// Calls `body(poll)` without the GIL; an interrupt raises the pending KeyboardInterrupt (or whatever
+/// the signal handler raised) instead of the framework's RunError.
+template <class Body>
+auto without_gil(Body&& body) {
+    SignalPoll poll;
+    std::optional<decltype(body(poll))> result;
+    try {
+        const py::gil_scoped_release release;
+        result.emplace(std::forward<Body>(body)(poll));
+    } catch (const Error&) {
+        poll.rethrow_if_interrupted();
+        throw;
+    }
+    poll.rethrow_if_interrupted();
+    return std::move(*result);
+}
+
+/// The output directory of a run with recorders: created if missing, and removed again if the run
+/// fails and leaves it empty (as the `soma` command does).
+class OutputDir {
+public:
+    explicit OutputDir(const RunSpec& spec) {
+        if (spec.recorders.empty()) return;
+        path_ = spec.output_dir;
+        std::error_code ec;
+        created_ = std::filesystem::create_directories(path_, ec);
+        if (ec) {
+            throw RunError(fmt::format("cannot create the output directory '{}': {}", path_.string(), ec.message()));
+        }
+    }
+    ~OutputDir() {
+        std::error_code ec;
+        if (created_ && !keep_ && std::filesystem::is_empty(path_, ec)) std::filesystem::remove(path_, ec);
+    }
+    OutputDir(const OutputDir&) = delete;
+    OutputDir& operator=(const OutputDir&) = delete;
+    void keep() { keep_ = true; }
+
+private:
+    std::filesystem::path path_;
+    bool created_ = false;
+    bool keep_ = false;
+};
+
+/// Refuses a run whose samples would not fit in memory (soma.run keeps them all).
+void check_sample_memory(const RunInfo& info) {
+    const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+    const double bytes = sample_bytes(info);
+    if (physical > 0 && bytes > 0.8 * physical) {
+        throw ParameterError(fmt::format(
+            "the samples of this run would take {:.3g} GB of memory ({} quantities of {} cells at {} times), more "
+            "than 80 % of this machine's {:.3g} GB; record fewer quantities (record=['v']) or cells (record_cells=...), "
+            "sample less often (record_interval=...), or record only spikes (record='spikes')",
+            bytes / 1e9, info.recording.variables.size(), info.recording.cells.size(),
+            static_cast<double>(info.n_steps) / static_cast<double>(std::max<std::size_t>(1, info.record_every)),
+            physical / 1e9));
+    }
+}
+
+std::vector<std::filesystem::path> outputs_of(const Simulation& simulation) {
+    std::vector<std::filesystem::path> written;
+    for (const auto& r : simulation.recorders()) {
+        for (const auto& path : r->outputs()) {
+            if (!path.empty()) written.push_back(path);
+        }
+    }
+    return written;
+}
+
+/// A NumPy array of `shape` over `data` (no copy), which keeps `base` (the owner of `data`) alive.
+template <class T>
+py::array_t<T> view(std::vector<py::ssize_t> shape, const T* data, const py::object& base) {
+    return py::array_t<T>(std::move(shape), data, base);
+}
+
+py::dict cell_summary(const RunSummary& summary, const RunInfo& info) {
+    const std::size_t n = summary.cells.size();
+    py::array_t<std::int64_t> spikes(static_cast<py::ssize_t>(n));
+    py::array_t<double> rate(static_cast<py::ssize_t>(n)), first(static_cast<py::ssize_t>(n)),
+        isi(static_cast<py::ssize_t>(n)), cv(static_cast<py::ssize_t>(n));
+    for (std::size_t c = 0; c < n; ++c) {
+        const CellSummary& s = summary.cells[c];
+        const auto i = static_cast<py::ssize_t>(c);
+        spikes.mutable_at(i) = static_cast<std::int64_t>(s.n_spikes);
+        rate.mutable_at(i) = s.rate(info.t_stop);
+        first.mutable_at(i) = s.n_spikes > 0 ? s.first_spike : std::nan("");
+        isi.mutable_at(i) = s.mean_isi();
+        cv.mutable_at(i) = s.cv_isi();
+    }
+    py::dict table;
+    add_cell_parameters(table, info);
+    table["spikes"] = spikes;
+    table["rate_Hz"] = rate;
+    table["first_spike_ms"] = first;
+    table["mean_isi_ms"] = isi;
+    table["cv_isi"] = cv;
+    return table;
+}
+
+py::dict run(const RunArguments& args) {
+    const RunSpec spec = to_run_spec(args);
+    const auto memory = std::make_shared<MemoryRecorder>();
+    OutputDir output(spec);
+    struct Done {
+        Simulation simulation;
+        RunSummary summary;
+    };
+    Done done = without_gil([&](SignalPoll& poll) {
+        Simulation simulation = build_simulation(registry(), spec, {memory});
+        check_sample_memory(simulation.info());
+        simulation.interrupt_on(poll.flag());
+        simulation.on_progress([&](std::size_t, std::size_t) { poll.poll(); });
+        RunSummary summary = simulation.run();
+        return Done{std::move(simulation), std::move(summary)};
+    });
+    output.keep();
+    const RunInfo& info = done.simulation.info();
+    const RunArrays& a = *memory->arrays();
+    const py::object base = py::cast(memory->arrays());
+    py::dict samples;
+    for (std::size_t k = 0; k < a.n_quantities; ++k) {
+        samples[py::str(info.recording.variables[k].name)] =
+            view<double>({static_cast<py::ssize_t>(a.n_samples), static_cast<py::ssize_t>(a.n_columns)},
+                         a.samples.data() + k * a.n_samples * a.n_columns, base);
+    }
+    py::dict result;
+    result["t"] = view<double>({static_cast<py::ssize_t>(a.times.size())}, a.times.data(), base);
+    result["samples"] = samples;
+    result["spike_times"] = view<double>({static_cast<py::ssize_t>(a.spike_times.size())}, a.spike_times.data(), base);
+    result["spike_cells"] =
+        view<std::int64_t>({static_cast<py::ssize_t>(a.spike_cells.size())}, a.spike_cells.data(), base);
+    result["summary"] = cell_summary(done.summary, info);
+    result["info"] = info_dict(info);
+    result["notes"] = done.simulation.grid().note.empty() ? py::list() : py::cast(std::vector{done.simulation.grid().note});
+    result["outputs"] = outputs_of(done.simulation);
+    return result;
+}
+
+experiments::RunControl control(SignalPoll& poll) {
+    return {&poll.flag(), [&poll](std::size_t, std::size_t) { poll.poll(); }, {}};
+}
+
+py::dict sweep(const RunArguments& args, const std::vector<std::string>& axes,
+               const std::optional<std::pair<double, double>>& window) {
+    experiments::SweepSpec spec;
+    spec.run = to_run_spec(args);
+    if (args.record.value_or(std::vector<std::string>{}).empty() && spec.run.recorders.empty()) {
+        spec.run.record.variables = {"spikes"};  // as `soma sweep`: the table is the output
+    }
+    for (const auto& text : axes) spec.axes.push_back(experiments::parse_axis(text));
+    if (spec.axes.empty()) {
+        throw ParameterError("a sweep needs at least one axis, e.g. vary={'stimulus.amplitude': 'linspace(0,20,41)'}");
+    }
+    if (window) spec.window = experiments::Window{window->first, window->second,
+                                                  fmt::format("[{:g}, {:g}) ms, as given", window->first, window->second)};
+    OutputDir output(spec.run);
+    const auto result = without_gil([&](SignalPoll& poll) { return experiments::run_sweep(registry(), spec, control(poll)); });
+    output.keep();
+    const std::size_t n = result.cells.size();
+    py::dict table;
+    std::vector<py::array_t<double>> axis_columns;
+    py::list axis_list;
+    for (const auto& axis : result.axes) {
+        axis_columns.emplace_back(static_cast<py::ssize_t>(n));
+        axis_list.append(py::dict(py::arg("parameter") = axis.full_name(), py::arg("unit") = axis.unit,
+                                  py::arg("given_as") = axis.given_as, py::arg("values") = to_array(axis.values)));
+    }
+    py::array_t<std::int64_t> spikes(static_cast<py::ssize_t>(n)), in_window(static_cast<py::ssize_t>(n));
+    py::array_t<double> rate(static_cast<py::ssize_t>(n)), latency(static_cast<py::ssize_t>(n)),
+        isi(static_cast<py::ssize_t>(n)), cv(static_cast<py::ssize_t>(n));
+    for (std::size_t c = 0; c < n; ++c) {
+        const auto i = static_cast<py::ssize_t>(c);
+        const auto index = experiments::axis_indices(result.axes, c);
+        for (std::size_t k = 0; k < result.axes.size(); ++k) axis_columns[k].mutable_at(i) = result.axes[k].values[index[k]];
+        const auto& r = result.cells[c];
+        spikes.mutable_at(i) = static_cast<std::int64_t>(r.n_spikes);
+        in_window.mutable_at(i) = static_cast<std::int64_t>(r.n_window);
+        rate.mutable_at(i) = r.rate;
+        latency.mutable_at(i) = r.latency;
+        isi.mutable_at(i) = r.mean_isi;
+        cv.mutable_at(i) = r.cv_isi;
+    }
+    for (std::size_t k = 0; k < result.axes.size(); ++k) table[py::str(result.axes[k].full_name())] = axis_columns[k];
+    py::dict others;
+    add_cell_parameters(others, result.info);
+    for (const auto& [key, values] : others) {
+        if (!table.contains(key)) table[key] = values;
+    }
+    table["spikes"] = spikes;
+    table["spikes_in_window"] = in_window;
+    table["rate_Hz"] = rate;
+    table["latency_ms"] = latency;
+    table["mean_isi_ms"] = isi;
+    table["cv_isi"] = cv;
+    const auto [below, first] = result.axes.size() == 1 ? experiments::firing_onset(result)
+                                                        : std::pair{std::nan(""), std::nan("")};
+    py::dict d;
+    d["cells"] = table;
+    d["axes"] = axis_list;
+    d["window"] = py::make_tuple(result.window.from, result.window.to);
+    d["window_description"] = result.window.description;
+    d["latency_from_ms"] = result.latency_reference;
+    d["firing_onset"] = py::make_tuple(below, first);
+    d["info"] = info_dict(result.info);
+    d["outputs"] = result.recorder_outputs;
+    return d;
+}
+
+py::dict rheobase(const RunArguments& args, double low, double high, double tolerance, std::size_t batch,
+                  const std::string& firing, std::string parameter) {
+    experiments::RheobaseSpec spec;
+    spec.run = to_run_spec(args);
+    spec.run.recorders.clear();
+    if (parameter.starts_with("stimulus.")) parameter.erase(0, 9);  // as --set and --vary write it
+    spec.parameter = parameter;
+    spec.low = low;
+    spec.high = high;
+    spec.tolerance = tolerance;
+    spec.batch = batch;
+    const std::vector<std::string> kinds{"single", "sustained"};
+    if (std::ranges::find(kinds, firing) == kinds.end()) {
+        throw ParameterError(fmt::format("firing='{}': {}", firing, unknown_name_message("definition", firing, kinds)));
+    }
+    spec.firing = firing == "single" ? experiments::Firing::single : experiments::Firing::sustained;
+    const auto result = without_gil([&](SignalPoll& poll) { return experiments::find_rheobase(registry(), spec, control(poll)); });
+    const std::size_t n = result.cells.size();
+    py::array_t<double> value(static_cast<py::ssize_t>(n)), below(static_cast<py::ssize_t>(n));
+    for (std::size_t c = 0; c < n; ++c) {
+        value.mutable_at(static_cast<py::ssize_t>(c)) = result.cells[c].rheobase;
+        below.mutable_at(static_cast<py::ssize_t>(c)) = result.cells[c].below;
+    }
+    py::dict table;
+    add_cell_parameters(table, result.info);
+    table["rheobase"] = value;
+    table["below"] = below;
+    py::dict d;
+    d["cells"] = table;
+    d["parameter"] = "stimulus." + parameter;
+    d["unit"] = result.unit;
+    d["tolerance"] = result.tolerance;
+    d["rounds"] = result.rounds;
+    d["cell_runs"] = result.cell_runs;
+    d["info"] = info_dict(result.info);
+    return d;
+}
+
+py::dict plugin_dict(const PluginInfo& p) {
+    return py::dict(py::arg("kind") = std::string(to_string(p.kind)), py::arg("name") = p.name,
+                    py::arg("version") = p.version, py::arg("description") = p.description,
+                    py::arg("file") = p.file.string());
+}
+
+py::list list_plugins() {
+    py::list out;
+    for (const auto& p : registry().plugins()) out.append(plugin_dict(p));
+    return out;
+}
+
+py::list rejected_files() {
+    py::list out;
+    for (const auto& r : registry().rejected()) {
+        out.append(py::dict(py::arg("file") = r.file.string(), py::arg("reason") = r.reason));
+    }
+    return out;
+}
+
+/// Parameters, presets and, for a model, state variables and current of `object`, as `soma describe`.
+py::dict component_dict(const Component& object) {
+    const auto* model = dynamic_cast<const Model*>(&object);
+    const std::string current_unit = model ? model->current().unit : std::string(model_current_unit);
+    py::list parameters;
+    for (const auto& s : object.schema()) {
+        parameters.append(py::dict(
+            py::arg("name") = s.name, py::arg("unit") = resolve_unit(s.unit, current_unit),
+            py::arg("default") = s.default_value, py::arg("range") = s.range.to_string(),
+            py::arg("lower") = s.range.lower, py::arg("upper") = s.range.upper,
+            py::arg("lower_closed") = s.range.lower_closed, py::arg("upper_closed") = s.range.upper_closed,
+            py::arg("description") = s.description));
+    }
+    py::list presets;
+    for (const auto& p : object.presets()) {
+        presets.append(py::dict(py::arg("name") = p.name, py::arg("description") = p.description,
+                                py::arg("values") = p.values));
+    }
+    py::dict d;
+    d["parameters"] = parameters;
+    d["presets"] = presets;
+    d["reads_model_files"] = dynamic_cast<const ModelFromFile*>(&object) != nullptr;
+    if (model && !d["reads_model_files"].cast<bool>()) {
+        py::list vars;
+        for (const auto& v : model->state_variables()) {
+            vars.append(py::dict(py::arg("name") = v.name, py::arg("unit") = v.unit, py::arg("description") = v.description));
+        }
+        d["state_variables"] = vars;
+        const auto& i = model->current();
+        d["current"] = py::dict(py::arg("name") = i.name, py::arg("unit") = i.unit, py::arg("description") = i.description);
+    }
+    return d;
+}
+
+py::list describe(const std::string& name) {
+    const PluginRegistry& plugins = registry();
+    py::list out;
+    if (is_model_file(name)) {
+        const auto model = create_model(plugins, name);
+        py::dict d = component_dict(*model);
+        const auto& p = plugins.find(PluginKind::model, model_file_plugin);
+        d["kind"] = "model";
+        d["name"] = name;
+        d["version"] = p.version;
+        d["description"] = fmt::format("model file, read by the '{}' plug-in", p.name);
+        d["file"] = std::filesystem::absolute(name).lexically_normal().string();
+        out.append(d);
+        return out;
+    }
+    for (const auto kind : all_kinds) {
+        for (const auto& p : plugins.plugins(kind)) {
+            if (p.name != name) continue;
+            py::dict d = component_dict(*plugins.create(kind, name));
+            for (const auto& [key, value] : plugin_dict(p)) d[key] = value;
+            out.append(d);
+        }
+    }
+    if (out.empty()) {
+        std::vector<std::string> known;
+        for (const auto& p : plugins.plugins()) known.push_back(p.name);
+        std::vector<std::string> dirs;
+        for (const auto& d : plugins.search_path()) dirs.push_back(d.string());
+        throw PluginError(fmt::format("{} Searched: {}. ('soma list' shows them all.)",
+                                      unknown_name_message("plug-in", name, known), fmt::join(dirs, ", ")));
+    }
+    return out;
+}
+
+}  // namespace
+}  // namespace soma::python
+
+PYBIND11_MODULE(_soma, m) {
+    using namespace soma::python;
+    m.doc() = "The C++ core of the soma package: see help(soma) and docs/python.md.";
+    m.attr("__version__") = std::string(soma::version);
+
+    const auto error = py::register_exception<soma::Error>(m, "Error");
+    py::register_exception<soma::ParameterError>(m, "ParameterError", error);
+    py::register_exception<soma::PluginError>(m, "PluginError", error);
+    py::register_exception<soma::RunError>(m, "RunError", error);
+    py::register_exception<soma::ModelFileError>(m, "ModelFileError", error);
+    for (const char* name : {"Error", "ParameterError", "PluginError", "RunError", "ModelFileError"}) {
+        m.attr(name).attr("__module__") = "soma";  // shown as soma.ParameterError in tracebacks
+    }
+
+    py::class_<RunArrays, std::shared_ptr<RunArrays>>(m, "_RunArrays",
+                                                      "The memory that a result's sample and spike arrays view.");
+
+    py::class_<RunArguments>(m, "RunArguments", "A run description; soma.run fills it from its keyword arguments.")
+        .def(py::init<>())
+        .def_readwrite("model", &RunArguments::model)
+        .def_readwrite("preset", &RunArguments::preset)
+        .def_readwrite("stimulus", &RunArguments::stimulus)
+        .def_readwrite("integrator", &RunArguments::integrator)
+        .def_readwrite("text_parameters", &RunArguments::text_parameters)
+        .def_readwrite("array_parameters", &RunArguments::array_parameters)
+        .def_readwrite("recorders", &RunArguments::recorders)
+        .def_readwrite("t_stop", &RunArguments::t_stop)
+        .def_readwrite("dt", &RunArguments::dt)
+        .def_readwrite("record_interval", &RunArguments::record_interval)
+        .def_readwrite("cells", &RunArguments::cells)
+        .def_readwrite("threads", &RunArguments::threads)
+        .def_readwrite("seed", &RunArguments::seed)
+        .def_readwrite("record", &RunArguments::record)
+        .def_readwrite("record_cells", &RunArguments::record_cells)
+        .def_readwrite("cells_from", &RunArguments::cells_from)
+        .def_readwrite("name", &RunArguments::name)
+        .def_readwrite("output_dir", &RunArguments::output_dir)
+        .def_readwrite("title", &RunArguments::title);
+
+    m.def("run", &run, py::arg("args"), "One run; a dict of arrays (soma.run wraps it in a Result).");
+    m.def("sweep", &sweep, py::arg("args"), py::arg("axes"), py::arg("window"),
+          "A sweep over the axes 'KIND.PARAM=VALUES'; a dict (soma.sweep wraps it).");
+    m.def("rheobase", &rheobase, py::arg("args"), py::arg("low"), py::arg("high"), py::arg("tolerance"),
+          py::arg("batch"), py::arg("firing"), py::arg("parameter"), "A rheobase search; a dict (soma.rheobase wraps it).");
+    m.def("plugins", &list_plugins, "The plug-ins found, as dicts (kind, name, version, description, file).");
+    m.def("rejected", &rejected_files, "Shared libraries in the plug-in directories that were not accepted, and why.");
+    m.def("describe", &describe, py::arg("name"), "Each plug-in of that name (or the model file), as a dict.");
+    m.def("search_path", [] { return registry().search_path(); }, "The plug-in directories searched, in order.");
+}
