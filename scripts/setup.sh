@@ -24,7 +24,7 @@ install_missing() {
 
 install_missing g++ cmake make libboost-dev libboost-filesystem-dev libboost-iostreams-dev \
   libboost-program-options-dev libboost-test-dev libfmt-dev libgnuplot-iostream-dev gnuplot-nox libsundials-dev \
-  librandom123-dev libhdf5-dev libssl-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin libpagmo-dev python3-dev
+  librandom123-dev libhdf5-dev libssl-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin libpagmo-dev python3-dev \
   pybind11-dev python3-pytest python3-numpy
 
 build_dir=${SOMA_BUILD_DIR:-build}
