@@ -559,6 +559,119 @@ BOOST_AUTO_TEST_SUITE_END()
 
 // soma sweep, fi and rheobase end to end: the files, the table's rows against the terminal's, the summary,
 // and bad input that leaves nothing behind.
+BOOST_AUTO_TEST_SUITE(compare)
+
+/// Field k of a CSV row, as a number.
+double field(const std::string& row, std::size_t k) {
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < k; ++i) start = row.find(',', start) + 1;
+    return std::stod(row.substr(start, row.find(',', start) - start));
+}
+
+/// A recording made with soma itself: adex driven by a 1000 pA step from a current file sampled every
+/// 0.1 ms; its v (17 digits) and current in rec.csv, its spikes rounded to the samples in the competition's
+/// format (rec.spiketimes: sample index, count). Returns the spike times of the file.
+std::vector<double> make_recording(const fs::path& dir, const fs::path& logs) {
+    {
+        std::ofstream cur(dir / "cur.csv");
+        cur << "t (ms),I (pA)\n";
+        for (int k = 0; k < 2000; ++k) cur << fmt::format("{:.1f},{}\n", 0.1 * k, k >= 100 && k < 1900 ? 1000 : 0);
+    }
+    const auto made = run_soma(dir, logs, {"run", "--model", "adex", "--stimulus", "cur.csv", "--t-stop", "200", "--dt",
+                                           "0.05", "--record-interval", "0.1", "--record", "v,I", "--recorder", "csv",
+                                           "--output", ".", "--name", "rec", "--summary", "none"});
+    BOOST_TEST_REQUIRE(made.code == 0, made);
+    std::vector<double> spikes;
+    std::ofstream out(dir / "rec.spiketimes");
+    const auto table = read_csv(dir / "rec_spikes.csv");
+    for (const auto& row : table.rows) {
+        const long index = std::lround(field(row, 1) / 0.1);
+        out << index << " 0\n";
+        spikes.push_back(0.1 * static_cast<double>(index));
+    }
+    fs::remove(dir / "rec_spikes.csv");
+    fs::remove(dir / "rec_cells.csv");
+    return spikes;
+}
+
+/// Gamma written out in the test (Jolivet et al. 2008): coincidences within +-2 ms, each recorded spike
+/// matched to at most one model spike (by trying every pairing in time order, which the trains here,
+/// with spikes far more than 4 ms apart, make unambiguous), chance-corrected with the model's rate.
+double gamma_of(const std::vector<double>& model, const std::vector<double>& data, double duration) {
+    std::vector<bool> used(model.size(), false);
+    double n_coinc = 0;
+    for (const double t : data) {
+        for (std::size_t j = 0; j < model.size(); ++j) {
+            if (!used[j] && std::abs(model[j] - t) <= 2.0) {
+                used[j] = true;
+                ++n_coinc;
+                break;
+            }
+        }
+    }
+    const double rate = static_cast<double>(model.size()) / duration;  // 1/ms
+    const double expected = 2 * rate * 2.0 * static_cast<double>(data.size());
+    return (n_coinc - expected) / (0.5 * static_cast<double>(model.size() + data.size())) / (1 - 2 * rate * 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_model_against_its_own_recording_and_against_another) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto recorded = make_recording(cwd.path(), logs.path());
+    BOOST_TEST_REQUIRE(recorded.size() >= 5u);
+    // The same model on the recorded current: every spike coincides (Gamma = 1 exactly, as the formula gives for
+    // identical counts all matched), the sampled v is the recorded one bit for bit (RMSE 0).
+    const auto same = run_soma(cwd.path(), logs.path(), {"compare", "--model", "adex", "--dt", "0.05", "--recording",
+                                                         "rec.csv", "--output", "out", "--name", "same"});
+    BOOST_TEST_REQUIRE(same.code == 0, same);
+    SOMA_CHECK_CONTAINS(same.err, "spike times from the sibling .spiketimes files");
+    const auto n = std::to_string(recorded.size());
+    SOMA_CHECK_CONTAINS(read_file(cwd.path() / "out" / "same_compare.csv"),
+                        "0,0,\"rec.csv\"," + n + "," + n + "," + n + ",1,,,1,");
+    for (const char* file : {"same_compare.png", "same_compare.svg", "same_compare.gp", "same_compare_traces.csv",
+                             "same_compare_spikes.csv", "same_compare_summary.json"}) {
+        BOOST_TEST(fs::exists(cwd.path() / "out" / file), file);
+    }
+    // Another cell (stronger adaptation): its Gamma is the formula's on the two trains the figure's data hold.
+    const auto other = run_soma(cwd.path(), logs.path(), {"compare", "--model", "adex", "--set", "model.b=120", "--dt",
+                                                          "0.05", "--recording", "rec.csv", "--output", "out", "--name",
+                                                          "other"});
+    BOOST_TEST_REQUIRE(other.code == 0, other);
+    std::vector<double> model, data;
+    for (const auto& row : read_csv(cwd.path() / "out" / "other_compare_spikes.csv").rows) {
+        (field(row, 0) == 0 ? model : data).push_back(field(row, 1));
+    }
+    BOOST_TEST(data == recorded, boost::test_tools::per_element());
+    const auto table = read_csv(cwd.path() / "out" / "other_compare.csv");
+    BOOST_TEST_REQUIRE(table.rows.size() == 1u);
+    const double gamma = field(table.rows.front(), 6);
+    BOOST_TEST(std::abs(gamma - gamma_of(model, data, 200)) <= 1e-12, "Gamma " << gamma);
+    BOOST_TEST(gamma < 0.9);
+}
+
+BOOST_AUTO_TEST_CASE(bad_recordings_are_refused_and_nothing_is_written) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    (void)make_recording(cwd.path(), logs.path());
+    std::ofstream(cwd.path() / "short.csv") << "t (ms),V (mV),I (pA)\n0,-70,0\n0.1,-70,0\n0.2,-70,0\n";
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+        {{"--recording", "rec.csv", "--recording-dt", "0.3"}, "0.3"},
+        {{"--recording", "missing.voltage"}, "missing.voltage"},
+        {{"--recording", "rec.csv,short.csv"}, "short.csv"},
+        {{}, "soma compare needs --recording FILES"},
+        {{"--recording", "rec.csv", "--delta", "0"}, "--delta 0 is not allowed"},
+        {{"--recording", "rec.csv", "--window", "150:300"}, "--window"},
+    };
+    for (const auto& [extra, expected] : cases) {
+        std::vector<std::string> args{"compare", "--model", "adex", "--dt", "0.05", "--output", "out"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto result = run_soma(cwd.path(), logs.path(), args);
+        BOOST_TEST(result.code != 0, result);
+        SOMA_CHECK_CONTAINS(result.err, expected);
+        BOOST_TEST(!fs::exists(cwd.path() / "out"), "an output directory was left by: " << expected);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(experiments)
 
 BOOST_AUTO_TEST_CASE(sweep_writes_a_table_a_figure_and_a_summary) {

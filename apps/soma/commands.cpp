@@ -25,31 +25,6 @@
 namespace soma::app {
 namespace {
 
-/// The window of `--window FROM:TO` (ms), or nullopt when not given.
-std::optional<experiments::Window> parse_window(const Scenario& scenario) {
-    const auto it = scenario.extra.find("window");
-    if (it == scenario.extra.end()) return std::nullopt;
-    const std::string& text = it->second.front();
-    const auto colon = text.find(':');
-    const auto number = [&](std::string_view part, double& x) {
-        const auto first = part.find_first_not_of(' ');
-        if (first == std::string_view::npos) return false;
-        part.remove_prefix(first);
-        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-        const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), x);
-        return ec == std::errc{} && ptr == part.data() + part.size() && std::isfinite(x);
-    };
-    experiments::Window w;
-    if (colon == std::string::npos || !number(std::string_view(text).substr(0, colon), w.from) ||
-        !number(std::string_view(text).substr(colon + 1), w.to)) {
-        throw ParameterError(fmt::format("--window '{}': expected FROM:TO in ms, e.g. --window 500:1000 (the spikes "
-                                         "with FROM <= t < TO are analysed)",
-                                         text));
-    }
-    w.description = fmt::format("[{:g}, {:g}) ms, as given", w.from, w.to);
-    return w;
-}
-
 std::vector<ExtraOption> sweep_options(bool fi) {
     std::vector<ExtraOption> options;
     if (fi) {

@@ -29,6 +29,10 @@ int fi_command(const PluginRegistry& registry, const std::vector<std::string>& a
 int rheobase_command(const PluginRegistry& registry, const std::vector<std::string>& args,
                 const std::shared_ptr<Distribution>& distribution);
 
+/// `soma compare`: a model run against recordings of the same input (compare_command.cpp).
+int compare_command(const PluginRegistry& registry, const std::vector<std::string>& args,
+                    const std::shared_ptr<Distribution>& distribution);
+
 /// `soma fit`: model parameters fitted to recordings (fit_command.cpp).
 int fit_command(const PluginRegistry& registry, const std::vector<std::string>& args,
                 const std::shared_ptr<Distribution>& distribution);

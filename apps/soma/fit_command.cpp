@@ -3,6 +3,7 @@
 /// generations, its figure, a scenario of the best parameters, a summary and the scores per set.
 
 #include "commands.hpp"
+#include "report.hpp"
 #include "scenario.hpp"
 #include "session.hpp"
 #include "summary_json.hpp"
@@ -11,6 +12,7 @@
 #include "soma/error.hpp"
 #include "soma/fitting/fit.hpp"
 #include "soma/fitting/recording.hpp"
+#include "soma/fitting/stimulus_set.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/parameter.hpp"
 
@@ -72,86 +74,23 @@ std::string fit_help(const std::vector<ExtraOption>& options) {
            "       --held-out 05-0.voltage.gz,05-1.voltage.gz,05-2.voltage.gz,05-3.voltage.gz\n";
 }
 
-std::vector<std::string> split_files(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (true) {
-        const auto comma = text.find(',', start);
-        std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        part.erase(0, part.find_first_not_of(' '));
-        part.erase(part.find_last_not_of(' ') + 1);
-        if (!part.empty()) out.push_back(part);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-    }
-    return out;
-}
-
-/// `file` without `.gz` and its last extension: "dir/00-0.voltage.gz" -> "dir/00-0".
-fs::path base_of(const fs::path& file) {
-    fs::path p = file;
-    if (p.extension() == ".gz") p.replace_extension();
-    p.replace_extension();
-    return p;
-}
-
-/// A recording file without a time column (the competition's challenge A `.voltage`).
-bool without_times(const fs::path& file) {
-    fs::path p = file;
-    if (p.extension() == ".gz") p.replace_extension();
-    return p.extension() == ".voltage";
-}
-
-/// The name of a set: the common beginning of its files' names ("00-0", "00-1" -> "00").
-std::string set_name(const std::vector<std::string>& files) {
-    std::string common = base_of(files.front()).filename().string();
-    for (const auto& f : files) {
-        const std::string s = base_of(f).filename().string();
-        std::size_t n = 0;
-        while (n < common.size() && n < s.size() && common[n] == s[n]) ++n;
-        common.resize(n);
-    }
-    while (!common.empty() && (common.back() == '-' || common.back() == '_' || common.back() == '.')) common.pop_back();
-    return common.empty() ? base_of(files.front()).filename().string() : common;
-}
-
+/// The set of `--OPTION FILES`, its spike source as a note.
 fitting::StimulusSet read_set(const std::string& text, const std::string& option, std::optional<double> dt,
                               const ComponentSpec& stimulus_settings, std::vector<std::string>& notes) {
-    const auto files = split_files(text);
+    const auto files = fitting::split_file_list(text);
     if (files.empty()) {
         throw ParameterError(fmt::format("--{} '{}': no file; give the comma-separated voltage files of one stimulus's "
                                          "repetitions",
                                          option, text));
     }
-    fitting::StimulusSet set;
-    set.name = set_name(files);
-    std::size_t from_files = 0;
-    for (const auto& f : files) {
-        std::optional<fs::path> spikes;
-        for (const char* ext : {".spiketimes", ".spiketimes.gz"}) {
-            const fs::path candidate = base_of(f).string() + ext;
-            if (fs::exists(candidate)) {
-                spikes = candidate;
-                break;
-            }
-        }
-        if (spikes) ++from_files;
-        fitting::SpikeDetection detection;  // upward crossings of 0 mV, 2 ms apart
-        try {
-            set.repetitions.push_back(fitting::read_recording(f, dt, spikes, detection));
-        } catch (const ParameterError& e) {
-            throw ParameterError(fmt::format("--{}: {}", option, e.what()));
-        }
+    try {
+        auto set = fitting::read_stimulus_set(files, dt, stimulus_settings);
+        notes.push_back(fmt::format("{} set '{}': {} repetition{}; spike times {}", option, set.name, files.size(),
+                                    files.size() == 1 ? "" : "s", set.spikes_from));
+        return set;
+    } catch (const ParameterError& e) {
+        throw ParameterError(fmt::format("--{}: {}", option, e.what()));
     }
-    notes.push_back(fmt::format(
-        "{} set '{}': {} repetition{}; spike times {}", option, set.name, files.size(), files.size() == 1 ? "" : "s",
-        from_files == files.size() ? "from the sibling .spiketimes files"
-        : from_files == 0          ? fmt::format("detected on the traces ({})", set.repetitions.front().spikes_from)
-                                   : fmt::format("from .spiketimes files for {} of them, detected for the others", from_files)));
-    set.stimulus.name = files.front();
-    set.stimulus.parameters = stimulus_settings.parameters;
-    if (without_times(files.front()) && dt) set.stimulus.parameters["sample_interval"] = fmt::format("{:.17g}", *dt);
-    return set;
 }
 
 std::size_t whole_option(const Scenario& scenario, const std::string& name, std::size_t fallback, double most) {
@@ -187,7 +126,7 @@ std::string score_text(double x, int digits = 3) { return std::isnan(x) ? "-" : 
 
 void print_scores(const std::vector<fitting::SetScore>& sets, std::string_view kind) {
     for (const auto& s : sets) {
-        fmt::print("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", kind, s.name, s.repetitions,
+        say("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", kind, s.name, s.repetitions,
                    score_text(s.gamma_normalised), score_text(s.gamma), score_text(s.gamma_int), score_text(s.count_ratio, 2),
                    score_text(s.model_rate, 1), score_text(s.rmse, 2));
     }
@@ -229,10 +168,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
     spec.run.distribution = distribution;
     spec.seed = spec.run.settings.seed;
     // Unless named, the outputs are named after the model (MODEL_fit.csv), not after the stimulus.
-    const bool named = std::ranges::any_of(args, [](const std::string& a) {
-        return a == "--name" || a.starts_with("--name=") || a.ends_with(".ini");
-    });
-    if (!named) {
+    if (!name_given(args)) {
         spec.run.name = is_model_file(spec.run.model.name) ? fs::path(spec.run.model.name).stem().string() : spec.run.model.name;
     }
     if (const auto it = parsed->extra.find("fit"); it != parsed->extra.end()) {
@@ -282,14 +218,14 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         }
     }
     fitting::check_fit(registry, spec);  // before the output directory exists
-    for (const auto& note : notes) std::cerr << "soma: note: " << note << '\n';
+    print_notes(notes);
 
     std::optional<OutputDirectory> output;
-    if (root) output.emplace(spec.run.output_dir);
-    stop_on_signals();
-    fitting::FitResult result;
-    {
-        ProgressLine progress(root ? report.progress : "off");
+    if (root) {
+        output.emplace(spec.run.output_dir, spec.run.name, spec.run.output_dir / (spec.run.name + "_fit_summary.json"),
+                       parsed->command_line, parsed->force);
+    }
+    const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         std::size_t generation = 0;
         double best = std::numeric_limits<double>::quiet_NaN();
         fitting::FitControl control;
@@ -302,39 +238,35 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         };
         control.run.round = [&](std::size_t g) { generation = g; };
         control.generation = [&](const fitting::Generation& g) { best = g.best_so_far; };
-        try {
-            result = fitting::run_fit(registry, spec, control);
-        } catch (...) {
-            if (interrupted) throw RunError("interrupted by a signal; no output was written");
-            throw;
-        }
-    }
+        return fitting::run_fit(registry, spec, control);
+    });
     if (!root) return 0;
     auto written = fitting::write_fit(result, spec, spec.run.output_dir, spec.run.name);
 
     const bool higher = fitting::higher_is_better(spec.objective);
-    fmt::print("{}: fit of {} parameter{} of {} with {}, {} candidates x {} generations ({} population runs, {} "
+    say("{}: fit of {} parameter{} of {} with {}, {} candidates x {} generations ({} population runs, {} "
                "candidates evaluated{}) in {:.1f} s\n",
                spec.run.name, spec.parameters.size(), spec.parameters.size() == 1 ? "" : "s", spec.run.model.name,
                to_string(spec.algorithm), spec.population, spec.generations, result.population_runs, result.evaluations,
                result.excluded > 0 ? fmt::format(", {} refused by the model's constraints", result.excluded) : "",
                result.seconds);
-    fmt::print("  objective {} ({} is better): {:.6g}\n  best parameters:\n", to_string(spec.objective),
+    say("  objective {} ({} is better): {:.6g}\n  best parameters:\n", to_string(spec.objective),
                higher ? "higher" : "lower", result.best_score);
     for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
         const auto& fp = spec.parameters[p];
         const double span = fp.high - fp.low;
         const bool at_bound = std::min(result.best[p] - fp.low, fp.high - result.best[p]) < 0.01 * span;
-        fmt::print("    model.{:<10} = {:>12.6g} {:<6} (bounds {:g} to {:g}){}\n", fp.name, result.best[p], result.units[p],
+        say("    model.{:<10} = {:>12.6g} {:<6} (bounds {:g} to {:g}){}\n", fp.name, result.best[p], result.units[p],
                    fp.low, fp.high, at_bound ? "  at a bound: widen it" : "");
     }
-    fmt::print("  scores (Gamma_A = Gamma / Gamma_int; count ratio: model / recorded spikes; RMSE of V away from spikes):\n");
-    fmt::print("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", "", "set", "reps", "Gamma_A", "Gamma",
+    say("  scores (Gamma_A = Gamma / Gamma_int; count ratio: model / recorded spikes; RMSE of V away from spikes):\n");
+    say("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", "", "set", "reps", "Gamma_A", "Gamma",
                "Gamma_int", "count ratio", "rate (Hz)", "RMSE (mV)");
     print_scores(result.training, "training");
     print_scores(result.held_out, "held-out");
+    nlohmann::json json;
     if (report.summary) {
-        auto json = summary_json(result.info, parsed->command_line, distribution ? distribution->size() : 1);
+        json = summary_json(result.info, parsed->command_line, distribution ? distribution->size() : 1);
         nlohmann::json parameters = nlohmann::json::array();
         for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
             parameters.push_back({{"name", "model." + spec.parameters[p].name},
@@ -368,12 +300,9 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                        {"per_generation", generations},
                        {"training", sets_json(result.training)},
                        {"held_out", sets_json(result.held_out)}};
-        const auto path = spec.run.output_dir / (spec.run.name + "_fit_summary.json");
-        write_summary(std::move(json), written, path);
-        written.push_back(path);
     }
-    for (const auto& path : written) fmt::print("  wrote {}\n", path.string());
-    output->keep();
+    finish_outputs(std::move(written), std::move(json), spec.run.output_dir / (spec.run.name + "_fit_summary.json"),
+                   output);
     return 0;
 }
 

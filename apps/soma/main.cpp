@@ -46,6 +46,8 @@ constexpr const char* usage =
     "  fi [SCENARIO.ini] [options]    an f-I curve: 'sweep' over the stimulus amplitude\n"
     "  rheobase [SCENARIO.ini] [options]\n"
     "                                 the smallest stimulus amplitude that makes each cell fire\n"
+    "  compare --recording FILES [options]\n"
+    "                                 a model run against recordings of the same input (Gamma, RMSE, figure)\n"
     "  fit --fit model.PARAM=LOW:HIGH --train FILES [options]\n"
     "                                 fit model parameters to recordings (spike timing, subthreshold V)\n"
     "  phase [SCENARIO.ini] [options] phase plane of a 2-variable model (see 'soma phase --help')\n"
@@ -154,6 +156,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
     if (command == "fi") return fi_command(registry, rest, distribution);
     if (command == "rheobase") return rheobase_command(registry, rest, distribution);
     if (command == "fit") return fit_command(registry, rest, distribution);
+    if (command == "compare") return compare_command(registry, rest, distribution);
     if (command == "phase") {
         if (distribution && distribution->size() > 1) {
             throw ParameterError("soma phase simulates one cell; run it without mpirun");
@@ -180,7 +183,7 @@ int main_impl(const PluginRegistry& registry, const std::vector<std::string>& ar
         }
         return describe(registry, rest.front());
     }
-    const std::vector<std::string> commands{"run", "sweep", "fi", "rheobase", "fit", "phase", "list", "describe"};
+    const std::vector<std::string> commands{"run", "sweep", "fi", "rheobase", "compare", "fit", "phase", "list", "describe"};
     std::cerr << "soma: error: " << unknown_name_message("command", command, commands) << "\n\n" << usage;
     return 2;
 }

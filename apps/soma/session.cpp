@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -92,6 +93,37 @@ void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario) {
                                          drive->source));
 }
 
+/// The window of `--window FROM:TO` (ms), or nullopt when not given.
+std::optional<experiments::Window> parse_window(const Scenario& scenario) {
+    const auto it = scenario.extra.find("window");
+    if (it == scenario.extra.end()) return std::nullopt;
+    const std::string& text = it->second.front();
+    const auto colon = text.find(':');
+    const auto number = [&](std::string_view part, double& x) {
+        const auto first = part.find_first_not_of(' ');
+        if (first == std::string_view::npos) return false;
+        part.remove_prefix(first);
+        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+        const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), x);
+        return ec == std::errc{} && ptr == part.data() + part.size() && std::isfinite(x);
+    };
+    experiments::Window w;
+    if (colon == std::string::npos || !number(std::string_view(text).substr(0, colon), w.from) ||
+        !number(std::string_view(text).substr(colon + 1), w.to)) {
+        throw ParameterError(fmt::format("--window '{}': expected FROM:TO in ms, e.g. --window 500:1000 (the spikes "
+                                         "with FROM <= t < TO are analysed)",
+                                         text));
+    }
+    w.description = fmt::format("[{:g}, {:g}) ms, as given", w.from, w.to);
+    return w;
+}
+
+bool name_given(const std::vector<std::string>& args) {
+    return std::ranges::any_of(args, [](const std::string& a) {
+        return a == "--name" || a.starts_with("--name=") || a.ends_with(".ini");
+    });
+}
+
 void print_notes(const std::vector<std::string>& notes) {
     for (const auto& note : notes) std::cerr << "soma: note: " << note << '\n';
 }
@@ -150,7 +182,7 @@ void OutputDirectory::lock(const std::string& name) {
     // flock on .NAME.lock; the file is removed when done. A process that opened the file just before it
     // was removed would lock a file no longer in the directory: it checks that what it locked is still
     // the file at that path, and tries again otherwise.
-    lock_path_ = path_ / ("." + name + ".lock");
+    lock_path_ = path_ / fmt::format(".{}.lock", name);  // (GCC 12 warns falsely on "." + name)
     for (int attempt = 0; attempt < 100; ++attempt) {
         const int fd = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {

@@ -14,6 +14,7 @@
 #include "summary_json.hpp"
 
 #include "soma/error.hpp"
+#include "soma/experiments/responses.hpp"
 
 #include <optional>
 #include <utility>
@@ -51,6 +52,13 @@ bool summary_wanted(const std::string& value);
 /// note when it differs from the step's own default. Models without the capability keep that default.
 /// @throws PluginError, ParameterError from creating the model (as build_simulation would).
 void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario);
+
+/// The window of `--window FROM:TO` (ms) in `scenario`, or nullopt when not given.
+/// @throws ParameterError for text that is not FROM:TO with finite numbers.
+std::optional<experiments::Window> parse_window(const Scenario& scenario);
+
+/// True when the arguments name the outputs: --name, or a scenario file (whose name they take).
+bool name_given(const std::vector<std::string>& args);
 
 /// Prints each note on stderr as "soma: note: ...".
 void print_notes(const std::vector<std::string>& notes);

@@ -10,7 +10,8 @@
 ///  - CSV (`.csv`): a header naming the time and the currents with their units in parentheses, e.g.
 ///    `t (ms),I (pA)` or `time (s),cell 1 (nA),cell 2 (nA)`; times in ms or s, currents in pA, nA or
 ///    uA; one row of numbers per sample. Several current columns are allowed: parameter `column` picks
-///    one per cell (1-based among the current columns).
+///    one per cell (1-based among the current columns). Columns in mV or V (a recording's membrane
+///    potential) are ignored.
 ///  - the 2007 single-neuron modeling competition's challenge A recordings (`.voltage`; Jolivet et al.,
 ///    Biol. Cybern. 99:417, 2008): three whitespace-separated columns, sample index, current (pA),
 ///    membrane potential (mV, ignored), no header and no times: `sample_interval` (ms) gives the step
@@ -167,9 +168,21 @@ Recording read_recording(const std::filesystem::path& path) {
             last = 2;
             break;
     }
+    // A CSV recording may hold membrane potentials too (`V (mV)`, as soma's csv recorder writes them): those
+    // columns are not currents and are left out.
+    std::vector<std::size_t> currents;
     for (std::size_t col = 1; col < last; ++col) {
+        if (table.format == TableFormat::csv && (table.columns[col].unit == "mV" || table.columns[col].unit == "V")) {
+            continue;
+        }
+        currents.push_back(col);
         rec.columns.push_back(table.columns[col].header);
         rec.exponents.push_back(current_exponent(table, table.columns[col], col + 1));
+    }
+    if (currents.empty()) {
+        throw ParameterError(fmt::format("stimulus file '{}' has no current column (a unit pA, nA or uA), only times "
+                                         "and potentials",
+                                         rec.file));
     }
     if (table.rows() == 1) {
         throw ParameterError(fmt::format("stimulus file '{}' has only one sample (line {}); at least two are needed "
@@ -177,7 +190,7 @@ Recording read_recording(const std::filesystem::path& path) {
                                          rec.file, table.lines.back()));
     }
     rec.ticks = std::move(table.values[0]);
-    for (std::size_t col = 1; col < last; ++col) {
+    for (const std::size_t col : currents) {
         rec.values.insert(rec.values.end(), table.values[col].begin(), table.values[col].end());
     }
     return rec;

@@ -56,36 +56,6 @@ constexpr std::size_t gaco_min_population = 8;
 /// again: 0.6 % apart in RMS on set 00 of challenge A, while two different sets differ by tens of percent.
 constexpr double same_current_tolerance = 0.1;
 
-/// A recorder that keeps the samples of one variable of every recorded cell in memory, shape [cells,
-/// samples]: 8 bytes per cell and sample (a fit's candidates over a 6.8 s recording at 0.2 ms: 272 kB
-/// each). It keeps what the fit needs instead of streaming it to a file (recorder.hpp asks recorders
-/// that write files to stream).
-class Trace final : public Recorder {
-public:
-    Trace() : Recorder({}) { init_defaults(); }
-    void begin(const RunInfo& info) override {
-        cells_ = info.recording.cells;
-        traces_.assign(info.n_cells, {});
-        const std::size_t samples = info.recording.samples ? (info.n_steps + info.record_every - 1) / info.record_every : 0;
-        for (const std::size_t c : cells_) traces_[c].reserve(samples);
-    }
-    void sample(double /*t*/, ConstBatchView values) override {
-        const auto row = values.var(0);
-        for (std::size_t j = 0; j < cells_.size(); ++j) traces_[cells_[j]].push_back(row[j]);
-    }
-    void spike(std::size_t /*cell*/, double /*t*/) override {}
-    void finish(const RunSummary& /*summary*/) override {}
-    void commit() override {}
-    void abort() noexcept override {}
-    [[nodiscard]] std::vector<std::filesystem::path> outputs() const override { return {}; }
-    /// The samples of cell `cell` (population index); empty if it was not recorded.
-    [[nodiscard]] const std::vector<double>& of(std::size_t cell) const { return traces_.at(cell); }
-
-private:
-    std::vector<std::size_t> cells_;
-    std::vector<std::vector<double>> traces_;
-};
-
 double rms(std::span<const double> x) {
     double sum = 0;
     for (const double v : x) sum += v * v;
@@ -134,18 +104,6 @@ void check_set(const StimulusSet& set, std::string_view kind) {
             }
         }
     }
-}
-
-/// The model's membrane potential: the state variable v or V in mV.
-std::string membrane_potential(const Model& model, std::string_view model_name) {
-    for (const auto& v : model.state_variables()) {
-        if ((v.name == "v" || v.name == "V" || v.name == "V_m") && v.unit == "mV") return v.name;
-    }
-    std::vector<std::string> names;
-    for (const auto& v : model.state_variables()) names.push_back(fmt::format("{} ({})", v.name, v.unit));
-    throw ParameterError(fmt::format("model '{}' has no membrane potential v in mV to compare with the recordings "
-                                     "(its state variables: {})",
-                                     model_name, fmt::join(names, ", ")));
 }
 
 double median(std::vector<double> x) {
@@ -226,10 +184,7 @@ std::vector<CandidateSet> run_set(const Context& context, const SetData& data,
                                   const std::vector<std::vector<double>>& candidates, bool voltage, bool distributed,
                                   RunInfo* info = nullptr) {
     const FitSpec& spec = *context.spec;
-    const Recording& first = data.set->repetitions.front();
     RunSpec run = spec.run;
-    run.stimulus = data.set->stimulus;
-    run.recorders.clear();
     run.cells_from.reset();
     for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
         std::vector<double> values(candidates.size());
@@ -237,55 +192,15 @@ std::vector<CandidateSet> run_set(const Context& context, const SetData& data,
         run.model.cell_values[spec.parameters[p].name] = CellValues::list(std::move(values), "the fit's candidates");
     }
     run.settings.n_cells = candidates.size();
-    run.settings.t_stop = data.duration;
-    run.record.cells.reset();
-    if (voltage) {
-        run.settings.record_interval = first.dt;
-        run.record.variables = {context.v_name};
-        std::vector<std::size_t> all(candidates.size());
-        for (std::size_t c = 0; c < all.size(); ++c) all[c] = c;
-        run.record.cells = std::move(all);
-    } else {
-        run.settings.record_interval = 0;
-        run.record.variables = {"spikes"};
-    }
     if (!distributed) run.distribution.reset();
-    const auto spikes = std::make_shared<experiments::SpikeTimes>();
-    const auto trace = std::make_shared<Trace>();
-    std::vector<std::shared_ptr<Recorder>> extra{spikes};
-    if (voltage) extra.push_back(trace);
-    Simulation simulation = build_simulation(*context.registry, run, extra);
-    const experiments::RunControl& control = context.control->run;
-    if (control.interrupt != nullptr) simulation.interrupt_on(*control.interrupt);
-    if (control.progress) simulation.on_progress(control.progress);
-    (void)simulation.run();
-    if (info != nullptr) *info = simulation.info();
+    Evaluation evaluation{spec.delta, spec.exclusion, voltage, false, context.v_name};
+    const auto cells = evaluate_population(*context.registry, run, *data.set, evaluation, context.control->run, info);
     std::vector<CandidateSet> out(candidates.size());
-    if (simulation.recorders().empty()) return out;  // a rank other than 0: rank 0 scores
-    for (std::size_t c = 0; c < candidates.size(); ++c) {
-        CandidateSet& r = out[c];
-        const std::vector<double>& model_spikes = spikes->of(c);
-        const Score s = score(model_spikes, data.spikes, spec.delta, data.duration);
-        r.spikes = model_spikes.size();
-        r.score = {data.set->name, data.spikes.size(), s.gamma_normalised, s.gamma, s.gamma_int, s.count_ratio, nan,
-                   1000.0 * static_cast<double>(model_spikes.size()) / data.duration,
-                   1000.0 * data.mean_spikes / data.duration};
-        if (!voltage) continue;
-        const std::vector<double>& v = trace->of(c);
-        for (std::size_t k = 0; k < data.spikes.size(); ++k) {
-            const Recording& rec = data.set->repetitions[k];
-            // The exclusion can leave no sample (a model firing throughout): then the RMSE is undefined.
-            const std::size_t n = std::min(v.size(), rec.v.size());
-            try {
-                const SubthresholdError e = subthreshold_error(std::span(v).first(n), std::span(rec.v).first(n), rec.dt,
-                                                               model_spikes, data.spikes[k], spec.exclusion);
-                r.squared_error += e.rmse * e.rmse * static_cast<double>(e.samples);
-                r.samples += e.samples;
-            } catch (const ParameterError&) {
-                // no sample left to compare
-            }
-        }
-        r.score.rmse = r.samples == 0 ? nan : std::sqrt(r.squared_error / static_cast<double>(r.samples));
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+        out[c].score = cells[c].score;
+        out[c].squared_error = cells[c].squared_error;
+        out[c].samples = cells[c].samples;
+        out[c].spikes = cells[c].spikes.size();
     }
     return out;
 }

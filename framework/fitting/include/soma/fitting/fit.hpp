@@ -15,7 +15,9 @@
 /// the membrane potential away from spikes.
 
 #include "soma/experiments/sweep.hpp"
+#include "soma/fitting/evaluate.hpp"
 #include "soma/fitting/recording.hpp"
+#include "soma/fitting/stimulus_set.hpp"
 #include "soma/fitting/subthreshold.hpp"
 #include "soma/run_spec.hpp"
 
@@ -46,17 +48,6 @@ struct FittedParameter {
 /// @throws ParameterError naming the text: no `=`, another KIND than model, no `LOW:HIGH` bounds, or
 ///         a bound that is not a finite number.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE FittedParameter parse_fitted_parameter(std::string_view text);
-
-/// One stimulus and the cell's responses to it: the repetitions of one stimulus set.
-struct StimulusSet {
-    std::string name;  ///< for people and the outputs, e.g. "00" or the first file's stem
-    /// The current played into the model, e.g. the `waveform` plug-in reading the first repetition's file
-    /// (name: the file's path, parameters: {"sample_interval", "0.2"}); its parameters must be the same
-    /// for every cell (no per-cell forms).
-    ComponentSpec stimulus;
-    /// The recorded trials, all of the same length and sampling step (shape [repetitions]).
-    std::vector<Recording> repetitions;
-};
 
 /// What a candidate is scored by (higher is better except for `subthreshold`).
 enum class Objective {
@@ -96,18 +87,6 @@ struct FitSpec {
     std::uint64_t seed = 0;        ///< seed of the initial population and of the algorithm
 };
 
-/// The best candidate scored against one stimulus set.
-struct SetScore {
-    std::string name;
-    std::size_t repetitions = 0;
-    double gamma_normalised = 0;  ///< Gamma_A; NaN with one repetition
-    double gamma = 0;             ///< mean raw Gamma over the repetitions
-    double gamma_int = 0;         ///< intrinsic reliability of the repetitions; NaN with one
-    double count_ratio = 0;       ///< model spikes / mean recorded spikes
-    double rmse = 0;              ///< subthreshold RMSE, mV, pooled over the repetitions; NaN if no sample is left
-    double model_rate = 0;        ///< Hz
-    double data_rate = 0;         ///< Hz, mean over the repetitions
-};
 
 /// One generation's candidates (generation 0 is the initial population).
 struct Generation {

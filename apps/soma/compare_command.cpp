@@ -1,0 +1,206 @@
+/// @file compare_command.cpp
+/// `soma compare`: a model run against recordings of the same input (libsoma_fitting's compare), with
+/// its table, figure and summary.
+
+#include "commands.hpp"
+#include "report.hpp"
+#include "scenario.hpp"
+#include "session.hpp"
+#include "summary_json.hpp"
+
+#include "soma/distribution.hpp"
+#include "soma/error.hpp"
+#include "soma/fitting/compare.hpp"
+#include "soma/model_from_file.hpp"
+#include "soma/parameter.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+namespace soma::app {
+namespace {
+
+std::vector<ExtraOption> compare_options() {
+    std::vector<ExtraOption> options{
+        {"recording", "FILES",
+         "the recorded repetitions of one stimulus: comma-separated voltage files (repeatable, the files add up); "
+         "spike times from a sibling .spiketimes[.gz] file, else detected as upward crossings of 0 mV",
+         true},
+        {"recording-dt", "MS", "sampling step of recordings without times, ms (0.2 for the 2007 competition's files)"},
+        {"delta", "MS", "coincidence window of Gamma, +-ms (default: 2)"},
+        {"window", "FROM:TO", "the stretch of the figure, ms (default: the first 1000 ms)"},
+        {"cell", "K", "the cell of a population drawn in the figure (default: 0)"}};
+    for (auto& o : common_options()) options.push_back(std::move(o));
+    return options;
+}
+
+std::string compare_help(const std::vector<ExtraOption>& options) {
+    return "usage: soma compare --recording FILES [--recording-dt MS] [--delta MS] [--window FROM:TO] [options]\n\n"
+           "Runs the model on the current recorded with the first file (unless --stimulus is given) for the\n"
+           "recording's duration and compares every cell with every repetition: the coincidence factor Gamma\n"
+           "(+-delta ms, chance-corrected with the model's rate), the intrinsic reliability Gamma_int of the\n"
+           "repetitions, Gamma_A = Gamma / Gamma_int, spike counts and rates, and the RMSE of the membrane\n"
+           "potential away from spikes. Writes NAME_compare.csv (one row per cell and repetition),\n"
+           "NAME_compare.png/.svg (recorded and simulated voltage overlaid, both spike rasters) with its data,\n"
+           "and NAME_compare_summary.json.\n\n" +
+           options_help("compare", options) +
+           "\nEvery option of 'soma run' for the model and the integrator applies (--model, --preset, --set, --cells,\n"
+           "--integrator, --dt, --threads). Example (the 2007 competition's challenge A, set 00):\n"
+           "  soma compare --model adex --preset ... --recording-dt 0.2 \\\n"
+           "       --recording 00-0.voltage.gz,00-1.voltage.gz,00-2.voltage.gz,00-3.voltage.gz\n";
+}
+
+std::string text(double x, int digits = 3) { return std::isfinite(x) ? fmt::format("{:.{}f}", x, digits) : "-"; }
+
+}  // namespace
+
+int compare_command(const PluginRegistry& registry, const std::vector<std::string>& args,
+                    const std::shared_ptr<Distribution>& distribution) {
+    const auto options = compare_options();
+    const auto parsed = parse_run_arguments(args, "compare", options);
+    if (!parsed) {
+        std::cout << compare_help(options);
+        return 0;
+    }
+    warn_rejected(registry);
+    const Reporting report = reporting(*parsed);
+    const bool root = !distribution || distribution->rank() == 0;
+    std::vector<std::string> notes = parsed->notes;
+
+    const auto given = parsed->extra.find("recording");
+    if (given == parsed->extra.end()) {
+        throw ParameterError("soma compare needs --recording FILES: the comma-separated voltage files of the "
+                             "repetitions of one stimulus (see 'soma compare --help')");
+    }
+    std::optional<double> dt;
+    if (const auto it = parsed->extra.find("recording-dt"); it != parsed->extra.end()) {
+        dt = parse_number("recording-dt", it->second.front());
+        if (!(*dt > 0)) throw ParameterError(fmt::format("--recording-dt {:g} is not allowed; it must be > 0 ms", *dt));
+    }
+    fitting::Evaluation evaluation;
+    if (const auto it = parsed->extra.find("delta"); it != parsed->extra.end()) {
+        evaluation.delta = parse_number("delta", it->second.front());
+        if (!(evaluation.delta > 0)) {
+            throw ParameterError(fmt::format("--delta {:g} is not allowed; it must be > 0 ms", evaluation.delta));
+        }
+    }
+    std::size_t cell = 0;
+    if (const auto it = parsed->extra.find("cell"); it != parsed->extra.end()) {
+        const double k = parse_number("cell", it->second.front());
+        if (k != std::floor(k) || k < 0) {
+            throw ParameterError(fmt::format("--cell {:g} is not allowed; give a cell index 0, 1, ...", k));
+        }
+        cell = static_cast<std::size_t>(k);
+    }
+    const auto window = parse_window(*parsed);
+
+    RunSpec run = parsed->spec;
+    run.distribution = distribution;
+    std::vector<std::filesystem::path> files;
+    for (const auto& t : given->second) {
+        for (auto& f : fitting::split_file_list(t)) files.push_back(std::move(f));
+    }
+    fitting::StimulusSet set;
+    try {
+        set = fitting::read_stimulus_set(files, dt, run.stimulus);
+    } catch (const ParameterError& e) {
+        throw ParameterError(fmt::format("--recording: {}", e.what()));
+    }
+    if (parsed->stimulus_given) {
+        set.stimulus = run.stimulus;  // the user's own input instead of the recorded current
+    } else {
+        notes.push_back(fmt::format("the model is driven by the current recorded in {}", files.front().string()));
+    }
+    notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
+                                set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
+    if (parsed->spec.settings.t_stop != RunSpec{}.settings.t_stop) {
+        notes.push_back(fmt::format("the run lasts as long as the recording ({:g} ms), not the t_stop given",
+                                    set.repetitions.front().duration()));
+    }
+    if (!name_given(args)) {
+        const std::string model = is_model_file(run.model.name) ? std::filesystem::path(run.model.name).stem().string()
+                                                                : run.model.name;
+        run.name = model + "-" + set.name;
+    }
+    const auto model = create_model(registry, run.model.name);
+    evaluation.v_name = fitting::membrane_potential(*model, run.model.name);
+    print_notes(notes);
+
+    std::optional<OutputDirectory> output;
+    if (root) {
+        output.emplace(run.output_dir, run.name, run.output_dir / (run.name + "_compare_summary.json"),
+                       parsed->command_line, parsed->force);
+    }
+    const auto comparison = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
+        experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
+                                            progress.update(static_cast<double>(done), static_cast<double>(total),
+                                                            "compare");
+                                        },
+                                        {}};
+        return fitting::compare(registry, run, set, evaluation, control);
+    });
+    if (!root) return 0;
+    if (cell >= comparison.cells.size()) {
+        throw ParameterError(fmt::format("--cell {}: the run has {} cell{}", cell, comparison.cells.size(),
+                                         comparison.cells.size() == 1 ? "" : "s"));
+    }
+    auto written = fitting::write_comparison(comparison, run.output_dir, run.name,
+                                             fitting::figure_window(comparison, window), cell);
+
+    const RunInfo& info = comparison.info;
+    say("{}: {} against set '{}' ({} repetition{}, {:g} ms), {} at dt = {:g} ms{}\n", run.name, info.model, set.name,
+        set.repetitions.size(), set.repetitions.size() == 1 ? "" : "s", info.t_stop, info.integrator, info.dt,
+        info.n_cells == 1 ? std::string() : fmt::format(", {} cells", info.n_cells));
+    const auto& first = comparison.cells.front().score;
+    say("  recorded: {:.1f} Hz on average; Gamma_int (reliability of the repetitions) {}\n", first.data_rate,
+        text(first.gamma_int));
+    say("  {:>5} {:>10} {:>10} {:>8} {:>11} {:>10}   Gamma per repetition\n", "cell", "Gamma_A", "Gamma",
+        "rate (Hz)", "count ratio", "RMSE (mV)");
+    constexpr std::size_t max_rows = 20;
+    for (std::size_t c = 0; c < std::min(max_rows, comparison.cells.size()); ++c) {
+        const auto& ce = comparison.cells[c];
+        std::string per;
+        for (const auto& g : ce.per_repetition) per += " " + text(g.gamma);
+        say("  {:>5} {:>10} {:>10} {:>8.1f} {:>11} {:>10}  {}\n", c, text(ce.score.gamma_normalised),
+            text(ce.score.gamma), ce.score.model_rate, text(ce.score.count_ratio, 2), text(ce.score.rmse, 2), per);
+    }
+    if (comparison.cells.size() > max_rows) say("  ... (every cell in {})\n", written.front().string());
+
+    nlohmann::json json;
+    if (report.summary) {
+        json = summary_json(info, parsed->command_line, distribution ? distribution->size() : 1);
+        nlohmann::json cells = nlohmann::json::array();
+        for (const auto& ce : comparison.cells) {
+            nlohmann::json reps = nlohmann::json::array();
+            for (const auto& g : ce.per_repetition) {
+                reps.push_back({{"gamma", number_or_null(g.gamma)},
+                                {"coincidences", g.n_coincident},
+                                {"model_spikes", g.n_model},
+                                {"recorded_spikes", g.n_data}});
+            }
+            cells.push_back({{"gamma_normalised", number_or_null(ce.score.gamma_normalised)},
+                             {"gamma", number_or_null(ce.score.gamma)},
+                             {"count_ratio", number_or_null(ce.score.count_ratio)},
+                             {"model_rate_Hz", ce.score.model_rate},
+                             {"rmse_mV", number_or_null(ce.score.rmse)},
+                             {"repetitions", reps}});
+        }
+        std::vector<std::string> names;
+        for (const auto& r : set.repetitions) names.push_back(r.file.string());
+        json["compare"] = {{"set", set.name},
+                           {"recordings", names},
+                           {"spike_times", set.spikes_from},
+                           {"delta_ms", evaluation.delta},
+                           {"exclusion_ms", {evaluation.exclusion.before, evaluation.exclusion.after}},
+                           {"gamma_int", number_or_null(first.gamma_int)},
+                           {"recorded_rate_Hz", first.data_rate},
+                           {"cells", cells}};
+    }
+    finish_outputs(std::move(written), std::move(json), run.output_dir / (run.name + "_compare_summary.json"), output);
+    return 0;
+}
+
+}  // namespace soma::app

@@ -1,0 +1,74 @@
+#pragma once
+/// @file evaluate.hpp
+/// A population run scored against the recordings of one stimulus set: each cell's spike train against
+/// every repetition (the coincidence factor, coincidence.hpp) and its membrane potential against the
+/// recorded ones away from spikes (subthreshold.hpp). `soma compare` scores the cells of a run this way,
+/// `soma fit` the candidates of a generation.
+
+#include "soma/experiments/sweep.hpp"
+#include "soma/fitting/coincidence.hpp"
+#include "soma/fitting/stimulus_set.hpp"
+#include "soma/fitting/subthreshold.hpp"
+#include "soma/run_spec.hpp"
+
+#include <boost/config.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace soma {
+class Model;
+class PluginRegistry;
+}
+
+namespace soma::fitting {
+
+/// One cell scored against one stimulus set.
+struct SetScore {
+    std::string name;             ///< the set's
+    std::size_t repetitions = 0;
+    double gamma_normalised = 0;  ///< Gamma_A = mean over repetitions of Gamma / Gamma_int; NaN with one repetition
+    double gamma = 0;             ///< mean raw Gamma over the repetitions
+    double gamma_int = 0;         ///< intrinsic reliability of the repetitions; NaN with one
+    double count_ratio = 0;       ///< model spikes / mean recorded spikes
+    double rmse = 0;              ///< subthreshold RMSE, mV, pooled over the repetitions; NaN if no sample is left
+    double model_rate = 0;        ///< Hz
+    double data_rate = 0;         ///< Hz, mean over the repetitions
+};
+
+/// What evaluate_population measures.
+struct Evaluation {
+    double delta = 2;          ///< coincidence window, +-ms
+    SpikeExclusion exclusion;  ///< samples left out of the RMSE around spikes
+    bool voltage = true;       ///< record v and compute the RMSE (else the RMSE is NaN)
+    bool keep_traces = false;  ///< keep each cell's simulated v in CellEvaluation::v
+    std::string v_name = "v";  ///< the model's membrane potential (membrane_potential)
+};
+
+/// The name of `model`'s membrane potential: its state variable v, V or V_m in mV.
+/// @throws ParameterError naming the model (`model_name`) and its state variables when it has none.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string membrane_potential(const Model& model, std::string_view model_name);
+
+/// One cell of the run against the set.
+struct CellEvaluation {
+    SetScore score;
+    std::vector<Coincidence> per_repetition;  ///< Gamma against each repetition; shape [repetitions]
+    std::vector<double> spikes;               ///< the cell's spike times, ms
+    double squared_error = 0;  ///< sum of (V_model - V_data)^2 over the compared samples, mV^2
+    std::size_t samples = 0;   ///< samples compared, over all repetitions
+    std::vector<double> v;     ///< simulated v at the recording's samples (keep_traces), unit of v
+};
+
+/// Runs `run` (its model, cells and per-cell values, integrator, dt, threads, distribution; its
+/// stimulus, duration, recording and recorders are replaced: the set's stimulus for the recording's
+/// duration, with v sampled at the recording's step) and scores every cell against `set`.
+/// On a rank other than 0 under MPI the result is empty (rank 0 has the spikes and samples).
+/// @throws as build_simulation and Simulation::run; ParameterError when v cannot be sampled at the
+///         recording's step (not a whole multiple of dt).
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<CellEvaluation> evaluate_population(
+    const PluginRegistry& registry, RunSpec run, const StimulusSet& set, const Evaluation& evaluation,
+    const experiments::RunControl& control, RunInfo* info = nullptr);
+
+}  // namespace soma::fitting

@@ -1,0 +1,47 @@
+#pragma once
+/// @file stimulus_set.hpp
+/// A stimulus and the cell's recorded responses to it (the repetitions of one stimulus set), read from
+/// the voltage files of the repetitions, as `soma compare` and `soma fit` take them.
+
+#include "soma/run_spec.hpp"
+#include "soma/fitting/recording.hpp"
+
+#include <boost/config.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soma::fitting {
+
+/// One stimulus and the cell's responses to it: the repetitions of one stimulus set.
+struct StimulusSet {
+    std::string name;  ///< for people and the outputs, e.g. "00" or the first file's stem
+    /// The current played into the model, e.g. the `waveform` plug-in reading the first repetition's file
+    /// (name: the file's path, parameters: {"sample_interval", "0.2"}); its parameters must be the same
+    /// for every cell (no per-cell forms).
+    ComponentSpec stimulus;
+    /// The recorded trials, all of the same length and sampling step (shape [repetitions]).
+    std::vector<Recording> repetitions;
+    /// How the spike times were found, for a note: "from the sibling .spiketimes files", ...
+    std::string spikes_from;
+};
+
+/// Reads the repetitions of one stimulus from their voltage files (`files`, at least one; read_recording
+/// with `dt` for files without times). Each file's spikes come from a sibling spike file when there is
+/// one (`NN-R.voltage.gz` -> `NN-R.spiketimes` or `NN-R.spiketimes.gz`), else they are detected with
+/// `detection`. The set's name is the common beginning of the files' names ("00-0", "00-1" -> "00"); its
+/// stimulus plays the current recorded in the first file (its parameters from `stimulus_settings`, plus
+/// `sample_interval` = dt for a file without times).
+/// @throws ParameterError from read_recording (naming the file), for no file, or when the repetitions
+///         are not comparable (spike_trains).
+[[nodiscard]] BOOST_SYMBOL_VISIBLE StimulusSet read_stimulus_set(const std::vector<std::filesystem::path>& files,
+                                                                 std::optional<double> dt,
+                                                                 const ComponentSpec& stimulus_settings,
+                                                                 const SpikeDetection& detection = {});
+
+/// The comma-separated file names of `text` ("a.voltage.gz, b.voltage.gz"), blanks around each removed.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> split_file_list(const std::string& text);
+
+}  // namespace soma::fitting

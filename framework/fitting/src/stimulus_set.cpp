@@ -1,0 +1,86 @@
+#include "soma/fitting/stimulus_set.hpp"
+
+#include "soma/error.hpp"
+
+#include <fmt/format.h>
+
+namespace soma::fitting {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// `file` without `.gz` and its last extension: "dir/00-0.voltage.gz" -> "dir/00-0".
+fs::path base_of(const fs::path& file) {
+    fs::path p = file;
+    if (p.extension() == ".gz") p.replace_extension();
+    p.replace_extension();
+    return p;
+}
+
+/// A recording file without a time column (the competition's challenge A `.voltage`).
+bool without_times(const fs::path& file) {
+    fs::path p = file;
+    if (p.extension() == ".gz") p.replace_extension();
+    return p.extension() == ".voltage";
+}
+
+/// The common beginning of the files' names ("00-0", "00-1" -> "00").
+std::string set_name(const std::vector<fs::path>& files) {
+    std::string common = base_of(files.front()).filename().string();
+    for (const auto& f : files) {
+        const std::string s = base_of(f).filename().string();
+        std::size_t n = 0;
+        while (n < common.size() && n < s.size() && common[n] == s[n]) ++n;
+        common.resize(n);
+    }
+    while (!common.empty() && (common.back() == '-' || common.back() == '_' || common.back() == '.')) common.pop_back();
+    return common.empty() ? base_of(files.front()).filename().string() : common;
+}
+
+}  // namespace
+
+std::vector<fs::path> split_file_list(const std::string& text) {
+    std::vector<fs::path> out;
+    std::size_t start = 0;
+    while (true) {
+        const auto comma = text.find(',', start);
+        std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        part.erase(0, part.find_first_not_of(' '));
+        part.erase(part.find_last_not_of(' ') + 1);
+        if (!part.empty()) out.emplace_back(part);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+StimulusSet read_stimulus_set(const std::vector<fs::path>& files, std::optional<double> dt,
+                              const ComponentSpec& stimulus_settings, const SpikeDetection& detection) {
+    if (files.empty()) throw ParameterError("no recording: give the voltage files of the stimulus's repetitions");
+    StimulusSet set;
+    set.name = set_name(files);
+    std::size_t from_files = 0;
+    for (const auto& f : files) {
+        std::optional<fs::path> spikes;
+        for (const char* ext : {".spiketimes", ".spiketimes.gz"}) {
+            const fs::path candidate = base_of(f).string() + ext;
+            if (fs::exists(candidate)) {
+                spikes = candidate;
+                break;
+            }
+        }
+        if (spikes) ++from_files;
+        set.repetitions.push_back(read_recording(f, dt, spikes, detection));
+    }
+    (void)spike_trains(set.repetitions);  // comparable: the same step and length
+    set.spikes_from = from_files == files.size() ? std::string("from the sibling .spiketimes files")
+                      : from_files == 0
+                          ? fmt::format("detected on the traces ({})", set.repetitions.front().spikes_from)
+                          : fmt::format("from .spiketimes files for {} of them, detected for the others", from_files);
+    set.stimulus.name = files.front().string();
+    set.stimulus.parameters = stimulus_settings.parameters;
+    if (without_times(files.front()) && dt) set.stimulus.parameters["sample_interval"] = fmt::format("{:.17g}", *dt);
+    return set;
+}
+
+}  // namespace soma::fitting
