@@ -3,6 +3,7 @@
 #include "soma/jacobian.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@ namespace soma {
 ConditionallyLinear::~ConditionallyLinear() = default;
 Jacobian::~Jacobian() = default;
 ModelFromFile::~ModelFromFile() = default;
+ThresholdMeaningOf::~ThresholdMeaningOf() = default;
 Integrator::Worker::~Worker() = default;
 
 bool is_model_file(std::string_view name) { return name.find_first_of("/.") != std::string_view::npos; }

@@ -3,6 +3,7 @@
 /// Metadata of a run, handed to every recorder before the first sample.
 
 #include "soma/state.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -75,6 +76,11 @@ struct RunInfo {
 
     std::filesystem::path output_dir;  ///< where recorders write; created before `begin`
     std::string stem;                  ///< base name of output files, e.g. "hh-step"
+
+    /// What `thresholds` is for the model (its ThresholdMeaningOf capability; kind `unknown` without
+    /// one), so that figures can draw spikes and name the line. Appended last: a recorder built against
+    /// the layout before it reads every other member where it was, so plug-ins stay compatible.
+    ThresholdMeaning threshold_meaning;
 };
 
 /// Spike statistics of one cell over a run.

@@ -77,6 +77,7 @@
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
 #include <array>
@@ -158,7 +159,7 @@ struct RhsBlock {
     }
 };
 
-class AdaptiveExponential final : public Model, public Jacobian {
+class AdaptiveExponential final : public Model, public Jacobian, public ThresholdMeaningOf {
 public:
     AdaptiveExponential()
         : Model(
@@ -182,6 +183,8 @@ public:
               naud_2008_presets()) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::cut_off, "V_peak"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

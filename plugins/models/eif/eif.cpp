@@ -44,6 +44,7 @@
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
 #include <array>
@@ -90,7 +91,7 @@ struct RhsBlock {
     }
 };
 
-class ExponentialIntegrateAndFire final : public Model, public Jacobian {
+class ExponentialIntegrateAndFire final : public Model, public Jacobian, public ThresholdMeaningOf {
 public:
     ExponentialIntegrateAndFire()
         : Model({
@@ -108,6 +109,8 @@ public:
           }) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::cut_off, "V_peak"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

@@ -25,6 +25,7 @@
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
 #include <array>
@@ -56,7 +57,7 @@ std::array<double, 2> rest(double a, double b) {
 /// Parameters, in schema order (the rows of ModelCells::parameters).
 enum Parameter : std::size_t { a, b, tau, V_spike };
 
-class FitzHughNagumo final : public Model, public Jacobian {
+class FitzHughNagumo final : public Model, public Jacobian, public ThresholdMeaningOf {
 public:
     FitzHughNagumo()
         : Model({
@@ -68,6 +69,8 @@ public:
           }) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::detection, "V_spike"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

@@ -30,6 +30,7 @@
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
 #include <array>
@@ -150,7 +151,7 @@ struct GateBlock {
     }
 };
 
-class HodgkinHuxley final : public Model, public ConditionallyLinear, public Jacobian {
+class HodgkinHuxley final : public Model, public ConditionallyLinear, public Jacobian, public ThresholdMeaningOf {
 public:
     HodgkinHuxley()
         : Model({
@@ -166,6 +167,8 @@ public:
           }) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::detection, "V_spike"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

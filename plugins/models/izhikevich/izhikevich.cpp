@@ -36,6 +36,7 @@
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
 
@@ -68,7 +69,7 @@ std::vector<Preset> izhikevich_2003_presets() {
 /// the paper's reset value.
 enum Parameter : std::size_t { a, b, c, d, v_peak, V_init };
 
-class Izhikevich final : public Model, public Jacobian {
+class Izhikevich final : public Model, public Jacobian, public ThresholdMeaningOf {
 public:
     Izhikevich()
         : Model(
@@ -85,6 +86,8 @@ public:
               izhikevich_2003_presets()) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::cut_off, "v_peak"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

@@ -22,6 +22,7 @@
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
 
@@ -40,7 +41,7 @@ enum Event : std::size_t { refractory_end };
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
 constexpr double slack = 1e-9;
 
-class LeakyIntegrateAndFire final : public Model, public Jacobian {
+class LeakyIntegrateAndFire final : public Model, public Jacobian, public ThresholdMeaningOf {
 public:
     LeakyIntegrateAndFire()
         : Model({
@@ -54,6 +55,8 @@ public:
           }) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::firing, "V_th"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }
