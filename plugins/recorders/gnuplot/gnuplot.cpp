@@ -5,34 +5,57 @@
 /// stacked panels sharing the time axis t (ms), titled with the run's title or "<model>, <stimulus>,
 /// <integrator>".
 /// - One cell (a population of 1), laid out as in the course exercises: (1) the membrane potential
-///   v with the cell's spike threshold as a red dashed line labelled "threshold (50 mV)"; (2) the
-///   other state variables (for `hh` the gating variables m black, h red, n blue); (3) the injected
-///   current I, its axis widened to include 0. Each panel is drawn if its quantities are recorded
-///   (`lif` has no panel 2). Axis labels carry the units, e.g. "v (mV)", "I (uA/cm^2)".
+///   v with the cell's spike threshold as a red dashed line, named for what the model's threshold is
+///   (RunInfo::threshold_meaning): "spike cut-off (V_peak = 0 mV)" where v is reset on reaching its
+///   peak (adex, eif, izhikevich, model files with `cut-off`), "firing threshold (V_th = 1 mV)" where
+///   v is reset at a firing threshold (lif), "detection level (50 mV)" where the threshold only detects
+///   spikes (hh), "threshold (...)" for a model that does not say; (2) the other state variables (for
+///   `hh` the gating variables m black, h red, n blue); (3) the injected current I, its axis widened to
+///   include 0. Each panel is drawn if its quantities are recorded (`lif` has no panel 2).
 /// - A population (more than one cell), or spikes only (`--record spikes`): (1) a spike raster, one
 ///   dot per spike at (t, cell index); (2) the population rate in Hz: the spikes of all cells in bins
 ///   of `binwidth` = max(dt, t_stop / 200) ms, divided by (number of cells * binwidth), drawn as
 ///   bars, the bin width stated in the axis label; (3) if samples are recorded, v (or, if v is not
 ///   recorded, the first recorded quantity) of up to 5 recorded cells spread evenly over the recorded
 ///   ones (first and last included), one colour per cell, each labelled with its parameters that
-///   differ between cells, e.g. "cell 3: stimulus.amplitude = 7.5 uA/cm^2", and the threshold line
+///   differ between cells, e.g. "cell 3: stimulus.amplitude = 7.5 µA/cm²", and the threshold line
 ///   if these cells share one threshold.
+/// Spikes of models that reset (cut-off or firing threshold) are drawn as vertical strokes at the
+/// spike times, as in Naud et al. 2008 (Biol. Cybern. 99:335), Fig. 4, and Izhikevich 2003 (IEEE TNN
+/// 14:1569), Fig. 2: v's trace passes through the point (t_spike, top) between the last sample before
+/// the reset and the first after it, where top is the cut-off V_peak (the value v reaches there), or,
+/// above a firing threshold V_th (the model has no peak), V_th + (V_th - lowest v of the trace) / 2
+/// (1.5 mV for the course exercises' lif, which rests and resets at 0 mV).
+/// Labels are UTF-8 (`set encoding utf8`): units as written, "I (µA/cm²)", "v (mV)", none for
+/// dimensionless quantities ("m, n, h", "I" of izhikevich); data files keep the ASCII form, "I (uA/cm^2)",
+/// which programs read back. User text (the title) is made valid UTF-8 first: each byte that is not
+/// part of a valid sequence is shown as U+FFFD, so that the SVG stays a valid XML document.
+///
+/// Thinning: the figure shows what a screen can, not every sample. Each plotted trace is cut into
+/// 2 * `width` equal time bins of [0, t_stop) (two per pixel column), and each bin keeps its lowest
+/// and its highest sample (with their times) and, for v of a model that resets, the stroke of the first
+/// spike of the cell in it (spikes come from the spike times, so none falls between two samples or two
+/// bins). Every extremum of a trace and every spike therefore stays visible, and the data file and the
+/// SVG have at most 3 points per bin and trace whatever the run's length (hh-sine: 0.5 and 0.3 MB);
+/// the bins take 40 bytes each in memory. Every sample is in the csv recorder's files.
 ///
 /// Data and script, beside the figures:
-/// - `<stem>.dat` (when samples are recorded): the plotted traces as text, a `#` header line with names
-///   and units, then one line per sample, columns separated by tabs. One cell: `t (ms)`, then every
-///   recorded quantity (`v (mV)`, ..., `I (uA/cm^2)`). A population: `t (ms)`, then the plotted
-///   quantity of the plotted cells only, as `v[3] (mV)` for cell 3.
+/// - `<stem>.dat` (when samples are recorded): the figure's points, not the run's samples: one block
+///   per trace (gnuplot's `index`, blocks separated by two blank lines), each a `#` header line
+///   "t (ms)<tab>NAME (UNIT)" (ASCII units, e.g. `v (mV)`, `m (1)`, `I (uA/cm^2)`; a population's
+///   traces as `v[3] (mV)` for cell 3), then per bin in time order its lowest and highest sample and
+///   its spike stroke (t_spike, top), one point per line, t and value separated by a tab. One cell:
+///   every recorded quantity; a population: the plotted quantity of the plotted cells only.
 /// - `<stem>_spikes.dat` (population or spikes only): `# t (ms)<tab>cell`, then one line per spike.
 /// - `<stem>.gp`: the gnuplot script that draws both figures from the data files. To re-plot, edit it
 ///   and run `gnuplot <stem>.gp` in the output directory. Its variables `datafile`, `spikefile`,
 ///   `pngfile`, `svgfile`, `width`, `height` and `binwidth` can be set on the command line, e.g.
 ///   `gnuplot -e "width = 1800; pngfile = 'big.png'" <stem>.gp`.
-/// Sample times are written with the decimals of dt (soma::TimeFormat), other numbers in the shortest
-/// form that reads back to the same double. The data files are streamed during the run (only the
-/// plotted traces and the spike list, so memory stays bounded); gnuplot draws the figures in
-/// `finish`. All files are written under temporary names and renamed only when the run completes.
-/// Text from the user (title, file names) reaches gnuplot only as escaped string literals.
+/// Sample times are written with the decimals of dt (soma::TimeFormat), spike times and other numbers
+/// in the shortest form that reads back to the same double. The spike list is streamed during the
+/// run; the traces' bins are written, and the figures drawn by gnuplot, in `finish`. All files are
+/// written under temporary names and renamed only when the run completes. Text from the user (title,
+/// file names) reaches gnuplot only as escaped string literals.
 ///
 /// Errors: soma::RunError if the gnuplot program is not on PATH (checked in `begin`, so before the
 /// run starts; install Debian's gnuplot-nox), if an output cannot be written, or if gnuplot leaves
