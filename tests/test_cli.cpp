@@ -219,6 +219,200 @@ BOOST_AUTO_TEST_CASE(diverging_run_fails_and_leaves_no_output) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// The figures of the gnuplot recorder: its data file holds the figure's points (per trace, the extremes
+// of each of 2 * width time bins, and the spike strokes of models that reset), its labels show units
+// as they are written (µA/cm², none for dimensionless values), and its SVG is valid UTF-8.
+BOOST_AUTO_TEST_SUITE(figures)
+
+namespace {
+
+/// One block of a gnuplot recorder's .dat file: its header line and its (t, value) rows.
+struct Block {
+    std::string header;
+    std::vector<std::pair<double, double>> rows;
+};
+
+std::vector<Block> read_blocks(const fs::path& file) {
+    std::vector<Block> blocks;
+    std::istringstream lines(read_file(file));
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.empty()) continue;
+        if (line.front() == '#') {
+            blocks.push_back({line, {}});
+            continue;
+        }
+        BOOST_TEST_REQUIRE(!blocks.empty(), file << ": a data row before the first header");
+        const auto tab = line.find('\t');
+        BOOST_TEST_REQUIRE(tab != std::string::npos, file << ": not 't<tab>value': " << line);
+        blocks.back().rows.emplace_back(std::stod(line.substr(0, tab)), std::stod(line.substr(tab + 1)));
+    }
+    return blocks;
+}
+
+/// The spike times (ms) of the csv recorder's NAME_spikes.csv.
+std::vector<double> spike_times(const fs::path& file) {
+    std::vector<double> times;
+    for (const auto& row : read_csv(file).rows) times.push_back(std::stod(row.substr(row.find(',') + 1)));
+    return times;
+}
+
+/// Whether `text` is valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points above U+10FFFF).
+bool is_utf8(const std::string& text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+        const unsigned char lead = byte(i);
+        std::size_t n = 0;
+        std::uint32_t code = 0;
+        if (lead < 0x80) n = 1, code = lead;
+        else if ((lead & 0xe0) == 0xc0) n = 2, code = lead & 0x1fu;
+        else if ((lead & 0xf0) == 0xe0) n = 3, code = lead & 0x0fu;
+        else if ((lead & 0xf8) == 0xf0) n = 4, code = lead & 0x07u;
+        else return false;
+        if (i + n > text.size()) return false;
+        for (std::size_t k = 1; k < n; ++k) {
+            if ((byte(i + k) & 0xc0) != 0x80) return false;
+            code = code << 6 | (byte(i + k) & 0x3fu);
+        }
+        constexpr std::array<std::uint32_t, 5> least{0, 0, 0x80, 0x800, 0x10000};
+        if (code < least[n] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+        i += n;
+    }
+    return true;
+}
+
+/// Checks that every spike in `times` is drawn in the v block `v`: a point at the spike time at
+/// `peak` (a stroke, for models that reset), or, if `peak` is NaN (a detection level), a point above
+/// `level` within one time bin (t_stop / bins ms) of the spike.
+void check_every_spike_drawn(const Block& v, const std::vector<double>& times, double peak, double level, double bin) {
+    std::size_t missing = 0;
+    for (const double t : times) {
+        const bool drawn = std::ranges::any_of(v.rows, [&](const auto& row) {
+            return std::isnan(peak) ? std::abs(row.first - t) <= bin && row.second > level
+                                    : std::abs(row.first - t) <= bin && row.second == peak;
+        });
+        if (!drawn) ++missing;
+    }
+    BOOST_TEST(missing == 0u, missing << " of " << times.size() << " spikes not drawn");
+}
+
+}  // namespace
+
+// AdEx (cut-off V_peak = 0 mV) and LIF (firing threshold V_th = 1 mV): each spike is a point at the spike
+// time, at V_peak or 1.5 mV (V_th + (V_th - lowest v) / 2, the documented convention), and the dashed
+// line is named for what it is.
+BOOST_AUTO_TEST_CASE(spikes_of_models_that_reset_are_strokes_to_their_peak) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    struct Case {
+        std::vector<std::string> args;
+        std::string name, line;
+        double peak;
+        std::size_t min_spikes;
+    };
+    const std::vector<Case> cases{
+        {{"run", "--model", "adex", "--preset", "tonic_spiking", "--stimulus", "step", "--set",
+          "stimulus.amplitude=500", "--t-stop", "300", "--name", "adex"},
+         "adex", "spike cut-off (V_peak = %g mV)", 0.0, 5},
+        {{"run", (fs::path(SOMA_EXAMPLES_DIR) / "lif-step.ini").string()}, "lif-step",
+         "firing threshold (V_th = %g mV)", 1.5, 9},
+        {{"run", "--model", (fs::path(SOMA_EXAMPLES_DIR) / "models" / "adex.eq").string(), "--preset",
+          "tonic_spiking", "--stimulus", "step", "--set", "stimulus.amplitude=500", "--t-stop", "300", "--name",
+          "adex-eq"},
+         "adex-eq", "spike cut-off (V_peak = %g mV)", 0.0, 5},
+    };
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.name) {
+            const auto result = run_soma(cwd.path(), logs.path(), c.args);
+            BOOST_TEST_REQUIRE(result.code == 0, result);
+            const fs::path dir = cwd.path() / "soma-output";
+            const auto blocks = read_blocks(dir / (c.name + ".dat"));
+            BOOST_TEST_REQUIRE(!blocks.empty());
+            BOOST_TEST(blocks.front().header == "# t (ms)\tv (mV)");
+            const auto times = spike_times(dir / (c.name + "_spikes.csv"));
+            BOOST_TEST(times.size() >= c.min_spikes);
+            check_every_spike_drawn(blocks.front(), times, c.peak, 0, 1e-9);
+            SOMA_CHECK_CONTAINS(read_file(dir / (c.name + ".gp")), c.line);
+        }
+    }
+}
+
+// HH's threshold only detects spikes: no strokes are added, the line is the detection level, and every
+// spike's peak survives the thinning of the 60000 samples to 1800 bins.
+BOOST_AUTO_TEST_CASE(hh_spikes_keep_their_peaks_under_the_detection_level) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", (fs::path(SOMA_EXAMPLES_DIR) / "hh-sine.ini").string()});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const fs::path dir = cwd.path() / "soma-output";
+    const auto blocks = read_blocks(dir / "hh-sine.dat");
+    BOOST_TEST_REQUIRE(blocks.size() == 5u);
+    const auto times = spike_times(dir / "hh-sine_spikes.csv");
+    BOOST_TEST(times.size() == 12u);
+    check_every_spike_drawn(blocks.front(), times, std::nan(""), 50, 600.0 / 1800);
+    SOMA_CHECK_CONTAINS(read_file(dir / "hh-sine.gp"), "detection level (%g mV)");
+    BOOST_TEST(blocks.front().rows.size() <= 2 * 1800u);
+}
+
+// A run 2000 times as long as the course exercises' (LIF, 200 s, a sample per ms): the .dat and the SVG
+// stay under 500 KB (3 points per bin, 1800 bins, 2 traces), and each of the ~40000 spikes has its
+// stroke, also those between two samples.
+BOOST_AUTO_TEST_CASE(figure_data_of_a_long_run_stay_small_and_keep_every_spike) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"run", "--model", "lif", "--stimulus", "dc", "--set", "stimulus.amplitude=1.01",
+                                  "--dt", "0.1", "--t-stop", "200000", "--record-interval", "1", "--name", "long"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const fs::path dir = cwd.path() / "soma-output";
+    constexpr std::uintmax_t bound = 500 * 1000;
+    BOOST_TEST(fs::file_size(dir / "long.dat") < bound);
+    BOOST_TEST(fs::file_size(dir / "long.svg") < bound);
+    const auto blocks = read_blocks(dir / "long.dat");
+    BOOST_TEST_REQUIRE(blocks.size() == 2u);
+    const auto times = spike_times(dir / "long_spikes.csv");
+    BOOST_TEST(times.size() > 40000u);
+    // Several spikes share a bin (of 111 ms): each lies within the bin of the stroke drawn for it.
+    check_every_spike_drawn(blocks.front(), times, 1.5, 0, 200000.0 / 1800);
+}
+
+// Figure labels show units as written (µA/cm², mV; none for dimensionless quantities); the data file
+// keeps the ASCII form that programs read; the SVG carries the UTF-8 text.
+BOOST_AUTO_TEST_CASE(labels_show_units_as_written_and_data_keep_ascii) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path dir = cwd.path() / "soma-output";
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "20"}).code == 0);
+    const std::string gp = read_file(dir / "hh-step.gp");
+    SOMA_CHECK_CONTAINS(gp, "set ylabel 'I (\xC2\xB5" "A/cm\xC2\xB2)'");
+    SOMA_CHECK_CONTAINS(gp, "set ylabel 'v (mV)'");
+    SOMA_CHECK_CONTAINS(gp, "set ylabel 'm, n, h'");
+    SOMA_CHECK_CONTAINS(gp, "set encoding utf8");
+    SOMA_CHECK_CONTAINS(read_file(dir / "hh-step.dat"), "# t (ms)\tI (uA/cm^2)\n");
+    const std::string svg = read_file(dir / "hh-step.svg");
+    SOMA_CHECK_CONTAINS(svg, "\xC2\xB5" "A/cm\xC2\xB2");
+    BOOST_TEST(is_utf8(svg));
+    check_png(dir / "hh-step.png", 900, 900);
+
+    for (const std::string model : {"fitzhugh_nagumo", "izhikevich"}) {
+        BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), {"run", "--model", model, "--t-stop", "20"}).code == 0);
+        const std::string script = read_file(dir / (model + "-step.gp"));
+        BOOST_TEST(script.find("(1)") == std::string::npos, model << ": a dimensionless unit shown as (1)");
+        SOMA_CHECK_CONTAINS(script, "set ylabel 'I'");
+        SOMA_CHECK_CONTAINS(script, model == "izhikevich" ? "set ylabel 'u'" : "set ylabel 'v'");
+    }
+}
+
+// A title with bytes that are not UTF-8 (Latin-1 text, say) still makes a valid SVG: each such byte is
+// shown as U+FFFD.
+BOOST_AUTO_TEST_CASE(a_title_that_is_not_utf8_makes_a_valid_svg) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"run", "--t-stop", "20", "--recorder", "gnuplot", "--title", "caf\xE9 \xC3 \xED\xA0\x80 ok"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const std::string svg = read_file(cwd.path() / "soma-output" / "hh-step.svg");
+    BOOST_TEST(is_utf8(svg));
+    SOMA_CHECK_CONTAINS(svg, "caf\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD ok");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(bad_input)
 
 /// Arguments after `soma run`; "@ini" is replaced by a scenario file with `ini` as its text,

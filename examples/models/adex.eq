@@ -51,6 +51,6 @@ let I_spike = g_L*Delta_T*exp((V - V_T)/Delta_T) pA
 dv/dt = (-g_L*(V - E_L) + I_spike - w + I)/C
 dw/dt = (a*(V - E_L) - w)/tau_w
 
-threshold v > V_peak
+threshold v > V_peak cut-off
 reset v = V_r, w = w + b
 refractory t_ref

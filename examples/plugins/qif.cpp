@@ -17,13 +17,15 @@
 ///
 /// State variables: v. Spikes: each cell's threshold is its V_peak; the integrator locates the upward
 /// crossing inside its step and calls on_spike there, which sets v to V_reset (no refractory period).
-/// Every parameter may differ between cells. Capability: Jacobian (for cvode):
+/// Every parameter may differ between cells. Capabilities: ThresholdMeaningOf (V_peak is a cut-off,
+/// for figures) and Jacobian (for cvode):
 /// d(dv/dt)/dv = a (2 v - V_rest - V_c) / tau_m.
 
 #include "soma/error.hpp"
 #include "soma/jacobian.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
 
@@ -44,7 +46,7 @@ using soma::Variable;
 // The parameters, in schema order: the rows of ModelCells::parameters.
 enum Parameter : std::size_t { tau_m, R, a, V_rest, V_c, V_peak, V_reset, V_init };
 
-class QuadraticIntegrateAndFire final : public soma::Model, public soma::Jacobian {
+class QuadraticIntegrateAndFire final : public soma::Model, public soma::Jacobian, public soma::ThresholdMeaningOf {
 public:
     QuadraticIntegrateAndFire()
         : Model({
@@ -59,6 +61,9 @@ public:
           }) {
         init_defaults();
     }
+
+    // The capability ThresholdMeaningOf: V_peak is the spike's cut-off, followed by the reset.
+    soma::ThresholdMeaning threshold_meaning() const override { return {soma::ThresholdKind::cut_off, "V_peak"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

@@ -4,6 +4,7 @@
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
 #include "soma/suggested_drive.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@ ConditionallyLinear::~ConditionallyLinear() = default;
 Jacobian::~Jacobian() = default;
 ModelFromFile::~ModelFromFile() = default;
 SuggestedDrive::~SuggestedDrive() = default;
+ThresholdMeaningOf::~ThresholdMeaningOf() = default;
 Integrator::Worker::~Worker() = default;
 
 bool is_model_file(std::string_view name) { return name.find_first_of("/.") != std::string_view::npos; }

@@ -4,12 +4,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <iterator>
 #include <spawn.h>
 #include <sstream>
 #include <sys/wait.h>
@@ -84,6 +87,7 @@ std::string png_and_svg_loop(std::string_view width, std::string_view height, in
     return fmt::format(
         "do for [figure = 1:2] {{\n"
         "    reset\n"
+        "    set encoding utf8\n"
         "    if (figure == 1) {{\n"
         "        set terminal pngcairo size {0},{1} noenhanced font 'Sans,{2}' background rgb 'white'\n"
         "        set output pngfile\n"
@@ -105,6 +109,97 @@ std::string quote(std::string_view text) {
         }
     }
     return quoted + "'";
+}
+
+namespace {
+
+/// The length of the valid UTF-8 sequence at the start of `s` (1 to 4), or 0 if it does not start
+/// with one (RFC 3629: no overlong forms, no surrogates U+D800..U+DFFF, nothing above U+10FFFF).
+std::size_t utf8_sequence(std::string_view s) {
+    const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char lead = at(0);
+    if (lead < 0x80) return 1;
+    // The second byte's range depends on the lead byte (RFC 3629, section 4); later ones are 80..BF.
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) n = 2;
+    else if (lead == 0xe0) n = 3, lo = 0xa0;
+    else if (lead == 0xed) n = 3, hi = 0x9f;
+    else if (lead >= 0xe1 && lead <= 0xef) n = 3;
+    else if (lead == 0xf0) n = 4, lo = 0x90;
+    else if (lead == 0xf4) n = 4, hi = 0x8f;
+    else if (lead >= 0xf1 && lead <= 0xf3) n = 4;
+    else return 0;
+    if (s.size() < n || at(1) < lo || at(1) > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k) {
+        if (at(k) < 0x80 || at(k) > 0xbf) return 0;
+    }
+    return n;
+}
+
+}  // namespace
+
+std::string valid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    while (!text.empty()) {
+        const std::size_t n = utf8_sequence(text);
+        out += n == 0 ? std::string_view("\xef\xbf\xbd") : text.substr(0, n);  // U+FFFD for a bad byte
+        text.remove_prefix(std::max<std::size_t>(n, 1));
+    }
+    return out;
+}
+
+std::string quote_text(std::string_view text) { return quote(valid_utf8(text)); }
+
+std::string display_unit(std::string_view unit) {
+    if (unit.empty() || unit == "1") return "";
+    static constexpr std::string_view superscripts[] = {"\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
+                                                        "\u2075", "\u2076", "\u2077", "\u2078", "\u2079"};
+    const auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+    std::string out;
+    std::size_t i = 0;
+    while (i < unit.size()) {
+        const char c = unit[i];
+        if (is_letter(c)) {
+            // A unit symbol with its prefix: the micro prefix u is written µ, Ohm is written Ω.
+            std::size_t end = i;
+            while (end < unit.size() && is_letter(unit[end])) ++end;
+            std::string_view word = unit.substr(i, end - i);
+            static constexpr std::string_view micro_of[] = {"A", "F", "S", "V", "m", "s", "M", "g", "L", "l", "C", "Ohm", "mol"};
+            if (word.size() > 1 && word.front() == 'u' && std::ranges::find(micro_of, word.substr(1)) != std::end(micro_of)) {
+                out += "\u00b5";
+                word.remove_prefix(1);
+            }
+            if (word.ends_with("Ohm")) {
+                out += word.substr(0, word.size() - 3);
+                out += "\u03a9";
+            } else {
+                out += word;
+            }
+            i = end;
+        } else if (c == '^' && i + 1 < unit.size() && (std::isdigit(static_cast<unsigned char>(unit[i + 1])) != 0 ||
+                                                        (unit[i + 1] == '-' && i + 2 < unit.size() &&
+                                                         std::isdigit(static_cast<unsigned char>(unit[i + 2])) != 0))) {
+            // An exponent: superscript digits (and minus sign).
+            ++i;
+            if (unit[i] == '-') {
+                out += "\u207b";
+                ++i;
+            }
+            while (i < unit.size() && std::isdigit(static_cast<unsigned char>(unit[i])) != 0) {
+                out += superscripts[unit[i] - '0'];
+                ++i;
+            }
+        } else if (c == '*') {
+            out += "\u00b7";  // middle dot
+            ++i;
+        } else {
+            out += c;
+            ++i;
+        }
+    }
+    return out;
 }
 
 std::filesystem::path find(std::string_view who) {

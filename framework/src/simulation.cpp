@@ -3,6 +3,7 @@
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
 #include "soma/stimulus_sum.hpp"
+#include "soma/threshold_meaning.hpp"
 #include "wire.hpp"
 
 #include <fmt/format.h>
@@ -393,6 +394,8 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     info_.state_variables.assign(states.begin(), states.end());
     info_.current = model_->current();
     info_.thresholds = thresholds_;
+    const auto* meaning = dynamic_cast<const ThresholdMeaningOf*>(model_.get());
+    info_.threshold_meaning = meaning != nullptr ? meaning->threshold_meaning() : ThresholdMeaning{};
     if (info_.parameters.empty()) {
         // Components' values (the same in every cell unless listed in cell_parameters).
         const auto add = [&](std::string_view component, const Component& c) {

@@ -21,10 +21,25 @@ namespace soma::gnuplot {
 /// backquoted commands, nor `@` macros, so the literal can neither end early nor run anything.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string quote(std::string_view text);
 
+/// `text` with every byte that does not belong to a valid UTF-8 sequence (RFC 3629) replaced by
+/// U+FFFD, the replacement character, one per byte: figures are UTF-8 (`set encoding utf8`), and an
+/// SVG with an invalid byte in a label is not a valid XML document.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string valid_utf8(std::string_view text);
+
+/// Text shown in a figure (a title, a label) as a gnuplot string literal: quote(valid_utf8(text)).
+/// File names go through `quote` alone, so that they keep their bytes.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string quote_text(std::string_view text);
+
+/// A unit as figures show it (UTF-8): "" for a dimensionless one ("1" or ""); otherwise the unit with
+/// the micro prefix u written µ, Ohm written Ω, exponents as superscripts and * as a middle dot, e.g.
+/// "uA/cm^2" -> "µA/cm²", "MOhm" -> "MΩ", "mV" -> "mV". Data files keep the ASCII form, which
+/// programs read back.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string display_unit(std::string_view unit);
+
 /// The opening of a loop that draws a figure twice, into `pngfile` (pngcairo) and then into `svgfile`
 /// (svg), both `width` x `height` pixels (gnuplot expressions, e.g. "900" or "width"), sans-serif at
 /// `font_size` points on white, `noenhanced` (labels are shown as written). Each pass starts with
-/// `reset` and the terminal and output set; the caller appends the plotting commands and closes the
+/// `reset`, `set encoding utf8` and the terminal and output set; the caller appends the plotting commands and closes the
 /// loop with "}\n". Variables `pngfile` and `svgfile` must be set by the script.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string png_and_svg_loop(std::string_view width, std::string_view height,
                                                                 int font_size);

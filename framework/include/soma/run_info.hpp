@@ -3,6 +3,7 @@
 /// Metadata of a run, handed to every recorder before the first sample.
 
 #include "soma/state.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -91,7 +92,12 @@ struct RunInfo {
     std::filesystem::path output_dir;  ///< where recorders write; created before `begin`
     std::string stem;                  ///< base name of output files, e.g. "hh-step"
 
-    // Provenance (members added last, so that recorders built against earlier headers still read the
+    /// What `thresholds` is for the model (its ThresholdMeaningOf capability; kind `unknown` without
+    /// one), so that figures can draw spikes and name the line. Appended after the provenance: a recorder built against
+    /// the layout before it reads every other member where it was, so plug-ins stay compatible.
+    ThresholdMeaning threshold_meaning;
+
+    // Provenance (members added at the end, so that recorders built against earlier headers still read the
     // members above at the same places).
     std::vector<std::string> command_line;  ///< the command that asked for the run, if any (RunSpec)
     std::vector<PluginRecord> plugins;      ///< every plug-in of the run: model, stimuli, integrator, recorders

@@ -80,6 +80,7 @@
 #include <utility>
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
 #include <array>
@@ -161,7 +162,7 @@ struct RhsBlock {
     }
 };
 
-class AdaptiveExponential final : public Model, public Jacobian, public SuggestedDrive {
+class AdaptiveExponential final : public Model, public Jacobian, public SuggestedDrive, public ThresholdMeaningOf {
 public:
     std::optional<Drive> suggested_step(std::string_view preset) const override {
         // The steps of Naud et al. 2008, Fig. 4, as the presets' descriptions give them.
@@ -200,6 +201,8 @@ public:
               naud_2008_presets()) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::cut_off, "V_peak"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

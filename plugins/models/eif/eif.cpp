@@ -45,6 +45,7 @@
 #include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
 #include <array>
@@ -91,7 +92,7 @@ struct RhsBlock {
     }
 };
 
-class ExponentialIntegrateAndFire final : public Model, public Jacobian, public SuggestedDrive {
+class ExponentialIntegrateAndFire final : public Model, public Jacobian, public SuggestedDrive, public ThresholdMeaningOf {
 public:
     std::optional<Drive> suggested_step(std::string_view preset) const override {
         if (!preset.empty()) return std::nullopt;
@@ -113,6 +114,8 @@ public:
           }) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::cut_off, "V_peak"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

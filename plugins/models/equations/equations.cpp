@@ -43,6 +43,7 @@
 #include "soma/model.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -69,7 +70,7 @@ std::vector<ParameterSpec> schema_of(const Definition& def) {
 }
 
 /// A model read from a file.
-class EquationModel : public Model {
+class EquationModel : public Model, public ThresholdMeaningOf {
 public:
     explicit EquationModel(Definition definition)
         : Model(schema_of(definition), definition.presets), def_(std::move(definition)) {
@@ -96,6 +97,19 @@ public:
         }
         linear_program_ = compile_linear_coefficients(def_, linear_);
         init_defaults();
+    }
+
+    /// Without a reset (nor a refractory period) the threshold only detects spikes; with one it is a
+    /// firing threshold, or the spike's peak if the file says `cut-off`. Its parameter: the threshold's
+    /// expression when that is a parameter's name.
+    ThresholdMeaning threshold_meaning() const override {
+        const bool resets = !def_.resets.empty() || def_.refractory.has_value();
+        const Node& tree = def_.threshold.tree;
+        const bool parameter = tree.kind == Node::Kind::name && std::ranges::any_of(def_.parameters, [&](const auto& p) {
+                                   return p.name == tree.name;
+                               });
+        return {!resets ? ThresholdKind::detection : def_.cut_off ? ThresholdKind::cut_off : ThresholdKind::firing,
+                parameter ? tree.name : std::string()};
     }
 
     std::span<const Variable> state_variables() const override { return variables_; }

@@ -208,7 +208,7 @@ private:
         derivatives_.push_back(std::move(p));
     }
 
-    /// threshold NAME > EXPR
+    /// threshold NAME > EXPR [cut-off]
     void threshold(Lexer& lexer) {
         const Token keyword = lexer.next();
         if (threshold_line_ != 0) {
@@ -217,7 +217,17 @@ private:
         threshold_line_ = lexer.line_number();
         const Token first = lexer.peek();
         Expression whole = expression(lexer);
-        expect_end(lexer, "after the threshold");
+        if (!lexer.at_end()) {
+            const Token word = lexer.unit_word();
+            if (word.text != "cut-off") {
+                lexer.fail(word.pos, fmt::format("unexpected '{}' after the threshold (only 'cut-off' may follow it, "
+                                                 "for a threshold that is the spike's peak)",
+                                                 word.text));
+            }
+            def_.cut_off = true;
+            cut_off_pos_ = word.pos;
+            expect_end(lexer, "after 'cut-off'");
+        }
         const Node& n = whole.tree;
         if (n.kind != Node::Kind::binary || (n.op != ">" && n.op != ">=") || n.args[0].kind != Node::Kind::name) {
             lexer.fail(first.pos, "the threshold must have the form 'threshold v > EXPRESSION', where v is the first "
@@ -493,6 +503,11 @@ private:
                 }
             }
             def_.resets.push_back({it->second.index, std::move(r.expression)});
+        }
+        if (def_.cut_off && def_.resets.empty() && !def_.refractory) {
+            fail(threshold_line_, cut_off_pos_,
+                 "'cut-off' says the threshold is the spike's peak, at which v is reset, but the model has no reset: "
+                 "add 'reset v = ...' or drop 'cut-off'");
         }
         for (const auto& q : preset_params_) {
             const auto it = symbols_.find(q.name);
@@ -934,6 +949,7 @@ private:
     std::size_t current_line_ = 0, threshold_line_ = 0;
     std::string threshold_state_;
     std::size_t threshold_state_pos_ = 0;
+    std::size_t cut_off_pos_ = 0;  // of the word 'cut-off' after the threshold
 };
 
 }  // namespace

@@ -95,6 +95,7 @@ struct Definition {
     std::vector<LetDecl> lets;      ///< in file order; each uses only lets before it
     CurrentDecl current;
     Expression threshold;  ///< the value whose upward crossing by the first state is a spike (parameters only)
+    bool cut_off = false;  ///< `threshold ... cut-off`: the threshold is the spike's peak, followed by the reset
     std::optional<Expression> refractory;  ///< ms, parameters only
     std::vector<ResetDecl> resets;
     std::vector<RequireDecl> requirements;

@@ -26,6 +26,7 @@
 #include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
 #include <array>
@@ -57,7 +58,7 @@ std::array<double, 2> rest(double a, double b) {
 /// Parameters, in schema order (the rows of ModelCells::parameters).
 enum Parameter : std::size_t { a, b, tau, V_spike };
 
-class FitzHughNagumo final : public Model, public Jacobian, public SuggestedDrive {
+class FitzHughNagumo final : public Model, public Jacobian, public SuggestedDrive, public ThresholdMeaningOf {
 public:
     std::optional<Drive> suggested_step(std::string_view preset) const override {
         if (!preset.empty()) return std::nullopt;
@@ -74,6 +75,8 @@ public:
           }) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::detection, "V_spike"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

@@ -31,6 +31,7 @@
 #include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
 #include <array>
@@ -151,7 +152,7 @@ struct GateBlock {
     }
 };
 
-class HodgkinHuxley final : public Model, public ConditionallyLinear, public Jacobian, public SuggestedDrive {
+class HodgkinHuxley final : public Model, public ConditionallyLinear, public Jacobian, public SuggestedDrive, public ThresholdMeaningOf {
 public:
     std::optional<Drive> suggested_step(std::string_view preset) const override {
         if (!preset.empty()) return std::nullopt;
@@ -171,6 +172,8 @@ public:
           }) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::detection, "V_spike"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

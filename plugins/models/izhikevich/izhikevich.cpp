@@ -37,6 +37,7 @@
 #include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
 
@@ -69,7 +70,7 @@ std::vector<Preset> izhikevich_2003_presets() {
 /// the paper's reset value.
 enum Parameter : std::size_t { a, b, c, d, v_peak, V_init };
 
-class Izhikevich final : public Model, public Jacobian, public SuggestedDrive {
+class Izhikevich final : public Model, public Jacobian, public SuggestedDrive, public ThresholdMeaningOf {
 public:
     std::optional<Drive> suggested_step(std::string_view) const override {
         return Drive{10.0, "the step I = 10 of Izhikevich 2003, Fig. 2"};  // the default is the RS preset
@@ -89,6 +90,8 @@ public:
               izhikevich_2003_presets()) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::cut_off, "v_peak"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

@@ -23,6 +23,7 @@
 #include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
 
@@ -41,7 +42,7 @@ enum Event : std::size_t { refractory_end };
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
 constexpr double slack = 1e-9;
 
-class LeakyIntegrateAndFire final : public Model, public Jacobian, public SuggestedDrive {
+class LeakyIntegrateAndFire final : public Model, public Jacobian, public SuggestedDrive, public ThresholdMeaningOf {
 public:
     std::optional<Drive> suggested_step(std::string_view preset) const override {
         if (!preset.empty()) return std::nullopt;
@@ -61,6 +62,8 @@ public:
           }) {
         init_defaults();
     }
+
+    ThresholdMeaning threshold_meaning() const override { return {ThresholdKind::firing, "V_th"}; }
 
     std::span<const Variable> state_variables() const override { return variables_; }
     const Variable& current() const override { return current_; }

@@ -5,34 +5,57 @@
 /// stacked panels sharing the time axis t (ms), titled with the run's title or "<model>, <stimulus>,
 /// <integrator>".
 /// - One cell (a population of 1), laid out as in the course exercises: (1) the membrane potential
-///   v with the cell's spike threshold as a red dashed line labelled "threshold (50 mV)"; (2) the
-///   other state variables (for `hh` the gating variables m black, h red, n blue); (3) the injected
-///   current I, its axis widened to include 0. Each panel is drawn if its quantities are recorded
-///   (`lif` has no panel 2). Axis labels carry the units, e.g. "v (mV)", "I (uA/cm^2)".
+///   v with the cell's spike threshold as a red dashed line, named for what the model's threshold is
+///   (RunInfo::threshold_meaning): "spike cut-off (V_peak = 0 mV)" where v is reset on reaching its
+///   peak (adex, eif, izhikevich, model files with `cut-off`), "firing threshold (V_th = 1 mV)" where
+///   v is reset at a firing threshold (lif), "detection level (50 mV)" where the threshold only detects
+///   spikes (hh), "threshold (...)" for a model that does not say; (2) the other state variables (for
+///   `hh` the gating variables m black, h red, n blue); (3) the injected current I, its axis widened to
+///   include 0. Each panel is drawn if its quantities are recorded (`lif` has no panel 2).
 /// - A population (more than one cell), or spikes only (`--record spikes`): (1) a spike raster, one
 ///   dot per spike at (t, cell index); (2) the population rate in Hz: the spikes of all cells in bins
 ///   of `binwidth` = max(dt, t_stop / 200) ms, divided by (number of cells * binwidth), drawn as
 ///   bars, the bin width stated in the axis label; (3) if samples are recorded, v (or, if v is not
 ///   recorded, the first recorded quantity) of up to 5 recorded cells spread evenly over the recorded
 ///   ones (first and last included), one colour per cell, each labelled with its parameters that
-///   differ between cells, e.g. "cell 3: stimulus.amplitude = 7.5 uA/cm^2", and the threshold line
+///   differ between cells, e.g. "cell 3: stimulus.amplitude = 7.5 µA/cm²", and the threshold line
 ///   if these cells share one threshold.
+/// Spikes of models that reset (cut-off or firing threshold) are drawn as vertical strokes at the
+/// spike times, as in Naud et al. 2008 (Biol. Cybern. 99:335), Fig. 4, and Izhikevich 2003 (IEEE TNN
+/// 14:1569), Fig. 2: v's trace passes through the point (t_spike, top) between the last sample before
+/// the reset and the first after it, where top is the cut-off V_peak (the value v reaches there), or,
+/// above a firing threshold V_th (the model has no peak), V_th + (V_th - lowest v of the trace) / 2
+/// (1.5 mV for the course exercises' lif, which rests and resets at 0 mV).
+/// Labels are UTF-8 (`set encoding utf8`): units as written, "I (µA/cm²)", "v (mV)", none for
+/// dimensionless quantities ("m, n, h", "I" of izhikevich); data files keep the ASCII form, "I (uA/cm^2)",
+/// which programs read back. User text (the title) is made valid UTF-8 first: each byte that is not
+/// part of a valid sequence is shown as U+FFFD, so that the SVG stays a valid XML document.
+///
+/// Thinning: the figure shows what a screen can, not every sample. Each plotted trace is cut into
+/// 2 * `width` equal time bins of [0, t_stop) (two per pixel column), and each bin keeps its lowest
+/// and its highest sample (with their times) and, for v of a model that resets, the stroke of the first
+/// spike of the cell in it (spikes come from the spike times, so none falls between two samples or two
+/// bins). Every extremum of a trace and every spike therefore stays visible, and the data file and the
+/// SVG have at most 3 points per bin and trace whatever the run's length (hh-sine: 0.5 and 0.3 MB);
+/// the bins take 40 bytes each in memory. Every sample is in the csv recorder's files.
 ///
 /// Data and script, beside the figures:
-/// - `<stem>.dat` (when samples are recorded): the plotted traces as text, a `#` header line with names
-///   and units, then one line per sample, columns separated by tabs. One cell: `t (ms)`, then every
-///   recorded quantity (`v (mV)`, ..., `I (uA/cm^2)`). A population: `t (ms)`, then the plotted
-///   quantity of the plotted cells only, as `v[3] (mV)` for cell 3.
+/// - `<stem>.dat` (when samples are recorded): the figure's points, not the run's samples: one block
+///   per trace (gnuplot's `index`, blocks separated by two blank lines), each a `#` header line
+///   "t (ms)<tab>NAME (UNIT)" (ASCII units, e.g. `v (mV)`, `m (1)`, `I (uA/cm^2)`; a population's
+///   traces as `v[3] (mV)` for cell 3), then per bin in time order its lowest and highest sample and
+///   its spike stroke (t_spike, top), one point per line, t and value separated by a tab. One cell:
+///   every recorded quantity; a population: the plotted quantity of the plotted cells only.
 /// - `<stem>_spikes.dat` (population or spikes only): `# t (ms)<tab>cell`, then one line per spike.
 /// - `<stem>.gp`: the gnuplot script that draws both figures from the data files. To re-plot, edit it
 ///   and run `gnuplot <stem>.gp` in the output directory. Its variables `datafile`, `spikefile`,
 ///   `pngfile`, `svgfile`, `width`, `height` and `binwidth` can be set on the command line, e.g.
 ///   `gnuplot -e "width = 1800; pngfile = 'big.png'" <stem>.gp`.
-/// Sample times are written with the decimals of dt (soma::TimeFormat), other numbers in the shortest
-/// form that reads back to the same double. The data files are streamed during the run (only the
-/// plotted traces and the spike list, so memory stays bounded); gnuplot draws the figures in
-/// `finish`. All files are written under temporary names and renamed only when the run completes.
-/// Text from the user (title, file names) reaches gnuplot only as escaped string literals.
+/// Sample times are written with the decimals of dt (soma::TimeFormat), spike times and other numbers
+/// in the shortest form that reads back to the same double. The spike list is streamed during the
+/// run; the traces' bins are written, and the figures drawn by gnuplot, in `finish`. All files are
+/// written under temporary names and renamed only when the run completes. Text from the user (title,
+/// file names) reaches gnuplot only as escaped string literals.
 ///
 /// Errors: soma::RunError if the gnuplot program is not on PATH (checked in `begin`, so before the
 /// run starts; install Debian's gnuplot-nox), if an output cannot be written, or if gnuplot leaves
@@ -59,6 +82,7 @@ namespace soma::recorders {
 namespace {
 
 using gnuplot::quote;
+using gnuplot::quote_text;
 
 /// The gnuplot program. @throws RunError if it is not installed.
 std::filesystem::path gnuplot_program() {
@@ -69,9 +93,27 @@ std::filesystem::path gnuplot_program() {
     }
 }
 
-std::string label(const Variable& v) { return fmt::format("{} ({})", v.name, v.unit); }
+/// A quantity's name and unit as data files write them (ASCII, read back by programs): "I (uA/cm^2)".
+std::string data_label(const Variable& v) { return fmt::format("{} ({})", v.name, v.unit); }
 
-std::string unit_suffix(const std::string& unit) { return unit.empty() || unit == "1" ? "" : " " + unit; }
+/// " µA/cm²" for a figure's label after a number; "" if dimensionless.
+std::string unit_suffix(std::string_view unit) {
+    const std::string shown = gnuplot::display_unit(unit);
+    return shown.empty() ? "" : " " + shown;
+}
+
+/// A quantity's name and unit as figures show them: "I (µA/cm²)", "v (mV)", "m" (dimensionless).
+std::string label(const Variable& v) {
+    const std::string shown = gnuplot::display_unit(v.unit);
+    return shown.empty() ? v.name : fmt::format("{} ({})", v.name, shown);
+}
+
+/// `text` with each '%' doubled, for the format of a gnuplot sprintf.
+std::string escape_percent(std::string_view text) {
+    std::string out;
+    for (const char c : text) out += c == '%' ? std::string("%%") : std::string(1, c);
+    return out;
+}
 
 /// Indices of at most `k` of `n` items, spread evenly (first and last included), ascending.
 std::vector<std::size_t> spread(std::size_t n, std::size_t k) {
@@ -83,6 +125,27 @@ std::vector<std::size_t> spread(std::size_t n, std::size_t k) {
     for (std::size_t j = 0; j < k; ++j) picked.push_back((j * (n - 1) + (k - 1) / 2) / (k - 1));  // rounded
     return picked;
 }
+
+/// One time bin of a thinned trace: its lowest and highest sample with their times (ms), and the time
+/// of the first spike of the trace's cell in it (NaN if none, or if the trace draws no spikes).
+struct Bin {
+    double t_low = std::numeric_limits<double>::quiet_NaN();
+    double low = std::numeric_limits<double>::infinity();
+    double t_high = std::numeric_limits<double>::quiet_NaN();
+    double high = -std::numeric_limits<double>::infinity();
+    double t_spike = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// One plotted quantity of one cell, thinned to what a figure can show: `bins` equal time bins of
+/// [0, t_stop), each keeping its extremes (and, for v of a model that resets, its first spike).
+struct Trace {
+    std::size_t row = 0;     // the quantity's row in each sample
+    std::size_t column = 0;  // the cell's column in each sample
+    std::size_t cell = 0;    // the cell's population index
+    bool strokes = false;    // v of a model that resets: each spike is drawn as a stroke to its peak
+    std::string header;      // the data file's column name, e.g. "v (mV)" or "v[3] (mV)"
+    std::vector<Bin> bins;
+};
 
 /// One panel of a figure: its settings and its plot command, as script lines.
 using Panel = std::string;
@@ -97,20 +160,19 @@ public:
         init_defaults();
     }
 
-    /// The data file (t as written and 20 characters per value), the SVG's paths (about 16 bytes per
-    /// point of a trace), a PNG of width * height / 4 bytes (measured: 70 to 300 KB at 900 x 900) and
-    /// 8 KiB for the script; the spikes (their data file and their dots) cannot be known in advance.
+    /// The data file (at most 3 points of about 45 bytes per bin of each plotted trace), the SVG's paths
+    /// (about 16 bytes per point), a PNG of width * height / 4 bytes (measured: 70 to 300 KB at 900 x 900)
+    /// and 8 KiB for the script; the spikes of a population (their data file and their dots) cannot be
+    /// known in advance.
     [[nodiscard]] double expected_bytes(const RunInfo& info) const override {
         const RecordingInfo& r = info.recording;
         double bytes = 8192.0 + static_cast<double>(width_) * static_cast<double>(height_) / 4;
         if (r.samples && !r.variables.empty() && !r.cells.empty()) {
-            const double columns = static_cast<double>(
+            const double traces = static_cast<double>(
                 info.n_cells > 1 ? std::min(max_traces, r.cells.size()) : r.variables.size());
-            fmt::memory_buffer t;
-            TimeFormat(info.dt).append(t, info.t_stop);
-            const double samples =
-                std::ceil(static_cast<double>(info.n_steps) / static_cast<double>(std::max<std::size_t>(1, info.record_every)));
-            bytes += samples * (static_cast<double>(t.size()) + 1 + columns * (20 + 16));
+            const double samples = std::ceil(static_cast<double>(info.n_steps) /
+                                             static_cast<double>(std::max<std::size_t>(1, info.record_every)));
+            bytes += traces * std::min(samples + 1, 3.0 * static_cast<double>(n_bins())) * (45 + 16);
         }
         return bytes;
     }
@@ -120,60 +182,56 @@ public:
         info_ = info;
         const RecordingInfo& r = info.recording;
         population_ = info.n_cells > 1 || !r.samples;
-        traces_ = r.samples && !r.variables.empty() && !r.cells.empty();
+        const bool has_traces = r.samples && !r.variables.empty() && !r.cells.empty();
         time_ = TimeFormat(info.dt);
         plotted_ = 0;
-        columns_.clear();
-        std::vector<std::string> names{"t (ms)"};
-        if (traces_ && population_) {
+        traces_.clear();
+        const ThresholdKind kind = info.threshold_meaning.kind;
+        const bool resets = kind == ThresholdKind::cut_off || kind == ThresholdKind::firing;
+        const auto add = [&](std::size_t row, std::size_t column, std::string header) {
+            const std::size_t cell = r.cells[column];
+            traces_.push_back({row, column, cell, resets && r.sources[row] == 0, std::move(header),
+                               std::vector<Bin>(n_bins())});
+        };
+        if (has_traces && population_) {
             const auto v = std::ranges::find(r.sources, std::size_t{0});
             plotted_ = v != r.sources.end() ? static_cast<std::size_t>(v - r.sources.begin()) : 0;
-            columns_ = spread(r.cells.size(), max_traces);
             const Variable& var = r.variables[plotted_];
-            for (const std::size_t j : columns_) names.push_back(fmt::format("{}[{}] ({})", var.name, r.cells[j], var.unit));
-        } else if (traces_) {
-            for (const auto& v : r.variables) names.push_back(label(v));
+            for (const std::size_t j : spread(r.cells.size(), max_traces)) {
+                add(plotted_, j, fmt::format("{}[{}] ({})", var.name, r.cells[j], var.unit));
+            }
+        } else if (has_traces) {
+            for (std::size_t k = 0; k < r.variables.size(); ++k) add(k, 0, data_label(r.variables[k]));
         }
 
         const auto path = [&](std::string_view suffix) { return info.output_dir / (info.stem + std::string(suffix)); };
-        data_ = traces_ ? OutputFile(path(".dat")) : OutputFile();
+        data_ = traces() ? OutputFile(path(".dat")) : OutputFile();
         spike_data_ = population_ ? OutputFile(path("_spikes.dat")) : OutputFile();
         script_ = OutputFile(path(".gp"));
         png_ = StagedFile(path(".png"));
         svg_ = StagedFile(path(".svg"));
-        if (traces_) data_.print("# {}\n", fmt::join(names, "\t"));
         if (population_) spike_data_.print("# t (ms)\tcell\n");
-        i_min_ = std::numeric_limits<double>::infinity();
-        i_max_ = -i_min_;
         n_spikes_ = 0;
     }
 
     void sample(double t, ConstBatchView values) override {
-        if (!traces_) return;
-        row_.clear();
-        time_.append(row_, t);
-        if (population_) {
-            for (const std::size_t j : columns_) {
-                row_.push_back('\t');
-                append_number(row_, values.at(plotted_, j));
-            }
-        } else {
-            for (std::size_t k = 0; k < values.n_vars(); ++k) {
-                const double x = values.at(k, 0);
-                row_.push_back('\t');
-                append_number(row_, x);
-                if (info_.recording.sources[k] == RecordingInfo::current_index) {
-                    i_min_ = std::min(i_min_, x);
-                    i_max_ = std::max(i_max_, x);
-                }
-            }
+        if (!traces()) return;
+        const std::size_t b = bin_of(t);
+        for (Trace& trace : traces_) {
+            const double x = values.at(trace.row, trace.column);
+            Bin& bin = trace.bins[b];
+            if (x < bin.low) bin.low = x, bin.t_low = t;
+            if (x > bin.high) bin.high = x, bin.t_high = t;
         }
-        row_.push_back('\n');
-        data_.write({row_.data(), row_.size()});
     }
 
     void spike(std::size_t cell, double t) override {
         ++n_spikes_;
+        for (Trace& trace : traces_) {
+            if (!trace.strokes || trace.cell != cell) continue;
+            Bin& bin = trace.bins[bin_of(t)];
+            if (std::isnan(bin.t_spike)) bin.t_spike = t;
+        }
         if (!population_) return;
         row_.clear();
         fmt::format_to(std::back_inserter(row_), FMT_COMPILE("{}\t{}\n"), t, cell);
@@ -181,7 +239,10 @@ public:
     }
 
     void finish(const RunSummary& /*summary*/) override {
-        if (traces_) data_.close();
+        if (traces()) {
+            write_traces();
+            data_.close();
+        }
         if (population_) spike_data_.close();
         script_.print("{}", script_text());
         script_.close();
@@ -189,7 +250,7 @@ public:
     }
 
     void commit() override {
-        if (traces_) data_.commit();
+        if (traces()) data_.commit();
         if (population_) spike_data_.commit();
         script_.commit();
         png_.commit();
@@ -206,7 +267,7 @@ public:
 
     std::vector<std::filesystem::path> outputs() const override {
         std::vector<std::filesystem::path> paths{png_.final_path(), svg_.final_path()};
-        if (traces_) paths.push_back(data_.final_path());
+        if (traces()) paths.push_back(data_.final_path());
         if (population_) paths.push_back(spike_data_.final_path());
         paths.push_back(script_.final_path());
         return paths;
@@ -215,6 +276,7 @@ public:
 private:
     static constexpr std::size_t max_traces = 5;
     static constexpr std::size_t key_row = 17;  // px per row of the population key
+    static constexpr std::size_t bins_per_pixel = 2;
 
     void check(const ParameterValues& candidate) const override {
         for (const char* name : {"width", "height"}) {
@@ -231,11 +293,82 @@ private:
         height_ = static_cast<int>(values["height"]);
     }
 
+    [[nodiscard]] bool traces() const { return !traces_.empty(); }
+    /// Time bins per trace: two per pixel of the figure's width (the time axis is narrower).
+    [[nodiscard]] std::size_t n_bins() const { return bins_per_pixel * static_cast<std::size_t>(width_); }
+    /// The bin of time `t` (ms, in [0, t_stop)).
+    [[nodiscard]] std::size_t bin_of(double t) const {
+        const double x = std::floor(t / info_.t_stop * static_cast<double>(n_bins()));
+        return x <= 0 ? 0 : std::min(n_bins() - 1, static_cast<std::size_t>(x));
+    }
+
+    /// The top of the spike strokes of `trace` (v of a model that resets), in the unit of v: a cut-off's
+    /// value, V_peak; above a firing threshold (no peak is modelled), the threshold plus half the
+    /// distance from the lowest v of the trace to it (1 if v never went below it).
+    [[nodiscard]] double stroke_top(const Trace& trace) const {
+        const double threshold = info_.thresholds.at(trace.cell);
+        if (info_.threshold_meaning.kind == ThresholdKind::cut_off) return threshold;
+        double lowest = std::numeric_limits<double>::infinity();
+        for (const Bin& b : trace.bins) lowest = std::min(lowest, b.low);
+        return threshold + (lowest < threshold ? 0.5 * (threshold - lowest) : 1.0);
+    }
+
+    /// The data file: one block per trace (gnuplot's `index`, blocks separated by two blank lines),
+    /// each a `#` header "t (ms)<tab>NAME (UNIT)" and, per bin in time order, its lowest and highest
+    /// sample and, for v of a model that resets, the point (t_spike, stroke_top) of its first spike.
+    void write_traces() {
+        for (std::size_t k = 0; k < traces_.size(); ++k) {
+            const Trace& trace = traces_[k];
+            const double top = trace.strokes ? stroke_top(trace) : 0.0;
+            row_.clear();
+            fmt::format_to(std::back_inserter(row_), "{}# t (ms)\t{}\n", k == 0 ? "" : "\n\n", trace.header);
+            for (const Bin& b : trace.bins) {
+                const auto point = [&](double t, double x, bool on_grid) {
+                    // A sample time is written with the decimals of dt, a spike time in full.
+                    if (on_grid) time_.append(row_, t);
+                    else append_number(row_, t);
+                    row_.push_back('\t');
+                    append_number(row_, x);
+                    row_.push_back('\n');
+                };
+                bool spike_pending = !std::isnan(b.t_spike);
+                const auto sample_point = [&](double t, double x) {
+                    if (spike_pending && b.t_spike < t) point(b.t_spike, top, false), spike_pending = false;
+                    point(t, x, true);
+                };
+                if (!std::isnan(b.t_low)) {
+                    const bool low_first = b.t_low <= b.t_high;
+                    sample_point(low_first ? b.t_low : b.t_high, low_first ? b.low : b.high);
+                    if (b.t_high != b.t_low) sample_point(low_first ? b.t_high : b.t_low, low_first ? b.high : b.low);
+                }
+                if (spike_pending) point(b.t_spike, top, false);
+                if (row_.size() > (1u << 16)) {
+                    data_.write({row_.data(), row_.size()});
+                    row_.clear();
+                }
+            }
+            data_.write({row_.data(), row_.size()});
+        }
+    }
+
+    /// The title of the dashed red line at v = `threshold` (a gnuplot variable), for the model's kind of
+    /// threshold: "spike cut-off (V_peak = 0 mV)", "firing threshold (V_th = 1 mV)", "detection level
+    /// (50 mV)", or "threshold (...)" if the model does not say; a gnuplot expression.
+    std::string threshold_title(const Variable& v) const {
+        const ThresholdMeaning& m = info_.threshold_meaning;
+        const char* what = m.kind == ThresholdKind::cut_off  ? "spike cut-off"
+                           : m.kind == ThresholdKind::firing ? "firing threshold"
+                           : m.kind == ThresholdKind::detection ? "detection level"
+                                                                : "threshold";
+        const bool named = !m.parameter.empty() && m.kind != ThresholdKind::detection && m.kind != ThresholdKind::unknown;
+        return fmt::format("sprintf({}, threshold)",
+                           quote_text(fmt::format("{} ({}%g{})", what, named ? escape_percent(m.parameter) + " = " : "",
+                                                  escape_percent(unit_suffix(v.unit)))));
+    }
+
     /// The dashed red line at the spike threshold, with its key entry.
-    static std::string threshold_curve(const Variable& v) {
-        return fmt::format(", \\\n         threshold with lines lw 2 dt 2 lc rgb 'red' title sprintf('threshold (%g%s)', "
-                           "threshold, {})",
-                           quote(unit_suffix(v.unit)));
+    std::string threshold_curve(const Variable& v) const {
+        return fmt::format(", \\\n         threshold with lines lw 2 dt 2 lc rgb 'red' title {}", threshold_title(v));
     }
 
     /// Key entry of population cell `cell`: its index and its parameters that differ between cells.
@@ -261,7 +394,8 @@ private:
         const RecordingInfo& r = info_.recording;
         std::vector<Panel> panels;
         const auto curve = [](std::size_t k, const Variable& v, std::string_view colour) {
-            return fmt::format("datafile using 1:{} with lines lw 2 lc rgb '{}' title {}", k + 2, colour, quote(v.name));
+            return fmt::format("datafile index {} using 1:2 with lines lw 2 lc rgb '{}' title {}", k, colour,
+                               quote_text(v.name));
         };
         std::string others_label, others;
         static constexpr std::array palette{"#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#8c564b", "#7f7f7f"};
@@ -273,7 +407,7 @@ private:
                                              "    set offsets 0, 0, graph 0.12, 0\n"
                                              "    set ylabel {}\n"
                                              "    plot {}{}\n",
-                                             quote(label(v)), curve(k, v, "#1f77b4"), threshold_curve(v)));
+                                             quote_text(label(v)), curve(k, v, "#1f77b4"), threshold_curve(v)));
             } else if (r.sources[k] != RecordingInfo::current_index) {
                 // Dimensionless variables are listed by name (for hh: the gating variables m, n, h).
                 const std::string& name = v.name;
@@ -282,7 +416,7 @@ private:
                                      : name == "n" ? "blue"
                                                    : palette[(r.sources[k] - 1) % palette.size()];
                 const bool first = others.empty();
-                others_label += (first ? "" : ", ") + (v.unit == "1" ? v.name : label(v));
+                others_label += (first ? "" : ", ") + label(v);
                 others += (first ? "" : ", \\\n         ") + curve(k, v, colour);
             }
         }
@@ -291,18 +425,24 @@ private:
                                          "    set offsets 0, 0, graph 0.12, 0\n"
                                          "    set ylabel {}\n"
                                          "    plot {}\n",
-                                         quote(others_label), others));
+                                         quote_text(others_label), others));
         }
         for (std::size_t k = 0; k < r.variables.size(); ++k) {
             if (r.sources[k] != RecordingInfo::current_index) continue;
             // I axis: the recorded range widened to include 0, plus 10 % headroom away from 0.
-            const double lo = std::min(0.0, i_min_), hi = std::max(0.0, i_max_), pad = 0.1 * (hi - lo);
-            const double i_lo = pad == 0 ? -1 : (lo < 0 ? lo - pad : 0), i_hi = pad == 0 ? 1 : (hi > 0 ? hi + pad : 0);
+            double i_min = 0, i_max = 0;
+            for (const Bin& b : traces_[k].bins) {
+                if (std::isnan(b.t_low)) continue;
+                i_min = std::min(i_min, b.low);
+                i_max = std::max(i_max, b.high);
+            }
+            const double pad = 0.1 * (i_max - i_min);
+            const double i_lo = pad == 0 ? -1 : (i_min < 0 ? i_min - pad : 0), i_hi = pad == 0 ? 1 : (i_max > 0 ? i_max + pad : 0);
             panels.push_back(fmt::format("    unset key\n"
                                          "    set ylabel {}\n"
                                          "    set yrange [{}:{}]\n"
                                          "    plot {}\n",
-                                         quote(label(r.variables[k])), i_lo, i_hi, curve(k, r.variables[k], "#1f77b4")));
+                                         quote_text(label(r.variables[k])), i_lo, i_hi, curve(k, r.variables[k], "#1f77b4")));
         }
         return panels;
     }
@@ -338,14 +478,14 @@ private:
                               "    bin(t) = binwidth * (floor(t / binwidth) + 0.5)\n"
                               "    plot spikefile using (bin($1)):(1000.0 / (cells * binwidth)) smooth frequency "
                               "with boxes lc rgb '#1f77b4' notitle\n")));
-        if (traces_) {
+        if (traces()) {
             const RecordingInfo& r = info_.recording;
             const Variable& v = r.variables[plotted_];
             static constexpr std::array palette{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"};
             // The threshold line only when it is the same for every plotted cell, and v is plotted.
-            const double threshold = info_.thresholds.at(r.cells[columns_[0]]);
-            const bool shared = r.sources[plotted_] == 0 && std::ranges::all_of(columns_, [&](std::size_t j) {
-                                    return info_.thresholds.at(r.cells[j]) == threshold;
+            const double threshold = info_.thresholds.at(traces_.front().cell);
+            const bool shared = r.sources[plotted_] == 0 && std::ranges::all_of(traces_, [&](const Trace& trace) {
+                                    return info_.thresholds.at(trace.cell) == threshold;
                                 });
             // The key is drawn by hand under the time axis, in rows of two entries (one if the figure
             // is narrow): gnuplot's own key layout misjudges the width of small-font entries.
@@ -353,12 +493,12 @@ private:
             // of the 10-point font, plus the line sample).
             std::vector<std::string> titles;
             std::size_t longest = 0;
-            for (const std::size_t j : columns_) {
-                titles.push_back(cell_title(r.cells[j]));
+            for (const Trace& trace : traces_) {
+                titles.push_back(cell_title(trace.cell));
                 longest = std::max(longest, titles.back().size());
             }
             const double entry_px = 36 + 6.5 * static_cast<double>(longest);
-            const std::size_t entries = columns_.size() + (shared ? 1 : 0);
+            const std::size_t entries = traces_.size() + (shared ? 1 : 0);
             const std::size_t per_row = 2 * entry_px <= static_cast<double>(width_) - 130 ? 2 : 1;
             const std::size_t rows = (entries + per_row - 1) / per_row;
             key_height = static_cast<int>(key_row * rows + 12);
@@ -374,17 +514,16 @@ private:
                                    "    set label {0} {4} at screen keyx({1}) + 36.0/width, keyy({2}) left front font ',10'\n",
                                    e + 1, column, row, style, title);
             };
-            for (std::size_t i = 0; i < columns_.size(); ++i) {
+            for (std::size_t i = 0; i < traces_.size(); ++i) {
                 const std::string colour = fmt::format("lw 1.5 lc rgb '{}'", palette[i % palette.size()]);
-                plots += fmt::format("{}datafile using 1:{} with lines {} notitle", i == 0 ? "" : ", \\\n         ",
-                                     i + 2, colour);
-                entry(i, quote(titles[i]), colour);
+                plots += fmt::format("{}datafile index {} using 1:2 with lines {} notitle",
+                                     i == 0 ? "" : ", \\\n         ", i, colour);
+                entry(i, quote_text(titles[i]), colour);
             }
             if (shared) {
                 variables += fmt::format("threshold = {}\n", threshold);
                 plots += ", \\\n         threshold with lines lw 2 dt 2 lc rgb 'red' notitle";
-                entry(columns_.size(), fmt::format("sprintf('threshold (%g%s)', threshold, {})", quote(unit_suffix(v.unit))),
-                      "lw 2 dt 2 lc rgb 'red'");
+                entry(traces_.size(), threshold_title(v), "lw 2 dt 2 lc rgb 'red'");
             }
             panels.push_back(fmt::format("    unset key\n"
                                          "    set offsets 0, 0, graph 0.05, graph 0.05\n"
@@ -392,7 +531,7 @@ private:
                                          "    set ylabel {}\n"
                                          "{}"
                                          "    plot {}\n",
-                                         quote(label(v)), key, plots));
+                                         quote_text(label(v)), key, plots));
         }
         return panels;
     }
@@ -423,10 +562,10 @@ private:
             "        margins 90.0/width, 1 - 40.0/width, {}.0/height, 1 - 50.0/height spacing 0, 0.03\n"
             "    set xrange [0:{}]\n"
             "    set format x ''\n",
-            info_.soma_version, file("datafile", traces_, data_.final_path()),
+            info_.soma_version, file("datafile", traces(), data_.final_path()),
             file("spikefile", population_, spike_data_.final_path()), file("pngfile", true, png_.final_path()),
             file("svgfile", true, svg_.final_path()), width_, height_, variables,
-            gnuplot::png_and_svg_loop("width", "height", 12), panels.size(), quote(title),
+            gnuplot::png_and_svg_loop("width", "height", 12), panels.size(), quote_text(title),
             55 + key_height, info_.t_stop);
         for (std::size_t p = 0; p < panels.size(); ++p) {
             if (p + 1 == panels.size()) s += "    set format x '% h'\n    set xlabel 't (ms)'\n";
@@ -440,7 +579,7 @@ private:
     /// that both figures were drawn.
     void render() {
         const std::string commands =
-            (traces_ ? fmt::format("datafile = {}\n", quote(data_.temp_path().string())) : std::string()) +
+            (traces() ? fmt::format("datafile = {}\n", quote(data_.temp_path().string())) : std::string()) +
             (population_ ? fmt::format("spikefile = {}\n", quote(spike_data_.temp_path().string())) : std::string()) +
             fmt::format("pngfile = {}\nsvgfile = {}\nload {}\n", quote(png_.temp_path().string()),
                         quote(svg_.temp_path().string()), quote(script_.temp_path().string()));
@@ -451,14 +590,12 @@ private:
     int width_ = 0, height_ = 0;
     RunInfo info_;
     bool population_ = false;      // raster, rate and a few traces instead of one cell's panels
-    bool traces_ = false;          // samples are recorded (there is a .dat file)
     std::size_t plotted_ = 0;      // population: the row of the plotted quantity in each sample
-    std::vector<std::size_t> columns_;  // population: the columns (recorded cells) of the plotted traces
+    std::vector<Trace> traces_;    // the plotted traces, thinned (none if no samples are recorded)
     TimeFormat time_;
     fmt::memory_buffer row_;
     OutputFile data_, spike_data_, script_;
     StagedFile png_, svg_;
-    double i_min_ = 0, i_max_ = 0;  // range of the recorded current (one cell)
     std::size_t n_spikes_ = 0;
 };
 
