@@ -1,7 +1,8 @@
 /// @file test_integrators.cpp
 /// The integrators (euler, rk4, exp_euler, dopri5, cvode) against independent references:
 /// measured orders of convergence (LIF against its exact solution, HH against RK4 at dt = 1e-4 ms),
-/// the HH f-I curve of shared/reference/README.md (RK4 at dt = 0.001 ms cross-checked with NEURON),
+/// the HH f-I curve of tests/data/README.md ("Hodgkin-Huxley f-I rates": RK4 at dt = 0.001 ms,
+/// cross-checked with NEURON),
 /// the exact LIF period ln(I / (I - 1)), which needs spikes located inside the step and resets
 /// applied there, and the capability check of exponential Euler.
 
@@ -125,7 +126,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(f_i_curve)
 
-// shared/reference/README.md: RK4 at dt = 0.001 ms, cross-checked with NEURON (CVODE) to 4 digits.
+// tests/data/README.md, "Hodgkin-Huxley f-I rates": RK4 at dt = 0.001 ms, cross-checked with NEURON (CVODE) to 4 digits.
 const std::vector<double> currents{7, 10, 15, 20};
 const std::vector<double> reference_rates{58.307, 68.314, 78.642, 86.465};
 const std::vector<double> euler_rates{58.40, 68.33, 78.64, 86.45};  // forward Euler at dt = 0.01 ms
