@@ -19,7 +19,6 @@ namespace {
 using soma::test::RunSpec;
 
 using soma::test::reference_trace;
-using soma::test::trace_tolerance;
 using Table = soma::test::ReferenceTable;
 
 /// Expectations for one scenario: its settings (as in examples/<name>.ini) and the reference table.
@@ -91,22 +90,7 @@ BOOST_DATA_TEST_CASE(trace_matches_reference_to_1e_9, boost::unit_test::data::ma
     BOOST_TEST(rec.begun == 1);
     BOOST_TEST(rec.committed == 1);
     BOOST_TEST(rec.aborted == 0);
-    BOOST_TEST_REQUIRE(rec.width == s.header.size());
-    BOOST_TEST_REQUIRE(rec.rows() == table.rows.size());
-    for (std::size_t col = 0; col < rec.width; ++col) {
-        double worst = 0;
-        std::size_t worst_row = 0;
-        for (std::size_t row = 0; row < rec.rows(); ++row) {
-            const double d = std::abs(rec.at(row, col) - table.rows[row][col]);
-            if (!(d <= worst)) {  // also catches NaN
-                worst = d;
-                worst_row = row;
-            }
-        }
-        BOOST_TEST(worst <= trace_tolerance, s.name << " column '" << s.header[col] << "': largest difference "
-                                                    << worst << " at row " << worst_row << " (t = "
-                                                    << table.rows[worst_row][0] << ")");
-    }
+    soma::test::check_against_trace(rec, table, s.name);
 }
 
 // Maximal v over the run, to the digits the reference table gives.

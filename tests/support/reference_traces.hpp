@@ -4,6 +4,8 @@
 /// read for the suites that compare Soma's runs with them (test_seed_traces.cpp, test_equations.cpp).
 /// The including test defines SOMA_TEST_DATA_DIR (tests/data) and links Boost::iostreams.
 
+#include "soma_test_support.hpp"
+
 #include <boost/iostreams/copy.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
@@ -93,6 +95,29 @@ inline void require_complete(const ReferenceTable& table, const std::string& nam
     BOOST_TEST_REQUIRE(table.rows.front()[0] == 0.0, name << ": the trace does not start at t = 0");
     BOOST_TEST_REQUIRE(std::abs(table.rows.back()[0] - static_cast<double>(rows - 1) * dt) <= 1e-9,
                        name << ": the trace does not end at (rows - 1) dt");
+}
+
+/// Every column (t, state variables, current) of a run recorded at every step against a trace, to
+/// trace_tolerance; the largest difference of each column is reported with its time.
+inline void check_against_trace(const CapturingRecorder& rec, const ReferenceTable& table, const std::string& what) {
+    BOOST_TEST_REQUIRE(rec.width == table.header.size(), what << ": " << rec.width << " columns, the trace has "
+                                                              << table.header.size());
+    BOOST_TEST_REQUIRE(rec.rows() == table.rows.size(), what << ": " << rec.rows() << " samples, the trace has "
+                                                             << table.rows.size());
+    for (std::size_t col = 0; col < rec.width; ++col) {
+        double worst = 0;
+        std::size_t worst_row = 0;
+        for (std::size_t row = 0; row < rec.rows(); ++row) {
+            const double d = std::abs(rec.at(row, col) - table.rows[row][col]);
+            if (!(d <= worst)) {  // also catches NaN
+                worst = d;
+                worst_row = row;
+            }
+        }
+        BOOST_TEST(worst <= trace_tolerance, what << " column '" << table.header[col] << "': largest difference "
+                                                  << worst << " at row " << worst_row << " (t = "
+                                                  << table.rows[worst_row][0] << ")");
+    }
 }
 
 }  // namespace soma::test
