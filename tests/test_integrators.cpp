@@ -228,3 +228,34 @@ BOOST_DATA_TEST_CASE(analytic_jacobian_matches_finite_differences, data::make(st
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(work_limits)
+
+// dopri5's max_steps bounds the internal steps that each cell takes to reach the next grid time, not
+// those of all the cells of a worker together (dopri5.cpp, docs/architecture.md): 64 identical cells in
+// one block run with the smallest max_steps that one cell needs. HH at 10 uA/cm^2 on a coarse grid
+// (dt = 0.5 ms) needs several internal steps per grid step during its spikes.
+BOOST_AUTO_TEST_CASE(dopri5_max_steps_counts_the_steps_of_each_cell) {
+    const auto fails = [](std::size_t max_steps, std::size_t n_cells) {
+        RunSpec spec{"hh", "dc", "dopri5", {}, {{"amplitude", "10"}}, {}, {{"max_steps", fmt::format("{}", max_steps)}}};
+        spec.settings.t_stop = 50;
+        spec.settings.dt = 0.5;
+        spec.settings.n_cells = n_cells;
+        spec.settings.record_interval = 50;
+        try {
+            (void)soma::test::run_in_process(registry(), spec);
+            return false;
+        } catch (const soma::RunError& e) {
+            BOOST_TEST_MESSAGE("max_steps = " << max_steps << ", " << n_cells << " cells: " << e.what());
+            return true;
+        }
+    };
+    std::size_t needed = 1;
+    while (needed < 100 && fails(needed, 1)) ++needed;
+    BOOST_TEST_REQUIRE(needed >= 3u, "one cell needs only " << needed << " internal steps per grid step");
+    BOOST_TEST_REQUIRE(needed < 100u);
+    BOOST_TEST(!fails(needed, 64), "64 cells fail with the max_steps = " << needed << " that one cell needs");
+    BOOST_TEST(fails(needed - 1, 64));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
