@@ -25,7 +25,6 @@
 
 #include "soma/conditionally_linear.hpp"
 #include "soma/model_from_file.hpp"
-#include "soma/suggested_drive.hpp"
 
 #include <boost/process.hpp>
 #include <boost/test/data/monomorphic.hpp>
@@ -406,6 +405,11 @@ const std::vector<AdexCase> adex_cases{
     {"initial_burst", {130, 18, -58, -50, 2, 4, 150, 120, -50, 0}, 400},
     {"regular_bursting", {200, 10, -58, -50, 2, 2, 120, 100, -46, 0}, 210},
     {"delayed_accelerating", {200, 12, -70, -50, 2, -10, 300, 0, -58, 0}, 300},
+    // Fig. 4f and 4g, with the rows as corrected in Brian2's example (see adex.cpp).
+    {"delayed_regular_bursting", {100, 10, -65, -50, 2, -10, 90, 30, -47, 0}, 110},
+    {"transient_spiking", {100, 10, -65, -50, 2, 10, 90, 100, -47, 0}, 180},
+    // Not irregular_spiking (Fig. 4h): it is chaotic, and amplifies the last-bit differences between
+    // Soma's vector exp and the scalar one here, which can then change its spikes (docs/equations.md).
 };
 
 /// Spike times of an AdEx cell by forward Euler, written from the equations of Brette & Gerstner 2005
@@ -472,7 +476,8 @@ BOOST_DATA_TEST_CASE(adex_eq_and_adex_match_an_independent_euler_loop,
     if (!c.preset.empty()) BOOST_TEST_REQUIRE(std::stod(preset_step(c.preset)) == c.step);
     const double dt = 0.01, t_stop = 500;
     const auto expected = adex_euler_spike_times(c.p, c.step, 20, 420, t_stop, dt);
-    BOOST_TEST_REQUIRE(expected.size() >= 3u, "the reference loop fires " << expected.size() << " spikes");
+    // 7 to 41 spikes, but for transient_spiking: one, 30 ms into its step (a transient response).
+    BOOST_TEST_REQUIRE(!expected.empty(), "the reference loop does not fire");
     RunSpec run{model == "adex" ? model : (models / model).string(), "step", "euler", {},
                 {{"amplitude", fmt::format("{}", c.step)}, {"onset", "20"}, {"offset", "420"}}, {},
                 soma::test::grid_spikes, c.preset};
