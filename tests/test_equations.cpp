@@ -1,10 +1,16 @@
 /// @file test_equations.cpp
 /// The `equations` plug-in (models from files, compiled to programs over blocks of cells; docs/equations.md):
+/// - independent references: hh.eq and lif.eq with forward Euler on the example scenarios
+///   (examples/*.ini) against the course exercises' reference traces (tests/data/README.md), every
+///   sample to 1e-9; adex.eq and the compiled adex against a forward-Euler AdEx loop written here from
+///   Brette & Gerstner 2005 and Naud et al. 2008 (parameters typed in from the papers), spike times;
 /// - examples/models/hh.eq, lif.eq and adex.eq declare the same parameters, presets, state variables
 ///   and current as the compiled `hh`, `lif` and `adex` plug-ins, and reproduce their runs to 1e-9
 ///   (absolute, every sample of every state variable, and every spike time): hh and lif on the
-///   stimuli of the example scenarios (examples/*.ini) with every integrator, adex with its defaults
-///   and every preset with rk4, dopri5 (and euler, cvode);
+///   stimuli of the example scenarios with every integrator, adex with its defaults and every preset
+///   with euler, rk4, exp_euler, dopri5 and cvode. These comparisons check the bit-identity of the
+///   files' evaluation with the compiled code; a formula wrong in both would pass them, which the
+///   independent references above rule out;
 /// - each kind of error in a file is reported as "FILE:LINE:COLUMN: message";
 /// - through the `soma` program (SOMA_EXECUTABLE): `soma run --model examples/models/hh.eq` works,
 ///   and a file with an error exits 1 with the message and writes nothing.
@@ -14,6 +20,8 @@
 
 #define BOOST_TEST_MODULE soma_test_equations
 #include "soma_test_support.hpp"
+
+#include "reference_traces.hpp"
 
 #include "soma/conditionally_linear.hpp"
 #include "soma/model_from_file.hpp"
@@ -272,7 +280,13 @@ BOOST_DATA_TEST_CASE(right_hand_sides_equal_the_compiled_ones_for_a_batch,
     }
     const auto* linear_a = dynamic_cast<const soma::ConditionallyLinear*>(compiled.get());
     const auto* linear_b = dynamic_cast<const soma::ConditionallyLinear*>(file.get());
-    if (linear_a == nullptr || linear_b == nullptr) return;
+    // A file reproduces its plug-in with exp_euler only if both offer the capability or neither does.
+    BOOST_TEST_REQUIRE((linear_a == nullptr) == (linear_b == nullptr),
+                       name << ": ConditionallyLinear offered by " << (linear_a != nullptr ? "the plug-in" : "the file")
+                            << " only");
+    if (linear_a == nullptr) return;  // neither: nothing to compare
+    BOOST_TEST_REQUIRE((std::ranges::equal(linear_a->linear_variables(), linear_b->linear_variables())),
+                       name << ": different conditionally linear variables");
     const std::size_t n_linear = linear_a->linear_variables().size();
     soma::StateBatch aa(n_linear, n_cells), ba(n_linear, n_cells), ab(n_linear, n_cells), bb(n_linear, n_cells);
     linear_a->linear_coefficients(1.5, cells_a, y.view(), aa.view(), ba.view());
@@ -349,6 +363,140 @@ BOOST_AUTO_TEST_CASE(requirements_and_parameter_expressions_are_checked_at_confi
 
 BOOST_AUTO_TEST_SUITE_END()
 
+namespace {
+
+/// The amplitude (pA) of the step that the description of adex's preset `preset` names ("... with a
+/// 500 pA step ..."): Naud et al. 2008's current for that firing pattern.
+std::string preset_step(const std::string& preset) {
+    const auto adex = registry().create<soma::Model>(soma::PluginKind::model, "adex");
+    for (const auto& p : adex->presets()) {
+        if (p.name != preset) continue;
+        const auto pA = p.description.find(" pA step");
+        BOOST_TEST_REQUIRE(pA != std::string::npos, preset << ": no step in '" << p.description << "'");
+        const auto start = p.description.rfind(' ', pA - 1) + 1;
+        return p.description.substr(start, pA - start);
+    }
+    BOOST_FAIL("adex has no preset '" << preset << "'");
+    return {};
+}
+
+/// AdEx parameters, in the units of adex.cpp (pF, nS, mV, ms, pA).
+struct AdexParameters {
+    double C, g_L, E_L, V_T, Delta_T, a, tau_w, b, V_r, V_peak;
+};
+
+/// One AdEx case: a preset of adex ("" for the defaults), the parameters typed in from the papers (not
+/// read from the plug-in, so that the presets' values are checked too), and the step (pA).
+struct AdexCase {
+    std::string preset;
+    AdexParameters p;
+    double step;
+};
+std::ostream& operator<<(std::ostream& os, const AdexCase& c) { return os << (c.preset.empty() ? "defaults" : c.preset); }
+
+// V_peak = 0 mV, the plug-in's default cut-off (NEST's), for every row.
+const std::vector<AdexCase> adex_cases{
+    // Brette & Gerstner 2005, the regular-spiking cell; V_r = E_L. 1000 pA: about 1.7 times the
+    // rheobase, the step adex suggests for its defaults.
+    {"", {281, 30, -70.6, -50.4, 2, 4, 144, 80.5, -70.6, 0}, 1000},
+    // Naud et al. 2008, Table 1: C, g_L, E_L, V_T, Delta_T, a, tau_w, b, V_r, and the step of Fig. 4.
+    {"tonic_spiking", {200, 10, -70, -50, 2, 2, 30, 0, -58, 0}, 500},
+    {"adaptation", {200, 12, -70, -50, 2, 2, 300, 60, -58, 0}, 500},
+    {"initial_burst", {130, 18, -58, -50, 2, 4, 150, 120, -50, 0}, 400},
+    {"regular_bursting", {200, 10, -58, -50, 2, 2, 120, 100, -46, 0}, 210},
+    {"delayed_accelerating", {200, 12, -70, -50, 2, -10, 300, 0, -58, 0}, 300},
+    // Fig. 4f and 4g, with the rows as corrected in Brian2's example (see adex.cpp).
+    {"delayed_regular_bursting", {100, 10, -65, -50, 2, -10, 90, 30, -47, 0}, 110},
+    {"transient_spiking", {100, 10, -65, -50, 2, 10, 90, 100, -47, 0}, 180},
+    // Not irregular_spiking (Fig. 4h): it is chaotic, and amplifies the last-bit differences between
+    // Soma's vector exp and the scalar one here, which can then change its spikes (docs/equations.md).
+};
+
+/// Spike times of an AdEx cell by forward Euler, written from the equations of Brette & Gerstner 2005
+/// (J. Neurophysiol. 94:3637) and Naud et al. 2008 (Biol. Cybern. 99:335):
+///   C dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_T)/Delta_T) - w + I,  tau_w dw/dt = a (V - E_L) - w,
+///   at V >= V_peak: V <- V_r, w <- w + b,
+/// from rest (V = E_L, w = 0), with the state and the current at the start of each step, the threshold
+/// checked at the end of the step and the spike at that grid time (Soma's euler with locate_spikes = 0).
+/// The current is `step` on the steps round(onset/dt) <= i < round(offset/dt), as Soma's `step`
+/// stimulus gives it. V never starts a step at or above V_peak, so Soma's clamp of V in the exponential
+/// (at V_peak + 5 Delta_T) never acts and is not needed here; no refractory period (t_ref = 0).
+std::vector<double> adex_euler_spike_times(const AdexParameters& p, double step, double onset, double offset,
+                                           double t_stop, double dt) {
+    const auto n_steps = static_cast<std::size_t>(std::llround(t_stop / dt));
+    const auto on = static_cast<std::size_t>(std::llround(onset / dt));
+    const auto off = static_cast<std::size_t>(std::llround(offset / dt));
+    double V = p.E_L, w = 0;
+    std::vector<double> spikes;
+    for (std::size_t i = 0; i < n_steps; ++i) {
+        const double I = i >= on && i < off ? step : 0.0;
+        const double dV = (-p.g_L * (V - p.E_L) + p.g_L * p.Delta_T * std::exp((V - p.V_T) / p.Delta_T) - w + I) / p.C;
+        const double dw = (p.a * (V - p.E_L) - w) / p.tau_w;
+        V += dt * dV;
+        w += dt * dw;
+        if (V >= p.V_peak) {
+            spikes.push_back(static_cast<double>(i + 1) * dt);
+            V = p.V_r;
+            w += p.b;
+        }
+    }
+    return spikes;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(independent_references)
+
+// hh.eq and lif.eq on the example scenarios, with the examples' forward Euler and settings (locate_spikes
+// = 0 for LIF, as the course exercises), against the course exercises' traces: every column at every
+// step to 1e-9 (tests/data/README.md: the exercises' loops are matched by a reimplementation to 1e-11).
+BOOST_DATA_TEST_CASE(hh_eq_and_lif_eq_match_the_course_exercises_traces,
+                     data::make(std::vector<std::string>{"hh-step", "hh-ramp", "hh-sine", "lif-step", "lif-sine"}),
+                     example) {
+    const Example e = read_example(example);
+    BOOST_TEST_REQUIRE(e.integrator == "euler");
+    const std::string file = example.substr(0, example.find('-')) + ".eq";
+    const auto& table = soma::test::reference_trace(example);
+    const auto rows = static_cast<std::size_t>(std::llround(e.settings.t_stop / e.settings.dt));
+    soma::test::require_complete(table, example, table.header, rows, e.settings.dt);
+    const RunSpec run{(models / file).string(), e.stimulus, e.integrator, {}, e.stimulus_parameters, e.settings,
+                      e.integrator_parameters};
+    soma::test::check_against_trace(*simulate(run).recorder, table, file + " on " + example);
+}
+
+// adex.eq and adex with forward Euler (locate_spikes = 0) against the loop above, 20 to 420 ms of a
+// 500 ms run at dt = 0.01 ms. Tolerance: both are the same algorithm on the same grid, so every spike
+// falls at the same grid time (i + 1) dt, which Soma computes as i dt + dt: equal to within a few ulps
+// of t (1e-13 ms); 1e-9 ms allows that and nothing else, since any other difference is a whole step of
+// 0.01 ms. (The exponential, vector in Soma and scalar here, differs in the last bits; those 1e-16
+// relative differences move no spike to another step in these runs.)
+BOOST_DATA_TEST_CASE(adex_eq_and_adex_match_an_independent_euler_loop,
+                     data::make(adex_cases) * data::make(std::vector<std::string>{"adex", "adex.eq"}), c, model) {
+    if (!c.preset.empty()) BOOST_TEST_REQUIRE(std::stod(preset_step(c.preset)) == c.step);
+    const double dt = 0.01, t_stop = 500;
+    const auto expected = adex_euler_spike_times(c.p, c.step, 20, 420, t_stop, dt);
+    // 7 to 41 spikes, but for transient_spiking: one, 30 ms into its step (a transient response).
+    BOOST_TEST_REQUIRE(!expected.empty(), "the reference loop does not fire");
+    RunSpec run{model == "adex" ? model : (models / model).string(), "step", "euler", {},
+                {{"amplitude", fmt::format("{}", c.step)}, {"onset", "20"}, {"offset", "420"}}, {},
+                soma::test::grid_spikes, c.preset};
+    run.settings.t_stop = t_stop;
+    run.settings.dt = dt;
+    run.settings.record_interval = 100;  // samples are not needed
+    const auto result = simulate(run);
+    const auto& spikes = result.recorder->spikes;
+    BOOST_TEST_REQUIRE(spikes.size() == expected.size(), model << ", " << c << ": " << spikes.size()
+                                                               << " spikes, the loop " << expected.size());
+    double worst = 0;
+    for (std::size_t k = 0; k < spikes.size(); ++k) worst = std::max(worst, std::abs(spikes[k].t - expected[k]));
+    BOOST_TEST(worst <= 1e-9, model << ", " << c << ": spike times differ by up to " << worst << " ms");
+    BOOST_TEST_MESSAGE(model << ", " << c << ": " << spikes.size() << " spikes, first at " << expected.front()
+                             << ", last at " << expected.back() << " ms");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 // ------------------------------------------------------------------------------------------------
 BOOST_AUTO_TEST_SUITE(reproduce_the_compiled_plugins)
 
@@ -389,19 +537,9 @@ BOOST_DATA_TEST_CASE(adex_eq_reproduces_adex,
                                                          "regular_bursting", "delayed_accelerating",
                                                          "delayed_regular_bursting", "transient_spiking",
                                                          "irregular_spiking"}) *
-                         data::make(std::vector<std::string>{"euler", "rk4", "dopri5", "cvode"}),
+                         data::make(all_integrators),
                      preset, integrator) {
-    std::string amplitude = "500";
-    if (!preset.empty()) {
-        const auto adex = registry().create<soma::Model>(soma::PluginKind::model, "adex");
-        for (const auto& p : adex->presets()) {
-            if (p.name != preset) continue;
-            const auto pA = p.description.find(" pA step");
-            BOOST_TEST_REQUIRE(pA != std::string::npos);
-            const auto start = p.description.rfind(' ', pA - 1) + 1;
-            amplitude = p.description.substr(start, pA - start);
-        }
-    }
+    const std::string amplitude = preset.empty() ? "500" : preset_step(preset);
     RunSpec run{"adex", "step", integrator, {}, {{"amplitude", amplitude}, {"onset", "20"}, {"offset", "420"}}, {}, {},
                 preset};
     if (integrator == "cvode") run.integrator_parameters["jacobian"] = "0";

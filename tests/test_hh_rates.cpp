@@ -1,6 +1,6 @@
 /// @file test_hh_rates.cpp
 /// The Hodgkin-Huxley rate functions (plugins/models/hh/hh_rates.hpp) against the values of
-/// shared/reference/README.md ("Rate functions"), including their removable singularities.
+/// tests/data/README.md ("Hodgkin-Huxley rate functions"), including their removable singularities.
 
 #define BOOST_TEST_MODULE soma_test_hh_rates
 #include <boost/test/unit_test.hpp>

@@ -1,7 +1,8 @@
 /// @file test_integrators.cpp
 /// The integrators (euler, rk4, exp_euler, dopri5, cvode) against independent references:
 /// measured orders of convergence (LIF against its exact solution, HH against RK4 at dt = 1e-4 ms),
-/// the HH f-I curve of shared/reference/README.md (RK4 at dt = 0.001 ms cross-checked with NEURON),
+/// the HH f-I curve of tests/data/README.md ("Hodgkin-Huxley f-I rates": RK4 at dt = 0.001 ms,
+/// cross-checked with NEURON),
 /// the exact LIF period ln(I / (I - 1)), which needs spikes located inside the step and resets
 /// applied there, and the capability check of exponential Euler.
 
@@ -125,7 +126,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(f_i_curve)
 
-// shared/reference/README.md: RK4 at dt = 0.001 ms, cross-checked with NEURON (CVODE) to 4 digits.
+// tests/data/README.md, "Hodgkin-Huxley f-I rates": RK4 at dt = 0.001 ms, cross-checked with NEURON (CVODE) to 4 digits.
 const std::vector<double> currents{7, 10, 15, 20};
 const std::vector<double> reference_rates{58.307, 68.314, 78.642, 86.465};
 const std::vector<double> euler_rates{58.40, 68.33, 78.64, 86.45};  // forward Euler at dt = 0.01 ms
@@ -224,6 +225,37 @@ BOOST_DATA_TEST_CASE(analytic_jacobian_matches_finite_differences, data::make(st
                      name) {
     const auto model = registry().create<soma::Model>(soma::PluginKind::model, name);
     soma::test::check_jacobian(*model, name, std::vector<double>{-20.0, 0.0, 10.0, 25.0, 60.0, 0.9});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(work_limits)
+
+// dopri5's max_steps bounds the internal steps that each cell takes to reach the next grid time, not
+// those of all the cells of a worker together (dopri5.cpp, docs/architecture.md): 64 identical cells in
+// one block run with the smallest max_steps that one cell needs. HH at 10 uA/cm^2 on a coarse grid
+// (dt = 0.5 ms) needs several internal steps per grid step during its spikes.
+BOOST_AUTO_TEST_CASE(dopri5_max_steps_counts_the_steps_of_each_cell) {
+    const auto fails = [](std::size_t max_steps, std::size_t n_cells) {
+        RunSpec spec{"hh", "dc", "dopri5", {}, {{"amplitude", "10"}}, {}, {{"max_steps", fmt::format("{}", max_steps)}}};
+        spec.settings.t_stop = 50;
+        spec.settings.dt = 0.5;
+        spec.settings.n_cells = n_cells;
+        spec.settings.record_interval = 50;
+        try {
+            (void)soma::test::run_in_process(registry(), spec);
+            return false;
+        } catch (const soma::RunError& e) {
+            BOOST_TEST_MESSAGE("max_steps = " << max_steps << ", " << n_cells << " cells: " << e.what());
+            return true;
+        }
+    };
+    std::size_t needed = 1;
+    while (needed < 100 && fails(needed, 1)) ++needed;
+    BOOST_TEST_REQUIRE(needed >= 3u, "one cell needs only " << needed << " internal steps per grid step");
+    BOOST_TEST_REQUIRE(needed < 100u);
+    BOOST_TEST(!fails(needed, 64), "64 cells fail with the max_steps = " << needed << " that one cell needs");
+    BOOST_TEST(fails(needed - 1, 64));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

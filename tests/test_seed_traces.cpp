@@ -1,89 +1,25 @@
 /// @file test_seed_traces.cpp
-/// The five example scenarios, run in-process through the framework, against the course seed's
-/// reference traces (tests/data/*.tsv.gz, copied from shared/reference/seed-traces; see
-/// tests/data/README.md) and the spike table of shared/reference/README.md.
+/// The five example scenarios, run in-process through the framework, against the course exercises'
+/// reference traces (tests/data/*.tsv.gz) and their table of spike counts, first spikes and maximal v
+/// (tests/data/README.md, "Spike counts").
 
 #define BOOST_TEST_MODULE soma_test_seed_traces
 #include "soma_test_support.hpp"
 
-#include <boost/iostreams/copy.hpp>
-#include <boost/iostreams/filter/gzip.hpp>
-#include <boost/iostreams/filtering_stream.hpp>
+#include "reference_traces.hpp"
+
 #include <boost/test/data/test_case.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 namespace {
 
 using soma::test::RunSpec;
 
-/// The reference README: "a reimplementation of the same algorithm matches these traces to about
-/// 1e-11 (different but equivalent operation orders); a test tolerance of 1e-9 (absolute) is fair".
-constexpr double trace_tolerance = 1e-9;
-
-/// A decompressed reference trace: header names and rows of numbers.
-struct Table {
-    std::vector<std::string> header;
-    std::vector<std::vector<double>> rows;
-};
-
-std::vector<std::string> split_tabs(const std::string& line) {
-    std::vector<std::string> fields;
-    std::size_t start = 0;
-    while (true) {
-        const auto tab = line.find('\t', start);
-        fields.push_back(line.substr(start, tab - start));
-        if (tab == std::string::npos) break;
-        start = tab + 1;
-    }
-    return fields;
-}
-
-/// Reads tests/data/<name>.tsv.gz through Boost.Iostreams' gzip_decompressor.
-Table load_reference(const std::string& name) {
-    const std::filesystem::path file = std::filesystem::path(SOMA_TEST_DATA_DIR) / (name + ".tsv.gz");
-    std::ifstream compressed(file, std::ios::binary);
-    BOOST_TEST_REQUIRE(compressed.is_open(), "cannot open " << file);
-    boost::iostreams::filtering_istream in;
-    in.push(boost::iostreams::gzip_decompressor());
-    in.push(compressed);
-    std::ostringstream text;
-    boost::iostreams::copy(in, text);
-
-    Table table;
-    std::istringstream lines(text.str());
-    std::string line;
-    BOOST_TEST_REQUIRE(static_cast<bool>(std::getline(lines, line)), "empty reference file " << file);
-    table.header = split_tabs(line);
-    while (std::getline(lines, line)) {
-        if (line.empty()) continue;
-        const auto fields = split_tabs(line);
-        BOOST_TEST_REQUIRE(fields.size() == table.header.size(), "ragged row in " << file << ": " << line);
-        std::vector<double> row;
-        for (const auto& f : fields) {
-            double x = 0;
-            const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), x);
-            BOOST_TEST_REQUIRE((ec == std::errc() && end == f.data() + f.size()), "not a number: '" << f << "'");
-            row.push_back(x);
-        }
-        table.rows.push_back(std::move(row));
-    }
-    return table;
-}
-
-/// As load_reference, each file read once per process (several test cases use the same trace).
-const Table& read_reference(const std::string& name) {
-    static std::map<std::string, Table> cache;
-    const auto it = cache.find(name);
-    if (it != cache.end()) return it->second;
-    return cache.emplace(name, load_reference(name)).first->second;
-}
+using soma::test::reference_trace;
+using Table = soma::test::ReferenceTable;
 
 /// Expectations for one scenario: its settings (as in examples/<name>.ini) and the reference table.
 struct Scenario {
@@ -93,7 +29,7 @@ struct Scenario {
     std::size_t rows = 0;             ///< t_stop / dt
     std::size_t spikes = 0;
     double max_v = 0;
-    double max_v_tolerance = 0;  ///< half a unit in the last digit the README gives
+    double max_v_tolerance = 0;  ///< half a unit in the last digit the table gives
 };
 
 std::ostream& operator<<(std::ostream& os, const Scenario& s) { return os << s.name; }
@@ -143,46 +79,18 @@ std::pair<double, double> first_crossing(const Table& table, double level) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(reference_data)
-
-// Item 1: the compressed copies are complete (header, one row per step on the grid i*dt).
-BOOST_DATA_TEST_CASE(compressed_reference_is_complete, boost::unit_test::data::make(scenarios), s) {
-    const Table& table = read_reference(s.name);
-    BOOST_TEST(table.header == s.header, boost::test_tools::per_element());
-    BOOST_TEST_REQUIRE(table.rows.size() == s.rows);
-    const double dt = s.spec.settings.dt;
-    BOOST_TEST(table.rows.front()[0] == 0.0);
-    BOOST_TEST(std::abs(table.rows.back()[0] - static_cast<double>(s.rows - 1) * dt) <= 1e-9);
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
 BOOST_AUTO_TEST_SUITE(seed_traces)
 
-// Item 2: every column (t, state variables, current) at every step, to 1e-9 absolute.
+// Every column (t, state variables, current) at every step, to 1e-9 absolute (trace_tolerance).
 BOOST_DATA_TEST_CASE(trace_matches_reference_to_1e_9, boost::unit_test::data::make(scenarios), s) {
-    const Table& table = read_reference(s.name);
+    const Table& table = reference_trace(s.name);
+    soma::test::require_complete(table, s.name, s.header, s.rows, s.spec.settings.dt);
     const auto result = run(s);
     const auto& rec = *result.recorder;
     BOOST_TEST(rec.begun == 1);
     BOOST_TEST(rec.committed == 1);
     BOOST_TEST(rec.aborted == 0);
-    BOOST_TEST_REQUIRE(rec.width == s.header.size());
-    BOOST_TEST_REQUIRE(rec.rows() == table.rows.size());
-    for (std::size_t col = 0; col < rec.width; ++col) {
-        double worst = 0;
-        std::size_t worst_row = 0;
-        for (std::size_t row = 0; row < rec.rows(); ++row) {
-            const double d = std::abs(rec.at(row, col) - table.rows[row][col]);
-            if (!(d <= worst)) {  // also catches NaN
-                worst = d;
-                worst_row = row;
-            }
-        }
-        BOOST_TEST(worst <= trace_tolerance, s.name << " column '" << s.header[col] << "': largest difference "
-                                                    << worst << " at row " << worst_row << " (t = "
-                                                    << table.rows[worst_row][0] << ")");
-    }
+    soma::test::check_against_trace(rec, table, s.name);
 }
 
 // Maximal v over the run, to the digits the reference table gives.
@@ -211,7 +119,7 @@ BOOST_AUTO_TEST_CASE(lif_step_9_spikes_first_at_25_1_every_5_1) {
         BOOST_TEST(std::abs(spikes[k].t - spikes[k - 1].t - 5.1) <= 1e-9, "ISI " << k);
     }
     // The reset value replaces the sample: v is 0 at the spike's grid time in both traces.
-    const Table& table = read_reference("lif-step");
+    const Table& table = reference_trace("lif-step");
     BOOST_TEST(table.rows[251][1] == 0.0);
     BOOST_TEST(result.recorder->at(251, 1) == 0.0);
 }
@@ -226,7 +134,7 @@ BOOST_AUTO_TEST_CASE(lif_sine_no_spike) {
 
 /// HH: count, the first sample at or above 50 mV and the interpolated first crossing.
 /// Tolerances: the crossing time is interpolated linearly inside one step of 0.01 ms, so it must lie
-/// in (grid time - dt, grid time] of the first sample >= 50 mV; where the README gives the
+/// in (grid time - dt, grid time] of the first sample >= 50 mV; where the table gives the
 /// interpolated value (hh-step: 22.334) it is rounded to 1e-3, so |t - 22.334| <= 5e-4. Against the
 /// crossing interpolated from the reference trace itself the only difference is the 1e-11 of the
 /// trace, amplified by dt / (v1 - v0) < 1, so 1e-9 holds.
@@ -241,7 +149,7 @@ void check_hh_spikes(const std::string& name, std::size_t count, double first_gr
     BOOST_TEST(t > first_grid_time - dt, name << ": first crossing " << t);
     BOOST_TEST(t <= first_grid_time + 1e-9, name << ": first crossing " << t);
 
-    const Table& table = read_reference(name);
+    const Table& table = reference_trace(name);
     const auto [reference_crossing, reference_grid_time] = first_crossing(table, 50.0);
     BOOST_TEST(std::abs(reference_grid_time - first_grid_time) <= 1e-9);
     BOOST_TEST(std::abs(t - reference_crossing) <= 1e-9);

@@ -10,7 +10,9 @@
 # Units: v in mV, w in pA, t in ms, C in pF, conductances in nS, currents in pA (pA/pF = mV/ms,
 # nS*mV = pA). Run it with
 #   soma run --model examples/models/adex.eq --preset adaptation --stimulus step \
-#            --set stimulus.amplitude=500 --t-stop 400
+#            --set stimulus.amplitude=500 --set stimulus.offset=400 --t-stop 400
+# (the step's default window, [20, 70) ms, is too short for the adaptation to show; on [20, 400) ms the
+# interspike intervals lengthen from 11 to 76 ms).
 # Format: docs/equations.md.
 
 parameter C = 281 pF (0, inf) "membrane capacitance (Brette & Gerstner 2005)"

@@ -93,8 +93,8 @@ struct RunInfo {
     std::string stem;                  ///< base name of output files, e.g. "hh-step"
 
     /// What `thresholds` is for the model (its ThresholdMeaningOf capability; kind `unknown` without
-    /// one), so that figures can draw spikes and name the line. Appended after the provenance: a recorder built against
-    /// the layout before it reads every other member where it was, so plug-ins stay compatible.
+    /// one), so that figures can draw spikes and name the line. Appended (as the provenance below): a recorder
+    /// built against the layout before reads every earlier member where it was, so plug-ins stay compatible.
     ThresholdMeaning threshold_meaning;
 
     // Provenance (members added at the end, so that recorders built against earlier headers still read the

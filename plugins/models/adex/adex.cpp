@@ -63,6 +63,7 @@
 /// w <- w + b, and dV/dt = 0 until t_ref later (the end resolved to 1e-9 ms, as in `lif`).
 /// Every parameter may differ between cells (V_clamp is each cell's own); the end of each cell's
 /// refractory period is event state that the engine stores.
+/// Capability: ConditionallyLinear (for exp_euler): w, with dw/dt = a (V - E_L) / tau_w - w / tau_w.
 /// Capability: Jacobian (for cvode), with E = exp((V - V_T) / Delta_T):
 ///   d(dV/dt)/dV = g_L (E - 1) / C,   d(dV/dt)/dw = -1 / C,   d(dw/dt)/dV = a / tau_w,   d(dw/dt)/dw = -1 / tau_w,
 /// with the V-derivatives 0 above V_clamp and d(dV/dt)/d(V, w) = 0 while refractory.
@@ -74,6 +75,7 @@
 
 #include "../exponential_upswing.hpp"
 
+#include "soma/conditionally_linear.hpp"
 #include "soma/jacobian.hpp"
 #include "soma/suggested_drive.hpp"
 
@@ -162,7 +164,8 @@ struct RhsBlock {
     }
 };
 
-class AdaptiveExponential final : public Model, public Jacobian, public SuggestedDrive, public ThresholdMeaningOf {
+class AdaptiveExponential final : public Model, public ConditionallyLinear, public Jacobian, public SuggestedDrive,
+                                  public ThresholdMeaningOf {
 public:
     std::optional<Drive> suggested_step(std::string_view preset) const override {
         // The steps of Naud et al. 2008, Fig. 4, as the presets' descriptions give them.
@@ -236,6 +239,24 @@ public:
         return true;
     }
 
+    std::span<const std::size_t> linear_variables() const override { return linear_; }
+
+    /// dw/dt = A + B w with A = a (V - E_L) / tau_w and B = -1 / tau_w (V clamped as in `derivatives`),
+    /// computed as the `equations` plug-in computes them for adex.eq, A = f(w = 0) and B = f(w = 1) - f(w = 0),
+    /// so that exp_euler gives the same results bit for bit with both.
+    void linear_coefficients(double /*t*/, const ModelCells& cells, ConstBatchView y, BatchView A,
+                             BatchView B) const override {
+        const auto& p = cells.parameters;
+        for (std::size_t c = 0; c < y.count(); ++c) {
+            const double clamp = models::clamp_potential(p.at(V_peak, c), p.at(Delta_T, c));
+            const double v = clamp < y.at(0, c) ? clamp : y.at(0, c);
+            const double drive = p.at(a, c) * (v - p.at(E_L, c));
+            const double at_zero = (drive - 0.0) / p.at(tau_w, c);
+            A.at(0, c) = at_zero;
+            B.at(0, c) = (drive - 1.0) / p.at(tau_w, c) - at_zero;
+        }
+    }
+
     void jacobian(double t, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
         const auto& p = cell.parameters;
@@ -261,6 +282,7 @@ private:
         {"w", "pA", "adaptation current"},
     }};
     const std::array<Variable, 1> events_{{{"refractory_end", "ms", "end of the current refractory period"}}};
+    const std::array<std::size_t, 1> linear_{{1}};  // w
     const Variable current_{"I", "pA", "injected current"};
 };
 
