@@ -985,8 +985,11 @@ BOOST_AUTO_TEST_CASE(fit_writes_its_outputs_and_a_scenario_soma_run_takes) {
     SOMA_CHECK_CONTAINS(result.out, "training  a");
     SOMA_CHECK_CONTAINS(result.out, "held-out  b-0");
     const fs::path dir = cwd.path() / "soma-output";
-    BOOST_TEST(entries(dir) == (std::vector<std::string>{"f_fit.csv", "f_fit.gp", "f_fit.ini", "f_fit.png", "f_fit.svg",
-                                                         "f_fit_summary.json"}),
+    // The fit's table, figure, scenario and summary, and the best parameters against the first training set.
+    BOOST_TEST(entries(dir) == (std::vector<std::string>{"f_fit-a_compare.csv", "f_fit-a_compare.gp", "f_fit-a_compare.png",
+                                                         "f_fit-a_compare.svg", "f_fit-a_compare_spikes.csv",
+                                                         "f_fit-a_compare_traces.csv", "f_fit.csv", "f_fit.gp", "f_fit.ini",
+                                                         "f_fit.png", "f_fit.svg", "f_fit_summary.json"}),
                boost::test_tools::per_element());
     const CsvFile table = read_csv(dir / "f_fit.csv");
     BOOST_TEST(table.header == "generation,candidates,best,median,best so far");

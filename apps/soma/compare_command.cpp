@@ -163,7 +163,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     for (std::size_t c = 0; c < std::min(max_rows, comparison.cells.size()); ++c) {
         const auto& ce = comparison.cells[c];
         std::string per;
-        for (const auto& g : ce.per_repetition) per += " " + text(g.gamma);
+        for (const auto& g : ce.per_repetition) per += fmt::format(" {}", text(g.gamma));
         say("  {:>5} {:>10} {:>10} {:>8.1f} {:>11} {:>10}  {}\n", c, text(ce.score.gamma_normalised),
             text(ce.score.gamma), ce.score.model_rate, text(ce.score.count_ratio, 2), text(ce.score.rmse, 2), per);
     }

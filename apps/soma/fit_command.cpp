@@ -10,6 +10,7 @@
 
 #include "soma/distribution.hpp"
 #include "soma/error.hpp"
+#include "soma/fitting/compare.hpp"
 #include "soma/fitting/fit.hpp"
 #include "soma/fitting/recording.hpp"
 #include "soma/fitting/stimulus_set.hpp"
@@ -62,7 +63,8 @@ std::string fit_help(const std::vector<ExtraOption>& options) {
            "driven by the current recorded with the set (the waveform stimulus). Spike times are read from a\n"
            "sibling .spiketimes[.gz] file when there is one, else detected (upward crossings of 0 mV). Writes\n"
            "NAME_fit.csv (best and median score per generation), its figure NAME_fit.png/.svg, NAME_fit.ini (a\n"
-           "scenario of 'soma run' with the best parameters) and NAME_fit_summary.json, and prints the best\n"
+           "scenario of 'soma run' with the best parameters), NAME_fit-SET_compare.* (the best parameters against\n"
+           "the first training set, as 'soma compare' draws it) and NAME_fit_summary.json, and prints the best\n"
            "parameters with the scores on every training and held-out set: Gamma_A (Gamma / Gamma_int), the raw\n"
            "Gamma, the spike-count ratio (model / recording) and the RMSE of V away from spikes.\n\n" +
            options_help("fit", options) +
@@ -240,8 +242,23 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         control.generation = [&](const fitting::Generation& g) { best = g.best_so_far; };
         return fitting::run_fit(registry, spec, control);
     });
+    // The best parameters against the first training set, as soma compare shows a run (every rank takes part).
+    RunSpec best = spec.run;
+    best.cells_from.reset();
+    for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
+        best.model.parameters[spec.parameters[p].name] = fmt::format("{:.17g}", result.best[p]);
+    }
+    best.settings.n_cells = 1;
+    fitting::Evaluation evaluation{spec.delta, spec.exclusion, true, true,
+                                   fitting::membrane_potential(*create_model(registry, best.model.name), best.model.name)};
+    const auto comparison = fitting::compare(registry, best, spec.training.front(), evaluation, {&interrupted, {}, {}});
     if (!root) return 0;
     auto written = fitting::write_fit(result, spec, spec.run.output_dir, spec.run.name);
+    for (auto& path : fitting::write_comparison(comparison, spec.run.output_dir,
+                                                spec.run.name + "_fit-" + spec.training.front().name,
+                                                fitting::figure_window(comparison, std::nullopt))) {
+        written.push_back(std::move(path));
+    }
 
     const bool higher = fitting::higher_is_better(spec.objective);
     say("{}: fit of {} parameter{} of {} with {}, {} candidates x {} generations ({} population runs, {} "
