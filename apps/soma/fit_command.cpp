@@ -265,7 +265,8 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                "candidates evaluated{}) in {:.1f} s\n",
                spec.run.name, spec.parameters.size(), spec.parameters.size() == 1 ? "" : "s", spec.run.model.name,
                to_string(spec.algorithm), spec.population, spec.generations, result.population_runs, result.evaluations,
-               result.excluded > 0 ? fmt::format(", {} refused by the model's constraints", result.excluded) : "",
+               (result.excluded > 0 ? fmt::format(", {} refused by the model's constraints", result.excluded) : "") +
+                   (result.diverged > 0 ? fmt::format(", {} diverged (scored worst)", result.diverged) : ""),
                result.seconds);
     say("  objective {} ({} is better): {:.6g}\n  best parameters:\n", to_string(spec.objective),
                higher ? "higher" : "lower", result.best_score);
@@ -311,6 +312,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                        {"evaluations", result.evaluations},
                        {"population_runs", result.population_runs},
                        {"refused_candidates", result.excluded},
+                       {"diverged_candidates", result.diverged},
                        {"seconds", result.seconds},
                        {"best_score", number_or_null(result.best_score)},
                        {"parameters", parameters},

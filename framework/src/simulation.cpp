@@ -508,7 +508,7 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
                                                   p.component, p.name, p.values[cell], p.unit);
                         }
                         if (!values.empty()) values += ")";
-                        throw RunError(fmt::format(
+                        throw DivergenceError(fmt::format(
                             "the simulation diverged: state variable '{}' of cell {}{} became {} at t = {} ms (step "
                             "{}) with integrator '{}' at dt = {} ms. Either the time step is too large for this "
                             "model and stimulus (try e.g. --dt {}), or the model's equations produce a value that is "
@@ -516,7 +516,8 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
                             "zero). No output was written.",
                             info_.state_variables[k].name, cell, values, std::isnan(x) ? "NaN" : "infinite",
                             fmt::format("{:.12g}", t + dt), i + 1, info_.integrator, dt,
-                            fmt::format("{:.12g}", dt / 10)));
+                            fmt::format("{:.12g}", dt / 10)),
+                            cell);
                     }
                 }
             }

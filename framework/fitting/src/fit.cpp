@@ -144,7 +144,7 @@ struct Context {
     std::vector<Generation> generations;
     std::vector<double> best_x;
     double best_score = nan;
-    std::size_t evaluations = 0, population_runs = 0, excluded = 0;
+    std::size_t evaluations = 0, population_runs = 0, excluded = 0, diverged = 0;
     std::exception_ptr failure;  // a failure inside pagmo's calls, rethrown after it returns
 };
 
@@ -241,10 +241,22 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
     const auto& distribution = spec.run.distribution;
     const std::size_t ranks = distribution ? distribution->size() : 1;
     std::vector<std::vector<CandidateSet>> per_set;
-    if (!run_candidates.empty()) {
-        for (const SetData& data : context.training) {
-            per_set.push_back(run_set(context, data, run_candidates, voltage, run_candidates.size() >= ranks));
-            ++context.population_runs;
+    // A candidate whose state diverges (an unstable adaptation, say) scores worst instead of ending the fit:
+    // it is left out and the generation's other candidates run again. (Under MPI with several ranks only
+    // the rank of that cell knows which it was, so there a divergence ends the fit with its message.)
+    while (!run_candidates.empty()) {
+        try {
+            per_set.clear();
+            for (const SetData& data : context.training) {
+                per_set.push_back(run_set(context, data, run_candidates, voltage, run_candidates.size() >= ranks));
+                ++context.population_runs;
+            }
+            break;
+        } catch (const DivergenceError& e) {
+            if (ranks > 1 || e.cell() >= run_candidates.size()) throw;
+            run_candidates.erase(run_candidates.begin() + static_cast<std::ptrdiff_t>(e.cell()));
+            valid.erase(valid.begin() + static_cast<std::ptrdiff_t>(e.cell()));
+            ++context.diverged;
         }
     }
     // Rank 0 scores; the others receive its numbers (objectives, then whether any candidate fired).
@@ -568,6 +580,7 @@ FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec, const Fit
     result.evaluations = context->evaluations;
     result.population_runs = context->population_runs;
     result.excluded = context->excluded;
+    result.diverged = context->diverged;
     if (result.best.empty()) {
         throw ParameterError("no candidate of the fit could be scored: every one violated a constraint of the model or "
                              "gave no defined score; check the bounds against 'soma describe MODEL'");

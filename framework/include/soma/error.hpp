@@ -10,6 +10,7 @@
 
 #include <boost/config.hpp>
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -51,6 +52,21 @@ public:
     RunError(const RunError&) = default;
     RunError& operator=(const RunError&) = default;
     ~RunError() override;
+};
+
+/// A run failed because the state of one cell became NaN or infinite. `cell` is its population index, so
+/// that a caller running many candidates at once (a fit) can leave that cell out and run the others again.
+/// Under MPI only the rank that simulated the cell sees this type; the others see a RunError.
+class BOOST_SYMBOL_VISIBLE DivergenceError : public RunError {
+public:
+    DivergenceError(const std::string& message, std::size_t cell) : RunError(message), cell_(cell) {}
+    DivergenceError(const DivergenceError&) = default;
+    DivergenceError& operator=(const DivergenceError&) = default;
+    ~DivergenceError() override;
+    [[nodiscard]] std::size_t cell() const { return cell_; }
+
+private:
+    std::size_t cell_;
 };
 
 /// A model file (read by a loader plug-in such as `equations`, see model_from_file.hpp) cannot be

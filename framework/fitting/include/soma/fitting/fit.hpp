@@ -107,6 +107,7 @@ struct FitResult {
     std::size_t evaluations = 0;      ///< candidates evaluated
     std::size_t population_runs = 0;  ///< population simulations run (one per set and generation)
     std::size_t excluded = 0;         ///< candidates refused by the model's constraints (scored worst, not run)
+    std::size_t diverged = 0;         ///< candidates whose state became NaN or infinite (scored worst)
     /// Metadata of the best parameters' run on the first training set (plug-ins, grid, every value).
     RunInfo info;
     double seconds = 0;  ///< wall-clock time of the fit
