@@ -1,6 +1,7 @@
 /// @file module.cpp
 /// soma._soma, the extension behind the Python package `soma` (docs/python.md): runs, sweeps and
-/// rheobase searches through the framework's build_simulation and libsoma_experiments, with the same
+/// rheobase searches through the framework's build_simulation and libsoma_experiments (compare and fit over
+/// libsoma_fitting in fitting.cpp), with the same
 /// plug-ins as the `soma` command, their results as NumPy arrays, soma::Error as Python exceptions.
 /// The GIL is released while a run goes; Ctrl-C stops it through Simulation::interrupt_on.
 
