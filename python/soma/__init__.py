@@ -6,7 +6,7 @@ NumPy arrays.
     print(r.spike_times)                # ms
     v = r["v"]                          # float64 [n_samples, n_recorded_cells], mV, at times r.t (ms)
 
-Functions: run, sweep, fi, rheobase, list, describe, search_path. Errors: soma.Error and its
+Functions: run, sweep, fi, rheobase, compare, fit, list, describe, search_path. Errors: soma.Error and its
 subclasses ParameterError (bad input), PluginError (an unknown or unusable plug-in), RunError (a run
 that failed: a diverging state, an output that cannot be written), ModelFileError (an invalid .eq file).
 The messages are those of the ``soma`` command. Ctrl-C stops a run (KeyboardInterrupt; the recorders'
@@ -14,18 +14,21 @@ files are not left behind); other Python threads run while a simulation goes. Se
 """
 
 import builtins as _builtins
+import os as _os
 import warnings as _warnings
 
 from . import _soma
-from ._results import Result, RheobaseResult, SweepResult
+from ._results import CompareResult, FitResult, Result, RheobaseResult, SweepResult
 from ._soma import Error, ModelFileError, ParameterError, PluginError, RunError
 from ._spec import axis_texts as _axis_texts
 from ._spec import run_arguments as _run_arguments
 from ._spec import _is_real, _is_whole
+from ._spec import number_text as _number_text
+from ._spec import stimulus_set as _stimulus_set
 
 __version__ = _soma.__version__
-__all__ = ["run", "sweep", "fi", "rheobase", "list", "describe", "search_path", "Result", "SweepResult",
-           "RheobaseResult", "Error", "ParameterError", "PluginError", "RunError", "ModelFileError"]
+__all__ = ["run", "sweep", "fi", "rheobase", "compare", "fit", "list", "describe", "search_path", "Result",
+           "SweepResult", "RheobaseResult", "CompareResult", "FitResult", "Error", "ParameterError", "PluginError", "RunError", "ModelFileError"]
 
 _warned_rejected = False
 
@@ -145,6 +148,117 @@ def rheobase(high, *, low=0.0, tolerance=None, batch=7, firing="single", paramet
         raise ParameterError("parameter and firing are names (text), e.g. parameter='amplitude', firing='single'")
     args = _run_arguments(**run_options)
     return RheobaseResult(_soma.rheobase(args, float(low), float(high), float(tolerance), int(batch), firing, parameter))
+
+
+def _recording_options(recording_dt, delta):
+    if recording_dt is not None:
+        if not _is_real(recording_dt):
+            raise ParameterError(f"recording_dt={recording_dt!r} is not a number; give the sampling step of recordings "
+                                 "without times in ms, e.g. recording_dt=0.2")
+        recording_dt = float(recording_dt)
+    if not _is_real(delta):
+        raise ParameterError(f"delta={delta!r} is not a number; give the coincidence window in ms, e.g. delta=2")
+    return recording_dt, float(delta)
+
+
+def compare(recording, *, model="hh", preset=None, stimulus=None, integrator="euler", params=None, dt=0.01,
+            cells=None, cells_from=None, threads=None, seed=0, recording_dt=None, delta=2.0):
+    """A model run against recordings of the same input, as ``soma compare``; returns a soma.CompareResult.
+
+    recording     the recorded repetitions of one stimulus: a list of voltage files (paths), or one text of
+                  comma-separated files. Spike times come from a sibling .spiketimes[.gz] file, else they
+                  are detected (upward crossings of 0 mV).
+    recording_dt  sampling step (ms) of files without times (0.2 for the 2007 competition's files).
+    delta         coincidence window of Gamma, +-ms.
+    stimulus      None (default): the current recorded in the first file drives the model; else a
+                  stimulus as in soma.run, instead of it.
+    model, preset, integrator, params, dt, cells, cells_from, threads, seed: as soma.run (per-cell
+                  values make a population, every cell scored). The run lasts as long as the recording.
+    Raises ParameterError (a file that cannot be read, repetitions that do not match, bad values),
+    PluginError, RunError as soma.run; KeyboardInterrupt on Ctrl-C. Writes no file.
+    """
+    _warn_rejected()
+    recording_dt, delta = _recording_options(recording_dt, delta)
+    files = _stimulus_set("recording", recording)
+    args = _run_arguments(model, preset, "step" if stimulus is None else stimulus, integrator, params, dt=dt,
+                          cells=cells, cells_from=cells_from, threads=threads, seed=seed)
+    result = CompareResult(_soma.compare(args, files, recording_dt, delta, stimulus is not None))
+    return result
+
+
+def _bounds_text(key, bounds):
+    if not isinstance(key, str):
+        raise ParameterError(f"fit: the key {key!r} is not text; keys are model.PARAM, e.g. 'model.V_T'")
+    if isinstance(bounds, str):
+        return f"{key}={bounds}"
+    if (not isinstance(bounds, (tuple, _builtins.list)) or len(bounds) != 2
+            or not all(_is_real(b) for b in bounds)):
+        raise ParameterError(f"fit['{key}']={bounds!r}: give the bounds (LOW, HIGH) in the parameter's unit, e.g. "
+                             "fit={'model.V_T': (-55, -35)}")
+    return f"{key}={_number_text(bounds[0])}:{_number_text(bounds[1])}"
+
+
+def _sets(name, sets):
+    if isinstance(sets, (str, _os.PathLike)):
+        sets = [sets]
+    if not isinstance(sets, (tuple, _builtins.list)):
+        raise ParameterError(f"{name}={sets!r}: give a list of stimulus sets, each a list of the voltage files of one "
+                             f"stimulus's repetitions, e.g. {name}=[['00-0.voltage', '00-1.voltage']]")
+    return [_stimulus_set(name, s) for s in sets]
+
+
+def _whole(name, value, most):
+    if not _is_whole(value) or not 1 <= value <= most:
+        raise ParameterError(f"{name}={value!r} is not allowed; give a whole number from 1 to {most}")
+    return int(value)
+
+
+def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler", params=None, dt=0.01, threads=None,
+        seed=0, recording_dt=None, objective="gamma", weight=0.1, delta=2.0, algorithm="pso_gen", population=32,
+        generations=30):
+    """Fits model parameters to recordings, as ``soma fit`` (the same seed gives the same result, bit for
+    bit, whatever ``threads``); returns a soma.FitResult. Writes no file.
+
+    fit          dict 'model.PARAM' -> (LOW, HIGH), the bounds in the parameter's unit, e.g.
+                 {'model.V_T': (-55, -35), 'model.b': (0, 100)}.
+    train        the training sets: a list of sets, each a list of the voltage files of one stimulus's
+                 repetitions (or one text of comma-separated files); the current recorded in a set's
+                 first file drives the model. A single text or path is one set.
+    held_out     sets, as ``train``, scored with the best parameters only.
+    recording_dt sampling step (ms) of files without times.
+    objective    'gamma' (maximise Gamma_A, the raw Gamma for a set of one repetition), 'subthreshold'
+                 (minimise the RMSE of V away from spikes, mV) or 'weighted' (Gamma_A - weight x RMSE).
+    weight       1/mV, for 'weighted'.   delta: coincidence window of Gamma, +-ms.
+    algorithm    'pso_gen' (particle swarm) or 'gaco' (ant colony), pagmo2's.
+    population   candidates per generation (one population run per training set and generation).
+    generations  generations after the initial population.
+    seed         seed of the initial population and of the algorithm.
+    model, preset, integrator, params ('model.X' fixed values), dt, threads: as soma.run.
+    Raises ParameterError with the command's message (unknown or twice-given parameter, bounds outside
+    the parameter's range, unreadable or mismatched recordings, a held-out set that is also a training
+    set, no candidate firing, ...), PluginError, RunError; KeyboardInterrupt on Ctrl-C.
+    """
+    _warn_rejected()
+    if not isinstance(fit, dict):
+        raise ParameterError(f"fit={fit!r}: give a dict of model parameters and their bounds, e.g. "
+                             "fit={'model.V_T': (-55, -35)}")
+    fitted = [_bounds_text(k, b) for k, b in fit.items()]
+    recording_dt, delta = _recording_options(recording_dt, delta)
+    if not _is_real(weight):
+        raise ParameterError(f"weight={weight!r} is not a number; give the weight of the RMSE in 1/mV, e.g. 0.1")
+    for key, value in (("objective", objective), ("algorithm", algorithm)):
+        if not isinstance(value, str):
+            raise ParameterError(f"{key}={value!r}: give its name (text)")
+    population = _whole("population", population, 100000)
+    generations = _whole("generations", generations, 100000)
+    training, held = _sets("train", train), _sets("held_out", held_out)
+    args = _run_arguments(model, preset, "step", integrator, params, dt=dt, threads=threads, seed=seed)
+    result = FitResult(_soma.fit(args, fitted, training, held, recording_dt, objective, float(weight), delta,
+                                 algorithm, population, generations))
+    for note in result.notes:
+        if "is not used: it is fitted" in note:
+            _warnings.warn(note, stacklevel=2)
+    return result
 
 
 def list_plugins(kind=None):

@@ -133,3 +133,106 @@ class RheobaseResult:
     def __repr__(self):
         return (f"<soma.RheobaseResult: {self.parameter} of {len(self.rheobase)} cell(s), in {self.unit}, "
                 f"within {self.tolerance:g}; {self.rounds} round(s)>")
+
+
+class CompareResult:
+    """The result of soma.compare: every cell of the run scored against every recorded repetition.
+
+    Attributes (n_cells cells, n_reps repetitions, n_samples samples of the recording):
+        gamma_normalised  float64 [n_cells]: Gamma_A = mean Gamma / Gamma_int (NaN with one repetition).
+        gamma             float64 [n_cells]: mean coincidence factor Gamma over the repetitions.
+        count_ratio       float64 [n_cells]: model spikes / mean recorded spikes.
+        rmse              float64 [n_cells], mV: of V away from spikes, pooled over the repetitions.
+        model_rate        float64 [n_cells], Hz.
+        repetition_gamma  float64 [n_cells, n_reps]: Gamma of each cell against each repetition.
+        coincidences      int64 [n_cells, n_reps]: spikes matched one to one within +-delta.
+        model_spikes      int64 [n_cells]; recorded_spikes int64 [n_reps].
+        gamma_int         float: intrinsic reliability of the repetitions (NaN with one).
+        recorded_rate     float, Hz: mean over the repetitions.
+        spike_times       list of n_cells float64 arrays, ms: each cell's spikes.
+        t                 float64 [n_samples], ms: the recording's sample times (k * its dt).
+        v                 float64 [n_samples, n_cells], mV: the simulated membrane potential at those times.
+        recording         dict: 'files' (pathlib.Path per repetition), 'dt' (ms), 'v' float64
+                          [n_samples, n_reps] (mV), 'current' float64 [n_samples, n_reps] (pA; None if the
+                          files hold none), 'spike_times' (list of n_reps float64 arrays, ms), 'spikes_from',
+                          'set' (the set's name).
+        cells             per-cell table: the per-cell parameters, 'gamma_normalised', 'gamma',
+                          'count_ratio', 'model_rate_Hz', 'rmse_mV', 'model_spikes'. DataFrame or dict.
+        delta             ms; exclusion (before, after) in ms around spikes left out of the RMSE.
+        info, units, notes: as soma.Result.
+    """
+
+    def __init__(self, raw):
+        columns = raw["cells"]
+        self.gamma_normalised = columns["gamma_normalised"]
+        self.gamma = columns["gamma"]
+        self.count_ratio = columns["count_ratio"]
+        self.rmse = columns["rmse_mV"]
+        self.model_rate = columns["model_rate_Hz"]
+        self.model_spikes = columns["model_spikes"]
+        self.cells = table(columns)
+        self.repetition_gamma = raw["repetition_gamma"]
+        self.coincidences = raw["coincidences"]
+        self.recorded_spikes = raw["recorded_spikes"]
+        self.gamma_int = raw["gamma_int"]
+        self.recorded_rate = raw["recorded_rate_Hz"]
+        self.spike_times = list(raw["spike_times"])
+        self.t = raw["t"]
+        self.v = raw["v"]
+        recording = dict(raw["recording"])
+        recording["files"] = [pathlib.Path(f) for f in recording["files"]]
+        recording["spike_times"] = list(recording["spike_times"])
+        self.recording = recording
+        self.delta = raw["delta"]
+        self.exclusion = tuple(raw["exclusion"])
+        self.info = raw["info"]
+        self.units = self.info["units"]
+        self.notes = list(raw["notes"])
+
+    def __repr__(self):
+        return (f"<soma.CompareResult: {self.info['model']}, {len(self.gamma)} cell(s) against set "
+                f"'{self.recording['set']}' ({len(self.recorded_spikes)} repetition(s)); Gamma_int "
+                f"{self.gamma_int:.3f}>")
+
+
+class FitResult:
+    """The result of soma.fit.
+
+    Attributes (n_gen = generations + 1: the initial population is generation 0):
+        best          dict 'model.NAME' -> the best value found (float), in ``units['model.NAME']``.
+        units, bounds dicts 'model.NAME' -> unit, and -> (low, high) as given.
+        best_score    the objective's value of ``best``; ``higher_is_better`` says its direction.
+        objective, algorithm   their names ('gamma', 'pso_gen', ...).
+        generations   dict of arrays [n_gen]: 'generation' (int64), 'candidates' (int64), 'best',
+                      'median', 'best_so_far' (float64: objective values of that generation's candidates).
+        training, held_out  lists of dicts, one per set: 'name', 'repetitions', 'gamma_normalised',
+                      'gamma', 'gamma_int', 'count_ratio', 'model_rate_Hz', 'data_rate_Hz', 'rmse_mV'
+                      (NaN where undefined), the best parameters' scores.
+        evaluations, population_runs, refused_candidates, seconds.
+        scenario      text of a ``soma run`` scenario (INI) of the best parameters on the first training set.
+        info          the metadata of the best parameters' run on the first training set; notes as soma.Result.
+    """
+
+    def __init__(self, raw):
+        self.best = dict(raw["best"])
+        self.units = dict(raw["units"])
+        self.bounds = {k: tuple(v) for k, v in raw["bounds"].items()}
+        self.best_score = raw["best_score"]
+        self.objective = raw["objective"]
+        self.higher_is_better = raw["higher_is_better"]
+        self.algorithm = raw["algorithm"]
+        self.generations = dict(raw["generations"])
+        self.training = list(raw["training"])
+        self.held_out = list(raw["held_out"])
+        self.evaluations = raw["evaluations"]
+        self.population_runs = raw["population_runs"]
+        self.refused_candidates = raw["refused_candidates"]
+        self.seconds = raw["seconds"]
+        self.scenario = raw["scenario"]
+        self.info = raw["info"]
+        self.notes = list(raw["notes"])
+
+    def __repr__(self):
+        best = ", ".join(f"{k} = {v:.6g} {self.units[k]}".rstrip() for k, v in self.best.items())
+        return (f"<soma.FitResult: {self.objective} {self.best_score:.6g} with {best}; "
+                f"{len(self.generations['generation'])} generation(s)>")

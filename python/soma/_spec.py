@@ -187,3 +187,13 @@ def axis_texts(vary):
         return list(vary)
     raise ParameterError(f"vary={vary!r}: give a dict of KIND.PARAM names and their values, e.g. "
                          "vary={'stimulus.amplitude': 'linspace(0,20,41)'}")
+
+
+def stimulus_set(name, files):
+    """The files of one stimulus set as texts: a path, a text of comma-separated files, or a list of paths."""
+    if isinstance(files, (str, os.PathLike)):
+        return [os.fspath(files)]
+    if isinstance(files, (list, tuple)) and all(isinstance(f, (str, os.PathLike)) for f in files):
+        return [os.fspath(f) for f in files]
+    raise ParameterError(f"{name}: {files!r} is not a set of recordings; give the voltage files of one stimulus's "
+                         "repetitions, as a list of paths or a text of comma-separated files")

@@ -1,10 +1,13 @@
 /// @file module.cpp
 /// soma._soma, the extension behind the Python package `soma` (docs/python.md): runs, sweeps and
-/// rheobase searches through the framework's build_simulation and libsoma_experiments, with the same
+/// rheobase searches through the framework's build_simulation and libsoma_experiments (compare and fit over
+/// libsoma_fitting in fitting.cpp), with the same
 /// plug-ins as the `soma` command, their results as NumPy arrays, soma::Error as Python exceptions.
 /// The GIL is released while a run goes; Ctrl-C stops it through Simulation::interrupt_on.
 
 #include "convert.hpp"
+#include "fitting.hpp"
+#include "interrupt.hpp"
 #include "memory_recorder.hpp"
 
 #include "soma/error.hpp"
@@ -35,10 +38,6 @@
 namespace py = pybind11;
 
 namespace soma::python {
-namespace {
-
-constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, PluginKind::integrator,
-                                    PluginKind::recorder};
 
 /// The plug-ins, found once per process on first use (SOMA_PLUGIN_PATH, then Soma's own directory).
 /// Never destroyed before the interpreter exits, so that an exception or an object a plug-in made
@@ -48,48 +47,10 @@ const PluginRegistry& registry() {
     return instance;
 }
 
-/// Runs Python's signal handlers now and then from the thread that simulates (which must not hold the
-/// GIL): the first one that raises (Ctrl-C: KeyboardInterrupt) sets `flag`, which stops the run, and
-/// its exception stays pending until `rethrow_if_interrupted` raises it.
-class SignalPoll {
-public:
-    /// Called from the run's progress callback, without the GIL: takes the GIL at most every 50 ms.
-    void poll() {
-        if (flag_.load(std::memory_order_relaxed)) return;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_ < interval) return;
-        last_ = now;
-        const py::gil_scoped_acquire gil;
-        if (PyErr_CheckSignals() != 0) flag_.store(true);
-    }
-    [[nodiscard]] const std::atomic<bool>& flag() const { return flag_; }
-    /// With the GIL: raises the pending Python exception of an interrupt.
-    void rethrow_if_interrupted() const {
-        if (flag_.load()) throw py::error_already_set();
-    }
+namespace {
 
-private:
-    static constexpr std::chrono::milliseconds interval{50};
-    std::atomic<bool> flag_{false};
-    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
-};
-
-/// Calls `body(poll)` without the GIL; an interrupt raises the pending KeyboardInterrupt (or whatever
-/// the signal handler raised) instead of the framework's RunError.
-template <class Body>
-auto without_gil(Body&& body) {
-    SignalPoll poll;
-    std::optional<decltype(body(poll))> result;
-    try {
-        const py::gil_scoped_release release;
-        result.emplace(std::forward<Body>(body)(poll));
-    } catch (const Error&) {
-        poll.rethrow_if_interrupted();
-        throw;
-    }
-    poll.rethrow_if_interrupted();
-    return std::move(*result);
-}
+constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, PluginKind::integrator,
+                                    PluginKind::recorder};
 
 /// The output directory of a run with recorders: created if missing, and removed again if the run
 /// fails and leaves it empty (as the `soma` command does).
@@ -210,10 +171,6 @@ py::dict run(const RunArguments& args) {
     result["notes"] = done.simulation.grid().note.empty() ? py::list() : py::cast(std::vector{done.simulation.grid().note});
     result["outputs"] = outputs_of(done.simulation);
     return result;
-}
-
-experiments::RunControl control(SignalPoll& poll) {
-    return {&poll.flag(), [&poll](std::size_t, std::size_t) { poll.poll(); }, {}};
 }
 
 py::dict sweep(const RunArguments& args, const std::vector<std::string>& axes,
@@ -458,5 +415,6 @@ PYBIND11_MODULE(_soma, m) {
     m.def("plugins", &list_plugins, "The plug-ins found, as dicts (kind, name, version, description, file).");
     m.def("rejected", &rejected_files, "Shared libraries in the plug-in directories that were not accepted, and why.");
     m.def("describe", &describe, py::arg("name"), "Each plug-in of that name (or the model file), as a dict.");
+    bind_fitting(m);
     m.def("search_path", [] { return registry().search_path(); }, "The plug-in directories searched, in order.");
 }
