@@ -850,6 +850,7 @@ BOOST_AUTO_TEST_CASE(bad_recordings_are_refused_and_nothing_is_written) {
         {{"--recording", "rec.csv", "--recording-dt", "0.3"}, "0.3"},
         {{"--recording", "missing.voltage"}, "missing.voltage"},
         {{"--recording", "rec.csv,short.csv"}, "short.csv"},
+        {{"--recording", "rec.csv,rec.csv"}, "rec.csv is given twice as a repetition"},
         {{}, "soma compare needs --recording FILES"},
         {{"--recording", "rec.csv", "--delta", "0"}, "--delta 0 is not allowed"},
         {{"--recording", "rec.csv", "--window", "150:300"}, "--window"},

@@ -51,17 +51,6 @@ constexpr std::size_t max_population = 100000;
 constexpr std::size_t gaco_kernel = 63;
 /// gaco needs a kernel of several solutions: pagmo refuses populations smaller than the kernel.
 constexpr std::size_t gaco_min_population = 8;
-/// Repetitions count as one stimulus when their currents differ by at most this RMS, relative to the RMS
-/// of the first one's current. The competition's repetitions are the same injected current measured
-/// again: 0.6 % apart in RMS on set 00 of challenge A, while two different sets differ by tens of percent.
-constexpr double same_current_tolerance = 0.1;
-
-double rms(std::span<const double> x) {
-    double sum = 0;
-    for (const double v : x) sum += v * v;
-    return x.empty() ? 0 : std::sqrt(sum / static_cast<double>(x.size()));
-}
-
 std::string set_label(const StimulusSet& set, std::string_view kind) {
     return fmt::format("{} set '{}'", kind, set.name);
 }
@@ -90,19 +79,10 @@ void check_set(const StimulusSet& set, std::string_view kind) {
     } catch (const ParameterError& e) {
         throw ParameterError(fmt::format("{}: {}", label, e.what()));
     }
-    for (const Recording& r : set.repetitions) {
-        if (!first.current.empty() && r.current.size() == first.current.size()) {
-            std::vector<double> difference(r.current.size());
-            for (std::size_t k = 0; k < difference.size(); ++k) difference[k] = r.current[k] - first.current[k];
-            const double scale = rms(first.current);
-            if (rms(difference) > same_current_tolerance * scale) {
-                throw ParameterError(fmt::format("{}: the repetitions must record the same stimulus, but the current of "
-                                                 "{} differs from that of {} by {:.3g} pA RMS ({:.0f} % of its RMS, "
-                                                 "more than {:.0f} %); give each stimulus as its own set",
-                                                 label, r.file.string(), first.file.string(), rms(difference),
-                                                 100 * rms(difference) / scale, 100 * same_current_tolerance));
-            }
-        }
+    try {
+        check_same_stimulus(set);
+    } catch (const ParameterError& e) {
+        throw ParameterError(fmt::format("{}: {}", label, e.what()));
     }
 }
 

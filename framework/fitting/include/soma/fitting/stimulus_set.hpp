@@ -35,11 +35,17 @@ struct StimulusSet {
 /// stimulus plays the current recorded in the first file (its parameters from `stimulus_settings`, plus
 /// `sample_interval` = dt for a file without times).
 /// @throws ParameterError from read_recording (naming the file), for no file, or when the repetitions
-///         are not comparable (spike_trains).
+///         are not comparable (spike_trains) or not of one stimulus (check_same_stimulus).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE StimulusSet read_stimulus_set(const std::vector<std::filesystem::path>& files,
                                                                  std::optional<double> dt,
                                                                  const ComponentSpec& stimulus_settings,
                                                                  const SpikeDetection& detection = {});
+
+/// Checks that the repetitions of `set` are different recordings of one stimulus: no file twice, and the
+/// currents recorded with them (when the files have currents) within 10 % RMS of the first's (the
+/// competition's repetitions differ by 0.6 %, different stimuli by tens of percent).
+/// @throws ParameterError naming the files.
+BOOST_SYMBOL_VISIBLE void check_same_stimulus(const StimulusSet& set);
 
 /// The comma-separated file names of `text` ("a.voltage.gz, b.voltage.gz"), blanks around each removed.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> split_file_list(const std::string& text);
