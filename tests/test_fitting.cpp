@@ -206,6 +206,41 @@ BOOST_AUTO_TEST_CASE(scenario_of_the_best_parameters) {
     SOMA_CHECK_CONTAINS(text, "t_stop = 2000\n");
 }
 
+// The objectives are the documented formulas of the best candidate's scores on the training set, which
+// run_fit measures again after the fit: gamma-count (the default) is min(Gamma_A, 1) less 5 per unit of
+// count ratio beyond the tolerance; gamma is Gamma_A itself.
+BOOST_AUTO_TEST_CASE(objectives_are_the_documented_formulas) {
+    BOOST_TEST((spec.objective == fitting::Objective::gamma_count));
+    spec.generations = 2;
+    spec.held_out.clear();
+    spec.count_tolerance = 0;  // so that any count error shows in the score
+    const auto counted = fitting::run_fit(registry(), spec);
+    const auto& s = counted.training.at(0);
+    const double expected = std::min(s.gamma_normalised, 1.0) - 5 * std::max(0.0, std::abs(s.count_ratio - 1));
+    BOOST_TEST(counted.best_score == expected, boost::test_tools::tolerance(1e-12));
+    spec.objective = fitting::Objective::gamma;
+    const auto plain = fitting::run_fit(registry(), spec);
+    BOOST_TEST(plain.best_score == plain.training.at(0).gamma_normalised, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST((fitting::parse_objective("gamma-count", "--objective") == fitting::Objective::gamma_count));
+    BOOST_TEST((fitting::parse_objective("gamma_count", "--objective") == fitting::Objective::gamma_count));
+    SOMA_CHECK_CONTAINS(message_of<ParameterError>([] { (void)fitting::parse_objective("gama", "--objective"); }),
+                        "did you mean 'gamma'");
+}
+
+// A candidate whose reset cannot hold it below threshold (V_r above the upswing's threshold V_T, no refractory
+// period: it crosses V_peak again within the step, a CellError) scores worst and the fit goes on to a cell that
+// resets below V_T. About two thirds of the bounds [-70, -1] mV reset above V_T = -50 + a few Delta_T.
+BOOST_AUTO_TEST_CASE(a_candidate_that_cannot_be_simulated_scores_worst) {
+    spec.parameters = {{"V_r", -70, -1}};
+    spec.run.model.parameters.erase("V_r");
+    spec.generations = 2;
+    spec.held_out.clear();
+    const auto result = fitting::run_fit(registry(), spec);
+    BOOST_TEST(result.diverged > 0u);
+    BOOST_TEST(result.best[0] < -50.0);
+    BOOST_TEST(result.training.at(0).gamma > 0.5);
+}
+
 BOOST_AUTO_TEST_CASE(bad_input_is_refused_up_front) {
     const auto refused = [&](const fitting::FitSpec& bad) {
         return message_of<ParameterError>([&] { (void)fitting::run_fit(registry(), bad); });
@@ -237,6 +272,9 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_up_front) {
     bad = spec;
     bad.population = 1;
     SOMA_CHECK_CONTAINS(refused(bad), "--population 1 is not allowed");
+    bad = spec;
+    bad.count_tolerance = 1.5;
+    SOMA_CHECK_CONTAINS(refused(bad), "--count-tolerance 1.5 is not allowed; give a number in [0, 1]");
     bad = spec;
     bad.parameters.clear();
     SOMA_CHECK_CONTAINS(refused(bad), "at least one parameter");

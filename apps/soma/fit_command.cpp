@@ -44,8 +44,12 @@ std::vector<ExtraOption> fit_options() {
         {"validate", "FILES", "the same as --held-out", true},
         {"recording-dt", "MS", "sampling step of recordings without times, ms (0.2 for the 2007 competition's files)"},
         {"objective", "WHAT",
-         "gamma: maximise the mean Gamma / Gamma_int (raw Gamma with one repetition); subthreshold: minimise the RMSE "
-         "of V away from spikes; weighted: Gamma_A - weight x RMSE (default: gamma)"},
+         "gamma-count: maximise the mean over the sets of min(Gamma_A, 1) less a penalty when the spike count is "
+         "off the recording's by more than --count-tolerance; gamma: maximise the mean Gamma_A = Gamma / Gamma_int "
+         "(raw Gamma with one repetition), which rewards over-firing at high rates; subthreshold: minimise the RMSE "
+         "of V away from spikes; weighted: Gamma_A - weight x RMSE (default: gamma-count)"},
+        {"count-tolerance", "F",
+         "gamma-count: the relative spike-count error allowed without penalty, in [0, 1] (default: 0.15)"},
         {"weight", "PER_MV", "weight of the RMSE (mV) in the weighted objective, 1/mV (default: 0.1)"},
         {"delta", "MS", "coincidence window of Gamma, +-ms (default: 2)"},
         {"algorithm", "NAME", "pso_gen (particle swarm) or gaco (ant colony), pagmo2's (default: pso_gen)"},
@@ -57,7 +61,7 @@ std::vector<ExtraOption> fit_options() {
 
 std::string fit_help(const std::vector<ExtraOption>& options) {
     return "usage: soma fit --fit model.PARAM=LOW:HIGH [--fit ...] --train FILES [--train ...] [--held-out FILES]\n"
-           "                [--objective gamma|subthreshold|weighted] [options]\n\n"
+           "                [--objective gamma-count|gamma|subthreshold|weighted] [options]\n\n"
            "Fits model parameters to recordings of a real cell with pagmo2's particle swarm (pso_gen) or ant colony\n"
            "(gaco). Each generation's candidates run as one population per training set (one cell per candidate),\n"
            "driven by the current recorded with the set (the waveform stimulus). Spike times are read from a\n"
@@ -197,11 +201,13 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         throw ParameterError("soma fit needs at least one --train FILES: the comma-separated voltage files of one "
                              "stimulus's repetitions (see 'soma fit --help')");
     }
-    spec.objective = choice<fitting::Objective>(*parsed, "objective",
-                                                {{"gamma", fitting::Objective::gamma},
-                                                 {"subthreshold", fitting::Objective::subthreshold},
-                                                 {"weighted", fitting::Objective::weighted}},
-                                                fitting::Objective::gamma);
+    if (const auto it = parsed->extra.find("objective"); it != parsed->extra.end()) {
+        spec.objective = fitting::parse_objective(it->second.front(), "--objective");
+    }
+    spec.count_tolerance = number_or(*parsed, "count-tolerance", spec.count_tolerance);
+    if (parsed->extra.contains("count-tolerance") && spec.objective != fitting::Objective::gamma_count) {
+        notes.push_back("--count-tolerance is used by --objective gamma-count only");
+    }
     spec.algorithm = choice<fitting::Algorithm>(
         *parsed, "algorithm", {{"pso_gen", fitting::Algorithm::pso_gen}, {"gaco", fitting::Algorithm::gaco}},
         fitting::Algorithm::pso_gen);
@@ -314,6 +320,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                        {"objective", to_string(spec.objective)},
                        {"higher_is_better", higher},
                        {"weight_per_mV", spec.weight},
+                       {"count_tolerance", spec.count_tolerance},
                        {"delta_ms", spec.delta},
                        {"population", spec.population},
                        {"generations", spec.generations},

@@ -7,7 +7,7 @@ Error::~Error() = default;
 ParameterError::~ParameterError() = default;
 PluginError::~PluginError() = default;
 RunError::~RunError() = default;
-DivergenceError::~DivergenceError() = default;
+CellError::~CellError() = default;
 ModelFileError::~ModelFileError() = default;
 
 }  // namespace soma

@@ -110,10 +110,11 @@ private:
         for (std::size_t n = 0;; ++n) {
             if (!(start_.var(0)[0] < threshold && end_.var(0)[0] >= threshold)) break;
             if (n == max_spikes_per_cell_and_step) {
-                throw RunError(fmt::format("cell {} crossed its threshold more than {} times in the step at t = {} "
-                                           "ms; the reset cannot hold the model below threshold (is the current too "
-                                           "large for dt = {} ms?)",
-                                           cell.first, max_spikes_per_cell_and_step, t, dt));
+                throw CellError(fmt::format("cell {} crossed its threshold more than {} times in the step at t = {} "
+                                            "ms; the reset cannot hold the model below threshold (is the current too "
+                                            "large for dt = {} ms?)",
+                                            cell.first, max_spikes_per_cell_and_step, fmt::format("{:.12g}", t), dt),
+                                cell.first);
             }
             const double h = t_end - t0;
             const double s = locate(cell, i, t0, h, threshold);

@@ -508,7 +508,7 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
                                                   p.component, p.name, p.values[cell], p.unit);
                         }
                         if (!values.empty()) values += ")";
-                        throw DivergenceError(fmt::format(
+                        throw CellError(fmt::format(
                             "the simulation diverged: state variable '{}' of cell {}{} became {} at t = {} ms (step "
                             "{}) with integrator '{}' at dt = {} ms. Either the time step is too large for this "
                             "model and stimulus (try e.g. --dt {}), or the model's equations produce a value that is "

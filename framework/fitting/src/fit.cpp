@@ -133,19 +133,29 @@ double gamma_term(const SetScore& s) {
     return std::isfinite(g) ? g : -1;
 }
 
+/// The gamma_count term of one set (see Objective::gamma_count).
+double gamma_count_term(const SetScore& s, double tolerance) {
+    const double r = s.count_ratio;
+    // No recorded spike (r = inf when the model fires, NaN when neither does): the largest penalty, or none.
+    const double excess = std::isnan(r) ? 0.0 : std::isinf(r) ? 1.0 : std::max(0.0, std::abs(r - 1) - tolerance);
+    return std::min(gamma_term(s), 1.0) - 5 * std::min(excess, 1.0);
+}
+
 /// The objective of a candidate from its scores on every training set (NaN when undefined).
 double objective(const FitSpec& spec, const std::vector<CandidateSet>& sets) {
     double gamma = 0, squared = 0;
     std::size_t samples = 0;
     for (const auto& s : sets) {
-        gamma += gamma_term(s.score);
+        gamma += spec.objective == Objective::gamma_count ? gamma_count_term(s.score, spec.count_tolerance)
+                                                          : gamma_term(s.score);
         squared += s.squared_error;
         samples += s.samples;
     }
     gamma /= static_cast<double>(sets.size());
     const double rmse = samples == 0 ? nan : std::sqrt(squared / static_cast<double>(samples));
     switch (spec.objective) {
-        case Objective::gamma: return gamma;
+        case Objective::gamma:
+        case Objective::gamma_count: return gamma;
         case Objective::subthreshold: return rmse;
         case Objective::weighted: return gamma - spec.weight * rmse;
     }
@@ -221,7 +231,8 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
     const auto& distribution = spec.run.distribution;
     const std::size_t ranks = distribution ? distribution->size() : 1;
     std::vector<std::vector<CandidateSet>> per_set;
-    // A candidate whose state diverges (an unstable adaptation, say) scores worst instead of ending the fit:
+    // A candidate that cannot be simulated (CellError: its state diverges, an unstable adaptation say, or
+    // its reset cannot hold it below threshold) scores worst instead of ending the fit:
     // it is left out and the generation's other candidates run again. (Under MPI with several ranks only
     // the rank of that cell knows which it was, so there a divergence ends the fit with its message.)
     while (!run_candidates.empty()) {
@@ -232,7 +243,7 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
                 ++context.population_runs;
             }
             break;
-        } catch (const DivergenceError& e) {
+        } catch (const CellError& e) {
             if (ranks > 1 || e.cell() >= run_candidates.size()) throw;
             run_candidates.erase(run_candidates.begin() + static_cast<std::ptrdiff_t>(e.cell()));
             valid.erase(valid.begin() + static_cast<std::ptrdiff_t>(e.cell()));
@@ -402,8 +413,21 @@ std::string to_string(Objective objective) {
         case Objective::gamma: return "gamma";
         case Objective::subthreshold: return "subthreshold";
         case Objective::weighted: return "weighted";
+        case Objective::gamma_count: return "gamma-count";
     }
     return "?";
+}
+
+Objective parse_objective(std::string_view text, std::string_view option) {
+    static const std::vector<std::pair<std::string, Objective>> names = {
+        {"gamma-count", Objective::gamma_count}, {"gamma_count", Objective::gamma_count},
+        {"gamma", Objective::gamma}, {"subthreshold", Objective::subthreshold}, {"weighted", Objective::weighted}};
+    std::vector<std::string> allowed;
+    for (const auto& [name, objective] : names) {
+        if (name == text) return objective;
+        if (name != "gamma_count") allowed.push_back(name);
+    }
+    throw ParameterError(fmt::format("{}: {}", option, unknown_name_message("objective", std::string(text), allowed)));
 }
 
 std::string to_string(Algorithm algorithm) { return algorithm == Algorithm::pso_gen ? "pso_gen" : "gaco"; }
@@ -491,6 +515,10 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
         throw ParameterError(fmt::format("--delta {:g} is not allowed; the coincidence window must be > 0 ms (2 ms in "
                                          "the competition)",
                                          spec.delta));
+    }
+    if (!(spec.count_tolerance >= 0 && spec.count_tolerance <= 1)) {
+        throw ParameterError(fmt::format("--count-tolerance {:g} is not allowed; give a number in [0, 1] (0.15: the "
+                                         "count within 15 % of the recording's)", spec.count_tolerance));
     }
     if (!(spec.weight >= 0) || !std::isfinite(spec.weight)) {
         throw ParameterError(fmt::format("--weight {:g} is not allowed; give a finite number >= 0 (1/mV)", spec.weight));
@@ -617,7 +645,13 @@ std::vector<std::filesystem::path> write_fit(const FitResult& result, const FitS
     const std::string stem = name + "_fit";
     const bool higher = higher_is_better(spec.objective);
     const std::string definition =
-        spec.objective == Objective::gamma
+        spec.objective == Objective::gamma_count
+            ? fmt::format("mean over the training sets of min(Gamma_A, 1) - 5 max(0, |count ratio - 1| - {:g}), Gamma_A "
+                          "= mean Gamma / Gamma_int over the repetitions (raw Gamma for a set of one repetition), "
+                          "coincidence window +-{:g} ms, count ratio = model spikes / mean recorded spikes; higher is "
+                          "better, 1 at best",
+                          spec.count_tolerance, spec.delta)
+        : spec.objective == Objective::gamma
             ? fmt::format("mean over the training sets of Gamma_A = mean Gamma / Gamma_int over the repetitions (raw "
                           "Gamma for a set of one repetition), coincidence window +-{:g} ms; higher is better, 1 as "
                           "good as the cell predicts itself",
@@ -667,6 +701,7 @@ std::vector<std::filesystem::path> write_fit(const FitResult& result, const FitS
     experiments::Figure figure(dir, stem);
     const std::string ylabel = spec.objective == Objective::subthreshold ? "RMSE of V (mV)"
                                : spec.objective == Objective::gamma  ? "Gamma_A"
+                               : spec.objective == Objective::gamma_count ? "min(Gamma_A, 1) - count penalty"
                                                                       : "Gamma_A - weight x RMSE";
     const std::string body = fmt::format(
         "set datafile separator ','\nset datafile commentschars '#'\nset grid lc rgb '#dddddd'\n"

@@ -54,15 +54,18 @@ public:
     ~RunError() override;
 };
 
-/// A run failed because the state of one cell became NaN or infinite. `cell` is its population index, so
-/// that a caller running many candidates at once (a fit) can leave that cell out and run the others again.
-/// Under MPI only the rank that simulated the cell sees this type; the others see a RunError.
-class BOOST_SYMBOL_VISIBLE DivergenceError : public RunError {
+/// A run failed because of one cell: its state became NaN or infinite, it crossed its threshold without
+/// bound within one step (a reset that cannot hold it below threshold), or its integrator could not
+/// advance it (no step size meets the tolerances, the step size underflowed, too many internal steps,
+/// a CVODE failure). `cell` is its population index, so that a caller running many candidates at once (a
+/// fit) can leave that cell out and run the others again. Under MPI only the rank that simulated the cell
+/// sees this type; the others see a RunError.
+class BOOST_SYMBOL_VISIBLE CellError : public RunError {
 public:
-    DivergenceError(const std::string& message, std::size_t cell) : RunError(message), cell_(cell) {}
-    DivergenceError(const DivergenceError&) = default;
-    DivergenceError& operator=(const DivergenceError&) = default;
-    ~DivergenceError() override;
+    CellError(const std::string& message, std::size_t cell) : RunError(message), cell_(cell) {}
+    CellError(const CellError&) = default;
+    CellError& operator=(const CellError&) = default;
+    ~CellError() override;
     [[nodiscard]] std::size_t cell() const { return cell_; }
 
 private:

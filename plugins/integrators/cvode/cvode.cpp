@@ -468,9 +468,10 @@ private:
     [[noreturn]] void fail(const Cell& cell, int flag, double t) const {
         const std::unique_ptr<char, FreeString> name(CVodeGetReturnFlagName(flag));
         const auto [meaning, remedy] = explain(flag);
-        throw RunError(fmt::format("CVODE failed for cell {} at t = {} ms with {} ({}{}{}); {}", cell.block.first, t,
+        throw CellError(fmt::format("CVODE failed for cell {} at t = {} ms with {} ({}{}{}); {}", cell.block.first, t,
                                    name ? name.get() : std::to_string(flag).c_str(), meaning,
-                                   scratch_.message.empty() ? "" : ": ", scratch_.message, remedy));
+                                   scratch_.message.empty() ? "" : ": ", scratch_.message, remedy),
+                        cell.block.first);
     }
 
     // Destroyed in reverse order: the cells' SUNDIALS objects first, the context last.

@@ -279,18 +279,20 @@ private:
         try {
             cell.stepper.do_step(System{this, &cell});
         } catch (const odeint::odeint_error& e) {
-            throw RunError(fmt::format("integrator 'dopri5': for cell {}, no step size meets rtol = {} and atol = {} "
+            throw CellError(fmt::format("integrator 'dopri5': for cell {}, no step size meets rtol = {} and atol = {} "
                                        "after t = {} ms ({}). The model may be stiff or discontinuous there; loosen "
                                        "the tolerances (--set integrator.rtol=...) or use --integrator cvode",
-                                       cell.block.first, settings_.rtol, settings_.atol, t0, e.what()));
+                                       cell.block.first, settings_.rtol, settings_.atol, t0, e.what()),
+                        cell.block.first);
         }
         const double ta = cell.stepper.previous_time();
         const double tb = cell.stepper.current_time();
         if (!(tb > ta) || !std::isfinite(tb)) {
-            throw RunError(fmt::format("integrator 'dopri5': the step size of cell {} underflowed at t = {} ms (rtol "
+            throw CellError(fmt::format("integrator 'dopri5': the step size of cell {} underflowed at t = {} ms (rtol "
                                        "= {}, atol = {}). Loosen the tolerances (--set integrator.rtol=...) or check "
                                        "the model's parameters",
-                                       cell.block.first, t0, settings_.rtol, settings_.atol));
+                                       cell.block.first, t0, settings_.rtol, settings_.atol),
+                        cell.block.first);
         }
         const State& xb = cell.stepper.current_state();
         double sum = 0;  // NaN and infinities propagate into the sum
@@ -304,10 +306,11 @@ private:
                 advance(cell, retries + 1);
                 return;
             }
-            throw RunError(fmt::format("integrator 'dopri5': the state of cell {} became NaN or infinite in the step "
+            throw CellError(fmt::format("integrator 'dopri5': the state of cell {} became NaN or infinite in the step "
                                        "from t = {} to {} ms (rtol = {}, atol = {}). Check the model's parameters and "
                                        "the stimulus, or tighten the tolerances. No output was written",
-                                       cell.block.first, ta, tb, settings_.rtol, settings_.atol));
+                                       cell.block.first, ta, tb, settings_.rtol, settings_.atol),
+                        cell.block.first);
         }
         cell.stepped = true;
         cell.last_step = tb - ta;
@@ -376,20 +379,22 @@ private:
     }
 
     [[noreturn]] static void too_many_spikes(const Cell& cell, double t_start, double t_end) {
-        throw RunError(fmt::format("integrator 'dopri5': cell {} fired more than {} spikes within one step, from "
+        throw CellError(fmt::format("integrator 'dopri5': cell {} fired more than {} spikes within one step, from "
                                    "t = {} to {} ms. The model fires without bound (e.g. its reset leaves v at "
                                    "threshold, or the current is far too strong); check its parameters",
-                                   cell.block.first, max_spikes_per_cell_and_step, t_start, t_end));
+                                   cell.block.first, max_spikes_per_cell_and_step, t_start, t_end),
+                        cell.block.first);
     }
 
     [[noreturn]] void too_much_work(const Cell& cell, double t_end) const {
-        throw RunError(fmt::format("integrator 'dopri5': cell {} took more than max_steps = {} internal steps without "
+        throw CellError(fmt::format("integrator 'dopri5': cell {} took more than max_steps = {} internal steps without "
                                    "reaching t = {} ms; it is at t = {} ms with a step size of {:.3g} ms. The model "
                                    "is stiff there or its parameters are extreme: check them (e.g. a tiny C_m), use "
                                    "an implicit integrator (--integrator cvode), loosen the tolerances, or raise "
                                    "--set integrator.max_steps=...",
                                    cell.block.first, settings_.max_steps, t_end, cell.t_b,
-                                   cell.stepped ? cell.last_step : cell.stepper.current_time_step()));
+                                   cell.stepped ? cell.last_step : cell.stepper.current_time_step()),
+                        cell.block.first);
     }
 
     Settings settings_;

@@ -59,7 +59,19 @@ enum class Objective {
     subthreshold,
     /// The gamma score minus `weight` times the subthreshold RMSE (mV). Maximised.
     weighted,
+    /// Gamma_A with the spike count held to the recording's: the mean over the training sets of
+    /// min(Gamma_A, 1) - 5 max(0, |count ratio - 1| - count_tolerance), the count ratio being the model's
+    /// spikes over the mean recorded spikes of the set. Maximised; 1 at best. Gamma_A alone rises when
+    /// the model over-fires at high rates (the chance correction 1 - 2 rate delta shrinks) and can exceed
+    /// 1 on a set whose repetitions disagree (a small Gamma_int): the cap keeps such a set from
+    /// outweighing the others and the penalty keeps the count within the tolerance (docs/fitting.md).
+    gamma_count,
 };
+
+/// The objective named `text` as the command line spells it ("gamma", "subthreshold", "weighted",
+/// "gamma-count"; "gamma_count" is accepted too).
+/// @throws ParameterError naming `option` (e.g. "--objective"), the value, the allowed names and the closest.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE Objective parse_objective(std::string_view text, std::string_view option);
 
 /// The optimiser: pagmo's algorithms that evaluate a generation in one batch (set_bfe).
 enum class Algorithm { pso_gen, gaco };
@@ -77,8 +89,9 @@ struct FitSpec {
     std::vector<FittedParameter> parameters;  ///< at least one
     std::vector<StimulusSet> training;        ///< at least one
     std::vector<StimulusSet> held_out;        ///< scored with the best parameters only; may be empty
-    Objective objective = Objective::gamma;
+    Objective objective = Objective::gamma_count;
     double weight = 0.1;  ///< 1/mV; `weighted` only
+    double count_tolerance = 0.15;  ///< `gamma_count` only: |count ratio - 1| allowed without penalty, in [0, 1]
     double delta = 2;     ///< coincidence window, +-ms
     SpikeExclusion exclusion;  ///< samples left out of the RMSE around spikes
     Algorithm algorithm = Algorithm::pso_gen;
@@ -107,7 +120,7 @@ struct FitResult {
     std::size_t evaluations = 0;      ///< candidates evaluated
     std::size_t population_runs = 0;  ///< population simulations run (one per set and generation)
     std::size_t excluded = 0;         ///< candidates refused by the model's constraints (scored worst, not run)
-    std::size_t diverged = 0;         ///< candidates whose state became NaN or infinite (scored worst)
+    std::size_t diverged = 0;         ///< candidates that could not be simulated (CellError: NaN or infinite state, endless resets; scored worst)
     /// Metadata of the best parameters' run on the first training set (plug-ins, grid, every value).
     RunInfo info;
     double seconds = 0;  ///< wall-clock time of the fit
