@@ -123,7 +123,10 @@ std::vector<CellEvaluation> evaluate_population(const PluginRegistry& registry, 
             const std::size_t n = std::min(v.size(), rec.v.size());
             try {
                 const SubthresholdError e = subthreshold_error(std::span(v).first(n), std::span(rec.v).first(n), rec.dt,
-                                                               r.spikes, data_spikes[k], evaluation.exclusion);
+                                                               evaluation.exclude_model_spikes
+                                                                   ? std::span<const double>(r.spikes)
+                                                                   : std::span<const double>(),
+                                                               data_spikes[k], evaluation.exclusion);
                 r.squared_error += e.rmse * e.rmse * static_cast<double>(e.samples);
                 r.samples += e.samples;
             } catch (const ParameterError&) {

@@ -183,7 +183,7 @@ std::vector<CandidateSet> run_set(const Context& context, const SetData& data,
     }
     run.settings.n_cells = candidates.size();
     if (!distributed) run.distribution.reset();
-    Evaluation evaluation{spec.delta, spec.exclusion, voltage, false, context.v_name};
+    Evaluation evaluation{spec.delta, spec.exclusion, voltage, false, context.v_name, false};
     const auto cells = evaluate_population(*context.registry, run, *data.set, evaluation, context.control->run, info);
     std::vector<CandidateSet> out(candidates.size());
     for (std::size_t c = 0; c < cells.size(); ++c) {

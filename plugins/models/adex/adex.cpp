@@ -3,7 +3,8 @@
 ///
 ///   C dV/dt     = -g_L (V - E_L) + g_L Delta_T exp((V - V_T) / Delta_T) - w + I
 ///   tau_w dw/dt = a (V - E_L) - w
-///   if V >= V_peak: spike, V <- V_r, w <- w + b (and V is held at V_r for t_ref, w evolving)
+///   if V >= V_peak: spike, V <- V_r, w <- w + b (and V is held at V_r for t_ref; w evolves, or with
+///   hold_w = 1 is held too)
 ///
 /// Source of the equations: R. Brette and W. Gerstner, Adaptive exponential integrate-and-fire model as
 /// an effective description of neuronal activity, J. Neurophysiol. 94:3637-3642 (2005): the membrane and
@@ -13,7 +14,11 @@
 /// `frompapers/Brette_Gerstner_2005.py`). V_peak, the numerical cut-off of the upswing, is 0 mV as in
 /// NEST's `aeif_*` models and in the Brian2 and ANNarchy reproductions of Naud et al. 2008 (the spike
 /// times hardly depend on it once V_peak is a few Delta_T above V_T: the upswing diverges in finite time).
-/// The refractory period t_ref is NEST's extension (default 0, as in the papers).
+/// The refractory period t_ref is NEST's extension (default 0, as in the papers); NEST's aeif models let w
+/// evolve during it. `hold_w` = 1 holds w as well, as the forward-Euler AdEx of the 2007 single-neuron
+/// modeling competition's organizers does (Jolivet et al., Biol. Cybern. 99:417, 2008; their code skips the
+/// whole update while refractory: with their parameters it fires 1627 spikes on challenge A's set 00 where
+/// letting w evolve gives 1922, docs/fitting.md).
 ///
 /// Presets: the firing patterns of R. Naud, N. Marcille, C. Clopath and W. Gerstner, Firing patterns in
 /// the adaptive exponential integrate-and-fire model, Biol. Cybern. 99:335-347 (2008), Table 1 (parameters
@@ -60,13 +65,15 @@
 /// left before the divergence, tau_m exp(-(V_peak - V_T) / Delta_T) (~1e-10 ms at the defaults' 25 Delta_T): a
 /// V_peak much further above V_T brings them down to the rounding of t in long runs.
 /// A spike is an upward crossing of V_peak, located by the integrator; at the crossing time V <- V_r,
-/// w <- w + b, and dV/dt = 0 until t_ref later (the end resolved to 1e-9 ms, as in `lif`).
+/// w <- w + b, and dV/dt = 0 (and dw/dt = 0 with hold_w = 1) until t_ref later (the end resolved to 1e-9
+/// ms, as in `lif`).
 /// Every parameter may differ between cells (V_clamp is each cell's own); the end of each cell's
 /// refractory period is event state that the engine stores.
 /// Capability: ConditionallyLinear (for exp_euler): w, with dw/dt = a (V - E_L) / tau_w - w / tau_w.
 /// Capability: Jacobian (for cvode), with E = exp((V - V_T) / Delta_T):
 ///   d(dV/dt)/dV = g_L (E - 1) / C,   d(dV/dt)/dw = -1 / C,   d(dw/dt)/dV = a / tau_w,   d(dw/dt)/dw = -1 / tau_w,
-/// with the V-derivatives 0 above V_clamp and d(dV/dt)/d(V, w) = 0 while refractory.
+/// with the V-derivatives 0 above V_clamp and d(dV/dt)/d(V, w) = 0 while refractory (and the w row 0 with
+/// hold_w = 1).
 /// The right-hand side runs in blocks of cells with vector exp (vector_math.hpp; libmvec, 4 ulp at most),
 /// with the operations and the order of the `equations` plug-in, so that examples/models/adex.eq gives
 /// the same results bit for bit; the per-cell Jacobian uses the scalar exp.
@@ -123,7 +130,7 @@ std::vector<Preset> naud_2008_presets() {
 }
 
 /// Parameters, in schema order (the rows of ModelCells::parameters).
-enum Parameter : std::size_t { C, g_L, E_L, V_T, Delta_T, a, tau_w, b, V_r, V_peak, t_ref };
+enum Parameter : std::size_t { C, g_L, E_L, V_T, Delta_T, a, tau_w, b, V_r, V_peak, t_ref, hold_w };
 /// Event state: the end of the current refractory period (ms; -inf before the first spike).
 enum Event : std::size_t { refractory_end };
 
@@ -131,10 +138,10 @@ enum Event : std::size_t { refractory_end };
 constexpr double slack = 1e-9;
 
 /// dV/dt and dw/dt of `count` cells (a multiple of simd_block) at time t (ms) (vector_math.hpp). in: V, w, I, C, g_L, E_L, V_T,
-/// Delta_T, a, tau_w, V_peak, refractory_end; out: dV, dw.
+/// Delta_T, a, tau_w, V_peak, refractory_end, hold_w; out: dV, dw.
 struct RhsBlock {
     double t;
-    [[gnu::noipa]] void operator()(const std::array<const double*, 12>& in, const std::array<double*, 2>& out,
+    [[gnu::noipa]] void operator()(const std::array<const double*, 13>& in, const std::array<double*, 2>& out,
                                    std::size_t count) const {
         const double* __restrict V = in[0];
         const double* __restrict w = in[1];
@@ -148,6 +155,7 @@ struct RhsBlock {
         const double* __restrict tau = in[9];
         const double* __restrict peak = in[10];
         const double* __restrict end = in[11];
+        const double* __restrict hold = in[12];
         double* __restrict dV = out[0];
         double* __restrict dw = out[1];
         for (std::size_t first = 0; first < count; first += simd_block) {
@@ -156,9 +164,11 @@ struct RhsBlock {
                 // V clamped (see "Numerics" above): min(V, V_clamp), by value (std::min's references do not vectorize).
                 const double clamp = models::clamp_potential(peak[c], delta[c]);
                 const double v = clamp < V[c] ? clamp : V[c];
-                dw[c] = (adapt[c] * (v - el[c]) - w[c]) / tau[c];
+                const bool refractory = t < end[c] - slack;
+                const double w_rate = (adapt[c] * (v - el[c]) - w[c]) / tau[c];
+                dw[c] = refractory && hold[c] != 0.0 ? 0.0 : w_rate;
                 const double spike = gl[c] * delta[c] * std::exp((v - vt[c]) / delta[c]);
-                dV[c] = t < end[c] - slack ? 0.0 : (-gl[c] * (v - el[c]) + spike - w[c] + i_inj[c]) / cap[c];
+                dV[c] = refractory ? 0.0 : (-gl[c] * (v - el[c]) + spike - w[c] + i_inj[c]) / cap[c];
             }
         }
     }
@@ -200,6 +210,9 @@ public:
                    "spike cut-off: a spike when V reaches it (NEST's aeif default)"},
                   {"t_ref", "ms", 0.0, Range::at_least(0),
                    "refractory period, V held at V_r (NEST's extension; 0 in the papers)"},
+                  {"hold_w", "1", 0.0, Range::closed(0, 1),
+                   "1: w is held during the refractory period too (the 2007 competition organizers' AdEx); 0: w "
+                   "evolves (NEST's aeif)"},
               },
               naud_2008_presets()) {
         init_defaults();
@@ -224,10 +237,11 @@ public:
     void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
                      BatchView dydt) const override {
         const auto& p = cells.parameters;
-        for_blocks<12, 2>(y.count(),
+        for_blocks<13, 2>(y.count(),
                           {y.var(0).data(), y.var(1).data(), i_inj.data(), p.var(C).data(), p.var(g_L).data(),
                            p.var(E_L).data(), p.var(V_T).data(), p.var(Delta_T).data(), p.var(a).data(),
-                           p.var(tau_w).data(), p.var(V_peak).data(), cells.events.var(refractory_end).data()},
+                           p.var(tau_w).data(), p.var(V_peak).data(), cells.events.var(refractory_end).data(),
+                           p.var(hold_w).data()},
                           {dydt.var(0).data(), dydt.var(1).data()}, RhsBlock{t});
     }
 
@@ -244,10 +258,14 @@ public:
     /// dw/dt = A + B w with A = a (V - E_L) / tau_w and B = -1 / tau_w (V clamped as in `derivatives`),
     /// computed as the `equations` plug-in computes them for adex.eq, A = f(w = 0) and B = f(w = 1) - f(w = 0),
     /// so that exp_euler gives the same results bit for bit with both.
-    void linear_coefficients(double /*t*/, const ModelCells& cells, ConstBatchView y, BatchView A,
+    void linear_coefficients(double t, const ModelCells& cells, ConstBatchView y, BatchView A,
                              BatchView B) const override {
         const auto& p = cells.parameters;
         for (std::size_t c = 0; c < y.count(); ++c) {
+            if (p.at(hold_w, c) != 0.0 && t < cells.events.at(refractory_end, c) - slack) {
+                A.at(0, c) = B.at(0, c) = 0.0;  // w held
+                continue;
+            }
             const double clamp = models::clamp_potential(p.at(V_peak, c), p.at(Delta_T, c));
             const double v = clamp < y.at(0, c) ? clamp : y.at(0, c);
             const double drive = p.at(a, c) * (v - p.at(E_L, c));
@@ -270,12 +288,22 @@ public:
             out[0] = clamped ? 0.0 : p.at(g_L, 0) * (std::exp((V - p.at(V_T, 0)) / delta) - 1.0) / cap;
             out[1] = -1.0 / cap;
         }
-        out[2] = clamped ? 0.0 : p.at(a, 0) / tau;
-        out[3] = -1.0 / tau;
+        if (p.at(hold_w, 0) != 0.0 && t < cell.events.at(refractory_end, 0) - slack) {
+            out[2] = out[3] = 0.0;  // w held
+        } else {
+            out[2] = clamped ? 0.0 : p.at(a, 0) / tau;
+            out[3] = -1.0 / tau;
+        }
     }
 
 private:
-    void check(const ParameterValues& p) const override { models::check_upswing(p); }
+    void check(const ParameterValues& p) const override {
+        models::check_upswing(p);
+        if (p["hold_w"] != 0 && p["hold_w"] != 1) {
+            throw ParameterError(fmt::format("parameter 'hold_w' = {} must be 0 (w evolves during the refractory "
+                                             "period) or 1 (w is held)", p["hold_w"]));
+        }
+    }
 
     const std::array<Variable, 2> variables_{{
         {"v", "mV", "membrane potential V"},

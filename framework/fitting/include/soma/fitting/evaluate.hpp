@@ -45,6 +45,10 @@ struct Evaluation {
     bool voltage = true;       ///< record v and compute the RMSE (else the RMSE is NaN)
     bool keep_traces = false;  ///< keep each cell's simulated v in CellEvaluation::v
     std::string v_name = "v";  ///< the model's membrane potential (membrane_potential)
+    /// Leave out the samples around the model's spikes as well as the recorded ones (SpikeExclusion). A fit
+    /// sets it false: excluding around the model's spikes lets a model that fires all the time hide every
+    /// sample, while around the recorded spikes only, a spike at the wrong time costs its upswing and reset.
+    bool exclude_model_spikes = true;
 };
 
 /// The name of `model`'s membrane potential: its state variable v, V or V_m in mV.

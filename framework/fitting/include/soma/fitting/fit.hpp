@@ -54,8 +54,9 @@ enum class Objective {
     /// Mean over the training sets of Gamma_A (mean Gamma / Gamma_int over the repetitions); of the raw
     /// Gamma for a set of one repetition. Maximised.
     gamma,
-    /// Pooled root mean square error of V (mV) over the training sets' repetitions, away from spikes
-    /// (SpikeExclusion). Minimised.
+    /// Pooled root mean square error of V (mV) over the training sets' repetitions, away from the recorded
+    /// spikes (SpikeExclusion; the model's spikes are not left out, so that a spike at the wrong time costs
+    /// its upswing and reset). Minimised. The training and held-out scores of FitResult measure it so too.
     subthreshold,
     /// The gamma score minus `weight` times the subthreshold RMSE (mV). Maximised.
     weighted,
