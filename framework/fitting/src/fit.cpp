@@ -669,12 +669,22 @@ std::vector<std::filesystem::path> write_fit(const FitResult& result, const FitS
     const std::string ylabel = spec.objective == Objective::subthreshold ? "RMSE of V (mV)"
                                : spec.objective == Objective::gamma  ? "Gamma_A"
                                                                       : "Gamma_A - weight x RMSE";
+    // Generations are whole numbers: tics every 1, 2, 5, 10, 20, ... generations, at most about ten of them.
+    std::size_t tic = 1;
+    for (std::size_t scale = 1; spec.generations / tic > 10; scale *= 10) {
+        for (const std::size_t m : {1, 2, 5}) {
+            tic = m * scale;
+            if (spec.generations / tic <= 10) break;
+        }
+    }
     const std::string body = fmt::format(
         "set datafile separator ','\nset datafile commentschars '#'\nset grid lc rgb '#dddddd'\n"
+        "set xrange [0:{}]\nset xtics 0,{}\nset mxtics 1\nset format x '%.0f'\n"
         "set title {} noenhanced\nset xlabel 'generation'\nset ylabel {} noenhanced\nset key {} right\n"
         "plot datafile using 1:5 with lines lw 2 lc rgb '#1f4e79' title 'best so far', "
         "datafile using 1:3 with points pt 7 ps 0.6 lc rgb '#1f4e79' title 'best of the generation', "
         "datafile using 1:4 with linespoints pt 6 ps 0.6 lc rgb '#c0392b' title 'median of the generation'\n",
+        spec.generations, tic,
         gnuplot::quote(fmt::format("soma fit: {} with {} ({} x {} candidates)", spec.run.model.name,
                                    to_string(spec.algorithm), spec.generations + 1, spec.population)),
         gnuplot::quote(ylabel), higher ? "bottom" : "top");
