@@ -240,7 +240,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_up_front) {
     SOMA_CHECK_CONTAINS(refused(bad), "the repetitions must record the same stimulus");
     bad = spec;
     bad.population = 1;
-    SOMA_CHECK_CONTAINS(refused(bad), "--population 1 is not allowed");
+    SOMA_CHECK_CONTAINS(refused(bad), "--population 1 is not allowed; give a whole number from 2 to 100000");
     bad = spec;
     bad.parameters.clear();
     SOMA_CHECK_CONTAINS(refused(bad), "at least one parameter");

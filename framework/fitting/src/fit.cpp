@@ -46,11 +46,9 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 /// or a score that is not a number. Finite, so that the optimisers' arithmetic stays defined, and worse
 /// than any score: |Gamma| <= 1 for rates below 1 / (4 delta), and an RMSE of 1e6 mV is not a membrane.
 constexpr double worst_fitness = 1e6;
-constexpr std::size_t max_population = 100000;
-/// gaco's solution archive ("kernel") holds at most this many solutions (pagmo's default, 63).
+/// gaco's solution archive ("kernel") holds at most this many solutions (pagmo's default, 63), and at most
+/// the population (pagmo refuses a larger one); pagmo's gaco reads its first two solutions, so it needs 2.
 constexpr std::size_t gaco_kernel = 63;
-/// gaco needs a kernel of several solutions: pagmo refuses populations smaller than the kernel.
-constexpr std::size_t gaco_min_population = 8;
 std::string set_label(const StimulusSet& set, std::string_view kind) {
     return fmt::format("{} set '{}'", kind, set.name);
 }
@@ -480,11 +478,11 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
             }
         }
     }
-    const std::size_t min_population = spec.algorithm == Algorithm::gaco ? gaco_min_population : 2;
     if (spec.population < min_population || spec.population > max_population) {
-        throw ParameterError(fmt::format("--population {} is not allowed; give {} to {} candidates per generation{}",
-                                         spec.population, min_population, max_population,
-                                         spec.algorithm == Algorithm::gaco ? " (gaco keeps an archive of several)" : ""));
+        throw ParameterError(fmt::format("--population {} is not allowed; give a whole number from {} to {} (candidates "
+                                         "per generation: {} needs at least {})",
+                                         spec.population, min_population, max_population, to_string(spec.algorithm),
+                                         min_population));
     }
     if (spec.generations == 0) throw ParameterError("--generations 0 is not allowed; give at least 1");
     if (!(spec.delta > 0) || !std::isfinite(spec.delta)) {
