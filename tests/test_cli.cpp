@@ -5,7 +5,7 @@
 /// Runs use the default recorders (csv and gnuplot), so Debian's gnuplot must be installed.
 
 #define BOOST_TEST_MODULE soma_test_cli
-#include "soma_test_support.hpp"
+#include "soma_cli_support.hpp"
 
 #include <boost/process.hpp>
 #include <boost/test/data/monomorphic.hpp>
@@ -27,89 +27,8 @@
 
 namespace {
 
-namespace bp = boost::process;
-namespace fs = std::filesystem;
+using namespace soma::test::cli;
 using soma::test::TempDir;
-
-std::string read_file(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-struct Output {
-    int code = -1;
-    std::string out, err;
-};
-
-std::ostream& operator<<(std::ostream& os, const Output& o) {
-    return os << "exit " << o.code << "\n--- stdout:\n" << o.out << "--- stderr:\n" << o.err;
-}
-
-/// Runs `soma args...` in `cwd`; its standard output and error go to files in `logs` (not in cwd,
-/// so that cwd holds only what soma itself writes).
-Output run_soma(const fs::path& cwd, const fs::path& logs, const std::vector<std::string>& args) {
-    static int counter = 0;
-    ++counter;
-    const fs::path out = logs / ("stdout-" + std::to_string(counter) + ".txt");
-    const fs::path err = logs / ("stderr-" + std::to_string(counter) + ".txt");
-    bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = args, bp::start_dir = cwd.string(), bp::std_in < bp::null,
-                    bp::std_out > boost::filesystem::path(out.string()),
-                    bp::std_err > boost::filesystem::path(err.string()));
-    child.wait();
-    Output result{child.exit_code(), read_file(out), read_file(err)};
-    BOOST_TEST_MESSAGE("soma " << [&] {
-        std::string joined;
-        for (const auto& a : args) joined += a + " ";
-        return joined;
-    }() << "-> exit " << result.code);
-    return result;
-}
-
-/// Names of everything in `dir`, hidden files included.
-std::vector<std::string> entries(const fs::path& dir) {
-    std::vector<std::string> names;
-    if (!fs::exists(dir)) return names;
-    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-/// Checks that `cwd` holds nothing but, at most, an empty soma-output directory (hidden files included).
-void check_no_output(const fs::path& cwd) {
-    for (const auto& name : entries(cwd)) {
-        BOOST_TEST(name == "soma-output", "unexpected file in the working directory: " << name);
-    }
-    const auto left = entries(cwd / "soma-output");
-    std::string listing;
-    for (const auto& name : left) listing += name + " ";
-    BOOST_TEST(left.empty(), "files left in soma-output: " << listing);
-}
-
-/// A CSV file of the csv recorder: '#' comment lines, a header row, data rows.
-struct CsvFile {
-    std::vector<std::string> comments;
-    std::string header;
-    std::vector<std::string> rows;
-};
-
-CsvFile read_csv(const fs::path& file) {
-    CsvFile csv;
-    std::istringstream lines(read_file(file));
-    std::string line;
-    while (std::getline(lines, line)) {
-        if (line.empty()) continue;
-        if (csv.header.empty() && line.front() == '#') csv.comments.push_back(line);
-        else if (csv.header.empty()) csv.header = line;
-        else csv.rows.push_back(line);
-    }
-    return csv;
-}
-
-std::size_t fields(const std::string& row) { return static_cast<std::size_t>(std::count(row.begin(), row.end(), ',')) + 1; }
-
-double first_field(const std::string& row) { return std::stod(row.substr(0, row.find(','))); }
 
 /// Checks the PNG signature and the IHDR chunk (always first) with the expected width and height.
 void check_png(const fs::path& file, std::uint32_t width, std::uint32_t height) {
@@ -753,120 +672,6 @@ BOOST_AUTO_TEST_SUITE_END()
 
 // soma sweep, fi and rheobase end to end: the files, the table's rows against the terminal's, the summary,
 // and bad input that leaves nothing behind.
-BOOST_AUTO_TEST_SUITE(compare)
-
-/// Field k of a CSV row, as a number.
-double field(const std::string& row, std::size_t k) {
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < k; ++i) start = row.find(',', start) + 1;
-    return std::stod(row.substr(start, row.find(',', start) - start));
-}
-
-/// A recording made with soma itself: adex driven by a 1000 pA step from a current file sampled every
-/// 0.1 ms; its v (17 digits) and current in rec.csv, its spikes rounded to the samples in the competition's
-/// format (rec.spiketimes: sample index, count). Returns the spike times of the file.
-std::vector<double> make_recording(const fs::path& dir, const fs::path& logs) {
-    {
-        std::ofstream cur(dir / "cur.csv");
-        cur << "t (ms),I (pA)\n";
-        for (int k = 0; k < 2000; ++k) cur << fmt::format("{:.1f},{}\n", 0.1 * k, k >= 100 && k < 1900 ? 1000 : 0);
-    }
-    const auto made = run_soma(dir, logs, {"run", "--model", "adex", "--stimulus", "cur.csv", "--t-stop", "200", "--dt",
-                                           "0.05", "--record-interval", "0.1", "--record", "v,I", "--recorder", "csv",
-                                           "--output", ".", "--name", "rec", "--summary", "none"});
-    BOOST_TEST_REQUIRE(made.code == 0, made);
-    std::vector<double> spikes;
-    std::ofstream out(dir / "rec.spiketimes");
-    const auto table = read_csv(dir / "rec_spikes.csv");
-    for (const auto& row : table.rows) {
-        const long index = std::lround(field(row, 1) / 0.1);
-        out << index << " 0\n";
-        spikes.push_back(0.1 * static_cast<double>(index));
-    }
-    fs::remove(dir / "rec_spikes.csv");
-    fs::remove(dir / "rec_cells.csv");
-    return spikes;
-}
-
-/// Gamma written out in the test (Jolivet et al. 2008): coincidences within +-2 ms, each recorded spike
-/// matched to at most one model spike (by trying every pairing in time order, which the trains here,
-/// with spikes far more than 4 ms apart, make unambiguous), chance-corrected with the model's rate.
-double gamma_of(const std::vector<double>& model, const std::vector<double>& data, double duration) {
-    std::vector<bool> used(model.size(), false);
-    double n_coinc = 0;
-    for (const double t : data) {
-        for (std::size_t j = 0; j < model.size(); ++j) {
-            if (!used[j] && std::abs(model[j] - t) <= 2.0) {
-                used[j] = true;
-                ++n_coinc;
-                break;
-            }
-        }
-    }
-    const double rate = static_cast<double>(model.size()) / duration;  // 1/ms
-    const double expected = 2 * rate * 2.0 * static_cast<double>(data.size());
-    return (n_coinc - expected) / (0.5 * static_cast<double>(model.size() + data.size())) / (1 - 2 * rate * 2.0);
-}
-
-BOOST_AUTO_TEST_CASE(a_model_against_its_own_recording_and_against_another) {
-    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
-    const auto recorded = make_recording(cwd.path(), logs.path());
-    BOOST_TEST_REQUIRE(recorded.size() >= 5u);
-    // The same model on the recorded current: every spike coincides (Gamma = 1 exactly, as the formula gives for
-    // identical counts all matched), the sampled v is the recorded one bit for bit (RMSE 0).
-    const auto same = run_soma(cwd.path(), logs.path(), {"compare", "--model", "adex", "--dt", "0.05", "--recording",
-                                                         "rec.csv", "--output", "out", "--name", "same"});
-    BOOST_TEST_REQUIRE(same.code == 0, same);
-    SOMA_CHECK_CONTAINS(same.err, "spike times from the sibling .spiketimes files");
-    const auto n = std::to_string(recorded.size());
-    SOMA_CHECK_CONTAINS(read_file(cwd.path() / "out" / "same_compare.csv"),
-                        "0,0,\"rec.csv\"," + n + "," + n + "," + n + ",1,,,1,");
-    for (const char* file : {"same_compare.png", "same_compare.svg", "same_compare.gp", "same_compare_traces.csv",
-                             "same_compare_spikes.csv", "same_compare_summary.json"}) {
-        BOOST_TEST(fs::exists(cwd.path() / "out" / file), file);
-    }
-    // Another cell (stronger adaptation): its Gamma is the formula's on the two trains the figure's data hold.
-    const auto other = run_soma(cwd.path(), logs.path(), {"compare", "--model", "adex", "--set", "model.b=120", "--dt",
-                                                          "0.05", "--recording", "rec.csv", "--output", "out", "--name",
-                                                          "other"});
-    BOOST_TEST_REQUIRE(other.code == 0, other);
-    std::vector<double> model, data;
-    for (const auto& row : read_csv(cwd.path() / "out" / "other_compare_spikes.csv").rows) {
-        (field(row, 0) == 0 ? model : data).push_back(field(row, 1));
-    }
-    BOOST_TEST(data == recorded, boost::test_tools::per_element());
-    const auto table = read_csv(cwd.path() / "out" / "other_compare.csv");
-    BOOST_TEST_REQUIRE(table.rows.size() == 1u);
-    const double gamma = field(table.rows.front(), 6);
-    BOOST_TEST(std::abs(gamma - gamma_of(model, data, 200)) <= 1e-12, "Gamma " << gamma);
-    BOOST_TEST(gamma < 0.9);
-}
-
-BOOST_AUTO_TEST_CASE(bad_recordings_are_refused_and_nothing_is_written) {
-    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
-    (void)make_recording(cwd.path(), logs.path());
-    std::ofstream(cwd.path() / "short.csv") << "t (ms),V (mV),I (pA)\n0,-70,0\n0.1,-70,0\n0.2,-70,0\n";
-    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
-        {{"--recording", "rec.csv", "--recording-dt", "0.3"}, "0.3"},
-        {{"--recording", "missing.voltage"}, "missing.voltage"},
-        {{"--recording", "rec.csv,short.csv"}, "short.csv"},
-        {{"--recording", "rec.csv,rec.csv"}, "rec.csv is given twice as a repetition"},
-        {{}, "soma compare needs --recording FILES"},
-        {{"--recording", "rec.csv", "--delta", "0"}, "--delta 0 is not allowed"},
-        {{"--recording", "rec.csv", "--window", "150:300"}, "--window"},
-    };
-    for (const auto& [extra, expected] : cases) {
-        std::vector<std::string> args{"compare", "--model", "adex", "--dt", "0.05", "--output", "out"};
-        args.insert(args.end(), extra.begin(), extra.end());
-        const auto result = run_soma(cwd.path(), logs.path(), args);
-        BOOST_TEST(result.code != 0, result);
-        SOMA_CHECK_CONTAINS(result.err, expected);
-        BOOST_TEST(!fs::exists(cwd.path() / "out"), "an output directory was left by: " << expected);
-    }
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
 BOOST_AUTO_TEST_SUITE(experiments)
 
 BOOST_AUTO_TEST_CASE(sweep_writes_a_table_a_figure_and_a_summary) {
@@ -943,86 +748,6 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
     for (const auto& [args, expected] : cases) {
         const auto result = run_soma(cwd.path(), logs.path(), args);
         BOOST_TEST_CONTEXT(args.front() << " " << (args.size() > 1 ? args[1] : "")) {
-            BOOST_TEST(result.code == 1, result);
-            SOMA_CHECK_CONTAINS(result.err, expected);
-            BOOST_TEST(!fs::exists(cwd.path() / "soma-output"));
-        }
-    }
-}
-
-// soma fit end to end on two tiny competition-style recordings written here (500 ms at 0.2 ms, spike times in
-// sibling .spiketimes files): every output, a scenario that soma run takes, and bad input that writes nothing.
-namespace {
-
-/// Writes DIR/NAME.voltage (sample, current in pA, V in mV) and DIR/NAME.spiketimes (sample, count): a
-/// current with a slow and a fast sinusoid, a flat trace at -65 mV with spikes every 40 samples from `first`.
-void write_recording(const fs::path& dir, const std::string& name, int first) {
-    std::ofstream voltage(dir / (name + ".voltage")), spikes(dir / (name + ".spiketimes"));
-    for (int k = 0; k < 2500; ++k) {
-        const double t = 0.2 * k;
-        voltage << fmt::format("{} {:.6f} {:.6f}\n", k, 800 + 300 * std::sin(t / 8) + 150 * std::sin(t / 1.3),
-                               (k - first) % 40 == 0 && k >= first ? 20.0 : -65.0);
-        if (k >= first && (k - first) % 40 == 0) spikes << fmt::format("{} 1\n", k);
-    }
-}
-
-}  // namespace
-
-BOOST_AUTO_TEST_CASE(fit_writes_its_outputs_and_a_scenario_soma_run_takes) {
-    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
-    write_recording(cwd.path(), "a-0", 100);
-    write_recording(cwd.path(), "a-1", 101);
-    write_recording(cwd.path(), "b-0", 120);
-    const std::vector<std::string> common{"fit", "--model", "adex", "--fit", "model.V_T=-55:-45", "--fit",
-                                          "model.b=0:100", "--recording-dt", "0.2", "--dt", "0.1",
-                                          "--population", "6", "--generations", "2", "--name", "f"};
-    auto args = common;
-    for (const std::string a : {"--train", "a-0.voltage,a-1.voltage", "--held-out", "b-0.voltage"}) args.push_back(a);
-    const auto result = run_soma(cwd.path(), logs.path(), args);
-    BOOST_TEST_REQUIRE(result.code == 0, result);
-    SOMA_CHECK_CONTAINS(result.err, "train set 'a': 2 repetitions; spike times from the sibling .spiketimes files");
-    SOMA_CHECK_CONTAINS(result.out, "best parameters:");
-    SOMA_CHECK_CONTAINS(result.out, "model.V_T");
-    SOMA_CHECK_CONTAINS(result.out, "training  a");
-    SOMA_CHECK_CONTAINS(result.out, "held-out  b-0");
-    const fs::path dir = cwd.path() / "soma-output";
-    // The fit's table, figure, scenario and summary, and the best parameters against the first training set.
-    BOOST_TEST(entries(dir) == (std::vector<std::string>{"f_fit-a_compare.csv", "f_fit-a_compare.gp", "f_fit-a_compare.png",
-                                                         "f_fit-a_compare.svg", "f_fit-a_compare_spikes.csv",
-                                                         "f_fit-a_compare_traces.csv", "f_fit.csv", "f_fit.gp", "f_fit.ini",
-                                                         "f_fit.png", "f_fit.svg", "f_fit_summary.json"}),
-               boost::test_tools::per_element());
-    const CsvFile table = read_csv(dir / "f_fit.csv");
-    BOOST_TEST(table.header == "generation,candidates,best,median,best so far");
-    BOOST_TEST(table.rows.size() == 3u);  // the initial population and 2 generations
-    SOMA_CHECK_CONTAINS(read_file(dir / "f_fit_summary.json"), "\"held_out\"");
-    // The scenario of the best parameters runs as it is, from anywhere.
-    const TempDir elsewhere("soma-test-cwd");
-    const auto run = run_soma(elsewhere.path(), logs.path(), {"run", (dir / "f_fit.ini").string(), "--recorder", "csv"});
-    BOOST_TEST_REQUIRE(run.code == 0, run);
-    BOOST_TEST(fs::exists(elsewhere.path() / "soma-output" / "f_fit_run.csv"));
-}
-
-BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
-    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
-    write_recording(cwd.path(), "a-0", 100);
-    const std::vector<std::string> base{"fit", "--model", "adex", "--recording-dt", "0.2", "--population", "4",
-                                        "--generations", "1"};
-    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
-        {{"--fit", "model.V_t=-55:-45", "--train", "a-0.voltage"}, "did you mean 'V_T'"},
-        {{"--fit", "model.V_T", "--train", "a-0.voltage"}, "expected model.NAME=LOW:HIGH"},
-        {{"--fit", "model.V_T=-45:-55", "--train", "a-0.voltage"}, "LOW < HIGH"},
-        {{"--fit", "model.tau_w=-5:5", "--train", "a-0.voltage"}, "allowed range (0, inf)"},
-        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--validate", "a-0.voltage"}, "is also in training set"},
-        {{"--fit", "model.V_T=-55:-45"}, "needs at least one --train"},
-        {{"--fit", "model.V_T=-55:-45", "--train", "missing.voltage"}, "missing.voltage"},
-        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--algorithm", "pso-gen"}, "did you mean 'pso_gen'"},
-    };
-    for (const auto& [extra, expected] : cases) {
-        auto args = base;
-        args.insert(args.end(), extra.begin(), extra.end());
-        const auto result = run_soma(cwd.path(), logs.path(), args);
-        BOOST_TEST_CONTEXT(extra.front() << " " << extra[1]) {
             BOOST_TEST(result.code == 1, result);
             SOMA_CHECK_CONTAINS(result.err, expected);
             BOOST_TEST(!fs::exists(cwd.path() / "soma-output"));

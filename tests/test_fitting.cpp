@@ -195,15 +195,19 @@ BOOST_AUTO_TEST_CASE(gaco_runs_one_population_per_generation) {
     BOOST_TEST(result.held_out.empty());
 }
 
-// The scenario of the best parameters holds them at full precision.
+// The scenario of the best parameters holds them exactly, in the shortest text that reads back as them.
 BOOST_AUTO_TEST_CASE(scenario_of_the_best_parameters) {
     spec.generations = 1;
     const auto result = fitting::run_fit(registry(), spec);
     const std::string text = fitting::fit_scenario(result, spec);
     SOMA_CHECK_CONTAINS(text, "model = adex\n");
-    SOMA_CHECK_CONTAINS(text, fmt::format("V_T = {:.17g}\n", result.best[0]));
+    const std::string shortest = fmt::format("{}", result.best[0]);
+    SOMA_CHECK_CONTAINS(text, "V_T = " + shortest + "\n");
+    BOOST_TEST(std::stod(shortest) == result.best[0]);
+    BOOST_TEST(shortest.size() <= fmt::format("{:.17g}", result.best[0]).size());
     SOMA_CHECK_CONTAINS(text, "sample_interval = 0.2\n");
     SOMA_CHECK_CONTAINS(text, "t_stop = 2000\n");
+    SOMA_CHECK_CONTAINS(text, "\ndt = 0.05\n");  // not 0.050000000000000003
 }
 
 // The objectives are the documented formulas of the best candidate's scores on the training set, which
@@ -271,7 +275,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_up_front) {
     SOMA_CHECK_CONTAINS(refused(bad), "the repetitions must record the same stimulus");
     bad = spec;
     bad.population = 1;
-    SOMA_CHECK_CONTAINS(refused(bad), "--population 1 is not allowed");
+    SOMA_CHECK_CONTAINS(refused(bad), "--population 1 is not allowed; give a whole number from 2 to 100000");
     bad = spec;
     bad.count_tolerance = 1.5;
     SOMA_CHECK_CONTAINS(refused(bad), "--count-tolerance 1.5 is not allowed; give a number in [0, 1]");

@@ -159,11 +159,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     }
     print_notes(notes);
 
-    std::optional<OutputDirectory> output;
-    if (root) {
-        output.emplace(spec.run.output_dir, spec.run.name, spec.run.output_dir / (spec.run.name + "_sweep_summary.json"),
-                       parsed->command_line, parsed->force);
-    }
+    auto output = open_outputs(*parsed, spec.run, "sweep", root);
     const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
@@ -207,8 +203,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
                          {"firing_onset", {{"below", number_or_null(below)}, {"from", number_or_null(first)}}},
                          {"cells", cells}};
     }
-    finish_outputs(std::move(written), std::move(json), spec.run.output_dir / (spec.run.name + "_sweep_summary.json"),
-                   output);
+    finish_outputs(std::move(written), std::move(json), output);
     return 0;
 }
 
@@ -292,12 +287,7 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     }
     print_notes(notes);
 
-    std::optional<OutputDirectory> output;
-    if (root) {
-        output.emplace(spec.run.output_dir, spec.run.name,
-                       spec.run.output_dir / (spec.run.name + "_rheobase_summary.json"), parsed->command_line,
-                       parsed->force);
-    }
+    auto output = open_outputs(*parsed, spec.run, "rheobase", root);
     const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         std::size_t round = 0;
         experiments::RunControl control{&interrupted,
@@ -343,8 +333,7 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
                             {"rounds", result.rounds},
                             {"cells", cells}};
     }
-    finish_outputs(std::move(written), std::move(json),
-                   spec.run.output_dir / (spec.run.name + "_rheobase_summary.json"), output);
+    finish_outputs(std::move(written), std::move(json), output);
     return 0;
 }
 

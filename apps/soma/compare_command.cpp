@@ -3,6 +3,7 @@
 /// its table, figure and summary.
 
 #include "commands.hpp"
+#include "recording_options.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
 #include "session.hpp"
@@ -29,10 +30,9 @@ std::vector<ExtraOption> compare_options() {
          "the recorded repetitions of one stimulus: comma-separated voltage files (repeatable, the files add up); "
          "spike times from a sibling .spiketimes[.gz] file, else detected as upward crossings of 0 mV",
          true},
-        {"recording-dt", "MS", "sampling step of recordings without times, ms (0.2 for the 2007 competition's files)"},
-        {"delta", "MS", "coincidence window of Gamma, +-ms (default: 2)"},
         {"window", "FROM:TO", "the stretch of the figure, ms (default: the first 1000 ms)"},
         {"cell", "K", "the cell of a population drawn in the figure (default: 0)"}};
+    for (auto& o : recording_options()) options.push_back(std::move(o));
     for (auto& o : common_options()) options.push_back(std::move(o));
     return options;
 }
@@ -46,10 +46,14 @@ std::string compare_help(const std::vector<ExtraOption>& options) {
            "potential away from spikes. Writes NAME_compare.csv (one row per cell and repetition),\n"
            "NAME_compare.png/.svg (recorded and simulated voltage overlaid, both spike rasters) with its data,\n"
            "and NAME_compare_summary.json.\n\n" +
-           options_help("compare", options) +
-           "\nEvery option of 'soma run' for the model and the integrator applies (--model, --preset, --set, --cells,\n"
-           "--integrator, --dt, --threads). Example (the 2007 competition's challenge A, set 00):\n"
-           "  soma compare --model adex --preset ... --recording-dt 0.2 \\\n"
+           options_help("compare", options, recording_command_use("compare")) +
+           "\nThe run lasts as long as the recording and samples v at its step (a whole multiple of --dt); the options\n"
+           "of 'soma run' that choose what a run lasts or records (--t-stop, --record, --record-cells,\n"
+           "--record-interval, --recorder) do not apply. Example (the 2007 competition's challenge A, set 00, with\n"
+           "the organizers' adex):\n"
+           "  soma compare --model adex --set model.C=75 --set model.g_L=13 --set model.E_L=-60 \\\n"
+           "       --set model.V_T=-39.99 --set model.Delta_T=0.1 --set model.a=0 --set model.b=45.99 \\\n"
+           "       --set model.tau_w=13.48 --set model.V_r=-45 --set model.t_ref=1 --dt 0.05 --recording-dt 0.2 \\\n"
            "       --recording 00-0.voltage.gz,00-1.voltage.gz,00-2.voltage.gz,00-3.voltage.gz\n";
 }
 
@@ -60,7 +64,7 @@ std::string text(double x, int digits = 3) { return std::isfinite(x) ? fmt::form
 int compare_command(const PluginRegistry& registry, const std::vector<std::string>& args,
                     const std::shared_ptr<Distribution>& distribution) {
     const auto options = compare_options();
-    const auto parsed = parse_run_arguments(args, "compare", options);
+    const auto parsed = parse_run_arguments(args, "compare", options, recording_command_use("compare"));
     if (!parsed) {
         std::cout << compare_help(options);
         return 0;
@@ -75,18 +79,9 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
         throw ParameterError("soma compare needs --recording FILES: the comma-separated voltage files of the "
                              "repetitions of one stimulus (see 'soma compare --help')");
     }
-    std::optional<double> dt;
-    if (const auto it = parsed->extra.find("recording-dt"); it != parsed->extra.end()) {
-        dt = parse_number("recording-dt", it->second.front());
-        if (!(*dt > 0)) throw ParameterError(fmt::format("--recording-dt {:g} is not allowed; it must be > 0 ms", *dt));
-    }
+    const RecordingSettings settings = recording_settings(*parsed);
     fitting::Evaluation evaluation;
-    if (const auto it = parsed->extra.find("delta"); it != parsed->extra.end()) {
-        evaluation.delta = parse_number("delta", it->second.front());
-        if (!(evaluation.delta > 0)) {
-            throw ParameterError(fmt::format("--delta {:g} is not allowed; it must be > 0 ms", evaluation.delta));
-        }
-    }
+    evaluation.delta = settings.delta;
     std::size_t cell = 0;
     if (const auto it = parsed->extra.find("cell"); it != parsed->extra.end()) {
         const double k = parse_number("cell", it->second.front());
@@ -105,7 +100,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     }
     fitting::StimulusSet set;
     try {
-        set = fitting::read_stimulus_set(files, dt, run.stimulus);
+        set = fitting::read_stimulus_set(files, settings.recording_dt, run.stimulus);
     } catch (const ParameterError& e) {
         throw ParameterError(fmt::format("--recording: {}", e.what()));
     }
@@ -114,26 +109,21 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     } else {
         notes.push_back(fmt::format("the model is driven by the current recorded in {}", files.front().string()));
     }
+    check_delta(evaluation.delta, {&set});
+    fitting::check_sampling_step(set, run.settings.dt);
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
-    if (parsed->spec.settings.t_stop != RunSpec{}.settings.t_stop) {
-        notes.push_back(fmt::format("the run lasts as long as the recording ({:g} ms), not the t_stop given",
-                                    set.repetitions.front().duration()));
-    }
-    if (!name_given(args)) {
-        const std::string model = is_model_file(run.model.name) ? std::filesystem::path(run.model.name).stem().string()
-                                                                : run.model.name;
-        run.name = model + "-" + set.name;
-    }
+    const std::string model_name = is_model_file(run.model.name)
+                                       ? std::filesystem::path(run.model.name).stem().string()
+                                       : run.model.name;
+    if (!name_given(args)) run.name = model_name + "-" + set.name;
+    if (!parsed->title_given) run.title = fmt::format("{} compared with set '{}'", model_name, set.name);
     const auto model = create_model(registry, run.model.name);
     evaluation.v_name = fitting::membrane_potential(*model, run.model.name);
     print_notes(notes);
 
-    std::optional<OutputDirectory> output;
-    if (root) {
-        output.emplace(run.output_dir, run.name, run.output_dir / (run.name + "_compare_summary.json"),
-                       parsed->command_line, parsed->force);
-    }
+    // The files may also be a fit's comparison (soma fit --name F writes F_fit-SET_compare.*).
+    auto output = open_outputs(*parsed, run, "compare", root, {{}, fitting::comparison_files(run.name)});
     const auto comparison = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
@@ -206,7 +196,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
                            {"recorded_rate_Hz", first.data_rate},
                            {"cells", cells}};
     }
-    finish_outputs(std::move(written), std::move(json), run.output_dir / (run.name + "_compare_summary.json"), output);
+    finish_outputs(std::move(written), std::move(json), output);
     return 0;
 }
 

@@ -3,6 +3,7 @@
 /// generations, its figure, a scenario of the best parameters, a summary and the scores per set.
 
 #include "commands.hpp"
+#include "recording_options.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
 #include "session.hpp"
@@ -26,6 +27,8 @@
 #include <iostream>
 #include <limits>
 #include <optional>
+#include <set>
+#include <utility>
 
 namespace soma::app {
 namespace {
@@ -42,7 +45,6 @@ std::vector<ExtraOption> fit_options() {
          true},
         {"held-out", "FILES", "a held-out set (repeatable), as --train: scored with the best parameters only", true},
         {"validate", "FILES", "the same as --held-out", true},
-        {"recording-dt", "MS", "sampling step of recordings without times, ms (0.2 for the 2007 competition's files)"},
         {"objective", "WHAT",
          "gamma-count: maximise the mean over the sets of min(Gamma_A, 1) less a penalty when the spike count is "
          "off the recording's by more than --count-tolerance; gamma: maximise the mean Gamma_A = Gamma / Gamma_int "
@@ -51,10 +53,12 @@ std::vector<ExtraOption> fit_options() {
         {"count-tolerance", "F",
          "gamma-count: the relative spike-count error allowed without penalty, in [0, 1] (default: 0.15)"},
         {"weight", "PER_MV", "weight of the RMSE (mV) in the weighted objective, 1/mV (default: 0.1)"},
-        {"delta", "MS", "coincidence window of Gamma, +-ms (default: 2)"},
         {"algorithm", "NAME", "pso_gen (particle swarm) or gaco (ant colony), pagmo2's (default: pso_gen)"},
-        {"population", "N", "candidates per generation, run as one population (default: 32)"},
+        {"population", "N",
+         fmt::format("candidates per generation, run as one population, {} to {} (default: 32)",
+                     fitting::min_population, fitting::max_population)},
         {"generations", "G", "generations after the initial population (default: 30)"}};
+    for (auto& o : recording_options()) options.push_back(std::move(o));
     for (auto& o : common_options()) options.push_back(std::move(o));
     return options;
 }
@@ -67,13 +71,16 @@ std::string fit_help(const std::vector<ExtraOption>& options) {
            "driven by the current recorded with the set (the waveform stimulus). Spike times are read from a\n"
            "sibling .spiketimes[.gz] file when there is one, else detected (upward crossings of 0 mV). Writes\n"
            "NAME_fit.csv (best and median score per generation), its figure NAME_fit.png/.svg, NAME_fit.ini (a\n"
-           "scenario of 'soma run' with the best parameters), NAME_fit-SET_compare.* (the best parameters against\n"
-           "the first training set, as 'soma compare' draws it) and NAME_fit_summary.json, and prints the best\n"
-           "parameters with the scores on every training and held-out set: Gamma_A (Gamma / Gamma_int), the raw\n"
-           "Gamma, the spike-count ratio (model / recording) and the RMSE of V away from spikes.\n\n" +
-           options_help("fit", options) +
-           "\nEvery option of 'soma run' for the model and the integrator applies (--model, --preset, --set model.X,\n"
-           "--integrator, --dt, --threads, --seed; under mpirun the candidates are split across the ranks).\n"
+           "scenario of 'soma run' with the best parameters), NAME_fit-SET_compare.* for every training and\n"
+           "held-out set (the best parameters against the set, as 'soma compare' draws it) and\n"
+           "NAME_fit_summary.json, and prints the best parameters with the scores on every training and held-out\n"
+           "set: Gamma_A (Gamma / Gamma_int), the raw Gamma, the spike-count ratio (model / recording) and the\n"
+           "RMSE of V away from spikes.\n\n" +
+           options_help("fit", options, recording_command_use("fit")) +
+           "\nEach run lasts as long as its set's recordings and samples v at their step (a whole multiple of --dt);\n"
+           "the cells are the candidates (under mpirun they are split across the ranks), so the options of\n"
+           "'soma run' that choose what a run lasts, drives or records (--t-stop, --cells, --cells-from,\n"
+           "--stimulus, --record, --record-cells, --record-interval, --recorder) do not apply.\n"
            "Example (the 2007 competition's challenge A, two sets of 4 repetitions):\n"
            "  soma fit --model adex --fit model.V_T=-55:-35 --fit model.b=0:100 --recording-dt 0.2 \\\n"
            "       --train 00-0.voltage.gz,00-1.voltage.gz,00-2.voltage.gz,00-3.voltage.gz \\\n"
@@ -99,14 +106,36 @@ fitting::StimulusSet read_set(const std::string& text, const std::string& option
     }
 }
 
-std::size_t whole_option(const Scenario& scenario, const std::string& name, std::size_t fallback, double most) {
+std::size_t whole_option(const Scenario& scenario, const std::string& name, std::size_t fallback, std::size_t least,
+                         std::size_t most) {
     const auto it = scenario.extra.find(name);
     if (it == scenario.extra.end()) return fallback;
     const double x = parse_number(name, it->second.front());
-    if (x != std::floor(x) || x < 1 || x > most) {
-        throw ParameterError(fmt::format("--{} {:g} is not allowed; give a whole number from 1 to {:g}", name, x, most));
+    if (x != std::floor(x) || x < static_cast<double>(least) || x > static_cast<double>(most)) {
+        throw ParameterError(fmt::format("--{} {:g} is not allowed; give a whole number from {} to {}", name, x, least, most));
     }
     return static_cast<std::size_t>(x);
+}
+
+/// A set the best parameters are compared with, and the name of that comparison's outputs.
+struct Shown {
+    const fitting::StimulusSet* set = nullptr;
+    std::string kind;  ///< "training" or "held-out"
+    std::string name;  ///< NAME_fit-SET (NAME_fit-SET-2 for a second set of the same name)
+};
+
+std::vector<Shown> shown_sets(const fitting::FitSpec& spec) {
+    std::vector<Shown> shown;
+    std::set<std::string> taken;
+    for (const auto& [sets, kind] : {std::pair{&spec.training, "training"}, std::pair{&spec.held_out, "held-out"}}) {
+        for (const auto& set : *sets) {
+            const std::string base = spec.run.name + "_fit-" + set.name;
+            std::string name = base;
+            for (int k = 2; !taken.insert(name).second; ++k) name = fmt::format("{}-{}", base, k);
+            shown.push_back({&set, kind, name});
+        }
+    }
+    return shown;
 }
 
 double number_or(const Scenario& scenario, const std::string& name, double fallback) {
@@ -159,7 +188,7 @@ nlohmann::json sets_json(const std::vector<fitting::SetScore>& sets) {
 int fit_command(const PluginRegistry& registry, const std::vector<std::string>& args,
                 const std::shared_ptr<Distribution>& distribution) {
     const auto options = fit_options();
-    const auto parsed = parse_run_arguments(args, "fit", options);
+    const auto parsed = parse_run_arguments(args, "fit", options, recording_command_use("fit"));
     if (!parsed) {
         std::cout << fit_help(options);
         return 0;
@@ -191,11 +220,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
             spec.run.model.parameters.erase(it);
         }
     }
-    std::optional<double> dt;
-    if (const auto it = parsed->extra.find("recording-dt"); it != parsed->extra.end()) {
-        dt = parse_number("recording-dt", it->second.front());
-        if (!(*dt > 0)) throw ParameterError(fmt::format("--recording-dt {:g} is not allowed; it must be > 0 ms", *dt));
-    }
+    const RecordingSettings settings = recording_settings(*parsed);
     const auto train = parsed->extra.find("train");
     if (train == parsed->extra.end()) {
         throw ParameterError("soma fit needs at least one --train FILES: the comma-separated voltage files of one "
@@ -212,27 +237,46 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         *parsed, "algorithm", {{"pso_gen", fitting::Algorithm::pso_gen}, {"gaco", fitting::Algorithm::gaco}},
         fitting::Algorithm::pso_gen);
     spec.weight = number_or(*parsed, "weight", spec.weight);
-    spec.delta = number_or(*parsed, "delta", spec.delta);
-    spec.population = whole_option(*parsed, "population", spec.population, 100000);
-    spec.generations = whole_option(*parsed, "generations", spec.generations, 100000);
+    spec.delta = settings.delta;
+    spec.population =
+        whole_option(*parsed, "population", spec.population, fitting::min_population, fitting::max_population);
+    spec.generations = whole_option(*parsed, "generations", spec.generations, 1, 100000);
     if (parsed->extra.contains("weight") && spec.objective != fitting::Objective::weighted) {
         notes.push_back("--weight is used by --objective weighted only");
     }
     // Read the recordings only once the options are known to be valid.
+    const auto& dt = settings.recording_dt;
     for (const auto& text : train->second) spec.training.push_back(read_set(text, "train", dt, spec.run.stimulus, notes));
     for (const char* option : {"held-out", "validate"}) {
         if (const auto it = parsed->extra.find(option); it != parsed->extra.end()) {
             for (const auto& text : it->second) spec.held_out.push_back(read_set(text, "held-out", dt, spec.run.stimulus, notes));
         }
     }
+    std::vector<const fitting::StimulusSet*> all_sets;
+    for (const auto* sets : {&spec.training, &spec.held_out}) {
+        for (const auto& set : *sets) all_sets.push_back(&set);
+    }
+    check_delta(spec.delta, all_sets);
+    const std::string model_name =
+        is_model_file(spec.run.model.name) ? fs::path(spec.run.model.name).stem().string() : spec.run.model.name;
+    std::vector<std::string> training_names;
+    for (const auto& set : spec.training) training_names.push_back(fmt::format("'{}'", set.name));
+    const std::string fitted_to = fmt::format("{} fitted to set{} {}", model_name, spec.training.size() == 1 ? "" : "s",
+                                              fmt::join(training_names, ", "));
+    if (!parsed->title_given) spec.run.title = fitted_to;
     fitting::check_fit(registry, spec);  // before the output directory exists
+    // The best parameters' comparisons sample v at each set's step: refused now rather than after the fit.
+    for (const auto* set : all_sets) fitting::check_sampling_step(*set, spec.run.settings.dt);
     print_notes(notes);
 
-    std::optional<OutputDirectory> output;
-    if (root) {
-        output.emplace(spec.run.output_dir, spec.run.name, spec.run.output_dir / (spec.run.name + "_fit_summary.json"),
-                       parsed->command_line, parsed->force);
+    // The best parameters are compared with every set, as soma compare --name NAME_fit-SET would write it.
+    const std::vector<Shown> shown = shown_sets(spec);
+    OutputClaims claims;
+    for (const auto& s : shown) {
+        claims.names.push_back(s.name);
+        for (auto& f : fitting::comparison_files(s.name)) claims.files.push_back(std::move(f));
     }
+    auto output = open_outputs(*parsed, spec.run, "fit", root, claims);
     const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         std::size_t generation = 0;
         double best = std::numeric_limits<double>::quiet_NaN();
@@ -248,22 +292,28 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         control.generation = [&](const fitting::Generation& g) { best = g.best_so_far; };
         return fitting::run_fit(registry, spec, control);
     });
-    // The best parameters against the first training set, as soma compare shows a run (every rank takes part).
+    // The best parameters against every training and held-out set, as soma compare shows a run (every rank
+    // takes part).
     RunSpec best = spec.run;
     best.cells_from.reset();
     for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
-        best.model.parameters[spec.parameters[p].name] = fmt::format("{:.17g}", result.best[p]);
+        best.model.parameters[spec.parameters[p].name] = fmt::format("{}", result.best[p]);  // shortest exact
     }
     best.settings.n_cells = 1;
     fitting::Evaluation evaluation{spec.delta, spec.exclusion, true, true,
                                    fitting::membrane_potential(*create_model(registry, best.model.name), best.model.name)};
-    const auto comparison = fitting::compare(registry, best, spec.training.front(), evaluation, {&interrupted, {}, {}});
+    std::vector<fitting::Comparison> comparisons;
+    for (const auto& s : shown) {
+        if (!parsed->title_given) best.title = fmt::format("{}, compared with {} set '{}'", fitted_to, s.kind, s.set->name);
+        comparisons.push_back(fitting::compare(registry, best, *s.set, evaluation, {&interrupted, {}, {}}));
+    }
     if (!root) return 0;
     auto written = fitting::write_fit(result, spec, spec.run.output_dir, spec.run.name);
-    for (auto& path : fitting::write_comparison(comparison, spec.run.output_dir,
-                                                spec.run.name + "_fit-" + spec.training.front().name,
-                                                fitting::figure_window(comparison, std::nullopt))) {
-        written.push_back(std::move(path));
+    for (std::size_t k = 0; k < shown.size(); ++k) {
+        for (auto& path : fitting::write_comparison(comparisons[k], spec.run.output_dir, shown[k].name,
+                                                    fitting::figure_window(comparisons[k], std::nullopt))) {
+            written.push_back(std::move(path));
+        }
     }
 
     const bool higher = fitting::higher_is_better(spec.objective);
@@ -288,7 +338,9 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                "Gamma_int", "count ratio", "rate (Hz)", "RMSE (mV)");
     print_scores(result.training, "training");
     print_scores(result.held_out, "held-out");
-    if (std::ranges::all_of(result.training, [](const fitting::SetScore& t) { return t.model_rate == 0; })) {
+    if (spec.objective == fitting::Objective::subthreshold) {
+        // Spikes do not enter the objective: nothing to say about Gamma.
+    } else if (std::ranges::all_of(result.training, [](const fitting::SetScore& t) { return t.model_rate == 0; })) {
         std::cerr << "soma: note: the best parameters fire no spike on any training set: a silent model scores Gamma = "
                      "0, which beat every candidate that fired; widen the bounds of the excitability parameters or "
                      "give a larger budget (--population, --generations)\n";
@@ -334,10 +386,16 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                        {"parameters", parameters},
                        {"per_generation", generations},
                        {"training", sets_json(result.training)},
-                       {"held_out", sets_json(result.held_out)}};
+                       {"held_out", sets_json(result.held_out)},
+                       {"comparisons", [&] {
+                            nlohmann::json out = nlohmann::json::array();
+                            for (const auto& c : shown) {
+                                out.push_back({{"set", c.set->name}, {"kind", c.kind}, {"name", c.name}});
+                            }
+                            return out;
+                        }()}};
     }
-    finish_outputs(std::move(written), std::move(json), spec.run.output_dir / (spec.run.name + "_fit_summary.json"),
-                   output);
+    finish_outputs(std::move(written), std::move(json), output);
     return 0;
 }
 

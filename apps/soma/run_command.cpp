@@ -108,11 +108,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
         std::cerr << "soma: note: " << info.recording.note << '\n';  // which cells the recorders receive
     }
 
-    std::optional<OutputDirectory> output;
-    if (!spec.recorders.empty() && root) {
-        output.emplace(spec.output_dir, spec.name, spec.output_dir / (spec.name + "_summary.json"), parsed->command_line,
-                       parsed->force);
-    }
+    auto output = open_outputs(*parsed, spec, "", root && !spec.recorders.empty());
     // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
     simulation.interrupt_on(interrupted);
     const RunSummary summary = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
@@ -147,7 +143,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
         json["cells"] = cells;
         json["spikes"] = summary.n_spikes;
     }
-    finish_outputs(std::move(written), std::move(json), spec.output_dir / (spec.name + "_summary.json"), output);
+    finish_outputs(std::move(written), std::move(json), output);
     return 0;
 }
 

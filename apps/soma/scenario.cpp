@@ -40,7 +40,12 @@ std::string file_key(std::string name) {
     return name;
 }
 
-po::options_description command_line_options(std::string_view command = "run", std::span<const ExtraOption> extra = {}) {
+/// The command-line options of `soma COMMAND`: `extra`, then those of `soma run` (as `use` shows them).
+/// `refused`, when given, receives the options that `use` refuses (parsed, so that they can be refused by
+/// name, but not shown).
+po::options_description command_line_options(std::string_view command = "run", std::span<const ExtraOption> extra = {},
+                                             const RunOptionUse& use = {},
+                                             po::options_description* refused = nullptr) {
     po::options_description options(fmt::format("soma {} options", command), 100, 40);
     for (const auto& e : extra) {
         if (e.repeatable) {
@@ -50,41 +55,52 @@ po::options_description command_line_options(std::string_view command = "run", s
             options.add_options()(e.name.c_str(), text_value(e.value_name.c_str()), e.help.c_str());
         }
     }
-    options.add_options()
-        ("help,h", "show this help")
-        ("force", po::bool_switch(), "replace the outputs of a different run that have the same name in the output "
-         "directory (without it such a run is refused)")
-        ("model", text_value("NAME"), "model plug-in, or a model file such as examples/models/hh.eq (default: hh)")
-        ("preset", text_value("NAME"), "a named parameter set of the model ('soma describe MODEL' lists them); "
-         "--set model.X values apply on top")
-        ("stimulus", po::value<std::vector<std::string>>()->value_name("NAME"),
-         "stimulus plug-in; repeat (or join with '+') for several, whose currents add up, each NAME or "
-         "NAME:LABEL, parameters stimulus.LABEL.PARAM (default: step)")
-        ("integrator", text_value("NAME"), "integrator plug-in (default: euler)")
-        ("recorder", po::value<std::vector<std::string>>()->value_name("NAME"),
-         "recorder plug-in; repeat for several, 'none' for no output (default: csv and gnuplot)")
-        ("set", po::value<std::vector<std::string>>()->value_name("KIND.PARAM=VALUE"),
-         "set a parameter, in the unit 'soma describe' shows; KIND is model, stimulus, integrator or a "
-         "recorder's name (e.g. --set model.g_Na=100). Model and stimulus parameters may differ between "
-         "cells: 100,110,120 (one value per cell), linspace(0,20,41) (41 evenly spaced values, ends "
-         "included), normal(MU,SIGMA) or uniform(A,B) (drawn per cell, see --seed)")
-        ("cells", text_value("N"), "number of cells (default: the common length of the per-cell lists, or 1)")
-        ("cells-from", text_value("FILE"), "per-cell values from a CSV table: a header of KIND.PARAM names, then one "
-         "row of numbers per cell")
-        ("t-stop", text_value("MS"), "length of the run, ms (default: 100)")
-        ("dt", text_value("MS"), "time step, ms (default: 0.01)")
-        ("record-interval", text_value("MS"), "time between samples, ms, a multiple of dt (default: every step)")
-        ("record", text_value("LIST"), "what to sample: state variables and/or the model's current, e.g. v,I (I.LABEL: "
-         "one of several stimuli), or 'spikes' for spike times only (default: everything; above 10 cells, spikes and v of cells 0 to 9)")
-        ("record-cells", text_value("LIST"), "cells whose samples are recorded: 0,5,10 or 0:10 (cells 0 to 9) or 0:3,7 "
-         "(spikes are recorded for every cell)")
-        ("threads", text_value("K"), "threads that advance the cells (of each rank under mpirun); results do not depend on "
-                                      "it (default: the cores, shared among the ranks on one machine)")
-        ("seed", text_value("S"), "seed of the normal() and uniform() draws and of noise stimuli, a whole number >= 0 "
-         "(default: 0)")
-        ("output,o", text_value("DIR"), "output directory (default: ./soma-output)")
-        ("name", text_value("NAME"), "base name of output files (default: the scenario file's name, or MODEL-STIMULUS)")
-        ("title", text_value("TEXT"), "title of the figure");
+    options.add_options()("help,h", "show this help");
+    // soma run's options: shown with the command's own help text, or (refused) parsed but not shown.
+    const auto add = [&](const char* name, const po::value_semantic* value, const char* help) {
+        const std::string key(std::string_view(name).substr(0, std::string_view(name).find(',')));  // "output,o"
+        if (use.refused.contains(key)) {
+            if (refused) refused->add_options()(name, value, help);
+            else delete value;  // not parsed here: only the help is wanted
+            return;
+        }
+        const auto own = use.help.find(key);
+        options.add_options()(name, value, own == use.help.end() ? help : own->second.c_str());
+    };
+    add("force", po::bool_switch(), "replace the outputs of a different run that have the same name in the output "
+        "directory (without it such a run is refused)");
+    add("model", text_value("NAME"), "model plug-in, or a model file such as examples/models/hh.eq (default: hh)");
+    add("preset", text_value("NAME"), "a named parameter set of the model ('soma describe MODEL' lists them); "
+        "--set model.X values apply on top");
+    add("stimulus", po::value<std::vector<std::string>>()->value_name("NAME"),
+        "stimulus plug-in; repeat (or join with '+') for several, whose currents add up, each NAME or "
+        "NAME:LABEL, parameters stimulus.LABEL.PARAM (default: step)");
+    add("integrator", text_value("NAME"), "integrator plug-in (default: euler)");
+    add("recorder", po::value<std::vector<std::string>>()->value_name("NAME"),
+        "recorder plug-in; repeat for several, 'none' for no output (default: csv and gnuplot)");
+    add("set", po::value<std::vector<std::string>>()->value_name("KIND.PARAM=VALUE"),
+        "set a parameter, in the unit 'soma describe' shows; KIND is model, stimulus, integrator or a "
+        "recorder's name (e.g. --set model.g_Na=100). Model and stimulus parameters may differ between "
+        "cells: 100,110,120 (one value per cell), linspace(0,20,41) (41 evenly spaced values, ends "
+        "included), normal(MU,SIGMA) or uniform(A,B) (drawn per cell, see --seed)");
+    add("cells", text_value("N"), "number of cells (default: the common length of the per-cell lists, or 1)");
+    add("cells-from", text_value("FILE"), "per-cell values from a CSV table: a header of KIND.PARAM names, then one "
+        "row of numbers per cell");
+    add("t-stop", text_value("MS"), "length of the run, ms (default: 100)");
+    add("dt", text_value("MS"), "time step, ms (default: 0.01)");
+    add("record-interval", text_value("MS"), "time between samples, ms, a multiple of dt (default: every step)");
+    add("record", text_value("LIST"), "what to sample: state variables and/or the model's current, e.g. v,I (I.LABEL: "
+        "one of several stimuli), or 'spikes' for spike times only (default: everything; above 10 cells, spikes and v "
+        "of cells 0 to 9)");
+    add("record-cells", text_value("LIST"), "cells whose samples are recorded: 0,5,10 or 0:10 (cells 0 to 9) or 0:3,7 "
+        "(spikes are recorded for every cell)");
+    add("threads", text_value("K"), "threads that advance the cells (of each rank under mpirun); results do not "
+        "depend on it (default: the cores, shared among the ranks on one machine)");
+    add("seed", text_value("S"), "seed of the normal() and uniform() draws and of noise stimuli, a whole number >= 0 "
+        "(default: 0)");
+    add("output,o", text_value("DIR"), "output directory (default: ./soma-output)");
+    add("name", text_value("NAME"), "base name of output files (default: the scenario file's name, or MODEL-STIMULUS)");
+    add("title", text_value("TEXT"), "title of the figure");
     return options;
 }
 
@@ -355,22 +371,22 @@ std::string run_help() {
     return text.str();
 }
 
-std::string options_help(std::string_view command, std::span<const ExtraOption> extra) {
+std::string options_help(std::string_view command, std::span<const ExtraOption> extra, const RunOptionUse& use) {
     std::ostringstream text;
-    text << command_line_options(command, extra);
+    text << command_line_options(command, extra, use);
     return text.str();
 }
 
 std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args, std::string_view command,
-                                            std::span<const ExtraOption> extra) {
+                                            std::span<const ExtraOption> extra, const RunOptionUse& use) {
     Scenario scenario;
     scenario.command_line = {"soma", std::string(command)};
     scenario.command_line.insert(scenario.command_line.end(), args.begin(), args.end());
     RunSpec& spec = scenario.spec;
     spec.command_line = scenario.command_line;
     spec.name.clear();
-    const auto cli_options = command_line_options(command, extra);
     po::options_description hidden;
+    const auto cli_options = command_line_options(command, extra, use, &hidden);
     hidden.add_options()("scenario", po::value<std::string>());
     po::options_description all;
     all.add(cli_options).add(hidden);
@@ -389,6 +405,12 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                              fmt::format(" See 'soma {} --help'.", command));
     }
     if (cli.count("help")) return std::nullopt;
+    for (const auto& [option, reason] : use.refused) {
+        if (cli.count(option)) {
+            throw ParameterError(fmt::format("--{} does not apply to soma {}: {} (see 'soma {} --help')", option,
+                                             command, reason, command));
+        }
+    }
     scenario.force = cli["force"].as<bool>();
 
     po::variables_map file;
@@ -438,6 +460,14 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
             throw ParameterError(fmt::format("scenario file '{}': {}", path.string(), e.what()));
         }
         spec.name = path.stem().string();
+        // A scenario file may be made for soma run (a fit's NAME_fit.ini): the keys that do not apply are ignored.
+        for (const auto& [option, reason] : use.refused) {
+            if (const auto it = file.find(file_key(option)); it != file.end()) {
+                scenario.notes.push_back(fmt::format("ignoring '{}' of scenario file {}: it does not apply to soma {}: {}",
+                                                     it->first, path.string(), command, reason));
+                file.erase(it);
+            }
+        }
     }
 
     // A section of the file belongs to the plug-in the file selects (or the default); when the command
@@ -545,7 +575,10 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         }
         spec.name = *v;
     }
-    if (auto v = pick<std::string>(cli, "title", file, "title")) spec.title = *v;
+    if (auto v = pick<std::string>(cli, "title", file, "title")) {
+        spec.title = *v;
+        scenario.title_given = true;
+    }
     for (const auto& e : extra) {
         const std::string key = file_key(e.name);
         if (e.repeatable) {

@@ -27,6 +27,7 @@ struct Scenario {
     bool recorders_given = false;  ///< --recorder (or the file's `recorder`) was given
     bool force = false;            ///< --force: replace a different run's outputs of the same name
     bool stimulus_given = false;   ///< --stimulus (or the file's `stimulus`) was given
+    bool title_given = false;      ///< --title (or the file's `title`) was given
 };
 
 /// An option that a command (`soma sweep`, `soma rheobase`) adds to those of `soma run`, taking a text
@@ -38,6 +39,16 @@ struct ExtraOption {
     bool repeatable = false;
 };
 
+/// How a command other than `soma run` takes `soma run`'s options (e.g. `soma compare`, whose run lasts
+/// as long as its recording). An option in `refused` is refused on the command line with its reason
+/// ("--t-stop does not apply to soma compare: REASON") and, as a scenario file's key, ignored with a note
+/// giving the reason; the help leaves it out. An option in `help` is shown with that text instead of
+/// soma run's (the command's own default).
+struct RunOptionUse {
+    std::map<std::string, std::string> refused;  ///< command-line name (e.g. "t-stop") -> why it does not apply
+    std::map<std::string, std::string> help;     ///< command-line name -> the command's own help text
+};
+
 /// Parses the arguments that follow `soma run`; nullopt when they ask for --help. Per-cell values
 /// (`--set KIND.PARAM=` lists, linspace, normal, uniform; `--cells-from`) go to the spec as typed and
 /// are checked by build_simulation, as are recorded names and cells against the model and population.
@@ -46,8 +57,10 @@ struct ExtraOption {
 ///         number, a --seed that is not a whole number from 0 to 2^64 - 1, an empty name in --record,
 ///         and a --record-cells entry that is neither an index nor a non-empty range a:b.
 /// `command` (e.g. "sweep") names the command in messages; `extra` are its own options.
+/// `use`: the options of `soma run` that do not apply to `command`, or apply with other defaults.
+/// @throws ParameterError also for an option that `use` refuses, naming it and the reason.
 std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args, std::string_view command = "run",
-                                            std::span<const ExtraOption> extra = {});
+                                            std::span<const ExtraOption> extra = {}, const RunOptionUse& use = {});
 
 /// The command-line options of `soma run` (without the positional scenario file), for commands that
 /// accept some of them and hand them on to parse_run_arguments.
@@ -56,7 +69,8 @@ boost::program_options::options_description run_options();
 /// Text of `soma run --help`.
 std::string run_help();
 
-/// The options of `soma run` and `extra`, as `--help` shows them, under the heading "soma COMMAND options".
-std::string options_help(std::string_view command, std::span<const ExtraOption> extra);
+/// The options of `soma run` and `extra`, as `--help` shows them, under the heading "soma COMMAND options":
+/// without those `use` refuses, with its help texts.
+std::string options_help(std::string_view command, std::span<const ExtraOption> extra, const RunOptionUse& use = {});
 
 }  // namespace soma::app

@@ -26,6 +26,9 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <map>
+#include <set>
 
 namespace soma::app {
 
@@ -142,10 +145,45 @@ void stop_on_signals() {
     for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) std::signal(signal, on_signal);
 }
 
-OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& name,
-                                 const std::filesystem::path& summary_file, const std::vector<std::string>& command_line,
-                                 bool force)
-    : path_(std::move(path)) {
+namespace {
+
+std::vector<std::string> without_force(std::vector<std::string> args) {
+    std::erase(args, std::string("--force"));
+    return args;
+}
+
+/// The command line recorded in a summary, or empty.
+std::vector<std::string> recorded_command(const nlohmann::json& summary) {
+    std::vector<std::string> command;
+    if (!summary.is_discarded() && summary.contains("command") && summary["command"].is_array()) {
+        for (const auto& a : summary["command"]) command.push_back(a.is_string() ? a.get<std::string>() : a.dump());
+    }
+    return command;
+}
+
+}  // namespace
+
+std::filesystem::path summary_file(const RunSpec& spec, std::string_view kind) {
+    return spec.output_dir / (kind.empty() ? spec.name + "_summary.json" : fmt::format("{}_{}_summary.json", spec.name, kind));
+}
+
+std::optional<OutputDirectory> open_outputs(const Scenario& parsed, const RunSpec& spec, std::string_view kind,
+                                            bool writes, const OutputClaims& also) {
+    if (!writes) return std::nullopt;
+    return std::optional<OutputDirectory>(std::in_place, spec.output_dir, spec.name, summary_file(spec, kind),
+                                          parsed.command_line, parsed.force, also);
+}
+
+void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,
+                    std::optional<OutputDirectory>& output) {
+    if (!output) summary = nullptr;
+    const std::filesystem::path path = output ? output->summary_file() : std::filesystem::path();
+    finish_outputs(std::move(written), std::move(summary), path, output);
+}
+
+OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& name, std::filesystem::path summary_file,
+                                 const std::vector<std::string>& command_line, bool force, const OutputClaims& also)
+    : path_(std::move(path)), summary_file_(std::move(summary_file)) {
     std::error_code ec;
     created_ = std::filesystem::create_directories(path_, ec);
     if (ec) throw RunError(fmt::format("cannot create output directory '{}': {}", path_.string(), ec.message()));
@@ -156,25 +194,77 @@ OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& 
                                    "with --output",
                                    path_.string()));
     }
-    lock(name);
-    const auto without_force = [](std::vector<std::string> args) {
-        std::erase(args, std::string("--force"));
-        return args;
-    };
-    if (!force && std::filesystem::exists(summary_file, ec)) {
-        std::ifstream in(summary_file);
-        const auto previous = nlohmann::json::parse(in, nullptr, false);
-        std::vector<std::string> before;
-        if (!previous.is_discarded() && previous.contains("command") && previous["command"].is_array()) {
-            for (const auto& a : previous["command"]) before.push_back(a.is_string() ? a.get<std::string>() : a.dump());
-        }
+    try {
+        lock(name);
+        for (const auto& other : also.names) lock(other);
+        if (!force) check_previous_runs(name, command_line, also.files);
+    } catch (...) {
+        release();  // the destructor does not run
+        throw;
+    }
+}
+
+void OutputDirectory::check_previous_runs(const std::string& name, const std::vector<std::string>& command_line,
+                                          const std::vector<std::string>& files) const {
+    std::error_code ec;
+    if (std::filesystem::exists(summary_file_, ec)) {
+        std::ifstream in(summary_file_);
+        const std::vector<std::string> before = recorded_command(nlohmann::json::parse(in, nullptr, false));
         if (before.empty() || without_force(before) != without_force(command_line)) {
             throw RunError(fmt::format(
                 "'{}' and the other outputs named '{}' in '{}' are from a different run ({}); give another --name "
                 "(or --output) to keep them, or --force to replace them",
-                summary_file.string(), name, path_.string(),
+                summary_file_.string(), name, path_.string(),
                 before.empty() ? std::string("its command line is not recorded") : fmt::format("{}", fmt::join(before, " "))));
         }
+    }
+    check_owners(files, command_line);
+}
+
+void OutputDirectory::check_owners(const std::vector<std::string>& files, const std::vector<std::string>& command_line) const {
+    // The owner of a file is the run whose summary lists it and was written last.
+    std::set<std::string> wanted;
+    std::error_code ec;
+    for (const auto& f : files) {
+        if (std::filesystem::exists(path_ / f, ec)) wanted.insert(f);
+    }
+    if (wanted.empty()) return;
+    struct Owner {
+        std::filesystem::file_time_type time;
+        std::filesystem::path summary;
+        std::vector<std::string> command;
+    };
+    std::map<std::string, Owner> owners;
+    for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+        const std::string file = entry.path().filename().string();
+        if (!file.ends_with("_summary.json") || !entry.is_regular_file(ec)) continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        if (std::ranges::none_of(wanted, [&](const std::string& w) { return text.find(w) != std::string::npos; })) {
+            continue;  // most summaries, without parsing them
+        }
+        const auto summary = nlohmann::json::parse(text, nullptr, false);
+        if (summary.is_discarded() || !summary.contains("outputs") || !summary["outputs"].is_array()) continue;
+        const auto time = entry.last_write_time(ec);
+        for (const auto& o : summary["outputs"]) {
+            if (!o.is_string()) continue;
+            const std::string listed = std::filesystem::path(o.get<std::string>()).filename().string();
+            if (!wanted.contains(listed)) continue;
+            const auto it = owners.find(listed);
+            if (it == owners.end() || it->second.time < time) {
+                owners[listed] = Owner{time, entry.path(), recorded_command(summary)};
+            }
+        }
+    }
+    for (const auto& [file, owner] : owners) {
+        if (owner.summary.filename() == summary_file_.filename()) continue;  // ours (checked above)
+        if (!owner.command.empty() && without_force(owner.command) == without_force(command_line)) continue;
+        throw RunError(fmt::format("'{}' in '{}' is an output of a different run ({}, as {} records); give another "
+                                   "--name (or --output) to keep it, or --force to replace it",
+                                   file, path_.string(),
+                                   owner.command.empty() ? std::string("its command line is not recorded")
+                                                         : fmt::format("{}", fmt::join(owner.command, " ")),
+                                   owner.summary.string()));
     }
 }
 
@@ -182,11 +272,11 @@ void OutputDirectory::lock(const std::string& name) {
     // flock on .NAME.lock; the file is removed when done. A process that opened the file just before it
     // was removed would lock a file no longer in the directory: it checks that what it locked is still
     // the file at that path, and tries again otherwise.
-    lock_path_ = path_ / fmt::format(".{}.lock", name);  // (GCC 12 warns falsely on "." + name)
+    const auto lock_path = path_ / fmt::format(".{}.lock", name);  // (GCC 12 warns falsely on "." + name)
     for (int attempt = 0; attempt < 100; ++attempt) {
-        const int fd = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
-            throw RunError(fmt::format("cannot create '{}': {}", lock_path_.string(), std::strerror(errno)));
+            throw RunError(fmt::format("cannot create '{}': {}", lock_path.string(), std::strerror(errno)));
         }
         if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
             ::close(fd);
@@ -195,14 +285,15 @@ void OutputDirectory::lock(const std::string& name) {
                                        name, path_.string()));
         }
         struct stat held{}, there{};
-        if (::fstat(fd, &held) == 0 && ::stat(lock_path_.c_str(), &there) == 0 && held.st_ino == there.st_ino &&
+        if (::fstat(fd, &held) == 0 && ::stat(lock_path.c_str(), &there) == 0 && held.st_ino == there.st_ino &&
             held.st_dev == there.st_dev) {
-            lock_fd_ = fd;
+            lock_paths_.push_back(lock_path);
+            lock_fds_.push_back(fd);
             return;
         }
         ::close(fd);
     }
-    throw RunError(fmt::format("cannot lock '{}': it keeps being replaced", lock_path_.string()));
+    throw RunError(fmt::format("cannot lock '{}': it keeps being replaced", lock_path.string()));
 }
 
 void OutputDirectory::remove_stale_partial_files() const {
@@ -230,12 +321,16 @@ void OutputDirectory::remove_stale_partial_files() const {
     }
 }
 
-OutputDirectory::~OutputDirectory() {
+OutputDirectory::~OutputDirectory() { release(); }
+
+void OutputDirectory::release() noexcept {
     std::error_code ec;
-    if (lock_fd_ >= 0) {
-        std::filesystem::remove(lock_path_, ec);  // while still holding it
-        ::close(lock_fd_);
+    for (std::size_t k = 0; k < lock_fds_.size(); ++k) {
+        std::filesystem::remove(lock_paths_[k], ec);  // while still holding it
+        ::close(lock_fds_[k]);
     }
+    lock_fds_.clear();
+    lock_paths_.clear();
     if (created_ && !keep_) std::filesystem::remove(path_, ec);  // only if still empty
 }
 

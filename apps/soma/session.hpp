@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scenario.hpp"
@@ -70,6 +71,15 @@ extern std::atomic<bool> interrupted;
 /// Installs the handlers that set `interrupted`.
 void stop_on_signals();
 
+/// Outputs a command writes besides those named NAME (OutputDirectory): `soma fit` also writes
+/// NAME_fit-SET_compare.*, the files `soma compare --name NAME_fit-SET` writes.
+struct OutputClaims {
+    /// Other output names (e.g. "f_fit-a"), locked as NAME is, so that no other soma process writes them meanwhile.
+    std::vector<std::string> names;
+    /// The file names written under them (e.g. "f_fit-a_compare.csv"); see OutputDirectory.
+    std::vector<std::string> files;
+};
+
 /// The output directory of a command, created if missing, and the claim of this process on the outputs
 /// named NAME in it.
 ///  - Temporary files that a killed run (SIGKILL) left there are removed, with a note, when the process
@@ -80,6 +90,10 @@ void stop_on_signals();
 ///  - A different run's outputs are not replaced: when `summary_file` (the command's NAME_..._summary.json)
 ///    exists and records another command line, the command is refused unless `force` (--force).
 ///    Running the same command again replaces its outputs.
+///  - Nor are the files of `also.files` when the newest summary in the directory that lists them (in its
+///    "outputs") is another command's, e.g. a later `soma compare --name f_fit-a` replacing the comparison
+///    files of `soma fit --name f` (listed in f_fit_summary.json), or the reverse; refused unless `force`.
+///    Files without a summary (--summary none) are nobody's.
 /// If the command fails (the object is destroyed without `keep`), a directory it created is removed
 /// again when empty.
 class OutputDirectory {
@@ -87,24 +101,43 @@ public:
     /// @param command_line this command's, as in Scenario::command_line (`--force` is ignored in the comparison).
     /// @throws RunError when the directory cannot be created or written into, when another process holds
     ///         the outputs of `name`, or when they belong to a different run and `force` is false.
-    OutputDirectory(std::filesystem::path path, const std::string& name, const std::filesystem::path& summary_file,
-                    const std::vector<std::string>& command_line, bool force);
+    OutputDirectory(std::filesystem::path path, const std::string& name, std::filesystem::path summary_file,
+                    const std::vector<std::string>& command_line, bool force, const OutputClaims& also = {});
     ~OutputDirectory();
     OutputDirectory(const OutputDirectory&) = delete;
     OutputDirectory& operator=(const OutputDirectory&) = delete;
     void keep() { keep_ = true; }
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    /// The command's NAME_..._summary.json.
+    [[nodiscard]] const std::filesystem::path& summary_file() const { return summary_file_; }
 
 private:
     void remove_stale_partial_files() const;
     void lock(const std::string& name);
+    void check_previous_runs(const std::string& name, const std::vector<std::string>& command_line,
+                             const std::vector<std::string>& files) const;
+    void check_owners(const std::vector<std::string>& files, const std::vector<std::string>& command_line) const;
+    void release() noexcept;
 
     std::filesystem::path path_;
-    std::filesystem::path lock_path_;
-    int lock_fd_ = -1;
+    std::filesystem::path summary_file_;
+    std::vector<std::filesystem::path> lock_paths_;
+    std::vector<int> lock_fds_;
     bool created_ = false;
     bool keep_ = false;
 };
+
+/// The summary file of a command of `kind` ("sweep", "compare", ...; empty for soma run) for the outputs named
+/// `spec.name`: OUTPUT/NAME_KIND_summary.json (OUTPUT/NAME_summary.json).
+[[nodiscard]] std::filesystem::path summary_file(const RunSpec& spec, std::string_view kind);
+
+/// The output directory of a command of `kind` (see summary_file) on the rank that writes (`writes`
+/// true), as OutputDirectory claims it for `parsed`'s command line and --force; nullopt where `writes`
+/// is false (the other MPI ranks, a run without recorders).
+/// @throws RunError as OutputDirectory.
+[[nodiscard]] std::optional<OutputDirectory> open_outputs(const Scenario& parsed, const RunSpec& spec,
+                                                          std::string_view kind, bool writes,
+                                                          const OutputClaims& also = {});
 
 /// A progress line on stderr (rewritten in place, at most a few times a second): what is running, how
 /// far it is, the elapsed time and an estimate of the rest. Shown when stderr is a terminal or when
@@ -149,5 +182,9 @@ auto run_interruptibly(const std::string& progress_mode, Body&& body) {
 /// @throws RunError from write_summary.
 void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,
                     const std::filesystem::path& summary_path, std::optional<OutputDirectory>& output);
+
+/// finish_outputs with the summary file of `output` (open_outputs); nothing is written when `output` is empty.
+void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,
+                    std::optional<OutputDirectory>& output);
 
 }  // namespace soma::app

@@ -42,6 +42,11 @@ experiments::Window figure_window(const Comparison& comparison, const std::optio
     return {0, to, fmt::format("[0, {:g}) ms", to)};
 }
 
+std::vector<std::string> comparison_files(const std::string& name) {
+    const std::string stem = name + "_compare";
+    return {stem + ".csv", stem + "_traces.csv", stem + "_spikes.csv", stem + ".gp", stem + ".png", stem + ".svg"};
+}
+
 std::vector<std::filesystem::path> write_comparison(const Comparison& comparison, const std::filesystem::path& dir,
                                                     const std::string& name, const experiments::Window& window,
                                                     std::size_t cell) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <limits>
 #include <memory>
 
@@ -60,6 +61,29 @@ std::string membrane_potential(const Model& model, std::string_view model_name) 
                                      model_name, fmt::join(names, ", ")));
 }
 
+void check_sampling_step(const StimulusSet& set, double dt) {
+    if (set.repetitions.empty() || !(dt > 0) || !std::isfinite(dt)) return;  // build_simulation refuses such a dt
+    const double step = set.repetitions.front().dt;
+    const double every = step / dt;
+    const double whole = std::round(every);
+    if (whole >= 1 && std::abs(every - whole) <= 1e-9 * whole) return;
+    // step / n for the first n from ceil(step / dt) on that is written with at most 3 significant digits.
+    const double first = std::max(1.0, std::ceil(every * (1 - 1e-12)));
+    double suggestion = step / first;
+    for (double n = first; n < first + 1000; ++n) {
+        const double candidate = step / n;
+        const double shown = std::stod(fmt::format("{:.3g}", candidate));
+        if (std::abs(shown - candidate) <= 1e-9 * candidate) {
+            suggestion = shown;
+            break;
+        }
+    }
+    throw ParameterError(fmt::format("set '{}': the recordings' sampling step {} ms is not a whole multiple of dt = {} "
+                                     "ms, and the model's membrane potential is compared at their samples; give a "
+                                     "--dt that divides {} ms, e.g. --dt {}",
+                                     set.name, step, dt, step, suggestion));
+}
+
 std::vector<CellEvaluation> evaluate_population(const PluginRegistry& registry, RunSpec run, const StimulusSet& set,
                                                 const Evaluation& evaluation, const experiments::RunControl& control,
                                                 RunInfo* info) {
@@ -75,6 +99,7 @@ std::vector<CellEvaluation> evaluate_population(const PluginRegistry& registry, 
     run.settings.t_stop = duration;
     run.record.cells.reset();
     if (evaluation.voltage) {
+        check_sampling_step(set, run.settings.dt);
         run.settings.record_interval = first.dt;
         run.record.variables = {evaluation.v_name};
     } else {

@@ -46,11 +46,9 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 /// or a score that is not a number. Finite, so that the optimisers' arithmetic stays defined, and worse
 /// than any score: |Gamma| <= 1 for rates below 1 / (4 delta), and an RMSE of 1e6 mV is not a membrane.
 constexpr double worst_fitness = 1e6;
-constexpr std::size_t max_population = 100000;
-/// gaco's solution archive ("kernel") holds at most this many solutions (pagmo's default, 63).
+/// gaco's solution archive ("kernel") holds at most this many solutions (pagmo's default, 63), and at most
+/// the population (pagmo refuses a larger one); pagmo's gaco reads its first two solutions, so it needs 2.
 constexpr std::size_t gaco_kernel = 63;
-/// gaco needs a kernel of several solutions: pagmo refuses populations smaller than the kernel.
-constexpr std::size_t gaco_min_population = 8;
 std::string set_label(const StimulusSet& set, std::string_view kind) {
     return fmt::format("{} set '{}'", kind, set.name);
 }
@@ -504,11 +502,11 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
             }
         }
     }
-    const std::size_t min_population = spec.algorithm == Algorithm::gaco ? gaco_min_population : 2;
     if (spec.population < min_population || spec.population > max_population) {
-        throw ParameterError(fmt::format("--population {} is not allowed; give {} to {} candidates per generation{}",
-                                         spec.population, min_population, max_population,
-                                         spec.algorithm == Algorithm::gaco ? " (gaco keeps an archive of several)" : ""));
+        throw ParameterError(fmt::format("--population {} is not allowed; give a whole number from {} to {} (candidates "
+                                         "per generation: {} needs at least {})",
+                                         spec.population, min_population, max_population, to_string(spec.algorithm),
+                                         min_population));
     }
     if (spec.generations == 0) throw ParameterError("--generations 0 is not allowed; give at least 1");
     if (!(spec.delta > 0) || !std::isfinite(spec.delta)) {
@@ -616,7 +614,8 @@ std::string fit_scenario(const FitResult& result, const FitSpec& spec) {
                                                 ? std::filesystem::absolute(set.stimulus.name).lexically_normal().string()
                                                 : set.stimulus.name);
     text += fmt::format("integrator = {}\n", spec.run.integrator.name);
-    text += fmt::format("t_stop = {:.17g}\ndt = {:.17g}\nrecord_interval = {:.17g}\nname = {}_fit_run\n",
+    // Shortest representations that read back exactly (0.05, not 0.050000000000000003).
+    text += fmt::format("t_stop = {}\ndt = {}\nrecord_interval = {}\nname = {}_fit_run\n",
                         set.repetitions.front().duration(), spec.run.settings.dt, set.repetitions.front().dt,
                         spec.run.name);
     text += "\n[model]\n";
@@ -626,7 +625,7 @@ std::string fit_scenario(const FitResult& result, const FitSpec& spec) {
         }
     }
     for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
-        text += fmt::format("# fitted in [{:g}, {:g}] {}\n{} = {:.17g}\n", spec.parameters[p].low,
+        text += fmt::format("# fitted in [{:g}, {:g}] {}\n{} = {}\n", spec.parameters[p].low,
                             spec.parameters[p].high, result.units[p], spec.parameters[p].name, result.best[p]);
     }
     if (!set.stimulus.parameters.empty()) {
@@ -703,12 +702,22 @@ std::vector<std::filesystem::path> write_fit(const FitResult& result, const FitS
                                : spec.objective == Objective::gamma  ? "Gamma_A"
                                : spec.objective == Objective::gamma_count ? "min(Gamma_A, 1) - count penalty"
                                                                       : "Gamma_A - weight x RMSE";
+    // Generations are whole numbers: tics every 1, 2, 5, 10, 20, ... generations, at most about ten of them.
+    std::size_t tic = 1;
+    for (std::size_t scale = 1; spec.generations / tic > 10; scale *= 10) {
+        for (const std::size_t m : {1, 2, 5}) {
+            tic = m * scale;
+            if (spec.generations / tic <= 10) break;
+        }
+    }
     const std::string body = fmt::format(
         "set datafile separator ','\nset datafile commentschars '#'\nset grid lc rgb '#dddddd'\n"
+        "set xrange [0:{}]\nset xtics 0,{}\nset mxtics 1\nset format x '%.0f'\n"
         "set title {} noenhanced\nset xlabel 'generation'\nset ylabel {} noenhanced\nset key {} right\n"
         "plot datafile using 1:5 with lines lw 2 lc rgb '#1f4e79' title 'best so far', "
         "datafile using 1:3 with points pt 7 ps 0.6 lc rgb '#1f4e79' title 'best of the generation', "
         "datafile using 1:4 with linespoints pt 6 ps 0.6 lc rgb '#c0392b' title 'median of the generation'\n",
+        spec.generations, tic,
         gnuplot::quote(fmt::format("soma fit: {} with {} ({} x {} candidates)", spec.run.model.name,
                                    to_string(spec.algorithm), spec.generations + 1, spec.population)),
         gnuplot::quote(ylabel), higher ? "bottom" : "top");

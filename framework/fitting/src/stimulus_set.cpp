@@ -121,7 +121,7 @@ StimulusSet read_stimulus_set(const std::vector<fs::path>& files, std::optional<
                           : fmt::format("from .spiketimes files for {} of them, detected for the others", from_files);
     set.stimulus.name = files.front().string();
     set.stimulus.parameters = stimulus_settings.parameters;
-    if (without_times(files.front()) && dt) set.stimulus.parameters["sample_interval"] = fmt::format("{:.17g}", *dt);
+    if (without_times(files.front()) && dt) set.stimulus.parameters["sample_interval"] = fmt::format("{}", *dt);  // shortest exact
     return set;
 }
 

@@ -49,4 +49,7 @@ BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> write_comparison(const C
                                                                         const experiments::Window& window,
                                                                         std::size_t cell = 0);
 
+/// The names of the files write_comparison writes for `name` (NAME_compare.csv, ...), in `dir` or not.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::string> comparison_files(const std::string& name);
+
 }  // namespace soma::fitting

@@ -55,6 +55,13 @@ struct Evaluation {
 /// @throws ParameterError naming the model (`model_name`) and its state variables when it has none.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string membrane_potential(const Model& model, std::string_view model_name);
 
+/// Checks that the membrane potential can be sampled at the recordings' step: their step must be a whole
+/// multiple of the time step `dt` (to 1e-9 relative, as a run's record_interval; evaluate_population calls it
+/// when it compares voltages).
+/// @throws ParameterError naming the set, the step and dt, with a dt that would do (the largest one not
+///         above `dt` that divides the step and is written with few digits, e.g. --dt 0.025 for 0.2 ms and 0.03).
+BOOST_SYMBOL_VISIBLE void check_sampling_step(const StimulusSet& set, double dt);
+
 /// One cell of the run against the set.
 struct CellEvaluation {
     SetScore score;

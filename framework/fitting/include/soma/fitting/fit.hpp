@@ -81,6 +81,12 @@ enum class Algorithm { pso_gen, gaco };
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string to_string(Objective objective);
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string to_string(Algorithm algorithm);
 
+/// The candidates per generation a fit allows. pagmo's pso_gen (with the ring neighbourhood of two
+/// particles on either side that run_fit uses) and gaco (whose solution archive, min(63, population)
+/// solutions, must hold at least two) both need at least 2.
+inline constexpr std::size_t min_population = 2;
+inline constexpr std::size_t max_population = 100000;
+
 /// A fit.
 struct FitSpec {
     /// The model (preset, fixed parameters), the integrator, dt, threads, the MPI distribution, name and
@@ -96,7 +102,7 @@ struct FitSpec {
     double delta = 2;     ///< coincidence window, +-ms
     SpikeExclusion exclusion;  ///< samples left out of the RMSE around spikes
     Algorithm algorithm = Algorithm::pso_gen;
-    std::size_t population = 32;   ///< candidates per generation, >= 2 (gaco: >= 8)
+    std::size_t population = 32;   ///< candidates per generation, min_population to max_population
     std::size_t generations = 30;  ///< generations after the initial population, >= 1
     std::uint64_t seed = 0;        ///< seed of the initial population and of the algorithm
 };
@@ -143,7 +149,7 @@ struct FitControl {
 ///         the run, low >= high or a bound that is not finite, bounds outside the parameter's range
 ///         (parameter.hpp); no training set, a set without repetitions, repetitions of different
 ///         lengths or sampling steps (spike_trains) or currents (more than 10 % RMS apart), a held-out set that is
-///         also a training set (the same file), a population below 2 (gaco: 8) or above 100000, no
+///         also a training set (the same file), a population below min_population or above max_population, no
 ///         generation, delta <= 0, a weight < 0, per-cell stimulus values, fewer candidates than MPI
 ///         ranks; and what create_model throws for an unknown model.
 BOOST_SYMBOL_VISIBLE void check_fit(const PluginRegistry& registry, const FitSpec& spec);

@@ -1,0 +1,103 @@
+#include "recording_options.hpp"
+
+#include "soma/error.hpp"
+#include "soma/parameter.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace soma::app {
+
+std::vector<ExtraOption> recording_options() {
+    return {{"recording-dt", "MS", "sampling step of recordings without times, ms (0.2 for the 2007 competition's files)"},
+            {"delta", "MS", fmt::format("coincidence window of Gamma, +-ms, in (0, {:g}] and at most half of the "
+                                        "shortest recording (default: 2, the competition's)",
+                                        max_delta_ms)}};
+}
+
+RecordingSettings recording_settings(const Scenario& scenario) {
+    RecordingSettings settings;
+    const auto number = [&](const char* option, const std::string& text, const std::string& allowed) {
+        try {
+            return parse_number(option, text);
+        } catch (const ParameterError&) {
+            throw ParameterError(fmt::format("--{} '{}' is not allowed; give a finite number {}", option, text, allowed));
+        }
+    };
+    if (const auto it = scenario.extra.find("recording-dt"); it != scenario.extra.end()) {
+        const double dt = number("recording-dt", it->second.front(), "> 0 (ms)");
+        if (!(dt > 0)) throw ParameterError(fmt::format("--recording-dt {} is not allowed; it must be > 0 ms", dt));
+        settings.recording_dt = dt;
+    }
+    if (const auto it = scenario.extra.find("delta"); it != scenario.extra.end()) {
+        const std::string range = fmt::format("in (0, {:g}] ms (2 ms in the competition)", max_delta_ms);
+        settings.delta = number("delta", it->second.front(), range);
+        if (!(settings.delta > 0) || settings.delta > max_delta_ms) {
+            throw ParameterError(fmt::format("--delta {} is not allowed; the coincidence window must be {}",
+                                             settings.delta, range));
+        }
+    }
+    return settings;
+}
+
+void check_delta(double delta, const std::vector<const fitting::StimulusSet*>& sets) {
+    const fitting::StimulusSet* shortest = nullptr;
+    double duration = std::numeric_limits<double>::infinity();
+    for (const auto* set : sets) {
+        if (set->repetitions.empty()) continue;
+        if (const double d = set->repetitions.front().duration(); d < duration) {
+            duration = d;
+            shortest = set;
+        }
+    }
+    // (A recording's duration is its samples times its step, 59.99999999999999 ms for 300 of 0.2 ms.)
+    if (shortest != nullptr && delta > duration / 2 * (1 + 1e-9)) {
+        throw ParameterError(fmt::format("--delta {} is not allowed for set '{}' of {:.9g} ms; the coincidence window "
+                                         "must be in (0, {:.9g}] ms, at most half of the recording",
+                                         delta, shortest->name, duration, std::min(max_delta_ms, duration / 2)));
+    }
+}
+
+RunOptionUse recording_command_use(std::string_view command) {
+    const bool fit = command == "fit";
+    RunOptionUse use;
+    use.refused = {
+        {"t-stop", "the run lasts as long as the recording"},
+        {"record", "the membrane potential and the spikes are taken for the comparison; the outputs are the "
+                   "command's own"},
+        {"record-cells", "every cell is compared with the recording"},
+        {"record-interval", "the membrane potential is sampled at the recording's step"},
+        {"recorder", "the outputs are the command's own tables and figures"},
+    };
+    if (fit) {
+        use.refused["cells"] = "the cells are the candidates (--population sets their number)";
+        use.refused["cells-from"] = "each candidate has its own values of the fitted parameters (--fit)";
+        use.refused["stimulus"] = "each set is driven by its own recorded current (the waveform stimulus; "
+                                  "--set stimulus.PARAM applies to it)";
+        use.help["name"] = "base name of output files (default: the model's name)";
+        use.help["title"] = "title written into the data files' metadata (default: 'MODEL fitted to SETS')";
+        use.help["seed"] = "seed of the initial population and of the optimiser (and of noise stimuli), a whole "
+                           "number >= 0 (default: 0)";
+        use.help["set"] = "set a parameter that is not fitted, in the unit 'soma describe' shows (one value: "
+                          "e.g. --set model.t_ref=1); KIND is model, stimulus (the recorded current's waveform "
+                          "stimulus) or integrator";
+    } else {
+        use.help["stimulus"] = "drive the model with this stimulus plug-in instead of the current recorded in the "
+                               "first --recording file (default: that current, the waveform stimulus)";
+        use.help["name"] = "base name of output files (default: MODEL-SET, SET the common beginning of the "
+                           "recordings' names)";
+        use.help["title"] = "title written into the data files' metadata (default: 'MODEL compared with set SET')";
+        use.help["set"] = "set a parameter, in the unit 'soma describe' shows; KIND is model, stimulus or integrator "
+                          "(e.g. --set model.b=60). Model and stimulus parameters may differ between cells, each "
+                          "compared with the recording: 100,110,120 (one value per cell), linspace(0,20,41), "
+                          "normal(MU,SIGMA) or uniform(A,B) (drawn per cell, see --seed)";
+        use.help["cells"] = "number of cells, each compared with every repetition (default: the common length of "
+                            "the per-cell lists, or 1)";
+    }
+    return use;
+}
+
+}  // namespace soma::app

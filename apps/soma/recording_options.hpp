@@ -1,0 +1,45 @@
+#pragma once
+/// @file recording_options.hpp
+/// What `soma compare` and `soma fit` share about recordings: the options --recording-dt and --delta with
+/// their checks, and how they take `soma run`'s options (the run lasts as long as the recording, nothing is
+/// recorded by recorders).
+
+#include "scenario.hpp"
+
+#include "soma/fitting/stimulus_set.hpp"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace soma::app {
+
+/// The largest coincidence window --delta allows, ms (the competition's is 2 ms). A window is also at most
+/// half of the shortest recording: wider, every spike of a train is within it of every other.
+inline constexpr double max_delta_ms = 50;
+
+/// --recording-dt and --delta, as `soma compare` and `soma fit` show them.
+[[nodiscard]] std::vector<ExtraOption> recording_options();
+
+/// The values of recording_options in a command's arguments.
+struct RecordingSettings {
+    std::optional<double> recording_dt;  ///< --recording-dt (ms), for files without times
+    double delta = 2;                    ///< --delta (ms)
+};
+
+/// The values of --recording-dt and --delta in `scenario` (the defaults where not given).
+/// @throws ParameterError naming the option and the value: a --recording-dt that is not a finite number > 0,
+///         a --delta that is not a finite number in (0, max_delta_ms].
+[[nodiscard]] RecordingSettings recording_settings(const Scenario& scenario);
+
+/// Checks --delta against the recordings once they are read: at most half of the shortest of `sets`.
+/// @throws ParameterError naming the value, the set and the allowed range.
+void check_delta(double delta, const std::vector<const fitting::StimulusSet*>& sets);
+
+/// How `command` ("compare" or "fit") takes soma run's options: --t-stop, --record, --record-cells,
+/// --record-interval and --recorder do not apply (nor, for "fit", --cells, --cells-from and --stimulus: the
+/// cells are the candidates, the stimulus each set's current), and --name, --title (and --stimulus, --seed)
+/// have the command's own defaults.
+[[nodiscard]] RunOptionUse recording_command_use(std::string_view command);
+
+}  // namespace soma::app
