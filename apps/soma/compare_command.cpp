@@ -116,6 +116,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     }
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
+    notes.insert(notes.end(), set.notes.begin(), set.notes.end());  // a repetition without a detected spike
     if (parsed->spec.settings.t_stop != RunSpec{}.settings.t_stop) {
         notes.push_back(fmt::format("the run lasts as long as the recording ({:g} ms), not the t_stop given",
                                     set.repetitions.front().duration()));

@@ -89,6 +89,7 @@ fitting::StimulusSet read_set(const std::string& text, const std::string& option
         auto set = fitting::read_stimulus_set(files, dt, stimulus_settings);
         notes.push_back(fmt::format("{} set '{}': {} repetition{}; spike times {}", option, set.name, files.size(),
                                     files.size() == 1 ? "" : "s", set.spikes_from));
+        notes.insert(notes.end(), set.notes.begin(), set.notes.end());  // a repetition without a detected spike
         return set;
     } catch (const ParameterError& e) {
         throw ParameterError(fmt::format("--{}: {}", option, e.what()));
@@ -246,7 +247,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
     RunSpec best = spec.run;
     best.cells_from.reset();
     for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
-        best.model.parameters[spec.parameters[p].name] = fmt::format("{:.17g}", result.best[p]);
+        best.model.parameters[spec.parameters[p].name] = fmt::format("{}", result.best[p]);
     }
     best.settings.n_cells = 1;
     fitting::Evaluation evaluation{spec.delta, spec.exclusion, true, true,
