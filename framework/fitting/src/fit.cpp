@@ -588,7 +588,7 @@ std::string fit_scenario(const FitResult& result, const FitSpec& spec) {
                                                 ? std::filesystem::absolute(set.stimulus.name).lexically_normal().string()
                                                 : set.stimulus.name);
     text += fmt::format("integrator = {}\n", spec.run.integrator.name);
-    text += fmt::format("t_stop = {:.17g}\ndt = {:.17g}\nrecord_interval = {:.17g}\nname = {}_fit_run\n",
+    text += fmt::format("t_stop = {}\ndt = {}\nrecord_interval = {}\nname = {}_fit_run\n",
                         set.repetitions.front().duration(), spec.run.settings.dt, set.repetitions.front().dt,
                         spec.run.name);
     text += "\n[model]\n";
@@ -598,7 +598,7 @@ std::string fit_scenario(const FitResult& result, const FitSpec& spec) {
         }
     }
     for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
-        text += fmt::format("# fitted in [{:g}, {:g}] {}\n{} = {:.17g}\n", spec.parameters[p].low,
+        text += fmt::format("# fitted in [{:g}, {:g}] {}\n{} = {}\n", spec.parameters[p].low,
                             spec.parameters[p].high, result.units[p], spec.parameters[p].name, result.best[p]);
     }
     if (!set.stimulus.parameters.empty()) {
