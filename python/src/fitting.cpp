@@ -137,6 +137,8 @@ py::dict compare(const RunArguments& args, const std::vector<std::string>& recor
     }
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
+    const std::vector<std::string> warnings = set.notes;  // a repetition without a detected spike
+    notes.insert(notes.end(), warnings.begin(), warnings.end());
     evaluation.v_name = fitting::membrane_potential(*create_model(registry(), run.model.name), run.model.name);
     const auto comparison = without_gil(
         [&](SignalPoll& poll) { return fitting::compare(registry(), run, set, evaluation, control(poll)); });
@@ -195,6 +197,7 @@ py::dict compare(const RunArguments& args, const std::vector<std::string>& recor
     d["exclusion"] = py::make_tuple(evaluation.exclusion.before, evaluation.exclusion.after);
     d["info"] = info_dict(comparison.info);
     d["notes"] = notes;
+    d["warnings"] = warnings;
     return d;
 }
 
@@ -241,14 +244,20 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     spec.delta = delta;
     spec.population = population;
     spec.generations = generations;
+    std::vector<std::string> warnings;  // repetitions without a detected spike
     for (const auto& files : train) {
         spec.training.push_back(read_set(files, "train", recording_dt, spec.run.stimulus));
         notes.push_back(fmt::format("train set '{}': {} repetition{}; spike times {}", spec.training.back().name,
                                     spec.training.back().repetitions.size(),
                                     spec.training.back().repetitions.size() == 1 ? "" : "s",
                                     spec.training.back().spikes_from));
+        warnings.insert(warnings.end(), spec.training.back().notes.begin(), spec.training.back().notes.end());
     }
-    for (const auto& files : held_out) spec.held_out.push_back(read_set(files, "held_out", recording_dt, spec.run.stimulus));
+    for (const auto& files : held_out) {
+        spec.held_out.push_back(read_set(files, "held_out", recording_dt, spec.run.stimulus));
+        warnings.insert(warnings.end(), spec.held_out.back().notes.begin(), spec.held_out.back().notes.end());
+    }
+    notes.insert(notes.end(), warnings.begin(), warnings.end());
     fitting::check_fit(registry(), spec);
 
     const auto result = without_gil([&](SignalPoll& poll) {
@@ -302,6 +311,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     d["scenario"] = fitting::fit_scenario(result, spec);
     d["info"] = info_dict(result.info);
     d["notes"] = notes;
+    d["warnings"] = warnings;
     return d;
 }
 
