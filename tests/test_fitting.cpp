@@ -205,6 +205,7 @@ BOOST_AUTO_TEST_CASE(scenario_of_the_best_parameters) {
     SOMA_CHECK_CONTAINS(text, "V_T = " + shortest + "\n");
     BOOST_TEST(std::stod(shortest) == result.best[0]);
     BOOST_TEST(shortest.size() <= fmt::format("{:.17g}", result.best[0]).size());
+    SOMA_CHECK_CONTAINS(text, fmt::format("\ndt = {}\n", spec.run.settings.dt));
     SOMA_CHECK_CONTAINS(text, "sample_interval = 0.2\n");
     SOMA_CHECK_CONTAINS(text, "t_stop = 2000\n");
     SOMA_CHECK_CONTAINS(text, "\ndt = 0.05\n");  // not 0.050000000000000003

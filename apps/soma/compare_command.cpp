@@ -113,6 +113,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     fitting::check_sampling_step(set, run.settings.dt);
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
+    notes.insert(notes.end(), set.notes.begin(), set.notes.end());  // a repetition without a detected spike
     const std::string model_name = is_model_file(run.model.name)
                                        ? std::filesystem::path(run.model.name).stem().string()
                                        : run.model.name;

@@ -100,6 +100,7 @@ fitting::StimulusSet read_set(const std::string& text, const std::string& option
         auto set = fitting::read_stimulus_set(files, dt, stimulus_settings);
         notes.push_back(fmt::format("{} set '{}': {} repetition{}; spike times {}", option, set.name, files.size(),
                                     files.size() == 1 ? "" : "s", set.spikes_from));
+        notes.insert(notes.end(), set.notes.begin(), set.notes.end());  // a repetition without a detected spike
         return set;
     } catch (const ParameterError& e) {
         throw ParameterError(fmt::format("--{}: {}", option, e.what()));

@@ -124,14 +124,7 @@ int describe(const PluginRegistry& registry, const std::string& name) {
             print_component(*object);
         }
     }
-    if (!found) {
-        std::vector<std::string> known;
-        for (const auto& p : registry.plugins()) known.push_back(p.name);
-        std::vector<std::string> dirs;
-        for (const auto& d : registry.search_path()) dirs.push_back(d.string());
-        throw PluginError(fmt::format("{} Searched: {}. ('soma list' shows them all.)",
-                                      unknown_name_message("plug-in", name, known), fmt::join(dirs, ", ")));
-    }
+    if (!found) throw PluginError(registry.unknown_plugin_message(name));
     return 0;
 }
 

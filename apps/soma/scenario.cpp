@@ -23,7 +23,6 @@ namespace po = boost::program_options;
 namespace soma::app {
 namespace {
 
-const std::vector<std::string> component_sections{"model", "stimulus", "integrator"};
 constexpr std::uintmax_t max_scenario_bytes = 1 << 20;
 constexpr std::size_t max_name_length = 100;
 /// More recorded cells than this cannot be useful (their samples alone would fill the disk in a few
@@ -90,10 +89,10 @@ po::options_description command_line_options(std::string_view command = "run", s
     add("dt", text_value("MS"), "time step, ms (default: 0.01)");
     add("record-interval", text_value("MS"), "time between samples, ms, a multiple of dt (default: every step)");
     add("record", text_value("LIST"), "what to sample: state variables and/or the model's current, e.g. v,I (I.LABEL: "
-        "one of several stimuli), or 'spikes' for spike times only (default: everything; above 10 cells, spikes and v "
-        "of cells 0 to 9)");
+        "one of several stimuli), of every cell (or --record-cells), or 'spikes' for spike times only (default: "
+        "everything; above 10 cells, spikes and v of cells 0 to 9)");
     add("record-cells", text_value("LIST"), "cells whose samples are recorded: 0,5,10 or 0:10 (cells 0 to 9) or 0:3,7 "
-        "(spikes are recorded for every cell)");
+        "(spikes are recorded for every cell; not with --record spikes)");
     add("threads", text_value("K"), "threads that advance the cells (of each rank under mpirun); results do not "
         "depend on it (default: the cores, shared among the ranks on one machine)");
     add("seed", text_value("S"), "seed of the normal() and uniform() draws and of noise stimuli, a whole number >= 0 "
@@ -625,12 +624,6 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         spec.title = fmt::format("{}, {} stimulus, {}", spec.model.name, spec.stimulus.name, spec.integrator.name);
     }
 
-    // The component each section's parameters belong to.
-    std::map<std::string, ComponentSpec*> components{
-        {"model", &spec.model}, {"stimulus", &spec.stimulus}, {"integrator", &spec.integrator}};
-    for (auto& r : spec.recorders) components.emplace(r.name, &r);
-    auto sections = component_sections;
-    for (const auto& r : spec.recorders) sections.push_back(r.name);
     const bool recorders_from_cli = cli.count("recorder") > 0;
     const auto assign = [&](const std::string& key, const std::string& value, bool from_file) {
         const auto dot = key.find('.');
@@ -646,19 +639,14 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                                                  key, section));
             return;
         }
-        const auto component = components.find(section);
-        if (from_file && recorders_from_cli && component == components.end()) {
+        if (from_file && recorders_from_cli && find_component(spec, section) == nullptr) {
             scenario.notes.push_back(fmt::format("ignoring '{}' of the scenario file: recorder '{}' is not among "
                                                  "the recorders given on the command line",
                                                  key, section));
             return;
         }
-        if (component == components.end()) {
-            throw ParameterError(fmt::format(
-                "{}: '{}' names no component of this run; {} (a recorder's parameters need it in the recorder list)",
-                origin, key, unknown_name_message("component", section, sections)));
-        }
-        component->second->parameters[key.substr(dot + 1)] = value;  // the text as typed, per-cell forms included
+        auto [component, name] = component_of(spec, key, origin);
+        component.parameters[name] = value;  // the text as typed, per-cell forms included
     };
     for (const auto& o : file_extra) assign(o.string_key, o.value.empty() ? "" : o.value.front(), true);
     if (cli.count("set")) {

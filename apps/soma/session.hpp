@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "output_directory.hpp"
 #include "scenario.hpp"
 #include "summary_json.hpp"
 
@@ -70,62 +71,6 @@ extern std::atomic<bool> interrupted;
 
 /// Installs the handlers that set `interrupted`.
 void stop_on_signals();
-
-/// Outputs a command writes besides those named NAME (OutputDirectory): `soma fit` also writes
-/// NAME_fit-SET_compare.*, the files `soma compare --name NAME_fit-SET` writes.
-struct OutputClaims {
-    /// Other output names (e.g. "f_fit-a"), locked as NAME is, so that no other soma process writes them meanwhile.
-    std::vector<std::string> names;
-    /// The file names written under them (e.g. "f_fit-a_compare.csv"); see OutputDirectory.
-    std::vector<std::string> files;
-};
-
-/// The output directory of a command, created if missing, and the claim of this process on the outputs
-/// named NAME in it.
-///  - Temporary files that a killed run (SIGKILL) left there are removed, with a note, when the process
-///    that made them no longer exists.
-///  - Another soma process writing outputs of the same NAME in the same directory at the same time is
-///    refused (an advisory lock on `.NAME.lock`, held until the object is destroyed), so two runs never
-///    leave a mixture of their files.
-///  - A different run's outputs are not replaced: when `summary_file` (the command's NAME_..._summary.json)
-///    exists and records another command line, the command is refused unless `force` (--force).
-///    Running the same command again replaces its outputs.
-///  - Nor are the files of `also.files` when the newest summary in the directory that lists them (in its
-///    "outputs") is another command's, e.g. a later `soma compare --name f_fit-a` replacing the comparison
-///    files of `soma fit --name f` (listed in f_fit_summary.json), or the reverse; refused unless `force`.
-///    Files without a summary (--summary none) are nobody's.
-/// If the command fails (the object is destroyed without `keep`), a directory it created is removed
-/// again when empty.
-class OutputDirectory {
-public:
-    /// @param command_line this command's, as in Scenario::command_line (`--force` is ignored in the comparison).
-    /// @throws RunError when the directory cannot be created or written into, when another process holds
-    ///         the outputs of `name`, or when they belong to a different run and `force` is false.
-    OutputDirectory(std::filesystem::path path, const std::string& name, std::filesystem::path summary_file,
-                    const std::vector<std::string>& command_line, bool force, const OutputClaims& also = {});
-    ~OutputDirectory();
-    OutputDirectory(const OutputDirectory&) = delete;
-    OutputDirectory& operator=(const OutputDirectory&) = delete;
-    void keep() { keep_ = true; }
-    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-    /// The command's NAME_..._summary.json.
-    [[nodiscard]] const std::filesystem::path& summary_file() const { return summary_file_; }
-
-private:
-    void remove_stale_partial_files() const;
-    void lock(const std::string& name);
-    void check_previous_runs(const std::string& name, const std::vector<std::string>& command_line,
-                             const std::vector<std::string>& files) const;
-    void check_owners(const std::vector<std::string>& files, const std::vector<std::string>& command_line) const;
-    void release() noexcept;
-
-    std::filesystem::path path_;
-    std::filesystem::path summary_file_;
-    std::vector<std::filesystem::path> lock_paths_;
-    std::vector<int> lock_fds_;
-    bool created_ = false;
-    bool keep_ = false;
-};
 
 /// The summary file of a command of `kind` ("sweep", "compare", ...; empty for soma run) for the outputs named
 /// `spec.name`: OUTPUT/NAME_KIND_summary.json (OUTPUT/NAME_summary.json).

@@ -193,6 +193,15 @@ const PluginInfo& PluginRegistry::find(PluginKind kind, std::string_view name) c
     throw PluginError(message);
 }
 
+std::string PluginRegistry::unknown_plugin_message(std::string_view name, std::string_view listing) const {
+    std::vector<std::string> known;
+    for (const auto& p : plugins()) known.push_back(p.name);
+    std::vector<std::string> dirs;
+    for (const auto& d : dirs_) dirs.push_back(d.string());
+    return fmt::format("{} Searched: {}. ({} shows them all.)", unknown_name_message("plug-in", name, known),
+                       fmt::join(dirs, ", "), listing);
+}
+
 std::shared_ptr<Component> PluginRegistry::create(PluginKind kind, std::string_view name) const {
     const auto& info = find(kind, name);
     const auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return &e.info == &info; });

@@ -1,6 +1,7 @@
 #include "soma/run_spec.hpp"
 
 #include "soma/error.hpp"
+#include "soma/parameter.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
 #include "soma/stimulus_from_file.hpp"
@@ -358,6 +359,33 @@ Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
     }
     agree(*distribution, failure);  // every rank throws the same error, or none does
     return std::move(*simulation);
+}
+
+ComponentSpec* find_component(RunSpec& spec, std::string_view kind) {
+    if (kind == "model") return &spec.model;
+    if (kind == "stimulus") return &spec.stimulus;
+    if (kind == "integrator") return &spec.integrator;
+    const auto it = std::ranges::find(spec.recorders, kind, &ComponentSpec::name);
+    return it == spec.recorders.end() ? nullptr : &*it;
+}
+
+std::pair<ComponentSpec&, std::string> component_of(RunSpec& spec, std::string_view key, std::string_view origin) {
+    const auto dot = key.find('.');
+    if (dot == std::string_view::npos) {
+        throw ParameterError(fmt::format("{}: '{}': expected KIND.PARAM, e.g. model.g_Na (KIND: model, stimulus, "
+                                         "integrator or a recorder's name)",
+                                         origin, key));
+    }
+    const std::string_view kind = key.substr(0, dot);
+    ComponentSpec* component = find_component(spec, kind);
+    if (component == nullptr) {
+        std::vector<std::string> kinds{"model", "stimulus", "integrator"};
+        for (const auto& r : spec.recorders) kinds.push_back(r.name);
+        throw ParameterError(fmt::format(
+            "{}: '{}' names no component of this run; {} (a recorder's parameters need it in the recorder list)",
+            origin, key, unknown_name_message("component", kind, kinds)));
+    }
+    return {*component, std::string(key.substr(dot + 1))};
 }
 
 }  // namespace soma

@@ -234,10 +234,14 @@ RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, cons
     const bool large = n_cells > RecordSpec::default_all_cells;
     std::vector<std::string> names = spec.variables;
     if (names.empty()) {
-        if (large) names = {states.front().name};
+        if (by_default && large) names = {states.front().name};  // chosen cells record everything
         else names.assign(known.begin(), known.end() - 1 - static_cast<std::ptrdiff_t>(parts.size()));
     }
     if (names.size() == 1 && names.front() == "spikes") r.samples = false;
+    if (!r.samples && spec.cells) {
+        throw ParameterError("--record-cells is given, but --record is 'spikes' (spike times only, no samples); leave "
+                             "--record-cells out, or record variables, e.g. --record 'v'");
+    }
     std::set<std::string> seen;
     for (const auto& name : names) {
         if (name == "spikes") continue;
@@ -275,7 +279,8 @@ RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, cons
         }
         r.cells.assign(cells.begin(), cells.end());
     } else {
-        const std::size_t n = large ? RecordSpec::default_all_cells : n_cells;
+        // The cap is the default's only: variables chosen without --record-cells are recorded for every cell.
+        const std::size_t n = by_default && large ? RecordSpec::default_all_cells : n_cells;
         for (std::size_t c = 0; c < n; ++c) r.cells.push_back(c);
     }
     if (!r.samples) r.cells.clear();

@@ -142,10 +142,15 @@ TableFormat format_of(const std::filesystem::path& file, std::string_view first_
     const auto ext = name.extension().string();
     if (ext == ".csv") return TableFormat::csv;
     if (ext == ".asc") return TableFormat::asc;
-    if (!layout.plain_headers.empty() && std::ranges::find(layout.plain_extensions, ext) != layout.plain_extensions.end()) {
+    if (first_line.starts_with('"')) return TableFormat::asc;
+    // A header (a first line that does not start with a number) makes a CSV file whatever the extension: a
+    // plain file never has one, so a `.spiketimes` file headed `t (ms)` holds times, not sample indices.
+    const auto first_field = split(first_line, first_line.find(',') == std::string_view::npos ? ' ' : ',');
+    const bool headed = first_field.empty() || !is_number(first_field.front());
+    if (!layout.plain_headers.empty() && !headed &&
+        std::ranges::find(layout.plain_extensions, ext) != layout.plain_extensions.end()) {
         return TableFormat::plain;
     }
-    if (first_line.starts_with('"')) return TableFormat::asc;
     if (!layout.plain_headers.empty() && first_line.find(',') == std::string_view::npos) {
         const auto fields = split(first_line, ' ');
         if (fields.size() == layout.plain_headers.size() && is_number(fields.front())) return TableFormat::plain;
@@ -242,7 +247,18 @@ Table read_table(const std::filesystem::path& path, const TableLayout& layout) {
         }
         table.lines.push_back(reader.line());
     };
-    if (table.format == TableFormat::plain) add_row();
+    if (table.format == TableFormat::plain) {
+        // Without a header, the number of fields is all that tells a plain file from other data: a first row
+        // of numbers that is not the plain layout's (one column of times, say) is refused, not guessed at.
+        if (const auto n = split(line, ' ').size(); n != headers.size()) {
+            throw ParameterError(fmt::format("{}the first row '{}' has {} number{} and no header: a {} without a header "
+                                             "holds the {} columns ({}); for other data, start the file with a header "
+                                             "naming each column with its unit, e.g. {}",
+                                             reader.at(), line, n, n == 1 ? "" : "s", layout.what, headers.size(),
+                                             fmt::join(headers, ", "), layout.csv_example));
+        }
+        add_row();
+    }
     while (reader.next(line)) add_row();
     if (table.lines.empty()) {
         throw ParameterError(fmt::format("{} '{}' has no samples after its header (line {})", layout.what, table.file,

@@ -14,6 +14,8 @@ files are not left behind); other Python threads run while a simulation goes. Se
 """
 
 import builtins as _builtins
+import functools as _functools
+import inspect as _inspect
 import os as _os
 import warnings as _warnings
 
@@ -24,6 +26,7 @@ from ._spec import axis_texts as _axis_texts
 from ._spec import run_arguments as _run_arguments
 from ._spec import _is_real, _is_whole
 from ._spec import number_text as _number_text
+from ._spec import shown as _shown
 from ._spec import stimulus_set as _stimulus_set
 
 __version__ = _soma.__version__
@@ -43,9 +46,37 @@ def _warn_rejected():
         _warnings.warn(f"skipping {r['file']}: {r['reason']}", RuntimeWarning, stacklevel=3)
 
 
+def _keywords(function):
+    """The keyword arguments ``function`` takes by name (those of soma.run too, for one with **run_options)."""
+    names = []
+    for p in _inspect.signature(function).parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            names += [n for n in _keywords(run) if n not in names]
+        elif p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            names.append(p.name)
+    return names
+
+
+def _checked_keywords(function):
+    """``function``, raising a TypeError that names soma.FUNCTION and suggests the closest keyword (the
+    command's suggestion, libsoma's closest_name) for a keyword it does not take, e.g. modle='hh'."""
+    @_functools.wraps(function)
+    def checked(*args, **kwargs):
+        known = None
+        for key in kwargs:
+            known = known or _keywords(function)
+            if key not in known:
+                close = _soma.closest_name(key, known)
+                hint = f"did you mean '{close}'?" if close else f"its keywords are {', '.join(known)}"
+                raise TypeError(f"soma.{function.__name__}() got an unexpected keyword argument '{key}'; {hint}")
+        return function(*args, **kwargs)
+    return checked
+
+
+@_checked_keywords
 def run(model="hh", *, preset=None, stimulus="step", integrator="euler", params=None, t_stop=100.0, dt=0.01,
         record_interval=0.0, cells=None, cells_from=None, record=None, record_cells=None, threads=None, seed=0,
-        recorders=(), output_dir="soma-output", name="run", title=None):
+        recorders=(), output_dir="soma-output", name="run", title=None, force=False):
     """Runs one simulation, as ``soma run`` with the same options, and returns a soma.Result.
 
     model       a model plug-in ('hh', 'lif', ...; soma.list()) or the path of a model file
@@ -62,28 +93,36 @@ def run(model="hh", *, preset=None, stimulus="step", integrator="euler", params=
     t_stop, dt, record_interval   ms; record_interval 0: every step (a multiple of dt otherwise).
     cells       number of cells (default: the common length of the per-cell values, or 1).
     cells_from  a CSV table of per-cell values (header KIND.PARAM, one row per cell).
-    record      names of state variables and/or the current ('I', 'I.LABEL'), e.g. ['v', 'm'], or
-                'spikes' for spike times only. Default: everything for up to 10 cells, else spikes and v of
-                cells 0 to 9.
-    record_cells  population indices whose samples are recorded (spikes are recorded for all).
+    record      names of state variables and/or the current ('I', 'I.LABEL'), e.g. ['v', 'm'] (of every
+                cell, or of ``record_cells``), or 'spikes' for spike times only. Default: everything for up
+                to 10 cells, else spikes and v of cells 0 to 9.
+    record_cells  population indices whose samples are recorded (spikes are recorded for all); not with
+                record='spikes'.
     threads     threads that advance the cells (default: the cores); results do not depend on it.
     seed        seed of the normal()/uniform() draws and of noise stimuli, 0 to 2**64 - 1.
-    recorders   plug-ins that also write files into ``output_dir`` (e.g. ['csv']), named ``name``...;
-                none by default. The samples are in memory either way.
+    recorders   plug-ins that also write files into ``output_dir`` (e.g. ['csv']), named ``name``..., with
+                ``name``_summary.json recording the call; none by default. The samples are in memory
+                either way. As for the command, another process writing the same names at the same time
+                is refused, and so are files of the same name from a different run (or command)...
+    force       ... unless force=True; the same call again replaces its own files.
+    Per-cell values and record_cells may be any 1-D array-like (NumPy array, pandas Series, ...);
+    masked arrays are refused.
 
     Raises ParameterError (bad input: the message names the parameter, the value and what is
     allowed), PluginError (unknown plug-in), ModelFileError, RunError (the state diverged, an output
-    could not be written); KeyboardInterrupt on Ctrl-C, leaving no output file.
+    could not be written, the files are another run's); TypeError for a keyword it does not take (with
+    the closest one); KeyboardInterrupt on Ctrl-C, leaving no output file.
     """
     _warn_rejected()
     args = _run_arguments(model, preset, stimulus, integrator, params, t_stop, dt, record_interval, cells, cells_from,
-                          record, record_cells, threads, seed, recorders, output_dir, name, title)
+                          record, record_cells, threads, seed, recorders, output_dir, name, title, force)
     result = Result(_soma.run(args))
     for note in result.notes:
         _warnings.warn(note, stacklevel=2)
     return result
 
 
+@_checked_keywords
 def sweep(vary, *, window=None, **run_options):
     """A parameter sweep, as ``soma sweep``: every combination of the axes' values is one cell of one
     population run; returns a soma.SweepResult (each cell's firing in the analysis window).
@@ -101,24 +140,40 @@ def sweep(vary, *, window=None, **run_options):
     if window is not None:
         if (not isinstance(window, (tuple, _builtins.list)) or len(window) != 2
                 or not all(_is_real(w) for w in window)):
-            raise ParameterError(f"window={window!r}: expected (FROM, TO) in ms, e.g. window=(500, 1000) (the spikes "
+            raise ParameterError(f"window={_shown(window)}: expected (FROM, TO) in ms, e.g. window=(500, 1000) (the spikes "
                                  "with FROM <= t < TO are analysed)")
         window = (float(window[0]), float(window[1]))
     args = _run_arguments(**run_options)
-    return SweepResult(_soma.sweep(args, _axis_texts(vary), window))
+    raw = _soma.sweep(args, _axis_texts(vary), window)
+    for note in raw["notes"]:
+        _warnings.warn(note, stacklevel=2)
+    return SweepResult(raw)
 
 
-def fi(amplitude="linspace(0, 20, 21)", *, vary=None, window=None, **run_options):
+_DEFAULT_AMPLITUDES = "linspace(0, 20, 21)"
+
+
+@_checked_keywords
+def fi(amplitude=None, *, vary=None, window=None, **run_options):
     """An f-I curve, as ``soma fi``: soma.sweep with the stimulus amplitude as the first axis (in the
-    model's current unit); ``vary`` adds further axes (one curve per value)."""
-    axes = {"stimulus.amplitude": amplitude}
-    if vary is not None:
-        if not isinstance(vary, dict):
-            raise ParameterError(f"vary={vary!r}: give a dict of KIND.PARAM names and their values")
-        axes.update(vary)
+    model's current unit; default 'linspace(0, 20, 21)', or the values of vary['stimulus.amplitude']);
+    ``vary`` adds further axes (one curve per value). Amplitudes given both as ``amplitude`` and in
+    ``vary`` raise ParameterError."""
+    if vary is not None and not isinstance(vary, dict):
+        raise ParameterError(f"vary={_shown(vary)}: give a dict of KIND.PARAM names and their values")
+    vary = dict(vary or {})
+    if "stimulus.amplitude" in vary:
+        if amplitude is not None:
+            raise ParameterError(f"fi: the amplitudes are given twice, as amplitude={_shown(amplitude)} and as "
+                                 f"vary['stimulus.amplitude']={_shown(vary['stimulus.amplitude'])}; give them once "
+                                 "(amplitude=...)")
+        amplitude = vary.pop("stimulus.amplitude")
+    axes = {"stimulus.amplitude": _DEFAULT_AMPLITUDES if amplitude is None else amplitude}
+    axes.update(vary)
     return sweep(axes, window=window, **run_options)
 
 
+@_checked_keywords
 def rheobase(high, *, low=0.0, tolerance=None, batch=7, firing="single", parameter="amplitude", **run_options):
     """The rheobase of each cell, as ``soma rheobase``: the smallest value of the stimulus parameter
     (default its amplitude) at which the cell fires, by bisection in parallel batches; returns a
@@ -129,23 +184,31 @@ def rheobase(high, *, low=0.0, tolerance=None, batch=7, firing="single", paramet
     batch       amplitudes per cell and round (1 to 1000).
     firing      'single' (at least one spike) or 'sustained' (firing until the end of the stimulus).
     run_options those of soma.run (the cells: per-cell params, cells, ...; the stimulus; t_stop, ...).
-    Raises as soma.run; ParameterError also when a cell fires at ``low`` or not at ``high``.
+    Raises as soma.run; ParameterError also when a cell fires at ``low`` or not at ``high``, and for the
+    searched parameter given in ``params`` (the search sets it).
     """
     _warn_rejected()
     for key, value in (("high", high), ("low", low)):
         if not _is_real(value):
-            raise ParameterError(f"{key}={value!r} is not a number; give an amplitude in the stimulus parameter's unit")
+            raise ParameterError(f"{key}={_shown(value)} is not a number; give an amplitude in the stimulus "
+                                 "parameter's unit")
     if tolerance is None:
         tolerance = 0.0
     elif not _is_real(tolerance) or not tolerance > 0:
-        raise ParameterError(f"tolerance={tolerance!r} is not allowed; it must be a number > 0")
+        raise ParameterError(f"tolerance={_shown(tolerance)} is not allowed; it must be a number > 0")
     if not _is_whole(batch) or not 1 <= batch <= 1000:
-        raise ParameterError(f"batch={batch!r} is not allowed; give a whole number from 1 to 1000")
+        raise ParameterError(f"batch={_shown(batch)} is not allowed; give a whole number from 1 to 1000")
     if run_options.get("recorders"):
         raise ParameterError("a rheobase search writes no recorder files (its rounds are many runs); leave "
                              "recorders out and use soma.run for traces")
     if not isinstance(parameter, str) or not isinstance(firing, str):
         raise ParameterError("parameter and firing are names (text), e.g. parameter='amplitude', firing='single'")
+    searched = parameter if parameter.startswith("stimulus.") else f"stimulus.{parameter}"
+    params = run_options.get("params")
+    if isinstance(params, dict) and searched in params:
+        raise ParameterError(f"params['{searched}'] = {_shown(params[searched])}: {searched} is the parameter the "
+                             f"rheobase search varies (parameter='{parameter}'), from low={float(low):g} to "
+                             f"high={float(high):g}; leave it out of params")
     args = _run_arguments(**run_options)
     return RheobaseResult(_soma.rheobase(args, float(low), float(high), float(tolerance), int(batch), firing, parameter))
 
@@ -153,14 +216,15 @@ def rheobase(high, *, low=0.0, tolerance=None, batch=7, firing="single", paramet
 def _recording_options(recording_dt, delta):
     if recording_dt is not None:
         if not _is_real(recording_dt):
-            raise ParameterError(f"recording_dt={recording_dt!r} is not a number; give the sampling step of recordings "
+            raise ParameterError(f"recording_dt={_shown(recording_dt)} is not a number; give the sampling step of recordings "
                                  "without times in ms, e.g. recording_dt=0.2")
         recording_dt = float(recording_dt)
     if not _is_real(delta):
-        raise ParameterError(f"delta={delta!r} is not a number; give the coincidence window in ms, e.g. delta=2")
+        raise ParameterError(f"delta={_shown(delta)} is not a number; give the coincidence window in ms, e.g. delta=2")
     return recording_dt, float(delta)
 
 
+@_checked_keywords
 def compare(recording, *, model="hh", preset=None, stimulus=None, integrator="euler", params=None, dt=0.01,
             cells=None, cells_from=None, threads=None, seed=0, recording_dt=None, delta=2.0):
     """A model run against recordings of the same input, as ``soma compare``; returns a soma.CompareResult.
@@ -175,47 +239,53 @@ def compare(recording, *, model="hh", preset=None, stimulus=None, integrator="eu
     model, preset, integrator, params, dt, cells, cells_from, threads, seed: as soma.run (per-cell
                   values make a population, every cell scored). The run lasts as long as the recording.
     Raises ParameterError (a file that cannot be read, repetitions that do not match, bad values),
-    PluginError, RunError as soma.run; KeyboardInterrupt on Ctrl-C. Writes no file.
+    PluginError, RunError as soma.run; KeyboardInterrupt on Ctrl-C. Writes no file. Warns (UserWarning,
+    also in ``notes``) of each recording on which the detection finds no spike, naming the file and the
+    detection threshold.
     """
     _warn_rejected()
     recording_dt, delta = _recording_options(recording_dt, delta)
     files = _stimulus_set("recording", recording)
     args = _run_arguments(model, preset, "step" if stimulus is None else stimulus, integrator, params, dt=dt,
                           cells=cells, cells_from=cells_from, threads=threads, seed=seed)
-    result = CompareResult(_soma.compare(args, files, recording_dt, delta, stimulus is not None))
-    return result
+    raw = _soma.compare(args, files, recording_dt, delta, stimulus is not None)
+    for warning in raw["warnings"]:
+        _warnings.warn(warning, stacklevel=2)
+    return CompareResult(raw)
 
 
 def _bounds_text(key, bounds):
     if not isinstance(key, str):
-        raise ParameterError(f"fit: the key {key!r} is not text; keys are model.PARAM, e.g. 'model.V_T'")
+        raise ParameterError(f"fit: the key {_shown(key)} is not text; keys are model.PARAM, e.g. 'model.V_T'")
     if isinstance(bounds, str):
         return f"{key}={bounds}"
     if (not isinstance(bounds, (tuple, _builtins.list)) or len(bounds) != 2
             or not all(_is_real(b) for b in bounds)):
-        raise ParameterError(f"fit['{key}']={bounds!r}: give the bounds (LOW, HIGH) in the parameter's unit, e.g. "
+        raise ParameterError(f"fit['{key}']={_shown(bounds)}: give the bounds (LOW, HIGH) in the parameter's unit, e.g. "
                              "fit={'model.V_T': (-55, -35)}")
-    return f"{key}={_number_text(bounds[0])}:{_number_text(bounds[1])}"
+    where = f"fit['{key}']: "
+    return f"{key}={_number_text(bounds[0], where)}:{_number_text(bounds[1], where)}"
 
 
 def _sets(name, sets):
     if isinstance(sets, (str, _os.PathLike)):
         sets = [sets]
     if not isinstance(sets, (tuple, _builtins.list)):
-        raise ParameterError(f"{name}={sets!r}: give a list of stimulus sets, each a list of the voltage files of one "
+        raise ParameterError(f"{name}={_shown(sets)}: give a list of stimulus sets, each a list of the voltage files of one "
                              f"stimulus's repetitions, e.g. {name}=[['00-0.voltage', '00-1.voltage']]")
     return [_stimulus_set(name, s) for s in sets]
 
 
 def _whole(name, value, most):
     if not _is_whole(value) or not 1 <= value <= most:
-        raise ParameterError(f"{name}={value!r} is not allowed; give a whole number from 1 to {most}")
+        raise ParameterError(f"{name}={_shown(value)} is not allowed; give a whole number from 1 to {most}")
     return int(value)
 
 
+@_checked_keywords
 def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler", params=None, dt=0.01, threads=None,
-        seed=0, recording_dt=None, objective="gamma", weight=0.1, delta=2.0, algorithm="pso_gen", population=32,
-        generations=30):
+        seed=0, recording_dt=None, objective="gamma-count", weight=0.1, count_tolerance=0.15, delta=2.0,
+        algorithm="pso_gen", population=32, generations=30):
     """Fits model parameters to recordings, as ``soma fit`` (the same seed gives the same result, bit for
     bit, whatever ``threads``); returns a soma.FitResult. Writes no file.
 
@@ -226,9 +296,12 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
                  first file drives the model. A single text or path is one set.
     held_out     sets, as ``train``, scored with the best parameters only.
     recording_dt sampling step (ms) of files without times.
-    objective    'gamma' (maximise Gamma_A, the raw Gamma for a set of one repetition), 'subthreshold'
-                 (minimise the RMSE of V away from spikes, mV) or 'weighted' (Gamma_A - weight x RMSE).
+    objective    'gamma-count' (maximise min(Gamma_A, 1) less a penalty when the spike count is off the
+                 recording's by more than count_tolerance), 'gamma' (maximise Gamma_A, the raw Gamma for a
+                 set of one repetition), 'subthreshold' (minimise the RMSE of V away from the recorded
+                 spikes, mV) or 'weighted' (Gamma_A - weight x RMSE); docs/fitting.md.
     weight       1/mV, for 'weighted'.   delta: coincidence window of Gamma, +-ms.
+    count_tolerance  relative spike-count error allowed without penalty, in [0, 1], for 'gamma-count'.
     algorithm    'pso_gen' (particle swarm) or 'gaco' (ant colony), pagmo2's.
     population   candidates per generation (one population run per training set and generation).
     generations  generations after the initial population.
@@ -236,40 +309,52 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
     model, preset, integrator, params ('model.X' fixed values), dt, threads: as soma.run.
     Raises ParameterError with the command's message (unknown or twice-given parameter, bounds outside
     the parameter's range, unreadable or mismatched recordings, a held-out set that is also a training
-    set, no candidate firing, ...), PluginError, RunError; KeyboardInterrupt on Ctrl-C.
+    set, no candidate firing, ...), PluginError, RunError; KeyboardInterrupt on Ctrl-C. Warns (UserWarning)
+    of each recording on which the detection finds no spike, as soma.compare.
     """
     _warn_rejected()
     if not isinstance(fit, dict):
-        raise ParameterError(f"fit={fit!r}: give a dict of model parameters and their bounds, e.g. "
+        raise ParameterError(f"fit={_shown(fit)}: give a dict of model parameters and their bounds, e.g. "
                              "fit={'model.V_T': (-55, -35)}")
     fitted = [_bounds_text(k, b) for k, b in fit.items()]
     recording_dt, delta = _recording_options(recording_dt, delta)
     if not _is_real(weight):
-        raise ParameterError(f"weight={weight!r} is not a number; give the weight of the RMSE in 1/mV, e.g. 0.1")
+        raise ParameterError(f"weight={_shown(weight)} is not a number; give the weight of the RMSE in 1/mV, e.g. 0.1")
+    if not _is_real(count_tolerance):
+        raise ParameterError(f"count_tolerance={_shown(count_tolerance)} is not a number; give a number in [0, 1], "
+                             "e.g. 0.15")
     for key, value in (("objective", objective), ("algorithm", algorithm)):
         if not isinstance(value, str):
-            raise ParameterError(f"{key}={value!r}: give its name (text)")
+            raise ParameterError(f"{key}={_shown(value)}: give its name (text)")
     population = _whole("population", population, 100000)
     generations = _whole("generations", generations, 100000)
     training, held = _sets("train", train), _sets("held_out", held_out)
     args = _run_arguments(model, preset, "step", integrator, params, dt=dt, threads=threads, seed=seed)
-    result = FitResult(_soma.fit(args, fitted, training, held, recording_dt, objective, float(weight), delta,
-                                 algorithm, population, generations))
-    for note in result.notes:
-        if "is not used: it is fitted" in note:
+    raw = _soma.fit(args, fitted, training, held, recording_dt, objective, float(weight), float(count_tolerance), delta,
+                    algorithm, population, generations)
+    for note in raw["notes"]:
+        if "is not used: it is fitted" in note or note in raw["warnings"]:
             _warnings.warn(note, stacklevel=2)
-    return result
+    return FitResult(raw)
 
 
 def list_plugins(kind=None):
     """The plug-ins found (in $SOMA_PLUGIN_PATH, then Soma's own directory), sorted by kind and name:
     a list of dicts with 'kind' ('model', 'stimulus', 'integrator', 'recorder'), 'name', 'version',
     'description' and 'file'; only those of ``kind`` if given."""
-    kinds = ("model", "stimulus", "integrator", "recorder")
-    if kind is not None and kind not in kinds:
-        raise ParameterError(f"kind={kind!r}: give one of {', '.join(kinds)}")
+    _check_kind(kind)
     _warn_rejected()
     return [p for p in _soma.plugins() if kind is None or p["kind"] == kind]
+
+
+_KINDS = ["model", "stimulus", "integrator", "recorder"]
+
+
+def _check_kind(kind):
+    if kind is not None and kind not in _KINDS:
+        if not isinstance(kind, str):
+            raise ParameterError(f"kind={_shown(kind)}: give one of {', '.join(_KINDS)}")
+        raise ParameterError(f"kind={kind!r}: {_soma.unknown_name_message('kind', kind, _KINDS)}")
 
 
 def describe(name, kind=None):
@@ -279,10 +364,14 @@ def describe(name, kind=None):
     'description' with the source of the default), 'presets' ('name', 'description', 'values') and, for
     a model, 'state_variables' and 'current' ('name', 'unit', 'description'). When plug-ins of several
     kinds have the name, ``kind`` chooses (default: the first of model, stimulus, integrator, recorder).
-    Raises PluginError for an unknown name (with the closest one), ModelFileError for a bad file."""
+    Raises PluginError for an unknown name (with the closest one), ModelFileError for a bad file,
+    ParameterError for a name that is not text or a path, or a ``kind`` that is none of those four."""
+    if not isinstance(name, (str, _os.PathLike)):
+        raise ParameterError(f"describe: name={_shown(name)} (of type {type(name).__name__}) is not a plug-in name; "
+                             "give a name such as 'hh' or a model file's path")
+    _check_kind(kind)
     _warn_rejected()
-    import os
-    found = _soma.describe(os.fspath(name))
+    found = _soma.describe(_os.fspath(name))
     if kind is not None:
         matching = [d for d in found if d["kind"] == kind]
         if not matching:

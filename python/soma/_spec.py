@@ -16,8 +16,33 @@ import numpy as np
 from . import _soma
 from ._soma import ParameterError
 
-_FORMS = "a number, a list of numbers, a 1-D NumPy array or a text form such as 'linspace(0,20,41)' or 'normal(1,0.1)'"
+_FORMS = ("a number, a list of numbers, a 1-D array (NumPy, pandas Series, ...) or a text form such as "
+          "'linspace(0,20,41)' or 'normal(1,0.1)'")
 _SEED_MAX = 2**64 - 1
+_COUNT_MAX = 2**64 - 1  # a std::size_t; the run's memory check refuses far fewer cells
+
+
+def shown(value):
+    """``value`` as a message shows it: an array or a Series by its type, shape and dtype, a long
+    number or list abbreviated, never the whole of a large object."""
+    if isinstance(value, (bool, np.bool_)):
+        return repr(value)
+    if isinstance(value, numbers.Integral):
+        digits = str(int(value))
+        return digits if len(digits) <= 40 else f"{digits[:4]}...{digits[-1]} (a number of {len(digits.lstrip('-'))} digits)"
+    if hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, np.generic):
+        return f"a {type(value).__name__} of shape {tuple(value.shape)} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({type(value).__name__}" + (
+        f" of {len(value)} entries)" if hasattr(value, "__len__") else ")")
+
+
+def to_float(where, value):
+    """``float(value)``, with a ParameterError naming ``where`` for a number too large for a double."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ParameterError(f"{where}{shown(value)} is too large for a double (at most about 1.8e308)") from None
 
 
 def _is_real(x):
@@ -28,47 +53,68 @@ def _is_whole(x):
     return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
 
 
-def number_text(x):
+def number_text(x, where=""):
     """The shortest text that reads back as the double ``float(x)`` (Python's repr)."""
-    return repr(float(x))
+    return repr(to_float(where, x))
+
+
+def array_like(where, value):
+    """``value`` (a NumPy array or anything np.asarray takes: a pandas Series, array.array, ...) as a
+    NumPy array; masked arrays are refused (their masked entries would be used as if they were values)."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise ParameterError(f"{where}: a masked array; masked values are not supported: give a plain array (e.g. "
+                             "a.compressed() to drop the masked entries, or a.filled(x) to replace them)")
+    try:
+        return np.asarray(value)
+    except Exception as e:  # noqa: BLE001 - whatever the object's __array__ raises
+        raise ParameterError(f"{where}: {shown(value)} cannot be read as an array ({e})") from None
+
+
+def _is_array_like(value):
+    return isinstance(value, np.ndarray) or hasattr(value, "__array__")
 
 
 def value_text(where, value):
-    """``value`` as the text of ``--set KIND.PARAM=``, or a float64 array for a NumPy array."""
+    """``value`` as the text of ``--set KIND.PARAM=``, or a float64 array for an array-like."""
     if isinstance(value, str):
         return value
     if _is_real(value):
-        return number_text(value)
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return value_text(where, value[()])
-        if value.ndim != 1:
-            raise ParameterError(f"{where}: a NumPy array of shape {value.shape}; give a 1-D array, one value per cell")
-        if not (np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype, np.floating)):
-            raise ParameterError(f"{where}: a NumPy array of dtype {value.dtype}; give numbers (float or int)")
-        if value.size == 0:
+        return number_text(value, f"{where}: ")
+    if _is_array_like(value):
+        array = array_like(where, value)
+        if array.ndim == 0:
+            return value_text(where, array[()])
+        if array.ndim != 1:
+            raise ParameterError(f"{where}: {shown(value)}; give a 1-D array, one value per cell")
+        if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+            raise ParameterError(f"{where}: {shown(value)}; give numbers (float or int)")
+        if array.size == 0:
             raise ParameterError(f"{where}: an empty array; give at least one value (one for all cells, or one per cell)")
-        return np.ascontiguousarray(value, dtype=np.float64)
+        return np.ascontiguousarray(array, dtype=np.float64)
     if isinstance(value, (list, tuple, range)):
         for k, x in enumerate(value):
             if not _is_real(x):
-                raise ParameterError(f"{where}: entry {k} of the list, {x!r}, is not a number; give {_FORMS}")
-        return ",".join(number_text(x) for x in value)
-    raise ParameterError(f"{where}: {value!r} (of type {type(value).__name__}) is not a parameter value; give {_FORMS}")
+                raise ParameterError(f"{where}: entry {k} of the list, {shown(x)}, is not a number; give {_FORMS}")
+        return ",".join(number_text(x, f"{where}: entry {k} of the list, ") for k, x in enumerate(value))
+    raise ParameterError(f"{where}: {shown(value)} (of type {type(value).__name__}) is not a parameter value; give "
+                         f"{_FORMS}")
 
 
 def _time(name, value, example):
     if not _is_real(value):
-        raise ParameterError(f"{name}={value!r} is not a number; give a time in ms, e.g. {name}={example}")
-    return float(value)
+        raise ParameterError(f"{name}={shown(value)} is not a number; give a time in ms, e.g. {name}={example}")
+    return to_float(f"{name}=", value)
 
 
 def _count(name, value, what, if_left_out):
     if not _is_whole(value):
-        raise ParameterError(f"{name}={value!r} is not a whole number; give the number of {what}s, at least 1 "
+        raise ParameterError(f"{name}={shown(value)} is not a whole number; give the number of {what}s, at least 1 "
                              f"(or leave {name} out to {if_left_out})")
     if value < 1:
-        raise ParameterError(f"{name}={value}: a run needs at least 1 {what} (leave {name} out to {if_left_out})")
+        raise ParameterError(f"{name}={shown(value)}: a run needs at least 1 {what} (leave {name} out to {if_left_out})")
+    if value > _COUNT_MAX:
+        raise ParameterError(f"{name}={shown(value)} is too large; give at most {_COUNT_MAX} {what}s (or leave {name} "
+                             f"out to {if_left_out})")
     return int(value)
 
 
@@ -76,28 +122,31 @@ def _names(name, value):
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ParameterError(f"{name}={value!r}: give a list of names, e.g. {name}=['v', 'I'], or {name}='spikes'")
+        raise ParameterError(f"{name}={shown(value)}: give a list of names, e.g. {name}=['v', 'I'], or {name}='spikes'")
     names = [v.strip() for v in value]
     if not names or any(not n for n in names):
-        raise ParameterError(f"{name}={value!r}: an empty name in the list; give state variables and/or the model's "
-                             f"current, e.g. {name}=['v', 'I'], or {name}='spikes' (soma.describe(MODEL) lists them)")
+        raise ParameterError(f"{name}={shown(value)}: an empty name in the list; give state variables and/or the "
+                             f"model's current, e.g. {name}=['v', 'I'], or {name}='spikes' (soma.describe(MODEL) lists "
+                             "them)")
     return names
 
 
 def _cells(name, value):
     if _is_whole(value):
         value = [value]
-    elif isinstance(value, np.ndarray):
-        if value.ndim != 1 or not np.issubdtype(value.dtype, np.integer):
-            raise ParameterError(f"{name}: a NumPy array of shape {value.shape} and dtype {value.dtype}; give a 1-D "
-                                 "array of cell indices (integers)")
-        value = value.tolist()
+    elif _is_array_like(value):
+        array = array_like(name, value)
+        if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+            raise ParameterError(f"{name}: {shown(value)}; give a 1-D array of cell indices (integers)")
+        value = array.tolist()
     if not isinstance(value, (list, tuple, range)) or not all(_is_whole(c) for c in value):
-        raise ParameterError(f"{name}={value!r}: give cell indices (whole numbers from 0), e.g. {name}=[0, 5, 10] or "
-                             f"{name}=range(10)")
+        raise ParameterError(f"{name}={shown(value)}: give cell indices (whole numbers from 0), e.g. {name}=[0, 5, 10] "
+                             f"or {name}=range(10)")
     for c in value:
         if c < 0:
-            raise ParameterError(f"{name}: {c} is not a cell index; cell indices are whole numbers from 0")
+            raise ParameterError(f"{name}: {shown(c)} is not a cell index; cell indices are whole numbers from 0")
+        if c > _COUNT_MAX:
+            raise ParameterError(f"{name}: {shown(c)} is too large for a cell index (at most {_COUNT_MAX})")
     return [int(c) for c in value]
 
 
@@ -105,13 +154,13 @@ def _text(name, value):
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     if not isinstance(value, str):
-        raise ParameterError(f"{name}={value!r} (of type {type(value).__name__}): give a name (text)")
+        raise ParameterError(f"{name}={shown(value)} (of type {type(value).__name__}): give a name (text)")
     return value
 
 
 def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", params=None, t_stop=100.0, dt=0.01,
                   record_interval=0.0, cells=None, cells_from=None, record=None, record_cells=None, threads=None,
-                  seed=0, recorders=(), output_dir="soma-output", name="run", title=None):
+                  seed=0, recorders=(), output_dir="soma-output", name="run", title=None, force=False):
     """The C++ core's RunArguments of soma.run's keyword arguments (see soma.run)."""
     a = _soma.RunArguments()
     a.model = _text("model", model)
@@ -129,12 +178,12 @@ def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", 
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise ParameterError(f"params={params!r}: give a dict of KIND.PARAM names and values, e.g. "
+        raise ParameterError(f"params={shown(params)}: give a dict of KIND.PARAM names and values, e.g. "
                              "params={'model.g_Na': 100, 'stimulus.amplitude': 'linspace(0,20,41)'}")
     texts, arrays = {}, {}
     for key, value in params.items():
         if not isinstance(key, str):
-            raise ParameterError(f"params: the key {key!r} is not text; keys are KIND.PARAM, e.g. 'model.g_Na'")
+            raise ParameterError(f"params: the key {shown(key)} is not text; keys are KIND.PARAM, e.g. 'model.g_Na'")
         v = value_text(f"params['{key}']", value)
         (arrays if isinstance(v, np.ndarray) else texts)[key] = v
     a.text_parameters = texts
@@ -153,7 +202,7 @@ def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", 
     if threads is not None:
         a.threads = _count("threads", threads, "thread", f"use all {os.cpu_count() or 1} cores")
     if not _is_whole(seed) or not 0 <= seed <= _SEED_MAX:
-        raise ParameterError(f"seed={seed!r} is not a valid seed; give a whole number from 0 to {_SEED_MAX}, "
+        raise ParameterError(f"seed={shown(seed)} is not a valid seed; give a whole number from 0 to {_SEED_MAX}, "
                              "e.g. seed=42")
     a.seed = int(seed)
     if cells_from is not None:
@@ -168,6 +217,10 @@ def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", 
         raise ParameterError(f"name '{a.name}' must be a plain file name without '/'")
     if title is not None:
         a.title = _text("title", title)
+    if not isinstance(force, (bool, np.bool_)):
+        raise ParameterError(f"force={shown(force)}: give True (replace the files of a different run of the same name) "
+                             "or False")
+    a.force = bool(force)
     return a
 
 
@@ -185,7 +238,7 @@ def axis_texts(vary):
         return texts
     if isinstance(vary, (list, tuple)) and all(isinstance(t, str) for t in vary):
         return list(vary)
-    raise ParameterError(f"vary={vary!r}: give a dict of KIND.PARAM names and their values, e.g. "
+    raise ParameterError(f"vary={shown(vary)}: give a dict of KIND.PARAM names and their values, e.g. "
                          "vary={'stimulus.amplitude': 'linspace(0,20,41)'}")
 
 
@@ -195,5 +248,5 @@ def stimulus_set(name, files):
         return [os.fspath(files)]
     if isinstance(files, (list, tuple)) and all(isinstance(f, (str, os.PathLike)) for f in files):
         return [os.fspath(f) for f in files]
-    raise ParameterError(f"{name}: {files!r} is not a set of recordings; give the voltage files of one stimulus's "
+    raise ParameterError(f"{name}: {shown(files)} is not a set of recordings; give the voltage files of one stimulus's "
                          "repetitions, as a list of paths or a text of comma-separated files")

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <map>
 
@@ -29,34 +30,13 @@ RunSpec to_run_spec(const RunArguments& args) {
     spec.title = args.title.empty() ? fmt::format("{}, {} stimulus, {}", args.model, args.stimulus, args.integrator)
                                     : args.title;
 
-    // The component each KIND.PARAM key belongs to, as `soma run --set` assigns them (scenario.cpp).
-    std::map<std::string, ComponentSpec*> components{
-        {"model", &spec.model}, {"stimulus", &spec.stimulus}, {"integrator", &spec.integrator}};
-    std::vector<std::string> sections{"model", "stimulus", "integrator"};
-    for (auto& r : spec.recorders) {
-        components.emplace(r.name, &r);
-        sections.push_back(r.name);
-    }
-    const auto component = [&](const std::string& key) -> std::pair<ComponentSpec&, std::string> {
-        const auto dot = key.find('.');
-        if (dot == std::string::npos) {
-            throw ParameterError(fmt::format("params: '{}': expected KIND.PARAM, e.g. {{'model.g_Na': 100}}", key));
-        }
-        const std::string section = key.substr(0, dot);
-        const auto it = components.find(section);
-        if (it == components.end()) {
-            throw ParameterError(fmt::format(
-                "params: '{}' names no component of this run; {} (a recorder's parameters need it in the recorder list)",
-                key, unknown_name_message("component", section, sections)));
-        }
-        return {*it->second, key.substr(dot + 1)};
-    };
+    // Each KIND.PARAM key to its component, as `soma run --set` assigns them.
     for (const auto& [key, text] : args.text_parameters) {
-        auto [target, name] = component(key);
+        auto [target, name] = component_of(spec, key, "params");
         target.parameters[name] = text;
     }
     for (const auto& [key, values] : args.array_parameters) {
-        auto [target, name] = component(key);
+        auto [target, name] = component_of(spec, key, "params");
         if (&target == &spec.model || &target == &spec.stimulus) {
             target.cell_values.emplace(name, CellValues::list(values));
         } else {
@@ -67,6 +47,107 @@ RunSpec to_run_spec(const RunArguments& args) {
         }
     }
     return spec;
+}
+
+namespace {
+
+/// The command's option -> the Python keyword that takes the same value (docs/python.md).
+const std::map<std::string, std::string, std::less<>>& python_keywords() {
+    static const std::map<std::string, std::string, std::less<>> names{
+        {"algorithm", "algorithm"},   {"amplitude", "amplitude"},
+        {"batch", "batch"},           {"cells", "cells"},
+        {"cells-from", "cells_from"}, {"count-tolerance", "count_tolerance"},
+        {"delta", "delta"},
+        {"dt", "dt"},                 {"firing", "firing"},
+        {"fit", "fit"},               {"force", "force=True"},
+        {"generations", "generations"}, {"held-out", "held_out"},
+        {"high", "high"},             {"integrator", "integrator"},
+        {"low", "low"},               {"model", "model"},
+        {"name", "name"},             {"objective", "objective"},
+        {"output", "output_dir"},     {"parameter", "parameter"},
+        {"population", "population"}, {"preset", "preset"},
+        {"record", "record"},         {"record-cells", "record_cells"},
+        {"record-interval", "record_interval"}, {"recorder", "recorders"},
+        {"recording", "recording"},   {"recording-dt", "recording_dt"},
+        {"seed", "seed"},             {"set", "params"},
+        {"stimulus", "stimulus"},     {"t-stop", "t_stop"},
+        {"threads", "threads"},       {"title", "title"},
+        {"tolerance", "tolerance"},   {"train", "train"},
+        {"vary", "vary"},             {"weight", "weight"},
+        {"window", "window"}};
+    return names;
+}
+
+bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; }
+
+}  // namespace
+
+std::string python_names(std::string_view message) {
+    const auto& keywords = python_keywords();
+    std::string out;
+    std::size_t i = 0;
+    while (i < message.size()) {
+        const bool option_start = message.compare(i, 2, "--") == 0 && (i == 0 || !is_name_char(message[i - 1])) &&
+                                  i + 2 < message.size() && message[i + 2] >= 'a' && message[i + 2] <= 'z';
+        if (!option_start) {
+            out += message[i++];
+            continue;
+        }
+        std::size_t end = i + 2;
+        while (end < message.size() && is_name_char(message[end])) ++end;
+        while (message[end - 1] == '-') --end;
+        const std::string_view option = message.substr(i + 2, end - i - 2);
+        const auto it = keywords.find(option);
+        if (it == keywords.end()) {
+            out += message.substr(i, end - i);
+            i = end;
+            continue;
+        }
+        const std::string& keyword = it->second;
+        std::string_view rest = message.substr(end);
+        // What follows the option: ' KIND.PARAM=VALUE' (--set, --vary, --fit), " 'TEXT'", ' NUMBER', ' none'.
+        if (rest.starts_with(' ') && (option == "set" || option == "vary" || option == "fit")) {
+            const bool quoted = rest.size() > 1 && rest[1] == '\'';
+            const std::size_t from = quoted ? 2 : 1;
+            const std::size_t stop = quoted ? rest.find('\'', from) : rest.find(' ', from);
+            const std::string_view item = rest.substr(from, stop == std::string_view::npos ? std::string_view::npos : stop - from);
+            const auto eq = item.find('=');
+            const auto dot = item.find('.');
+            if (eq != std::string_view::npos && dot != std::string_view::npos && dot < eq &&
+                (!quoted || stop != std::string_view::npos)) {
+                out += fmt::format("{}['{}']={}", keyword, item.substr(0, eq), item.substr(eq + 1));
+                i = end + from + item.size() + (quoted ? 1 : 0);
+                continue;
+            }
+        }
+        if (rest.starts_with(" '")) {
+            if (const auto close = rest.find('\'', 2); close != std::string_view::npos) {
+                out += fmt::format("{}={}", keyword, rest.substr(1, close));
+                i = end + close + 1;
+                continue;
+            }
+        }
+        if (rest.starts_with(' ') && rest.size() > 1) {
+            double x = 0;
+            const char* first = rest.data() + 1;
+            const auto [ptr, ec] = std::from_chars(first, rest.data() + rest.size(), x);
+            if (ec == std::errc{} && ptr > first) {
+                std::string_view number(first, static_cast<std::size_t>(ptr - first));
+                while (number.size() > 1 && number.back() == '.') number.remove_suffix(1);  // a sentence's full stop
+                out += fmt::format("{}={}", keyword, number);
+                i = end + 1 + number.size();
+                continue;
+            }
+        }
+        if (option == "recorder" && rest.starts_with(" none")) {
+            out += "recorders=[]";
+            i = end + 5;
+            continue;
+        }
+        out += keyword;
+        i = end;
+    }
+    return out;
 }
 
 namespace {

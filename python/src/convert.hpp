@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace soma::python {
@@ -41,7 +42,15 @@ struct RunArguments {
     std::string name = "run";
     std::string output_dir = "soma-output";
     std::string title;
+    bool force = false;  ///< replace the outputs of a different run of the same name (as --force)
 };
+
+/// `message` (of the framework, worded for the `soma` command) with the command's options named as the
+/// Python functions' keywords: "--record-cells" -> "record_cells", "--high 25" -> "high=25",
+/// "--firing 'x'" -> "firing='x'", "--set model.g_Na=100" -> "params['model.g_Na']=100", "--force" ->
+/// "force=True"; options without a Python keyword are left as they are. Applied to every soma exception
+/// that reaches Python.
+[[nodiscard]] std::string python_names(std::string_view message);
 
 /// The RunSpec of `args`; `origin` names the argument in messages (e.g. "params").
 /// @throws ParameterError for a KIND.PARAM key without a '.' or naming no component of the run, with

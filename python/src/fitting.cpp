@@ -137,6 +137,8 @@ py::dict compare(const RunArguments& args, const std::vector<std::string>& recor
     }
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
+    const std::vector<std::string> warnings = set.notes;  // a repetition without a detected spike
+    notes.insert(notes.end(), warnings.begin(), warnings.end());
     evaluation.v_name = fitting::membrane_potential(*create_model(registry(), run.model.name), run.model.name);
     const auto comparison = without_gil(
         [&](SignalPoll& poll) { return fitting::compare(registry(), run, set, evaluation, control(poll)); });
@@ -195,6 +197,7 @@ py::dict compare(const RunArguments& args, const std::vector<std::string>& recor
     d["exclusion"] = py::make_tuple(evaluation.exclusion.before, evaluation.exclusion.after);
     d["info"] = info_dict(comparison.info);
     d["notes"] = notes;
+    d["warnings"] = warnings;
     return d;
 }
 
@@ -210,7 +213,8 @@ E choice(const std::string& argument, const std::string& given, const std::vecto
 
 py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
              const std::vector<std::vector<std::string>>& train, const std::vector<std::vector<std::string>>& held_out,
-             std::optional<double> recording_dt, const std::string& objective, double weight, double delta,
+             std::optional<double> recording_dt, const std::string& objective, double weight, double count_tolerance,
+             double delta,
              const std::string& algorithm, std::size_t population, std::size_t generations) {
     fitting::FitSpec spec;
     spec.run = to_run_spec(args);
@@ -231,24 +235,28 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
         throw ParameterError("soma.fit needs at least one training set: train=[[the voltage files of one stimulus's "
                              "repetitions], ...]");
     }
-    spec.objective = choice<fitting::Objective>("objective", objective,
-                                                {{"gamma", fitting::Objective::gamma},
-                                                 {"subthreshold", fitting::Objective::subthreshold},
-                                                 {"weighted", fitting::Objective::weighted}});
+    spec.objective = fitting::parse_objective(objective, "objective");
+    spec.count_tolerance = count_tolerance;
     spec.algorithm = choice<fitting::Algorithm>(
         "algorithm", algorithm, {{"pso_gen", fitting::Algorithm::pso_gen}, {"gaco", fitting::Algorithm::gaco}});
     spec.weight = weight;
     spec.delta = delta;
     spec.population = population;
     spec.generations = generations;
+    std::vector<std::string> warnings;  // repetitions without a detected spike
     for (const auto& files : train) {
         spec.training.push_back(read_set(files, "train", recording_dt, spec.run.stimulus));
         notes.push_back(fmt::format("train set '{}': {} repetition{}; spike times {}", spec.training.back().name,
                                     spec.training.back().repetitions.size(),
                                     spec.training.back().repetitions.size() == 1 ? "" : "s",
                                     spec.training.back().spikes_from));
+        warnings.insert(warnings.end(), spec.training.back().notes.begin(), spec.training.back().notes.end());
     }
-    for (const auto& files : held_out) spec.held_out.push_back(read_set(files, "held_out", recording_dt, spec.run.stimulus));
+    for (const auto& files : held_out) {
+        spec.held_out.push_back(read_set(files, "held_out", recording_dt, spec.run.stimulus));
+        warnings.insert(warnings.end(), spec.held_out.back().notes.begin(), spec.held_out.back().notes.end());
+    }
+    notes.insert(notes.end(), warnings.begin(), warnings.end());
     fitting::check_fit(registry(), spec);
 
     const auto result = without_gil([&](SignalPoll& poll) {
@@ -302,6 +310,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     d["scenario"] = fitting::fit_scenario(result, spec);
     d["info"] = info_dict(result.info);
     d["notes"] = notes;
+    d["warnings"] = warnings;
     return d;
 }
 
@@ -311,7 +320,8 @@ void bind_fitting(py::module_& m) {
     m.def("compare", &compare, py::arg("args"), py::arg("recording"), py::arg("recording_dt"), py::arg("delta"),
           py::arg("stimulus_given"), "A run against recordings, as `soma compare`; a dict (soma.compare wraps it).");
     m.def("fit", &fit, py::arg("args"), py::arg("fitted"), py::arg("train"), py::arg("held_out"),
-          py::arg("recording_dt"), py::arg("objective"), py::arg("weight"), py::arg("delta"), py::arg("algorithm"),
+          py::arg("recording_dt"), py::arg("objective"), py::arg("weight"), py::arg("count_tolerance"), py::arg("delta"),
+          py::arg("algorithm"),
           py::arg("population"), py::arg("generations"),
           "Fits model parameters to recordings, as `soma fit`; a dict (soma.fit wraps it).");
 }

@@ -10,11 +10,15 @@
 #include "interrupt.hpp"
 #include "memory_recorder.hpp"
 
+#include "output_directory.hpp"
+#include "summary_json.hpp"
+
 #include "soma/error.hpp"
 #include "soma/experiments/rheobase.hpp"
 #include "soma/experiments/sweep.hpp"
 #include "soma/model.hpp"
 #include "soma/model_from_file.hpp"
+#include "soma/parameter.hpp"
 #include "soma/registry.hpp"
 #include "soma/run_spec.hpp"
 #include "soma/version.hpp"
@@ -52,32 +56,45 @@ namespace {
 constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, PluginKind::integrator,
                                     PluginKind::recorder};
 
-/// The output directory of a run with recorders: created if missing, and removed again if the run
-/// fails and leaves it empty (as the `soma` command does).
-class OutputDir {
-public:
-    explicit OutputDir(const RunSpec& spec) {
-        if (spec.recorders.empty()) return;
-        path_ = spec.output_dir;
-        std::error_code ec;
-        created_ = std::filesystem::create_directories(path_, ec);
-        if (ec) {
-            throw RunError(fmt::format("cannot create the output directory '{}': {}", path_.string(), ec.message()));
-        }
-    }
-    ~OutputDir() {
-        std::error_code ec;
-        if (created_ && !keep_ && std::filesystem::is_empty(path_, ec)) std::filesystem::remove(path_, ec);
-    }
-    OutputDir(const OutputDir&) = delete;
-    OutputDir& operator=(const OutputDir&) = delete;
-    void keep() { keep_ = true; }
+/// How a call of the Python module is recorded in NAME_summary.json, in place of the command line, so that
+/// OutputDirectory tells the same call (whose files it replaces) from a different one (which it refuses
+/// unless force=True): the function and every argument that shapes the outputs.
+std::vector<std::string> call_description(const std::string& function, const RunArguments& a,
+                                          const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> call{"soma." + function};
+    const auto add = [&](std::string_view key, const std::string& value) { call.push_back(fmt::format("{}={}", key, value)); };
+    add("model", a.model);
+    if (!a.preset.empty()) add("preset", a.preset);
+    add("stimulus", a.stimulus);
+    add("integrator", a.integrator);
+    for (const auto& [key, text] : a.text_parameters) add(fmt::format("params['{}']", key), text);
+    for (const auto& [key, values] : a.array_parameters) add(fmt::format("params['{}']", key), fmt::format("{}", fmt::join(values, ",")));
+    add("recorders", fmt::format("{}", fmt::join(a.recorders, ",")));
+    add("t_stop", fmt::format("{}", a.t_stop));
+    add("dt", fmt::format("{}", a.dt));
+    add("record_interval", fmt::format("{}", a.record_interval));
+    if (a.cells != 0) add("cells", std::to_string(a.cells));
+    if (a.cells_from) add("cells_from", *a.cells_from);
+    add("seed", std::to_string(a.seed));
+    if (a.record) add("record", fmt::format("{}", fmt::join(*a.record, ",")));
+    if (a.record_cells) add("record_cells", fmt::format("{}", fmt::join(*a.record_cells, ",")));
+    add("output_dir", a.output_dir);
+    add("name", a.name);
+    if (!a.title.empty()) add("title", a.title);
+    call.insert(call.end(), extra.begin(), extra.end());
+    return call;
+}
 
-private:
-    std::filesystem::path path_;
-    bool created_ = false;
-    bool keep_ = false;
-};
+/// The output directory of a call with recorders, as the `soma` command claims its own (OutputDirectory:
+/// created if missing, a lock on the outputs named NAME, a different run's files refused unless
+/// force=True); its notes go to `notes`.
+void claim_outputs(std::optional<app::OutputDirectory>& output, const RunSpec& spec, const RunArguments& args,
+                   const std::filesystem::path& summary, const std::vector<std::string>& call,
+                   std::vector<std::string>& notes) {
+    if (spec.recorders.empty()) return;
+    output.emplace(spec.output_dir, spec.name, summary, call, args.force, app::OutputClaims{},
+                   [&notes](const std::string& note) { notes.push_back(note); });
+}
 
 /// Refuses a run whose samples would not fit in memory (soma.run keeps them all).
 void check_sample_memory(const RunInfo& info) {
@@ -137,7 +154,10 @@ py::dict cell_summary(const RunSummary& summary, const RunInfo& info) {
 py::dict run(const RunArguments& args) {
     const RunSpec spec = to_run_spec(args);
     const auto memory = std::make_shared<MemoryRecorder>();
-    OutputDir output(spec);
+    const auto summary_path = spec.output_dir / (spec.name + "_summary.json");
+    const auto call = call_description("run", args);
+    std::vector<std::string> notes;
+    std::optional<app::OutputDirectory> output;
     struct Done {
         Simulation simulation;
         RunSummary summary;
@@ -145,12 +165,18 @@ py::dict run(const RunArguments& args) {
     Done done = without_gil([&](SignalPoll& poll) {
         Simulation simulation = build_simulation(registry(), spec, {memory});
         check_sample_memory(simulation.info());
+        claim_outputs(output, spec, args, summary_path, call, notes);  // after the checks: bad input writes nothing
         simulation.interrupt_on(poll.flag());
         simulation.on_progress([&](std::size_t, std::size_t) { poll.poll(); });
         RunSummary summary = simulation.run();
         return Done{std::move(simulation), std::move(summary)};
     });
-    output.keep();
+    std::vector<std::filesystem::path> written = outputs_of(done.simulation);
+    if (output) {
+        app::write_summary(app::summary_json(done.simulation.info(), call), written, summary_path);
+        written.push_back(summary_path);
+        output->keep();
+    }
     const RunInfo& info = done.simulation.info();
     const RunArrays& a = *memory->arrays();
     const py::object base = py::cast(memory->arrays());
@@ -168,8 +194,9 @@ py::dict run(const RunArguments& args) {
         view<std::int64_t>({static_cast<py::ssize_t>(a.spike_cells.size())}, a.spike_cells.data(), base);
     result["summary"] = cell_summary(done.summary, info);
     result["info"] = info_dict(info);
-    result["notes"] = done.simulation.grid().note.empty() ? py::list() : py::cast(std::vector{done.simulation.grid().note});
-    result["outputs"] = outputs_of(done.simulation);
+    if (!done.simulation.grid().note.empty()) notes.insert(notes.begin(), done.simulation.grid().note);
+    result["notes"] = notes;
+    result["outputs"] = written;
     return result;
 }
 
@@ -186,9 +213,23 @@ py::dict sweep(const RunArguments& args, const std::vector<std::string>& axes,
     }
     if (window) spec.window = experiments::Window{window->first, window->second,
                                                   fmt::format("[{:g}, {:g}) ms, as given", window->first, window->second)};
-    OutputDir output(spec.run);
-    const auto result = without_gil([&](SignalPoll& poll) { return experiments::run_sweep(registry(), spec, control(poll)); });
-    output.keep();
+    std::vector<std::string> extra;
+    for (const auto& text : axes) extra.push_back("vary=" + text);
+    if (window) extra.push_back(fmt::format("window=({}, {})", window->first, window->second));
+    const auto call = call_description("sweep", args, extra);
+    const auto summary_path = spec.run.output_dir / (spec.run.name + "_sweep_summary.json");
+    std::vector<std::string> notes;
+    std::optional<app::OutputDirectory> output;
+    const auto result = without_gil([&](SignalPoll& poll) {
+        claim_outputs(output, spec.run, args, summary_path, call, notes);
+        return experiments::run_sweep(registry(), spec, control(poll));
+    });
+    std::vector<std::filesystem::path> written = result.recorder_outputs;
+    if (output) {
+        app::write_summary(app::summary_json(result.info, call), written, summary_path);
+        written.push_back(summary_path);
+        output->keep();
+    }
     const std::size_t n = result.cells.size();
     py::dict table;
     std::vector<py::array_t<double>> axis_columns;
@@ -235,7 +276,8 @@ py::dict sweep(const RunArguments& args, const std::vector<std::string>& axes,
     d["latency_from_ms"] = result.latency_reference;
     d["firing_onset"] = py::make_tuple(below, first);
     d["info"] = info_dict(result.info);
-    d["outputs"] = result.recorder_outputs;
+    d["outputs"] = written;
+    d["notes"] = notes;
     return d;
 }
 
@@ -354,14 +396,7 @@ py::list describe(const std::string& name) {
             out.append(d);
         }
     }
-    if (out.empty()) {
-        std::vector<std::string> known;
-        for (const auto& p : plugins.plugins()) known.push_back(p.name);
-        std::vector<std::string> dirs;
-        for (const auto& d : plugins.search_path()) dirs.push_back(d.string());
-        throw PluginError(fmt::format("{} Searched: {}. ('soma list' shows them all.)",
-                                      unknown_name_message("plug-in", name, known), fmt::join(dirs, ", ")));
-    }
+    if (out.empty()) throw PluginError(plugins.unknown_plugin_message(name, "soma.list()"));
     return out;
 }
 
@@ -373,14 +408,34 @@ PYBIND11_MODULE(_soma, m) {
     m.doc() = "The C++ core of the soma package: see help(soma) and docs/python.md.";
     m.attr("__version__") = std::string(soma::version);
 
-    const auto error = py::register_exception<soma::Error>(m, "Error");
-    py::register_exception<soma::ParameterError>(m, "ParameterError", error);
-    py::register_exception<soma::PluginError>(m, "PluginError", error);
-    py::register_exception<soma::RunError>(m, "RunError", error);
-    py::register_exception<soma::ModelFileError>(m, "ModelFileError", error);
+    // The exception types, and one translator that raises them with the message in Python's names
+    // (python_names: "record_cells: ..." where the command says "--record-cells: ...").
+    static const py::exception<soma::Error> error(m, "Error");
+    static const py::exception<soma::ParameterError> parameter_error(m, "ParameterError", error);
+    static const py::exception<soma::PluginError> plugin_error(m, "PluginError", error);
+    static const py::exception<soma::RunError> run_error(m, "RunError", error);
+    static const py::exception<soma::ModelFileError> model_file_error(m, "ModelFileError", error);
     for (const char* name : {"Error", "ParameterError", "PluginError", "RunError", "ModelFileError"}) {
         m.attr(name).attr("__module__") = "soma";  // shown as soma.ParameterError in tracebacks
     }
+    py::register_exception_translator([](std::exception_ptr p) {
+        const auto raise = [](const py::handle& type, const soma::Error& e) {
+            PyErr_SetString(type.ptr(), python_names(e.what()).c_str());
+        };
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const soma::ParameterError& e) {
+            raise(parameter_error, e);
+        } catch (const soma::PluginError& e) {
+            raise(plugin_error, e);
+        } catch (const soma::RunError& e) {
+            raise(run_error, e);
+        } catch (const soma::ModelFileError& e) {
+            raise(model_file_error, e);
+        } catch (const soma::Error& e) {
+            raise(error, e);
+        }
+    });
 
     py::class_<RunArrays, std::shared_ptr<RunArrays>>(m, "_RunArrays",
                                                       "The memory that a result's sample and spike arrays view.");
@@ -405,7 +460,8 @@ PYBIND11_MODULE(_soma, m) {
         .def_readwrite("cells_from", &RunArguments::cells_from)
         .def_readwrite("name", &RunArguments::name)
         .def_readwrite("output_dir", &RunArguments::output_dir)
-        .def_readwrite("title", &RunArguments::title);
+        .def_readwrite("title", &RunArguments::title)
+        .def_readwrite("force", &RunArguments::force);
 
     m.def("run", &run, py::arg("args"), "One run; a dict of arrays (soma.run wraps it in a Result).");
     m.def("sweep", &sweep, py::arg("args"), py::arg("axes"), py::arg("window"),
@@ -416,5 +472,14 @@ PYBIND11_MODULE(_soma, m) {
     m.def("rejected", &rejected_files, "Shared libraries in the plug-in directories that were not accepted, and why.");
     m.def("describe", &describe, py::arg("name"), "Each plug-in of that name (or the model file), as a dict.");
     bind_fitting(m);
+    m.def("python_names", &python_names, py::arg("message"),
+          "A message of the soma command with its options named as the Python keywords (--record-cells -> record_cells).");
+    m.def("closest_name", [](const std::string& name, const std::vector<std::string>& known) {
+        return soma::closest_name(name, known);
+    }, py::arg("name"), py::arg("known"), "The name in `known` closest to `name` (a misspelling), or ''.");
+    m.def("unknown_name_message", [](const std::string& what, const std::string& name, const std::vector<std::string>& known) {
+        return soma::unknown_name_message(what, name, known);
+    }, py::arg("what"), py::arg("name"), py::arg("known"),
+          "\"unknown WHAT 'NAME'; did you mean 'X'? Known: ...\", as the soma command words it.");
     m.def("search_path", [] { return registry().search_path(); }, "The plug-in directories searched, in order.");
 }

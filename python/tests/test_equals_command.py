@@ -130,7 +130,7 @@ def test_spikes_only(tmp_path, soma_exe):
 def test_recorders_write_the_commands_files(tmp_path, soma_exe):
     """With recorders=['csv'] the module writes the command's files: their rows are the same bytes."""
     r = soma.run(recorders=["csv"], output_dir=tmp_path / "py", name="x", t_stop=30)
-    assert sorted(p.name for p in r.outputs) == ["x.csv", "x_cells.csv", "x_spikes.csv"]
+    assert sorted(p.name for p in r.outputs) == ["x.csv", "x_cells.csv", "x_spikes.csv", "x_summary.json"]
     command(soma_exe, "run", "--recorder", "csv", "--output", tmp_path / "cmd", "--name", "x", "--t-stop", "30")
     for f in ("x.csv", "x_spikes.csv", "x_cells.csv"):
         rows = lambda p: [l for l in p.read_text().splitlines() if not l.startswith("#")]

@@ -169,7 +169,7 @@ def test_bad_fits_raise_the_command_message(kwargs, options, tmp_path, soma_exe,
     if expected.startswith("--"):
         expected = expected.split(": ", 1)[1]
         message = message.split(": ", 1)[1]
-    assert message == expected
+    assert message == soma._soma.python_names(expected)
     assert not (tmp_path / "soma-output").exists()
 
 
@@ -182,3 +182,69 @@ def test_bad_compare_input(tmp_path, recording):
         soma.compare(42, model="adex")
     with pytest.raises(soma.PluginError):
         soma.compare([tmp_path / "rec.csv"], model="adexx")
+
+
+def write_silent_recording(path):
+    """PATH.csv: t, V, I of 200 ms at 0.1 ms with V between -70 and -40 mV: below the 0 mV of the spike
+    detection throughout."""
+    with open(path, "w") as f:
+        f.write("t (ms),V (mV),I (pA)\n")
+        for k in range(2000):
+            f.write(f"{0.1 * k:.1f},{-70 + 30 * math.sin(k / 50) ** 2:.6f},{100 * math.sin(k / 30):.6f}\n")
+
+
+def test_compare_warns_of_a_recording_without_detected_spikes(tmp_path, soma_exe):
+    write_silent_recording(tmp_path / "quiet.csv")
+    with pytest.warns(UserWarning) as warned:
+        r = soma.compare([tmp_path / "quiet.csv"], model="adex", dt=0.05)
+    messages = [str(w.message) for w in warned]
+    note = next(m for m in messages if "no spike" in m)
+    assert str(tmp_path / "quiet.csv") in note and "0 mV" in note and "-40 mV" in note
+    assert r.recorded_spikes.tolist() == [0]
+    assert note in r.notes
+    p = command(soma_exe, "compare", "--model", "adex", "--dt", "0.05", "--recording", tmp_path / "quiet.csv",
+                "--output", tmp_path / "out")
+    assert f"soma: note: {note}" in p.stderr
+
+
+def test_fit_warns_of_a_recording_without_detected_spikes(tmp_path):
+    write_silent_recording(tmp_path / "quiet.csv")
+    with pytest.warns(UserWarning, match=r"recording '.*quiet.csv': no spike detected"):
+        soma.fit({"model.V_T": (-55, -45)}, [[tmp_path / "quiet.csv"]], model="adex", dt=0.1, objective="subthreshold",
+                 population=4, generations=1)
+
+
+def test_fit_scenario_numbers_are_shortest(tmp_path, soma_exe):
+    """The .ini of the best parameters writes dt = 0.1, not 0.10000000000000001 (the command's too)."""
+    for name, first in (("a-0", 100), ("a-1", 101)):
+        write_voltage(tmp_path / name, first)
+    a = [tmp_path / "a-0.voltage", tmp_path / "a-1.voltage"]
+    r = soma.fit({"model.V_T": (-55, -45)}, [a], model="adex", recording_dt=0.2, dt=0.1, population=4, generations=1)
+    lines = r.scenario.splitlines()
+    assert "dt = 0.1" in lines and "sample_interval = 0.2" in lines
+    assert not any("0000000" in l for l in lines if not l.startswith("#")), r.scenario
+    best = next(l for l in lines if l.startswith("V_T = "))
+    assert float(best.split(" = ")[1]) == r.best["model.V_T"] and best == f"V_T = {r.best['model.V_T']!r}"
+    command(soma_exe, "fit", "--model", "adex", "--fit", "model.V_T=-55:-45", "--train", ",".join(map(str, a)),
+            "--recording-dt", "0.2", "--dt", "0.1", "--population", "4", "--generations", "1",
+            "--output", tmp_path / "out", "--name", "f")
+    ini = (tmp_path / "out" / "f_fit.ini").read_text().splitlines()
+    assert "dt = 0.1" in ini and "sample_interval = 0.2" in ini
+
+
+def test_spike_file_with_a_unit_is_read_as_times(tmp_path, recording):
+    """A .spiketimes file with a header naming the unit holds times (CSV), whatever its extension."""
+    (tmp_path / "rec.spiketimes").write_text("t (ms)\n" + "".join(f"{t!r}\n" for t in recording))
+    r = soma.compare([tmp_path / "rec.csv"], model="adex", dt=0.05)
+    np.testing.assert_array_equal(r.recording["spike_times"][0], recording)
+    assert r.recorded_spikes.tolist() == [len(recording)]
+
+
+def test_spike_file_of_one_column_without_header_is_refused(tmp_path, recording):
+    (tmp_path / "rec.spiketimes").write_text("".join(f"{t!r}\n" for t in recording))
+    with pytest.raises(soma.ParameterError) as e:
+        soma.compare([tmp_path / "rec.csv"], model="adex", dt=0.05)
+    message = str(e.value)
+    assert message.startswith(f"recording: {tmp_path / 'rec.spiketimes'}:1: the first row '{recording[0]!r}' has 1 "
+                              "number")
+    assert "sample index, count" in message and "'t (ms)'" in message

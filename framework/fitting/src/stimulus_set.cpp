@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace soma::fitting {
@@ -112,6 +113,16 @@ StimulusSet read_stimulus_set(const std::vector<fs::path>& files, std::optional<
         }
         if (spikes) ++from_files;
         set.repetitions.push_back(read_recording(f, dt, spikes, detection));
+        const Recording& r = set.repetitions.back();
+        if (!spikes && r.spikes.empty()) {
+            const auto [low, high] = std::ranges::minmax(r.v);
+            std::string rule = r.spikes_from;
+            if (rule.starts_with("detected: ")) rule.erase(0, 10);
+            set.notes.push_back(fmt::format("recording '{}': no spike detected ({}) on a trace from {:.3g} to {:.3g} "
+                                            "mV; if the cell fired, give the spike times in a sibling .spiketimes file "
+                                            "(Gamma compares the model with an empty spike train here)",
+                                            f.string(), rule, low, high));
+        }
     }
     (void)spike_trains(set.repetitions);  // comparable: the same step and length
     check_same_stimulus(set);

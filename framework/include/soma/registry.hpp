@@ -67,6 +67,12 @@ public:
     ///         the closest as a suggestion) and any rejected files.
     [[nodiscard]] const PluginInfo& find(PluginKind kind, std::string_view name) const;
 
+    /// The message for `name` when no plug-in of any kind has it (as `soma describe` reports it): the
+    /// closest name as a suggestion, the known names and the directories searched; `listing` names what
+    /// lists them all ("'soma list'", or a binding's function).
+    [[nodiscard]] std::string unknown_plugin_message(std::string_view name,
+                                                     std::string_view listing = "'soma list'") const;
+
     /// A new object of plug-in `name`, with default parameters.
     /// @throws PluginError as `find`.
     [[nodiscard]] std::shared_ptr<Component> create(PluginKind kind, std::string_view name) const;

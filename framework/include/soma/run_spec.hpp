@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace soma {
@@ -54,6 +56,19 @@ struct RunSpec {
     /// The processes the run is split over (distribution.hpp); null: this process alone.
     std::shared_ptr<Distribution> distribution;
 };
+
+/// The component of `spec` that KIND names, as `--set KIND.PARAM=` and scenario sections assign them:
+/// "model", "stimulus", "integrator" or the name of one of its recorders; null when none is.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE ComponentSpec* find_component(RunSpec& spec, std::string_view kind);
+
+/// The component that the KIND of `key` ("KIND.PARAM") names, and PARAM: how the `soma` command's `--set`
+/// and scenario files, and language bindings, assign a parameter to a component.
+/// @throws ParameterError "ORIGIN: 'KEY': expected KIND.PARAM ..." for a key without '.', and
+///         "ORIGIN: 'KEY' names no component of this run; unknown component ..." (with the closest one)
+///         when KIND names none (`origin` is e.g. "--set" or "FILE:LINE").
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::pair<ComponentSpec&, std::string> component_of(RunSpec& spec,
+                                                                                      std::string_view key,
+                                                                                      std::string_view origin);
 
 /// Creates the plug-ins of `spec` through `registry`, applies the preset and every value, expands the
 /// per-cell values to one value per cell (validating each against its range and the component's

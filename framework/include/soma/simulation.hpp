@@ -35,11 +35,11 @@ struct RunSettings {
 /// What to record, as the user asks for it (resolved against the model by Simulation).
 struct RecordSpec {
     /// Names of state variables and/or the model's current ("I"), or the single name "spikes" for spike
-    /// times only. Empty: the default (everything for up to `default_all_cells` cells; spikes and v of
-    /// the first `default_all_cells` cells for more).
+    /// times only. Empty: everything, of `cells` if given; with `cells` unset too, the default (everything
+    /// for up to `default_all_cells` cells; spikes and v of the first `default_all_cells` cells for more).
     std::vector<std::string> variables;
-    /// Population indices of the cells whose samples are recorded (spikes are recorded for all).
-    /// Unset: the default above.
+    /// Population indices of the cells whose samples are recorded (spikes are recorded for all); not with
+    /// `variables` = {"spikes"}. Unset: every cell when `variables` are given, else the default above.
     std::optional<std::vector<std::size_t>> cells;
 
     /// Populations up to this size record every variable of every cell by default.

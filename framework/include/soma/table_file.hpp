@@ -4,15 +4,20 @@
 /// `waveform` stimulus's currents, libsoma_fitting's recordings and spike files).
 ///
 /// Formats (each may be gzip-compressed, recognised by its first two bytes 1f 8b, RFC 1952 section 2.3.1;
-/// the format by the extension before any `.gz`, else by the content; `#` lines and blank lines are skipped):
+/// `#` lines and blank lines are skipped). The format: `.csv` and `.asc` by the extension before any `.gz`;
+/// a first line in double quotes is asc; a first line that does not start with a number is a header, so the
+/// file is csv whatever its extension (a `.spiketimes` file headed `t (ms)` holds times); a plain extension
+/// selects plain only for a file without a header, whose first row must then have the layout's number of
+/// fields (else it is refused: one column of numbers could be times or sample indices); other files by
+/// their content:
 ///  - csv (`.csv`): a header naming every column with its unit in parentheses, e.g. `t (ms),I (pA)`, then one
 ///    comma-separated row of numbers per sample;
 ///  - asc (`.asc`, or a first line in double quotes): the 2007 single-neuron modeling competition's challenge
 ///    B files (Jolivet et al., Biol. Cybern. 99:417, 2008): one line per column with its quoted unit
 ///    (`"s"`, `"pA"`, `"mV"`), then whitespace-separated rows;
-///  - plain (an extension of TableLayout::plain_extensions, e.g. `.voltage`, or rows of numbers with as many
-///    whitespace-separated fields as TableLayout::plain_headers): no header; the columns are named by the
-///    layout (challenge A's `.voltage` and `.spiketimes` files).
+///  - plain (an extension of TableLayout::plain_extensions, e.g. `.voltage`, without a header, or rows of
+///    numbers with as many whitespace-separated fields as TableLayout::plain_headers): no header; the columns
+///    are named by the layout (challenge A's `.voltage` and `.spiketimes` files).
 /// Every value must be a finite number; every row has as many fields as there are columns.
 
 #include <boost/config.hpp>
@@ -62,7 +67,8 @@ struct Table {
 /// Reads `path` as described at the top of this file.
 /// @throws ParameterError naming the file (and "FILE:LINE: " with the column for its content): no such file,
 ///         a directory, unreadable or truncated (gzip without its trailer), empty, a header without units or
-///         a csv file without header, an asc header that is not quoted units, a row with the wrong number of
+///         a csv file without header, a header-less file with a plain extension whose first row does not
+///         have the layout's number of fields, an asc header that is not quoted units, a row with the wrong number of
 ///         fields, a value that is not a finite number, a first column that does not increase strictly
 ///         (with `increasing_first_column`), or no row after the header.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE Table read_table(const std::filesystem::path& path, const TableLayout& layout);

@@ -49,10 +49,14 @@ struct Recording {
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<double> detect_spikes(const std::vector<double>& v, double dt,
                                                                      const SpikeDetection& detection);
 
-/// The spike times in `file`, ms ascending: a `.spiketimes` file (sample indices, multiplied by `dt`),
-/// or a CSV/plain column of times with a header naming the unit (`t (ms)` or `t (s)`).
-/// @throws ParameterError naming the file (and the line) when it cannot be read, is empty, or holds a
-///         value that is not a finite number, or times that decrease.
+/// The spike times in `file`, ms ascending. The rule (table_file.hpp): a file whose first line is a header
+/// naming the unit (`t (ms)` or `t (s)`) holds times, whatever its extension (`.csv`, `.spiketimes`, ...);
+/// a file without a header holds sample indices (multiplied by `dt`) only in the competition's `.spiketimes`
+/// format, two whitespace-separated columns: the sample index and a count (ignored).
+/// @throws ParameterError naming the file (and the line) when it cannot be read, is empty, holds a value
+///         that is not a finite number, or times that decrease; for a header-less file that is not in the
+///         competition's format (e.g. one column of numbers: times or indices?), asking for a header; for
+///         sample indices without `dt`.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<double> read_spike_times(const std::filesystem::path& file,
                                                                         std::optional<double> dt);
 

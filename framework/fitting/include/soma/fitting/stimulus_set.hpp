@@ -26,6 +26,9 @@ struct StimulusSet {
     std::vector<Recording> repetitions;
     /// How the spike times were found, for a note: "from the sibling .spiketimes files", ...
     std::string spikes_from;
+    /// What the user should be warned of: each repetition on which the spike detection found no spike
+    /// (naming the file, the detection rule and the trace's range).
+    std::vector<std::string> notes = {};
 };
 
 /// Reads the repetitions of one stimulus from their voltage files (`files`, at least one; read_recording
@@ -33,7 +36,8 @@ struct StimulusSet {
 /// one (`NN-R.voltage.gz` -> `NN-R.spiketimes` or `NN-R.spiketimes.gz`), else they are detected with
 /// `detection`. The set's name is the common beginning of the files' names ("00-0", "00-1" -> "00"); its
 /// stimulus plays the current recorded in the first file (its parameters from `stimulus_settings`, plus
-/// `sample_interval` = dt for a file without times).
+/// `sample_interval` = dt for a file without times). A repetition whose detection finds no spike gets a
+/// note in `notes` (scores against it compare with an empty train).
 /// @throws ParameterError from read_recording (naming the file), for no file, or when the repetitions
 ///         are not comparable (spike_trains) or not of one stimulus (check_same_stimulus).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE StimulusSet read_stimulus_set(const std::vector<std::filesystem::path>& files,

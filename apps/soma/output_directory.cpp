@@ -1,0 +1,205 @@
+/// @file output_directory.cpp
+/// The output directory of a run and the lock on its outputs (output_directory.hpp).
+
+#include "output_directory.hpp"
+
+#include "soma/error.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <set>
+
+namespace soma::app {
+
+namespace {
+
+std::vector<std::string> without_force(std::vector<std::string> args) {
+    std::erase(args, std::string("--force"));
+    return args;
+}
+
+/// The command line recorded in a summary, or empty.
+std::vector<std::string> recorded_command(const nlohmann::json& summary) {
+    std::vector<std::string> command;
+    if (!summary.is_discarded() && summary.contains("command") && summary["command"].is_array()) {
+        for (const auto& a : summary["command"]) command.push_back(a.is_string() ? a.get<std::string>() : a.dump());
+    }
+    return command;
+}
+
+}  // namespace
+
+OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& name, std::filesystem::path summary_file,
+                                 const std::vector<std::string>& command_line, bool force, const OutputClaims& also,
+                                 const std::function<void(const std::string&)>& note)
+    : path_(std::move(path)), summary_file_(std::move(summary_file)) {
+    std::error_code ec;
+    created_ = std::filesystem::create_directories(path_, ec);
+    if (ec) throw RunError(fmt::format("cannot create output directory '{}': {}", path_.string(), ec.message()));
+    // A refusal must not leave the locks (a Python process goes on) nor a directory it created.
+    try {
+        remove_stale_partial_files(note);
+        // Before any simulating: a long sweep must not end in "permission denied".
+        if (::access(path_.c_str(), W_OK | X_OK) != 0) {
+            throw RunError(fmt::format("cannot write into output directory '{}' (permission denied); choose "
+                                       "another with --output",
+                                       path_.string()));
+        }
+        lock(name);
+        for (const auto& other : also.names) lock(other);
+        if (!force) check_previous_runs(name, command_line, also.files);
+    } catch (...) {
+        release();  // the destructor does not run
+        throw;
+    }
+}
+
+void OutputDirectory::check_previous_runs(const std::string& name, const std::vector<std::string>& command_line,
+                                          const std::vector<std::string>& files) const {
+    std::error_code ec;
+    if (std::filesystem::exists(summary_file_, ec)) {
+        std::ifstream in(summary_file_);
+        const std::vector<std::string> before = recorded_command(nlohmann::json::parse(in, nullptr, false));
+        if (before.empty() || without_force(before) != without_force(command_line)) {
+            throw RunError(fmt::format(
+                "'{}' and the other outputs named '{}' in '{}' are from a different run ({}); give another --name "
+                "(or --output) to keep them, or --force to replace them",
+                summary_file_.string(), name, path_.string(),
+                before.empty() ? std::string("its command line is not recorded") : fmt::format("{}", fmt::join(before, " "))));
+        }
+    }
+    check_owners(files, command_line);
+}
+
+void OutputDirectory::check_owners(const std::vector<std::string>& files, const std::vector<std::string>& command_line) const {
+    // The owner of a file is the run whose summary lists it and was written last.
+    std::set<std::string> wanted;
+    std::error_code ec;
+    for (const auto& f : files) {
+        if (std::filesystem::exists(path_ / f, ec)) wanted.insert(f);
+    }
+    if (wanted.empty()) return;
+    struct Owner {
+        std::filesystem::file_time_type time;
+        std::filesystem::path summary;
+        std::vector<std::string> command;
+    };
+    std::map<std::string, Owner> owners;
+    for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+        const std::string file = entry.path().filename().string();
+        if (!file.ends_with("_summary.json") || !entry.is_regular_file(ec)) continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        if (std::ranges::none_of(wanted, [&](const std::string& w) { return text.find(w) != std::string::npos; })) {
+            continue;  // most summaries, without parsing them
+        }
+        const auto summary = nlohmann::json::parse(text, nullptr, false);
+        if (summary.is_discarded() || !summary.contains("outputs") || !summary["outputs"].is_array()) continue;
+        const auto time = entry.last_write_time(ec);
+        for (const auto& o : summary["outputs"]) {
+            if (!o.is_string()) continue;
+            const std::string listed = std::filesystem::path(o.get<std::string>()).filename().string();
+            if (!wanted.contains(listed)) continue;
+            const auto it = owners.find(listed);
+            if (it == owners.end() || it->second.time < time) {
+                owners[listed] = Owner{time, entry.path(), recorded_command(summary)};
+            }
+        }
+    }
+    for (const auto& [file, owner] : owners) {
+        if (owner.summary.filename() == summary_file_.filename()) continue;  // ours (checked above)
+        if (!owner.command.empty() && without_force(owner.command) == without_force(command_line)) continue;
+        throw RunError(fmt::format("'{}' in '{}' is an output of a different run ({}, as {} records); give another "
+                                   "--name (or --output) to keep it, or --force to replace it",
+                                   file, path_.string(),
+                                   owner.command.empty() ? std::string("its command line is not recorded")
+                                                         : fmt::format("{}", fmt::join(owner.command, " ")),
+                                   owner.summary.string()));
+    }
+}
+
+void OutputDirectory::lock(const std::string& name) {
+    // flock on .NAME.lock; the file is removed when done. A process that opened the file just before it
+    // was removed would lock a file no longer in the directory: it checks that what it locked is still
+    // the file at that path, and tries again otherwise.
+    const auto lock_path = path_ / fmt::format(".{}.lock", name);  // (GCC 12 warns falsely on "." + name)
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            throw RunError(fmt::format("cannot create '{}': {}", lock_path.string(), std::strerror(errno)));
+        }
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd);
+            throw RunError(fmt::format("another soma process is writing the outputs named '{}' in '{}' now; wait "
+                                       "for it to finish, or give another --name or --output",
+                                       name, path_.string()));
+        }
+        struct stat held{}, there{};
+        if (::fstat(fd, &held) == 0 && ::stat(lock_path.c_str(), &there) == 0 && held.st_ino == there.st_ino &&
+            held.st_dev == there.st_dev) {
+            lock_paths_.push_back(lock_path);
+            lock_fds_.push_back(fd);
+            return;
+        }
+        ::close(fd);
+    }
+    throw RunError(fmt::format("cannot lock '{}': it keeps being replaced", lock_path.string()));
+}
+
+void OutputDirectory::remove_stale_partial_files(const std::function<void(const std::string&)>& note) const {
+    // A run killed by SIGKILL leaves its temporary files (".NAME.partial-PID-XXXXXXXX", staged_file.cpp):
+    // those of processes that no longer exist are removed.
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+        const std::string name = entry.path().filename().string();
+        const auto mark = name.rfind(".partial-");
+        if (name.empty() || name.front() != '.' || mark == std::string::npos) continue;
+        const std::string rest = name.substr(mark + 9);
+        const auto dash = rest.find('-');
+        if (dash == std::string::npos || dash == 0) continue;
+        long pid = 0;
+        const auto [end, error] = std::from_chars(rest.data(), rest.data() + dash, pid);
+        if (error != std::errc{} || end != rest.data() + dash || pid <= 0) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to tell
+        std::error_code remove_error;
+        if (std::filesystem::remove(entry.path(), remove_error)) ++removed;
+    }
+    if (removed > 0) {
+        const std::string text = fmt::format("removed {} temporary file{} left in '{}' by a run that was killed",
+                                             removed, removed == 1 ? "" : "s", path_.string());
+        if (note) note(text);
+        else std::cerr << "soma: note: " << text << '\n';
+    }
+}
+
+OutputDirectory::~OutputDirectory() { release(); }
+
+void OutputDirectory::release() noexcept {
+    std::error_code ec;
+    for (std::size_t k = 0; k < lock_fds_.size(); ++k) {
+        std::filesystem::remove(lock_paths_[k], ec);  // while still holding it
+        ::close(lock_fds_[k]);
+    }
+    lock_fds_.clear();
+    lock_paths_.clear();
+    if (created_ && !keep_) std::filesystem::remove(path_, ec);  // only if still empty
+}
+
+}  // namespace soma::app
