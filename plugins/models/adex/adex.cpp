@@ -17,8 +17,8 @@
 /// The refractory period t_ref is NEST's extension (default 0, as in the papers); NEST's aeif models let w
 /// evolve during it. `hold_w` = 1 holds w as well, as the forward-Euler AdEx of the 2007 single-neuron
 /// modeling competition's organizers does (Jolivet et al., Biol. Cybern. 99:417, 2008; their code skips the
-/// whole update while refractory: with their parameters it fires 1627 spikes on challenge A's set 00 where
-/// letting w evolve gives 1922, docs/fitting.md).
+/// whole update while refractory: with their parameters and forward Euler at 0.2 ms, hold_w = 1 gives 1622
+/// spikes on challenge A's set 00 against their 1627, while letting w evolve gives 1836; docs/fitting.md).
 ///
 /// Presets: the firing patterns of R. Naud, N. Marcille, C. Clopath and W. Gerstner, Firing patterns in
 /// the adaptive exponential integrate-and-fire model, Biol. Cybern. 99:335-347 (2008), Table 1 (parameters
