@@ -695,7 +695,11 @@ BOOST_AUTO_TEST_CASE(sweep_writes_a_table_a_figure_and_a_summary) {
     SOMA_CHECK_CONTAINS(json, "\"window_ms\"");
     SOMA_CHECK_CONTAINS(json, "\"command\"");
     // The script re-draws from the committed files.
-    SOMA_CHECK_CONTAINS(read_file(dir / "hh-step_sweep.gp"), "soma-output/hh-step_sweep.csv");
+    const std::string script = read_file(dir / "hh-step_sweep.gp");
+    SOMA_CHECK_CONTAINS(script, "soma-output/hh-step_sweep.csv");
+    // Units as the other figures show them (the table above keeps the ASCII form).
+    SOMA_CHECK_CONTAINS(script, "'stimulus.amplitude (\u00b5A/cm\u00b2)'");
+    SOMA_CHECK_CONTAINS(script, "'model.g_K (mS/cm\u00b2)'");
 }
 
 BOOST_AUTO_TEST_CASE(fi_and_rheobase_of_lif) {

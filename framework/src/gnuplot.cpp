@@ -152,6 +152,11 @@ std::string valid_utf8(std::string_view text) {
 
 std::string quote_text(std::string_view text) { return quote(valid_utf8(text)); }
 
+std::string axis_label(std::string_view name, std::string_view unit) {
+    const std::string shown = display_unit(unit);
+    return shown.empty() ? std::string(name) : fmt::format("{} ({})", name, shown);
+}
+
 std::string display_unit(std::string_view unit) {
     if (unit.empty() || unit == "1") return "";
     static constexpr std::string_view superscripts[] = {"\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",

@@ -33,8 +33,8 @@ std::optional<std::array<double, 2>> solve(const std::array<double, 4>& j, std::
 
 std::string unit_of_rate(const Variable& v) { return v.unit == "1" || v.unit.empty() ? "1/ms" : v.unit + "/ms"; }
 std::string column(const Variable& v) { return fmt::format("{} ({})", v.name, v.unit); }
-/// An axis label: "v (mV)", or the name alone for a dimensionless variable.
-std::string axis_label(const Variable& v) { return v.unit == "1" || v.unit.empty() ? v.name : column(v); }
+/// An axis label: "v (mV)", or the name alone for a dimensionless variable (units as figures show them).
+std::string axis_label(const Variable& v) { return gnuplot::axis_label(v.name, v.unit); }
 
 std::string number(double x) {
     fmt::memory_buffer b;
@@ -520,8 +520,9 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
         return fmt::format("if (!exists(\"{}\")) {} = {}\n", var, var,
                            gnuplot::quote(base.filename().string() + suffix));
     };
-    const std::string current = fmt::format("{} = {:g}{}", p.current_variable.name, p.current,
-                                            p.current_variable.unit == "1" ? "" : " " + p.current_variable.unit);
+    const std::string shown = gnuplot::display_unit(p.current_variable.unit);
+    const std::string current =
+        fmt::format("{} = {:g}{}", p.current_variable.name, p.current, shown.empty() ? "" : " " + shown);
     std::string s = fmt::format(
         "# Phase plane of a Soma model, written by soma phase (Soma {}).\n"
         "# Re-plot: edit this file, then run gnuplot on it in the directory of the CSV files.\n"

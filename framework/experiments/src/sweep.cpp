@@ -264,11 +264,12 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
     if (result.axes.size() == 1) {
         const auto [below, first] = firing_onset(result);
         body += fmt::format("set title {} noenhanced\nset xlabel {} noenhanced\nset key bottom right\nset yrange [0:*]\n",
-                            title, gnuplot::quote(column(x.full_name(), x.unit)));
+                            title, gnuplot::quote(gnuplot::axis_label(x.full_name(), x.unit)));
         if (!std::isnan(first)) {
             const std::string label =
                 std::isnan(below) ? fmt::format("fires from the lowest value, {:.6g}", first)
-                                  : fmt::format("firing onset between {:.6g} and {:.6g} {}", below, first, x.unit);
+                                  : fmt::format("firing onset between {:.6g} and {:.6g} {}", below, first,
+                                                gnuplot::display_unit(x.unit));
             body += fmt::format("set arrow from {0:.17g}, graph 0 to {0:.17g}, graph 1 nohead dt 2 lc rgb '#c0392b'\n"
                                 "set label {1} at {0:.17g}, graph 0.95 offset 1,0 tc rgb '#c0392b' noenhanced\n",
                                 first, gnuplot::quote(label));
@@ -290,7 +291,8 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
             "# every: the header line is the data's first line, so cell c is line c + 1\n"
             "plot for [k = 0:{10}] datafile every {7}::(k + 1) using 2:{8} with linespoints pt 7 ps 0.5 lw 1.5 title "
             "sprintf('%.4g', word({11}, k + 1) + 0)\nunset multiplot\n",
-            title, gnuplot::quote(column(x.full_name(), x.unit)), gnuplot::quote(column(y.full_name(), y.unit)),
+            title, gnuplot::quote(gnuplot::axis_label(x.full_name(), x.unit)),
+            gnuplot::quote(gnuplot::axis_label(y.full_name(), y.unit)),
             index_tics(x), index_tics(y), x.values.size() - 1, ny - 1, ny, rate_column, y.full_name(), ny - 1,
             gnuplot::quote(fmt::format("{:.17g}", fmt::join(y.values, " "))));
     }

@@ -36,6 +36,10 @@ namespace soma::gnuplot {
 /// programs read back.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string display_unit(std::string_view unit);
 
+/// A quantity's name and unit as figures show them: "I (µA/cm²)", "v (mV)", "m" (dimensionless: the name
+/// alone); the unit through display_unit.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string axis_label(std::string_view name, std::string_view unit);
+
 /// The opening of a loop that draws a figure twice, into `pngfile` (pngcairo) and then into `svgfile`
 /// (svg), both `width` x `height` pixels (gnuplot expressions, e.g. "900" or "width"), sans-serif at
 /// `font_size` points on white, `noenhanced` (labels are shown as written). Each pass starts with

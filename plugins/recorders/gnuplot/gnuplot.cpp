@@ -103,10 +103,7 @@ std::string unit_suffix(std::string_view unit) {
 }
 
 /// A quantity's name and unit as figures show them: "I (µA/cm²)", "v (mV)", "m" (dimensionless).
-std::string label(const Variable& v) {
-    const std::string shown = gnuplot::display_unit(v.unit);
-    return shown.empty() ? v.name : fmt::format("{} ({})", v.name, shown);
-}
+std::string label(const Variable& v) { return gnuplot::axis_label(v.name, v.unit); }
 
 /// `text` with each '%' doubled, for the format of a gnuplot sprintf.
 std::string escape_percent(std::string_view text) {
