@@ -919,3 +919,19 @@ BOOST_AUTO_TEST_CASE(files_hold_the_run) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// A state that overflows to +infinity is a divergence, not a spike: without the finite check, a LIF driven
+// far beyond any physiological current (R I = 1e10 MOhm x 1e300 nA overflows v in the first Euler step) crossed
+// its threshold at every step, was reset, and the run counted a spike per step with spike location off, or
+// reported endless resets within a step ("is the current too large") with it on.
+BOOST_AUTO_TEST_CASE(a_state_overflowing_to_infinity_is_a_divergence_not_a_spike) {
+    for (const char* locate : {"0", "1"}) {
+        BOOST_TEST_CONTEXT("locate_spikes = " << locate) {
+            const auto spec = spec_of("lif", {{"R", "1e10"}}, "dc", {{"amplitude", "1e300"}}, "euler", {20, 0.1, 0, 0, 1, 0},
+                                      {{"locate_spikes", locate}});
+            const auto message = message_of<soma::RunError>([&] { (void)run(spec); });
+            SOMA_CHECK_CONTAINS(message, "the simulation diverged: state variable 'v' of cell 0");
+            SOMA_CHECK_CONTAINS(message, "became infinite at t = 0.1 ms (step 1)");
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 
 namespace soma {
 
@@ -30,11 +31,19 @@ using Interpolant = FixedStepIntegrator::Interpolant;
 constexpr std::size_t slice_cells = 256;  // cells per call of the scheme (about 40 KiB of HH state and scratch)
 constexpr std::size_t group_cells = 64;   // cells per vectorized threshold test
 
-/// Whether one of group_cells cells crossed its threshold upwards (v0 < threshold <= v1): an integer OR
-/// over a constant count, which GCC vectorizes.
+constexpr double largest = std::numeric_limits<double>::max();
+
+/// Whether v went from below `threshold` to at least it and stayed finite: a v that overflowed to +infinity
+/// has diverged (the engine's finite check reports it); resetting it would count a spike per step.
+constexpr bool crosses(double v0, double v1, double threshold) {
+    return (int(v0 < threshold) & int(v1 >= threshold) & int(v1 <= largest)) != 0;
+}
+
+/// Whether one of group_cells cells crossed its threshold (see `crosses`): an integer OR over a constant
+/// count, which GCC vectorizes.
 bool any_crossing(const double* v0, const double* v1, const double* threshold) {
     int crossed = 0;
-    for (std::size_t c = 0; c < group_cells; ++c) crossed |= int(v0[c] < threshold[c]) & int(v1[c] >= threshold[c]);
+    for (std::size_t c = 0; c < group_cells; ++c) crossed |= int(crosses(v0[c], v1[c], threshold[c]));
     return crossed != 0;
 }
 
@@ -79,7 +88,7 @@ private:
             const std::size_t last = std::min(first + group_cells, end);
             if (last - first == group_cells && !any_crossing(&v0[first], &v1[first], &threshold[first])) continue;
             for (std::size_t c = first; c < last; ++c) {
-                if (v0[c] < threshold[c] && v1[c] >= threshold[c]) crossed(c, i, t, y, y_next, spikes);
+                if (crosses(v0[c], v1[c], threshold[c])) crossed(c, i, t, y, y_next, spikes);
             }
         }
     }
@@ -108,7 +117,7 @@ private:
         const double threshold = cell.thresholds[0];
         double t0 = t;
         for (std::size_t n = 0;; ++n) {
-            if (!(start_.var(0)[0] < threshold && end_.var(0)[0] >= threshold)) break;
+            if (!crosses(start_.var(0)[0], end_.var(0)[0], threshold)) break;
             if (n == max_spikes_per_cell_and_step) {
                 throw CellError(fmt::format("cell {} crossed its threshold more than {} times in the step at t = {} "
                                             "ms; the reset cannot hold the model below threshold (is the current too "
