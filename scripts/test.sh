@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
-install_missing neuron python3-neuron python3-brian python3-dev python3-h5py
+install_missing neuron python3-neuron python3-brian python3-dev python3-h5py python3-pandas
 ctest --test-dir "${SOMA_BUILD_DIR:-build}" --output-on-failure -j"$(nproc)" ${SOMA_CTEST_ARGS:-}

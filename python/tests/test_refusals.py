@@ -174,7 +174,7 @@ def test_describe_kind_is_checked():
 # --- 7. array-likes ----------------------------------------------------------------------------------------
 
 def test_pandas_series_as_per_cell_values():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     r = soma.run(params={"stimulus.amplitude": pd.Series([0.0, 10.0, 20.0])}, record="spikes")
     plain = soma.run(params={"stimulus.amplitude": [0.0, 10.0, 20.0]}, record="spikes")
     assert r.info["n_cells"] == 3
@@ -194,7 +194,7 @@ def test_messages_never_print_a_whole_array():
     with pytest.raises(soma.ParameterError) as e:
         soma.run(params={"model.g_Na": [1.0] * 10000 + ["x"]})
     assert len(str(e.value)) < 300
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     with pytest.raises(soma.ParameterError) as e:
         soma.run(params={"model.g_Na": pd.Series(["a"] * 5000)})
     assert len(str(e.value)) < 300
