@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 const fs::path test_plugin_dir = SOMA_TEST_PLUGIN_DIR;
 const fs::path wrong_api_plugin = SOMA_TEST_WRONG_API_PLUGIN;
 const fs::path other_build_plugin = SOMA_TEST_OTHER_BUILD_PLUGIN;
+const fs::path debug_mode_plugin = SOMA_TEST_DEBUG_MODE_PLUGIN;
 const fs::path not_a_plugin = SOMA_TEST_NOT_A_PLUGIN;
 
 std::vector<std::string> names(const std::vector<soma::PluginInfo>& plugins) {
@@ -79,12 +80,23 @@ BOOST_AUTO_TEST_CASE(unknown_name_lists_directories_names_and_suggests_closest) 
 BOOST_AUTO_TEST_CASE(plugin_from_another_cxx_build_is_refused) {
     BOOST_TEST_REQUIRE(fs::is_regular_file(other_build_plugin), other_build_plugin);
     const auto ours = soma::framework_build();
-    const soma::BuildInfo theirs{ours.compiler, ours.compiler_major + 1, ours.cxx11_abi, ours.boost_version};
+    const soma::BuildInfo theirs{ours.compiler,      ours.compiler_major + 1, ours.cxx11_abi,
+                                 ours.glibcxx_debug, ours.boost_version,      ours.fmt_version};
     const auto message = message_of<PluginError>([] { (void)PluginRegistry::inspect(other_build_plugin); });
     SOMA_CHECK_CONTAINS(message, other_build_plugin.string());
     SOMA_CHECK_CONTAINS(message, "was built with " + theirs.to_string());
     SOMA_CHECK_CONTAINS(message, "but this Soma with " + ours.to_string());
     SOMA_CHECK_CONTAINS(message, fmt::format("Boost {}.{}", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000));
+    SOMA_CHECK_CONTAINS(message, fmt::format("fmt {}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100));
+}
+
+// A plug-in compiled in libstdc++'s debug mode (-D_GLIBCXX_DEBUG: std::vector and std::string with another
+// layout) is refused though compiler, ABI flag and library versions agree.
+BOOST_AUTO_TEST_CASE(plugin_built_in_libstdcxx_debug_mode_is_refused) {
+    BOOST_TEST_REQUIRE(fs::is_regular_file(debug_mode_plugin), debug_mode_plugin);
+    const auto message = message_of<PluginError>([] { (void)PluginRegistry::inspect(debug_mode_plugin); });
+    SOMA_CHECK_CONTAINS(message, debug_mode_plugin.string());
+    SOMA_CHECK_CONTAINS(message, "was built with " + soma::framework_build().to_string() + ", _GLIBCXX_DEBUG");
 }
 
 // (b) A plug-in built in this test against the next API version is refused, by `inspect` and by a

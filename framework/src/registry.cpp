@@ -25,12 +25,14 @@ BuildInfo framework_build() { return SOMA_BUILD_INFO; }
 
 bool BuildInfo::operator==(const BuildInfo& other) const {
     return std::string_view(compiler) == other.compiler && compiler_major == other.compiler_major &&
-           cxx11_abi == other.cxx11_abi && boost_version == other.boost_version;
+           cxx11_abi == other.cxx11_abi && glibcxx_debug == other.glibcxx_debug &&
+           boost_version == other.boost_version && fmt_version == other.fmt_version;
 }
 
 std::string BuildInfo::to_string() const {
-    return fmt::format("{} {}, libstdc++ C++11 ABI {}, Boost {}.{}", compiler, compiler_major, cxx11_abi,
-                       boost_version / 1000, boost_version % 1000);
+    return fmt::format("{} {}, libstdc++ C++11 ABI {}, Boost {}.{}, fmt {}.{}{}", compiler, compiler_major, cxx11_abi,
+                       boost_version / 1000, boost_version % 1000, fmt_version / 100, fmt_version % 100,
+                       glibcxx_debug != 0 ? ", _GLIBCXX_DEBUG" : "");
 }
 
 struct PluginRegistry::Entry {
@@ -74,7 +76,8 @@ Loaded load(const std::filesystem::path& file) {
     }
     if (!(descriptor.build == framework_build())) {
         throw PluginError(fmt::format("plug-in '{}' was built with {}, but this Soma with {}; the two cannot share "
-                                      "C++ objects. Rebuild the plug-in with the same compiler and Boost as Soma "
+                                      "C++ objects. Rebuild the plug-in with the same compiler, libraries and _GLIBCXX_DEBUG "
+                                      "setting as Soma "
                                       "(find_package(Soma) and soma_add_plugin do this)",
                                       file.string(), descriptor.build.to_string(), framework_build().to_string()));
     }

@@ -13,7 +13,8 @@ constexpr soma::BuildInfo this_build = SOMA_BUILD_INFO;
 
 const soma::PluginDescriptor other_build_descriptor{
     soma::api_version,
-    soma::BuildInfo{this_build.compiler, this_build.compiler_major + 1, this_build.cxx11_abi, this_build.boost_version},
+    soma::BuildInfo{this_build.compiler, this_build.compiler_major + 1, this_build.cxx11_abi, this_build.glibcxx_debug,
+                    this_build.boost_version, this_build.fmt_version},
     soma::PluginKind::model,
     "other_build_model",
     "1.0.0",

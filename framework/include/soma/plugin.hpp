@@ -14,6 +14,7 @@
 
 #include <boost/dll/alias.hpp>
 #include <boost/version.hpp>
+#include <fmt/core.h>
 
 #include <cstdint>
 #include <memory>
@@ -27,7 +28,7 @@ namespace soma {
 /// descriptor carries another number. Not bumped for a member appended at the end of RunInfo (which
 /// recorders receive by reference and only read: older ones find every member they know where it was)
 /// nor for a new optional capability (a class of its own, asked for with dynamic_cast).
-inline constexpr std::uint32_t api_version = 4;
+inline constexpr std::uint32_t api_version = 5;
 
 /// Alias under which a plug-in exports its descriptor.
 inline constexpr const char* descriptor_alias = "soma_plugin_descriptor";
@@ -38,16 +39,20 @@ enum class PluginKind : std::uint32_t { model = 0, stimulus = 1, integrator = 2,
 BOOST_SYMBOL_VISIBLE std::string_view to_string(PluginKind kind);
 
 /// What makes two C++ builds binary-compatible across the plug-in boundary (classes with virtual
-/// functions, std::string, std::vector, std::shared_ptr and exceptions cross it): the compiler family
-/// and major version, libstdc++'s dual-ABI flag (_GLIBCXX_USE_CXX11_ABI) and Boost's version.
+/// functions, std::string, std::vector, std::shared_ptr, exceptions and fmt::memory_buffer cross it): the
+/// compiler family and major version, libstdc++'s dual-ABI flag (_GLIBCXX_USE_CXX11_ABI), libstdc++'s debug
+/// mode (_GLIBCXX_DEBUG, which changes the layout of std:: containers; _GLIBCXX_ASSERTIONS does not and is
+/// not compared), and the versions of Boost and fmt (OutputFile hands a plug-in an fmt::memory_buffer).
 struct BuildInfo {
     const char* compiler;      ///< "gcc", "clang" or "other"
     int compiler_major;        ///< e.g. 12 for g++ 12.2
     int cxx11_abi;             ///< _GLIBCXX_USE_CXX11_ABI: 1 (new std::string) or 0; -1 if not libstdc++
+    int glibcxx_debug;         ///< 1 if built with _GLIBCXX_DEBUG (libstdc++'s debug containers), else 0
     int boost_version;         ///< BOOST_VERSION / 100, e.g. 1074 for Boost 1.74
+    int fmt_version;           ///< FMT_VERSION / 100, e.g. 901 for fmt 9.1
 
     [[nodiscard]] bool operator==(const BuildInfo& other) const;
-    /// e.g. "gcc 12, libstdc++ C++11 ABI 1, Boost 1.74".
+    /// e.g. "gcc 12, libstdc++ C++11 ABI 1, Boost 1.74, fmt 9.1", with ", _GLIBCXX_DEBUG" in debug mode.
     [[nodiscard]] std::string to_string() const;
 };
 
@@ -64,7 +69,15 @@ struct BuildInfo {
 #else
 #define SOMA_BUILD_CXX11_ABI (-1)
 #endif
-#define SOMA_BUILD_INFO ::soma::BuildInfo{SOMA_BUILD_COMPILER, SOMA_BUILD_CXX11_ABI, BOOST_VERSION / 100}
+#if defined(_GLIBCXX_DEBUG)
+#define SOMA_BUILD_GLIBCXX_DEBUG 1
+#else
+#define SOMA_BUILD_GLIBCXX_DEBUG 0
+#endif
+#define SOMA_BUILD_INFO                                                                                        \
+    ::soma::BuildInfo {                                                                                        \
+        SOMA_BUILD_COMPILER, SOMA_BUILD_CXX11_ABI, SOMA_BUILD_GLIBCXX_DEBUG, BOOST_VERSION / 100, FMT_VERSION / 100 \
+    }
 
 /// The BuildInfo of this framework library (libsoma).
 BOOST_SYMBOL_VISIBLE BuildInfo framework_build();
