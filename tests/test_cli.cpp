@@ -850,6 +850,47 @@ BOOST_AUTO_TEST_CASE(a_different_runs_outputs_are_kept_unless_forced) {
     BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / ".hh-step.lock"), "the lock file is removed when done");
 }
 
+// The files are protected across commands: a sweep's recorders write the files a run of the same name wrote.
+BOOST_AUTO_TEST_CASE(a_sweep_does_not_overwrite_the_files_of_a_run_of_the_same_name) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path out = cwd.path() / "soma-output";
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv", "--name", "x"}).code == 0);
+    const std::string before = read_file(out / "x.csv");
+    const std::vector<std::string> sweep{"sweep", "--vary", "stimulus.amplitude=0,10", "--t-stop", "5", "--window", "0:5", "--recorder", "csv",
+                                         "--name", "x"};
+    const auto refused = run_soma(cwd.path(), logs.path(), sweep);
+    BOOST_TEST(refused.code == 1, refused);
+    SOMA_CHECK_CONTAINS(refused.err, "'x.csv' in 'soma-output' is an output of a different run (soma run --t-stop 5 "
+                                     "--recorder csv --name x, as soma-output/x_summary.json records)");
+    BOOST_TEST(read_file(out / "x.csv") == before);
+    BOOST_TEST(entries(out) == (std::vector<std::string>{"x.csv", "x_cells.csv", "x_spikes.csv", "x_summary.json"}));
+    // Forced, the sweep replaces the run whole: the run's summary goes too.
+    auto forced = sweep;
+    forced.push_back("--force");
+    const auto replaced = run_soma(cwd.path(), logs.path(), forced);
+    BOOST_TEST_REQUIRE(replaced.code == 0, replaced);
+    BOOST_TEST(read_file(out / "x.csv") != before);
+    const auto left = entries(out);
+    BOOST_TEST(std::ranges::count(left, "x_summary.json") == 0);
+    BOOST_TEST(std::ranges::count(left, "x_sweep_summary.json") == 1);
+    BOOST_TEST(std::ranges::count(left, "x_sweep.csv") == 1);
+}
+
+// --force replaces a run whole: the files of the replaced run that the new one does not write are removed.
+BOOST_AUTO_TEST_CASE(force_removes_the_replaced_runs_other_files) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path out = cwd.path() / "soma-output";
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(),
+                                {"run", "--t-stop", "5", "--recorder", "csv", "--recorder", "hdf5", "--record", "v"}).code == 0);
+    BOOST_TEST(fs::exists(out / "hh-step_spikes.h5"));
+    BOOST_TEST(fs::exists(out / "hh-step_v.h5"));
+    std::ofstream(out / "notes.txt") << "mine";
+    const auto forced = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv", "--force"});
+    BOOST_TEST_REQUIRE(forced.code == 0, forced);
+    BOOST_TEST(entries(out) == (std::vector<std::string>{"hh-step.csv", "hh-step_cells.csv", "hh-step_spikes.csv",
+                                                         "hh-step_summary.json", "notes.txt"}));
+}
+
 BOOST_AUTO_TEST_CASE(a_run_is_refused_while_another_writes_the_same_outputs) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const fs::path out = cwd.path() / "soma-output";

@@ -130,10 +130,8 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     spec.run = parsed->spec;
     spec.run.distribution = distribution;
     const bool root = !distribution || distribution->rank() == 0;  // rank 0 has the spikes and writes
-    if (!parsed->recorders_given) {
-        spec.run.recorders.clear();  // the table and the figure are the outputs
-        if (spec.run.record.variables.empty()) spec.run.record.variables = {"spikes"};
-    }
+    if (!parsed->recorders_given) spec.run.recorders.clear();  // the table and the figure are the outputs
+    experiments::set_sweep_recording(spec.run);
     if (fi) {
         const auto it = parsed->extra.find("amplitude");
         spec.axes.push_back(experiments::parse_axis(
@@ -165,17 +163,12 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
                                                             "sweep");
                                         },
-                                        {}};
+                                        {}, {}};
+        if (output) control.outputs = [&](const auto& files) { output->claim(files); };
         return experiments::run_sweep(registry, spec, control);
     });
     if (!root) return 0;
-    const auto few = std::ranges::count_if(result.cells, [](const auto& r) { return r.n_window > 0 && r.n_isi < 3; });
-    if (few > 0) {
-        std::cerr << fmt::format("soma: note: {} cell{} fired with fewer than 3 inter-spike intervals ending in the "
-                                 "analysis window ({}); {} rate rests on one or two intervals, not a steady state: "
-                                 "lengthen the stimulus (e.g. --set stimulus.offset and --t-stop) or the window\n",
-                                 few, few == 1 ? "" : "s", result.window.description, few == 1 ? "its" : "their");
-    }
+    print_notes(experiments::sweep_notes(result));
     auto written = result.recorder_outputs;
     for (const auto& path : experiments::write_sweep(result, spec.run.output_dir, spec.run.name)) written.push_back(path);
     print_sweep(result, spec.run.name);
@@ -299,7 +292,8 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
                                         [&](std::size_t r) {
                                             round = r;
                                             progress.restart();
-                                        }};
+                                        },
+                                        {}};
         return experiments::find_rheobase(registry, spec, control);
     });
     if (!root) return 0;

@@ -109,7 +109,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     } else {
         notes.push_back(fmt::format("the model is driven by the current recorded in {}", files.front().string()));
     }
-    check_delta(evaluation.delta, {&set});
+    fitting::check_delta(evaluation.delta, {&set});
     fitting::check_sampling_step(set, run.settings.dt);
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
@@ -130,7 +130,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
                                                             "compare");
                                         },
-                                        {}};
+                                        {}, {}};
         return fitting::compare(registry, run, set, evaluation, control);
     });
     if (!root) return 0;

@@ -257,7 +257,6 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
     for (const auto* sets : {&spec.training, &spec.held_out}) {
         for (const auto& set : *sets) all_sets.push_back(&set);
     }
-    check_delta(spec.delta, all_sets);
     const std::string model_name =
         is_model_file(spec.run.model.name) ? fs::path(spec.run.model.name).stem().string() : spec.run.model.name;
     std::vector<std::string> training_names;
@@ -306,7 +305,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
     std::vector<fitting::Comparison> comparisons;
     for (const auto& s : shown) {
         if (!parsed->title_given) best.title = fmt::format("{}, compared with {} set '{}'", fitted_to, s.kind, s.set->name);
-        comparisons.push_back(fitting::compare(registry, best, *s.set, evaluation, {&interrupted, {}, {}}));
+        comparisons.push_back(fitting::compare(registry, best, *s.set, evaluation, {&interrupted, {}, {}, {}}));
     }
     if (!root) return 0;
     auto written = fitting::write_fit(result, spec, spec.run.output_dir, spec.run.name);

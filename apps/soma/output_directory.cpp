@@ -43,12 +43,66 @@ std::vector<std::string> recorded_command(const nlohmann::json& summary) {
     return command;
 }
 
+/// The file names a summary lists in its "outputs" (paths as written, reduced to their names).
+std::vector<std::string> recorded_outputs(const nlohmann::json& summary) {
+    std::vector<std::string> files;
+    if (summary.is_discarded() || !summary.contains("outputs") || !summary["outputs"].is_array()) return files;
+    for (const auto& o : summary["outputs"]) {
+        if (o.is_string()) files.push_back(std::filesystem::path(o.get<std::string>()).filename().string());
+    }
+    return files;
+}
+
+nlohmann::json read_summary(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return nlohmann::json::parse(in, nullptr, false);
+}
+
+/// The run that owns a file: the one whose summary lists it and was written last.
+struct Owner {
+    std::filesystem::file_time_type time;
+    std::filesystem::path summary;
+    std::vector<std::string> command;
+    std::vector<std::string> outputs;
+};
+
+/// The owner of each of `wanted` (file names in `dir`) that a summary there lists.
+std::map<std::string, Owner> owners_of(const std::filesystem::path& dir, const std::set<std::string>& wanted) {
+    std::map<std::string, Owner> owners;
+    if (wanted.empty()) return owners;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string file = entry.path().filename().string();
+        if (!file.ends_with("_summary.json") || !entry.is_regular_file(ec)) continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        if (std::ranges::none_of(wanted, [&](const std::string& w) { return text.find(w) != std::string::npos; })) {
+            continue;  // most summaries, without parsing them
+        }
+        const auto summary = nlohmann::json::parse(text, nullptr, false);
+        const auto time = entry.last_write_time(ec);
+        const auto outputs = recorded_outputs(summary);
+        for (const auto& listed : outputs) {
+            if (!wanted.contains(listed)) continue;
+            const auto it = owners.find(listed);
+            if (it == owners.end() || it->second.time < time) {
+                owners[listed] = Owner{time, entry.path(), recorded_command(summary), outputs};
+            }
+        }
+    }
+    return owners;
+}
+
 }  // namespace
 
 OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& name, std::filesystem::path summary_file,
                                  const std::vector<std::string>& command_line, bool force, const OutputClaims& also,
                                  const std::function<void(const std::string&)>& note)
-    : path_(std::move(path)), summary_file_(std::move(summary_file)) {
+    : path_(std::move(path)), summary_file_(std::move(summary_file)), command_line_(command_line), force_(force) {
+    if (path_.empty()) {
+        throw ParameterError("--output '': the output directory's name is empty; give a directory, e.g. --output "
+                             "'soma-output' (or --output '.' for the current one)");
+    }
     std::error_code ec;
     created_ = std::filesystem::create_directories(path_, ec);
     if (ec) throw RunError(fmt::format("cannot create output directory '{}': {}", path_.string(), ec.message()));
@@ -63,74 +117,83 @@ OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& 
         }
         lock(name);
         for (const auto& other : also.names) lock(other);
-        if (!force) check_previous_runs(name, command_line, also.files);
+        check_previous_run(name);
+        check_owners(also.files);
     } catch (...) {
         release();  // the destructor does not run
         throw;
     }
 }
 
-void OutputDirectory::check_previous_runs(const std::string& name, const std::vector<std::string>& command_line,
-                                          const std::vector<std::string>& files) const {
+void OutputDirectory::check_previous_run(const std::string& name) {
     std::error_code ec;
-    if (std::filesystem::exists(summary_file_, ec)) {
-        std::ifstream in(summary_file_);
-        const std::vector<std::string> before = recorded_command(nlohmann::json::parse(in, nullptr, false));
-        if (before.empty() || without_force(before) != without_force(command_line)) {
-            throw RunError(fmt::format(
-                "'{}' and the other outputs named '{}' in '{}' are from a different run ({}); give another --name "
-                "(or --output) to keep them, or --force to replace them",
-                summary_file_.string(), name, path_.string(),
-                before.empty() ? std::string("its command line is not recorded") : fmt::format("{}", fmt::join(before, " "))));
-        }
+    if (!std::filesystem::exists(summary_file_, ec)) return;
+    const auto summary = read_summary(summary_file_);
+    const std::vector<std::string> before = recorded_command(summary);
+    if (!force_ && (before.empty() || without_force(before) != without_force(command_line_))) {
+        throw RunError(fmt::format(
+            "'{}' and the other outputs named '{}' in '{}' are from a different run ({}); give another --name "
+            "(or --output) to keep them, or --force to replace them",
+            summary_file_.string(), name, path_.string(),
+            before.empty() ? std::string("its command line is not recorded") : fmt::format("{}", fmt::join(before, " "))));
     }
-    check_owners(files, command_line);
+    replace(summary_file_, recorded_outputs(summary));
 }
 
-void OutputDirectory::check_owners(const std::vector<std::string>& files, const std::vector<std::string>& command_line) const {
-    // The owner of a file is the run whose summary lists it and was written last.
+void OutputDirectory::claim(const std::vector<std::filesystem::path>& files) {
+    std::vector<std::string> names;
+    for (const auto& f : files) names.push_back(f.filename().string());
+    check_owners(names);
+}
+
+void OutputDirectory::check_owners(const std::vector<std::string>& files) {
     std::set<std::string> wanted;
     std::error_code ec;
     for (const auto& f : files) {
         if (std::filesystem::exists(path_ / f, ec)) wanted.insert(f);
     }
-    if (wanted.empty()) return;
-    struct Owner {
-        std::filesystem::file_time_type time;
-        std::filesystem::path summary;
-        std::vector<std::string> command;
-    };
-    std::map<std::string, Owner> owners;
-    for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
-        const std::string file = entry.path().filename().string();
-        if (!file.ends_with("_summary.json") || !entry.is_regular_file(ec)) continue;
-        std::ifstream in(entry.path(), std::ios::binary);
-        const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-        if (std::ranges::none_of(wanted, [&](const std::string& w) { return text.find(w) != std::string::npos; })) {
-            continue;  // most summaries, without parsing them
+    for (const auto& [file, owner] : owners_of(path_, wanted)) {
+        if (owner.summary.filename() == summary_file_.filename()) continue;  // ours (check_previous_run)
+        if (!owner.command.empty() && without_force(owner.command) == without_force(command_line_)) continue;
+        if (force_) {
+            replace(owner.summary, owner.outputs);
+            continue;
         }
-        const auto summary = nlohmann::json::parse(text, nullptr, false);
-        if (summary.is_discarded() || !summary.contains("outputs") || !summary["outputs"].is_array()) continue;
-        const auto time = entry.last_write_time(ec);
-        for (const auto& o : summary["outputs"]) {
-            if (!o.is_string()) continue;
-            const std::string listed = std::filesystem::path(o.get<std::string>()).filename().string();
-            if (!wanted.contains(listed)) continue;
-            const auto it = owners.find(listed);
-            if (it == owners.end() || it->second.time < time) {
-                owners[listed] = Owner{time, entry.path(), recorded_command(summary)};
-            }
-        }
-    }
-    for (const auto& [file, owner] : owners) {
-        if (owner.summary.filename() == summary_file_.filename()) continue;  // ours (checked above)
-        if (!owner.command.empty() && without_force(owner.command) == without_force(command_line)) continue;
         throw RunError(fmt::format("'{}' in '{}' is an output of a different run ({}, as {} records); give another "
                                    "--name (or --output) to keep it, or --force to replace it",
                                    file, path_.string(),
                                    owner.command.empty() ? std::string("its command line is not recorded")
                                                          : fmt::format("{}", fmt::join(owner.command, " ")),
                                    owner.summary.string()));
+    }
+}
+
+void OutputDirectory::replace(const std::filesystem::path& summary, const std::vector<std::string>& outputs) {
+    replaced_summaries_.insert(summary.filename());
+    replaced_files_.insert(outputs.begin(), outputs.end());
+}
+
+void OutputDirectory::keep(const std::vector<std::filesystem::path>& written) {
+    keep_ = true;
+    std::set<std::string> ours;
+    for (const auto& w : written) ours.insert(w.filename().string());
+    std::set<std::string> left;  // files of the replaced runs not written again
+    for (const auto& f : replaced_files_) {
+        if (!ours.contains(f)) left.insert(f);
+    }
+    for (const auto& s : replaced_summaries_) {
+        if (!ours.contains(s.string())) left.insert(s.string());
+    }
+    // A file that a run not replaced has listed since is that run's.
+    const auto owners = owners_of(path_, left);
+    std::error_code ec;
+    for (const auto& f : left) {
+        const auto it = owners.find(f);
+        if (it != owners.end() && !replaced_summaries_.contains(it->second.summary.filename()) &&
+            it->second.summary.filename() != f) {
+            continue;
+        }
+        if (std::filesystem::is_regular_file(path_ / f, ec)) std::filesystem::remove(path_ / f, ec);
     }
 }
 

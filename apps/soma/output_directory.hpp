@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,14 +35,21 @@ struct OutputClaims {
 ///    "outputs") is another command's, e.g. a later `soma compare --name f_fit-a` replacing the comparison
 ///    files of `soma fit --name f` (listed in f_fit_summary.json), or the reverse; refused unless `force`.
 ///    Files without a summary (--summary none) are nobody's.
+///  - Nor are a run's own outputs, once known (`claim`, before the run's first step), when they are another
+///    command's: `soma sweep --recorder csv --name x` does not overwrite the x.csv of `soma run --name x`.
+///  - With `force`, the runs whose outputs are replaced (the previous run recorded in `summary_file`, and the
+///    owners of the files claimed) are replaced whole: `keep` removes the files they listed that this command
+///    did not write again, and their summaries, so no file of a replaced run is left beside the new ones.
+///    (The same command run again replaces its own run the same way.)
 /// If the command fails (the object is destroyed without `keep`, or the constructor throws), the locks
-/// are released and a directory it created is removed again when empty.
+/// are released and a directory it created is removed again when empty; nothing is removed.
 class OutputDirectory {
 public:
     /// @param command_line this command's, as in Scenario::command_line (`--force` is ignored in the
     ///        comparison); for the Python module, a description of the call ("soma.run", "model='hh'", ...).
     /// @param note receives what the user should be told (temporary files of a killed run removed); by
     ///        default printed on stderr as "soma: note: ...".
+    /// @throws ParameterError when `path` is empty (--output '').
     /// @throws RunError when the directory cannot be created or written into, when another process holds
     ///         the outputs of `name`, or when they belong to a different run and `force` is false.
     OutputDirectory(std::filesystem::path path, const std::string& name, std::filesystem::path summary_file,
@@ -50,7 +58,15 @@ public:
     ~OutputDirectory();
     OutputDirectory(const OutputDirectory&) = delete;
     OutputDirectory& operator=(const OutputDirectory&) = delete;
-    void keep() { keep_ = true; }
+    /// Refuses, unless `force`, the run's outputs `files` (paths in the directory, e.g. from
+    /// Simulation::on_outputs) that are another command's (the newest summary listing one records another
+    /// command line); with `force`, their runs are replaced (see `keep`).
+    /// @throws RunError naming the file, the other command and its summary.
+    void claim(const std::vector<std::filesystem::path>& files);
+    /// The command succeeded and wrote `written` (its summary included): its outputs stay, and the files of
+    /// the runs it replaced that it did not write again are removed (those that no other run has listed
+    /// since), with those runs' summaries.
+    void keep(const std::vector<std::filesystem::path>& written);
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
     /// The command's NAME_..._summary.json.
     [[nodiscard]] const std::filesystem::path& summary_file() const { return summary_file_; }
@@ -58,15 +74,21 @@ public:
 private:
     void remove_stale_partial_files(const std::function<void(const std::string&)>& note) const;
     void lock(const std::string& name);
-    void check_previous_runs(const std::string& name, const std::vector<std::string>& command_line,
-                             const std::vector<std::string>& files) const;
-    void check_owners(const std::vector<std::string>& files, const std::vector<std::string>& command_line) const;
+    void check_previous_run(const std::string& name);
+    /// Refuses (unless force_) or replaces the runs that own `files` (file names in the directory).
+    void check_owners(const std::vector<std::string>& files);
+    /// Remembers the run of `summary` as replaced: its summary and the files it lists.
+    void replace(const std::filesystem::path& summary, const std::vector<std::string>& outputs);
     void release() noexcept;  ///< unlocks, and removes the directory if this object created it and it is empty
 
     std::filesystem::path path_;
     std::filesystem::path summary_file_;
     std::vector<std::filesystem::path> lock_paths_;
     std::vector<int> lock_fds_;
+    std::vector<std::string> command_line_;
+    bool force_ = false;
+    std::set<std::filesystem::path> replaced_summaries_;  ///< of the runs replaced
+    std::set<std::string> replaced_files_;                ///< file names their summaries list
     bool created_ = false;
     bool keep_ = false;
 };

@@ -1,13 +1,11 @@
 #include "recording_options.hpp"
 
 #include "soma/error.hpp"
+#include "soma/fitting/evaluate.hpp"
 #include "soma/parameter.hpp"
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cmath>
-#include <limits>
 
 namespace soma::app {
 
@@ -15,7 +13,7 @@ std::vector<ExtraOption> recording_options() {
     return {{"recording-dt", "MS", "sampling step of recordings without times, ms (0.2 for the 2007 competition's files)"},
             {"delta", "MS", fmt::format("coincidence window of Gamma, +-ms, in (0, {:g}] and at most half of the "
                                         "shortest recording (default: 2, the competition's)",
-                                        max_delta_ms)}};
+                                        fitting::max_delta_ms)}};
 }
 
 RecordingSettings recording_settings(const Scenario& scenario) {
@@ -33,32 +31,11 @@ RecordingSettings recording_settings(const Scenario& scenario) {
         settings.recording_dt = dt;
     }
     if (const auto it = scenario.extra.find("delta"); it != scenario.extra.end()) {
-        const std::string range = fmt::format("in (0, {:g}] ms (2 ms in the competition)", max_delta_ms);
-        settings.delta = number("delta", it->second.front(), range);
-        if (!(settings.delta > 0) || settings.delta > max_delta_ms) {
-            throw ParameterError(fmt::format("--delta {} is not allowed; the coincidence window must be {}",
-                                             settings.delta, range));
-        }
+        // The range is checked with the recordings (fitting::check_delta).
+        settings.delta = number("delta", it->second.front(),
+                                fmt::format("in (0, {:g}] ms (2 ms in the competition)", fitting::max_delta_ms));
     }
     return settings;
-}
-
-void check_delta(double delta, const std::vector<const fitting::StimulusSet*>& sets) {
-    const fitting::StimulusSet* shortest = nullptr;
-    double duration = std::numeric_limits<double>::infinity();
-    for (const auto* set : sets) {
-        if (set->repetitions.empty()) continue;
-        if (const double d = set->repetitions.front().duration(); d < duration) {
-            duration = d;
-            shortest = set;
-        }
-    }
-    // (A recording's duration is its samples times its step, 59.99999999999999 ms for 300 of 0.2 ms.)
-    if (shortest != nullptr && delta > duration / 2 * (1 + 1e-9)) {
-        throw ParameterError(fmt::format("--delta {} is not allowed for set '{}' of {:.9g} ms; the coincidence window "
-                                         "must be in (0, {:.9g}] ms, at most half of the recording",
-                                         delta, shortest->name, duration, std::min(max_delta_ms, duration / 2)));
-    }
 }
 
 RunOptionUse recording_command_use(std::string_view command) {

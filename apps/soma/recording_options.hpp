@@ -14,10 +14,6 @@
 
 namespace soma::app {
 
-/// The largest coincidence window --delta allows, ms (the competition's is 2 ms). A window is also at most
-/// half of the shortest recording: wider, every spike of a train is within it of every other.
-inline constexpr double max_delta_ms = 50;
-
 /// --recording-dt and --delta, as `soma compare` and `soma fit` show them.
 [[nodiscard]] std::vector<ExtraOption> recording_options();
 
@@ -29,12 +25,8 @@ struct RecordingSettings {
 
 /// The values of --recording-dt and --delta in `scenario` (the defaults where not given).
 /// @throws ParameterError naming the option and the value: a --recording-dt that is not a finite number > 0,
-///         a --delta that is not a finite number in (0, max_delta_ms].
+///         a --delta that is not a finite number (its range is fitting::check_delta's, with the recordings).
 [[nodiscard]] RecordingSettings recording_settings(const Scenario& scenario);
-
-/// Checks --delta against the recordings once they are read: at most half of the shortest of `sets`.
-/// @throws ParameterError naming the value, the set and the allowed range.
-void check_delta(double delta, const std::vector<const fitting::StimulusSet*>& sets);
 
 /// How `command` ("compare" or "fit") takes soma run's options: --t-stop, --record, --record-cells,
 /// --record-interval and --recorder do not apply (nor, for "fit", --cells, --cells-from and --stimulus: the

@@ -111,6 +111,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     auto output = open_outputs(*parsed, spec, "", root && !spec.recorders.empty());
     // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
     simulation.interrupt_on(interrupted);
+    if (output) simulation.on_outputs([&](const auto& files) { output->claim(files); });
     const RunSummary summary = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         simulation.on_progress([&](std::size_t done, std::size_t total) {
             progress.update(static_cast<double>(done), static_cast<double>(total),

@@ -5,8 +5,6 @@
 #include "soma/parameter.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
-#include "soma/stimulus.hpp"
-#include "soma/suggested_drive.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -71,24 +69,10 @@ bool summary_wanted(const std::string& value) {
 }
 
 void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario) {
-    ComponentSpec& stimulus = scenario.spec.stimulus;
-    if (scenario.stimulus_given || stimulus.name != "step" || stimulus.parameters.contains("amplitude")) return;
-    const auto model = create_model(registry, scenario.spec.model.name);
-    const auto* suggests = dynamic_cast<const SuggestedDrive*>(model.get());
-    if (suggests == nullptr) return;
-    const auto drive = suggests->suggested_step(scenario.spec.model.preset);
-    if (!drive) return;
-    const auto step = registry.create<Stimulus>(PluginKind::stimulus, "step");
-    const auto schema = step->schema();
-    const auto it = std::ranges::find(schema, std::string("amplitude"), &ParameterSpec::name);
-    if (it != schema.end() && it->default_value == drive->amplitude) return;
-    stimulus.parameters["amplitude"] = fmt::format("{}", drive->amplitude);
-    const std::string& unit = model->current().unit;
-    scenario.notes.push_back(fmt::format("the step's amplitude is {:g}{}, the drive {} suggests{} ({}); set "
-                                         "stimulus.amplitude to change it",
-                                         drive->amplitude, unit == "1" ? "" : " " + unit, scenario.spec.model.name,
-                                         scenario.spec.model.preset.empty() ? "" : " for preset " + scenario.spec.model.preset,
-                                         drive->source));
+    if (scenario.stimulus_given) return;
+    if (std::string note = apply_suggested_drive(registry, scenario.spec); !note.empty()) {
+        scenario.notes.push_back(std::move(note));
+    }
 }
 
 /// The window of `--window FROM:TO` (ms), or nullopt when not given.
@@ -133,7 +117,7 @@ void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json s
         written.push_back(summary_path);
     }
     for (const auto& path : written) say("  wrote {}\n", path.string());
-    if (output) output->keep();
+    if (output) output->keep(written);
 }
 
 void stop_on_signals() {

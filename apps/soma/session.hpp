@@ -49,9 +49,8 @@ Reporting reporting(const Scenario& scenario);
 /// @throws ParameterError for any other value, with a suggestion.
 bool summary_wanted(const std::string& value);
 
-/// When the user named no stimulus (so the run has the default step) and set no amplitude, sets the
-/// amplitude to the one the model suggests for its preset (SuggestedDrive, suggested_drive.hpp), with a
-/// note when it differs from the step's own default. Models without the capability keep that default.
+/// When the user named no stimulus (so the run has the default step), apply_suggested_drive (run_spec.hpp),
+/// its note added to the scenario's.
 /// @throws PluginError, ParameterError from creating the model (as build_simulation would).
 void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario);
 

@@ -6,6 +6,7 @@
 #include "soma/registry.hpp"
 #include "soma/stimulus_from_file.hpp"
 #include "soma/stimulus_sum.hpp"
+#include "soma/suggested_drive.hpp"
 #include "soma/version.hpp"
 
 #include <fmt/format.h>
@@ -386,6 +387,27 @@ std::pair<ComponentSpec&, std::string> component_of(RunSpec& spec, std::string_v
             origin, key, unknown_name_message("component", kind, kinds)));
     }
     return {*component, std::string(key.substr(dot + 1))};
+}
+
+std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec) {
+    ComponentSpec& stimulus = spec.stimulus;
+    if (stimulus.name != "step" || stimulus.parameters.contains("amplitude") || stimulus.cell_values.contains("amplitude")) {
+        return {};
+    }
+    const auto model = create_model(registry, spec.model.name);
+    const auto* suggests = dynamic_cast<const SuggestedDrive*>(model.get());
+    if (suggests == nullptr) return {};
+    const auto drive = suggests->suggested_step(spec.model.preset);
+    if (!drive) return {};
+    const auto step = registry.create<Stimulus>(PluginKind::stimulus, "step");
+    const auto schema = step->schema();
+    const auto it = std::ranges::find(schema, std::string("amplitude"), &ParameterSpec::name);
+    if (it != schema.end() && it->default_value == drive->amplitude) return {};
+    stimulus.parameters["amplitude"] = fmt::format("{}", drive->amplitude);
+    const std::string& unit = model->current().unit;
+    return fmt::format("the step's amplitude is {:g}{}, the drive {} suggests{} ({}); set stimulus.amplitude to change it",
+                       drive->amplitude, unit == "1" ? "" : " " + unit, spec.model.name,
+                       spec.model.preset.empty() ? "" : " for preset " + spec.model.preset, drive->source);
 }
 
 }  // namespace soma

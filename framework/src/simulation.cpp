@@ -568,8 +568,10 @@ RunSummary Simulation::run() {
             for (const auto& r : recorders_) r->begin(info_);
             // Fail now, not after the run, if an output cannot take its final name (so that no recorder
             // commits while another cannot).
+            std::vector<std::filesystem::path> outputs;
             for (const auto& r : recorders_) {
                 for (const auto& path : r->outputs()) {
+                    outputs.push_back(path);
                     std::error_code ec;
                     if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
                         throw RunError(fmt::format("output '{}' exists and is not a regular file (a directory?); "
@@ -578,6 +580,7 @@ RunSummary Simulation::run() {
                     }
                 }
             }
+            if (outputs_check_) outputs_check_(outputs);
         });
         const std::size_t every = grid_.record_every;
         const std::size_t n_vars = info_.recording.variables.size();

@@ -26,6 +26,7 @@ from ._spec import axis_texts as _axis_texts
 from ._spec import run_arguments as _run_arguments
 from ._spec import _is_real, _is_whole
 from ._spec import number_text as _number_text
+from ._spec import plain_text as _spec_plain_text
 from ._spec import shown as _shown
 from ._spec import stimulus_set as _stimulus_set
 
@@ -34,6 +35,17 @@ __all__ = ["run", "sweep", "fi", "rheobase", "compare", "fit", "list", "describe
            "SweepResult", "RheobaseResult", "CompareResult", "FitResult", "Error", "ParameterError", "PluginError", "RunError", "ModelFileError"]
 
 _warned_rejected = False
+_PACKAGE_DIR = _os.path.dirname(_os.path.abspath(__file__))
+
+
+def _warn(message, category=UserWarning):
+    """Issues a warning attributed to the user's line: the first caller outside this package (whatever the
+    depth of soma's own calls, e.g. soma.fi calling soma.sweep)."""
+    frame, level = _inspect.currentframe(), 1
+    while frame is not None and _os.path.dirname(_os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
+        frame, level = frame.f_back, level + 1
+    del frame
+    _warnings.warn(message, category, stacklevel=level)
 
 
 def _warn_rejected():
@@ -43,7 +55,7 @@ def _warn_rejected():
         return
     _warned_rejected = True
     for r in _soma.rejected():
-        _warnings.warn(f"skipping {r['file']}: {r['reason']}", RuntimeWarning, stacklevel=3)
+        _warn(f"skipping {r['file']}: {r['reason']}", RuntimeWarning)
 
 
 def _keywords(function):
@@ -57,9 +69,13 @@ def _keywords(function):
     return names
 
 
-def _checked_keywords(function):
-    """``function``, raising a TypeError that names soma.FUNCTION and suggests the closest keyword (the
-    command's suggestion, libsoma's closest_name) for a keyword it does not take, e.g. modle='hh'."""
+def _checked_keywords(function=None, *, public=None):
+    """``function``, raising a TypeError that names soma.FUNCTION (``public``, default the function's name)
+    and suggests the closest keyword (the command's suggestion, libsoma's closest_name) for a keyword it
+    does not take, e.g. modle='hh'."""
+    if function is None:
+        return _functools.partial(_checked_keywords, public=public)
+
     @_functools.wraps(function)
     def checked(*args, **kwargs):
         known = None
@@ -68,13 +84,14 @@ def _checked_keywords(function):
             if key not in known:
                 close = _soma.closest_name(key, known)
                 hint = f"did you mean '{close}'?" if close else f"its keywords are {', '.join(known)}"
-                raise TypeError(f"soma.{function.__name__}() got an unexpected keyword argument '{key}'; {hint}")
+                raise TypeError(f"soma.{public or function.__name__}() got an unexpected keyword argument "
+                                f"'{_soma.readable_message(key)}'; {hint}")
         return function(*args, **kwargs)
     return checked
 
 
 @_checked_keywords
-def run(model="hh", *, preset=None, stimulus="step", integrator="euler", params=None, t_stop=100.0, dt=0.01,
+def run(model="hh", *, preset=None, stimulus=None, integrator="euler", params=None, t_stop=100.0, dt=0.01,
         record_interval=0.0, cells=None, cells_from=None, record=None, record_cells=None, threads=None, seed=0,
         recorders=(), output_dir="soma-output", name="run", title=None, force=False):
     """Runs one simulation, as ``soma run`` with the same options, and returns a soma.Result.
@@ -83,7 +100,11 @@ def run(model="hh", *, preset=None, stimulus="step", integrator="euler", params=
                 ('examples/models/hh.eq').
     preset      a named parameter set of the model (soma.describe(model)['presets']).
     stimulus    a stimulus plug-in, or a list of several whose currents add up (as repeated --stimulus),
-                each NAME or NAME:LABEL (parameters 'stimulus.LABEL.PARAM'); or a current file.
+                each NAME or NAME:LABEL (parameters 'stimulus.LABEL.PARAM'); or a current file. None
+                (default): as ``soma run`` without --stimulus, a step on [20, 70) ms whose amplitude the
+                model suggests for its parameters or preset (hh: 7 uA/cm^2, lif: 1.1 nA; a warning says so
+                when it is not the step's own 7), unless params sets 'stimulus.amplitude'. 'step' is the
+                step with its own defaults.
     integrator  'euler' (default), 'exp_euler', 'rk4', 'dopri5', 'cvode'.
     params      dict 'KIND.PARAM' -> value, as --set KIND.PARAM=VALUE: KIND is 'model', 'stimulus',
                 'integrator' or a recorder's name. A value is a number (all cells), a list or a 1-D NumPy
@@ -118,7 +139,7 @@ def run(model="hh", *, preset=None, stimulus="step", integrator="euler", params=
                           record, record_cells, threads, seed, recorders, output_dir, name, title, force)
     result = Result(_soma.run(args))
     for note in result.notes:
-        _warnings.warn(note, stacklevel=2)
+        _warn(note)
     return result
 
 
@@ -146,7 +167,7 @@ def sweep(vary, *, window=None, **run_options):
     args = _run_arguments(**run_options)
     raw = _soma.sweep(args, _axis_texts(vary), window)
     for note in raw["notes"]:
-        _warnings.warn(note, stacklevel=2)
+        _warn(note)
     return SweepResult(raw)
 
 
@@ -246,11 +267,11 @@ def compare(recording, *, model="hh", preset=None, stimulus=None, integrator="eu
     _warn_rejected()
     recording_dt, delta = _recording_options(recording_dt, delta)
     files = _stimulus_set("recording", recording)
-    args = _run_arguments(model, preset, "step" if stimulus is None else stimulus, integrator, params, dt=dt,
+    args = _run_arguments(model, preset, stimulus, integrator, params, dt=dt,
                           cells=cells, cells_from=cells_from, threads=threads, seed=seed)
     raw = _soma.compare(args, files, recording_dt, delta, stimulus is not None)
     for warning in raw["warnings"]:
-        _warnings.warn(warning, stacklevel=2)
+        _warn(warning)
     return CompareResult(raw)
 
 
@@ -276,9 +297,13 @@ def _sets(name, sets):
     return [_stimulus_set(name, s) for s in sets]
 
 
-def _whole(name, value, most):
-    if not _is_whole(value) or not 1 <= value <= most:
-        raise ParameterError(f"{name}={_shown(value)} is not allowed; give a whole number from 1 to {most}")
+def _whole(name, value, least, most, library_range=False):
+    """A whole number from ``least`` to ``most``. With ``library_range``, libsoma_fitting's check_fit
+    checks the range, so that every value out of it gets the same message; then only what is not a
+    count at all is refused here (in the same words)."""
+    low, high = (0, 2**64 - 1) if library_range else (least, most)
+    if not _is_whole(value) or not low <= value <= high:
+        raise ParameterError(f"{name}={_shown(value)} is not allowed; give a whole number from {least} to {most}")
     return int(value)
 
 
@@ -326,18 +351,19 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
     for key, value in (("objective", objective), ("algorithm", algorithm)):
         if not isinstance(value, str):
             raise ParameterError(f"{key}={_shown(value)}: give its name (text)")
-    population = _whole("population", population, 100000)
-    generations = _whole("generations", generations, 100000)
+    population = _whole("population", population, _soma.min_population, _soma.max_population, library_range=True)
+    generations = _whole("generations", generations, 1, 100000)
     training, held = _sets("train", train), _sets("held_out", held_out)
     args = _run_arguments(model, preset, "step", integrator, params, dt=dt, threads=threads, seed=seed)
     raw = _soma.fit(args, fitted, training, held, recording_dt, objective, float(weight), float(count_tolerance), delta,
                     algorithm, population, generations)
     for note in raw["notes"]:
         if "is not used: it is fitted" in note or note in raw["warnings"]:
-            _warnings.warn(note, stacklevel=2)
+            _warn(note)
     return FitResult(raw)
 
 
+@_checked_keywords(public="list")
 def list_plugins(kind=None):
     """The plug-ins found (in $SOMA_PLUGIN_PATH, then Soma's own directory), sorted by kind and name:
     a list of dicts with 'kind' ('model', 'stimulus', 'integrator', 'recorder'), 'name', 'version',
@@ -354,9 +380,10 @@ def _check_kind(kind):
     if kind is not None and kind not in _KINDS:
         if not isinstance(kind, str):
             raise ParameterError(f"kind={_shown(kind)}: give one of {', '.join(_KINDS)}")
-        raise ParameterError(f"kind={kind!r}: {_soma.unknown_name_message('kind', kind, _KINDS)}")
+        raise ParameterError(_soma.readable_message(f"kind={kind!r}: {_soma.unknown_name_message('kind', kind, _KINDS)}"))
 
 
+@_checked_keywords
 def describe(name, kind=None):
     """A plug-in (or a model file such as 'examples/models/hh.eq'), as ``soma describe``: a dict with
     'kind', 'name', 'version', 'description', 'file', 'parameters' (a list of dicts: 'name', 'unit',
@@ -371,11 +398,12 @@ def describe(name, kind=None):
                              "give a name such as 'hh' or a model file's path")
     _check_kind(kind)
     _warn_rejected()
-    found = _soma.describe(_os.fspath(name))
+    found = _soma.describe(_spec_plain_text("name", _os.fspath(name)))
     if kind is not None:
         matching = [d for d in found if d["kind"] == kind]
         if not matching:
-            raise PluginError(f"'{name}' is not a {kind} plug-in; it is a {', '.join(d['kind'] for d in found)}")
+            raise PluginError(f"{_shown(_os.fspath(name))} is not a {kind} plug-in; it is a "
+                              f"{', '.join(d['kind'] for d in found)}")
         found = matching
     return found[0]
 

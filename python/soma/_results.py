@@ -100,6 +100,7 @@ class SweepResult:
         self.info = raw["info"]
         self.units = self.info["units"]
         self.outputs = [pathlib.Path(p) for p in raw["outputs"]]
+        self.notes = list(raw["notes"])  # also issued as warnings
 
     def __repr__(self):
         axes = " x ".join(f"{a['parameter']} = {a['given_as']}" for a in self.axes)

@@ -32,6 +32,8 @@ def shown(value):
         return digits if len(digits) <= 40 else f"{digits[:4]}...{digits[-1]} (a number of {len(digits.lstrip('-'))} digits)"
     if hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, np.generic):
         return f"a {type(value).__name__} of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, str):
+        return _soma.readable_message(repr(value))
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:60]}... ({type(value).__name__}" + (
         f" of {len(value)} entries)" if hasattr(value, "__len__") else ")")
@@ -51,6 +53,26 @@ def _is_real(x):
 
 def _is_whole(x):
     return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
+
+
+def plain_text(where, value):
+    """``value`` (text), refused when it holds a NUL character, which no name, path or value can hold (and
+    which would cut the messages about it short)."""
+    if "\0" in value:
+        raise ParameterError(f"{where}: {shown(value)} holds a NUL character (\\x00) at position {value.index(chr(0))}; "
+                             "names, paths and values are text without one")
+    return value
+
+
+def _finite_entries(where, values):
+    """Refuses a NaN among per-cell ``values`` (a float64 array), naming the entry: a NaN is not a value."""
+    bad = np.flatnonzero(np.isnan(values))
+    if bad.size:
+        cell = f" (cell {bad[0]})" if where.startswith("params") else ""
+        raise ParameterError(f"{where}: entry {bad[0]}{cell} is NaN, not a number"
+                             + (f" (and {bad.size - 1} more entries)" if bad.size > 1 else "")
+                             + "; give a number for every entry")
+    return values
 
 
 def number_text(x, where=""):
@@ -77,7 +99,7 @@ def _is_array_like(value):
 def value_text(where, value):
     """``value`` as the text of ``--set KIND.PARAM=``, or a float64 array for an array-like."""
     if isinstance(value, str):
-        return value
+        return plain_text(where, value)
     if _is_real(value):
         return number_text(value, f"{where}: ")
     if _is_array_like(value):
@@ -90,11 +112,13 @@ def value_text(where, value):
             raise ParameterError(f"{where}: {shown(value)}; give numbers (float or int)")
         if array.size == 0:
             raise ParameterError(f"{where}: an empty array; give at least one value (one for all cells, or one per cell)")
-        return np.ascontiguousarray(array, dtype=np.float64)
+        return _finite_entries(where, np.ascontiguousarray(array, dtype=np.float64))
     if isinstance(value, (list, tuple, range)):
         for k, x in enumerate(value):
             if not _is_real(x):
                 raise ParameterError(f"{where}: entry {k} of the list, {shown(x)}, is not a number; give {_FORMS}")
+        _finite_entries(where, np.array([to_float(f"{where}: entry {k} of the list, ", x) for k, x in enumerate(value)],
+                                        dtype=np.float64))
         return ",".join(number_text(x, f"{where}: entry {k} of the list, ") for k, x in enumerate(value))
     raise ParameterError(f"{where}: {shown(value)} (of type {type(value).__name__}) is not a parameter value; give "
                          f"{_FORMS}")
@@ -123,7 +147,7 @@ def _names(name, value):
         value = value.split(",")
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ParameterError(f"{name}={shown(value)}: give a list of names, e.g. {name}=['v', 'I'], or {name}='spikes'")
-    names = [v.strip() for v in value]
+    names = [plain_text(name, v).strip() for v in value]
     if not names or any(not n for n in names):
         raise ParameterError(f"{name}={shown(value)}: an empty name in the list; give state variables and/or the "
                              f"model's current, e.g. {name}=['v', 'I'], or {name}='spikes' (soma.describe(MODEL) lists "
@@ -142,6 +166,10 @@ def _cells(name, value):
     if not isinstance(value, (list, tuple, range)) or not all(_is_whole(c) for c in value):
         raise ParameterError(f"{name}={shown(value)}: give cell indices (whole numbers from 0), e.g. {name}=[0, 5, 10] "
                              f"or {name}=range(10)")
+    if len(value) == 0:
+        raise ParameterError(f"{name}={shown(value)} holds no cell; give the cells whose samples are recorded, e.g. "
+                             f"{name}=[0, 5, 10] or {name}=range(10), or record='spikes' for spike times only (leave "
+                             f"{name} out for the default recording)")
     for c in value:
         if c < 0:
             raise ParameterError(f"{name}: {shown(c)} is not a cell index; cell indices are whole numbers from 0")
@@ -152,13 +180,13 @@ def _cells(name, value):
 
 def _text(name, value):
     if isinstance(value, os.PathLike):
-        return os.fspath(value)
+        value = os.fspath(value)
     if not isinstance(value, str):
         raise ParameterError(f"{name}={shown(value)} (of type {type(value).__name__}): give a name (text)")
-    return value
+    return plain_text(name, value)
 
 
-def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", params=None, t_stop=100.0, dt=0.01,
+def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", params=None, t_stop=100.0, dt=0.01,
                   record_interval=0.0, cells=None, cells_from=None, record=None, record_cells=None, threads=None,
                   seed=0, recorders=(), output_dir="soma-output", name="run", title=None, force=False):
     """The C++ core's RunArguments of soma.run's keyword arguments (see soma.run)."""
@@ -168,6 +196,9 @@ def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", 
         a.preset = _text("preset", preset)
         if not a.preset:
             raise ParameterError("preset needs a name (soma.describe(MODEL) lists the model's presets)")
+    a.default_stimulus = stimulus is None
+    if stimulus is None:
+        stimulus = "step"  # at the amplitude the model suggests (as `soma run` without --stimulus)
     if isinstance(stimulus, (list, tuple)):
         if not stimulus:
             raise ParameterError("stimulus=[]: give at least one stimulus, e.g. stimulus='step' or ['step', 'ou']")
@@ -184,6 +215,7 @@ def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", 
     for key, value in params.items():
         if not isinstance(key, str):
             raise ParameterError(f"params: the key {shown(key)} is not text; keys are KIND.PARAM, e.g. 'model.g_Na'")
+        plain_text("params", key)
         v = value_text(f"params['{key}']", value)
         (arrays if isinstance(v, np.ndarray) else texts)[key] = v
     a.text_parameters = texts
@@ -214,7 +246,7 @@ def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", 
     a.output_dir = _text("output_dir", output_dir)
     a.name = _text("name", name)
     if not a.name.strip() or "/" in a.name or a.name in (".", ".."):
-        raise ParameterError(f"name '{a.name}' must be a plain file name without '/'")
+        raise ParameterError(f"name={shown(a.name)} must be a plain file name without '/'")
     if title is not None:
         a.title = _text("title", title)
     if not isinstance(force, (bool, np.bool_)):
@@ -227,10 +259,12 @@ def run_arguments(model="hh", preset=None, stimulus="step", integrator="euler", 
 def axis_texts(vary):
     """The axes of a sweep as ``--vary`` texts, KIND.PARAM=VALUES, in the order given."""
     if isinstance(vary, str):
-        return [vary]
+        return [plain_text("vary", vary)]
     if isinstance(vary, dict):
         texts = []
         for key, values in vary.items():
+            if isinstance(key, str):
+                plain_text("vary", key)
             v = value_text(f"vary['{key}']", values)
             if isinstance(v, np.ndarray):
                 v = ",".join(number_text(x) for x in v)
@@ -245,8 +279,8 @@ def axis_texts(vary):
 def stimulus_set(name, files):
     """The files of one stimulus set as texts: a path, a text of comma-separated files, or a list of paths."""
     if isinstance(files, (str, os.PathLike)):
-        return [os.fspath(files)]
+        files = [files]
     if isinstance(files, (list, tuple)) and all(isinstance(f, (str, os.PathLike)) for f in files):
-        return [os.fspath(f) for f in files]
+        return [plain_text(name, os.fspath(f)) for f in files]
     raise ParameterError(f"{name}: {shown(files)} is not a set of recordings; give the voltage files of one stimulus's "
                          "repetitions, as a list of paths or a text of comma-separated files")

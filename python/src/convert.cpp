@@ -80,9 +80,55 @@ const std::map<std::string, std::string, std::less<>>& python_keywords() {
 
 bool is_name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; }
 
+/// Words of the command's messages that have other names in Python, replaced whole before the options:
+/// the commands and the scenario file, which Python does not have.
+constexpr std::pair<std::string_view, std::string_view> python_phrases[] = {
+    {"'soma describe MODEL'", "soma.describe(MODEL)"},
+    {"'soma describe NAME'", "soma.describe(NAME)"},
+    {"'soma describe'", "soma.describe(...)"},
+    {"'soma list'", "soma.list()"},
+    {"(--cells, or cells in a scenario file)", "(cells)"},
+    {"by --set (or the scenario)", "by params"},
+    {"(--set or the scenario)", "(params)"},
+    {"(from the scenario or --set)", "(from params)"},
+};
+
+/// A model, stimulus or integrator parameter named as in --set ("set stimulus.after_end = 1",
+/// "set stimulus.amplitude to ..."): the length of KIND.PARAM at the start of `text`, or 0.
+std::size_t parameter_name_length(std::string_view text) {
+    for (const std::string_view kind : {"model.", "stimulus.", "integrator."}) {
+        if (!text.starts_with(kind)) continue;
+        std::size_t end = kind.size();
+        while (end < text.size() && (is_name_char(text[end]) || (text[end] >= 'A' && text[end] <= 'Z') ||
+                                     (text[end] == '.' && end + 1 < text.size() && is_name_char(text[end + 1])))) {
+            ++end;
+        }
+        return end > kind.size() ? end : 0;
+    }
+    return 0;
+}
+
 }  // namespace
 
-std::string python_names(std::string_view message) {
+std::string python_names(std::string_view original) {
+    std::string replaced(original);
+    for (const auto& [from, to] : python_phrases) {
+        for (auto at = replaced.find(from); at != std::string::npos; at = replaced.find(from, at + to.size())) {
+            replaced.replace(at, from.size(), to);
+        }
+    }
+    // "set KIND.PARAM" (the command's --set) -> "set params['KIND.PARAM']".
+    for (auto at = replaced.find("set "); at != std::string::npos; at = replaced.find("set ", at + 1)) {
+        if (at > 0 && is_name_char(replaced[at - 1])) continue;  // "offset ..."
+        const std::size_t from = at + 4;
+        if (const std::size_t n = parameter_name_length(std::string_view(replaced).substr(from)); n > 0) {
+            std::string key = replaced.substr(from, n);
+            std::size_t end = from + n;
+            if (replaced.compare(end, 3, " = ") == 0) end += 3;  // "set K.P = 1" -> "set params['K.P']=1"
+            replaced.replace(from, end - from, fmt::format("params['{}']{}", key, end > from + n ? "=" : ""));
+        }
+    }
+    const std::string_view message = replaced;
     const auto& keywords = python_keywords();
     std::string out;
     std::size_t i = 0;
@@ -152,6 +198,55 @@ std::string python_names(std::string_view message) {
 
 namespace {
 
+constexpr std::size_t longest_shown = 80;  ///< longer values are abbreviated to their first 60 characters
+
+/// `value` as a message shows it: whole up to longest_shown characters, else "FIRST 60…(N characters)".
+std::string abbreviated(std::string_view value) {
+    if (value.size() <= longest_shown) return std::string(value);
+    std::size_t cut = 60;
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    return fmt::format("{}…({} characters)", value.substr(0, cut), value.size());
+}
+
+bool opens_quote(std::string_view text, std::size_t at) {
+    return text[at] == '\'' && (at == 0 || std::string_view(" =(\"[").find(text[at - 1]) != std::string_view::npos);
+}
+
+bool closes_quote(std::string_view text, std::size_t at) {
+    return text[at] == '\'' && (at + 1 == text.size() || std::string_view(" ;,:.)]").find(text[at + 1]) != std::string_view::npos);
+}
+
+}  // namespace
+
+std::string readable_message(std::string_view message) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < message.size()) {
+        if (opens_quote(message, i)) {  // a quoted value: 'TEXT'
+            std::size_t close = i + 1;
+            while (close < message.size() && !closes_quote(message, close)) ++close;
+            if (close < message.size()) {
+                out += fmt::format("'{}'", abbreviated(message.substr(i + 1, close - i - 1)));
+                i = close + 1;
+                continue;
+            }
+        }
+        if (message[i] != ' ') {  // a word: a value shown without quotes
+            const std::size_t end = std::min(message.find(' ', i), message.size());
+            std::string_view word = message.substr(i, end - i);
+            if (word.size() > longest_shown && word.find('\'') == std::string_view::npos) {
+                out += abbreviated(word);
+                i = end;
+                continue;
+            }
+        }
+        out += message[i++];
+    }
+    return out;
+}
+
+namespace {
+
 py::list variables(const std::vector<Variable>& vars) {
     py::list out;
     for (const auto& v : vars) out.append(py::dict(py::arg("name") = v.name, py::arg("unit") = v.unit,
@@ -187,7 +282,7 @@ py::dict info_dict(const RunInfo& info) {
                             py::arg("description") = info.current.description);
     d["recorded"] = info.recording.samples ? variables(info.recording.variables) : py::list();
     d["recorded_cells"] = to_array(std::vector<std::int64_t>(info.recording.cells.begin(), info.recording.cells.end()));
-    d["recording_note"] = info.recording.note;
+    d["recording_note"] = python_names(info.recording.note);  // it names options
     d["thresholds"] = to_array(info.thresholds);
     // Units of everything a result holds, by the name it has there.
     py::dict units;

@@ -24,6 +24,9 @@ struct RunArguments {
     std::string model = "hh";
     std::string preset;
     std::string stimulus = "step";  ///< several summed: joined with '+', as repeated --stimulus
+    /// stimulus=None: the default drive, the step at the amplitude the model suggests (as `soma run` without
+    /// --stimulus, apply_suggested_drive); false for a stimulus the user named.
+    bool default_stimulus = false;
     std::string integrator = "euler";
     /// KIND.PARAM -> the text as typed after --set (numbers, lists and the forms of cell_values.hpp).
     std::map<std::string, std::string> text_parameters;
@@ -51,6 +54,11 @@ struct RunArguments {
 /// "force=True"; options without a Python keyword are left as they are. Applied to every soma exception
 /// that reaches Python.
 [[nodiscard]] std::string python_names(std::string_view message);
+
+/// `message` with every value longer than 80 characters (a quoted 'TEXT', or a word) abbreviated to its first
+/// 60 characters and "…(N characters)", so that a huge argument does not fill the screen. Applied to every
+/// soma exception that reaches Python, after python_names.
+[[nodiscard]] std::string readable_message(std::string_view message);
 
 /// The RunSpec of `args`; `origin` names the argument in messages (e.g. "params").
 /// @throws ParameterError for a KIND.PARAM key without a '.' or naming no component of the run, with

@@ -66,10 +66,6 @@ void check_recording_dt(std::optional<double> dt) {
     }
 }
 
-void check_delta(double delta) {
-    if (!(delta > 0)) throw ParameterError(fmt::format("delta={:g} is not allowed; it must be > 0 ms", delta));
-}
-
 /// A float64 array [rows, columns] filled by `value(r, c)`.
 template <class F>
 py::array_t<double> matrix(std::size_t rows, std::size_t columns, F&& value) {
@@ -123,7 +119,6 @@ py::dict recordings_dict(const fitting::StimulusSet& set) {
 py::dict compare(const RunArguments& args, const std::vector<std::string>& recording, std::optional<double> recording_dt,
                  double delta, bool stimulus_given) {
     check_recording_dt(recording_dt);
-    check_delta(delta);
     RunSpec run = to_run_spec(args);
     fitting::Evaluation evaluation;
     evaluation.delta = delta;
@@ -137,6 +132,7 @@ py::dict compare(const RunArguments& args, const std::vector<std::string>& recor
     }
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
+    fitting::check_delta(delta, {&set});
     const std::vector<std::string> warnings = set.notes;  // a repetition without a detected spike
     notes.insert(notes.end(), warnings.begin(), warnings.end());
     evaluation.v_name = fitting::membrane_potential(*create_model(registry(), run.model.name), run.model.name);
@@ -317,6 +313,8 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
 }  // namespace
 
 void bind_fitting(py::module_& m) {
+    m.attr("min_population") = fitting::min_population;
+    m.attr("max_population") = fitting::max_population;
     m.def("compare", &compare, py::arg("args"), py::arg("recording"), py::arg("recording_dt"), py::arg("delta"),
           py::arg("stimulus_given"), "A run against recordings, as `soma compare`; a dict (soma.compare wraps it).");
     m.def("fit", &fit, py::arg("args"), py::arg("fitted"), py::arg("train"), py::arg("held_out"),

@@ -66,7 +66,7 @@ auto without_gil(Body&& body) {
 
 /// The control of libsoma_experiments' computations (and libsoma_fitting's) that `poll` interrupts.
 inline experiments::RunControl control(SignalPoll& poll) {
-    return {&poll.flag(), [&poll](std::size_t, std::size_t) { poll.poll(); }, {}};
+    return {&poll.flag(), [&poll](std::size_t, std::size_t) { poll.poll(); }, {}, {}};
 }
 
 

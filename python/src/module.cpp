@@ -36,6 +36,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <system_error>
 
@@ -65,7 +66,7 @@ std::vector<std::string> call_description(const std::string& function, const Run
     const auto add = [&](std::string_view key, const std::string& value) { call.push_back(fmt::format("{}={}", key, value)); };
     add("model", a.model);
     if (!a.preset.empty()) add("preset", a.preset);
-    add("stimulus", a.stimulus);
+    add("stimulus", a.default_stimulus ? std::string("None") : a.stimulus);
     add("integrator", a.integrator);
     for (const auto& [key, text] : a.text_parameters) add(fmt::format("params['{}']", key), text);
     for (const auto& [key, values] : a.array_parameters) add(fmt::format("params['{}']", key), fmt::format("{}", fmt::join(values, ",")));
@@ -94,6 +95,36 @@ void claim_outputs(std::optional<app::OutputDirectory>& output, const RunSpec& s
     if (spec.recorders.empty()) return;
     output.emplace(spec.output_dir, spec.name, summary, call, args.force, app::OutputClaims{},
                    [&notes](const std::string& note) { notes.push_back(note); });
+}
+
+/// Claims the recorders' files in `output` (if any) once the run knows them (Simulation::on_outputs):
+/// another run's are refused unless force=True.
+std::function<void(const std::vector<std::filesystem::path>&)> claim_files(std::optional<app::OutputDirectory>& output) {
+    return [&output](const std::vector<std::filesystem::path>& files) {
+        if (output) output->claim(files);
+    };
+}
+
+/// The end of a call with recorders: its summary written (listing `written`, then itself), the outputs
+/// kept and the replaced run's other files removed (OutputDirectory::keep).
+void finish_outputs(std::optional<app::OutputDirectory>& output, const RunInfo& info, const std::vector<std::string>& call,
+                    const std::filesystem::path& summary, std::vector<std::filesystem::path>& written) {
+    if (!output) return;
+    app::write_summary(app::summary_json(info, call), written, summary);
+    written.push_back(summary);
+    output->keep(written);
+}
+
+/// The default drive for stimulus=None (apply_suggested_drive), its note in `notes`.
+void use_default_drive(const RunArguments& args, RunSpec& spec, std::vector<std::string>& notes) {
+    if (!args.default_stimulus) return;
+    if (std::string note = apply_suggested_drive(registry(), spec); !note.empty()) notes.push_back(std::move(note));
+}
+
+/// `notes` as Python shows them: the options named by their keywords (python_names).
+std::vector<std::string> python_notes(std::vector<std::string> notes) {
+    for (auto& n : notes) n = python_names(n);
+    return notes;
 }
 
 /// Refuses a run whose samples would not fit in memory (soma.run keeps them all).
@@ -152,7 +183,7 @@ py::dict cell_summary(const RunSummary& summary, const RunInfo& info) {
 }
 
 py::dict run(const RunArguments& args) {
-    const RunSpec spec = to_run_spec(args);
+    RunSpec spec = to_run_spec(args);
     const auto memory = std::make_shared<MemoryRecorder>();
     const auto summary_path = spec.output_dir / (spec.name + "_summary.json");
     const auto call = call_description("run", args);
@@ -163,20 +194,18 @@ py::dict run(const RunArguments& args) {
         RunSummary summary;
     };
     Done done = without_gil([&](SignalPoll& poll) {
+        use_default_drive(args, spec, notes);
         Simulation simulation = build_simulation(registry(), spec, {memory});
         check_sample_memory(simulation.info());
         claim_outputs(output, spec, args, summary_path, call, notes);  // after the checks: bad input writes nothing
+        simulation.on_outputs(claim_files(output));
         simulation.interrupt_on(poll.flag());
         simulation.on_progress([&](std::size_t, std::size_t) { poll.poll(); });
         RunSummary summary = simulation.run();
         return Done{std::move(simulation), std::move(summary)};
     });
     std::vector<std::filesystem::path> written = outputs_of(done.simulation);
-    if (output) {
-        app::write_summary(app::summary_json(done.simulation.info(), call), written, summary_path);
-        written.push_back(summary_path);
-        output->keep();
-    }
+    finish_outputs(output, done.simulation.info(), call, summary_path, written);
     const RunInfo& info = done.simulation.info();
     const RunArrays& a = *memory->arrays();
     const py::object base = py::cast(memory->arrays());
@@ -195,7 +224,7 @@ py::dict run(const RunArguments& args) {
     result["summary"] = cell_summary(done.summary, info);
     result["info"] = info_dict(info);
     if (!done.simulation.grid().note.empty()) notes.insert(notes.begin(), done.simulation.grid().note);
-    result["notes"] = notes;
+    result["notes"] = python_notes(notes);
     result["outputs"] = written;
     return result;
 }
@@ -204,9 +233,7 @@ py::dict sweep(const RunArguments& args, const std::vector<std::string>& axes,
                const std::optional<std::pair<double, double>>& window) {
     experiments::SweepSpec spec;
     spec.run = to_run_spec(args);
-    if (args.record.value_or(std::vector<std::string>{}).empty() && spec.run.recorders.empty()) {
-        spec.run.record.variables = {"spikes"};  // as `soma sweep`: the table is the output
-    }
+    experiments::set_sweep_recording(spec.run);  // as `soma sweep`
     for (const auto& text : axes) spec.axes.push_back(experiments::parse_axis(text));
     if (spec.axes.empty()) {
         throw ParameterError("a sweep needs at least one axis, e.g. vary={'stimulus.amplitude': 'linspace(0,20,41)'}");
@@ -221,15 +248,17 @@ py::dict sweep(const RunArguments& args, const std::vector<std::string>& axes,
     std::vector<std::string> notes;
     std::optional<app::OutputDirectory> output;
     const auto result = without_gil([&](SignalPoll& poll) {
+        if (std::ranges::none_of(spec.axes, [](const experiments::Axis& a) { return a.full_name() == "stimulus.amplitude"; })) {
+            use_default_drive(args, spec.run, notes);  // as `soma sweep`: unless the amplitude is an axis
+        }
         claim_outputs(output, spec.run, args, summary_path, call, notes);
-        return experiments::run_sweep(registry(), spec, control(poll));
+        experiments::RunControl run_control = control(poll);
+        run_control.outputs = claim_files(output);
+        return experiments::run_sweep(registry(), spec, run_control);
     });
     std::vector<std::filesystem::path> written = result.recorder_outputs;
-    if (output) {
-        app::write_summary(app::summary_json(result.info, call), written, summary_path);
-        written.push_back(summary_path);
-        output->keep();
-    }
+    finish_outputs(output, result.info, call, summary_path, written);
+    for (auto& note : experiments::sweep_notes(result)) notes.push_back(std::move(note));
     const std::size_t n = result.cells.size();
     py::dict table;
     std::vector<py::array_t<double>> axis_columns;
@@ -277,7 +306,7 @@ py::dict sweep(const RunArguments& args, const std::vector<std::string>& axes,
     d["firing_onset"] = py::make_tuple(below, first);
     d["info"] = info_dict(result.info);
     d["outputs"] = written;
-    d["notes"] = notes;
+    d["notes"] = python_notes(notes);
     return d;
 }
 
@@ -420,7 +449,11 @@ PYBIND11_MODULE(_soma, m) {
     }
     py::register_exception_translator([](std::exception_ptr p) {
         const auto raise = [](const py::handle& type, const soma::Error& e) {
-            PyErr_SetString(type.ptr(), python_names(e.what()).c_str());
+            const std::string message = readable_message(python_names(e.what()));
+            // Not PyErr_SetString: text in another encoding than UTF-8 (a file name) must not fail to decode.
+            const py::object text = py::reinterpret_steal<py::object>(
+                PyUnicode_DecodeUTF8(message.data(), static_cast<py::ssize_t>(message.size()), "replace"));
+            PyErr_SetObject(type.ptr(), text.ptr());
         };
         try {
             if (p) std::rethrow_exception(p);
@@ -445,6 +478,7 @@ PYBIND11_MODULE(_soma, m) {
         .def_readwrite("model", &RunArguments::model)
         .def_readwrite("preset", &RunArguments::preset)
         .def_readwrite("stimulus", &RunArguments::stimulus)
+        .def_readwrite("default_stimulus", &RunArguments::default_stimulus)
         .def_readwrite("integrator", &RunArguments::integrator)
         .def_readwrite("text_parameters", &RunArguments::text_parameters)
         .def_readwrite("array_parameters", &RunArguments::array_parameters)
@@ -472,6 +506,8 @@ PYBIND11_MODULE(_soma, m) {
     m.def("rejected", &rejected_files, "Shared libraries in the plug-in directories that were not accepted, and why.");
     m.def("describe", &describe, py::arg("name"), "Each plug-in of that name (or the model file), as a dict.");
     bind_fitting(m);
+    m.def("readable_message", &readable_message, py::arg("message"),
+          "A message with its long values abbreviated (their first 60 characters and the length).");
     m.def("python_names", &python_names, py::arg("message"),
           "A message of the soma command with its options named as the Python keywords (--record-cells -> record_cells).");
     m.def("closest_name", [](const std::string& name, const std::vector<std::string>& known) {

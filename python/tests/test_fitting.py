@@ -248,3 +248,50 @@ def test_spike_file_of_one_column_without_header_is_refused(tmp_path, recording)
     assert message.startswith(f"recording: {tmp_path / 'rec.spiketimes'}:1: the first row '{recording[0]!r}' has 1 "
                               "number")
     assert "sample index, count" in message and "'t (ms)'" in message
+
+
+def write_short_recording(path):
+    """PATH.csv: t, V, I of 60 ms at 0.1 ms, V crossing 0 mV every 10 ms (spikes detected there)."""
+    with open(path, "w") as f:
+        f.write("t (ms),V (mV),I (pA)\n")
+        for k in range(600):
+            f.write(f"{0.1 * k:.1f},{20.0 if k % 100 == 50 else -65.0},{500.0}\n")
+
+
+@pytest.mark.parametrize("delta", [0, -1, 60, float("inf"), float("nan"), 40])
+def test_delta_is_checked_as_by_the_commands(delta, tmp_path, soma_exe, monkeypatch):
+    """The window must be in (0, 50] ms and at most half the recording (here 60 ms): soma.compare and soma.fit
+    refuse what `soma compare` and `soma fit` refuse, with the message naming delta, the value and the range."""
+    monkeypatch.chdir(tmp_path)
+    write_short_recording(tmp_path / "short.csv")
+    expected = command_error(soma_exe, "compare", "--model", "adex", "--dt", "0.1", "--recording", "short.csv",
+                             "--delta", str(delta))
+    if math.isfinite(delta):
+        assert expected.startswith(f"--delta {delta:g} is not allowed")
+    with pytest.raises(soma.ParameterError) as e:
+        soma.compare(["short.csv"], model="adex", dt=0.1, delta=delta)
+    shown = f"{delta:g}"
+    assert str(e.value).startswith(f"delta={shown} is not allowed")
+    assert "must be in (0, 50] ms" in str(e.value) or "must be in (0, 30] ms, at most half of the recording" in str(e.value)
+    if math.isfinite(delta):
+        assert str(e.value) == soma._soma.python_names(expected)
+    with pytest.raises(soma.ParameterError) as f:
+        soma.fit({"model.V_T": (-55, -45)}, ["short.csv"], model="adex", dt=0.1, delta=delta, population=4,
+                 generations=1)
+    assert str(f.value) == str(e.value)
+
+
+def test_population_below_the_minimum_has_one_message(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_voltage(tmp_path / "a-0", 100)
+    messages = []
+    for population in (0, 1, 100001):
+        with pytest.raises(soma.ParameterError) as e:
+            soma.fit({"model.V_T": (-55, -45)}, ["a-0.voltage"], model="adex", recording_dt=0.2, population=population,
+                     generations=1)
+        messages.append(str(e.value))
+    for population, message in zip((0, 1, 100001), messages):
+        assert message == (f"population={population} is not allowed; give a whole number from 2 to 100000 (candidates "
+                           "per generation: pso_gen needs at least 2)")
+    with pytest.raises(soma.ParameterError, match=r"^population=2.5 is not allowed; give a whole number from 2 to 100000"):
+        soma.fit({"model.V_T": (-55, -45)}, ["a-0.voltage"], model="adex", recording_dt=0.2, population=2.5)

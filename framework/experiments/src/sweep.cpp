@@ -167,12 +167,37 @@ SweepResult run_sweep(const PluginRegistry& registry, const SweepSpec& spec, con
     result.latency_reference = latency_reference(result.info);
     if (control.interrupt != nullptr) simulation.interrupt_on(*control.interrupt);
     if (control.progress) simulation.on_progress(control.progress);
+    if (control.outputs) simulation.on_outputs(control.outputs);
     (void)simulation.run();
     result.cells = spikes->responses(result.window, result.latency_reference);
     for (const auto& r : simulation.recorders()) {
         for (const auto& path : r->outputs()) result.recorder_outputs.push_back(path);
     }
     return result;
+}
+
+void set_sweep_recording(RunSpec& run) {
+    if (!run.recorders.empty()) return;
+    RecordSpec& record = run.record;
+    const bool spikes = record.variables == std::vector<std::string>{"spikes"};
+    if (record.cells || (!record.variables.empty() && !spikes)) {
+        const std::string given = record.cells ? std::string("--record-cells")
+                                               : fmt::format("--record '{}'", fmt::join(record.variables, ","));
+        throw ParameterError(fmt::format("{} is given, but a sweep without a recorder records only spikes (its table "
+                                         "and figure are made from them); add a recorder (e.g. --recorder 'csv') to "
+                                         "write those samples, or leave {} out",
+                                         given, record.cells ? "--record-cells" : "--record"));
+    }
+    record.variables = {"spikes"};
+}
+
+std::vector<std::string> sweep_notes(const SweepResult& result) {
+    const auto few = std::ranges::count_if(result.cells, [](const auto& r) { return r.n_window > 0 && r.n_isi < 3; });
+    if (few == 0) return {};
+    return {fmt::format("{} cell{} fired with fewer than 3 inter-spike intervals ending in the analysis window ({}); "
+                        "{} rate rests on one or two intervals, not a steady state: lengthen the stimulus (e.g. --set "
+                        "stimulus.offset=... and --t-stop) or the window",
+                        few, few == 1 ? "" : "s", result.window.description, few == 1 ? "its" : "their")};
 }
 
 std::pair<double, double> firing_onset(const SweepResult& result) {

@@ -61,6 +61,29 @@ std::string membrane_potential(const Model& model, std::string_view model_name) 
                                      model_name, fmt::join(names, ", ")));
 }
 
+void check_delta(double delta, const std::vector<const StimulusSet*>& sets) {
+    if (!(delta > 0) || delta > max_delta_ms) {
+        throw ParameterError(fmt::format("--delta {} is not allowed; the coincidence window must be in (0, {:g}] ms "
+                                         "(2 ms in the competition)",
+                                         delta, max_delta_ms));
+    }
+    const StimulusSet* shortest = nullptr;
+    double duration = std::numeric_limits<double>::infinity();
+    for (const auto* set : sets) {
+        if (set->repetitions.empty()) continue;
+        if (const double d = set->repetitions.front().duration(); d < duration) {
+            duration = d;
+            shortest = set;
+        }
+    }
+    // (A recording's duration is its samples times its step, 59.99999999999999 ms for 300 of 0.2 ms.)
+    if (shortest != nullptr && delta > duration / 2 * (1 + 1e-9)) {
+        throw ParameterError(fmt::format("--delta {} is not allowed for set '{}' of {:.9g} ms; the coincidence window "
+                                         "must be in (0, {:.9g}] ms, at most half of the recording",
+                                         delta, shortest->name, duration, std::min(max_delta_ms, duration / 2)));
+    }
+}
+
 void check_sampling_step(const StimulusSet& set, double dt) {
     if (set.repetitions.empty() || !(dt > 0) || !std::isfinite(dt)) return;  // build_simulation refuses such a dt
     const double step = set.repetitions.front().dt;

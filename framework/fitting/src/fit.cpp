@@ -509,11 +509,11 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
                                          min_population));
     }
     if (spec.generations == 0) throw ParameterError("--generations 0 is not allowed; give at least 1");
-    if (!(spec.delta > 0) || !std::isfinite(spec.delta)) {
-        throw ParameterError(fmt::format("--delta {:g} is not allowed; the coincidence window must be > 0 ms (2 ms in "
-                                         "the competition)",
-                                         spec.delta));
+    std::vector<const StimulusSet*> sets;
+    for (const auto* group : {&spec.training, &spec.held_out}) {
+        for (const auto& set : *group) sets.push_back(&set);
     }
+    check_delta(spec.delta, sets);
     if (!(spec.count_tolerance >= 0 && spec.count_tolerance <= 1)) {
         throw ParameterError(fmt::format("--count-tolerance {:g} is not allowed; give a number in [0, 1] (0.15: the "
                                          "count within 15 % of the recording's)", spec.count_tolerance));

@@ -87,4 +87,13 @@ struct RunSpec {
 [[nodiscard]] BOOST_SYMBOL_VISIBLE Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
                                                                 std::vector<std::shared_ptr<Recorder>> extra_recorders = {});
 
+/// The default drive of a run whose user named no stimulus (`soma run` without --stimulus, soma.run with
+/// stimulus=None): when `spec`'s stimulus is the step and its amplitude is not given, sets the amplitude
+/// the model suggests for its preset (SuggestedDrive, suggested_drive.hpp; in the model's current unit).
+/// Models without the capability, or without a suggestion for the preset, keep the step's default.
+/// @returns the note to show the user when the amplitude set differs from the step's own default (naming
+///          the amplitude, its unit and its source), else "".
+/// @throws PluginError, ParameterError, ModelFileError from creating the model (as build_simulation would).
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec);
+
 }  // namespace soma

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -130,6 +131,12 @@ public:
     /// Makes `run` call `progress(steps done, steps of the run)` on its own thread after each stretch
     /// of steps (a few hundred steps; at most one call per step), e.g. to show a progress line.
     void on_progress(std::function<void(std::size_t, std::size_t)> progress) { progress_ = std::move(progress); }
+    /// Makes `run` call `check(the final paths of every recorder's outputs)` once the recorders have begun
+    /// and before the first step, e.g. to refuse files that belong to another run (by throwing, which
+    /// aborts the recorders: nothing is written). On rank 0 only (the rank with recorders).
+    void on_outputs(std::function<void(const std::vector<std::filesystem::path>&)> check) {
+        outputs_check_ = std::move(check);
+    }
 
     /// Runs to t_stop. If anything throws (a recorder, a worker, or a non-finite state), every recorder
     /// is aborted, so no output is left, and the exception propagates (of several failing chunks, the
@@ -167,6 +174,7 @@ private:
     std::size_t stretch_ = 1;                // steps per stretch
     const std::atomic<bool>* interrupt_ = nullptr;
     std::function<void(std::size_t, std::size_t)> progress_;
+    std::function<void(const std::vector<std::filesystem::path>&)> outputs_check_;
     std::shared_ptr<Distribution> distribution_;
     CellRange cells_;                        // this rank's cells
 };

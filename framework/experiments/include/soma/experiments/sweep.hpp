@@ -67,6 +67,8 @@ struct RunControl {
     /// Called before each population run of an experiment of several (a rheobase search's rounds), with
     /// its index from 0.
     std::function<void(std::size_t)> round;
+    /// Given to Simulation::on_outputs of a run with recorders: may refuse their files before any step.
+    std::function<void(const std::vector<std::filesystem::path>&)> outputs;
 };
 
 /// The result of a sweep.
@@ -78,6 +80,13 @@ struct SweepResult {
     std::vector<CellResponse> cells;  ///< shape [number of cells], in cell order (axis_indices)
     std::vector<std::filesystem::path> recorder_outputs;  ///< files the run's own recorders wrote
 };
+
+/// What a sweep records: with recorders, what `run.record` asks for, as in a run (`record.cells` alone:
+/// every variable of those cells); without, only the spikes (the sweep's table and figure are made from
+/// them), so that asking for samples there, which would go nowhere, is refused.
+/// @throws ParameterError for `run.record` variables other than "spikes", or recorded cells, in a sweep
+///         without recorders, naming them and what to add (a recorder) or leave out.
+BOOST_SYMBOL_VISIBLE void set_sweep_recording(RunSpec& run);
 
 /// Runs the sweep as one population (build_simulation with the axes' product as per-cell values; every
 /// other per-cell form of the run's parameters combines with it as in a run of that many cells).
@@ -102,6 +111,12 @@ struct SweepResult {
 BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> write_sweep(const SweepResult& result,
                                                                     const std::filesystem::path& dir,
                                                                     const std::string& name);
+
+/// What the user should be told about `result`: when cells fired with fewer than 3 inter-spike intervals
+/// ending in the analysis window, that their rates rest on one or two intervals, not a steady state (the
+/// `soma sweep` command prints it as a note, soma.sweep issues it as a warning). Empty when there is
+/// nothing to say.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::string> sweep_notes(const SweepResult& result);
 
 /// The smallest value of a one-axis sweep's axis at which a cell fired in the window and the largest
 /// value below it at which none did ({NaN, NaN} when no cell fired; {NaN, first} when the lowest fired).

@@ -55,6 +55,17 @@ struct Evaluation {
 /// @throws ParameterError naming the model (`model_name`) and its state variables when it has none.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string membrane_potential(const Model& model, std::string_view model_name);
 
+/// The largest coincidence window of Gamma that check_delta allows, ms (the competition's is 2 ms).
+inline constexpr double max_delta_ms = 50;
+
+/// Checks the coincidence window of Gamma, `delta` (+-ms): a number in (0, max_delta_ms] and at most half
+/// of the shortest recording of `sets` (a recording's duration, its samples times its step; within a
+/// wider window every spike of a train is within it of every other). What `soma compare`, `soma fit`,
+/// soma.compare and soma.fit check (check_fit calls it with the fit's training and held-out sets).
+/// @throws ParameterError "--delta D is not allowed; ..." naming the value, the allowed range in ms and, for
+///         a window too wide for a recording, its set and duration.
+BOOST_SYMBOL_VISIBLE void check_delta(double delta, const std::vector<const StimulusSet*>& sets);
+
 /// Checks that the membrane potential can be sampled at the recordings' step: their step must be a whole
 /// multiple of the time step `dt` (to 1e-9 relative, as a run's record_interval; evaluate_population calls it
 /// when it compares voltages).
