@@ -43,8 +43,12 @@ run() {
   local files
   files=$(seeds "$target")
   [ -z "$files" ] || cp $files "$corpus"/
+  # The target writes each input to a file in a directory of its own under TMPDIR, which libFuzzer's exit does not
+  # always let it remove: here, in the build tree, emptied before each run.
+  local scratch=$build/fuzz-tmp/$target
+  rm -rf "$scratch" && mkdir -p "$scratch"
   # Only this build's plug-ins; the corpus of tests/fuzz is read, never written.
-  env -u SOMA_PLUGIN_PATH "$build/bin/soma_fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  env -u SOMA_PLUGIN_PATH TMPDIR="$scratch" "$build/bin/soma_fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$findings/" -print_final_stats=1 "$corpus" "tests/fuzz/corpus/$target" >"$log" 2>&1
 }
 

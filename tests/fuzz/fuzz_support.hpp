@@ -24,7 +24,8 @@
 
 namespace soma::fuzz {
 
-/// A directory of this process's own (several fuzzers may run at once, e.g. with -jobs), removed at exit.
+/// A directory of this process's own under TMPDIR (several fuzzers may run at once, e.g. with -jobs), removed at a
+/// normal exit; libFuzzer ends with _Exit, so scripts/fuzz.sh points TMPDIR into the build tree.
 inline const std::filesystem::path& scratch_dir() {
     static const std::filesystem::path dir = [] {
         std::string pattern = (std::filesystem::temp_directory_path() / "soma-fuzz-XXXXXX").string();
