@@ -634,6 +634,27 @@ BOOST_AUTO_TEST_CASE(syntax_errors) {
                "bad.eq:1:37: expected ']' or ')' to close the range but found 'leak'");
 }
 
+// Deep nesting overflowed the parser's stack (an earlier finding): each kind of recursion is refused, within 1 MiB.
+BOOST_AUTO_TEST_CASE(deeply_nested_expressions_are_refused) {
+    const auto repeated = [](std::string_view part, std::size_t n) {
+        std::string text;
+        for (std::size_t k = 0; k < n; ++k) text += part;
+        return text;
+    };
+    const std::string deep = "expression nested too deeply: more than 256 levels of operators, parentheses and calls; "
+                             "split it with 'let'";
+    for (const std::string& expression :
+         {"0*" + repeated("2^", 50000) + "2", repeated("v > 0 ? 1 : ", 50000) + "0", "0*(" + repeated("v + ", 50000) + "v)",
+          "0*" + repeated("(", 50000) + "v" + repeated(")", 50000), "0*" + repeated("-", 50000) + "v",
+          "0*" + repeated("exp(", 50000) + "0" + repeated(")", 50000)}) {
+        BOOST_TEST_CONTEXT(expression.substr(0, 20)) {
+            const std::string message = load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + " + expression}}));
+            BOOST_TEST(message.rfind("bad.eq:6:", 0) == 0u, message);
+            SOMA_CHECK_CONTAINS(message, deep);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(missing_and_misplaced_equations) {
     BOOST_TEST(load_error(with({}, {"state w = 0 1"})) ==
                "bad.eq:8:7: state variable 'w' has no equation: add 'dw/dt = ...'");

@@ -270,7 +270,10 @@ Simulation build(const PluginRegistry& registry, const RunSpec& spec,
                                                      source, column, unit, column, expected));
                 }
             }
-            with_prefix(source, [&] { add_given(*self, *other, name, CellValues::list(table.values[col], source)); });
+            // Copies of the bindings: clang before 16 cannot capture a structured binding (the fuzz build's clang 14).
+            with_prefix(source, [&, self = self, other = other] {
+                add_given(*self, *other, name, CellValues::list(table.values[col], source));
+            });
         }
     }
     // Configured with its constants and cell 0's per-cell values, so that a constraint between a constant and a

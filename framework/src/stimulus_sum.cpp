@@ -137,8 +137,7 @@ std::vector<std::size_t> StimulusSum::breakpoints(const StimulusCells& cell) con
         all.insert(all.end(), own.begin(), own.end());
     }
     std::ranges::sort(all);
-    const auto [first, last] = std::ranges::unique(all);
-    all.erase(first, last);
+    all.erase(std::unique(all.begin(), all.end()), all.end());  // not ranges::unique: clang 14 (fuzz build)
     return all;
 }
 

@@ -105,8 +105,7 @@ public:
         if (every_step_) return;
         steps_ = stimulus.breakpoints(cell);
         std::ranges::sort(steps_);
-        const auto [first, last] = std::ranges::unique(steps_);
-        steps_.erase(first, last);
+        steps_.erase(std::unique(steps_.begin(), steps_.end()), steps_.end());  // clang 14: no ranges::unique
         for (const std::size_t b : steps_) times_.push_back(static_cast<double>(b) * dt);
     }
 

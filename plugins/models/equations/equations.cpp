@@ -240,7 +240,7 @@ public:
 /// variables itself and is refused as a model to run (create_model says why).
 class EquationsLoader final : public Model, public ModelFromFile {
 public:
-    EquationsLoader() : Model({}) { init_defaults(); }
+    EquationsLoader() : Model(std::vector<ParameterSpec>{}) { init_defaults(); }  // Model({}) is ambiguous to clang 14
 
     std::span<const Variable> state_variables() const override { return {}; }
     const Variable& current() const override { return current_; }

@@ -586,8 +586,7 @@ private:
         e.deps.lets.clear();
         resolve_node(e.tree, e, lets_visible);
         std::ranges::sort(e.deps.lets);
-        const auto repeats = std::ranges::unique(e.deps.lets);
-        e.deps.lets.erase(repeats.begin(), repeats.end());
+        e.deps.lets.erase(std::unique(e.deps.lets.begin(), e.deps.lets.end()), e.deps.lets.end());  // clang 14: no ranges::unique
     }
 
     void resolve_node(const Node& n, Expression& e, std::size_t lets_visible) {
