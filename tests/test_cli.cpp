@@ -820,11 +820,21 @@ BOOST_AUTO_TEST_CASE(stale_partial_files_of_killed_runs_are_removed) {
     const std::string live = ".other.csv.partial-" + std::to_string(::getpid()) + "-00000000";
     std::ofstream(out / dead) << "half";
     std::ofstream(out / live) << "half";
+    // A killed run's lock of another name, which no process holds, goes too; a held one stays.
+    std::ofstream(out / ".killed.lock") << "";
+    const fs::path held = out / ".running.lock";
+    const int fd = ::open(held.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    BOOST_TEST_REQUIRE(fd >= 0);
+    BOOST_TEST_REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
     const auto result = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv"});
+    ::close(fd);
     BOOST_TEST_REQUIRE(result.code == 0, result);
-    SOMA_CHECK_CONTAINS(result.err, "removed 1 temporary file left in 'soma-output' by a run that was killed");
+    SOMA_CHECK_CONTAINS(result.err, "removed 2 temporary files left in 'soma-output' by a run that was killed");
     BOOST_TEST(!fs::exists(out / dead));
+    BOOST_TEST(!fs::exists(out / ".killed.lock"));
     BOOST_TEST(fs::exists(out / live));
+    BOOST_TEST(fs::exists(held));
+    BOOST_TEST(!fs::exists(out / ".hh-step.lock"));  // its own, removed when it ends
 }
 
 BOOST_AUTO_TEST_CASE(a_different_runs_outputs_are_kept_unless_forced) {

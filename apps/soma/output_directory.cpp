@@ -108,7 +108,7 @@ OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& 
     if (ec) throw RunError(fmt::format("cannot create output directory '{}': {}", path_.string(), ec.message()));
     // A refusal must not leave the locks (a Python process goes on) nor a directory it created.
     try {
-        remove_stale_partial_files(note);
+        remove_stale_files(note);
         // Before any simulating: a long sweep must not end in "permission denied".
         if (::access(path_.c_str(), W_OK | X_OK) != 0) {
             throw RunError(fmt::format("cannot write into output directory '{}' (permission denied); choose "
@@ -225,13 +225,28 @@ void OutputDirectory::lock(const std::string& name) {
     throw RunError(fmt::format("cannot lock '{}': it keeps being replaced", lock_path.string()));
 }
 
-void OutputDirectory::remove_stale_partial_files(const std::function<void(const std::string&)>& note) const {
+void OutputDirectory::remove_stale_files(const std::function<void(const std::string&)>& note) const {
     // A run killed by SIGKILL leaves its temporary files (".NAME.partial-PID-XXXXXXXX", staged_file.cpp):
-    // those of processes that no longer exist are removed.
+    // those of processes that no longer exist are removed. It leaves its ".NAME.lock" too: one that no
+    // process holds is removed as `release` does (locked while removed, so that `lock` of another process
+    // sees that what it locked is gone and tries again).
     std::size_t removed = 0;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
         const std::string name = entry.path().filename().string();
+        if (name.size() > 6 && name.front() == '.' && name.ends_with(".lock")) {
+            const int fd = ::open(entry.path().c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+            if (fd < 0) continue;
+            struct stat held{}, there{};
+            if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &held) == 0 && S_ISREG(held.st_mode) &&
+                ::lstat(entry.path().c_str(), &there) == 0 && held.st_ino == there.st_ino &&
+                held.st_dev == there.st_dev) {
+                std::error_code remove_error;
+                if (std::filesystem::remove(entry.path(), remove_error)) ++removed;
+            }
+            ::close(fd);
+            continue;
+        }
         const auto mark = name.rfind(".partial-");
         if (name.empty() || name.front() != '.' || mark == std::string::npos) continue;
         const std::string rest = name.substr(mark + 9);

@@ -24,7 +24,7 @@ struct OutputClaims {
 /// The output directory of a command, created if missing, and the claim of this process on the outputs
 /// named NAME in it.
 ///  - Temporary files that a killed run (SIGKILL) left there are removed, with a note, when the process
-///    that made them no longer exists.
+///    that made them no longer exists, and so are lock files (below) that no process holds.
 ///  - Another soma process writing outputs of the same NAME in the same directory at the same time is
 ///    refused (an advisory lock on `.NAME.lock`, held until the object is destroyed), so two runs never
 ///    leave a mixture of their files.
@@ -72,7 +72,7 @@ public:
     [[nodiscard]] const std::filesystem::path& summary_file() const { return summary_file_; }
 
 private:
-    void remove_stale_partial_files(const std::function<void(const std::string&)>& note) const;
+    void remove_stale_files(const std::function<void(const std::string&)>& note) const;
     void lock(const std::string& name);
     void check_previous_run(const std::string& name);
     /// Refuses (unless force_) or replaces the runs that own `files` (file names in the directory).

@@ -34,6 +34,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -257,6 +258,9 @@ py::dict sweep(const RunArguments& args, const std::vector<std::string>& axes,
         return experiments::run_sweep(registry(), spec, run_control);
     });
     std::vector<std::filesystem::path> written = result.recorder_outputs;
+    if (output) {  // with recorders, the table and the figure of `soma sweep` too
+        for (auto& path : experiments::write_sweep(result, spec.run.output_dir, spec.run.name)) written.push_back(path);
+    }
     finish_outputs(output, result.info, call, summary_path, written);
     for (auto& note : experiments::sweep_notes(result)) notes.push_back(std::move(note));
     const std::size_t n = result.cells.size();
@@ -457,6 +461,11 @@ PYBIND11_MODULE(_soma, m) {
         };
         try {
             if (p) std::rethrow_exception(p);
+        } catch (const Terminated&) {
+            // SIGTERM stopped a run, whose files and locks are gone now: the default action, termination.
+            std::signal(SIGTERM, SIG_DFL);
+            std::raise(SIGTERM);
+            PyErr_SetString(PyExc_SystemExit, "terminated by SIGTERM");  // if SIGTERM is blocked
         } catch (const soma::ParameterError& e) {
             raise(parameter_error, e);
         } catch (const soma::PluginError& e) {

@@ -4,6 +4,7 @@ double), the sample times to 1e-9 dt (the CSV writes them with the decimals of d
 0.30000000000000004), and the per-cell statistics bit for bit."""
 
 import importlib.util
+import pathlib
 import sys
 
 import numpy as np
@@ -153,6 +154,23 @@ def test_sweep_equals_command(tmp_path, soma_exe):
                          ("latency_ms", "latency (ms)"), ("mean_isi_ms", "mean ISI (ms)"), ("cv_isi", "CV ISI")):
         assert np.array_equal(column(s.cells, mine).astype(float), table[theirs], equal_nan=True), mine
     assert s.window == (100.0, 200.0)
+
+
+def test_sweep_with_recorders_writes_the_commands_table_and_figure(tmp_path, soma_exe):
+    """soma.sweep with recorders writes what `soma sweep --recorder csv` writes: NAME_sweep.csv (its rows
+    equal to the command's) and the figure, besides the recorders' files; all listed in `outputs`."""
+    out = tmp_path / "py"
+    s = soma.sweep({"stimulus.amplitude": [0, 10, 20]}, recorders=["csv"], output_dir=out, name="s", t_stop=100)
+    written = {p.name for p in map(pathlib.Path, s.outputs)}
+    assert {"s_sweep.csv", "s_sweep.png", "s_sweep.gp", "s.csv", "s_spikes.csv"} <= written, written
+    assert all((out / f).exists() for f in written)
+    cmd = tmp_path / "cmd"
+    command(soma_exe, "sweep", "--vary", "stimulus.amplitude=0,10,20", "--t-stop", "100", "--recorder", "csv",
+            "--output", cmd, "--name", "s", "--summary", "none")
+    mine, theirs = read_csv(out / "s_sweep.csv"), read_csv(cmd / "s_sweep.csv")
+    assert mine.keys() == theirs.keys()
+    for key in mine:
+        assert np.array_equal(mine[key], theirs[key], equal_nan=True), key
 
 
 def test_rheobase_equals_command(tmp_path, soma_exe):

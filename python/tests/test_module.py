@@ -11,6 +11,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 import soma
 from conftest import command
@@ -103,8 +104,9 @@ def test_out_of_tree_plugin(tmp_path, soma_exe):
     assert stdout.startswith("ok ")
 
 
-def test_ctrl_c_interrupts_and_leaves_no_file(tmp_path):
-    """SIGINT during a long run with the csv recorder: KeyboardInterrupt within a second, and neither the
+@pytest.mark.parametrize("recorder", ["csv", "hdf5"])
+def test_ctrl_c_interrupts_and_leaves_no_file(tmp_path, recorder):
+    """SIGINT during a long run with a recorder: KeyboardInterrupt within a second, and neither the
     recorder's files nor their temporary files are left (the output directory it made is removed)."""
     out = tmp_path / "out"
     p = run_python(f"""
@@ -112,8 +114,8 @@ def test_ctrl_c_interrupts_and_leaves_no_file(tmp_path):
         print("started", flush=True)
         t0 = time.monotonic()
         try:
-            soma.run(t_stop=1e7, cells=1000, recorders=["csv"], output_dir={str(out)!r}, name="long", record="v",
-                     record_cells=[0], record_interval=10)
+            soma.run(t_stop=1e7, cells=1000, recorders=[{recorder!r}], output_dir={str(out)!r}, name="long",
+                     record="v", record_cells=[0], record_interval=10)
             print("finished")
         except KeyboardInterrupt:
             print("KeyboardInterrupt after", time.monotonic() - t0, flush=True)
@@ -128,6 +130,56 @@ def test_ctrl_c_interrupts_and_leaves_no_file(tmp_path):
     assert time.monotonic() - sent < 5
     assert p.returncode == 0, stderr
     assert stdout.startswith("KeyboardInterrupt after"), stdout + stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_sigterm_stops_the_run_and_terminates_without_leaving_files(tmp_path):
+    """SIGTERM (Python's default action: terminate) during a run with recorders: the process still
+    terminates by SIGTERM, but first the run's temporary files and its lock are removed."""
+    out = tmp_path / "out"
+    p = run_python(f"""
+        import soma
+        print("started", flush=True)
+        soma.run(t_stop=1e7, cells=1000, recorders=["csv", "hdf5"], output_dir={str(out)!r}, name="long",
+                 record="v", record_cells=[0], record_interval=10)
+        print("finished")
+        """)
+    assert p.stdout.readline().strip() == "started"
+    time.sleep(1.5)
+    assert p.poll() is None, p.stderr.read()
+    assert any(f.name.startswith(".long.") for f in out.iterdir()), "the run should be writing by now"
+    p.send_signal(signal.SIGTERM)
+    stdout, stderr = p.communicate(timeout=30)
+    assert p.returncode == -signal.SIGTERM, (p.returncode, stdout, stderr)
+    assert "finished" not in stdout
+    assert not out.exists() or list(out.iterdir()) == [], list(out.iterdir())
+
+
+def test_sigterm_handler_of_the_program_is_left_alone(tmp_path):
+    """A program that handles SIGTERM itself keeps its handler: Python runs it during the run (here it
+    raises), as it runs the SIGINT handler."""
+    out = tmp_path / "out"
+    p = run_python(f"""
+        import signal, soma
+        class Stop(Exception):
+            pass
+        def stop(signum, frame):
+            raise Stop()
+        signal.signal(signal.SIGTERM, stop)
+        print("started", flush=True)
+        try:
+            soma.run(t_stop=1e7, cells=1000, recorders=["csv"], output_dir={str(out)!r}, name="long", record="v",
+                     record_cells=[0], record_interval=10)
+        except Stop:
+            print("stopped by the program's handler", flush=True)
+        assert signal.getsignal(signal.SIGTERM) is stop
+        """)
+    assert p.stdout.readline().strip() == "started"
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    stdout, stderr = p.communicate(timeout=30)
+    assert p.returncode == 0, stderr
+    assert stdout.strip() == "stopped by the program's handler"
     assert not out.exists() or list(out.iterdir()) == []
 
 
