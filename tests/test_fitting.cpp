@@ -199,7 +199,9 @@ BOOST_AUTO_TEST_CASE(gaco_runs_one_population_per_generation) {
 BOOST_AUTO_TEST_CASE(scenario_of_the_best_parameters) {
     spec.generations = 1;
     const auto result = fitting::run_fit(registry(), spec);
-    const std::string text = fitting::fit_scenario(result, spec);
+    const std::string text = fitting::fit_scenario(result, spec, "f_fit.ini");
+    SOMA_CHECK_CONTAINS(text, "# Run it with: soma run f_fit.ini\n");
+    SOMA_CHECK_CONTAINS(fitting::fit_scenario(result, spec, ""), "# Run it with: soma run FILE.ini, once saved as FILE.ini\n");
     SOMA_CHECK_CONTAINS(text, "model = adex\n");
     const std::string shortest = fmt::format("{}", result.best[0]);
     SOMA_CHECK_CONTAINS(text, "V_T = " + shortest + "\n");

@@ -38,6 +38,16 @@ BOOST_AUTO_TEST_CASE(unknown_name_suggests_closest) {
     BOOST_TEST(value(*hh, "g_Na") == 120.0);
 }
 
+BOOST_AUTO_TEST_CASE(an_abbreviation_suggests_the_one_name_it_begins) {
+    const std::vector<std::string> algorithms{"pso_gen", "gaco"};
+    BOOST_TEST(soma::closest_name("pso", algorithms) == "pso_gen");
+    BOOST_TEST(soma::closest_name("PSO", algorithms) == "pso_gen");
+    BOOST_TEST(soma::closest_name("p", algorithms) == "");  // too short to tell
+    const std::vector<std::string> two{"interp_linear", "interp_cubic"};
+    BOOST_TEST(soma::closest_name("interp", two) == "");  // ambiguous
+    BOOST_TEST(soma::closest_name("cmaes", algorithms) == "");
+}
+
 BOOST_AUTO_TEST_CASE(out_of_range_names_parameter_value_and_range) {
     const auto hh = create(PluginKind::model, "hh");
     for (const std::string text : {"0", "-1"}) {

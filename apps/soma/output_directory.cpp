@@ -95,6 +95,23 @@ std::map<std::string, Owner> owners_of(const std::filesystem::path& dir, const s
 
 }  // namespace
 
+void check_output_name(const std::string& name, std::string_view option) {
+    if (name.empty() || name.find_first_not_of(" \t") == std::string::npos) {
+        throw ParameterError(fmt::format("{} '{}': the output name is empty; give one, e.g. {} 'run'", option, name, option));
+    }
+    if (name == "." || name == ".." || name.find('/') != std::string::npos) {
+        throw ParameterError(fmt::format("{} '{}' is not a plain file name: the outputs are named NAME.csv, "
+                                         "NAME_spikes.csv, ... in the output directory, so NAME holds no '/' and is "
+                                         "not '.' or '..'; choose the directory with --output",
+                                         option, name));
+    }
+    if (name.size() > max_output_name_length) {
+        throw ParameterError(fmt::format("{} '{}' is {} characters long; give at most {} (the outputs' file names begin "
+                                         "with it)",
+                                         option, name, name.size(), max_output_name_length));
+    }
+}
+
 OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& name, std::filesystem::path summary_file,
                                  const std::vector<std::string>& command_line, bool force, const OutputClaims& also,
                                  const std::function<void(const std::string&)>& note)

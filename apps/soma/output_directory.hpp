@@ -8,9 +8,19 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace soma::app {
+
+/// The longest output name (--name, name=): its files' temporary names must stay within a file
+/// system's 255 bytes.
+constexpr std::size_t max_output_name_length = 100;
+
+/// Checks an output name (--name, name=), which every output file's name begins with.
+/// @throws ParameterError when it is empty, "." or "..", holds '/', or is longer than
+///         max_output_name_length; `option` names the option in the message ("--name").
+void check_output_name(const std::string& name, std::string_view option);
 
 /// Outputs a command writes besides those named NAME (OutputDirectory): `soma fit` also writes
 /// NAME_fit-SET_compare.*, the files `soma compare --name NAME_fit-SET` writes.

@@ -1,4 +1,5 @@
 #include "scenario.hpp"
+#include "output_directory.hpp"
 
 #include "soma/error.hpp"
 #include "soma/model_from_file.hpp"
@@ -24,7 +25,6 @@ namespace soma::app {
 namespace {
 
 constexpr std::uintmax_t max_scenario_bytes = 1 << 20;
-constexpr std::size_t max_name_length = 100;
 /// More recorded cells than this cannot be useful (their samples alone would fill the disk in a few
 /// steps), and a range such as 0:1000000000000 must not allocate its indices before the range check.
 constexpr std::size_t max_recorded_cells = 10'000'000;
@@ -611,13 +611,9 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
             rest = plus == std::string_view::npos ? std::string_view{} : rest.substr(plus + 1);
         }
         spec.name = model + "-" + stimuli;
-        if (spec.name.size() > max_name_length) spec.name = model + "-stimuli";  // many parts: give --name
+        if (spec.name.size() > max_output_name_length) spec.name = model + "-stimuli";  // many parts: give --name
     }
-    if (spec.name.find('/') != std::string::npos || spec.name == "." || spec.name == ".." ||
-        spec.name.size() > max_name_length) {
-        throw ParameterError(fmt::format("name '{}' must be a plain file name without '/', of at most {} characters",
-                                         spec.name, max_name_length));
-    }
+    check_output_name(spec.name, "--name");
     check_text("name", spec.name);
     check_text("title", spec.title);
     if (spec.title.empty()) {

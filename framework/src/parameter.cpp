@@ -95,6 +95,12 @@ std::string closest_name(std::string_view name, std::span<const std::string> kno
             best = candidate;
         }
     }
+    if (!best.empty() || name.size() < 2) return best;
+    // An abbreviation: the one known name that begins with `name` ('pso' for 'pso_gen').
+    const auto begins = [&](const std::string& candidate) {
+        return candidate.size() > name.size() && edit_distance(name, candidate.substr(0, name.size())) == 0;
+    };
+    if (std::ranges::count_if(known, begins) == 1) return *std::ranges::find_if(known, begins);
     return best;
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <array>
 #include <cctype>
 
@@ -182,7 +183,24 @@ std::shared_ptr<Stimulus> make_stimulus(const PluginRegistry& registry, std::str
                                              "or repeat --stimulus",
                                              name));
         }
-        parts.push_back({part.label, create_stimulus(registry, part.plugin)});
+        // The file "a+b.csv" is two parts: a part that is not found says why it was looked for.
+        std::error_code ec;
+        const bool joined = (plus != std::string_view::npos || !parts.empty()) &&
+                            std::filesystem::is_regular_file(std::filesystem::path(name), ec);
+        const auto why = [&](const Error& e) {
+            return fmt::format("{} ('{}' is a file, but '+' joins stimuli, so a stimulus file's name cannot hold '+': "
+                               "rename the file or link it under a name without '+')",
+                               e.what(), name);
+        };
+        try {
+            parts.push_back({part.label, create_stimulus(registry, part.plugin)});
+        } catch (const ParameterError& e) {
+            if (!joined) throw;
+            throw ParameterError(why(e));
+        } catch (const PluginError& e) {
+            if (!joined) throw;
+            throw PluginError(why(e));
+        }
         if (plus == std::string_view::npos) break;
         rest.remove_prefix(plus + 1);
     }

@@ -280,8 +280,9 @@ public:
                 const double a = p(area);
                 if (a <= 0) {
                     throw ParameterError(fmt::format("stimulus file '{}': the model's current is a density ({}), so the "
-                                                     "file's current ({}) is divided by the membrane area: set "
-                                                     "stimulus.area{} (um^2), e.g. --set stimulus.area=20000",
+                                                     "file's current ({}) is divided by the membrane area: give "
+                                                     "the area in um^2 as stimulus.area{}, e.g. --set "
+                                                     "stimulus.area=20000",
                                                      rec.file, target->name, rec.columns[col], where));
                 }
                 k += 8;  // 1 um^2 = 1e-8 cm^2

@@ -114,14 +114,15 @@ def run(model="hh", *, preset=None, stimulus=None, integrator="euler", params=No
     t_stop, dt, record_interval   ms; record_interval 0: every step (a multiple of dt otherwise).
     cells       number of cells (default: the common length of the per-cell values, or 1).
     cells_from  a CSV table of per-cell values (header KIND.PARAM, one row per cell).
-    record      names of state variables and/or the current ('I', 'I.LABEL'), e.g. ['v', 'm'] (of every
-                cell, or of ``record_cells``), or 'spikes' for spike times only. Default: everything for up
+    record      names of state variables and/or the current ('I', 'I.LABEL'), e.g. ['v', 'm'] or 'v,m' (of
+                every cell, or of ``record_cells``), or 'spikes' for spike times only. Default: everything for up
                 to 10 cells, else spikes and v of cells 0 to 9.
-    record_cells  population indices whose samples are recorded (spikes are recorded for all); not with
-                record='spikes'.
+    record_cells  population indices whose samples are recorded (one index or several; spikes are recorded
+                for all); not with record='spikes'.
     threads     threads that advance the cells (default: the cores); results do not depend on it.
     seed        seed of the normal()/uniform() draws and of noise stimuli, 0 to 2**64 - 1.
-    recorders   plug-ins that also write files into ``output_dir`` (e.g. ['csv']), named ``name``..., with
+    recorders   plug-ins that also write files into ``output_dir`` (e.g. ['csv'] or 'csv'; 'none': none),
+                named ``name``..., with
                 ``name``_summary.json recording the call; none by default. The samples are in memory
                 either way. As for the command, another process writing the same names at the same time
                 is refused, and so are files of the same name from a different run (or command)...

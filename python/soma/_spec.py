@@ -178,11 +178,19 @@ def _cells(name, value):
     return [int(c) for c in value]
 
 
+_TEXT_EXAMPLES = {"title": "'HH, 10 uA/cm^2 step'", "output_dir": "'soma-output'", "cells_from": "'cells.csv'",
+                  "name": "'run'", "preset": "'tonic'", "stimulus": "'step'", "integrator": "'rk4'",
+                  "recorders": "['csv']"}
+
+
 def _text(name, value):
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if not isinstance(value, str):
-        raise ParameterError(f"{name}={shown(value)} (of type {type(value).__name__}): give a name (text)")
+        what = {"title": "the figures' title", "output_dir": "a directory", "cells_from": "a file",
+                "name": "the outputs' name"}.get(name, "a name")
+        raise ParameterError(f"{name}={shown(value)} (of type {type(value).__name__}): give {what} as text, "
+                             f"e.g. {name}={_TEXT_EXAMPLES.get(name, repr('hh'))}")
     return plain_text(name, value)
 
 
@@ -222,7 +230,13 @@ def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", pa
     a.array_parameters = arrays
     if isinstance(recorders, str):
         recorders = [recorders]
+    if recorders is None:
+        recorders = []
     a.recorders = [_text("recorders", r) for r in recorders]
+    if "none" in a.recorders:  # as --recorder none
+        if len(a.recorders) > 1:
+            raise ParameterError("recorder 'none' cannot be combined with other recorders")
+        a.recorders = []
     if len(set(a.recorders)) != len(a.recorders):
         twice = next(r for r in a.recorders if a.recorders.count(r) > 1)
         raise ParameterError(f"recorder '{twice}' is listed twice; name each recorder once")
@@ -244,9 +258,7 @@ def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", pa
     if record_cells is not None:
         a.record_cells = _cells("record_cells", record_cells)
     a.output_dir = _text("output_dir", output_dir)
-    a.name = _text("name", name)
-    if not a.name.strip() or "/" in a.name or a.name in (".", ".."):
-        raise ParameterError(f"name={shown(a.name)} must be a plain file name without '/'")
+    a.name = _text("name", name)  # checked as --name is
     if title is not None:
         a.title = _text("title", title)
     if not isinstance(force, (bool, np.bool_)):
@@ -258,22 +270,28 @@ def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", pa
 
 def axis_texts(vary):
     """The axes of a sweep as ``--vary`` texts, KIND.PARAM=VALUES, in the order given."""
-    if isinstance(vary, str):
-        return [plain_text("vary", vary)]
+    example = "e.g. vary={'stimulus.amplitude': 'linspace(0,20,41)', 'model.g_K': [30, 36, 42]}"
     if isinstance(vary, dict):
         texts = []
         for key, values in vary.items():
-            if isinstance(key, str):
-                plain_text("vary", key)
+            if not isinstance(key, str):
+                raise ParameterError(f"vary key {shown(key)} (of type {type(key).__name__}): the keys are "
+                                     f"'KIND.PARAM' names (text), {example}")
+            plain_text("vary", key)
+            kind, dot, name = key.partition(".")
+            if dot and name.strip() and "=" not in key and kind.strip() not in ("model", "stimulus"):
+                raise ParameterError(f"vary key '{key}': "
+                                     + _soma.unknown_name_message("kind", kind.strip(), ["model", "stimulus"])
+                                     + " (a sweep varies parameters of the model or of the stimulus)")
+            if not dot or "=" in key or not name.strip():
+                raise ParameterError(f"vary key '{key}': expected 'KIND.PARAM' with KIND 'model' or 'stimulus' "
+                                     f"and the values as the dict's value, {example}")
             v = value_text(f"vary['{key}']", values)
             if isinstance(v, np.ndarray):
                 v = ",".join(number_text(x) for x in v)
             texts.append(f"{key}={v}")
         return texts
-    if isinstance(vary, (list, tuple)) and all(isinstance(t, str) for t in vary):
-        return list(vary)
-    raise ParameterError(f"vary={shown(vary)}: give a dict of KIND.PARAM names and their values, e.g. "
-                         "vary={'stimulus.amplitude': 'linspace(0,20,41)'}")
+    raise ParameterError(f"vary={shown(vary)}: give a dict of 'KIND.PARAM' names and their values, {example}")
 
 
 def stimulus_set(name, files):

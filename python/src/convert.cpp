@@ -1,5 +1,7 @@
 #include "convert.hpp"
 
+#include "output_directory.hpp"
+
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
 
@@ -25,6 +27,7 @@ RunSpec to_run_spec(const RunArguments& args) {
     if (args.cells_from) spec.cells_from = *args.cells_from;
     if (args.record) spec.record.variables = *args.record;
     spec.record.cells = args.record_cells;
+    app::check_output_name(args.name, "--name");
     spec.name = args.name;
     spec.output_dir = args.output_dir;
     spec.title = args.title.empty() ? fmt::format("{}, {} stimulus, {}", args.model, args.stimulus, args.integrator)
@@ -161,7 +164,17 @@ std::string python_names(std::string_view original) {
             const auto dot = item.find('.');
             if (eq != std::string_view::npos && dot != std::string_view::npos && dot < eq &&
                 (!quoted || stop != std::string_view::npos)) {
-                out += fmt::format("{}['{}']={}", keyword, item.substr(0, eq), item.substr(eq + 1));
+                std::string_view value = item.substr(eq + 1);
+                const bool punctuated = !quoted && value.ends_with(':');  // "--fit model.b=1:2: the bounds ..."
+                if (punctuated) value.remove_suffix(1);
+                if (const auto colon = value.find(':'); option == "fit" && colon != std::string_view::npos) {
+                    // --fit model.b=LOW:HIGH -> fit={'model.b': (LOW, HIGH)}
+                    out += fmt::format("fit={{'{}': ({}, {})}}{}", item.substr(0, eq), value.substr(0, colon),
+                                       value.substr(colon + 1), punctuated ? ":" : "");
+                } else {
+                    if (punctuated) value = item.substr(eq + 1);
+                    out += fmt::format("{}['{}']={}", keyword, item.substr(0, eq), value);
+                }
                 i = end + from + item.size() + (quoted ? 1 : 0);
                 continue;
             }

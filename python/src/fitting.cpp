@@ -303,7 +303,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     d["population_runs"] = result.population_runs;
     d["refused_candidates"] = result.excluded;
     d["seconds"] = result.seconds;
-    d["scenario"] = fitting::fit_scenario(result, spec);
+    d["scenario"] = fitting::fit_scenario(result, spec, "");
     d["info"] = info_dict(result.info);
     d["notes"] = notes;
     d["warnings"] = warnings;

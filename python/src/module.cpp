@@ -133,13 +133,24 @@ void check_sample_memory(const RunInfo& info) {
     const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
     const double bytes = sample_bytes(info);
     if (physical > 0 && bytes > 0.8 * physical) {
+        const auto gib = [](double b) {
+            const double g = b / (1024.0 * 1024 * 1024);
+            return g >= 100 ? fmt::format("{:.0f} GiB", g) : fmt::format("{:.3g} GiB", g);
+        };
+        const std::size_t n_quantities = info.recording.variables.size();
+        const std::size_t n_cells = info.recording.cells.size();
+        std::vector<std::string> remedies;
+        if (n_quantities > 1) remedies.emplace_back("record fewer quantities (record=['v'])");
+        if (n_cells > 1) remedies.emplace_back("record fewer cells (record_cells=...)");
+        remedies.emplace_back("sample less often (record_interval=...)");
+        remedies.emplace_back("shorten the run (t_stop)");
+        remedies.emplace_back("or record only spikes (record='spikes')");
         throw ParameterError(fmt::format(
-            "the samples of this run would take {:.3g} GB of memory ({} quantities of {} cells at {} times), more "
-            "than 80 % of this machine's {:.3g} GB; record fewer quantities (record=['v']) or cells (record_cells=...), "
-            "sample less often (record_interval=...), or record only spikes (record='spikes')",
-            bytes / 1e9, info.recording.variables.size(), info.recording.cells.size(),
+            "the samples of this run would take {} of memory ({} quantit{} of {} cell{} at {:.0f} times), more than "
+            "80 % of this machine's {}; {}",
+            gib(bytes), n_quantities, n_quantities == 1 ? "y" : "ies", n_cells, n_cells == 1 ? "" : "s",
             static_cast<double>(info.n_steps) / static_cast<double>(std::max<std::size_t>(1, info.record_every)),
-            physical / 1e9));
+            gib(physical), fmt::join(remedies, ", ")));
     }
 }
 

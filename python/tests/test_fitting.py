@@ -147,6 +147,9 @@ BAD_FITS = [
     (dict(train=["missing.voltage"]), ["--train", "missing.voltage"]),
     (dict(algorithm="pso-gen"), ["--algorithm", "pso-gen"]),
     (dict(objective="gama"), ["--objective", "gama"]),
+    (dict(algorithm="pso"), ["--algorithm", "pso"]),  # an abbreviation: did you mean 'pso_gen'?
+    (dict(params={"model.b": [1, 2]}), ["--set", "model.b=1.0,2.0"]),  # per-cell values: the fit's own message
+    (dict(params={"model.b": "normal(1,0.1)"}), ["--set", "model.b=normal(1,0.1)"]),
 ]
 
 
@@ -166,7 +169,7 @@ def test_bad_fits_raise_the_command_message(kwargs, options, tmp_path, soma_exe,
     with pytest.raises(soma.ParameterError) as error:
         soma.fit(**arguments)
     message = str(error.value)
-    if expected.startswith("--"):
+    if expected.startswith("--") and not expected.startswith("--fit "):  # --fit model.X=A:B -> fit={'model.X': (A, B)}
         expected = expected.split(": ", 1)[1]
         message = message.split(": ", 1)[1]
     assert message == soma._soma.python_names(expected)
@@ -221,6 +224,7 @@ def test_fit_scenario_numbers_are_shortest(tmp_path, soma_exe):
     a = [tmp_path / "a-0.voltage", tmp_path / "a-1.voltage"]
     r = soma.fit({"model.V_T": (-55, -45)}, [a], model="adex", recording_dt=0.2, dt=0.1, population=4, generations=1)
     lines = r.scenario.splitlines()
+    assert "# Run it with: soma run FILE.ini, once saved as FILE.ini" in lines  # no file of the command's name
     assert "dt = 0.1" in lines and "sample_interval = 0.2" in lines
     assert not any("0000000" in l for l in lines if not l.startswith("#")), r.scenario
     best = next(l for l in lines if l.startswith("V_T = "))
@@ -230,6 +234,7 @@ def test_fit_scenario_numbers_are_shortest(tmp_path, soma_exe):
             "--output", tmp_path / "out", "--name", "f")
     ini = (tmp_path / "out" / "f_fit.ini").read_text().splitlines()
     assert "dt = 0.1" in ini and "sample_interval = 0.2" in ini
+    assert "# Run it with: soma run f_fit.ini" in ini
 
 
 def test_spike_file_with_a_unit_is_read_as_times(tmp_path, recording):

@@ -240,3 +240,88 @@ def test_sweep_recorders_are_protected_too(tmp_path):
         soma.sweep({"stimulus.amplitude": [0, 20]}, recorders=["csv"], output_dir=out, name="s", t_stop=60)
     r = soma.sweep({"stimulus.amplitude": [0, 20]}, recorders=["csv"], output_dir=out, name="s", t_stop=60, force=True)
     assert out / "s.csv" in r.outputs
+
+
+# --- 4. messages in Python's terms, with a way out -----------------------------------------------------
+
+def test_vary_must_be_a_dict_and_its_keys_kind_param():
+    example = "e.g. vary={'stimulus.amplitude': 'linspace(0,20,41)', 'model.g_K': [30, 36, 42]}"
+    with pytest.raises(soma.ParameterError) as e:
+        soma.sweep(["stimulus.amplitude=1,2"], t_stop=10)
+    assert str(e.value) == f"vary=['stimulus.amplitude=1,2']: give a dict of 'KIND.PARAM' names and their values, {example}"
+    with pytest.raises(soma.ParameterError) as e:
+        soma.sweep({"amplitude": [1, 2]}, t_stop=10)
+    assert str(e.value).startswith("vary key 'amplitude': expected 'KIND.PARAM' with KIND 'model' or 'stimulus'")
+    with pytest.raises(soma.ParameterError) as e:
+        soma.sweep({"modle.g_K": [30, 36]}, t_stop=10)
+    assert "unknown kind 'modle'; did you mean 'model'?" in str(e.value)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("", "name='': the output name is empty; give one, e.g. name='run'"),
+    ("..", "name='..' is not a plain file name"),
+    ("a/b", "name='a/b' is not a plain file name"),
+    ("x" * 300, "is 300 characters long; give at most 100"),
+])
+def test_bad_output_names_are_parameter_errors(tmp_path, name, expected, soma_exe):
+    with pytest.raises(soma.ParameterError) as e:
+        soma.run(recorders=["csv"], output_dir=tmp_path / "out", name=name, t_stop=1)
+    assert expected in str(e.value)
+    assert not (tmp_path / "out").exists()
+    # the command's message, with --name for name=
+    message = command_error(soma_exe, "run", "--t-stop", "1", "--output", tmp_path / "cmd", "--name", name)
+    if name:
+        assert soma._soma.readable_message(soma._soma.python_names(message)) == str(e.value)
+
+
+def test_rheobase_of_a_model_parameter_points_to_a_sweep():
+    with pytest.raises(soma.ParameterError) as e:
+        soma.rheobase(20, parameter="g_K", t_stop=10)
+    assert "'g_K' is a parameter of the model, but the rheobase search varies a current of the stimulus" in str(e.value)
+
+
+def test_rheobase_tolerance_must_be_below_the_interval():
+    with pytest.raises(soma.ParameterError) as e:
+        soma.rheobase(20, tolerance=50)
+    assert str(e.value).startswith("tolerance=50 is not smaller than the search interval ([low=0, high=20] is 20 wide)")
+
+
+def test_title_of_another_type_says_what_a_title_is():
+    with pytest.raises(soma.ParameterError) as e:
+        soma.run(title=3, t_stop=1)
+    assert str(e.value) == "title=3 (of type int): give the figures' title as text, e.g. title='HH, 10 uA/cm^2 step'"
+
+
+def test_memory_refusal_suggests_only_what_would_help():
+    with pytest.raises(soma.ParameterError) as e:
+        soma.run(t_stop=1e7, cells=1000, record="v")
+    message = str(e.value)
+    assert "(1 quantity of 1000 cells at 1000000000 times)" in message and "GiB" in message and " GB" not in message
+    assert "record fewer quantities" not in message and "record fewer cells (record_cells=...)" in message
+    with pytest.raises(soma.ParameterError) as e:
+        soma.run(t_stop=1e8, record_cells=[0])
+    assert "record fewer quantities (record=['v'])" in str(e.value) and "record fewer cells" not in str(e.value)
+
+
+def test_recorders_none_is_no_recorder(tmp_path):
+    for recorders in ("none", ["none"], None):
+        r = soma.run(recorders=recorders, output_dir=tmp_path / "out", t_stop=1)
+        assert r.outputs == [] and not (tmp_path / "out").exists()
+    with pytest.raises(soma.ParameterError, match="recorder 'none' cannot be combined with other recorders"):
+        soma.run(recorders=["none", "csv"], output_dir=tmp_path / "out", t_stop=1)
+
+
+def test_record_as_text_and_record_cells_as_a_number():
+    r = soma.run(record="v,m", record_cells=1, cells=3, t_stop=1)
+    assert list(r.samples) == ["v", "m"] and r.cells.tolist() == [1]
+
+
+def test_a_stimulus_file_with_plus_in_its_name_says_why(tmp_path):
+    path = tmp_path / "a+b.csv"
+    path.write_text("# t (ms), I (uA/cm^2)\n0,1\n10,2\n")
+    with pytest.raises(soma.ParameterError) as e:
+        soma.run(stimulus=str(path), t_stop=1)
+    assert f"('{path}' is a file, but '+' joins stimuli, so a stimulus file's name cannot hold '+'" in str(e.value)
+    with pytest.raises(soma.PluginError) as e:  # two plug-ins, one misspelt: no word about files
+        soma.run(stimulus="step+uo", t_stop=1)
+    assert "joins stimuli" not in str(e.value)

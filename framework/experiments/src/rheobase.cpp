@@ -87,6 +87,13 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
     if (!std::isfinite(tolerance) || tolerance <= 0) {
         throw ParameterError(fmt::format("--tolerance {:g} is not allowed; it must be a finite number > 0", spec.tolerance));
     }
+    if (tolerance >= spec.high - spec.low) {
+        throw ParameterError(fmt::format("--tolerance {:g} is not smaller than the search interval ([--low {:g}, --high "
+                                         "{:g}] is {:g} wide), so the search would stop before its first round; give "
+                                         "a smaller tolerance (default: the interval / 1000 = {:g})",
+                                         tolerance, spec.low, spec.high, spec.high - spec.low,
+                                         (spec.high - spec.low) / 1000));
+    }
     if (spec.batch == 0 || spec.batch > max_batch) {
         throw ParameterError(fmt::format("--batch {} is not allowed; give 1 to {} amplitudes per cell and round",
                                          spec.batch, max_batch));
@@ -126,7 +133,15 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
         for (const auto& p : info.parameters) {
             if (p.component == "stimulus") names.push_back(p.name);
         }
-        throw ParameterError(fmt::format("stimulus '{}': {}", info.stimulus, unknown_name_message("parameter", spec.parameter, names)));
+        const bool of_model = std::ranges::any_of(info.parameters, [&](const ParameterRecord& p) {
+            return p.component == "model" && p.name == spec.parameter;
+        });
+        throw ParameterError(fmt::format(
+            "stimulus '{}': {}{}", info.stimulus, unknown_name_message("parameter", spec.parameter, names),
+            of_model ? fmt::format(" ('{}' is a parameter of the model, but the rheobase search varies a current of "
+                                   "the stimulus, e.g. its amplitude; to vary model.{}, sweep it)",
+                                   spec.parameter, spec.parameter)
+                     : std::string()));
     }
     result.unit = shared->unit;
     if (result.unit != info.current.unit) {

@@ -436,6 +436,23 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
     if (spec.parameters.empty()) {
         throw ParameterError("a fit needs at least one parameter to fit, e.g. --fit model.V_T=-55:-35");
     }
+    // Per-cell values first: the model would refuse them as "not a number".
+    for (const auto& p : spec.parameters) {
+        if (spec.run.model.cell_values.contains(p.name)) {
+            throw ParameterError(fmt::format("model.{} is fitted, so it cannot also be given per cell", p.name));
+        }
+    }
+    if (!spec.run.model.cell_values.empty() || spec.run.cells_from) {
+        throw ParameterError("a fit gives each candidate its own values: per-cell model values (--cells-from, a table) "
+                             "are not allowed");
+    }
+    for (const auto& [name, text] : spec.run.model.parameters) {
+        if (text.find_first_of(",(") != std::string::npos) {
+            throw ParameterError(fmt::format("model.{} = '{}': a fit gives each candidate its own values; give one value "
+                                             "(or fit it with --fit model.{}=LOW:HIGH)",
+                                             name, text, name));
+        }
+    }
     const auto model = configured_model(registry, spec.run);
     const auto schema = model->schema();
     std::vector<std::string> names;
@@ -450,9 +467,6 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
         if (!seen.insert(p.name).second) {
             throw ParameterError(fmt::format("--fit: model.{} is given twice; fit each parameter once", p.name));
         }
-        if (spec.run.model.cell_values.contains(p.name)) {
-            throw ParameterError(fmt::format("model.{} is fitted, so it cannot also be given per cell", p.name));
-        }
         const ParameterSpec& s = schema[static_cast<std::size_t>(it - names.begin())];
         if (!std::isfinite(p.low) || !std::isfinite(p.high) || p.low >= p.high) {
             throw ParameterError(fmt::format("--fit model.{}={:g}:{:g}: the bounds must be finite numbers with LOW < HIGH",
@@ -464,17 +478,6 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
                                              p.name, p.low, p.high, s.range.to_string(), s.unit,
                                              s.range.contains(p.low) ? "HIGH" : "LOW",
                                              s.range.contains(p.low) ? p.high : p.low));
-        }
-    }
-    if (!spec.run.model.cell_values.empty() || spec.run.cells_from) {
-        throw ParameterError("a fit gives each candidate its own values: per-cell model values (--cells-from, a table) "
-                             "are not allowed");
-    }
-    for (const auto& [name, text] : spec.run.model.parameters) {
-        if (text.find_first_of(",(") != std::string::npos) {
-            throw ParameterError(fmt::format("model.{} = '{}': a fit gives each candidate its own values; give one value "
-                                             "(or fit it with --fit model.{}=LOW:HIGH)",
-                                             name, text, name));
         }
     }
     (void)membrane_potential(*model, spec.run.model.name);
@@ -597,16 +600,16 @@ FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec, const Fit
     return result;
 }
 
-std::string fit_scenario(const FitResult& result, const FitSpec& spec) {
+std::string fit_scenario(const FitResult& result, const FitSpec& spec, const std::string& saved_as) {
     const StimulusSet& set = spec.training.front();
     const auto absolute = [](const std::string& path) {
         return is_model_file(path) ? std::filesystem::absolute(path).lexically_normal().string() : path;
     };
     std::string text = fmt::format(
         "# The best parameters of 'soma fit' ({} of {} parameters, objective {} = {:.6g}), on the stimulus of training set "
-        "'{}'.\n# Run it with: soma run {}_fit.ini\n",
+        "'{}'.\n# Run it with: soma run {}\n",
         to_string(spec.algorithm), spec.parameters.size(), to_string(spec.objective), result.best_score, set.name,
-        spec.run.name);
+        saved_as.empty() ? std::string("FILE.ini, once saved as FILE.ini") : saved_as);
     text += fmt::format("model = {}\n", absolute(spec.run.model.name));
     if (!spec.run.model.preset.empty()) text += fmt::format("preset = {}\n", spec.run.model.preset);
     // The stimulus file as an absolute path: the scenario must not depend on where it is run from.
@@ -694,7 +697,7 @@ std::vector<std::filesystem::path> write_fit(const FitResult& result, const FitS
     table.close();
 
     OutputFile scenario(dir / (stem + ".ini"));
-    scenario.print("{}", fit_scenario(result, spec));
+    scenario.print("{}", fit_scenario(result, spec, name + "_fit.ini"));
     scenario.close();
 
     experiments::Figure figure(dir, stem);

@@ -82,8 +82,9 @@ private:
 ///         (NaN and infinities are refused).
 BOOST_SYMBOL_VISIBLE double parse_number(std::string_view name, std::string_view text);
 
-/// The name in `known` closest to `name` by edit distance (case-insensitive), or "" if none is
-/// close enough to be a plausible misspelling.
+/// The name in `known` closest to `name` by edit distance (case-insensitive), or else the only one
+/// that `name` (2 characters or more) abbreviates ('pso' for 'pso_gen'), or "" if none is close enough
+/// to be a plausible misspelling.
 BOOST_SYMBOL_VISIBLE std::string closest_name(std::string_view name, std::span<const std::string> known);
 
 /// Text for an error about an unknown `name` among `known`: "unknown X 'foo'; did you mean 'bar'?

@@ -68,7 +68,8 @@ struct StimulusPart {
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::uint32_t stimulus_stream(std::string_view label);
 
 /// The stimulus of a run from its name: one plug-in (or file), or several joined by '+' (see
-/// StimulusSum), each `NAME` or `NAME:LABEL`. A path cannot hold '+'.
+/// StimulusSum), each `NAME` or `NAME:LABEL`. A path cannot hold '+' (the message for a file whose
+/// name holds one says so).
 /// @throws PluginError for an unknown plug-in (with a suggestion); ParameterError for an empty part or a
 ///         bad label.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::shared_ptr<Stimulus> make_stimulus(const PluginRegistry& registry,

@@ -54,7 +54,7 @@ struct RheobaseResult {
 /// Runs the search. Firing is assumed to grow with the amplitude between the bounds (the first
 /// amplitude that fires in a round bounds the interval from above).
 /// @throws ParameterError when low >= high, a bound or the tolerance is not finite, the tolerance is
-///         not positive, batch is 0 or above 1000, the stimulus has no such parameter (with the
+///         not positive or not smaller than high - low, batch is 0 or above 1000, the stimulus has no such parameter (with the
 ///         suggestion), it is also given per cell, a cell fires at `low` or does not fire at `high`
 ///         (naming the cells, with a suggestion); and what run_sweep throws.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec& spec,

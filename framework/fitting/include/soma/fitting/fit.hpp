@@ -177,7 +177,10 @@ BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> write_fit(const FitResul
                                                                   const std::string& name);
 
 /// The text of `NAME_fit.ini` (see write_fit): model, preset, the first training set's stimulus with its
-/// parameters, integrator, dt, t_stop of that set, and in [model] the fixed and the fitted values.
-[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string fit_scenario(const FitResult& result, const FitSpec& spec);
+/// parameters, integrator, dt, t_stop of that set, and in [model] the fixed and the fitted values. Its
+/// comment tells how to run it: `soma run FILE` with `saved_as` as FILE, or, if empty (the Python
+/// module, which writes no file), to save it first.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string fit_scenario(const FitResult& result, const FitSpec& spec,
+                                                            const std::string& saved_as);
 
 }  // namespace soma::fitting
