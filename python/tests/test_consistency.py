@@ -73,9 +73,10 @@ def test_sweep_does_not_overwrite_a_runs_recorder_files(tmp_path):
     r = soma.sweep({"stimulus.amplitude": [0, 10]}, recorders=["csv"], output_dir=out, name="x", t_stop=10, window=(0, 10),
                    force=True)
     assert (out / "x.csv").read_bytes() != before
+    sweep_files = ["_sweep.csv", "_sweep.gp", "_sweep.png", "_sweep.svg"]  # the table and figure of `soma sweep` too
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["x.csv", "x_cells.csv", "x_spikes.csv", "x_sweep_summary.json", "s.csv", "s_cells.csv", "s_spikes.csv",
-         "s_sweep_summary.json"])
+         "s_sweep_summary.json"] + ["x" + f for f in sweep_files] + ["s" + f for f in sweep_files])
     assert len(read_csv(out / "x_cells.csv")["spikes"]) == 2 and out / "x.csv" in r.outputs
 
 
