@@ -1,13 +1,16 @@
 #include "soma/fixed_step.hpp"
 
 #include "soma/error.hpp"
+#include "soma/refractory.hpp"
 
 #include <boost/math/tools/toms748_solve.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <queue>
 
 namespace soma {
 
@@ -54,14 +57,20 @@ public:
                     bool locate)
         : block_(block), scheme_(std::move(scheme)), interpolant_(interpolant), locate_(locate) {
         const std::size_t n_vars = block.model->state_variables().size();
-        for (StateBatch* s : {&start_, &end_, &at_event_, &f_start_, &f_end_}) *s = StateBatch(n_vars, 1);
+        for (StateBatch* s : {&start_, &end_, &at_event_, &f_start_, &f_end_, &held_}) *s = StateBatch(n_vars, 1);
+        const auto events = block.model->event_variables();
+        for (std::size_t k = 0; k < events.size(); ++k) {
+            if (events[k].name == refractory_end_variable) release_variable_ = k;
+        }
     }
 
     void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) override {
         const double t = static_cast<double>(i) * block_.dt;
         const std::size_t n = block_.count();
+        take_due_releases(t + block_.dt);
         if (n <= slice_cells) {
             scheme_->advance(block_, i, t, block_.dt, y, y_next);
+            release(0, n, i, t, y, y_next);
             detect(0, n, i, t, y, y_next, spikes);
             return;
         }
@@ -71,11 +80,75 @@ public:
             const std::size_t count = std::min(slice_cells, n - first);
             scheme_->advance(block_.cells(first, count), i, t, block_.dt, y.cells(first, count),
                              y_next.cells(first, count));
+            release(first, first + count, i, t, y, y_next);
             detect(first, first + count, i, t, y, y_next, spikes);
         }
     }
 
 private:
+    /// The end of a cell's refractory period: after it is reached the model's dynamics change (refractory.hpp).
+    struct Release {
+        double t = 0;           ///< ms: the end of the period (the event variable's value when it was noted)
+        std::size_t cell = 0;   ///< index in the block
+        StateBatch* state = nullptr;  ///< due this step: the cell's state at t (free_state_), else null
+        bool operator>(const Release& other) const { return t > other.t || (t == other.t && cell > other.cell); }
+    };
+
+    /// The releases whose time falls in this step (up to t_end) into due_, in the order of the cells.
+    void take_due_releases(double t_end) {
+        due_.clear();
+        while (!releases_.empty() && releases_.top().t - 2 * refractory_slack < t_end) {
+            due_.push_back(releases_.top());
+            releases_.pop();
+        }
+        std::ranges::sort(due_, {}, &Release::cell);
+        if (free_states_.size() < due_.size()) free_states_.resize(due_.size(), StateBatch(start_.n_vars(), 1));
+        for (std::size_t k = 0; k < due_.size(); ++k) due_[k].state = &free_states_[k];
+    }
+
+    /// Cell `cell` of the block (count 1) from state `from` at t0 to `to` at t1, its refractory period's
+    /// end inside (t0, t1) taken as a switch: the held part up to 2e-9 ms before it, then the free part
+    /// from it (into `free` as well, its state at the end of the period).
+    /// @returns the time the free part starts (t0 when the period does not end in the step).
+    double advance_cell(const Block& cell, std::size_t i, double t0, double t1, ConstBatchView from, BatchView to,
+                        BatchView free) {
+        const double end = release_variable_ == npos ? t0 : cell.model_cells.events.at(release_variable_, 0);
+        const double held_until = end - 2 * refractory_slack;
+        if (!(held_until > t0 && held_until < t1)) {
+            scheme_->advance(cell, i, t0, t1 - t0, from, to);
+            return t0;
+        }
+        scheme_->advance(cell, i, t0, held_until - t0, from, free);  // every stage before the switch: held
+        if (end < t1) {
+            scheme_->advance(cell, i, end, t1 - end, free, to);  // every stage after it: free
+        } else {
+            copy_cells(free, to);
+        }
+        return std::min(end, t1);
+    }
+
+    /// The cells of [begin, end) whose refractory period ends in this step, advanced again across the end.
+    void release(std::size_t begin, std::size_t end, std::size_t i, double t, const ConstBatchView& y,
+                 const BatchView& y_next) {
+        for (Release& r : due_) {
+            if (r.cell < begin || r.cell >= end) continue;
+            const Block cell = block_.cell(r.cell);
+            if (cell.model_cells.events.at(release_variable_, 0) != r.t) {  // a later spike replaced it
+                r.state = nullptr;
+                continue;
+            }
+            r.t = advance_cell(cell, i, t, t + block_.dt, y.cell(r.cell), y_next.cell(r.cell), r.state->view());
+            if (r.t == t) r.state = nullptr;  // not inside the step after all: the step stands
+        }
+    }
+
+    /// After a reset of cell c at t_spike: its period's end, noted if it lies beyond this step.
+    void note_release(std::size_t c, const Block& cell, double t_end) {
+        if (release_variable_ == npos) return;
+        const double end = cell.model_cells.events.at(release_variable_, 0);
+        if (end - 2 * refractory_slack >= t_end) releases_.push({end, c, nullptr});
+    }
+
     /// Finds and resolves the threshold crossings of the cells [begin, end) in the step from `y` to `y_next`;
     /// a vectorized test skips the groups of group_cells cells where none crossed. Kept small (the work of
     /// a crossing is out of line in `crossed`): it runs every step, also for a cell alone.
@@ -100,22 +173,29 @@ private:
         const Block cell = block_.cell(c);
         if (!locate_) {
             spikes.push_back({cell.first, t + block_.dt});
-            cell.model->on_spike(t + block_.dt, cell.model_cells, y_next.cell(c));
+            if (cell.model->on_spike(t + block_.dt, cell.model_cells, y_next.cell(c))) note_release(c, cell, t + block_.dt);
             return;
         }
-        copy_cells(y.cell(c), start_.view());
+        // A cell released in this step is searched from the end of its refractory period.
+        const auto released = std::ranges::find_if(due_, [&](const Release& r) { return r.cell == c && r.state; });
+        double t0 = t;
+        if (released != due_.end()) {
+            t0 = released->t;
+            copy_cells(released->state->view(), start_.view());
+        } else {
+            copy_cells(y.cell(c), start_.view());
+        }
         copy_cells(y_next.cell(c), end_.view());
-        resolve(cell, i, t, spikes);
+        resolve(c, cell, i, t0, t + block_.dt, spikes);
         copy_cells(end_.view(), y_next.cell(c));
     }
 
-    /// The crossings of one cell in the step [t, t + dt] from start_ to end_, with resets; leaves the
-    /// cell's state at t + dt in end_.
-    void resolve(const Block& cell, std::size_t i, double t, std::vector<Spike>& spikes) {
+    /// The crossings of cell c in the (sub-)step [t0, t_end] from start_ to end_, with resets; leaves the
+    /// cell's state at t_end in end_.
+    void resolve(std::size_t c, const Block& cell, std::size_t i, double t0, double t_end, std::vector<Spike>& spikes) {
         const double dt = block_.dt;
-        const double t_end = t + dt;
+        const double t = t_end - dt;
         const double threshold = cell.thresholds[0];
-        double t0 = t;
         for (std::size_t n = 0;; ++n) {
             if (!crosses(start_.var(0)[0], end_.var(0)[0], threshold)) break;
             if (n == max_spikes_per_cell_and_step) {
@@ -133,12 +213,14 @@ private:
             if (!cell.model->on_spike(t_spike, cell.model_cells, at_event_.view())) break;  // no reset
             if (t_spike >= t_end) {
                 copy_cells(at_event_.view(), end_.view());
+                note_release(c, cell, t_end);
                 break;
             }
-            // Integrate this cell again from the reset state to the end of the step.
-            scheme_->advance(cell, i, t_spike, t_end - t_spike, at_event_.view(), end_.view());
-            copy_cells(at_event_.view(), start_.view());
-            t0 = t_spike;
+            // Integrate this cell again from the reset state to the end of the step (across the end of
+            // its refractory period if that comes first).
+            t0 = advance_cell(cell, i, t_spike, t_end, at_event_.view(), end_.view(), held_.view());
+            copy_cells(t0 == t_spike ? at_event_.view() : held_.view(), start_.view());
+            note_release(c, cell, t_end);
         }
     }
 
@@ -191,9 +273,16 @@ private:
     Interpolant interpolant_;
     bool locate_;
     // One cell's scratch for event handling: start and end of the current sub-step, the state at the
-    // event, derivatives at both ends, and the current.
-    StateBatch start_, end_, at_event_, f_start_, f_end_;
+    // event, derivatives at both ends, the state at the end of a refractory period, and the current.
+    StateBatch start_, end_, at_event_, f_start_, f_end_, held_;
     double current_[1] = {0.0};
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    std::size_t release_variable_ = npos;  // index of the model's event variable refractory_end, if any
+    // The ends of refractory periods still to come (earliest first), and those in this step with their
+    // cells' states there (free_states_, reused).
+    std::priority_queue<Release, std::vector<Release>, std::greater<>> releases_;
+    std::vector<Release> due_;
+    std::vector<StateBatch> free_states_;
 };
 
 }  // namespace

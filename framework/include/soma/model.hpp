@@ -65,6 +65,8 @@ public:
     /// Name and unit of the injected current this model takes (e.g. {"I", "uA/cm^2"}).
     [[nodiscard]] virtual const Variable& current() const = 0;
     /// Per-cell event state the engine stores for the model (e.g. {"refractory_end", "ms"}); none by default.
+    /// `refractory_end` is the end of a refractory period, which the integrators treat as a switch of
+    /// the dynamics (refractory.hpp).
     [[nodiscard]] virtual std::span<const Variable> event_variables() const { return {}; }
 
     /// Each cell's spike threshold, the membrane potential (unit of v) whose upward crossing is a spike,

@@ -89,6 +89,7 @@
 #include <utility>
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/refractory.hpp"
 #include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
@@ -135,7 +136,7 @@ enum Parameter : std::size_t { C, g_L, E_L, V_T, Delta_T, a, tau_w, b, V_r, V_pe
 enum Event : std::size_t { refractory_end };
 
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
-constexpr double slack = 1e-9;
+constexpr double slack = refractory_slack;  // refractory.hpp
 
 /// dV/dt and dw/dt of `count` cells (a multiple of simd_block) at time t (ms) (vector_math.hpp). in: V, w, I, C, g_L, E_L, V_T,
 /// Delta_T, a, tau_w, V_peak, refractory_end, hold_w; out: dV, dw.

@@ -45,6 +45,7 @@
 #include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/refractory.hpp"
 #include "soma/threshold_meaning.hpp"
 
 #include <algorithm>
@@ -61,7 +62,7 @@ enum Parameter : std::size_t { C, g_L, E_L, V_T, Delta_T, V_r, V_peak, t_ref, V_
 enum Event : std::size_t { refractory_end };
 
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
-constexpr double slack = 1e-9;
+constexpr double slack = refractory_slack;  // refractory.hpp
 
 /// dV/dt of `count` cells (a multiple of simd_block) at time t (ms) (vector_math.hpp). in: V, I, C, g_L, E_L, V_T, Delta_T, V_peak,
 /// refractory_end; out: dV.

@@ -43,6 +43,7 @@
 #include "soma/model.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/plugin.hpp"
+#include "soma/refractory.hpp"
 #include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
@@ -61,7 +62,7 @@ namespace {
 /// Event state of a model with a refractory period: the end of the current one (ms).
 enum Event : std::size_t { refractory_end };
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
-constexpr double slack = 1e-9;
+constexpr double slack = refractory_slack;  // refractory.hpp
 
 std::vector<ParameterSpec> schema_of(const Definition& def) {
     std::vector<ParameterSpec> schema;

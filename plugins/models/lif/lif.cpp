@@ -9,11 +9,11 @@
 /// read in ms, mV, MOhm and nA (MOhm * nA = mV).
 ///
 /// State variables: v. A spike is an upward crossing of V_th, located by the integrator; at the
-/// spike time v is set to V_reset and held there (dv/dt = 0) for the refractory period t_ref (a time
-/// comparison with 1e-9 ms of slack absorbs the rounding of t = i dt). The end of the refractory
-/// period is not located by fixed-step integrators: the step across it is first order, so with
-/// t_ref > 0 the ISI error of rk4 is O(dt) (e.g. 5e-4 relative at dt = 0.01 ms); dopri5 and cvode
-/// control it through their error estimates. With an integrator's
+/// spike time v is set to V_reset and held there (dv/dt = 0) for the refractory period t_ref, whose end
+/// is the event variable `refractory_end` (refractory.hpp: a time comparison with 1e-9 ms of slack
+/// absorbs the rounding of t = i dt, and the fixed-step integrators split their step at the end, so
+/// that it costs rk4 no first-order error; dopri5 and cvode control it through their error
+/// estimates). With an integrator's
 /// `locate_spikes = 0` the spike and reset happen at the end of the step instead, as in the seed.
 /// Every parameter may differ between cells; the end of each cell's refractory period is event state
 /// that the engine stores. Capability: Jacobian (for cvode): d(dv/dt)/dv = -1/tau_m, or 0 while refractory.
@@ -23,6 +23,7 @@
 #include "soma/suggested_drive.hpp"
 #include "soma/model.hpp"
 #include "soma/plugin.hpp"
+#include "soma/refractory.hpp"
 #include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
@@ -40,7 +41,7 @@ enum Parameter : std::size_t { tau_m, R, V_rest, V_th, V_reset, V_init, t_ref };
 enum Event : std::size_t { refractory_end };
 
 /// Slack of the refractory comparison, absorbing the rounding of t = i dt (ms).
-constexpr double slack = 1e-9;
+constexpr double slack = refractory_slack;  // refractory.hpp
 
 class LeakyIntegrateAndFire final : public Model, public Jacobian, public SuggestedDrive, public ThresholdMeaningOf {
 public:
