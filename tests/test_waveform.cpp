@@ -533,6 +533,19 @@ BOOST_AUTO_TEST_CASE(bad_files_are_refused_naming_the_file_and_the_line) {
             for (const auto& part : c.parts) SOMA_CHECK_CONTAINS(message, part);
         }
     }
+    // A gzip file of 46 kB that unpacks to one line of 48 MiB is refused at 1 MiB, not read into memory whole;
+    // lines of just below and above the 4 kB the reader takes at a time read as any other.
+    {
+        const auto huge = write_gzip(dir, "huge.csv.gz", "t (ms),I (pA)\n0,5\n" + std::string(48u << 20, '1'));
+        const auto message = message_of<ParameterError>([&] { (void)run(spec_of("adex", {}, huge, {}, 1, 0.1)); });
+        SOMA_CHECK_CONTAINS(message, huge.string() + "': line 3 is longer than 1 MiB");
+        for (const std::size_t pad : {4094u, 4095u, 4096u, 9000u}) {
+            const auto file = write_file(dir, fmt::format("long{}.csv", pad),
+                                         "# " + std::string(pad, 'x') + "\nt (ms),I (pA)\n0,5\n1," +
+                                             std::string(pad, '0') + "1");  // the last line without a newline
+            BOOST_TEST(run(spec_of("adex", {}, file, {}, 1, 0.1)).recorder->info.n_cells == 1u);
+        }
+    }
     const auto missing = dir.path() / "missing.csv";
     SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)run(spec_of("adex", {}, missing, {}, 1, 0.1)); }),
                         fmt::format("stimulus file '{}' does not exist", missing.string()));

@@ -79,15 +79,19 @@ public:
     }
 
     /// The next line that is not blank or a comment, or false at the end of the file.
+    /// @throws ParameterError for a line longer than max_line_bytes (a small gzip file can unpack to one
+    ///         line of gigabytes: it must not fill the memory).
     bool next(std::string& line) {
         try {
-            while (std::getline(in_, line)) {
+            while (read_line(line)) {
                 ++number_;
                 const auto text = trim(line);
                 if (text.empty() || text.front() == '#') continue;
                 line = std::string(text);
                 return true;
             }
+        } catch (const ParameterError&) {
+            throw;
         } catch (const std::exception& e) {
             throw ParameterError(fmt::format("{} '{}' cannot be read after line {} ({}); is it a complete file (a gzip "
                                              "file must end with its trailer)?",
@@ -99,6 +103,36 @@ public:
     [[nodiscard]] std::string at() const { return fmt::format("{}:{}: ", name_, number_); }
 
 private:
+    /// A row of numbers or a header is far shorter.
+    static constexpr std::size_t max_line_bytes = 1 << 20;
+
+    /// std::getline with a bound on the line's length: the next line without its newline, or false at
+    /// the end of the file.
+    bool read_line(std::string& line) {
+        line.clear();
+        std::array<char, 4096> chunk{};
+        while (true) {
+            in_.getline(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+            const auto got = static_cast<std::size_t>(in_.gcount());
+            if (in_.eof()) {  // the last line, without a newline (or nothing more)
+                line.append(chunk.data(), got);
+                return got > 0 || !line.empty();
+            }
+            if (in_.fail()) {  // the chunk is full and the line goes on
+                in_.clear();
+                line.append(chunk.data(), got);
+                if (line.size() > max_line_bytes) {
+                    throw ParameterError(fmt::format("{} '{}': line {} is longer than {} MiB; is it a table of numbers, "
+                                                     "one sample per line?",
+                                                     what_, name_, number_ + 1, max_line_bytes >> 20));
+                }
+                continue;
+            }
+            line.append(chunk.data(), got - 1);  // got counts the newline
+            return true;
+        }
+    }
+
     std::string name_;
     const std::string& what_;
     std::ifstream file_;
