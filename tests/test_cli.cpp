@@ -933,6 +933,24 @@ BOOST_AUTO_TEST_CASE(a_run_whose_report_cannot_be_printed_still_writes_every_fil
     }
 }
 
+// Without --t-stop a run sees its stimulus whole: the ramp's default offset is 170 ms, so 200 ms (the course
+// exercise's length; its 3 spikes, the last at 169.8 ms, test_seed_traces.cpp), with a note; --t-stop 100 keeps 100.
+BOOST_AUTO_TEST_CASE(the_default_run_length_fits_the_stimulus) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto ramp = run_soma(cwd.path(), logs.path(), {"run", "--stimulus", "ramp", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(ramp.code == 0, ramp);
+    SOMA_CHECK_CONTAINS(ramp.err, "the run lasts 200 ms, until 30 ms after the end of the ramp at 170 ms");
+    SOMA_CHECK_CONTAINS(ramp.out, "200 ms at dt = 0.01 ms (20000 steps)");
+    SOMA_CHECK_CONTAINS(ramp.out, "3 spike(s)");
+    const auto given = run_soma(cwd.path(), logs.path(), {"run", "--stimulus", "ramp", "--t-stop", "100", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(given.code == 0, given);
+    BOOST_TEST(given.err.find("the run lasts") == std::string::npos, given.err);
+    SOMA_CHECK_CONTAINS(given.out, "100 ms at dt = 0.01 ms");
+    const auto step = run_soma(cwd.path(), logs.path(), {"run", "--recorder", "none"});  // ends at 70 ms: 100
+    BOOST_TEST(step.err.find("the run lasts") == std::string::npos, step.err);
+    SOMA_CHECK_CONTAINS(step.out, "100 ms at dt = 0.01 ms");
+}
+
 BOOST_AUTO_TEST_CASE(the_default_step_suits_the_model) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     // lif at its suggested 1.1 nA (R = 1 MOhm, tau_m = 1 ms, V_th = 1 mV, no refractory period): the

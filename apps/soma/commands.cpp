@@ -126,6 +126,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
                 std::ranges::none_of(vary->second, [](const std::string& v) { return v.starts_with("stimulus.amplitude"); }))) {
         use_suggested_drive(registry, *parsed);  // the amplitude is not an axis
     }
+    use_stimulus_duration(registry, *parsed);
     experiments::SweepSpec spec;
     spec.run = parsed->spec;
     spec.run.distribution = distribution;

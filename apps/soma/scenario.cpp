@@ -541,6 +541,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         if (auto v = pick<std::string>(cli, cli_name, file, file_name)) target = parse_number(file_name, *v);
     };
     number("t-stop", "t_stop", settings.t_stop);
+    scenario.t_stop_given = cli.count("t-stop") > 0 || file.count("t_stop") > 0;
     number("dt", "dt", settings.dt);
     number("record-interval", "record_interval", settings.record_interval);
     if (auto s = pick_setting(cli, "cells", file, "cells", lines)) {

@@ -28,6 +28,7 @@ struct Scenario {
     bool force = false;            ///< --force: replace a different run's outputs of the same name
     bool stimulus_given = false;   ///< --stimulus (or the file's `stimulus`) was given
     bool title_given = false;      ///< --title (or the file's `title`) was given
+    bool t_stop_given = false;     ///< --t-stop (or the file's `t_stop`) was given
 };
 
 /// An option that a command (`soma sweep`, `soma rheobase`) adds to those of `soma run`, taking a text

@@ -75,6 +75,13 @@ void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario) {
     }
 }
 
+void use_stimulus_duration(const PluginRegistry& registry, Scenario& scenario) {
+    if (scenario.t_stop_given) return;
+    if (std::string note = apply_stimulus_duration(registry, scenario.spec); !note.empty()) {
+        scenario.notes.push_back(std::move(note));
+    }
+}
+
 /// The window of `--window FROM:TO` (ms), or nullopt when not given.
 std::optional<experiments::Window> parse_window(const Scenario& scenario) {
     const auto it = scenario.extra.find("window");

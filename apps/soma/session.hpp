@@ -54,6 +54,10 @@ bool summary_wanted(const std::string& value);
 /// @throws PluginError, ParameterError from creating the model (as build_simulation would).
 void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario);
 
+/// When the user gave no run length, apply_stimulus_duration (run_spec.hpp), its note added to the
+/// scenario's. @throws PluginError, ParameterError from creating the stimulus.
+void use_stimulus_duration(const PluginRegistry& registry, Scenario& scenario);
+
 /// The window of `--window FROM:TO` (ms) in `scenario`, or nullopt when not given.
 /// @throws ParameterError for text that is not FROM:TO with finite numbers.
 std::optional<experiments::Window> parse_window(const Scenario& scenario);

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <exception>
 #include <fstream>
 #include <memory>
@@ -411,6 +412,28 @@ std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec)
     return fmt::format("the step's amplitude is {:g}{}, the drive {} suggests{} ({}); set stimulus.amplitude to change it",
                        drive->amplitude, unit == "1" ? "" : " " + unit, spec.model.name,
                        spec.model.preset.empty() ? "" : " for preset " + spec.model.preset, drive->source);
+}
+
+std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec) {
+    const ComponentSpec& stimulus = spec.stimulus;
+    if (stimulus.name.find_first_of("+:") != std::string::npos || is_stimulus_file(stimulus.name) ||
+        stimulus.cell_values.contains("offset")) {
+        return {};
+    }
+    const auto plugin = registry.create<Stimulus>(PluginKind::stimulus, stimulus.name);
+    const auto schema = plugin->schema();
+    const auto it = std::ranges::find(schema, std::string("offset"), &ParameterSpec::name);
+    if (it == schema.end()) return {};
+    const auto given = stimulus.parameters.find("offset");
+    if (given != stimulus.parameters.end() && given->second.find_first_of(",(") != std::string::npos) return {};
+    const double offset = given != stimulus.parameters.end() ? parse_number("offset", given->second) : it->default_value;
+    if (!std::isfinite(offset) || offset < spec.settings.t_stop) return {};
+    constexpr double after = 30;  // ms after the offset: the response to its end
+    const double before = spec.settings.t_stop;
+    spec.settings.t_stop = offset + after;
+    return fmt::format("the run lasts {:g} ms, until {:g} ms after the end of the {} at {:g} ms (the default {:g} ms "
+                       "would cut it); give --t-stop to change it",
+                       spec.settings.t_stop, after, stimulus.name, offset, before);
 }
 
 }  // namespace soma

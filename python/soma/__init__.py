@@ -91,7 +91,7 @@ def _checked_keywords(function=None, *, public=None):
 
 
 @_checked_keywords
-def run(model="hh", *, preset=None, stimulus=None, integrator="euler", params=None, t_stop=100.0, dt=0.01,
+def run(model="hh", *, preset=None, stimulus=None, integrator="euler", params=None, t_stop=None, dt=0.01,
         record_interval=0.0, cells=None, cells_from=None, record=None, record_cells=None, threads=None, seed=0,
         recorders=(), output_dir="soma-output", name="run", title=None, force=False):
     """Runs one simulation, as ``soma run`` with the same options, and returns a soma.Result.
@@ -111,7 +111,9 @@ def run(model="hh", *, preset=None, stimulus=None, integrator="euler", params=No
                 array (one value per cell), or a text form: '100,110,120', 'linspace(0,20,41)',
                 'normal(MU,SIGMA)', 'uniform(A,B)' (drawn per cell with ``seed``). In the unit that
                 soma.describe shows.
-    t_stop, dt, record_interval   ms; record_interval 0: every step (a multiple of dt otherwise).
+    t_stop, dt, record_interval   ms; record_interval 0: every step (a multiple of dt otherwise). t_stop
+                None (default): 100 ms, or 30 ms past the stimulus's offset when that is later (a warning
+                says so; the ramp's 170 ms: 200 ms), as ``soma run`` without --t-stop.
     cells       number of cells (default: the common length of the per-cell values, or 1).
     cells_from  a CSV table of per-cell values (header KIND.PARAM, one row per cell).
     record      names of state variables and/or the current ('I', 'I.LABEL'), e.g. ['v', 'm'] or 'v,m' (of

@@ -194,7 +194,7 @@ def _text(name, value):
     return plain_text(name, value)
 
 
-def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", params=None, t_stop=100.0, dt=0.01,
+def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", params=None, t_stop=None, dt=0.01,
                   record_interval=0.0, cells=None, cells_from=None, record=None, record_cells=None, threads=None,
                   seed=0, recorders=(), output_dir="soma-output", name="run", title=None, force=False):
     """The C++ core's RunArguments of soma.run's keyword arguments (see soma.run)."""
@@ -240,7 +240,8 @@ def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", pa
     if len(set(a.recorders)) != len(a.recorders):
         twice = next(r for r in a.recorders if a.recorders.count(r) > 1)
         raise ParameterError(f"recorder '{twice}' is listed twice; name each recorder once")
-    a.t_stop = _time("t_stop", t_stop, 100)
+    a.t_stop_given = t_stop is not None
+    a.t_stop = _time("t_stop", 100.0 if t_stop is None else t_stop, 100)
     a.dt = _time("dt", dt, 0.01)
     a.record_interval = _time("record_interval", record_interval, 0.1)
     if cells is not None:

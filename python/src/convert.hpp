@@ -34,6 +34,7 @@ struct RunArguments {
     std::map<std::string, std::vector<double>> array_parameters;
     std::vector<std::string> recorders;  ///< plug-ins that write files into output_dir; none by default
     double t_stop = 100.0;
+    bool t_stop_given = true;  ///< false: t_stop=None, the default length (apply_stimulus_duration)
     double dt = 0.01;
     double record_interval = 0.0;
     std::size_t cells = 0;    ///< 0: as many as the per-cell values fix

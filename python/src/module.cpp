@@ -117,6 +117,11 @@ void finish_outputs(std::optional<app::OutputDirectory>& output, const RunInfo& 
 }
 
 /// The default drive for stimulus=None (apply_suggested_drive), its note in `notes`.
+void use_default_duration(const RunArguments& args, RunSpec& spec, std::vector<std::string>& notes) {
+    if (args.t_stop_given) return;
+    if (std::string note = apply_stimulus_duration(registry(), spec); !note.empty()) notes.push_back(std::move(note));
+}
+
 void use_default_drive(const RunArguments& args, RunSpec& spec, std::vector<std::string>& notes) {
     if (!args.default_stimulus) return;
     if (std::string note = apply_suggested_drive(registry(), spec); !note.empty()) notes.push_back(std::move(note));
@@ -207,6 +212,7 @@ py::dict run(const RunArguments& args) {
     };
     Done done = without_gil([&](SignalPoll& poll) {
         use_default_drive(args, spec, notes);
+        use_default_duration(args, spec, notes);
         Simulation simulation = build_simulation(registry(), spec, {memory});
         check_sample_memory(simulation.info());
         claim_outputs(output, spec, args, summary_path, call, notes);  // after the checks: bad input writes nothing
@@ -263,6 +269,7 @@ py::dict sweep(const RunArguments& args, const std::vector<std::string>& axes,
         if (std::ranges::none_of(spec.axes, [](const experiments::Axis& a) { return a.full_name() == "stimulus.amplitude"; })) {
             use_default_drive(args, spec.run, notes);  // as `soma sweep`: unless the amplitude is an axis
         }
+        use_default_duration(args, spec.run, notes);
         claim_outputs(output, spec.run, args, summary_path, call, notes);
         experiments::RunControl run_control = control(poll);
         run_control.outputs = claim_files(output);
@@ -504,6 +511,7 @@ PYBIND11_MODULE(_soma, m) {
         .def_readwrite("array_parameters", &RunArguments::array_parameters)
         .def_readwrite("recorders", &RunArguments::recorders)
         .def_readwrite("t_stop", &RunArguments::t_stop)
+        .def_readwrite("t_stop_given", &RunArguments::t_stop_given)
         .def_readwrite("dt", &RunArguments::dt)
         .def_readwrite("record_interval", &RunArguments::record_interval)
         .def_readwrite("cells", &RunArguments::cells)

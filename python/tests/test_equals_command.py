@@ -188,3 +188,12 @@ def test_rheobase_equals_command(tmp_path, soma_exe):
     assert np.array_equal(np.asarray(r.cells["model.R"]), table["model.R (MOhm)"])
     assert np.all(r.rheobase - r.below <= 1e-6)
     np.testing.assert_allclose(r.rheobase, [0.5, 1, 2], atol=1e-6)
+
+
+def test_default_length_fits_the_stimulus(tmp_path, soma_exe):
+    """t_stop=None is the command without --t-stop: 30 ms past the ramp's offset, 200 ms, with a warning."""
+    with pytest.warns(UserWarning, match="the run lasts 200 ms, until 30 ms after the end of the ramp at 170 ms"):
+        r = soma.run(stimulus="ramp", record=["v"])
+    assert r.info["t_stop"] == 200.0 and r.t[-1] == pytest.approx(199.99)
+    assert_same_run(r, tmp_path, soma_exe, "--stimulus", "ramp", "--record", "v")
+    assert soma.run(stimulus="ramp", t_stop=100, record="spikes").info["t_stop"] == 100.0

@@ -96,4 +96,12 @@ struct RunSpec {
 /// @throws PluginError, ParameterError, ModelFileError from creating the model (as build_simulation would).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec);
 
+/// The default length of a run whose user gave none (`soma run` without --t-stop, soma.run without
+/// t_stop): when the stimulus, one plug-in, has an `offset` (its own default or one value for all
+/// cells) at or after `spec.settings.t_stop`, the run lasts until 30 ms after it, so that the stimulus
+/// is seen whole (the ramp's default 30 to 170 ms: 200 ms, the course exercise's length).
+/// @returns the note to show the user when t_stop was changed, else "".
+/// @throws PluginError, ParameterError from creating the stimulus (as build_simulation would).
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec);
+
 }  // namespace soma
