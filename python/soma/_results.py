@@ -64,7 +64,11 @@ class Result:
         raise AttributeError(f"'Result' has no attribute '{name}' (recorded: {', '.join(samples) or 'spikes only'})")
 
     def spikes_of(self, cell):
-        """The spike times (ms, float64 [k]) of cell ``cell`` (its population index)."""
+        """The spike times (ms, float64 [k]) of cell ``cell`` (its population index, 0 to n_cells - 1).
+        Raises IndexError for another cell."""
+        n = self.info["n_cells"]
+        if isinstance(cell, (bool, np.bool_)) or not isinstance(cell, (int, np.integer)) or not 0 <= cell < n:
+            raise IndexError(f"spikes_of({cell!r}): the cells of this run are 0 to {n - 1} (whole numbers)")
         return self.spike_times[self.spike_cells == cell]
 
     def __repr__(self):

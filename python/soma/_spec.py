@@ -76,8 +76,10 @@ def _finite_entries(where, values):
 
 
 def number_text(x, where=""):
-    """The shortest text that reads back as the double ``float(x)`` (Python's repr)."""
-    return repr(to_float(where, x))
+    """The shortest text that reads back as the double ``float(x)`` (Python's repr), without the '.0' of a
+    whole number, as the command writes numbers (75, not 75.0)."""
+    text = repr(to_float(where, x))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def array_like(where, value):
@@ -228,6 +230,9 @@ def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", pa
         (arrays if isinstance(v, np.ndarray) else texts)[key] = v
     a.text_parameters = texts
     a.array_parameters = arrays
+    if recorders is not None and not isinstance(recorders, (str, list, tuple)):
+        raise ParameterError(f"recorders={shown(recorders)} (of type {type(recorders).__name__}): give recorder names "
+                             "as text, e.g. recorders=['csv'] or recorders='csv'")
     if isinstance(recorders, str):
         recorders = [recorders]
     if recorders is None:
@@ -260,6 +265,9 @@ def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", pa
         a.record_cells = _cells("record_cells", record_cells)
     a.output_dir = _text("output_dir", output_dir)
     a.name = _text("name", name)  # checked as --name is
+    for key, text in (("name", a.name), ("title", title if isinstance(title, str) else "")):
+        if any(ord(c) < 0x20 or ord(c) == 0x7f for c in text):
+            raise ParameterError(f"{key}={shown(text)} contains a control character (such as a newline); use plain text")
     if title is not None:
         a.title = _text("title", title)
     if not isinstance(force, (bool, np.bool_)):

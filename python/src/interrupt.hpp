@@ -21,35 +21,38 @@ namespace soma::python {
 /// never outlives its library.
 const PluginRegistry& registry();
 
-/// SIGTERM while simulating, when Python leaves SIGTERM to its default action (it kills the process):
-/// from the first run's start to the last one's end, a handler of ours only notes the signal, so that
-/// the run stops, its temporary files are removed and its locks released as on Ctrl-C; then the
-/// process terminates by SIGTERM all the same (`Terminated`). A handler the program installed itself
-/// (signal.signal) is left alone: Python runs it, as it runs the SIGINT handler.
+/// SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 or SIGUSR2 while simulating, when Python leaves the signal to its
+/// default action (it kills the process): from the first run's start to the last one's end, a handler
+/// of ours only notes the signal, so that the run stops, its temporary files are removed and its locks
+/// released as on Ctrl-C; then the process terminates by that signal all the same (`Terminated`). A
+/// handler the program installed itself (signal.signal) is left alone: Python runs it, as it runs the
+/// SIGINT handler.
 class TerminationGuard {
 public:
-    TerminationGuard();   ///< installs the handler if SIGTERM has its default action and no run has it yet
-    ~TerminationGuard();  ///< the last run gives SIGTERM its previous action back
+    TerminationGuard();   ///< the first run installs the handler for those signals that have their default action
+    ~TerminationGuard();  ///< the last run gives them their previous actions back
     TerminationGuard(const TerminationGuard&) = delete;
     TerminationGuard& operator=(const TerminationGuard&) = delete;
-    /// Whether SIGTERM arrived while a run held the handler.
-    [[nodiscard]] static bool requested();
+    /// The signal that arrived while a run held the handlers, or 0.
+    [[nodiscard]] static int requested();
 };
 
-/// Thrown by a run that SIGTERM stopped; the module's exception translator, called once the run's
-/// objects are destroyed, terminates the process by SIGTERM (the default action).
-struct Terminated {};
+/// Thrown by a run that a terminating signal stopped; the module's exception translator, called once the
+/// run's objects are destroyed, terminates the process by that signal (its default action).
+struct Terminated {
+    int signal = 0;
+};
 
 /// Runs Python's signal handlers now and then from the thread that simulates (which must not hold the
 /// GIL): the first one that raises (Ctrl-C: KeyboardInterrupt) sets `flag`, which stops the run, and
-/// its exception stays pending until `rethrow_if_interrupted` raises it. SIGTERM (TerminationGuard)
-/// sets `flag` too.
+/// its exception stays pending until `rethrow_if_interrupted` raises it. A terminating signal
+/// (TerminationGuard) sets `flag` too.
 class SignalPoll {
 public:
     /// Called from the run's progress callback, without the GIL: takes the GIL at most every 50 ms.
     void poll() {
         if (flag_.load(std::memory_order_relaxed)) return;
-        if (TerminationGuard::requested()) {
+        if (TerminationGuard::requested() != 0) {
             flag_.store(true);
             return;
         }
@@ -60,9 +63,9 @@ public:
         if (PyErr_CheckSignals() != 0) flag_.store(true);
     }
     [[nodiscard]] const std::atomic<bool>& flag() const { return flag_; }
-    /// With the GIL: raises the pending Python exception of an interrupt (Terminated after SIGTERM).
+    /// With the GIL: raises the pending Python exception of an interrupt (Terminated after a terminating signal).
     void rethrow_if_interrupted() const {
-        if (TerminationGuard::requested()) throw Terminated{};  // even if it came after the last poll
+        if (const int signal = TerminationGuard::requested(); signal != 0) throw Terminated{signal};  // even after the last poll
         if (flag_.load()) throw pybind11::error_already_set();
     }
 

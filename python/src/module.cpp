@@ -479,11 +479,11 @@ PYBIND11_MODULE(_soma, m) {
         };
         try {
             if (p) std::rethrow_exception(p);
-        } catch (const Terminated&) {
-            // SIGTERM stopped a run, whose files and locks are gone now: the default action, termination.
-            std::signal(SIGTERM, SIG_DFL);
-            std::raise(SIGTERM);
-            PyErr_SetString(PyExc_SystemExit, "terminated by SIGTERM");  // if SIGTERM is blocked
+        } catch (const Terminated& t) {
+            // A signal stopped a run, whose files and locks are gone now: its default action, termination.
+            std::signal(t.signal, SIG_DFL);
+            std::raise(t.signal);
+            PyErr_SetString(PyExc_SystemExit, "terminated by a signal");  // if the signal is blocked
         } catch (const soma::ParameterError& e) {
             raise(parameter_error, e);
         } catch (const soma::PluginError& e) {

@@ -25,7 +25,7 @@ SAME_AS_COMMAND = [
     (dict(cells=3, params={"model.g_Na": np.array([100.0, 110.0])}), ["--cells", "3", "--set", "model.g_Na=100.0,110.0"],
      soma.ParameterError),
     (dict(params={"model.C_m": np.array([1.0, -1.0])}), ["--set", "model.C_m=1.0,-1.0"], soma.ParameterError),
-    (dict(params={"integrator.locate_spikes": [0, 1]}), ["--set", "integrator.locate_spikes=0.0,1.0"],
+    (dict(params={"integrator.locate_spikes": [0, 1]}), ["--set", "integrator.locate_spikes=0,1"],
      soma.ParameterError),
     (dict(preset="fast"), ["--preset", "fast"], soma.ParameterError),
     (dict(record=["vv"]), ["--record", "vv"], soma.ParameterError),

@@ -148,7 +148,7 @@ BAD_FITS = [
     (dict(algorithm="pso-gen"), ["--algorithm", "pso-gen"]),
     (dict(objective="gama"), ["--objective", "gama"]),
     (dict(algorithm="pso"), ["--algorithm", "pso"]),  # an abbreviation: did you mean 'pso_gen'?
-    (dict(params={"model.b": [1, 2]}), ["--set", "model.b=1.0,2.0"]),  # per-cell values: the fit's own message
+    (dict(params={"model.b": [1, 2]}), ["--set", "model.b=1,2"]),  # per-cell values: the fit's own message
     (dict(params={"model.b": "normal(1,0.1)"}), ["--set", "model.b=normal(1,0.1)"]),
 ]
 

@@ -133,9 +133,10 @@ def test_ctrl_c_interrupts_and_leaves_no_file(tmp_path, recorder):
     assert not out.exists() or list(out.iterdir()) == []
 
 
-def test_sigterm_stops_the_run_and_terminates_without_leaving_files(tmp_path):
-    """SIGTERM (Python's default action: terminate) during a run with recorders: the process still
-    terminates by SIGTERM, but first the run's temporary files and its lock are removed."""
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1])
+def test_sigterm_stops_the_run_and_terminates_without_leaving_files(tmp_path, signum):
+    """SIGTERM, SIGHUP, ... (Python's default action: terminate) during a run with recorders: the process
+    still terminates by that signal, but first the run's temporary files and its lock are removed."""
     out = tmp_path / "out"
     p = run_python(f"""
         import soma
@@ -148,9 +149,9 @@ def test_sigterm_stops_the_run_and_terminates_without_leaving_files(tmp_path):
     time.sleep(1.5)
     assert p.poll() is None, p.stderr.read()
     assert any(f.name.startswith(".long.") for f in out.iterdir()), "the run should be writing by now"
-    p.send_signal(signal.SIGTERM)
+    p.send_signal(signum)
     stdout, stderr = p.communicate(timeout=30)
-    assert p.returncode == -signal.SIGTERM, (p.returncode, stdout, stderr)
+    assert p.returncode == -signum, (p.returncode, stdout, stderr)
     assert "finished" not in stdout
     assert not out.exists() or list(out.iterdir()) == [], list(out.iterdir())
 

@@ -325,3 +325,18 @@ def test_a_stimulus_file_with_plus_in_its_name_says_why(tmp_path):
     with pytest.raises(soma.PluginError) as e:  # two plug-ins, one misspelt: no word about files
         soma.run(stimulus="step+uo", t_stop=1)
     assert "joins stimuli" not in str(e.value)
+
+
+def test_review_findings_are_refused_clearly(tmp_path):
+    for key in ("name", "title"):
+        with pytest.raises(soma.ParameterError) as e:
+            soma.run(recorders="csv", output_dir=tmp_path / "o", t_stop=1, **{key: "a\nb"})
+        assert str(e.value) == f"{key}='a\\nb' contains a control character (such as a newline); use plain text"
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(soma.ParameterError, match=r"recorders=5 \(of type int\): give recorder names as text"):
+        soma.run(recorders=5, t_stop=1)
+    r = soma.run(cells=3, t_stop=30, record="spikes")
+    for cell in (5, -1, 1.5, True):
+        with pytest.raises(IndexError, match="the cells of this run are 0 to 2"):
+            r.spikes_of(cell)
+    assert np.array_equal(r.spikes_of(np.int64(2)), r.spike_times[r.spike_cells == 2])
