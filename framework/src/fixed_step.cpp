@@ -90,7 +90,7 @@ private:
     struct Release {
         double t = 0;           ///< ms: the end of the period (the event variable's value when it was noted)
         std::size_t cell = 0;   ///< index in the block
-        StateBatch* state = nullptr;  ///< due this step: the cell's state at t (free_state_), else null
+        StateBatch* state = nullptr;  ///< due this step: the cell's state at t (in free_states_), else null
         bool operator>(const Release& other) const { return t > other.t || (t == other.t && cell > other.cell); }
     };
 
