@@ -159,12 +159,8 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
             text(ce.score.gamma), ce.score.model_rate, text(ce.score.count_ratio, 2), text(ce.score.rmse, 2), per);
     }
     if (comparison.cells.size() > max_rows) say("  ... (every cell in {})\n", written.front().string());
-    // Why a score is undefined (the model at or above 1 / (2 delta), ...), once.
-    for (const auto& ce : comparison.cells) {
-        if (!ce.per_repetition.empty() && !ce.per_repetition.front().undefined.empty()) {
-            std::cerr << "soma: note: Gamma is undefined for some cells: " << ce.per_repetition.front().undefined << '\n';
-            break;
-        }
+    if (const std::string note = fitting::undefined_gamma_note(comparison); !note.empty()) {
+        std::cerr << "soma: note: " << note << '\n';
     }
 
     nlohmann::json json;

@@ -338,16 +338,8 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                "Gamma_int", "count ratio", "rate (Hz)", "RMSE (mV)");
     print_scores(result.training, "training");
     print_scores(result.held_out, "held-out");
-    if (spec.objective == fitting::Objective::subthreshold) {
-        // Spikes do not enter the objective: nothing to say about Gamma.
-    } else if (std::ranges::all_of(result.training, [](const fitting::SetScore& t) { return t.model_rate == 0; })) {
-        std::cerr << "soma: note: the best parameters fire no spike on any training set: a silent model scores Gamma = "
-                     "0, which beat every candidate that fired; widen the bounds of the excitability parameters or "
-                     "give a larger budget (--population, --generations)\n";
-    } else if (std::ranges::any_of(result.training, [](const fitting::SetScore& t) { return std::isnan(t.gamma); })) {
-        std::cerr << fmt::format("soma: note: Gamma is undefined on some training sets for the best parameters (a rate "
-                                 "at or above 1 / (2 delta) = {:g} Hz); such sets count as Gamma = -1 in the objective\n",
-                                 500.0 / spec.delta);
+    if (const std::string note = fitting::fit_gamma_note(result, spec); !note.empty()) {
+        std::cerr << "soma: note: " << note << '\n';
     }
     nlohmann::json json;
     if (report.summary) {

@@ -133,11 +133,15 @@ py::dict compare(const RunArguments& args, const std::vector<std::string>& recor
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
     fitting::check_delta(delta, {&set});
-    const std::vector<std::string> warnings = set.notes;  // a repetition without a detected spike
+    std::vector<std::string> warnings = set.notes;  // a repetition without a detected spike
     notes.insert(notes.end(), warnings.begin(), warnings.end());
     evaluation.v_name = fitting::membrane_potential(*create_model(registry(), run.model.name), run.model.name);
     const auto comparison = without_gil(
         [&](SignalPoll& poll) { return fitting::compare(registry(), run, set, evaluation, control(poll)); });
+    if (std::string note = fitting::undefined_gamma_note(comparison); !note.empty()) {
+        notes.push_back(note);
+        warnings.push_back(std::move(note));
+    }
 
     const auto& cells = comparison.cells;
     const std::size_t n_cells = cells.size(), n_reps = set.repetitions.size();
@@ -304,6 +308,10 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     d["refused_candidates"] = result.excluded;
     d["seconds"] = result.seconds;
     d["scenario"] = fitting::fit_scenario(result, spec, "");
+    if (std::string note = python_names(fitting::fit_gamma_note(result, spec)); !note.empty()) {
+        notes.push_back(note);
+        warnings.push_back(std::move(note));
+    }
     d["info"] = info_dict(result.info);
     d["notes"] = notes;
     d["warnings"] = warnings;

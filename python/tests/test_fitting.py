@@ -300,3 +300,17 @@ def test_population_below_the_minimum_has_one_message(tmp_path, monkeypatch):
                            "per generation: pso_gen needs at least 2)")
     with pytest.raises(soma.ParameterError, match=r"^population=2.5 is not allowed; give a whole number from 2 to 100000"):
         soma.fit({"model.V_T": (-55, -45)}, ["a-0.voltage"], model="adex", recording_dt=0.2, population=2.5)
+
+
+def test_compare_and_fit_say_why_gamma_is_undefined(tmp_path, recording, soma_exe):
+    """A model firing at or above 1 / (2 delta) has no Gamma: soma.compare and soma.fit warn as the commands note."""
+    options = dict(model="adex", dt=0.05, delta=20.0)  # 1 / (2 delta) = 25 Hz, below adex's rate on the step
+    with pytest.warns(UserWarning, match="Gamma is undefined for some cells"):
+        c = soma.compare([tmp_path / "rec.csv"], **options)
+    assert np.isnan(c.cells["gamma"][0])
+    assert any(n.startswith("Gamma is undefined for some cells") for n in c.notes)
+    err = command(soma_exe, "compare", "--model", "adex", "--dt", "0.05", "--delta", "20", "--recording",
+                  tmp_path / "rec.csv", "--output", tmp_path / "cmd", "--summary", "none").stderr
+    assert "soma: note: Gamma is undefined for some cells" in err
+    with pytest.warns(UserWarning, match="Gamma is undefined on some training sets for the best parameters"):
+        soma.fit({"model.V_T": (-55, -45)}, [[tmp_path / "rec.csv"]], population=4, generations=1, **options)

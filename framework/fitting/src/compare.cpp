@@ -42,6 +42,15 @@ experiments::Window figure_window(const Comparison& comparison, const std::optio
     return {0, to, fmt::format("[0, {:g}) ms", to)};
 }
 
+std::string undefined_gamma_note(const Comparison& comparison) {
+    for (const auto& ce : comparison.cells) {
+        if (!ce.per_repetition.empty() && !ce.per_repetition.front().undefined.empty()) {
+            return "Gamma is undefined for some cells: " + ce.per_repetition.front().undefined;
+        }
+    }
+    return {};
+}
+
 std::vector<std::string> comparison_files(const std::string& name) {
     const std::string stem = name + "_compare";
     return {stem + ".csv", stem + "_traces.csv", stem + "_spikes.csv", stem + ".gp", stem + ".png", stem + ".svg"};

@@ -600,6 +600,21 @@ FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec, const Fit
     return result;
 }
 
+std::string fit_gamma_note(const FitResult& result, const FitSpec& spec) {
+    if (spec.objective == Objective::subthreshold) return {};  // spikes do not enter the objective
+    if (std::ranges::all_of(result.training, [](const SetScore& t) { return t.model_rate == 0; })) {
+        return "the best parameters fire no spike on any training set: a silent model scores Gamma = 0, which beat "
+               "every candidate that fired; widen the bounds of the excitability parameters or give a larger budget "
+               "(--population, --generations)";
+    }
+    if (std::ranges::any_of(result.training, [](const SetScore& t) { return std::isnan(t.gamma); })) {
+        return fmt::format("Gamma is undefined on some training sets for the best parameters (a rate at or above "
+                           "1 / (2 delta) = {:g} Hz); such sets count as Gamma = -1 in the objective",
+                           500.0 / spec.delta);
+    }
+    return {};
+}
+
 std::string fit_scenario(const FitResult& result, const FitSpec& spec, const std::string& saved_as) {
     const StimulusSet& set = spec.training.front();
     const auto absolute = [](const std::string& path) {

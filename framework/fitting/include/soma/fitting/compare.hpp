@@ -49,6 +49,10 @@ BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> write_comparison(const C
                                                                         const experiments::Window& window,
                                                                         std::size_t cell = 0);
 
+/// Why some cells' Gamma is undefined (e.g. the model fires at or above 1 / (2 delta)), said once for the
+/// comparison as the command's note and soma.compare's warning; "" when every Gamma is defined.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string undefined_gamma_note(const Comparison& comparison);
+
 /// The names of the files write_comparison writes for `name` (NAME_compare.csv, ...), in `dir` or not.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::string> comparison_files(const std::string& name);
 

@@ -180,6 +180,11 @@ BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> write_fit(const FitResul
 /// parameters, integrator, dt, t_stop of that set, and in [model] the fixed and the fitted values. Its
 /// comment tells how to run it: `soma run FILE` with `saved_as` as FILE, or, if empty (the Python
 /// module, which writes no file), to save it first.
+/// What the user should know of the best parameters' Gamma (the command's note, soma.fit's warning): that
+/// they fire no spike on any training set, or that Gamma is undefined on some; "" otherwise and for the
+/// subthreshold objective.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string fit_gamma_note(const FitResult& result, const FitSpec& spec);
+
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string fit_scenario(const FitResult& result, const FitSpec& spec,
                                                             const std::string& saved_as);
 
