@@ -312,7 +312,7 @@ def _whole(name, value, least, most, library_range=False):
 
 @_checked_keywords
 def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler", params=None, dt=0.01, threads=None,
-        seed=0, recording_dt=None, objective="gamma-count", weight=0.1, count_tolerance=0.15, delta=2.0,
+        seed=0, recording_dt=None, objective="gamma-count", weight=None, count_tolerance=None, delta=2.0,
         algorithm="pso_gen", population=32, generations=30):
     """Fits model parameters to recordings, as ``soma fit`` (the same seed gives the same result, bit for
     bit, whatever ``threads``); returns a soma.FitResult. Writes no file.
@@ -328,8 +328,9 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
                  recording's by more than count_tolerance), 'gamma' (maximise Gamma_A, the raw Gamma for a
                  set of one repetition), 'subthreshold' (minimise the RMSE of V away from the recorded
                  spikes, mV) or 'weighted' (Gamma_A - weight x RMSE); docs/fitting.md.
-    weight       1/mV, for 'weighted'.   delta: coincidence window of Gamma, +-ms.
-    count_tolerance  relative spike-count error allowed without penalty, in [0, 1], for 'gamma-count'.
+    weight       1/mV, for 'weighted' only (default 0.1).   delta: coincidence window of Gamma, +-ms.
+    count_tolerance  relative spike-count error allowed without penalty, in [0, 1], for 'gamma-count' only
+                 (default 0.15). Either given with another objective raises ParameterError (it would do nothing).
     algorithm    'pso_gen' (particle swarm) or 'gaco' (ant colony), pagmo2's.
     population   candidates per generation (one population run per training set and generation).
     generations  generations after the initial population.
@@ -346,6 +347,12 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
                              "fit={'model.V_T': (-55, -35)}")
     fitted = [_bounds_text(k, b) for k, b in fit.items()]
     recording_dt, delta = _recording_options(recording_dt, delta)
+    for key, value, used_by in (("weight", weight, "weighted"), ("count_tolerance", count_tolerance, "gamma-count")):
+        if value is not None and isinstance(objective, str) and objective != used_by:
+            raise ParameterError(f"{key}={_shown(value)} is used only by objective='{used_by}', not by "
+                                 f"objective='{objective}'; leave {key} out or choose objective='{used_by}'")
+    weight = 0.1 if weight is None else weight
+    count_tolerance = 0.15 if count_tolerance is None else count_tolerance
     if not _is_real(weight):
         raise ParameterError(f"weight={_shown(weight)} is not a number; give the weight of the RMSE in 1/mV, e.g. 0.1")
     if not _is_real(count_tolerance):

@@ -55,6 +55,8 @@ class Result:
         self.notes = list(raw["notes"])
 
     def __getitem__(self, name):
+        if name not in self.samples:
+            raise KeyError(f"{name!r} was not recorded (recorded: {', '.join(self.samples) or 'spikes only'})")
         return self.samples[name]
 
     def __getattr__(self, name):

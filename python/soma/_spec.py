@@ -295,6 +295,9 @@ def axis_texts(vary):
             if not dot or "=" in key or not name.strip():
                 raise ParameterError(f"vary key '{key}': expected 'KIND.PARAM' with KIND 'model' or 'stimulus' "
                                      f"and the values as the dict's value, {example}")
+            if isinstance(values, (list, tuple, np.ndarray)) and len(values) == 0:
+                raise ParameterError(f"vary['{key}'] is empty; give the axis's values, e.g. [30, 36, 42] or "
+                                     "'linspace(0,20,41)'")
             v = value_text(f"vary['{key}']", values)
             if isinstance(v, np.ndarray):
                 v = ",".join(number_text(x) for x in v)

@@ -340,3 +340,14 @@ def test_review_findings_are_refused_clearly(tmp_path):
         with pytest.raises(IndexError, match="the cells of this run are 0 to 2"):
             r.spikes_of(cell)
     assert np.array_equal(r.spikes_of(np.int64(2)), r.spike_times[r.spike_cells == 2])
+
+
+def test_second_review_leftovers(tmp_path):
+    r = soma.run(t_stop=1)
+    with pytest.raises(KeyError, match=r"'vv' was not recorded \(recorded: v, m, n, h, I\)"):
+        r["vv"]
+    with pytest.raises(soma.ParameterError, match=r"vary\['model.g_Na'\] is empty; give the axis's values"):
+        soma.sweep({"model.g_Na": []}, t_stop=1)
+    for kwargs, used_by in ((dict(weight=5), "weighted"), (dict(count_tolerance=0.5, objective="gamma"), "gamma-count")):
+        with pytest.raises(soma.ParameterError, match=f"is used only by objective='{used_by}'"):
+            soma.fit({"model.V_T": (-55, -45)}, [[tmp_path / "none.csv"]], model="adex", **kwargs)
