@@ -260,7 +260,13 @@ RecordingInfo resolve_recording(const RecordSpec& spec, const Model& model, cons
             r.variables.push_back(*part);
             r.sources.push_back(RecordingInfo::part_index(static_cast<std::size_t>(part - parts.begin())));
         } else {
-            throw ParameterError(fmt::format("--record: {}", unknown_name_message("variable", name, known)));
+            const bool part_of_one = parts.empty() && name.starts_with(current.name + ".");
+            throw ParameterError(fmt::format(
+                "--record: {}{}", unknown_name_message("variable", name, known),
+                part_of_one ? fmt::format(" ('{}.LABEL' is the current of one part of a sum of stimuli; with one "
+                                          "stimulus, record its current as '{}')",
+                                          current.name, current.name)
+                            : std::string()));
         }
     }
     if (spec.cells) {

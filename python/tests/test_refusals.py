@@ -351,3 +351,12 @@ def test_second_review_leftovers(tmp_path):
     for kwargs, used_by in ((dict(weight=5), "weighted"), (dict(count_tolerance=0.5, objective="gamma"), "gamma-count")):
         with pytest.raises(soma.ParameterError, match=f"is used only by objective='{used_by}'"):
             soma.fit({"model.V_T": (-55, -45)}, [[tmp_path / "none.csv"]], model="adex", **kwargs)
+
+
+def test_a_part_current_of_a_single_stimulus_points_to_i():
+    with pytest.raises(soma.ParameterError) as e:
+        soma.run(stimulus="step", record="I.step", t_stop=1)
+    assert "unknown variable 'I.step'" in str(e.value)
+    assert "with one stimulus, record its current as 'I'" in str(e.value)
+    r = soma.run(stimulus=["step", "dc:bias"], record=["I", "I.bias"], t_stop=1)  # a sum has its parts
+    assert set(r.samples) == {"I", "I.bias"}
