@@ -180,19 +180,20 @@ def _cells(name, value):
     return [int(c) for c in value]
 
 
-_TEXT_EXAMPLES = {"title": "'HH, 10 uA/cm^2 step'", "output_dir": "'soma-output'", "cells_from": "'cells.csv'",
-                  "name": "'run'", "preset": "'tonic'", "stimulus": "'step'", "integrator": "'rk4'",
-                  "recorders": "['csv']"}
+# What each text argument is, and an example of it, for the message about a value that is not text.
+_TEXTS = {"title": ("the figures' title", "'HH, 10 uA/cm^2 step'"), "output_dir": ("a directory", "'soma-output'"),
+          "cells_from": ("a file", "'cells.csv'"), "name": ("the outputs' name", "'run'"),
+          "preset": ("a name", "'tonic'"), "stimulus": ("a name", "'step'"), "integrator": ("a name", "'rk4'"),
+          "recorders": ("a name", "['csv']")}
 
 
 def _text(name, value):
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if not isinstance(value, str):
-        what = {"title": "the figures' title", "output_dir": "a directory", "cells_from": "a file",
-                "name": "the outputs' name"}.get(name, "a name")
+        what, example = _TEXTS.get(name, ("a name", "'hh'"))
         raise ParameterError(f"{name}={shown(value)} (of type {type(value).__name__}): give {what} as text, "
-                             f"e.g. {name}={_TEXT_EXAMPLES.get(name, repr('hh'))}")
+                             f"e.g. {name}={example}")
     return plain_text(name, value)
 
 
