@@ -947,6 +947,7 @@ BOOST_AUTO_TEST_CASE(the_default_run_length_fits_the_stimulus) {
     BOOST_TEST(given.err.find("the run lasts") == std::string::npos, given.err);
     SOMA_CHECK_CONTAINS(given.out, "100 ms at dt = 0.01 ms");
     const auto step = run_soma(cwd.path(), logs.path(), {"run", "--recorder", "none"});  // ends at 70 ms: 100
+    BOOST_TEST_REQUIRE(step.code == 0, step);
     BOOST_TEST(step.err.find("the run lasts") == std::string::npos, step.err);
     SOMA_CHECK_CONTAINS(step.out, "100 ms at dt = 0.01 ms");
 }
