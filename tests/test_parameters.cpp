@@ -34,7 +34,7 @@ BOOST_AUTO_TEST_CASE(unknown_name_suggests_closest) {
     const auto message = message_of<ParameterError>([&] { hh->configure(Text{{"g_na", "100"}}); });
     SOMA_CHECK_CONTAINS(message, "unknown parameter 'g_na'");
     SOMA_CHECK_CONTAINS(message, "did you mean 'g_Na'?");
-    SOMA_CHECK_CONTAINS(message, "Known: C_m, g_Na, g_K, g_L, E_Na, E_K, E_L, V_init, V_spike.");
+    SOMA_CHECK_CONTAINS(message, "Known: C_m, g_Na, g_K, g_L, E_Na, E_K, E_L, V_rest, V_init, V_spike.");
     BOOST_TEST(value(*hh, "g_Na") == 120.0);
 }
 

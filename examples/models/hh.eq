@@ -4,6 +4,7 @@
 # section 2.2.1, Eq. (2.4)-(2.6) and Table 2.1, p.36 (after Hodgkin & Huxley 1952, J. Physiol. 117:500).
 # Units: v in mV, t in ms, conductances in mS/cm^2, C_m in uF/cm^2, I in uA/cm^2. Run it with
 #   soma run --model examples/models/hh.eq
+# and in NEURON's convention (rest at -65 mV, NEURON's hh defaults) with --preset neuron.
 # Format: docs/equations.md.
 
 parameter C_m = 1 uF/cm^2 (0, inf) "membrane capacitance (G&K 2002, Table 2.1)"
@@ -13,22 +14,26 @@ parameter g_L = 0.3 mS/cm^2 [0, inf) "leak conductance (G&K 2002, Table 2.1)"
 parameter E_Na = 115 mV [-200, 200] "Na reversal potential, rest = 0 (G&K 2002, Table 2.1)"
 parameter E_K = -12 mV [-200, 200] "K reversal potential, rest = 0 (G&K 2002, Table 2.1)"
 parameter E_L = 10.6 mV [-200, 200] "leak reversal potential, rest = 0 (G&K 2002, Table 2.1)"
+parameter V_rest = 0 mV [-200, 200] "potential the rate functions are referred to: they are taken at v - V_rest (0: G&K; -65: NEURON)"
 parameter V_init = 0 mV [-200, 200] "initial v; the gates start at their steady state for it"
 parameter V_spike = 50 mV [-200, 200] "spike detection threshold (upward crossing)"
 
 current I uA/cm^2 "injected current density"
 
-# Rate functions (1/ms). alpha_m and alpha_n have the form x/(exp(x) - 1), which is 0/0 at x = 0
-# (v = 25 mV and v = 10 mV): x_over_expm1 is 1 there, its limit.
-let alpha_m = x_over_expm1(2.5 - 0.1*v) 1/ms
-let beta_m = 4*exp(-v/18) 1/ms
-let alpha_h = 0.07*exp(-v/20) 1/ms
-let beta_h = 1/(exp(3 - 0.1*v) + 1) 1/ms
-let alpha_n = 0.1*x_over_expm1(1 - 0.1*v) 1/ms
-let beta_n = 0.125*exp(-v/80) 1/ms
+preset neuron "NEURON's hh mechanism as shipped: rest at -65 mV, E_Na 50, E_K -77, E_L -54.3 mV (NEURON hh.mod)" V_rest = -65, E_Na = 50, E_K = -77, E_L = -54.3, V_init = -65, V_spike = -15
+
+# Rate functions (1/ms) of u, the potential relative to V_rest. alpha_m and alpha_n have the form
+# x/(exp(x) - 1), which is 0/0 at x = 0 (u = 25 mV and u = 10 mV): x_over_expm1 is 1 there, its limit.
+let u = v - V_rest mV
+let alpha_m = x_over_expm1(2.5 - 0.1*u) 1/ms
+let beta_m = 4*exp(-u/18) 1/ms
+let alpha_h = 0.07*exp(-u/20) 1/ms
+let beta_h = 1/(exp(3 - 0.1*u) + 1) 1/ms
+let alpha_n = 0.1*x_over_expm1(1 - 0.1*u) 1/ms
+let beta_n = 0.125*exp(-u/80) 1/ms
 
 # The state starts at rest: v = V_init, each gate at its steady state alpha/(alpha + beta) there.
-state v = V_init mV "membrane potential, relative to rest"
+state v = V_init mV "membrane potential (0 at rest unless V_rest is set)"
 state m = alpha_m/(alpha_m + beta_m) 1 "Na activation gate"
 state n = alpha_n/(alpha_n + beta_n) 1 "K activation gate"
 state h = alpha_h/(alpha_h + beta_h) 1 "Na inactivation gate"

@@ -12,9 +12,13 @@ Case 2: f-I at 7, 10, 15, 20 uA/cm^2, constant current from rest for 3 s: mean r
         rates of ../data/hh-fi.csv (NEURON's CVODE, made by ../data/make_hh_fi.py), the rows at these
         currents.
 
+Case 3: NEURON's hh exactly as shipped (rest at -65 mV, el_hh = -54.3 mV, ena 50, ek -77), case 1's
+        step, against Soma's `hh --preset neuron` with rk4 and cvode: no potential is shifted by this
+        script, so the preset itself is checked (same spike count, every time within 0.01 ms).
+
 Exit status: 0 if Soma's rk4 (dt = 0.01 ms), dopri5 and cvode (those that are built) give the same
 number of spikes as NEURON's CVODE in case 1 with every spike time within 0.01 ms of it, and f-I
-rates within 0.1 % of the reference; 1 otherwise (the failing checks are printed), and also when NEURON
+rates within 0.1 % of the reference, and the same in case 3; 1 otherwise (the failing checks are printed), and also when NEURON
 or Brian2 cannot be imported, the reference rates cannot be read, or rk4, dopri5 or cvode is not built:
 a comparison that did not run fails; 2 for a usage error.
 
@@ -151,7 +155,7 @@ def neuron_section(h):
     return sec
 
 
-def neuron_run(h, sec, amp, delay, dur, t_stop, mode):
+def neuron_run(h, sec, amp, delay, dur, t_stop, mode, threshold=V_SPIKE + V_REST_NEURON, v_init=V_REST_NEURON):
     """Spike times (ms) of one run. mode: 'cvode' (NetCon, condition_order 2), 'cvode-dense' (v from
     CVODE's interpolant every NEURON_DENSE_DT, crossings on the cubic through the 4 samples around them)
     or 'fixed' (Crank-Nicolson, dt NEURON_FIXED_DT, crossings on the cubic through 4 steps)."""
@@ -159,7 +163,6 @@ def neuron_run(h, sec, amp, delay, dur, t_stop, mode):
     stim = h.IClamp(seg)
     stim.delay, stim.dur, stim.amp = delay, dur, amp  # nA = uA/cm^2 here
     cvode = h.CVode()
-    threshold = V_SPIKE + V_REST_NEURON
     netcon = vrec = None
     if mode in ("cvode", "cvode-dense"):
         cvode.active(1)
@@ -182,7 +185,7 @@ def neuron_run(h, sec, amp, delay, dur, t_stop, mode):
         vrec = h.Vector()
         vrec.record(seg._ref_v)
     h.tstop = t_stop
-    h.finitialize(V_REST_NEURON)
+    h.finitialize(v_init)
     h.continuerun(t_stop)
     if mode == "fixed":
         assert abs(h.dt - NEURON_FIXED_DT) < 1e-15, h.dt
@@ -215,6 +218,54 @@ def run_neuron(results, log):
                 r.fi[amp] = neuron_run(h, sec, amp, 0.0, 1e9, FI_T_STOP, mode)
         r.seconds = time.perf_counter() - start
         results.append(r)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Case 3: NEURON's hh exactly as shipped (rest at -65 mV, el_hh = -54.3 mV) against Soma's
+# `hh --preset neuron`, which should be that mechanism: no shift of any potential by this script.
+
+def neuron_native_step(h):
+    """Spike times (ms) of NEURON's hh with its own defaults, case 1's step, CVODE NetCon at -15 mV."""
+    assert sum(1 for _ in h.allsec()) == 0, "case 3 needs a NEURON without the sections of case 1"
+    sec = h.Section(name="native")
+    sec.L = sec.diam = math.sqrt(1e5 / math.pi)  # 1 nA = 1 uA/cm^2
+    sec.insert("hh")
+    h.usetable_hh = 0
+    h.celsius = 6.3                               # NEURON's default: rates not scaled
+    defaults = dict(el=sec(0.5).hh.el, ena=sec.ena, ek=sec.ek, gnabar=sec(0.5).hh.gnabar, cm=sec.cm)
+    times = neuron_run(h, sec, STEP["amplitude"], STEP["onset"], STEP["offset"] - STEP["onset"],
+                       STEP["t_stop"], "cvode", threshold=-15.0, v_init=-65.0)
+    return defaults, times
+
+
+def case_neuron_convention(soma, outdir, out):
+    """Case 3's table and its check lines."""
+    from neuron import h
+    defaults, reference = neuron_native_step(h)
+    out("Case 3: NEURON's hh as shipped (" + ", ".join(f"{k} = {v:g}" for k, v in defaults.items())
+        + "), finitialize(-65), the step of case 1, NetCon at -15 mV;")
+    out("Soma: hh --preset neuron (rest at -65 mV). Spike times (ms):")
+    out(f"  {'NEURON CVODE':<14}" + "".join(f"{t:>14.6f}" for t in reference))
+    step = ["--stimulus", "step", "--set", f"stimulus.amplitude={STEP['amplitude']:g}",
+            "--set", f"stimulus.onset={STEP['onset']:g}", "--set", f"stimulus.offset={STEP['offset']:g}"]
+    lines = []
+    for integrator in ("rk4", "cvode"):
+        extra = ["--preset", "neuron"] + (tolerance_settings(soma, integrator) if integrator == "cvode" else [])
+        try:
+            spikes = soma_run(soma, outdir, f"neuron-preset-{integrator}", integrator, 0.01, step, STEP["t_stop"],
+                              extra)
+        except (RuntimeError, subprocess.CalledProcessError) as error:
+            lines.append(f"FAIL  Soma {integrator} --preset neuron: {error}")
+            continue
+        out(f"  {'Soma ' + integrator:<14}" + "".join(f"{t:>14.6f}" for t in spikes))
+        name = f"Soma {integrator} --preset neuron"
+        if len(spikes) != len(reference) or not reference:
+            lines.append(f"FAIL  {name}: {len(spikes)} spikes, NEURON's hh as shipped {len(reference)}")
+            continue
+        worst = max(abs(a - b) for a, b in zip(spikes, reference))
+        lines.append(f"{'PASS' if worst <= TOL_SPIKE_MS else 'FAIL'}  {name}: spike times, max |difference| from "
+                     f"NEURON's hh as shipped {worst:.2e} ms (tolerance {TOL_SPIKE_MS:g} ms)")
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -546,6 +597,8 @@ def main():
         outdir = args.keep or tmp
         os.makedirs(outdir, exist_ok=True)
         run_soma(results, soma, outdir, out, problems)
+        case3 = []  # its table is printed after those of cases 1 and 2
+        convention = case_neuron_convention(soma, outdir, case3.append)
     out("")
     reference = next(r for r in results if r.simulator == "NEURON" and r.method == "CVODE")
     print_step_table(results, reference, out)
@@ -554,9 +607,12 @@ def main():
     out("")
     print_same_scheme(results, out)
     out("")
+    for line in case3:
+        out(line)
+    out("")
     out("Run times (s): " + ", ".join(f"{r.label} {r.dt}: {r.seconds:.1f}" for r in results))
     out("")
-    lines = checks(results, reference, fi_reference, problems)
+    lines = checks(results, reference, fi_reference, problems) + convention
     out("Checks:")
     for line in lines:
         out("  " + line)
