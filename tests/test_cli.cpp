@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -290,6 +291,57 @@ BOOST_AUTO_TEST_CASE(figure_data_of_a_long_run_stay_small_and_keep_every_spike) 
     BOOST_TEST(times.size() > 40000u);
     // Several spikes share a bin (of 111 ms): each lies within the bin of the stroke drawn for it.
     check_every_spike_drawn(blocks.front(), times, 1.5, 0, 200000.0 / 1800);
+}
+
+// A population's raster is thinned to the pixels it inks: 2000 LIF cells firing tens of thousands of
+// spikes. Checked against the csv recorder's spike file, with the grid the recorder documents (a column
+// per pixel of the 900 px width, a row per pixel of a third of the 900 px height): every raster point is
+// one of the spikes, every spike has a raster point in its own pixel, there are fewer points than
+// spikes, and the population rate is that of every spike, counted here in the figure's bins.
+BOOST_AUTO_TEST_CASE(a_population_raster_keeps_one_point_per_inked_pixel) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    constexpr std::size_t cells = 2000, columns = 900, rows = 300;
+    constexpr double t_stop = 500;
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"run", "--model", "lif", "--cells", std::to_string(cells), "--stimulus", "dc", "--set",
+                                  "stimulus.amplitude=linspace(1.0005,1.01,2000)", "--t-stop", "500", "--name", "pop"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const fs::path dir = cwd.path() / "soma-output";
+    std::vector<std::pair<double, std::size_t>> spikes;
+    for (const auto& row : read_csv(dir / "pop_spikes.csv").rows) {
+        spikes.emplace_back(std::stod(row.substr(row.find(',') + 1)), std::stoul(row.substr(0, row.find(','))));
+    }
+    const auto blocks = read_blocks(dir / "pop_spikes.dat");
+    BOOST_TEST_REQUIRE(blocks.size() == 2u);
+    BOOST_TEST(blocks[0].header == "# t (ms)\tcell");
+    BOOST_TEST(blocks[1].header == "# t (ms)\tpopulation rate (Hz)");
+    const auto& points = blocks[0].rows;
+    BOOST_TEST_MESSAGE(spikes.size() << " spikes, " << points.size() << " raster points");
+    BOOST_TEST(spikes.size() > 30000u);
+    BOOST_TEST(points.size() < spikes.size() / 2);
+    const auto pixel = [&](double t, std::size_t cell) {
+        return cell * rows / cells * columns + std::min<std::size_t>(columns - 1, static_cast<std::size_t>(t / t_stop * columns));
+    };
+    const std::set<std::pair<double, std::size_t>> all(spikes.begin(), spikes.end());
+    std::set<std::size_t> drawn;
+    for (const auto& [t, cell] : points) {
+        BOOST_TEST_REQUIRE(all.contains({t, static_cast<std::size_t>(cell)}), "raster point " << t << ", " << cell << " is no spike");
+        BOOST_TEST_REQUIRE(drawn.insert(pixel(t, static_cast<std::size_t>(cell))).second, "two points in one pixel");
+    }
+    std::size_t missing = 0;
+    for (const auto& [t, cell] : spikes) missing += drawn.contains(pixel(t, cell)) ? 0 : 1;
+    BOOST_TEST(missing == 0u, missing << " spikes in pixels without a point");
+    // The rate: 200 bins of 2.5 ms.
+    const double bin = t_stop / 200;
+    SOMA_CHECK_CONTAINS(read_file(dir / "pop.gp"), "binwidth = 2.5\n");
+    std::vector<double> counts(200, 0.0);
+    for (const auto& [t, cell] : spikes) counts[std::min<std::size_t>(199, static_cast<std::size_t>(t / bin))] += 1;
+    BOOST_TEST_REQUIRE(blocks[1].rows.size() == 200u);
+    for (std::size_t b = 0; b < 200; ++b) {
+        BOOST_TEST(blocks[1].rows[b].first == (b + 0.5) * bin);
+        BOOST_TEST(blocks[1].rows[b].second == counts[b] * 1000 / (cells * bin), boost::test_tools::tolerance(1e-12));
+    }
+    BOOST_TEST(fs::file_size(dir / "pop.svg") < 100 * points.size() + 2000000);
 }
 
 // Figure labels show units as written (µA/cm², mV; none for dimensionless quantities); the data file
