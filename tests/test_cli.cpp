@@ -1002,6 +1002,12 @@ BOOST_AUTO_TEST_CASE(the_default_run_length_fits_the_stimulus) {
     BOOST_TEST_REQUIRE(step.code == 0, step);
     BOOST_TEST(step.err.find("the run lasts") == std::string::npos, step.err);
     SOMA_CHECK_CONTAINS(step.out, "100 ms at dt = 0.01 ms");
+    BOOST_TEST(step.err.find("receive no stimulus") == std::string::npos, step.err);
+    // A run that ends before the step's onset (20 ms) says that its cells see no stimulus.
+    const auto early = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "10", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(early.code == 0, early);
+    SOMA_CHECK_CONTAINS(early.err, "soma: note: the step starts at 20 ms, at or after the end of the run (10 ms): the "
+                                   "cells receive no stimulus");
 }
 
 BOOST_AUTO_TEST_CASE(the_default_step_suits_the_model) {

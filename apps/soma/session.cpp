@@ -76,8 +76,12 @@ void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario) {
 }
 
 void use_stimulus_duration(const PluginRegistry& registry, Scenario& scenario) {
-    if (scenario.t_stop_given) return;
-    if (std::string note = apply_stimulus_duration(registry, scenario.spec); !note.empty()) {
+    if (!scenario.t_stop_given) {
+        if (std::string note = apply_stimulus_duration(registry, scenario.spec); !note.empty()) {
+            scenario.notes.push_back(std::move(note));
+        }
+    }
+    if (std::string note = stimulus_after_run_note(registry, scenario.spec); !note.empty()) {
         scenario.notes.push_back(std::move(note));
     }
 }

@@ -55,7 +55,8 @@ bool summary_wanted(const std::string& value);
 void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario);
 
 /// When the user gave no run length, apply_stimulus_duration (run_spec.hpp), its note added to the
-/// scenario's. @throws PluginError, ParameterError from creating the stimulus.
+/// scenario's; and the note of stimulus_after_run_note when the stimulus starts after the run's end.
+/// @throws PluginError, ParameterError from creating the stimulus.
 void use_stimulus_duration(const PluginRegistry& registry, Scenario& scenario);
 
 /// The window of `--window FROM:TO` (ms) in `scenario`, or nullopt when not given.

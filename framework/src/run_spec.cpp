@@ -414,26 +414,45 @@ std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec)
                        spec.model.preset.empty() ? "" : " for preset " + spec.model.preset, drive->source);
 }
 
-std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec) {
+namespace {
+
+/// The time `name` (ms) of the stimulus of `spec` when it is one plug-in with that parameter, one value
+/// for all cells (given, or its default); nullopt otherwise (a sum, a file, per-cell values).
+std::optional<double> stimulus_time(const PluginRegistry& registry, const RunSpec& spec, const std::string& name) {
     const ComponentSpec& stimulus = spec.stimulus;
     if (stimulus.name.find_first_of("+:") != std::string::npos || is_stimulus_file(stimulus.name) ||
-        stimulus.cell_values.contains("offset")) {
-        return {};
+        stimulus.cell_values.contains(name)) {
+        return std::nullopt;
     }
     const auto plugin = registry.create<Stimulus>(PluginKind::stimulus, stimulus.name);
     const auto schema = plugin->schema();
-    const auto it = std::ranges::find(schema, std::string("offset"), &ParameterSpec::name);
-    if (it == schema.end()) return {};
-    const auto given = stimulus.parameters.find("offset");
-    if (given != stimulus.parameters.end() && given->second.find_first_of(",(") != std::string::npos) return {};
-    const double offset = given != stimulus.parameters.end() ? parse_number("offset", given->second) : it->default_value;
-    if (!std::isfinite(offset) || offset < spec.settings.t_stop) return {};
+    const auto it = std::ranges::find(schema, name, &ParameterSpec::name);
+    if (it == schema.end()) return std::nullopt;
+    const auto given = stimulus.parameters.find(name);
+    if (given != stimulus.parameters.end() && given->second.find_first_of(",(") != std::string::npos) return std::nullopt;
+    const double t = given != stimulus.parameters.end() ? parse_number(name, given->second) : it->default_value;
+    return std::isfinite(t) ? std::optional(t) : std::nullopt;
+}
+
+}  // namespace
+
+std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec) {
+    const auto offset = stimulus_time(registry, spec, "offset");
+    if (!offset || *offset < spec.settings.t_stop) return {};
     constexpr double after = 30;  // ms after the offset: the response to its end
     const double before = spec.settings.t_stop;
-    spec.settings.t_stop = offset + after;
+    spec.settings.t_stop = *offset + after;
     return fmt::format("the run lasts {:g} ms, until {:g} ms after the end of the {} at {:g} ms (the default {:g} ms "
                        "would cut it); give --t-stop to change it",
-                       spec.settings.t_stop, after, stimulus.name, offset, before);
+                       spec.settings.t_stop, after, spec.stimulus.name, *offset, before);
+}
+
+std::string stimulus_after_run_note(const PluginRegistry& registry, const RunSpec& spec) {
+    const auto onset = stimulus_time(registry, spec, "onset");
+    if (!onset || *onset < spec.settings.t_stop) return {};
+    return fmt::format("the {} starts at {:g} ms, at or after the end of the run ({:g} ms): the cells receive no "
+                       "stimulus; lengthen the run or start the stimulus earlier (its onset)",
+                       spec.stimulus.name, *onset, spec.settings.t_stop);
 }
 
 }  // namespace soma

@@ -116,12 +116,16 @@ void finish_outputs(std::optional<app::OutputDirectory>& output, const RunInfo& 
     output->keep(written);
 }
 
-/// The default drive for stimulus=None (apply_suggested_drive), its note in `notes`.
+/// The default run length for t_stop=None (apply_stimulus_duration), and the note of a stimulus that
+/// starts after the run's end (stimulus_after_run_note); the notes in `notes`.
 void use_default_duration(const RunArguments& args, RunSpec& spec, std::vector<std::string>& notes) {
-    if (args.t_stop_given) return;
-    if (std::string note = apply_stimulus_duration(registry(), spec); !note.empty()) notes.push_back(std::move(note));
+    if (!args.t_stop_given) {
+        if (std::string note = apply_stimulus_duration(registry(), spec); !note.empty()) notes.push_back(std::move(note));
+    }
+    if (std::string note = stimulus_after_run_note(registry(), spec); !note.empty()) notes.push_back(std::move(note));
 }
 
+/// The default drive for stimulus=None (apply_suggested_drive), its note in `notes`.
 void use_default_drive(const RunArguments& args, RunSpec& spec, std::vector<std::string>& notes) {
     if (!args.default_stimulus) return;
     if (std::string note = apply_suggested_drive(registry(), spec); !note.empty()) notes.push_back(std::move(note));

@@ -197,3 +197,6 @@ def test_default_length_fits_the_stimulus(tmp_path, soma_exe):
     assert r.info["t_stop"] == 200.0 and r.t[-1] == pytest.approx(199.99)
     assert_same_run(r, tmp_path, soma_exe, "--stimulus", "ramp", "--record", "v")
     assert soma.run(stimulus="ramp", t_stop=100, record="spikes").info["t_stop"] == 100.0
+    with pytest.warns(UserWarning, match=r"the step starts at 20 ms, at or after the end of the run \(10 ms\): the cells "
+                                         "receive no stimulus"):
+        assert soma.run(t_stop=10, record="spikes").spikes_of(0).size == 0

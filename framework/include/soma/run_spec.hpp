@@ -104,4 +104,11 @@ struct RunSpec {
 /// @throws PluginError, ParameterError from creating the stimulus (as build_simulation would).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec);
 
+/// A note when the stimulus, one plug-in with an `onset` (its default or one value for all cells),
+/// starts at or after the end of the run: the run would silently see no stimulus (`soma run --t-stop 10`
+/// with the step's default onset of 20 ms). "" otherwise.
+/// @throws PluginError, ParameterError from creating the stimulus (as build_simulation would).
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string stimulus_after_run_note(const PluginRegistry& registry,
+                                                                       const RunSpec& spec);
+
 }  // namespace soma
