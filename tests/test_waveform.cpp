@@ -258,6 +258,27 @@ BOOST_AUTO_TEST_CASE(breakpoints_are_the_steps_where_the_held_current_changes) {
     BOOST_TEST(q.stimulus->breakpoints(q.cells()) == only, boost::test_tools::per_element());
 }
 
+// A file repeated with a period far below dt (found by fuzzing: 1e-300 ms between samples made the
+// count of repetitions overflow, and the search over them never end): the breakpoints are then the steps
+// whose current, as the stimulus gives it on the grid, differs from the step before's.
+BOOST_AUTO_TEST_CASE(breakpoints_of_a_file_repeated_faster_than_the_steps) {
+    TempDir dir;
+    for (const char* interval : {"1e-300", "0.0001"}) {
+        BOOST_TEST_CONTEXT("sample_interval " << interval) {
+            Prepared p(write_file(dir, "fast.voltage", "0 1 -70\n1 2 -70\n2 5 -70\n"),
+                       {{"sample_interval", interval}, {"after_end", "2"}}, 0.25, 140, "pA");
+            std::vector<std::size_t> expected;
+            for (std::size_t j = 1; j < 140; ++j) {
+                if (p.current(j, 0.25 * static_cast<double>(j)) != p.current(j - 1, 0.25 * static_cast<double>(j - 1))) {
+                    expected.push_back(j);
+                }
+            }
+            BOOST_TEST_MESSAGE(expected.size() << " breakpoints");
+            BOOST_TEST(p.stimulus->breakpoints(p.cells()) == expected, boost::test_tools::per_element());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(passive_lif_follows_the_exact_solution_of_a_piecewise_linear_file) {
     TempDir dir;
     // Ramps (nA) between samples on the grid; with linear interpolation the current is the line between them,

@@ -357,10 +357,16 @@ public:
                 if ((steps.empty() || candidate > steps.back()) && changes(candidate)) steps.push_back(candidate);
             }
         };
-        const std::size_t repetitions = v.after == repeat ? static_cast<std::size_t>(std::max(
-                                                                0.0, std::ceil((t_run - v.delay - s0) / period))) + 1
-                                                          : 1;
-        for (std::size_t r = 0; r < repetitions; ++r) {
+        const double repetitions = v.after == repeat ? std::max(0.0, std::ceil((t_run - v.delay - s0) / period)) + 1 : 1;
+        if (repetitions * static_cast<double>(n) > static_cast<double>(v.steps) + 2) {
+            // More samples fall in the run than it has steps (a file much finer than dt, or repeated with
+            // a period shorter than dt): look at every step instead of at every sample.
+            for (std::size_t j = 1; j < v.steps; ++j) {
+                if (changes(j)) steps.push_back(j);
+            }
+            return steps;
+        }
+        for (std::size_t r = 0; r < static_cast<std::size_t>(repetitions); ++r) {
             for (std::size_t k = 0; k < n; ++k) {
                 const double tau = rec.ticks[k] * v.ms_per_tick + static_cast<double>(r) * period + v.delay;
                 if (tau > t_run + v.dt) return steps;

@@ -83,7 +83,10 @@ def _checked_keywords(function=None, *, public=None):
             known = known or _keywords(function)
             if key not in known:
                 close = _soma.closest_name(key, known)
-                hint = f"did you mean '{close}'?" if close else f"its keywords are {', '.join(known)}"
+                if key in _keywords(run):  # e.g. recorders= to soma.compare: not a misspelling
+                    hint = f"that is a keyword of soma.run; the keywords of this function are {', '.join(known)}"
+                else:
+                    hint = f"did you mean '{close}'?" if close else f"its keywords are {', '.join(known)}"
                 raise TypeError(f"soma.{public or function.__name__}() got an unexpected keyword argument "
                                 f"'{_soma.readable_message(key)}'; {hint}")
         return function(*args, **kwargs)
@@ -318,7 +321,8 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
     bit, whatever ``threads``); returns a soma.FitResult. Writes no file.
 
     fit          dict 'model.PARAM' -> (LOW, HIGH), the bounds in the parameter's unit, e.g.
-                 {'model.V_T': (-55, -35), 'model.b': (0, 100)}.
+                 {'model.V_T': (-55, -35), 'model.b': (0, 100)}; the text 'LOW:HIGH' of --fit is
+                 taken too ({'model.V_T': '-55:-35'}).
     train        the training sets: a list of sets, each a list of the voltage files of one stimulus's
                  repetitions (or one text of comma-separated files); the current recorded in a set's
                  first file drives the model. A single text or path is one set.

@@ -121,6 +121,15 @@ def test_misspelled_keywords(call, public):
     assert str(e.value).startswith(f"{public}() got an unexpected keyword argument 'modle'; did you mean 'model'?")
 
 
+def test_a_keyword_of_run_given_to_a_function_without_it():
+    """recorders= to soma.compare is not a misspelling of its 'recording': the message says whose keyword it is."""
+    with pytest.raises(TypeError) as e:
+        soma.compare(["x.csv"], recorders=["csv"])
+    assert str(e.value).startswith("soma.compare() got an unexpected keyword argument 'recorders'; that is a keyword "
+                                   "of soma.run; the keywords of this function are recording, ")
+    assert "did you mean" not in str(e.value)
+
+
 def test_unknown_keyword_without_a_close_one():
     with pytest.raises(TypeError) as e:
         soma.sweep({"stimulus.amplitude": [1]}, zzzzzz=1)

@@ -42,7 +42,9 @@ std::pair<std::map<std::string, std::string>, std::string_view> split_settings(s
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto [settings, content] = split_settings({reinterpret_cast<const char*>(data), size});
+    auto split = split_settings({reinterpret_cast<const char*>(data), size});
+    std::map<std::string, std::string>& settings = split.first;  // (clang 14 cannot capture a structured binding)
+    const std::string_view content = split.second;
     std::string model = "lif";
     if (const auto m = settings.find("model"); m != settings.end()) {
         if (m->second == "hh") model = "hh";
