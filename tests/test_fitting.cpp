@@ -237,6 +237,19 @@ BOOST_AUTO_TEST_CASE(objectives_are_the_documented_formulas) {
 // A candidate whose reset cannot hold it below threshold (V_r above the upswing's threshold V_T, no refractory
 // period: it crosses V_peak again within the step, a CellError) scores worst and the fit goes on to a cell that
 // resets below V_T. About two thirds of the bounds [-70, -1] mV reset above V_T = -50 + a few Delta_T.
+// The "at a bound" flag of the fit's report, on the cases its documentation names and their neighbours.
+BOOST_AUTO_TEST_CASE(at_a_bound_is_near_the_bound_in_the_range_and_in_its_own_size) {
+    using soma::fitting::at_bound;
+    BOOST_TEST(!at_bound(21.6, 5, 2000));   // 0.8 % of the range from 5, but 4.3 times 5
+    BOOST_TEST(at_bound(5.4, 5, 2000));     // 0.02 % of the range, 8 % of 5
+    BOOST_TEST(at_bound(-40.2, -70, -40));  // 0.7 % of the range, 0.5 % of 40
+    BOOST_TEST(!at_bound(-45, -70, -40));
+    BOOST_TEST(at_bound(1.5, 0, 200));      // a bound of 0: the range alone
+    BOOST_TEST(!at_bound(2.5, 0, 200));
+    BOOST_TEST(at_bound(0.218, 0.2, 5));    // 0.4 % of the range, 9 % of 0.2
+    BOOST_TEST(at_bound(199.9, 0, 200));
+}
+
 BOOST_AUTO_TEST_CASE(a_candidate_that_cannot_be_simulated_scores_worst) {
     spec.parameters = {{"V_r", -70, -1}};
     spec.run.model.parameters.erase("V_r");

@@ -328,8 +328,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                higher ? "higher" : "lower", result.best_score);
     for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
         const auto& fp = spec.parameters[p];
-        const double span = fp.high - fp.low;
-        const bool at_bound = std::min(result.best[p] - fp.low, fp.high - result.best[p]) < 0.01 * span;
+        const bool at_bound = fitting::at_bound(result.best[p], fp.low, fp.high);
         say("    model.{:<10} = {:>12.6g} {:<6} (bounds {:g} to {:g}){}\n", fp.name, result.best[p], result.units[p],
                    fp.low, fp.high, at_bound ? "  at a bound: widen it" : "");
     }

@@ -600,6 +600,14 @@ FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec, const Fit
     return result;
 }
 
+bool at_bound(double value, double low, double high) {
+    const auto near = [&](double bound) {
+        const double distance = std::abs(value - bound);
+        return distance < 0.01 * (high - low) && (bound == 0 || distance < 0.1 * std::abs(bound));
+    };
+    return near(low) || near(high);
+}
+
 std::string fit_gamma_note(const FitResult& result, const FitSpec& spec) {
     if (spec.objective == Objective::subthreshold) return {};  // spikes do not enter the objective
     if (std::ranges::all_of(result.training, [](const SetScore& t) { return t.model_rate == 0; })) {

@@ -176,15 +176,20 @@ BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> write_fit(const FitResul
                                                                   const std::filesystem::path& dir,
                                                                   const std::string& name);
 
-/// The text of `NAME_fit.ini` (see write_fit): model, preset, the first training set's stimulus with its
-/// parameters, integrator, dt, t_stop of that set, and in [model] the fixed and the fitted values. Its
-/// comment tells how to run it: `soma run FILE` with `saved_as` as FILE, or, if empty (the Python
-/// module, which writes no file), to save it first.
 /// What the user should know of the best parameters' Gamma (the command's note, soma.fit's warning): that
 /// they fire no spike on any training set, or that Gamma is undefined on some; "" otherwise and for the
 /// subthreshold objective.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string fit_gamma_note(const FitResult& result, const FitSpec& spec);
 
+/// Whether a fitted `value` is at one of its bounds [low, high], so that the bound may be what holds it:
+/// within 1 % of the range from the bound and, unless the bound is 0, within 10 % of the bound's size
+/// (21.6 in [5, 2000] is 1 % of the range from 5 but four times 5: not at it; -40.2 in [-70, -40] is).
+[[nodiscard]] BOOST_SYMBOL_VISIBLE bool at_bound(double value, double low, double high);
+
+/// The text of `NAME_fit.ini` (see write_fit): model, preset, the first training set's stimulus with its
+/// parameters, integrator, dt, t_stop of that set, and in [model] the fixed and the fitted values. Its
+/// comment tells how to run it: `soma run FILE` with `saved_as` as FILE, or, if empty (the Python
+/// module, which writes no file), to save it first.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string fit_scenario(const FitResult& result, const FitSpec& spec,
                                                             const std::string& saved_as);
 
