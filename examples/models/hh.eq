@@ -18,14 +18,16 @@ parameter V_spike = 50 mV [-200, 200] "spike detection threshold (upward crossin
 
 current I uA/cm^2 "injected current density"
 
-# Rate functions (1/ms). alpha_m and alpha_n have the form x/(exp(x) - 1), which is 0/0 at x = 0
-# (v = 25 mV and v = 10 mV): x_over_expm1 is 1 there, its limit.
-let alpha_m = x_over_expm1(2.5 - 0.1*v) 1/ms
-let beta_m = 4*exp(-v/18) 1/ms
-let alpha_h = 0.07*exp(-v/20) 1/ms
-let beta_h = 1/(exp(3 - 0.1*v) + 1) 1/ms
-let alpha_n = 0.1*x_over_expm1(1 - 0.1*v) 1/ms
-let beta_n = 0.125*exp(-v/80) 1/ms
+# Rate functions (1/ms), their constants with their units (so that a unit mistake, say exp(-v/(18 mS)),
+# is refused). alpha_m and alpha_n have the form x/(exp(x) - 1), which is 0/0 at x = 0 (v = 25 mV and
+# v = 10 mV): x_over_expm1 is 1 there, its limit. The numbers are used as written (18 mV is 18: v is in
+# mV), and the factor 1 /ms of alpha_m costs nothing (x*1 is x), so the rates are bit for bit hh's.
+let alpha_m = 1 /ms*x_over_expm1(2.5 - 0.1 /mV*v) 1/ms
+let beta_m = 4 /ms*exp(-v/(18 mV)) 1/ms
+let alpha_h = 0.07 /ms*exp(-v/(20 mV)) 1/ms
+let beta_h = 1 /ms/(exp(3 - 0.1 /mV*v) + 1) 1/ms
+let alpha_n = 0.1 /ms*x_over_expm1(1 - 0.1 /mV*v) 1/ms
+let beta_n = 0.125 /ms*exp(-v/(80 mV)) 1/ms
 
 # The state starts at rest: v = V_init, each gate at its steady state alpha/(alpha + beta) there.
 state v = V_init mV "membrane potential, relative to rest"
