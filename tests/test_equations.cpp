@@ -618,7 +618,10 @@ BOOST_AUTO_TEST_CASE(syntax_errors) {
                "bad.eq:6:32: unexpected ')' after the equation");
     BOOST_TEST(load_error(with({{6, "dv/dt = I ? 1"}})) ==
                "bad.eq:6:14: expected ':' of the conditional '?' at column 11 but found the end of the line");
-    BOOST_TEST(load_error(with({{6, "dv/dt = 2v"}})) == "bad.eq:6:9: '2v' is not a number");
+    BOOST_TEST(load_error(with({{6, "dv/dt = 2v"}})) ==
+               "bad.eq:6:9: '2v' is not a number: 'v' is a state variable, and there is no implicit multiplication: "
+               "write '2*v'");
+    BOOST_TEST(load_error(with({{6, "dv/dt = 2w"}})) == "bad.eq:6:9: '2w' is not a number");
     BOOST_TEST(load_error(with({{6, "dv/dt = I = 3"}})) == "bad.eq:6:11: unexpected '=' after the equation");
     BOOST_TEST(load_error(with({{3, "parameter E_L = 0 mV \"resting potential"}})) ==
                "bad.eq:3:22: unterminated string: a description ends with '\"'");
@@ -750,6 +753,157 @@ BOOST_AUTO_TEST_CASE(unit_mismatches) {
     TempDir dir("soma-equations");
     std::ofstream(dir.path() / "ok.eq") << with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0.1*exp(-v/18) - 2"}});
     BOOST_TEST(soma::create_model(registry(), (dir.path() / "ok.eq").string())->state_variables().size() == 1u);
+}
+
+// Numbers carry units ("18 mV", "0.1 /mV", "4 /ms"), which are checked: a unit mistake in a rate
+// function, invisible while numbers had no unit, is refused with both units named.
+BOOST_AUTO_TEST_CASE(a_unit_mistake_in_a_rate_function_is_caught) {
+    // A gate's rate in 1/mV instead of 1/ms, where dm/dt must be in 1/ms.
+    BOOST_TEST(load_error(with({}, {"state m = 0 1", "dm/dt = 4 /mV*exp(-v/(18 mV))*(1 - m)"})) ==
+               "bad.eq:9:9: unit mismatch: dm/dt, the unit of 'm' per ms, must be in 1/ms, but '4 /mV*exp(-v/(18 "
+               "mV))*(1 - m)' is in 1/mV");
+    // mS for mV in the exponent.
+    BOOST_TEST(load_error(with({}, {"let beta_m = 4 /ms*exp(-v/(18 mS)) 1/ms"})) ==
+               "bad.eq:8:24: the argument of exp must be dimensionless, but '-v/(18 mS)' is in 1 m^4 kg^2 s^-6 A^-3");
+    // The same rate declared in 1/ms with a number in 1/s.
+    BOOST_TEST(load_error(with({}, {"let beta_m = 4 /s*exp(-v/(18 mV)) 1/ms"})) ==
+               "bad.eq:8:14: unit mismatch: 'beta_m' is declared in 1/ms but its expression '4 /s*exp(-v/(18 mV))' is "
+               "in 0.001 1/ms");
+    // Without units the same mistakes load: the numbers adapt.
+    TempDir dir("soma-equations");
+    std::ofstream(dir.path() / "ok.eq") << with({}, {"state m = 0 1", "dm/dt = 4*exp(-v/18)*(1 - m)"});
+    BOOST_TEST(soma::create_model(registry(), (dir.path() / "ok.eq").string())->state_variables().size() == 2u);
+}
+
+// Units of different scale do not mix: 18 mV is 18, whatever the unit of v.
+BOOST_AUTO_TEST_CASE(a_number_in_mV_where_v_is_in_V_is_refused) {
+    const auto in_volts = [](const std::string& equation, const std::string& threshold = "threshold v > 0.02 V") {
+        return with({{3, "parameter E_L = 0 V"}, {5, "state v = E_L V"}, {6, equation}, {7, threshold}});
+    };
+    BOOST_TEST(load_error(in_volts("dv/dt = 1 V/ms*exp(-v/(18 mV))")) ==
+               "bad.eq:6:22: unit mismatch: cannot divide '-v' (V) by '(18 mV)' (mV): units of different scale do not "
+               "mix (the quotient would be 1000, not dimensionless)");
+    BOOST_TEST(load_error(in_volts("dv/dt = (E_L - v)/(2 ms)", "threshold v > 20 mV")) ==
+               "bad.eq:7:15: unit mismatch: the threshold, the unit of 'v', must be in V, but '20 mV' is in mV");
+    BOOST_TEST(load_error(in_volts("dv/dt = (E_L - v + 1 mV)/(2 ms)")) ==
+               "bad.eq:6:18: unit mismatch: cannot add 'E_L - v' (V) and '1 mV' (mV)");
+    TempDir dir("soma-equations");
+    std::ofstream(dir.path() / "ok.eq") << in_volts("dv/dt = (E_L - v + 1e-3 V)/(2 ms)*exp(-v/(0.018 V))");
+    BOOST_TEST(soma::create_model(registry(), (dir.path() / "ok.eq").string())->state_variables().size() == 1u);
+}
+
+// A number with a unit is the number: the same program, the same bits, as without the unit; a factor 1
+// (1 /ms*f) is dropped. Thresholds, refractory periods, resets and lets take units too.
+BOOST_AUTO_TEST_CASE(a_number_with_a_unit_computes_as_without) {
+    TempDir dir("soma-equations");
+    const std::vector<std::string> extra_with{"state m = 0.25 1", "let a = 1 /ms*x_over_expm1(2.5 - 0.1 /mV*v) 1/ms",
+                                              "let b = 4 /ms*exp(-v/(18 mV))", "dm/dt = a*(1 - m) - b*m",
+                                              "refractory 2 ms", "reset v = -5 mV, m = m + 0.1"};
+    const std::vector<std::string> extra_without{"state m = 0.25 1", "let a = x_over_expm1(2.5 - 0.1*v) 1/ms",
+                                                 "let b = 4*exp(-v/18)", "dm/dt = a*(1 - m) - b*m", "refractory 2",
+                                                 "reset v = -5, m = m + 0.1"};
+    std::ofstream(dir.path() / "units.eq")
+        << with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m - v/(18 mV)*0.5 mV/ms"}, {7, "threshold v > 20 mV cut-off"}},
+                extra_with);
+    std::ofstream(dir.path() / "numbers.eq")
+        << with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m - v/18*0.5"}, {7, "threshold v > 20 cut-off"}}, extra_without);
+    const auto a = soma::create_model(registry(), (dir.path() / "units.eq").string());
+    const auto b = soma::create_model(registry(), (dir.path() / "numbers.eq").string());
+    BOOST_TEST(soma::test::threshold_of(*a) == 20.0);
+    const std::size_t n_cells = 100;
+    soma::test::ModelArrays arrays_a(*a, n_cells), arrays_b(*b, n_cells);
+    soma::StateBatch y(2, n_cells), da(2, n_cells), db(2, n_cells);
+    a->initialize(arrays_a.cells(), y.view());
+    BOOST_TEST(y.var(1)[0] == 0.25);
+    std::mt19937 random(3);
+    std::uniform_real_distribution<double> uniform(-100, 100);
+    std::vector<double> current(n_cells);
+    for (std::size_t c = 0; c < n_cells; ++c) {
+        y.var(0)[c] = uniform(random);
+        y.var(1)[c] = (uniform(random) + 100) / 200;
+        current[c] = uniform(random);
+    }
+    y.var(0)[0] = 25;  // x_over_expm1(0)
+    a->derivatives(0, arrays_a.cells(), y.view(), current, da.view());
+    b->derivatives(0, arrays_b.cells(), y.view(), current, db.view());
+    BOOST_TEST((std::equal(da.data().begin(), da.data().end(), db.data().begin())));
+    // x/(18 mV) is x/18, exactly.
+    for (std::size_t c = 0; c < n_cells; ++c) {
+        const double v = y.var(0)[c];
+        BOOST_TEST(da.var(0)[c] == (current[c] - 0.3 * (v - 0)) / 1 - v / 18 * 0.5);
+    }
+}
+
+// The messages a first user met: rand() and rand(1) alike; "120mV" suggests "120 mV"; a unit where
+// it cannot be says why; a declared name after a number is not a unit.
+BOOST_AUTO_TEST_CASE(messages_about_numbers_units_and_calls) {
+    const std::string rand_message =
+        "unknown function 'rand': a model file has no random numbers; noise is a stimulus, e.g. '--stimulus "
+        "white' or '--stimulus ou', which a second --stimulus adds to another; the functions are exp, ";
+    for (const std::string call : {"rand()", "rand(1)"}) {
+        SOMA_CHECK_CONTAINS(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + " + call}})),
+                            "bad.eq:6:35: " + rand_message);
+    }
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*exp()"}})) ==
+               "bad.eq:6:33: exp takes 1 argument, not 0");
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 120mV"}})) ==
+               "bad.eq:3:17: '120mV' is not a number: a number's unit follows it after a blank, as in '120 mV'");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*exp(-v/2.5mS/cm^2)"}})) ==
+               "bad.eq:6:40: '2.5mS' is not a number: a number's unit follows it after a blank, as in '2.5 mS/cm^2'");
+    BOOST_TEST(load_error(with({{7, "threshold v > E_L mV"}})) ==
+               "bad.eq:7:19: unexpected unit 'mV': only a number in an expression can be written with a unit (as in "
+               "'20 mV'); a name has the unit it is declared with, and an expression the unit of its terms");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m mV/ms"}})) ==
+               "bad.eq:6:33: unexpected unit 'mV/ms': only a number in an expression can be written with a unit (as "
+               "in '20 mV'); a name has the unit it is declared with, and an expression the unit of its terms");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*exp(-v/(18*mV))"}})) ==
+               "bad.eq:6:44: 'mV' is a unit, not a name of this model: a unit can only follow a number, after a blank "
+               "(as in '18 mV' or '0.1 /mV'); write '18 mV' for 18*mV");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*(1 - 4/ms*v)"}})) ==
+               "bad.eq:6:40: 'ms' is a unit, not a name of this model: a unit can only follow a number, after a blank "
+               "(as in '18 mV' or '0.1 /mV'); write '4 /ms' for 4/ms");
+    // A name the file declares is never a unit: the gate m is not the metre.
+    BOOST_TEST(load_error(with({}, {"state m = 0 1", "dm/dt = 2 m"})) ==
+               "bad.eq:9:11: 'm' after the number 2 is a state variable, which is never read as a unit; there is no "
+               "implicit multiplication: write '2*m'");
+    BOOST_TEST(load_error(with({}, {"dm/dt = 2m", "state m = 0 1"})) ==
+               "bad.eq:8:9: '2m' is not a number: 'm' is a state variable, and there is no implicit multiplication: "
+               "write '2*m'");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*exp(-v/18 mv)"}})).rfind(
+                   "bad.eq:6:43: unknown unit 'mv'; units are built from m, g, s, A", 0) == 0);
+    BOOST_TEST(load_error(with({}, {"preset fast g_L = 1 mS/cm^2"})) ==
+               "bad.eq:8:21: unexpected unit 'mS/cm^2': a preset's values are numbers in the units their parameters "
+               "are declared with");
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 mV [-200 mV, 200 mV]"}})) ==
+               "bad.eq:3:28: unexpected unit 'mV': the bounds of a range are numbers in the parameter's unit, which is "
+               "written before the range");
+    BOOST_TEST(load_error(with({}, {"parameter r = 2 /ms"})) ==
+               "bad.eq:8:17: a declared unit is written '1/ms', not '/ms' (the reciprocal form is for numbers in "
+               "expressions, '4 /ms')");
+    // The powers of a number's unit are bounded as a declaration's.
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0*v/(1 cm^13)"}})) ==
+               "bad.eq:6:45: the power 13 in unit 'cm^13' is out of range; allowed: -12 to 12");
+    BOOST_TEST(load_error(with({}, {"let a = ((2 mV^12)^12)^12"})).rfind(
+                   "bad.eq:8:24: a unit with a dimension to the power 6912", 0) == 0);
+}
+
+// On state and let lines the unit at the end of the line is the line's own unit, as before numbers had
+// units: `state v = -65 mV` is v in mV, `let g = g_L*2 mS/cm^2` is g in mS/cm^2 (2 a number without unit).
+BOOST_AUTO_TEST_CASE(the_unit_at_the_end_of_a_state_or_let_line_is_its_own) {
+    TempDir dir("soma-equations");
+    std::ofstream(dir.path() / "ok.eq") << with({{5, "state v = -65 mV \"membrane potential\""},
+                                                 {6, "dv/dt = (I - g*(v - E_L))/C_m"}},
+                                                {"let g = g_L*2 mS/cm^2", "let r = 4 /ms"});
+    const auto model = soma::create_model(registry(), (dir.path() / "ok.eq").string());
+    BOOST_TEST(model->state_variables()[0].unit == "mV");
+    soma::test::ModelArrays arrays(*model, 1);
+    soma::StateBatch y(1, 1);
+    model->initialize(arrays.cells(), y.view());
+    BOOST_TEST(y.var(0)[0] == -65.0);
+    // With the line's unit after it, the number keeps its own.
+    BOOST_TEST(load_error(with({}, {"let g = g_L*2 mS/cm^2 mS/cm^2"})) ==
+               "bad.eq:8:9: unit mismatch: 'g' is declared in mS/cm^2 but its expression 'g_L*2 mS/cm^2' is in "
+               "100 m^-8 kg^-2 s^6 A^4");
 }
 
 BOOST_AUTO_TEST_CASE(values_ranges_and_files) {

@@ -22,15 +22,18 @@ current I uA/cm^2 "injected current density"
 
 preset neuron "NEURON's hh mechanism as shipped: rest at -65 mV, E_Na 50, E_K -77, E_L -54.3 mV (NEURON hh.mod)" V_rest = -65, E_Na = 50, E_K = -77, E_L = -54.3, V_init = -65, V_spike = -15
 
-# Rate functions (1/ms) of u, the potential relative to V_rest. alpha_m and alpha_n have the form
+# Rate functions (1/ms) of u, the potential relative to V_rest, their constants with their units (so
+# that a unit mistake, say exp(-u/(18 mS)), is refused). alpha_m and alpha_n have the form
 # x/(exp(x) - 1), which is 0/0 at x = 0 (u = 25 mV and u = 10 mV): x_over_expm1 is 1 there, its limit.
+# The numbers are used as written (18 mV is 18: v is in mV), and the factor 1 /ms of alpha_m costs
+# nothing (x*1 is x), so the rates are bit for bit hh's.
 let u = v - V_rest mV
-let alpha_m = x_over_expm1(2.5 - 0.1*u) 1/ms
-let beta_m = 4*exp(-u/18) 1/ms
-let alpha_h = 0.07*exp(-u/20) 1/ms
-let beta_h = 1/(exp(3 - 0.1*u) + 1) 1/ms
-let alpha_n = 0.1*x_over_expm1(1 - 0.1*u) 1/ms
-let beta_n = 0.125*exp(-u/80) 1/ms
+let alpha_m = 1 /ms*x_over_expm1(2.5 - 0.1 /mV*u) 1/ms
+let beta_m = 4 /ms*exp(-u/(18 mV)) 1/ms
+let alpha_h = 0.07 /ms*exp(-u/(20 mV)) 1/ms
+let beta_h = 1 /ms/(exp(3 - 0.1 /mV*u) + 1) 1/ms
+let alpha_n = 0.1 /ms*x_over_expm1(1 - 0.1 /mV*u) 1/ms
+let beta_n = 0.125 /ms*exp(-u/(80 mV)) 1/ms
 
 # The state starts at rest: v = V_init, each gate at its steady state alpha/(alpha + beta) there.
 state v = V_init mV "membrane potential (0 at rest unless V_rest is set)"

@@ -1,5 +1,7 @@
 #include "expression.hpp"
 
+#include "functions.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -127,7 +129,15 @@ private:
         if (t.kind == Token::Kind::number) {
             node.kind = Node::Kind::number;
             node.value = t.value;
-            node.end = t.pos + t.text.size();
+            node.end = node.value_end = t.pos + t.text.size();
+            if (const auto unit = lexer_.number_unit()) {
+                node.unit_text = std::string(unit->text);
+                node.unit = unit->unit;
+                node.unit_pos = unit->pos;
+                node.end = unit->pos + unit->text.size();
+            } else {
+                after_number(t);
+            }
             return node;
         }
         if (t.kind == Token::Kind::name) {
@@ -139,8 +149,10 @@ private:
             }
             node.kind = Node::Kind::call;
             lexer_.next();
+            // f(): no arguments, which the reader refuses as for any wrong count, once it knows whether f exists.
             if (lexer_.peek().kind == Token::Kind::symbol && lexer_.peek().text == ")") {
-                lexer_.fail(lexer_.peek().pos, fmt::format("function '{}' needs an argument", node.name));
+                node.end = lexer_.next().pos + 1;
+                return measured(std::move(node));
             }
             for (;;) {
                 node.args.push_back(nested(t.pos, [&] { return conditional(); }));
@@ -168,6 +180,29 @@ private:
             return inner;
         }
         lexer_.fail(t.pos, fmt::format("expected a number, a name or '(' but found {}", Lexer::describe(t)));
+    }
+
+    /// A number without a unit, followed by a name: a name of the file (no implicit multiplication), or a
+    /// misspelled unit; words that may follow the expression (cut-off) are left to the reader.
+    void after_number(const Token& number) {
+        const Token next = lexer_.peek();
+        if (next.kind != Token::Kind::name || lexer_.is_follower(next)) return;
+        const std::string what = lexer_.declared_as(next.text);
+        if (!what.empty()) {
+            lexer_.fail(next.pos, fmt::format("'{}' after the number {} is {}, which is never read as a unit; there is "
+                                              "no implicit multiplication: write '{}*{}'",
+                                              next.text, number.text, what, number.text, next.text));
+        }
+        if (find_function(next.text) != nullptr) {
+            lexer_.fail(next.pos, fmt::format("'{}' after the number {} is a function; there is no implicit "
+                                              "multiplication: write '{}*{}(...)'",
+                                              next.text, number.text, number.text, next.text));
+        }
+        // A word that is neither a name nor a unit: the unit's error ("unknown unit 'mv'; units are built ...").
+        Unit unit;
+        std::string error;
+        std::size_t offset = 0;
+        if (!parse_unit(next.text, unit, error, offset)) lexer_.fail(next.pos + offset, error);
     }
 
     Lexer& lexer_;
@@ -251,7 +286,7 @@ Token Lexer::scan() {
         if (pos_ + n < line_.size() && (is_name_char(line_[pos_ + n]) || line_[pos_ + n] == '.')) {
             std::size_t m = n;
             while (pos_ + m < line_.size() && (is_name_char(line_[pos_ + m]) || line_[pos_ + m] == '.')) ++m;
-            fail(pos_, fmt::format("'{}' is not a number", line_.substr(pos_, m)));
+            glued_number(n, m);
         }
         const auto text = line_.substr(pos_, n);
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), t.value);
@@ -276,6 +311,93 @@ Token Lexer::scan() {
                                static_cast<unsigned char>(c)));
     }
     return take(1, Token::Kind::symbol);
+}
+
+void Lexer::glued_number(std::size_t digits, std::size_t word) const {
+    const auto number = line_.substr(pos_, digits);
+    const auto text = line_.substr(pos_, word);
+    const std::size_t after = pos_ + digits;
+    if (is_name_start(line_[after])) {
+        std::size_t name_end = after;
+        while (name_end < line_.size() && is_name_char(line_[name_end])) ++name_end;
+        const auto name = line_.substr(after, name_end - after);
+        const std::string what = declared_as(name);
+        if (!what.empty()) {
+            fail(pos_, fmt::format("'{}' is not a number: '{}' is {}, and there is no implicit multiplication: write "
+                                   "'{}*{}'",
+                                   text, name, what, number, name));
+        }
+        // The unit that may have been meant: "120mV" for "120 mV", "2.5mS/cm^2" for "2.5 mS/cm^2".
+        std::size_t end = after;
+        while (end < line_.size()) {
+            const char c = line_[end];
+            const bool sign_of_power = (c == '-' || c == '+') && line_[end - 1] == '^';
+            if (!is_name_char(c) && c != '/' && c != '*' && c != '^' && c != '.' && !sign_of_power) break;
+            ++end;
+        }
+        Unit unit;
+        std::string error;
+        std::size_t offset = 0;
+        const auto unit_text = line_.substr(after, end - after);
+        if (parse_unit(unit_text, unit, error, offset)) {
+            fail(pos_, fmt::format("'{}' is not a number: a number's unit follows it after a blank, as in '{} {}'", text,
+                                   number, unit_text));
+        }
+    }
+    fail(pos_, fmt::format("'{}' is not a number", text));
+}
+
+std::string Lexer::declared_as(std::string_view name) const {
+    if (names_ == nullptr) return {};
+    const auto it = names_->find(name);
+    return it == names_->end() ? std::string() : it->second;
+}
+
+bool Lexer::is_follower(const Token& token) const {
+    return std::any_of(followers_.begin(), followers_.end(), [&](std::string_view word) {
+        const auto rest = line_.substr(token.pos);
+        return rest.substr(0, word.size()) == word && (rest.size() == word.size() || !is_name_char(rest[word.size()]));
+    });
+}
+
+std::optional<NumberUnit> Lexer::number_unit() {
+    if (peeked_) return std::nullopt;  // the parser reads a number's unit right after the number
+    std::size_t p = pos_;
+    if (p >= line_.size() || (line_[p] != ' ' && line_[p] != '\t')) return std::nullopt;
+    while (p < line_.size() && (line_[p] == ' ' || line_[p] == '\t')) ++p;
+    const std::size_t start = p;
+    const bool reciprocal = p < line_.size() && line_[p] == '/';
+    if (reciprocal) ++p;
+    std::size_t end = start;
+    for (bool first = true;; first = false) {
+        std::size_t q = p;
+        if (!first) {
+            if (q >= line_.size() || (line_[q] != '*' && line_[q] != '/' && line_[q] != '.')) break;
+            ++q;
+        }
+        if (q >= line_.size() || !is_name_start(line_[q])) break;
+        std::size_t r = q;
+        while (r < line_.size() && is_name_char(line_[r])) ++r;
+        const auto symbol = line_.substr(q, r - q);
+        if (!declared_as(symbol).empty() || is_reserved(symbol) || !is_unit_symbol(symbol)) break;
+        if (r < line_.size() && line_[r] == '^') {
+            ++r;
+            if (r < line_.size() && (line_[r] == '-' || line_[r] == '+')) ++r;
+            while (r < line_.size() && is_digit(line_[r])) ++r;
+        }
+        p = end = r;
+    }
+    if (end == start) return std::nullopt;
+    NumberUnit u;
+    u.text = line_.substr(start, end - start);
+    u.pos = start;
+    const std::size_t skip = reciprocal ? 1 : 0;
+    std::string error;
+    std::size_t offset = 0;
+    if (!parse_unit(u.text.substr(skip), u.unit, error, offset)) fail(start + skip + offset, error);
+    if (reciprocal) u.unit = Unit{} / u.unit;
+    pos_ = end;
+    return u;
 }
 
 Token Lexer::unit_word() {

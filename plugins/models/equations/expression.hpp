@@ -6,8 +6,16 @@
 /// before the plug-in compiled them itself, so files keep their meaning):
 ///   c ? a : b (right-associative),  ||,  &&,  < <= > >= == !=,  + -,  * /,  unary - +,  ^ (right-associative)
 /// so that -x^2 = -(x^2) and 2^-1 = 0.5; the other binary operators are left-associative (a - b - c is
-/// (a - b) - c). Operands are numbers (123, 1.5, 2e-3, .5), names ([A-Za-z_][A-Za-z0-9_]*) and calls
-/// name(arg, ...). Parsing an expression stops at the first token that cannot continue it (a unit, a
+/// (a - b) - c). Operands are numbers (123, 1.5, 2e-3, .5), each with an optional unit, names
+/// ([A-Za-z_][A-Za-z0-9_]*) and calls name(arg, ...).
+///
+/// A number's unit follows it after blanks, written as in declarations (units.hpp), or as '/' and a
+/// unit for its reciprocal: "18 mV", "0.1 /mV", "4 /ms", "2.5 mS/cm^2". The number with its unit is one
+/// operand (v/18 mV is v/(18 mV)). The unit is the longest run of factors joined by '*', '.' or '/',
+/// each a unit symbol with an optional "^POWER", in which no symbol is a name the file declares (nor a
+/// function, t or pi): a declared name is never read as a unit, so with a state variable m, "2 m" is
+/// refused (there is no implicit multiplication) rather than read as 2 metres. Written without a blank
+/// ("18mV") it is refused with the blank suggested. Parsing an expression stops at the first token that cannot continue it (a unit, a
 /// quoted description, ',' in a reset list, ...), which the caller then reads. The syntax tree built
 /// here is the one that program.cpp compiles and evaluates: there is no other grammar.
 ///
@@ -17,7 +25,11 @@
 /// more than `max_depth` operators such as a sum of 300 terms, is a SourceError "expression nested too
 /// deeply" at the operator where the limit is passed.
 
+#include "units.hpp"
+
 #include <cstddef>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,10 +53,23 @@ struct Token {
     double value = 0;  ///< for numbers
 };
 
+/// The names a file declares (parameters, state variables, the current, lets, and t and pi), each with
+/// what it is ("a state variable"): none of them is read as a unit after a number.
+using DeclaredNames = std::map<std::string, std::string, std::less<>>;
+
+/// The unit written after a number.
+struct NumberUnit {
+    std::string_view text;  ///< as written, e.g. "mV", "/ms", "mS/cm^2"
+    std::size_t pos = 0;
+    Unit unit;
+};
+
 /// Splits one line into tokens, on demand. '#' outside a quoted string ends the line.
 class Lexer {
 public:
-    Lexer(std::string_view line, std::size_t line_number) : line_(line), line_number_(line_number) {}
+    /// `names` (may be null) are the file's names, which are never read as units.
+    Lexer(std::string_view line, std::size_t line_number, const DeclaredNames* names = nullptr)
+        : line_(line), line_number_(line_number), names_(names) {}
 
     [[nodiscard]] Token peek();
     Token next();
@@ -53,6 +78,15 @@ public:
     /// Reads a blank-delimited word of the characters units are made of ([A-Za-z0-9_/*^.+-]); empty if
     /// the next character is not one of them.
     Token unit_word();
+    /// Reads the unit of the number just read (see the file comment), if one follows it.
+    /// @throws SourceError for a malformed unit ("cm^").
+    std::optional<NumberUnit> number_unit();
+    /// What the file declares `name` as ("a state variable"), or empty.
+    [[nodiscard]] std::string declared_as(std::string_view name) const;
+    /// Words that may follow an expression on this line (e.g. "cut-off" after a threshold), which are
+    /// therefore not taken for a misspelled unit after a number.
+    void allow_after_expression(std::string_view word) { followers_.push_back(word); }
+    [[nodiscard]] bool is_follower(const Token& token) const;
     /// Consumes the next token if it is the symbol `symbol`.
     bool accept(std::string_view symbol);
     /// Consumes the symbol `symbol`, or throws "expected WHAT".
@@ -67,9 +101,14 @@ public:
 private:
     void skip_blanks();
     Token scan();
+    /// Refuses a number followed without a blank by name characters (digits 'digits' long, the whole word
+    /// 'word' long), suggesting the blank before a unit or '*' before a name.
+    [[noreturn]] void glued_number(std::size_t digits, std::size_t word) const;
 
     std::string_view line_;
     std::size_t line_number_;
+    const DeclaredNames* names_;
+    std::vector<std::string_view> followers_;
     std::size_t pos_ = 0;
     bool peeked_ = false;
     Token next_;
@@ -82,6 +121,10 @@ struct Node {
     std::string op;    ///< unary: "-" or "+"; binary: + - * / ^ < <= > >= == != && ||
     std::string name;  ///< name, or the called function
     double value = 0;  ///< number
+    std::string unit_text;      ///< number: its unit as written ("mV", "/ms"); empty for a number without unit
+    Unit unit;                  ///< number: the unit of unit_text
+    std::size_t unit_pos = 0;   ///< number with a unit: where the unit starts
+    std::size_t value_end = 0;  ///< number: where its digits end
     std::vector<Node> args;  ///< operands: unary 1, binary 2, conditional 3 (condition, then, else), call n
     std::size_t begin = 0, end = 0;
     std::size_t op_pos = 0;  ///< position of the operator (binary, unary, conditional '?'), or of a call's name

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -77,8 +78,9 @@ public:
     Definition read(const std::vector<std::string>& lines) {
         symbols_["t"] = {Kind::time, 0, 0};
         symbols_["pi"] = {Kind::constant, 0, 0};
+        collect_names(lines);
         for (std::size_t k = 0; k < lines.size(); ++k) {
-            Lexer lexer(lines[k], k + 1);
+            Lexer lexer(lines[k], k + 1, &names_);
             if (lexer.at_end()) continue;
             statement(lexer);
         }
@@ -87,6 +89,29 @@ public:
     }
 
 private:
+    /// The names the file declares, whatever their order, so that none is read as a unit after a
+    /// number ("2 m" with a state variable m); errors are left to the statements' reading.
+    void collect_names(const std::vector<std::string>& lines) {
+        names_["t"] = "the time";
+        names_["pi"] = "a constant";
+        const std::map<std::string_view, std::string> kinds{{"parameter", "a parameter"},
+                                                            {"state", "a state variable"},
+                                                            {"current", "the current"},
+                                                            {"let", "a let"}};
+        for (std::size_t k = 0; k < lines.size(); ++k) {
+            try {
+                Lexer lexer(lines[k], k + 1);
+                const Token keyword = lexer.next();
+                const auto kind = kinds.find(keyword.text);
+                if (keyword.kind != Token::Kind::name || kind == kinds.end()) continue;
+                const Token name = lexer.next();
+                if (name.kind == Token::Kind::name) names_.emplace(std::string(name.text), kind->second);
+            } catch (const SourceError&) {
+                // reported when the line is read
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- statements
 
     void statement(Lexer& lexer) {
@@ -148,7 +173,7 @@ private:
         s.pos = name.pos;
         lexer.expect("=", fmt::format("'=' and the initial value of state variable '{}'", s.name));
         s.initial = expression(lexer);
-        read_unit(lexer, s.name, s.unit_text, s.unit);
+        if (!take_trailing_unit(lexer, s.initial, s.unit_text, s.unit)) read_unit(lexer, s.name, s.unit_text, s.unit);
         s.description = description(lexer);
         expect_end(lexer, "after the state variable's description");
         def_.states.push_back(std::move(s));
@@ -182,8 +207,11 @@ private:
         lexer.expect("=", fmt::format("'=' and the expression of '{}'", l.name));
         l.expression = expression(lexer);
         std::optional<Unit> declared;
-        if (!lexer.at_end()) {
-            std::string text;
+        std::string text;
+        Unit unit;
+        if (take_trailing_unit(lexer, l.expression, text, unit)) {
+            declared = unit;
+        } else if (!lexer.at_end()) {
             declared.emplace();
             read_unit(lexer, l.name, text, *declared);
         }
@@ -215,9 +243,11 @@ private:
             lexer.fail(keyword.pos, fmt::format("a second threshold; the threshold is given on line {}", threshold_line_));
         }
         threshold_line_ = lexer.line_number();
+        lexer.allow_after_expression("cut-off");
         const Token first = lexer.peek();
         Expression whole = expression(lexer);
         if (!lexer.at_end()) {
+            refuse_unit(lexer, lexer.peek(), expression_unit_note);
             const Token word = lexer.unit_word();
             if (word.text != "cut-off") {
                 lexer.fail(word.pos, fmt::format("unexpected '{}' after the threshold (only 'cut-off' may follow it, "
@@ -300,7 +330,8 @@ private:
                                                   Lexer::describe(param)));
             }
             lexer.expect("=", fmt::format("'=' after '{}'", param.text));
-            const double value = signed_number(lexer, fmt::format("the value of '{}' (a number)", param.text));
+            const double value = signed_number(lexer, fmt::format("the value of '{}' (a number)", param.text),
+                                               "a preset's values are numbers in the units their parameters are declared with");
             if (p.values.count(std::string(param.text))) {
                 lexer.fail(param.pos, fmt::format("'{}' is set twice in preset '{}'", param.text, p.name));
             }
@@ -339,6 +370,36 @@ private:
         return name;
     }
 
+    /// On a state or let line, a unit at the end of the line (before the description) is the line's own
+    /// unit, as before numbers had units: when the expression ends with a number and its unit and no
+    /// other unit follows, the unit is taken from the number (which is then a number without unit)
+    /// into `text` and `unit`; true if so. `state v = -65 mV` is v in mV from -65, `let g = gbar*0.5 nS`
+    /// is g in nS.
+    static bool take_trailing_unit(Lexer& lexer, Expression& e, std::string& text, Unit& unit) {
+        const Token next = lexer.peek();
+        if (next.kind != Token::Kind::end && next.kind != Token::Kind::string) return false;
+        Node* n = &e.tree;
+        const std::size_t end = e.tree.end;
+        std::vector<Node*> path;
+        for (;;) {
+            path.push_back(n);
+            if (n->args.empty() || n->kind == Node::Kind::call) break;
+            n = &n->args.back();
+        }
+        if (n->kind != Node::Kind::number || n->unit_text.empty() || n->unit_pos + n->unit_text.size() != end) {
+            return false;
+        }
+        text = n->unit_text.front() == '/' ? "1" + n->unit_text : n->unit_text;
+        unit = n->unit;
+        for (Node* on_path : path) {
+            if (on_path->end == end) on_path->end = n->value_end;
+        }
+        n->unit_text.clear();
+        n->unit = Unit{};
+        e.text = std::string(lexer.line().substr(e.tree.begin, e.tree.end - e.tree.begin));
+        return true;
+    }
+
     Expression expression(Lexer& lexer) {
         const Token first = lexer.peek();
         if (first.kind == Token::Kind::end) lexer.fail(first.pos, "expected an expression but found the end of the line");
@@ -360,7 +421,8 @@ private:
         return e;
     }
 
-    double signed_number(Lexer& lexer, const std::string& what) {
+    /// A number; `unit_note` says why no unit may follow it, if one does (empty: a unit follows).
+    static double signed_number(Lexer& lexer, const std::string& what, std::string_view unit_note = {}) {
         double sign = 1;
         if (lexer.accept("-")) sign = -1;
         else lexer.accept("+");
@@ -368,6 +430,7 @@ private:
         if (t.kind != Token::Kind::number) {
             lexer.fail(t.pos, fmt::format("expected {} but found {}", what, Lexer::describe(t)));
         }
+        if (!unit_note.empty()) refuse_unit(lexer, lexer.peek(), unit_note);
         return sign * t.value;
     }
 
@@ -378,6 +441,11 @@ private:
             lexer.fail(next.pos, fmt::format("expected the unit of '{}' (e.g. mV, uA/cm^2, or 1 if dimensionless) but "
                                              "found {}",
                                              owner, Lexer::describe(next)));
+        }
+        if (word.text.front() == '/') {
+            lexer.fail(word.pos, fmt::format("a declared unit is written '1{}', not '{}' (the reciprocal form is for "
+                                             "numbers in expressions, '4 {}')",
+                                             word.text, word.text, word.text));
         }
         std::string error;
         std::size_t offset = 0;
@@ -399,6 +467,7 @@ private:
                 lexer.fail(t.pos, fmt::format("expected the {} bound of the range (a number, or inf) but found {}",
                                               which, Lexer::describe(t)));
             }
+            refuse_unit(lexer, lexer.peek(), "the bounds of a range are numbers in the parameter's unit, which is written before the range");
             return sign * t.value;
         };
         r.lower = bound("lower");
@@ -425,7 +494,27 @@ private:
 
     static void expect_end(Lexer& lexer, std::string_view where) {
         const Token t = lexer.peek();
-        if (t.kind != Token::Kind::end) lexer.fail(t.pos, fmt::format("unexpected {} {}", Lexer::describe(t), where));
+        if (t.kind == Token::Kind::end) return;
+        refuse_unit(lexer, t, expression_unit_note);
+        lexer.fail(t.pos, fmt::format("unexpected {} {}", Lexer::describe(t), where));
+    }
+
+    /// Why a unit cannot follow an expression that does not end with a number.
+    static constexpr std::string_view expression_unit_note =
+        "only a number in an expression can be written with a unit (as in '20 mV'); a name has the unit it is "
+        "declared with, and an expression the unit of its terms";
+
+    /// Refuses `t` with a message saying why if it is a unit (and not a name the file declares), where
+    /// no unit may be written; `why` says why.
+    static void refuse_unit(Lexer& lexer, const Token& t, std::string_view why) {
+        if (t.kind != Token::Kind::name || !lexer.declared_as(t.text).empty()) return;
+        Lexer ahead = lexer;  // looks at the word without consuming it
+        const Token word = ahead.unit_word();
+        Unit unit;
+        std::string error;
+        std::size_t offset = 0;
+        if (!parse_unit(word.text, unit, error, offset)) return;
+        lexer.fail(t.pos, fmt::format("unexpected unit '{}': {}", word.text, why));
     }
 
     // ---------------------------------------------------------------- checks once the file is read
@@ -599,6 +688,15 @@ private:
                 }
                 std::vector<std::string> names;
                 for (const auto& g : functions()) names.emplace_back(g.name);
+                static const std::vector<std::string_view> random{"rand", "randn", "random", "normal", "uniform",
+                                                                  "noise", "xi"};
+                if (std::find(random.begin(), random.end(), n.name) != random.end()) {
+                    fail(e.line, n.begin,
+                         fmt::format("unknown function '{}': a model file has no random numbers; noise is a stimulus, "
+                                     "e.g. '--stimulus white' or '--stimulus ou', which a second --stimulus adds to "
+                                     "another; the functions are {}",
+                                     n.name, fmt::join(names, ", ")));
+                }
                 const auto suggestion = closest_name(n.name, names);
                 fail(e.line, n.begin,
                      fmt::format("unknown function '{}'{}; the functions are {}", n.name,
@@ -620,6 +718,7 @@ private:
                 if (find_function(n.name) != nullptr) {
                     fail(e.line, n.begin, fmt::format("'{}' is a function; call it as {}(...)", n.name, n.name));
                 }
+                if (is_unit_symbol(n.name)) fail(e.line, n.begin, unit_as_name(e, n));
                 std::vector<std::string> names;
                 for (const auto& [name, symbol] : symbols_) names.push_back(name);
                 const auto suggestion = closest_name(n.name, names);
@@ -650,6 +749,26 @@ private:
             }
         }
         for (const auto& a : n.args) resolve_node(a, e, lets_visible);
+    }
+
+    /// The message for a unit written as a name ("18*mV", "4/ms"): units follow numbers.
+    std::string unit_as_name(const Expression& e, const Node& n) const {
+        // The operation whose right operand is `n`, if its left operand is a number without unit.
+        std::string suggestion;
+        const std::function<void(const Node&)> find = [&](const Node& m) {
+            if (m.kind == Node::Kind::binary && (m.op == "*" || m.op == "/") && &m.args[1] == &n &&
+                m.args[0].kind == Node::Kind::number && m.args[0].unit_text.empty()) {
+                const auto number = std::string_view(e.text).substr(m.args[0].begin - e.offset,
+                                                                    m.args[0].value_end - m.args[0].begin);
+                suggestion = fmt::format("; write '{} {}{}' for {}{}{}", number, m.op == "/" ? "/" : "", n.name,
+                                         number, m.op, n.name);
+            }
+            for (const auto& a : m.args) find(a);
+        };
+        find(e.tree);
+        return fmt::format("'{}' is a unit, not a name of this model: a unit can only follow a number, after a blank "
+                           "(as in '18 mV' or '0.1 /mV'){}",
+                           n.name, suggestion);
     }
 
     /// Refuses names that `context` does not allow (directly or through a let), at the name's position.
@@ -767,7 +886,7 @@ private:
 
     Quantity infer(const Node& n, const Expression& e) {
         switch (n.kind) {
-            case Node::Kind::number: return {};
+            case Node::Kind::number: return n.unit_text.empty() ? Quantity{} : Quantity{false, n.unit};
             case Node::Kind::name: return symbol_quantity(n.name);
             case Node::Kind::unary: return infer(n.args[0], e);
             case Node::Kind::conditional: {
@@ -783,11 +902,22 @@ private:
                 }
                 if (op == "*" || op == "/") {
                     if (a.free || b.free) return {};
+                    Unit u;
                     try {
-                        return {false, op == "*" ? a.unit * b.unit : a.unit / b.unit};
+                        u = op == "*" ? a.unit * b.unit : a.unit / b.unit;
                     } catch (const ParameterError& error) {  // a dimension's power out of range (units.hpp)
                         fail(e.line, n.op_pos, error.what());
                     }
+                    // V/mV: no dimension left, but a factor of 1000 that nothing converts.
+                    if (u.same_dimension(dimensionless_unit) && !u.dimensionless()) {
+                        fail(e.line, n.op_pos,
+                             fmt::format("unit mismatch: cannot {} '{}' ({}) {} '{}' ({}): units of different scale do "
+                                         "not mix (the {} would be {:g}, not dimensionless)",
+                                         op == "*" ? "multiply" : "divide", text_of(e, n.args[0]), a.unit.to_string(),
+                                         op == "*" ? "and" : "by", text_of(e, n.args[1]), b.unit.to_string(),
+                                         op == "*" ? "product" : "quotient", u.scale));
+                    }
+                    return {false, u};
                 }
                 if (op == "^") return power(a, b, n, e);
                 if (op == "&&" || op == "||") return {};
@@ -939,6 +1069,7 @@ private:
 
     Definition def_;
     std::map<std::string, Symbol> symbols_;
+    DeclaredNames names_;  // every name the file declares, collected before the statements are read
     std::vector<int> let_degree_;  // by let: degree in the state variable being examined
     std::vector<Pending> derivatives_;
     std::vector<PendingReset> resets_;

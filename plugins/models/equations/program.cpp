@@ -360,6 +360,10 @@ private:
             return constant(scalars[static_cast<std::size_t>(op)](value(0), value(1), value(2)));
         }
         if (op == Op::select && a.source == Source::constant) return constants_[a.index] != 0.0 ? b : c;
+        // x*1, 1*x and x/1 are x, exactly: a rate written "1 /ms*f(v)" costs no instruction.
+        const auto is_one = [&](const Operand& o) { return o.source == Source::constant && constants_[o.index] == 1.0; };
+        if ((op == Op::mul || op == Op::div) && is_one(b)) return a;
+        if (op == Op::mul && is_one(a)) return b;
         return push(op, args);
     }
 

@@ -76,7 +76,8 @@ const std::vector<std::pair<std::string, Unit>>& display_units() {
     static const std::vector<std::pair<std::string, Unit>> table = [] {
         std::vector<std::pair<std::string, Unit>> t;
         for (const char* text : {"1", "mV", "ms", "1/ms", "mV/ms", "uA/cm^2", "mS/cm^2", "uF/cm^2", "nA", "pA", "nS",
-                                 "pF", "MOhm", "1/mV", "cm^2", "mM", "K", "nC", "uA/cm^2/ms", "pA/ms", "nA/ms"}) {
+                                 "pF", "MOhm", "1/mV", "cm^2", "mM", "K", "nC", "uA/cm^2/ms", "pA/ms", "nA/ms", "V", "s", "Ohm",
+                                 "mS", "uF"}) {
             Unit u;
             std::string error;
             std::size_t offset = 0;
@@ -137,6 +138,8 @@ std::string Unit::to_string() const {
     for (const auto& [name, u] : display_units()) {
         if (same(u)) return name;
     }
+    // A ratio of units of the same dimension but different scale (V/mV): a number, not 1.
+    if (same_dimension(dimensionless_unit)) return fmt::format("{:g} (dimensionless, but not 1)", scale);
     for (const auto& [name, u] : display_units()) {
         if (same_dimension(u)) return fmt::format("{:g} {}", scale / u.scale, name);
     }
@@ -147,6 +150,11 @@ std::string Unit::to_string() const {
         text += dim[k] == 1 ? fmt::format(" {}", names[k]) : fmt::format(" {}^{}", names[k], dim[k]);
     }
     return text;
+}
+
+bool is_unit_symbol(std::string_view name) {
+    Unit unit;
+    return lookup(name, unit);
 }
 
 Unit millisecond() {

@@ -43,6 +43,10 @@ struct Unit {
 /// The unit of `text`; on error returns false and sets `error` and `error_offset` (into `text`).
 bool parse_unit(std::string_view text, Unit& unit, std::string& error, std::size_t& error_offset);
 
+/// True if `name` is a unit symbol, with or without a prefix ("mV", "ms", "m", "MOhm"): what may begin
+/// the unit of a number in an expression ("18 mV").
+bool is_unit_symbol(std::string_view name);
+
 inline const Unit dimensionless_unit{};
 /// ms, the unit of time of every model.
 Unit millisecond();
