@@ -546,7 +546,7 @@ PYBIND11_MODULE(_soma, m) {
     m.def("rheobase", &rheobase, py::arg("args"), py::arg("low"), py::arg("high"), py::arg("tolerance"),
           py::arg("batch"), py::arg("firing"), py::arg("parameter"), "A rheobase search; a dict (soma.rheobase wraps it).");
     m.def("plugins", &list_plugins, "The plug-ins found, as dicts (kind, name, version, description, file).");
-    m.def("rejected", &rejected_files, "Shared libraries in the plug-in directories that were not accepted, and why.");
+    m.def("rejected", &rejected_files, "Shared libraries in the plug-in directories that were not accepted so far, and why (plug-ins are loaded when a call needs them).");
     m.def("describe", &describe, py::arg("name"), "Each plug-in of that name (or the model file), as a dict.");
     bind_fitting(m);
     m.def("readable_message", &readable_message, py::arg("message"),
