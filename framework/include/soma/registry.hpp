@@ -59,6 +59,7 @@ public:
     /// Searches `default_search_path()`.
     PluginRegistry();
     ~PluginRegistry();
+    /// Moves the registry with what it loaded; a moved-from registry may only be destroyed or assigned to.
     PluginRegistry(PluginRegistry&&) noexcept;
     PluginRegistry& operator=(PluginRegistry&&) noexcept;
 
