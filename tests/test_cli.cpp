@@ -1067,3 +1067,115 @@ BOOST_AUTO_TEST_CASE(describe_help) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Plug-ins are loaded only when a command needs them (registry.hpp): a plug-in file whose library crashes,
+// aborts or throws as soon as it is loaded harms only the commands that use it.
+BOOST_AUTO_TEST_SUITE(plugin_loading)
+
+namespace {
+
+/// The plug-in files (NAME.so, without the directory) that `soma` dynamically loaded, from glibc's LD_DEBUG=files
+/// lines on standard error ("file=DIR/soma_model_lif.so [0];  dynamically loaded by ...").
+std::vector<std::string> loaded_plugin_files(const std::string& err) {
+    std::vector<std::string> files;
+    std::istringstream lines(err);
+    for (std::string line; std::getline(lines, line);) {
+        const auto at = line.find("file=");
+        if (at == std::string::npos || line.find("dynamically loaded by") == std::string::npos) continue;
+        const std::string path = line.substr(at + 5, line.find(' ', at) - (at + 5));
+        const std::string name = fs::path(path).filename().string();
+        if (name.starts_with("soma_") && name.ends_with(".so")) files.push_back(name);
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_plugin_that_crashes_when_loaded_harms_only_the_commands_that_load_it) {
+    const fs::path crashing = SOMA_TEST_CRASHING_PLUGIN_DIR;
+    BOOST_TEST_REQUIRE(fs::is_regular_file(crashing / "soma_model_segfaults.so"), crashing);
+    BOOST_TEST_REQUIRE(fs::is_regular_file(crashing / "soma_stimulus_aborts.so"), crashing);
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::vector<std::pair<std::string, std::string>> env{{"SOMA_PLUGIN_PATH", crashing.string()}};
+
+    const auto version = run_soma(cwd.path(), logs.path(), {"--version"}, env);
+    BOOST_TEST(version.code == 0, version);
+    SOMA_CHECK_CONTAINS(version.out, "soma ");
+    const auto help = run_soma(cwd.path(), logs.path(), {"--help"}, env);
+    BOOST_TEST(help.code == 0, help);
+    SOMA_CHECK_CONTAINS(help.out, "usage: soma");
+    const auto run = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--recorder", "none"}, env);
+    BOOST_TEST(run.code == 0, run);
+    SOMA_CHECK_CONTAINS(run.out, "lif with step stimulus and euler");
+    const auto describe = run_soma(cwd.path(), logs.path(), {"describe", "hh"}, env);
+    BOOST_TEST(describe.code == 0, describe);
+    SOMA_CHECK_CONTAINS(describe.out, "hh (model plug-in, version");
+    BOOST_TEST(describe.err.empty(), describe);  // nothing rejected: the crashing files were not even loaded
+
+    // Using one of them loads it, and that command alone fails (`soma list`, which loads every file, too).
+    const auto crash = run_soma(cwd.path(), logs.path(), {"run", "--model", "segfaults", "--recorder", "none"}, env);
+    BOOST_TEST(crash.code != 0, crash);
+    const auto abort = run_soma(cwd.path(), logs.path(), {"describe", "aborts"}, env);
+    BOOST_TEST(abort.code != 0, abort);
+    check_no_output(cwd.path());
+}
+
+BOOST_AUTO_TEST_CASE(a_plugin_that_throws_a_non_exception_gives_an_error_naming_it) {
+    const fs::path throwing = SOMA_TEST_THROWING_PLUGIN_DIR;
+    const fs::path on_load = throwing / "soma_integrator_throws_on_load.so";
+    BOOST_TEST_REQUIRE(fs::is_regular_file(on_load), on_load);
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::vector<std::pair<std::string, std::string>> env{{"SOMA_PLUGIN_PATH", throwing.string()}};
+
+    // The file whose initialisation throws is not loaded by commands that do not use it...
+    const auto version = run_soma(cwd.path(), logs.path(), {"--version"}, env);
+    BOOST_TEST(version.code == 0, version);
+    const auto run = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--recorder", "none"}, env);
+    BOOST_TEST(run.code == 0, run);
+    BOOST_TEST(run.err.find("throws_on_load") == std::string::npos, run);
+
+    // ... and refused, by name, by one that does: exit status 1, no abort.
+    const auto used = run_soma(cwd.path(), logs.path(),
+                               {"run", "--model", "lif", "--integrator", "throws_on_load", "--recorder", "none"}, env);
+    BOOST_TEST(used.code == 1, used);
+    SOMA_CHECK_CONTAINS(used.err, "soma: error: integrator plug-in 'throws_on_load' cannot be used: cannot load plug-in "
+                                  "file '" + on_load.string() + "': its initialisation threw an object that is not an "
+                                  "exception");
+
+    // A constructor that throws an int: the same, for running and describing it.
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"run", "--model", "throws_int", "--recorder", "none"},
+                                                 std::vector<std::string>{"describe", "throws_int"}}) {
+        const auto constructed = run_soma(cwd.path(), logs.path(), args, env);
+        BOOST_TEST(constructed.code == 1, constructed);
+        SOMA_CHECK_CONTAINS(constructed.err, "soma: error: model plug-in 'throws_int' (");
+        SOMA_CHECK_CONTAINS(constructed.err, "failed to construct: it threw an object that is not an exception");
+    }
+    check_no_output(cwd.path());
+}
+
+BOOST_AUTO_TEST_CASE(a_command_loads_only_the_plugins_it_uses) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::vector<std::pair<std::string, std::string>> env{{"LD_DEBUG", "files"}};
+    const auto version = run_soma(cwd.path(), logs.path(), {"--version"}, env);
+    BOOST_TEST_REQUIRE(version.code == 0, version);
+    SOMA_CHECK_CONTAINS(version.err, "file=");  // LD_DEBUG works: the libraries soma is linked with are listed
+    BOOST_TEST(loaded_plugin_files(version.err).empty(), version);
+
+    const auto run = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--recorder", "none", "--t-stop", "10"}, env);
+    BOOST_TEST_REQUIRE(run.code == 0, run);
+    const std::vector<std::string> used{"soma_integrator_euler.so", "soma_model_lif.so", "soma_stimulus_step.so"};
+    BOOST_TEST(loaded_plugin_files(run.err) == used, boost::test_tools::per_element());
+
+    const auto describe = run_soma(cwd.path(), logs.path(), {"describe", "rk4"}, env);
+    BOOST_TEST_REQUIRE(describe.code == 0, describe);
+    BOOST_TEST(loaded_plugin_files(describe.err) == std::vector<std::string>{"soma_integrator_rk4.so"},
+               boost::test_tools::per_element());
+
+    // Listing loads them all.
+    const auto list = run_soma(cwd.path(), logs.path(), {"list"}, env);
+    BOOST_TEST_REQUIRE(list.code == 0, list);
+    BOOST_TEST(loaded_plugin_files(list.err).size() > used.size() + 10, list.err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,7 @@
 /// @file test_plugin_loading.cpp
 /// PluginRegistry: finding plug-ins by name, refusing files that are not (current) Soma plug-ins,
-/// and keeping a plug-in's library loaded for as long as its objects live.
+/// loading only the plug-ins asked for (the first directory still winning), and keeping a plug-in's
+/// library loaded for as long as its objects live.
 ///
 /// The refused plug-ins are built by tests/CMakeLists.txt into a test-only directory
 /// (SOMA_TEST_PLUGIN_DIR), never into the real plug-in directory.
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <fstream>
 #include <optional>
+#include <thread>
 
 namespace {
 
@@ -226,6 +228,122 @@ BOOST_AUTO_TEST_CASE(objects_outlive_the_registry) {
     BOOST_TEST(summary.n_spikes == 3u);  // hh-step of the reference table
     BOOST_TEST(recorder->rows() == 10000u);
     BOOST_TEST(recorder->committed == 1);
+}
+
+// Nothing is loaded before it is asked for, and then only the plug-in asked for: a registry over a directory of
+// files that crash when loaded (named for plug-ins the run does not use) wires a run of lif.
+BOOST_AUTO_TEST_CASE(only_the_plugins_asked_for_are_loaded) {
+    const fs::path crashing = SOMA_TEST_CRASHING_PLUGIN_DIR;
+    BOOST_TEST_REQUIRE(fs::is_regular_file(crashing / "soma_model_segfaults.so"), crashing);
+    const PluginRegistry registry({crashing, PluginRegistry::builtin_plugin_dir()});
+    BOOST_TEST(registry.loaded().empty());
+    BOOST_TEST(registry.search_path().size() == 2u);
+    BOOST_TEST(registry.rejected().empty());  // the crashing files are named as plug-ins: not read
+    BOOST_TEST(registry.loaded().empty());
+
+    BOOST_TEST(registry.find(PluginKind::model, "lif").name == "lif");
+    BOOST_TEST(names(registry.loaded()) == std::vector<std::string>{"lif"}, boost::test_tools::per_element());
+    BOOST_TEST(registry.lookup(PluginKind::integrator, "no_such_integrator") == nullptr);
+    BOOST_TEST(registry.lookup(PluginKind::model, "lif") == &registry.find(PluginKind::model, "lif"));
+
+    soma::RunSpec spec;
+    spec.model.name = "lif";
+    spec.recorders = {};
+    spec.settings = {10.0, 0.01, 0.0, 1, 1};
+    const auto simulation = soma::build_simulation(registry, spec);
+    auto loaded = names(registry.loaded());
+    std::sort(loaded.begin(), loaded.end());
+    BOOST_TEST(loaded == (std::vector<std::string>{"euler", "lif", "step"}), boost::test_tools::per_element());
+    for (const auto& p : registry.loaded()) {
+        BOOST_TEST(p.file.parent_path() == PluginRegistry::builtin_plugin_dir(), p.file);
+    }
+    BOOST_TEST(registry.rejected().empty());
+}
+
+// A file named soma_KIND_NAME.so must hold that plug-in: one that holds another is rejected, saying so, and the
+// plug-in comes from the next directory; the one it does hold is not taken from it either.
+BOOST_AUTO_TEST_CASE(a_file_that_holds_another_plugin_than_its_name_says_is_rejected) {
+    const soma::test::TempDir dir("soma-test-misnamed");
+    const fs::path misnamed = dir.path() / "soma_model_hh.so";
+    fs::copy_file(PluginRegistry::builtin_plugin_dir() / "soma_model_lif.so", misnamed);
+    const PluginRegistry registry({dir.path(), PluginRegistry::builtin_plugin_dir()});
+    BOOST_TEST(registry.find(PluginKind::model, "hh").file == PluginRegistry::builtin_plugin_dir() / "soma_model_hh.so");
+    const auto rejected = registry.rejected();
+    BOOST_TEST_REQUIRE(rejected.size() == 1u);
+    BOOST_TEST(rejected.front().file == misnamed);
+    SOMA_CHECK_CONTAINS(rejected.front().reason, "'" + misnamed.string() + "' is named as model plug-in 'hh' but holds "
+                                                 "model plug-in 'lif'; name the file soma_model_lif.so");
+    BOOST_TEST(registry.find(PluginKind::model, "lif").file == PluginRegistry::builtin_plugin_dir() / "soma_model_lif.so");
+    BOOST_TEST(registry.create<soma::Model>(PluginKind::model, "hh")->state_variables().size() == 4u);
+
+    // Alone, the refused file is the reason the plug-in is missing.
+    const PluginRegistry alone({dir.path()});
+    const auto message = message_of<PluginError>([&] { (void)alone.find(PluginKind::model, "hh"); });
+    SOMA_CHECK_CONTAINS(message, "model plug-in 'hh' cannot be used: '" + misnamed.string() + "' is named as model");
+    BOOST_TEST(alone.plugins().empty());
+}
+
+// The first directory in the search path wins, whether a file is named for its plug-in or not; a later file
+// named for a plug-in already found is rejected without being loaded, one with another name after loading.
+BOOST_AUTO_TEST_CASE(the_first_directory_in_the_search_path_wins) {
+    const soma::test::TempDir named("soma-test-named"), other("soma-test-other");
+    const fs::path builtin_lif = PluginRegistry::builtin_plugin_dir() / "soma_model_lif.so";
+    fs::copy_file(builtin_lif, named.path() / "soma_model_lif.so");
+    fs::copy_file(builtin_lif, other.path() / "my_models.so");  // not named as a plug-in: read on first use
+
+    const PluginRegistry named_first({named.path(), other.path(), PluginRegistry::builtin_plugin_dir()});
+    BOOST_TEST(named_first.find(PluginKind::model, "lif").file == named.path() / "soma_model_lif.so");
+    auto rejected = named_first.rejected();
+    BOOST_TEST_REQUIRE(rejected.size() == 2u);
+    BOOST_TEST(rejected[0].file == other.path() / "my_models.so");
+    BOOST_TEST(rejected[1].file == builtin_lif);
+    SOMA_CHECK_CONTAINS(rejected[1].reason, "model plug-in 'lif' is already provided by '" +
+                                                (named.path() / "soma_model_lif.so").string() + "', which comes first");
+    BOOST_TEST(names(named_first.loaded()) == std::vector<std::string>{"lif"}, boost::test_tools::per_element());
+
+    const PluginRegistry other_first({other.path(), named.path(), PluginRegistry::builtin_plugin_dir()});
+    BOOST_TEST(other_first.find(PluginKind::model, "lif").file == other.path() / "my_models.so");
+    rejected = other_first.rejected();
+    BOOST_TEST_REQUIRE(rejected.size() == 2u);
+    BOOST_TEST(rejected[0].file == named.path() / "soma_model_lif.so");
+    BOOST_TEST(rejected[1].file == builtin_lif);
+
+    // Listing gives the same winner and loads every other plug-in.
+    const PluginRegistry listed({other.path(), named.path(), PluginRegistry::builtin_plugin_dir()});
+    const auto models = listed.plugins(PluginKind::model);
+    const auto lif = std::find_if(models.begin(), models.end(), [](const auto& p) { return p.name == "lif"; });
+    BOOST_TEST_REQUIRE((lif != models.end()));
+    BOOST_TEST(lif->file == other.path() / "my_models.so");
+    BOOST_TEST(listed.rejected().size() == 2u);
+}
+
+// Several threads creating plug-ins of one registry at once (as Python calls that release the GIL do) each get
+// their object, and every plug-in is loaded once.
+BOOST_AUTO_TEST_CASE(plugins_can_be_created_from_several_threads_at_once) {
+    const PluginRegistry registry;
+    const std::vector<std::pair<PluginKind, std::string>> wanted{
+        {PluginKind::model, "hh"}, {PluginKind::model, "lif"}, {PluginKind::stimulus, "step"},
+        {PluginKind::integrator, "rk4"}, {PluginKind::model, "adex"}, {PluginKind::stimulus, "sine"}};
+    std::vector<std::string> failures(8);
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t t = 0; t < failures.size(); ++t) {
+            threads.emplace_back([&, t] {
+                try {
+                    for (std::size_t k = 0; k < 20; ++k) {
+                        const auto& [kind, name] = wanted[(t + k) % wanted.size()];
+                        if (registry.create(kind, name) == nullptr || registry.find(kind, name).name != name) {
+                            failures[t] = "no object for " + name;
+                        }
+                    }
+                } catch (const std::exception& e) {
+                    failures[t] = e.what();
+                }
+            });
+        }
+    }
+    for (const auto& f : failures) BOOST_TEST(f.empty(), f);
+    BOOST_TEST(registry.loaded().size() == wanted.size());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

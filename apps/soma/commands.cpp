@@ -119,7 +119,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
         std::cout << sweep_help(fi);
         return 0;
     }
-    warn_rejected(registry);
+    warn_rejected(registry, parsed->spec);
     const Reporting report = reporting(*parsed);
     if (const auto vary = parsed->extra.find("vary");
         !fi && (vary == parsed->extra.end() ||
@@ -240,7 +240,7 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
                      "       --high 5 --tolerance 1e-6\n";
         return 0;
     }
-    warn_rejected(registry);
+    warn_rejected(registry, parsed->spec);
     const Reporting report = reporting(*parsed);
     experiments::RheobaseSpec spec;
     spec.run = parsed->spec;

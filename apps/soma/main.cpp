@@ -103,28 +103,35 @@ void print_component(const Component& object) {
 }
 
 int describe(const PluginRegistry& registry, const std::string& name) {
-    warn_rejected(registry);  // a rejected file may be the user's own build of the plug-in described
     if (is_model_file(name)) {
         // A model file: what the `equations` plug-in reads from it.
+        (void)registry.lookup(PluginKind::model, model_file_plugin);
+        warn_rejected(registry);  // a rejected file may be the user's own build of the plug-in described
         const auto model = create_model(registry, name);
         const auto& p = registry.find(PluginKind::model, model_file_plugin);
         say("{} (model file, read by the '{}' plug-in, version {})\n  file: {}\n", name, p.name, p.version,
                    std::filesystem::absolute(name).lexically_normal().string());
-        print_component(*model);
+        guard_plugin_call(PluginKind::model, p.name, p.file, "failed to describe the model file",
+                          [&] { print_component(*model); });
         return 0;
     }
-    bool found = false;
+    // Each kind's plug-in of that name: only the files that may hold it are loaded.
+    std::vector<const PluginInfo*> found;
     for (const auto kind : all_kinds) {
-        for (const auto& p : registry.plugins(kind)) {
-            if (p.name != name) continue;
-            found = true;
-            const auto object = registry.create(kind, name);
-            say("{} ({} plug-in, version {})\n  {}\n  file: {}\n", p.name, to_string(kind), p.version,
-                       p.description, p.file.string());
-            print_component(*object);
-        }
+        if (const PluginInfo* p = registry.lookup(kind, name)) found.push_back(p);
     }
-    if (!found) throw PluginError(registry.unknown_plugin_message(name));
+    if (found.empty()) {
+        const std::string message = registry.unknown_plugin_message(name);  // lists them all: loads every file
+        warn_rejected(registry);
+        throw PluginError(message);
+    }
+    warn_rejected(registry);  // a rejected file may be the user's own build of the plug-in described
+    for (const PluginInfo* p : found) {
+        const auto object = registry.create(p->kind, name);
+        say("{} ({} plug-in, version {})\n  {}\n  file: {}\n", p->name, to_string(p->kind), p->version,
+                   p->description, p->file.string());
+        guard_plugin_call(p->kind, p->name, p->file, "failed to describe itself", [&] { print_component(*object); });
+    }
     return 0;
 }
 
@@ -207,7 +214,7 @@ private:
 int main(int argc, char** argv) {
     // Line-buffered even into a pipe or a file, so that whoever reads the output sees each line as it comes.
     std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
-    // Declared outside the try block: the registry keeps every plug-in library loaded until the
+    // Declared outside the try block: the registry keeps every plug-in library it loaded until the
     // handlers below have used (and destroyed) an exception that plug-in code threw; MPI, if started,
     // ends after that.
     std::optional<soma::app::QuietOutput> quiet;  // destroyed last: std::cerr is restored before exit

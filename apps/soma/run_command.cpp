@@ -92,7 +92,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
         std::cout << run_help();
         return 0;
     }
-    warn_rejected(registry);  // a rejected file may be the user's own build of a plug-in this run uses
+    warn_rejected(registry, parsed->spec);  // a rejected file may be the user's own build of a plug-in this run uses
     use_suggested_drive(registry, *parsed);
     use_stimulus_duration(registry, *parsed);
     RunSpec spec = parsed->spec;

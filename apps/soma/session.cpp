@@ -36,6 +36,11 @@ void warn_rejected(const PluginRegistry& registry) {
     for (const auto& r : registry.rejected()) std::cerr << "soma: warning: " << r.reason << " (skipped)\n";
 }
 
+void warn_rejected(const PluginRegistry& registry, const RunSpec& spec) {
+    for (const auto& [kind, name] : plugins_of(spec)) (void)registry.lookup(kind, name);
+    warn_rejected(registry);
+}
+
 std::vector<ExtraOption> common_options() {
     return {{"progress", "WHEN", "a progress line on stderr: auto (when stderr is a terminal), on or off (default: auto)"},
             {"summary", "WHAT", "json: also write NAME_summary.json (settings, per-cell results, files written); none: do "

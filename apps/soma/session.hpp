@@ -27,8 +27,12 @@ class PluginRegistry;
 
 namespace soma::app {
 
-/// Warns on stderr of each plug-in file the registry skipped (it may be the user's own build).
+/// Warns on stderr of each plug-in file the registry skipped so far (it may be the user's own build).
 void warn_rejected(const PluginRegistry& registry);
+/// Looks up the plug-ins `spec` uses (plugins_of; loading only those, and nothing when one is unknown: the
+/// run reports that), then warns as above, so that a rejected file that a plug-in of the run could have
+/// come from is named before the run.
+void warn_rejected(const PluginRegistry& registry, const RunSpec& spec);
 
 /// The options every simulating command has besides those of `soma run`'s run description:
 /// `--progress` and `--summary`.

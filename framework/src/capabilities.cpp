@@ -44,7 +44,11 @@ std::shared_ptr<Model> create_model(const PluginRegistry& registry, std::string_
         std::shared_ptr<Model> loader;
         std::unique_ptr<Model> model;
     };
-    auto holder = std::make_shared<Holder>(Holder{loader_object, loader->load(std::filesystem::path(name))});
+    // What the loader throws other than a soma::Error (which says what is wrong with the file) names the plug-in.
+    const auto& plugin = registry.find(PluginKind::model, model_file_plugin);
+    auto loaded = guard_plugin_call(PluginKind::model, plugin.name, plugin.file, "failed to read '" + std::string(name) + "'",
+                                    [&] { return loader->load(std::filesystem::path(name)); });
+    auto holder = std::make_shared<Holder>(Holder{loader_object, std::move(loaded)});
     Model* raw = holder->model.get();
     return {std::move(holder), raw};
 }

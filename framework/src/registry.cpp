@@ -7,7 +7,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <set>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
 
 namespace soma {
 
@@ -35,12 +39,6 @@ std::string BuildInfo::to_string() const {
                        glibcxx_debug != 0 ? ", _GLIBCXX_DEBUG" : "");
 }
 
-struct PluginRegistry::Entry {
-    PluginInfo info;
-    std::shared_ptr<boost::dll::shared_library> library;
-    const PluginDescriptor* descriptor = nullptr;
-};
-
 namespace {
 
 struct Loaded {
@@ -48,9 +46,33 @@ struct Loaded {
     const PluginDescriptor* descriptor = nullptr;
 };
 
+using Key = std::pair<PluginKind, std::string>;
+
+constexpr PluginKind all_kinds[] = {PluginKind::model, PluginKind::stimulus, PluginKind::integrator,
+                                    PluginKind::recorder};
+
 bool valid_kind(PluginKind kind) {
     return kind == PluginKind::model || kind == PluginKind::stimulus || kind == PluginKind::integrator ||
            kind == PluginKind::recorder;
+}
+
+// The plug-in a file name `soma_KIND_NAME.so` promises (NAME in [a-z0-9_]+), or none for another name.
+std::optional<Key> named_plugin(const std::filesystem::path& file) {
+    const std::string stem = file.stem().string();
+    constexpr std::string_view prefix = "soma_";
+    if (!std::string_view(stem).starts_with(prefix)) return std::nullopt;
+    const std::string_view rest = std::string_view(stem).substr(prefix.size());
+    for (const auto kind : all_kinds) {
+        const std::string head = std::string(to_string(kind)) + "_";
+        if (!rest.starts_with(head)) continue;
+        const std::string_view name = rest.substr(head.size());
+        const bool well_formed = !name.empty() && std::ranges::all_of(name, [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        });
+        if (!well_formed) return std::nullopt;
+        return Key{kind, std::string(name)};
+    }
+    return std::nullopt;
 }
 
 // Loads `file` and validates its descriptor; throws PluginError with a message naming the file.
@@ -60,8 +82,14 @@ Loaded load(const std::filesystem::path& file) {
         library->load(boost::dll::fs::path(file.string()),
                       boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
     } catch (const std::exception& e) {
-        // Boost.DLL's message carries the dynamic loader's (dlerror) text, e.g. "invalid ELF header".
+        // Boost.DLL's message carries the dynamic loader's (dlerror) text, e.g. "invalid ELF header"; a
+        // std::exception thrown by the library's own initialisation arrives here too.
         throw PluginError(fmt::format("cannot load plug-in file '{}': {}", file.string(), e.what()));
+    } catch (...) {
+        // The library's initialisation (a constructor of a global object) threw something else.
+        throw PluginError(fmt::format("cannot load plug-in file '{}': its initialisation threw an object that is "
+                                      "not an exception",
+                                      file.string()));
     }
     if (!library->has(descriptor_alias)) {
         throw PluginError(fmt::format("'{}' is not a Soma plug-in: it exports no '{}' (build plug-ins with "
@@ -93,10 +121,174 @@ PluginInfo info_of(const PluginDescriptor& d, const std::filesystem::path& file)
     return {d.kind, d.name, d.version ? d.version : "", d.description ? d.description : "", file};
 }
 
+Key key_of(const PluginDescriptor& d) { return {d.kind, d.name}; }
+
+std::string already_provided(const std::filesystem::path& file, const Key& key, const std::filesystem::path& first) {
+    return fmt::format("'{}': {} plug-in '{}' is already provided by '{}', which comes first in the search path",
+                       file.string(), to_string(key.first), key.second, first.string());
+}
+
 }  // namespace
 
-PluginRegistry::PluginRegistry(std::vector<std::filesystem::path> dirs) {
-    // A directory named twice (e.g. in SOMA_PLUGIN_PATH and as the built-in one) is scanned once.
+/// Everything a registry learns as it is used, under one mutex: the files of its directories, what
+/// each turned out to be, and the plug-ins found.
+struct PluginRegistry::State {
+    struct File {
+        enum class Status { unread, offered, accepted, rejected };
+        std::filesystem::path path;
+        std::optional<Key> named;  ///< the plug-in its name promises, if it follows soma_KIND_NAME.so
+        Status status = Status::unread;
+        Loaded loaded;             ///< while offered (loaded, not yet taken or refused)
+    };
+    struct Entry {
+        PluginInfo info;
+        std::shared_ptr<boost::dll::shared_library> library;
+        const PluginDescriptor* descriptor = nullptr;
+    };
+
+    std::mutex mutex;
+    bool scanned = false;
+    std::vector<File> files;                       ///< every *.so of every directory, in search order
+    std::deque<Entry> entries;                     ///< the accepted plug-ins, in load order; never moved
+    std::map<Key, const Entry*> resolved;          ///< every plug-in looked for; null: there is none
+    std::vector<std::pair<std::size_t, std::string>> rejected;  ///< file index, reason
+
+    void reject(std::size_t file, std::string reason) {
+        files[file].status = File::Status::rejected;
+        files[file].loaded = {};  // unloads it
+        rejected.emplace_back(file, std::move(reason));
+    }
+
+    /// Loads file `i` (not yet read) and validates it: offered, or rejected with the reason.
+    void read(std::size_t i) {
+        File& f = files[i];
+        try {
+            f.loaded = load(f.path);
+        } catch (const PluginError& e) {
+            return reject(i, e.what());
+        }
+        const Key found = key_of(*f.loaded.descriptor);
+        if (f.named && found != *f.named) {
+            const auto& [kind, name] = found;
+            return reject(i, fmt::format("'{}' is named as {} plug-in '{}' but holds {} plug-in '{}'; name the file "
+                                         "soma_{}_{}.so (as soma_add_plugin(soma_{}_{} ...) does)",
+                                         f.path.string(), to_string(f.named->first), f.named->second, to_string(kind),
+                                         name, to_string(kind), name, to_string(kind), name));
+        }
+        f.status = File::Status::offered;
+    }
+
+    /// On first use: lists the directories' *.so files and reads those whose names promise no plug-in.
+    void scan(const std::vector<std::filesystem::path>& dirs) {
+        if (scanned) return;
+        scanned = true;
+        for (const auto& dir : dirs) {
+            std::error_code ec;
+            if (!std::filesystem::is_directory(dir, ec)) continue;
+            std::vector<std::filesystem::path> paths;
+            for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+                if (entry.is_regular_file(ec) && entry.path().extension() == ".so") paths.push_back(entry.path());
+            }
+            std::sort(paths.begin(), paths.end());
+            for (auto& path : paths) {
+                auto named = named_plugin(path);
+                files.push_back({std::move(path), std::move(named), File::Status::unread, {}});
+            }
+        }
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            if (!files[i].named) read(i);
+        }
+    }
+
+    const Entry* accept(std::size_t i) {
+        File& f = files[i];
+        f.status = File::Status::accepted;
+        entries.push_back({info_of(*f.loaded.descriptor, f.path), std::move(f.loaded.library), f.loaded.descriptor});
+        f.loaded = {};
+        return &entries.back();
+    }
+
+    /// The plug-in `key`: the first file in search order that holds it, loading the files named for it
+    /// until one is accepted. Later files that hold it are rejected (those named for it unread).
+    const Entry* resolve(const std::vector<std::filesystem::path>& dirs, const Key& key) {
+        scan(dirs);
+        if (const auto it = resolved.find(key); it != resolved.end()) return it->second;
+        const Entry* winner = nullptr;
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            File& f = files[i];
+            if (f.named) {
+                if (*f.named != key || f.status == File::Status::rejected) continue;
+                if (winner != nullptr) {
+                    reject(i, already_provided(f.path, key, winner->info.file));
+                    continue;
+                }
+                read(i);
+            } else if (f.status != File::Status::offered || key_of(*f.loaded.descriptor) != key) {
+                continue;
+            } else if (winner != nullptr) {
+                reject(i, already_provided(f.path, key, winner->info.file));
+                continue;
+            }
+            if (f.status == File::Status::offered) winner = accept(i);
+        }
+        resolved.emplace(key, winner);
+        return winner;
+    }
+
+    /// Every plug-in of `kind` (of every kind: none), found: sorted by kind, then name.
+    std::vector<PluginInfo> list(const std::vector<std::filesystem::path>& dirs, std::optional<PluginKind> kind) {
+        scan(dirs);
+        std::vector<Key> keys;
+        for (const auto& f : files) {
+            if (f.named) keys.push_back(*f.named);
+            else if (f.status == File::Status::offered) keys.push_back(key_of(*f.loaded.descriptor));
+        }
+        for (const auto& key : keys) {
+            if (!kind || key.first == *kind) (void)resolve(dirs, key);
+        }
+        std::vector<PluginInfo> all;
+        for (const auto& [key, entry] : resolved) {
+            if (entry != nullptr && (!kind || key.first == *kind)) all.push_back(entry->info);
+        }
+        return all;  // the map's order: kind, then name
+    }
+
+    std::string not_found(const std::vector<std::filesystem::path>& dirs, PluginKind kind, std::string_view name) {
+        std::vector<std::string> known;
+        for (const auto& p : list(dirs, kind)) known.push_back(p.name);
+        std::vector<std::string> searched;
+        for (const auto& d : dirs) searched.push_back(d.string());
+        // Files named for it that were refused come first: they are what the user meant.
+        std::vector<std::string> refused, others;
+        for (const auto& [file, reason] : rejected_in_order()) {
+            const auto& named = files[file].named;
+            (named && named->first == kind && named->second == name ? refused : others).push_back(reason);
+        }
+        std::string message =
+            refused.empty()
+                ? unknown_name_message(std::string(to_string(kind)) + " plug-in", name, known)
+                : fmt::format("{} plug-in '{}' cannot be used: {}.", to_string(kind), name, fmt::join(refused, "; "));
+        message += fmt::format(" Searched: {} (set SOMA_PLUGIN_PATH to add directories).", fmt::join(searched, ", "));
+        for (const auto& reason : others) message += fmt::format(" Rejected: {}.", reason);
+        return message;
+    }
+
+    /// `rejected` in search order (file index), not in the order the files were read.
+    std::vector<std::pair<std::size_t, std::string>> rejected_in_order() const {
+        auto order = rejected;
+        std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        return order;
+    }
+
+    std::vector<RejectedFile> rejected_files() const {
+        std::vector<RejectedFile> out;
+        for (auto& [file, reason] : rejected_in_order()) out.push_back({files[file].path, std::move(reason)});
+        return out;
+    }
+};
+
+PluginRegistry::PluginRegistry(std::vector<std::filesystem::path> dirs) : state_(std::make_unique<State>()) {
+    // A directory named twice (e.g. in SOMA_PLUGIN_PATH and as the built-in one) is searched once.
     for (auto& dir : dirs) {
         std::error_code ec;
         const auto canonical = std::filesystem::weakly_canonical(dir, ec);
@@ -106,7 +298,6 @@ PluginRegistry::PluginRegistry(std::vector<std::filesystem::path> dirs) {
         });
         if (!seen) dirs_.push_back(std::move(dir));
     }
-    for (const auto& dir : dirs_) scan(dir);
 }
 
 PluginRegistry::PluginRegistry() : PluginRegistry(default_search_path()) {}
@@ -134,71 +325,47 @@ std::vector<std::filesystem::path> PluginRegistry::default_search_path() {
     return dirs;
 }
 
-void PluginRegistry::scan(const std::filesystem::path& dir) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) return;
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-        if (entry.is_regular_file(ec) && entry.path().extension() == ".so") files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
-        try {
-            auto loaded = load(file);
-            const auto& d = *loaded.descriptor;
-            const auto taken = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) {
-                return e.info.kind == d.kind && e.info.name == d.name;
-            });
-            if (taken == entries_.end()) {
-                entries_.push_back({info_of(d, file), std::move(loaded.library), loaded.descriptor});
-            } else {
-                rejected_.push_back({file, fmt::format("'{}': {} plug-in '{}' is already provided by '{}', which comes "
-                                                       "first in the search path",
-                                                       file.string(), to_string(d.kind), d.name,
-                                                       taken->info.file.string())});
-            }
-        } catch (const PluginError& e) {
-            rejected_.push_back({file, e.what()});
-        }
-    }
-}
-
 const std::vector<std::filesystem::path>& PluginRegistry::search_path() const { return dirs_; }
 
 std::vector<PluginInfo> PluginRegistry::plugins() const {
-    std::vector<PluginInfo> all;
-    for (const auto& e : entries_) all.push_back(e.info);
-    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-        return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
-    });
-    return all;
+    const std::lock_guard lock(state_->mutex);
+    return state_->list(dirs_, std::nullopt);
 }
 
 std::vector<PluginInfo> PluginRegistry::plugins(PluginKind kind) const {
-    auto all = plugins();
-    std::erase_if(all, [&](const auto& p) { return p.kind != kind; });
-    return all;
+    const std::lock_guard lock(state_->mutex);
+    return state_->list(dirs_, kind);
 }
 
-const std::vector<RejectedFile>& PluginRegistry::rejected() const { return rejected_; }
+std::vector<RejectedFile> PluginRegistry::rejected() const {
+    const std::lock_guard lock(state_->mutex);
+    state_->scan(dirs_);
+    return state_->rejected_files();
+}
+
+std::vector<PluginInfo> PluginRegistry::loaded() const {
+    const std::lock_guard lock(state_->mutex);
+    std::vector<PluginInfo> out;
+    for (const auto& e : state_->entries) out.push_back(e.info);
+    return out;
+}
+
+const PluginInfo* PluginRegistry::lookup(PluginKind kind, std::string_view name) const {
+    const std::lock_guard lock(state_->mutex);
+    const auto* entry = state_->resolve(dirs_, {kind, std::string(name)});
+    return entry != nullptr ? &entry->info : nullptr;
+}
 
 const PluginInfo& PluginRegistry::find(PluginKind kind, std::string_view name) const {
-    for (const auto& e : entries_) {
-        if (e.info.kind == kind && e.info.name == name) return e.info;
-    }
-    std::vector<std::string> known;
-    for (const auto& p : plugins(kind)) known.push_back(p.name);
-    std::vector<std::string> dirs;
-    for (const auto& d : dirs_) dirs.push_back(d.string());
-    std::string message = unknown_name_message(std::string(to_string(kind)) + " plug-in", name, known);
-    message += fmt::format(" Searched: {} (set SOMA_PLUGIN_PATH to add directories).", fmt::join(dirs, ", "));
-    for (const auto& r : rejected_) message += fmt::format(" Rejected: {}.", r.reason);
-    throw PluginError(message);
+    const std::lock_guard lock(state_->mutex);
+    if (const auto* entry = state_->resolve(dirs_, {kind, std::string(name)})) return entry->info;
+    throw PluginError(state_->not_found(dirs_, kind, name));
 }
 
 std::string PluginRegistry::unknown_plugin_message(std::string_view name, std::string_view listing) const {
+    const std::lock_guard lock(state_->mutex);
     std::vector<std::string> known;
-    for (const auto& p : plugins()) known.push_back(p.name);
+    for (const auto& p : state_->list(dirs_, std::nullopt)) known.push_back(p.name);
     std::vector<std::string> dirs;
     for (const auto& d : dirs_) dirs.push_back(d.string());
     return fmt::format("{} Searched: {}. ({} shows them all.)", unknown_name_message("plug-in", name, known),
@@ -206,32 +373,27 @@ std::string PluginRegistry::unknown_plugin_message(std::string_view name, std::s
 }
 
 std::shared_ptr<Component> PluginRegistry::create(PluginKind kind, std::string_view name) const {
-    const auto& info = find(kind, name);
-    const auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return &e.info == &info; });
+    const State::Entry* entry = nullptr;
+    {
+        const std::lock_guard lock(state_->mutex);
+        entry = state_->resolve(dirs_, {kind, std::string(name)});
+        if (entry == nullptr) throw PluginError(state_->not_found(dirs_, kind, name));
+    }
+    // An entry never changes once made, so the plug-in's own code runs outside the lock. Whatever its
+    // factory throws reaches the caller as a soma::Error naming the plug-in.
+    std::unique_ptr<Component> object = guard_plugin_call(kind, name, entry->info.file, "failed to construct",
+                                                          [&] { return entry->descriptor->create(); });
+    if (object == nullptr) {
+        throw PluginError(
+            fmt::format("{} plug-in '{}' ({}) made no object", to_string(kind), name, entry->info.file.string()));
+    }
     // The holder owns the library and the object; members are destroyed in reverse order, so the
     // object (whose code lives in the library) goes first and the library is unloaded after it.
     struct Holder {
         std::shared_ptr<boost::dll::shared_library> library;
         std::unique_ptr<Component> object;
     };
-    // Whatever the plug-in's constructor throws reaches the caller as a soma::Error naming the plug-in.
-    std::unique_ptr<Component> object;
-    try {
-        object = it->descriptor->create();
-    } catch (const Error&) {
-        throw;
-    } catch (const std::exception& e) {
-        throw PluginError(fmt::format("{} plug-in '{}' ({}) failed to construct: {}", to_string(kind), name,
-                                      info.file.string(), e.what()));
-    } catch (...) {
-        throw PluginError(fmt::format("{} plug-in '{}' ({}) failed to construct: it threw an object that is not an "
-                                      "exception",
-                                      to_string(kind), name, info.file.string()));
-    }
-    if (object == nullptr) {
-        throw PluginError(fmt::format("{} plug-in '{}' ({}) made no object", to_string(kind), name, info.file.string()));
-    }
-    auto holder = std::make_shared<Holder>(Holder{it->library, std::move(object)});
+    auto holder = std::make_shared<Holder>(Holder{entry->library, std::move(object)});
     Component* raw = holder->object.get();
     return {std::move(holder), raw};
 }

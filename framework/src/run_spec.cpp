@@ -154,36 +154,30 @@ std::string sha256_of(const std::filesystem::path& file) {
     return hex;
 }
 
+/// The parts of a stimulus text "A+B:label+FILE", split as build_simulation splits them.
+std::vector<StimulusPart> stimulus_parts(std::string_view text) {
+    std::vector<StimulusPart> parts;
+    while (true) {
+        const auto plus = text.find('+');
+        parts.push_back(split_stimulus_part(text.substr(0, plus)));
+        if (plus == std::string_view::npos) return parts;
+        text.remove_prefix(plus + 1);
+    }
+}
+
 /// The plug-ins and input files of `spec`, for RunInfo.
 void record_provenance(const PluginRegistry& registry, const RunSpec& spec, RunInfo& info) {
-    const auto plugin = [&](PluginKind kind, const std::string& name) {
+    for (const auto& [kind, name] : plugins_of(spec)) {
         const PluginInfo& p = registry.find(kind, name);
         info.plugins.push_back({std::string(to_string(kind)), p.name, p.version, p.file});
-    };
+    }
     const auto input = [&](std::string role, const std::filesystem::path& path) {
         info.inputs.push_back({std::move(role), path, sha256_of(path)});
     };
-    if (is_model_file(spec.model.name)) {
-        plugin(PluginKind::model, std::string(model_file_plugin));
-        input("model file", spec.model.name);
-    } else {
-        plugin(PluginKind::model, spec.model.name);
+    if (is_model_file(spec.model.name)) input("model file", spec.model.name);
+    for (const auto& part : stimulus_parts(spec.stimulus.name)) {
+        if (is_stimulus_file(part.plugin)) input("stimulus file", part.plugin);
     }
-    std::string_view rest = spec.stimulus.name;
-    while (true) {
-        const auto plus = rest.find('+');
-        const StimulusPart part = split_stimulus_part(rest.substr(0, plus));
-        if (is_stimulus_file(part.plugin)) {
-            plugin(PluginKind::stimulus, std::string(stimulus_file_plugin));
-            input("stimulus file", part.plugin);
-        } else {
-            plugin(PluginKind::stimulus, part.plugin);
-        }
-        if (plus == std::string_view::npos) break;
-        rest.remove_prefix(plus + 1);
-    }
-    plugin(PluginKind::integrator, spec.integrator.name);
-    for (const auto& r : spec.recorders) plugin(PluginKind::recorder, r.name);
     if (spec.cells_from) input("cell table", *spec.cells_from);
     if (spec.scenario_file) input("scenario file", *spec.scenario_file);
     info.command_line = spec.command_line;
@@ -391,6 +385,19 @@ std::pair<ComponentSpec&, std::string> component_of(RunSpec& spec, std::string_v
             origin, key, unknown_name_message("component", kind, kinds)));
     }
     return {*component, std::string(key.substr(dot + 1))};
+}
+
+std::vector<std::pair<PluginKind, std::string>> plugins_of(const RunSpec& spec) {
+    std::vector<std::pair<PluginKind, std::string>> plugins;
+    plugins.emplace_back(PluginKind::model, is_model_file(spec.model.name) ? std::string(model_file_plugin) : spec.model.name);
+    for (const auto& part : stimulus_parts(spec.stimulus.name)) {
+        if (part.plugin.empty()) continue;
+        plugins.emplace_back(PluginKind::stimulus,
+                             is_stimulus_file(part.plugin) ? std::string(stimulus_file_plugin) : part.plugin);
+    }
+    plugins.emplace_back(PluginKind::integrator, spec.integrator.name);
+    for (const auto& r : spec.recorders) plugins.emplace_back(PluginKind::recorder, r.name);
+    return plugins;
 }
 
 std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec) {

@@ -37,7 +37,11 @@ std::shared_ptr<Stimulus> create_stimulus(const PluginRegistry& registry, std::s
         std::shared_ptr<Stimulus> loader;
         std::unique_ptr<Stimulus> stimulus;
     };
-    auto holder = std::make_shared<Holder>(Holder{loader_object, loader->load(std::filesystem::path(name))});
+    // What the loader throws other than a soma::Error (which says what is wrong with the file) names the plug-in.
+    const auto& plugin = registry.find(PluginKind::stimulus, stimulus_file_plugin);
+    auto loaded = guard_plugin_call(PluginKind::stimulus, plugin.name, plugin.file, "failed to read '" + std::string(name) + "'",
+                                    [&] { return loader->load(std::filesystem::path(name)); });
+    auto holder = std::make_shared<Holder>(Holder{loader_object, std::move(loaded)});
     Stimulus* raw = holder->stimulus.get();
     return {std::move(holder), raw};
 }

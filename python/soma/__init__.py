@@ -34,7 +34,7 @@ __version__ = _soma.__version__
 __all__ = ["run", "sweep", "fi", "rheobase", "compare", "fit", "list", "describe", "search_path", "Result",
            "SweepResult", "RheobaseResult", "CompareResult", "FitResult", "Error", "ParameterError", "PluginError", "RunError", "ModelFileError"]
 
-_warned_rejected = False
+_warned_rejected = set()  # the files warned of
 _PACKAGE_DIR = _os.path.dirname(_os.path.abspath(__file__))
 
 
@@ -49,13 +49,23 @@ def _warn(message, category=UserWarning):
 
 
 def _warn_rejected():
-    """Warns once of each plug-in file that was not accepted (it may be the user's own build)."""
-    global _warned_rejected
-    if _warned_rejected:
-        return
-    _warned_rejected = True
+    """Warns once of each plug-in file that was not accepted (it may be the user's own build). Plug-ins are
+    loaded as calls need them, so this runs before each call and after it (_loading)."""
     for r in _soma.rejected():
+        if r["file"] in _warned_rejected:
+            continue
+        _warned_rejected.add(r["file"])
         _warn(f"skipping {r['file']}: {r['reason']}", RuntimeWarning)
+
+
+def _loading(function):
+    """``function`` of _soma, followed (also when it raises) by the warnings of the plug-in files it refused."""
+    def call(*args):
+        try:
+            return function(*args)
+        finally:
+            _warn_rejected()
+    return call
 
 
 def _keywords(function):
@@ -143,7 +153,7 @@ def run(model="hh", *, preset=None, stimulus=None, integrator="euler", params=No
     _warn_rejected()
     args = _run_arguments(model, preset, stimulus, integrator, params, t_stop, dt, record_interval, cells, cells_from,
                           record, record_cells, threads, seed, recorders, output_dir, name, title, force)
-    result = Result(_soma.run(args))
+    result = Result(_loading(_soma.run)(args))
     for note in result.notes:
         _warn(note)
     return result
@@ -171,7 +181,7 @@ def sweep(vary, *, window=None, **run_options):
                                  "with FROM <= t < TO are analysed)")
         window = (float(window[0]), float(window[1]))
     args = _run_arguments(**run_options)
-    raw = _soma.sweep(args, _axis_texts(vary), window)
+    raw = _loading(_soma.sweep)(args, _axis_texts(vary), window)
     for note in raw["notes"]:
         _warn(note)
     return SweepResult(raw)
@@ -237,7 +247,7 @@ def rheobase(high, *, low=0.0, tolerance=None, batch=7, firing="single", paramet
                              f"rheobase search varies (parameter='{parameter}'), from low={float(low):g} to "
                              f"high={float(high):g}; leave it out of params")
     args = _run_arguments(**run_options)
-    return RheobaseResult(_soma.rheobase(args, float(low), float(high), float(tolerance), int(batch), firing, parameter))
+    return RheobaseResult(_loading(_soma.rheobase)(args, float(low), float(high), float(tolerance), int(batch), firing, parameter))
 
 
 def _recording_options(recording_dt, delta):
@@ -275,7 +285,7 @@ def compare(recording, *, model="hh", preset=None, stimulus=None, integrator="eu
     files = _stimulus_set("recording", recording)
     args = _run_arguments(model, preset, stimulus, integrator, params, dt=dt,
                           cells=cells, cells_from=cells_from, threads=threads, seed=seed)
-    raw = _soma.compare(args, files, recording_dt, delta, stimulus is not None)
+    raw = _loading(_soma.compare)(args, files, recording_dt, delta, stimulus is not None)
     for warning in raw["warnings"]:
         _warn(warning)
     return CompareResult(raw)
@@ -369,7 +379,7 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
     generations = _whole("generations", generations, 1, 100000)
     training, held = _sets("train", train), _sets("held_out", held_out)
     args = _run_arguments(model, preset, "step", integrator, params, dt=dt, threads=threads, seed=seed)
-    raw = _soma.fit(args, fitted, training, held, recording_dt, objective, float(weight), float(count_tolerance), delta,
+    raw = _loading(_soma.fit)(args, fitted, training, held, recording_dt, objective, float(weight), float(count_tolerance), delta,
                     algorithm, population, generations)
     for note in raw["notes"]:
         if "is not used: it is fitted" in note or note in raw["warnings"]:
@@ -384,7 +394,7 @@ def list_plugins(kind=None):
     'description' and 'file'; only those of ``kind`` if given."""
     _check_kind(kind)
     _warn_rejected()
-    return [p for p in _soma.plugins() if kind is None or p["kind"] == kind]
+    return [p for p in _loading(_soma.plugins)() if kind is None or p["kind"] == kind]
 
 
 _KINDS = ["model", "stimulus", "integrator", "recorder"]
@@ -412,7 +422,7 @@ def describe(name, kind=None):
                              "give a name such as 'hh' or a model file's path")
     _check_kind(kind)
     _warn_rejected()
-    found = _soma.describe(_spec_plain_text("name", _os.fspath(name)))
+    found = _loading(_soma.describe)(_spec_plain_text("name", _os.fspath(name)))
     if kind is not None:
         matching = [d for d in found if d["kind"] == kind]
         if not matching:

@@ -45,8 +45,9 @@ namespace py = pybind11;
 
 namespace soma::python {
 
-/// The plug-ins, found once per process on first use (SOMA_PLUGIN_PATH, then Soma's own directory).
-/// Never destroyed before the interpreter exits, so that an exception or an object a plug-in made
+/// The plug-ins (SOMA_PLUGIN_PATH, then Soma's own directory), made on first use; each is loaded only when
+/// a call needs it (registry.hpp), under the registry's mutex, since calls that release the GIL may load
+/// plug-ins from several threads at once. Never destroyed before the interpreter exits, so that an exception or an object a plug-in made
 /// never outlives its library.
 const PluginRegistry& registry() {
     static const PluginRegistry instance;
@@ -428,13 +429,26 @@ py::dict component_dict(const Component& object) {
     return d;
 }
 
+/// component_dict of plug-in `name`'s `object`; what the plug-in's code throws (any object) is a PluginError
+/// naming it (guard_plugin_call), Python's own errors pass unchanged.
+py::dict describe_component(const Component& object, PluginKind kind, const std::string& name,
+                            const std::filesystem::path& file, std::string_view doing) {
+    try {
+        return component_dict(object);
+    } catch (const py::error_already_set&) {
+        throw;
+    } catch (...) {
+        return guard_plugin_call(kind, name, file, doing, []() -> py::dict { throw; });  // rethrown, translated
+    }
+}
+
 py::list describe(const std::string& name) {
     const PluginRegistry& plugins = registry();
     py::list out;
     if (is_model_file(name)) {
         const auto model = create_model(plugins, name);
-        py::dict d = component_dict(*model);
         const auto& p = plugins.find(PluginKind::model, model_file_plugin);
+        py::dict d = describe_component(*model, PluginKind::model, p.name, p.file, "failed to describe the model file");
         d["kind"] = "model";
         d["name"] = name;
         d["version"] = p.version;
@@ -443,13 +457,14 @@ py::list describe(const std::string& name) {
         out.append(d);
         return out;
     }
+    // Each kind's plug-in of that name: only the files that may hold it are loaded.
     for (const auto kind : all_kinds) {
-        for (const auto& p : plugins.plugins(kind)) {
-            if (p.name != name) continue;
-            py::dict d = component_dict(*plugins.create(kind, name));
-            for (const auto& [key, value] : plugin_dict(p)) d[key] = value;
-            out.append(d);
-        }
+        const PluginInfo* p = plugins.lookup(kind, name);
+        if (p == nullptr) continue;
+        const auto object = plugins.create(kind, name);
+        py::dict d = describe_component(*object, kind, p->name, p->file, "failed to describe itself");
+        for (const auto& [key, value] : plugin_dict(*p)) d[key] = value;
+        out.append(d);
     }
     if (out.empty()) throw PluginError(plugins.unknown_plugin_message(name, "soma.list()"));
     return out;
@@ -535,7 +550,7 @@ PYBIND11_MODULE(_soma, m) {
     m.def("rheobase", &rheobase, py::arg("args"), py::arg("low"), py::arg("high"), py::arg("tolerance"),
           py::arg("batch"), py::arg("firing"), py::arg("parameter"), "A rheobase search; a dict (soma.rheobase wraps it).");
     m.def("plugins", &list_plugins, "The plug-ins found, as dicts (kind, name, version, description, file).");
-    m.def("rejected", &rejected_files, "Shared libraries in the plug-in directories that were not accepted, and why.");
+    m.def("rejected", &rejected_files, "Shared libraries in the plug-in directories that were not accepted so far, and why (plug-ins are loaded when a call needs them).");
     m.def("describe", &describe, py::arg("name"), "Each plug-in of that name (or the model file), as a dict.");
     bind_fitting(m);
     m.def("readable_message", &readable_message, py::arg("message"),

@@ -104,6 +104,38 @@ def test_out_of_tree_plugin(tmp_path, soma_exe):
     assert stdout.startswith("ok ")
 
 
+def test_plugins_are_loaded_only_when_a_call_uses_them():
+    """With plug-in files on SOMA_PLUGIN_PATH that crash or throw as soon as they are loaded (named for plug-ins
+    the calls do not use), describe, run and search_path work; the one that throws is refused by name, with
+    its RuntimeWarning, when it is asked for."""
+    crashing = os.environ.get("SOMA_TEST_CRASHING_PLUGIN_PATH")
+    throwing = os.environ.get("SOMA_TEST_THROWING_PLUGIN_PATH")
+    assert crashing and (pathlib.Path(crashing) / "soma_model_segfaults.so").exists(), \
+        "SOMA_TEST_CRASHING_PLUGIN_PATH must hold soma_model_segfaults.so (built by tests/CMakeLists.txt)"
+    assert throwing and (pathlib.Path(throwing) / "soma_integrator_throws_on_load.so").exists(), \
+        "SOMA_TEST_THROWING_PLUGIN_PATH must hold soma_integrator_throws_on_load.so (built by tests/CMakeLists.txt)"
+    env = dict(os.environ, SOMA_PLUGIN_PATH=f"{crashing}:{throwing}")
+    p = run_python("""
+        import warnings, soma
+        assert soma.describe("hh")["kind"] == "model"
+        assert len(soma.run(model="lif", t_stop=40).spike_times) > 0
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                soma.run(model="lif", integrator="throws_on_load", t_stop=10)
+            except soma.PluginError as e:
+                assert "integrator plug-in 'throws_on_load' cannot be used" in str(e), e
+                assert "its initialisation threw an object that is not an exception" in str(e), e
+            else:
+                raise AssertionError("no PluginError")
+        assert any("soma_integrator_throws_on_load.so" in str(w.message) for w in caught), [str(w.message) for w in caught]
+        print("ok")
+        """, env=env)
+    stdout, stderr = p.communicate(timeout=60)
+    assert p.returncode == 0, stderr
+    assert stdout.startswith("ok")
+
+
 @pytest.mark.parametrize("recorder", ["csv", "hdf5"])
 def test_ctrl_c_interrupts_and_leaves_no_file(tmp_path, recorder):
     """SIGINT during a long run with a recorder: KeyboardInterrupt within a second, and neither the

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace soma::test::cli {
@@ -37,16 +38,19 @@ inline std::ostream& operator<<(std::ostream& os, const Output& o) {
     return os << "exit " << o.code << "\n--- stdout:\n" << o.out << "--- stderr:\n" << o.err;
 }
 
-/// Runs `soma args...` in `cwd`; its standard output and error go to files in `logs` (not in cwd,
-/// so that cwd holds only what soma itself writes).
-inline Output run_soma(const fs::path& cwd, const fs::path& logs, const std::vector<std::string>& args) {
+/// Runs `soma args...` in `cwd` with the environment changed by `environment` (name, value); its standard
+/// output and error go to files in `logs` (not in cwd, so that cwd holds only what soma itself writes).
+inline Output run_soma(const fs::path& cwd, const fs::path& logs, const std::vector<std::string>& args,
+                       const std::vector<std::pair<std::string, std::string>>& environment) {
     static int counter = 0;
     ++counter;
     const fs::path out = logs / ("stdout-" + std::to_string(counter) + ".txt");
     const fs::path err = logs / ("stderr-" + std::to_string(counter) + ".txt");
+    bp::environment env = boost::this_process::environment();
+    for (const auto& [name, value] : environment) env[name] = value;
     bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = args, bp::start_dir = cwd.string(), bp::std_in < bp::null,
                     bp::std_out > boost::filesystem::path(out.string()),
-                    bp::std_err > boost::filesystem::path(err.string()));
+                    bp::std_err > boost::filesystem::path(err.string()), env);
     child.wait();
     Output result{child.exit_code(), read_file(out), read_file(err)};
     BOOST_TEST_MESSAGE("soma " << [&] {
@@ -55,6 +59,11 @@ inline Output run_soma(const fs::path& cwd, const fs::path& logs, const std::vec
         return joined;
     }() << "-> exit " << result.code);
     return result;
+}
+
+/// Runs `soma args...` in `cwd`, in this process's environment (above).
+inline Output run_soma(const fs::path& cwd, const fs::path& logs, const std::vector<std::string>& args) {
+    return run_soma(cwd, logs, args, {});
 }
 
 /// Names of everything in `dir`, hidden files included.

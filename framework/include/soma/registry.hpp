@@ -10,11 +10,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
-
-namespace boost::dll {
-class shared_library;
-}
 
 namespace soma {
 
@@ -33,20 +30,36 @@ struct RejectedFile {
     std::string reason;
 };
 
-/// The plug-ins found in a list of directories.
+/// The plug-ins found in a list of directories, each loaded only when it is needed.
 ///
-/// Every `*.so` file in the directories is loaded with RTLD_NOW (so unresolved symbols are an error
-/// now, not a crash later) and its descriptor read. A file without a descriptor, or one built
-/// against another API version, is rejected with the reason. When two directories hold a plug-in
-/// of the same kind and name, the first directory wins, so `SOMA_PLUGIN_PATH` can override the
-/// built-in plug-ins. Objects created by `create` keep their library loaded for as long as they live.
+/// Constructing a registry reads nothing. On first use it lists the `*.so` files of its directories.
+/// A file named `soma_KIND_NAME.so` (KIND one of model, stimulus, integrator, recorder; the name that
+/// `soma_add_plugin(soma_KIND_NAME ...)` gives it) is taken to hold plug-in NAME of KIND and is loaded
+/// only when that plug-in is asked for (`find`, `lookup`, `create`) or when plug-ins are listed
+/// (`plugins`, and the message for an unknown name, which lists the known ones). Any other `*.so` file
+/// is loaded on first use, to read which plug-in it holds. So a run loads the plug-ins it uses and no
+/// other, and a plug-in whose code crashes when it is loaded harms only the commands that load it.
+///
+/// A file is loaded with RTLD_NOW (so unresolved symbols are an error now, not a crash later) and its
+/// descriptor read. A file that cannot be loaded (its initialisation throwing included), that has no
+/// descriptor, was built against another API version or otherwise than this Soma, or whose descriptor
+/// is not the plug-in its file name says, is rejected with the reason, and the next file that may hold
+/// the plug-in is tried. When several files hold a plug-in of the same kind and name, the first
+/// directory in the search path wins (within one directory, the first file by name), so
+/// `SOMA_PLUGIN_PATH` can override the built-in plug-ins; a later file named for a plug-in that is
+/// already found is rejected without being loaded. Objects created by `create` keep their library
+/// loaded for as long as they live; a library stays loaded while its registry lives.
+///
+/// A registry may be used from several threads at once (loading is under a mutex).
 class BOOST_SYMBOL_VISIBLE PluginRegistry {
 public:
-    /// Scans `dirs` in order; directories that do not exist are skipped.
+    /// Searches `dirs` in order; a directory named twice is searched once, and directories that do not
+    /// exist are skipped. Reads no directory yet.
     explicit PluginRegistry(std::vector<std::filesystem::path> dirs);
-    /// Scans `default_search_path()`.
+    /// Searches `default_search_path()`.
     PluginRegistry();
     ~PluginRegistry();
+    /// Moves the registry with what it loaded; a moved-from registry may only be destroyed or assigned to.
     PluginRegistry(PluginRegistry&&) noexcept;
     PluginRegistry& operator=(PluginRegistry&&) noexcept;
 
@@ -57,27 +70,38 @@ public:
     [[nodiscard]] static std::filesystem::path builtin_plugin_dir();
 
     [[nodiscard]] const std::vector<std::filesystem::path>& search_path() const;
-    /// Accepted plug-ins, sorted by kind then name.
+    /// Every accepted plug-in, sorted by kind then name; loads every plug-in file.
     [[nodiscard]] std::vector<PluginInfo> plugins() const;
+    /// The accepted plug-ins of `kind`, sorted by name; loads the files named for that kind.
     [[nodiscard]] std::vector<PluginInfo> plugins(PluginKind kind) const;
-    [[nodiscard]] const std::vector<RejectedFile>& rejected() const;
+    /// The files rejected so far, in search order: those not named as a plug-in (read on first use) and
+    /// those named for a plug-in that was asked for or listed. After `plugins()` it is every one.
+    [[nodiscard]] std::vector<RejectedFile> rejected() const;
+    /// The plug-ins loaded so far, in the order they were loaded; loads nothing.
+    [[nodiscard]] std::vector<PluginInfo> loaded() const;
 
     /// Information on plug-in `name` of `kind`.
     /// @throws PluginError naming the searched directories, the available names of that kind (with
     ///         the closest as a suggestion) and any rejected files.
     [[nodiscard]] const PluginInfo& find(PluginKind kind, std::string_view name) const;
 
+    /// Information on plug-in `name` of `kind`, or null when there is none (loading, as `find`, only
+    /// what may hold it).
+    [[nodiscard]] const PluginInfo* lookup(PluginKind kind, std::string_view name) const;
+
     /// The message for `name` when no plug-in of any kind has it (as `soma describe` reports it): the
     /// closest name as a suggestion, the known names and the directories searched; `listing` names what
-    /// lists them all ("'soma list'", or a binding's function).
+    /// lists them all ("'soma list'", or a binding's function). Loads every plug-in file.
     [[nodiscard]] std::string unknown_plugin_message(std::string_view name,
                                                      std::string_view listing = "'soma list'") const;
 
     /// A new object of plug-in `name`, with default parameters.
-    /// @throws PluginError as `find`.
+    /// @throws PluginError as `find`; and naming the plug-in and its file when its factory throws (any
+    ///         soma::Error it throws passes unchanged) or makes no object.
     [[nodiscard]] std::shared_ptr<Component> create(PluginKind kind, std::string_view name) const;
 
     /// Typed `create`: T is Model, Stimulus, Integrator or Recorder.
+    /// @throws PluginError as `create`, and when the object does not implement T.
     template <class T>
     [[nodiscard]] std::shared_ptr<T> create(PluginKind kind, std::string_view name) const {
         auto object = create(kind, name);
@@ -90,18 +114,38 @@ public:
     }
 
     /// Loads one file as a plug-in, outside any registry.
-    /// @throws PluginError naming the file if it cannot be loaded (with the loader's message), has
-    ///         no Soma descriptor ("not a Soma plug-in"), or was built against another API version
-    ///         (naming the expected and the found version).
+    /// @throws PluginError naming the file if it cannot be loaded (with the loader's message, or saying
+    ///         that its initialisation threw), has no Soma descriptor ("not a Soma plug-in"), or was built
+    ///         against another API version (naming the expected and the found version) or otherwise than
+    ///         this Soma (naming both builds).
     [[nodiscard]] static PluginInfo inspect(const std::filesystem::path& file);
 
 private:
-    struct Entry;
-    void scan(const std::filesystem::path& dir);
-
+    struct State;
     std::vector<std::filesystem::path> dirs_;
-    std::vector<Entry> entries_;
-    std::vector<RejectedFile> rejected_;
+    std::unique_ptr<State> state_;
 };
+
+/// Calls `f` (code of plug-in `name` of `kind`, in `file`) and turns what else than a soma::Error it
+/// throws into a PluginError naming the plug-in, the file and `doing` (e.g. "failed to describe itself").
+/// @throws soma::Error as `f` throws it; PluginError for a std::exception (with its message) or any other
+///         object.
+template <class F>
+decltype(auto) guard_plugin_call(PluginKind kind, std::string_view name, const std::filesystem::path& file,
+                                 std::string_view doing, F&& f) {
+    const auto fail = [&](std::string_view why) {
+        return PluginError(std::string(to_string(kind)) + " plug-in '" + std::string(name) + "' (" + file.string() +
+                           ") " + std::string(doing) + ": " + std::string(why));
+    };
+    try {
+        return std::forward<F>(f)();
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw fail(e.what());
+    } catch (...) {
+        throw fail("it threw an object that is not an exception");
+    }
+}
 
 }  // namespace soma

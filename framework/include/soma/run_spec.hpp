@@ -8,6 +8,7 @@
 #include "soma/distribution.hpp"
 #include "soma/simulation.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -20,6 +21,7 @@
 namespace soma {
 
 class PluginRegistry;
+enum class PluginKind : std::uint32_t;  // plugin.hpp
 
 /// A plug-in and its parameter values as the user gives them.
 struct ComponentSpec {
@@ -86,6 +88,12 @@ struct RunSpec {
 /// @throws ModelFileError for an invalid model file.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE Simulation build_simulation(const PluginRegistry& registry, const RunSpec& spec,
                                                                 std::vector<std::shared_ptr<Recorder>> extra_recorders = {});
+
+/// The plug-ins `spec` uses, by kind and name, in the order build_simulation creates them: the model (the
+/// `equations` plug-in for a model file), each part of the stimulus (`waveform` for a current file), the
+/// integrator and the recorders. Loads nothing; a malformed stimulus part is left for build_simulation to
+/// refuse.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::pair<PluginKind, std::string>> plugins_of(const RunSpec& spec);
 
 /// The default drive of a run whose user named no stimulus (`soma run` without --stimulus, soma.run with
 /// stimulus=None): when `spec`'s stimulus is the step and its amplitude is not given, sets the amplitude
