@@ -23,9 +23,11 @@
 
 namespace soma {
 
-/// Version of the binary interface between the framework and plug-ins. Bumped whenever a class in
-/// framework/include/soma changes layout or virtual functions; the registry refuses a plug-in whose
-/// descriptor carries another number. Not bumped for a member appended at the end of RunInfo (which
+/// Version of the binary interface between the framework and plug-ins. Bumped whenever a class of
+/// framework/include/soma that a plug-in derives from, receives or calls changes layout or virtual
+/// functions; the registry refuses a plug-in whose descriptor carries another number. Not bumped for the
+/// classes only the framework and its programs use (PluginRegistry, Simulation, RunSpec), for a member
+/// appended at the end of RunInfo (which
 /// recorders receive by reference and only read: older ones find every member they know where it was)
 /// nor for a new optional capability (a class of its own, asked for with dynamic_cast).
 inline constexpr std::uint32_t api_version = 5;
