@@ -41,7 +41,8 @@ struct RejectedFile {
 /// other, and a plug-in whose code crashes when it is loaded harms only the commands that load it.
 ///
 /// A file is loaded with RTLD_NOW (so unresolved symbols are an error now, not a crash later) and its
-/// descriptor read. A file that cannot be loaded (its initialisation throwing included), that has no
+/// descriptor read. A file that cannot be loaded (its initialisation throwing included, where the exception
+/// can unwind through the dynamic loader: not under AddressSanitizer, whose dlopen ends the process), that has no
 /// descriptor, was built against another API version or otherwise than this Soma, or whose descriptor
 /// is not the plug-in its file name says, is rejected with the reason, and the next file that may hold
 /// the plug-in is tried. When several files hold a plug-in of the same kind and name, the first
