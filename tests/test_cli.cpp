@@ -8,6 +8,7 @@
 #include "soma_cli_support.hpp"
 
 #include <boost/process.hpp>
+#include <boost/process/posix.hpp>
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 
@@ -970,18 +971,40 @@ BOOST_AUTO_TEST_CASE(a_run_is_refused_while_another_writes_the_same_outputs) {
     BOOST_TEST(run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv", "--name", "b"}).code == 0);
 }
 
+// stdout on a full device, and on a pipe whose reader has gone (`soma run | true`), which used to kill
+// the run by SIGPIPE between two of its files.
 BOOST_AUTO_TEST_CASE(a_run_whose_report_cannot_be_printed_still_writes_every_file) {
-    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const TempDir logs("soma-test-logs");
     const fs::path err = logs.path() / "stderr-full.txt";
-    bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = std::vector<std::string>{"run", "--t-stop", "5"},
-                    bp::start_dir = cwd.path().string(), bp::std_in < bp::null,
-                    bp::std_out > boost::filesystem::path("/dev/full"),
-                    bp::std_err > boost::filesystem::path(err.string()));
-    child.wait();
-    BOOST_TEST(child.exit_code() == 1);
-    SOMA_CHECK_CONTAINS(read_file(err), "cannot write to standard output; the command completed and its files were written");
-    for (const char* file : {"hh-step.csv", "hh-step.png", "hh-step_summary.json"}) {
-        BOOST_TEST(fs::exists(cwd.path() / "soma-output" / file), file);
+    const auto check = [&](const fs::path& dir, int code) {
+        BOOST_TEST(code == 1);
+        SOMA_CHECK_CONTAINS(read_file(err), "cannot write to standard output; the command completed (and wrote its files, "
+                                            "if it writes any)");
+        for (const char* file : {"hh-step.csv", "hh-step.png", "hh-step_summary.json"}) {
+            BOOST_TEST(fs::exists(dir / "soma-output" / file), file);
+        }
+    };
+    {
+        const TempDir cwd("soma-test-cwd");
+        bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = std::vector<std::string>{"run", "--t-stop", "5"},
+                        bp::start_dir = cwd.path().string(), bp::std_in < bp::null,
+                        bp::std_out > boost::filesystem::path("/dev/full"),
+                        bp::std_err > boost::filesystem::path(err.string()));
+        child.wait();
+        check(cwd.path(), child.exit_code());
+    }
+    {
+        const TempDir cwd("soma-test-cwd");
+        std::array<int, 2> fds{};
+        BOOST_TEST_REQUIRE(::pipe(fds.data()) == 0);
+        ::close(fds[0]);  // no reader: every write to the pipe fails (with SIGPIPE unless ignored)
+        bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = std::vector<std::string>{"run", "--t-stop", "5"},
+                        bp::start_dir = cwd.path().string(), bp::std_in < bp::null, bp::posix::fd.bind(1, fds[1]),
+                        bp::std_err > boost::filesystem::path(err.string()));
+        ::close(fds[1]);
+        child.wait();
+        BOOST_TEST(child.native_exit_code() != 141, "killed by SIGPIPE");
+        check(cwd.path(), child.exit_code());
     }
 }
 

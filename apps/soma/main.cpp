@@ -27,8 +27,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -214,6 +214,9 @@ private:
 int main(int argc, char** argv) {
     // Line-buffered even into a pipe or a file, so that whoever reads the output sees each line as it comes.
     std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+    // A closed pipe on stdout (`soma run | head -1`) is a failed write, reported below once the command has
+    // committed its files, not a SIGPIPE that kills it between two of them.
+    std::signal(SIGPIPE, SIG_IGN);
     // Declared outside the try block: the registry keeps every plug-in library it loaded until the
     // handlers below have used (and destroyed) an exception that plug-in code threw; MPI, if started,
     // ends after that.
@@ -229,8 +232,8 @@ int main(int argc, char** argv) {
         std::cout.flush();
         if (std::fflush(stdout) != 0 || !std::cout || soma::app::report_failed) {
             // The files are complete (report.hpp): only the report of them is lost.
-            std::cerr << "soma: error: cannot write to standard output; the command completed and its files were "
-                         "written, but not all of its report was printed\n";
+            std::cerr << "soma: error: cannot write to standard output; the command completed (and wrote its files, "
+                         "if it writes any), but not all of its report was printed\n";
             return 1;
         }
         return status;
