@@ -20,6 +20,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <csignal>
+#include <chrono>
+#include <thread>
 #include <set>
 
 #include <fcntl.h>
@@ -1006,6 +1009,31 @@ BOOST_AUTO_TEST_CASE(a_run_whose_report_cannot_be_printed_still_writes_every_fil
         BOOST_TEST(child.native_exit_code() != 141, "killed by SIGPIPE");
         check(cwd.path(), child.exit_code());
     }
+}
+
+// A dopri5 run that needs millions of internal steps for one grid step (C_m = 1e-9 makes hh stiff) stops
+// within seconds of SIGTERM: dopri5 asks whether the run should stop every 4096 internal steps, where the
+// engine itself only asks between stretches of 256 grid steps (this run took minutes to notice before).
+BOOST_AUTO_TEST_CASE(a_stiff_dopri5_run_stops_soon_after_sigterm) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path err = logs.path() / "stderr-term.txt";
+    bp::child child(bp::exe = SOMA_EXECUTABLE,
+                    bp::args = std::vector<std::string>{"run", "--integrator", "dopri5", "--set", "model.C_m=1e-9",
+                                                        "--set", "integrator.max_steps=1000000000", "--recorder", "csv"},
+                    bp::start_dir = cwd.path().string(), bp::std_in < bp::null, bp::std_out > bp::null,
+                    bp::std_err > boost::filesystem::path(err.string()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    BOOST_TEST_REQUIRE(child.running(), read_file(err));
+    const auto sent = std::chrono::steady_clock::now();
+    ::kill(child.id(), SIGTERM);
+    const bool ended = child.wait_for(std::chrono::seconds(20));
+    if (!ended) child.terminate();
+    BOOST_TEST_REQUIRE(ended, "still running 20 s after SIGTERM");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    BOOST_TEST(seconds < 5.0);
+    BOOST_TEST(child.exit_code() != 0);
+    SOMA_CHECK_CONTAINS(read_file(err), "interrupted");
+    BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / "hh-step.csv"));
 }
 
 // Without --t-stop a run sees its stimulus whole: the ramp's default offset is 170 ms, so 200 ms (the course

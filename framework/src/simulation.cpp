@@ -541,7 +541,25 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
     if (now == 1) chunk.y.swap(chunk.y_next);  // the newest state into chunk.y
 }
 
+namespace {
+/// The interrupt flag of the run in progress (stop_requested), or null.
+std::atomic<const std::atomic<bool>*> run_interrupt{nullptr};
+}  // namespace
+
+bool stop_requested() noexcept {
+    const std::atomic<bool>* flag = run_interrupt.load(std::memory_order_relaxed);
+    return flag != nullptr && flag->load(std::memory_order_relaxed);
+}
+
 RunSummary Simulation::run() {
+    // This run's flag for stop_requested, the previous one back when the run ends.
+    struct PublishedInterrupt {
+        const std::atomic<bool>* previous;
+        explicit PublishedInterrupt(const std::atomic<bool>* flag) : previous(run_interrupt.exchange(flag)) {}
+        ~PublishedInterrupt() { run_interrupt.store(previous); }
+        PublishedInterrupt(const PublishedInterrupt&) = delete;
+        PublishedInterrupt& operator=(const PublishedInterrupt&) = delete;
+    } published(interrupt_ != nullptr ? interrupt_ : run_interrupt.load());
     Distribution& d = *distribution_;
     const bool root = d.rank() == 0;
     RunSummary summary;

@@ -87,4 +87,12 @@ public:
     [[nodiscard]] virtual std::unique_ptr<Worker> make_worker(const Block& block) const = 0;
 };
 
+/// Whether the run in progress in this process was asked to stop (the flag given to
+/// Simulation::interrupt_on, which the `soma` program and the Python module raise on Ctrl-C and the
+/// termination signals). A scheme that may take many internal steps for one grid step (dopri5) asks it
+/// every few thousand of them and, if so, throws RunError("interrupted at t = ... ms; no output was
+/// written"), as the engine does between stretches of steps. One relaxed atomic load; false when no run
+/// with a flag is in progress.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE bool stop_requested() noexcept;
+
 }  // namespace soma

@@ -53,7 +53,9 @@
 /// meeting the tolerances; the step size underflows; the state stays NaN or infinite; a cell needs
 /// more than `max_steps` internal steps to reach the next grid time (a stiff model or extreme
 /// parameters: the message gives the step size reached and suggests cvode); one cell fires more than
-/// max_spikes_per_cell_and_step (1000) times within one grid step (a model that fires without bound).
+/// max_spikes_per_cell_and_step (1000) times within one grid step (a model that fires without bound);
+/// the run was asked to stop (soma::stop_requested, asked every 4096 internal steps of a cell, so that
+/// Ctrl-C stops a stiff run at once).
 
 #include "soma/error.hpp"
 #include "soma/integrator.hpp"
@@ -231,6 +233,9 @@ private:
             }
             if (cell.t_b >= t_end) return;
             if (++n_steps > settings_.max_steps) too_much_work(cell, t_end);
+            if (n_steps % 4096 == 0 && stop_requested()) {
+                throw RunError(fmt::format("interrupted at t = {:.6g} ms; no output was written", cell.t_b));
+            }
             advance(cell);
         }
     }
