@@ -7,6 +7,9 @@
 #define BOOST_TEST_MODULE soma_test_cli
 #include "soma_cli_support.hpp"
 
+#include "soma/gnuplot.hpp"
+#include "soma/staged_file.hpp"
+
 #include <boost/process.hpp>
 #include <boost/process/posix.hpp>
 #include <boost/test/data/monomorphic.hpp>
@@ -295,6 +298,28 @@ BOOST_AUTO_TEST_CASE(figure_data_of_a_long_run_stay_small_and_keep_every_spike) 
     BOOST_TEST(times.size() > 40000u);
     // Several spikes share a bin (of 111 ms): each lies within the bin of the stroke drawn for it.
     check_every_spike_drawn(blocks.front(), times, 1.5, 0, 200000.0 / 1800);
+}
+
+// A gnuplot that never finishes is killed at the time limit with a clear error, and draws nothing
+// (gnuplot::draw, which the gnuplot recorder and the experiments' figures use, with a 60 s default).
+BOOST_AUTO_TEST_CASE(a_gnuplot_that_hangs_is_stopped_at_the_time_limit) {
+    const TempDir dir("soma-test-cwd");
+    const fs::path fake = dir.path() / "gnuplot";
+    {
+        std::ofstream script(fake);
+        script << "#!/bin/sh\nexec sleep 30\n";
+    }
+    fs::permissions(fake, fs::perms::owner_all);
+    const soma::StagedFile png(dir.path() / "figure.png");
+    const std::array<const soma::StagedFile*, 1> figures{&png};
+    const auto started = std::chrono::steady_clock::now();
+    const std::string message = soma::test::message_of<soma::RunError>(
+        [&] { soma::gnuplot::draw(fake, "plot x\n", figures, "test figure", std::chrono::seconds(1)); });
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    SOMA_CHECK_CONTAINS(message, "test figure: gnuplot did not finish within 1 s and was stopped");
+    BOOST_TEST(seconds < 5.0);
+    BOOST_TEST(!fs::exists(dir.path() / "figure.png"));
+    BOOST_TEST(soma::gnuplot::default_time_limit == std::chrono::seconds(60));
 }
 
 // A population's raster is thinned to the pixels it inks: 2000 LIF cells firing tens of thousands of

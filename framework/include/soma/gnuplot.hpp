@@ -54,8 +54,9 @@ namespace soma::gnuplot {
 ///         install it (Debian's gnuplot-nox).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::filesystem::path find(std::string_view who);
 
-/// How long `draw` waits for gnuplot before it kills it.
-inline constexpr std::chrono::seconds default_time_limit{300};
+/// How long `draw` waits for gnuplot before it kills it: the recorders thin what they plot (a figure of
+/// 10^4 cells and 1.4 10^7 spikes draws in about 10 s), so a minute means gnuplot is stuck.
+inline constexpr std::chrono::seconds default_time_limit{60};
 
 /// Runs `program` (from `find`) with `commands` on its standard input (typically variable assignments
 /// pointing at temporary files, then `load` of a script), its standard output discarded and its
