@@ -625,6 +625,13 @@ BOOST_AUTO_TEST_CASE(syntax_errors) {
     BOOST_TEST(load_error(with({{6, "dv/dt = I = 3"}})) == "bad.eq:6:11: unexpected '=' after the equation");
     BOOST_TEST(load_error(with({{3, "parameter E_L = 0 mV \"resting potential"}})) ==
                "bad.eq:3:22: unterminated string: a description ends with '\"'");
+    // Control bytes would reach the terminal of 'soma describe' raw, other bytes the CSV, JSON and SVG.
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 mV \"leak\033[31mred\""}})) ==
+               "bad.eq:3:27: a description is plain ASCII text, but it holds the byte 0x1b (a control character); "
+               "write it without");
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 mV \"caf\xE9\""}})) ==
+               "bad.eq:3:26: a description is plain ASCII text, but it holds the byte 0xe9 (not ASCII); write it "
+               "without");
     BOOST_TEST(load_error(with({{3, "paramter E_L = 0 mV"}})) ==
                "bad.eq:3:1: unknown statement 'paramter' (did you mean 'parameter'?); a line is one of: parameter, "
                "state, current, let, dX/dt = ..., threshold, reset, refractory, require, preset");

@@ -487,9 +487,20 @@ private:
         return r;
     }
 
+    /// A quoted description; its text must be printable ASCII, as the whole file (it reaches terminals,
+    /// CSV headers, JSON and SVG as it is).
     static std::string description(Lexer& lexer) {
         if (lexer.peek().kind != Token::Kind::string) return {};
-        return std::string(lexer.next().text);
+        const Token t = lexer.next();
+        for (std::size_t k = 0; k < t.text.size(); ++k) {
+            const auto byte = static_cast<unsigned char>(t.text[k]);
+            if (byte < 0x20 || byte >= 0x7f) {
+                lexer.fail(t.pos + 1 + k, fmt::format("a description is plain ASCII text, but it holds the byte 0x{:02x} "
+                                                      "({}); write it without",
+                                                      byte, byte >= 0x80 ? "not ASCII" : "a control character"));
+            }
+        }
+        return std::string(t.text);
     }
 
     static void expect_end(Lexer& lexer, std::string_view where) {
