@@ -1095,6 +1095,11 @@ BOOST_AUTO_TEST_CASE(the_default_step_suits_the_model) {
     BOOST_TEST_REQUIRE(lif.code == 0, lif);
     SOMA_CHECK_CONTAINS(lif.err, "the step's amplitude is 1.1 nA, the drive lif suggests");
     SOMA_CHECK_CONTAINS(lif.out, "20 spike(s), first at t = 22.3");
+    // Naming the step changes nothing: the amplitude is still the model's, not the step's unit-less 7.
+    const auto named = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--stimulus", "step", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(named.code == 0, named);
+    SOMA_CHECK_CONTAINS(named.err, "the step's amplitude is 1.1 nA, the drive lif suggests");
+    SOMA_CHECK_CONTAINS(named.out, "20 spike(s), first at t = 22.3");
     // adex with a preset gets the step of that pattern in Naud et al. 2008, Fig. 4.
     const auto adex = run_soma(cwd.path(), logs.path(), {"run", "--model", "adex", "--preset", "adaptation", "--recorder", "none"});
     BOOST_TEST_REQUIRE(adex.code == 0, adex);

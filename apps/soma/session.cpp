@@ -74,7 +74,6 @@ bool summary_wanted(const std::string& value) {
 }
 
 void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario) {
-    if (scenario.stimulus_given) return;
     if (std::string note = apply_suggested_drive(registry, scenario.spec); !note.empty()) {
         scenario.notes.push_back(std::move(note));
     }

@@ -53,8 +53,8 @@ Reporting reporting(const Scenario& scenario);
 /// @throws ParameterError for any other value, with a suggestion.
 bool summary_wanted(const std::string& value);
 
-/// When the user named no stimulus (so the run has the default step), apply_suggested_drive (run_spec.hpp),
-/// its note added to the scenario's.
+/// apply_suggested_drive (run_spec.hpp): a step whose amplitude the user did not give (named or the
+/// default stimulus) gets the model's suggested drive, its note added to the scenario's.
 /// @throws PluginError, ParameterError from creating the model (as build_simulation would).
 void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario);
 

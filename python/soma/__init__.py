@@ -116,8 +116,8 @@ def run(model="hh", *, preset=None, stimulus=None, integrator="euler", params=No
                 each NAME or NAME:LABEL (parameters 'stimulus.LABEL.PARAM'); or a current file. None
                 (default): as ``soma run`` without --stimulus, a step on [20, 70) ms whose amplitude the
                 model suggests for its parameters or preset (hh: 7 uA/cm^2, lif: 1.1 nA; a warning says so
-                when it is not the step's own 7), unless params sets 'stimulus.amplitude'. 'step' is the
-                step with its own defaults.
+                when it is not the step's own 7), unless params sets 'stimulus.amplitude'; 'step' gets the
+                same amplitude (as --stimulus step).
     integrator  'euler' (default), 'exp_euler', 'rk4', 'dopri5', 'cvode'.
     params      dict 'KIND.PARAM' -> value, as --set KIND.PARAM=VALUE: KIND is 'model', 'stimulus',
                 'integrator' or a recorder's name. A value is a number (all cells), a list or a 1-D NumPy

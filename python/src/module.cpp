@@ -126,9 +126,9 @@ void use_default_duration(const RunArguments& args, RunSpec& spec, std::vector<s
     if (std::string note = stimulus_after_run_note(registry(), spec); !note.empty()) notes.push_back(std::move(note));
 }
 
-/// The default drive for stimulus=None (apply_suggested_drive), its note in `notes`.
-void use_default_drive(const RunArguments& args, RunSpec& spec, std::vector<std::string>& notes) {
-    if (!args.default_stimulus) return;
+/// The model's suggested drive for a step whose amplitude is not given, stimulus=None or 'step'
+/// (apply_suggested_drive), its note in `notes`.
+void use_default_drive(const RunArguments& /*args*/, RunSpec& spec, std::vector<std::string>& notes) {
     if (std::string note = apply_suggested_drive(registry(), spec); !note.empty()) notes.push_back(std::move(note));
 }
 

@@ -32,9 +32,13 @@ def test_default_stimulus_is_the_drive_the_model_suggests(soma_exe, tmp_path):
     command(soma_exe, "run", "--model", "lif", "--record", "spikes", "--recorder", "csv", "--output", out, "--name", "c",
             "--summary", "none")
     assert np.array_equal(read_csv(out / "c_spikes.csv")["t (ms)"], r.spike_times)
-    # A named stimulus, or an amplitude given, is left alone (the step's own 7 nA fires far more often).
-    named = soma.run("lif", stimulus="step", record="spikes")
-    assert len(named.spike_times) > 100 and not named.notes
+    # The step named gets the same drive (as --stimulus step); an amplitude given is left alone (7 nA fires
+    # far more often).
+    with pytest.warns(UserWarning, match=r"the step's amplitude is 1.1 nA"):
+        named = soma.run("lif", stimulus="step", record="spikes")
+    assert np.array_equal(named.spike_times, r.spike_times)
+    given = soma.run("lif", stimulus="step", params={"stimulus.amplitude": 7}, record="spikes")
+    assert len(given.spike_times) > 100 and not given.notes
     own = soma.run("lif", params={"stimulus.amplitude": 1.1}, record="spikes")
     assert np.array_equal(own.spike_times, r.spike_times) and not own.notes
     # hh's suggestion is the step's default: no warning, the course's three spikes.
