@@ -242,7 +242,9 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const soma::Error& e) {
         std::cerr << "soma: error: " << e.what() << '\n';
-        return soma::app::interrupted ? 130 : 1;  // 128 + SIGINT, as shells report an interrupted program
+        // 128 + the signal (130 for SIGINT, 143 for SIGTERM), as shells report a program it ended.
+        const int signal = soma::app::interrupting_signal.load();
+        return soma::app::interrupted ? 128 + (signal != 0 ? signal : SIGINT) : 1;
     } catch (const std::exception& e) {
         if (parallel && parallel->rank() != 0) {
             std::fprintf(stderr, "soma: error on rank %zu: %s\n", parallel->rank(), e.what());  // not agreed on

@@ -26,10 +26,16 @@
 namespace soma::app {
 
 std::atomic<bool> interrupted{false};
+std::atomic<int> interrupting_signal{0};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free signal number");
 
 namespace {
-extern "C" void on_signal(int /*signal*/) { interrupted.store(true, std::memory_order_relaxed); }
+extern "C" void on_signal(int signal) {
+    int none = 0;
+    interrupting_signal.compare_exchange_strong(none, signal, std::memory_order_relaxed);  // the first one
+    interrupted.store(true, std::memory_order_relaxed);
+}
 }  // namespace
 
 void warn_rejected(const PluginRegistry& registry) {

@@ -76,6 +76,9 @@ void print_notes(const std::vector<std::string>& notes);
 /// Set by SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 once `stop_on_signals` has run; runs stop
 /// soon after and leave no file.
 extern std::atomic<bool> interrupted;
+/// The signal that set `interrupted` first (SIGINT, SIGTERM, ...), 0 before any: the program exits with
+/// 128 + it, as shells report a program that signal ended.
+extern std::atomic<int> interrupting_signal;
 
 /// Installs the handlers that set `interrupted`.
 void stop_on_signals();
