@@ -458,6 +458,7 @@ const std::vector<BadInput> bad_inputs{
     // Populations.
     {"zero cells", {"--cells", "0"}, {"--cells '0': a run needs at least 1 cell"}},
     {"cells not a whole number", {"--cells", "2.5"}, {"--cells '2.5' is not a whole number"}},
+    {"cells not a whole number in scientific form", {"--cells", "1.5e0"}, {"--cells '1.5e0' is not a whole number"}},
     {"zero threads", {"--threads", "0"}, {"--threads '0': a run needs at least 1 thread"}},
     {"negative seed", {"--seed", "-1"}, {"--seed '-1'"}},
     {"lists of different lengths", {"--set", "model.g_Na=100,110", "--set", "stimulus.amplitude=1,2,3"},
@@ -518,6 +519,14 @@ BOOST_AUTO_TEST_CASE(command_line_integrator_replaces_the_files_integrator_secti
 }
 
 // --version says whether this soma can split a run over MPI ranks.
+// A count in scientific form is taken when its value is whole: --cells 1e3 is 1000 cells.
+BOOST_AUTO_TEST_CASE(cells_in_scientific_form) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto r = run_soma(cwd.path(), logs.path(), {"run", "--cells", "1e3", "--t-stop", "1", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(r.code == 0, r);
+    SOMA_CHECK_CONTAINS(r.out, ", 1000 cells on ");
+}
+
 BOOST_AUTO_TEST_CASE(version_says_whether_mpi_is_built_in) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const auto result = run_soma(cwd.path(), logs.path(), {"--version"});

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <map>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -253,13 +254,20 @@ std::string_view trim(std::string_view s) {
     return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
-/// `text` as a whole number (digits only: no sign, point or exponent), or nullopt.
+/// `text` as a whole number: digits, or a number in scientific form whose value is whole (`1e4`, `2.5e3`;
+/// up to 2^53, where every whole number is a double), or nullopt.
 std::optional<std::uint64_t> whole_number(std::string_view text) {
     std::uint64_t value = 0;
     const char* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc{} || ptr != end) return std::nullopt;
-    return value;
+    if (!text.empty() && ec == std::errc{} && ptr == end) return value;
+    if (text.empty() || text.find_first_of("eE") == std::string_view::npos || text.front() == '-' || text.front() == '+') {
+        return std::nullopt;
+    }
+    double x = 0;
+    const auto [dptr, dec] = std::from_chars(text.data(), end, x);
+    if (dec != std::errc{} || dptr != end || !(x >= 0) || x > 9007199254740992.0 || x != std::floor(x)) return std::nullopt;
+    return static_cast<std::uint64_t>(x);
 }
 
 /// A count of at least 1 (cells or threads), `what` naming one of them; `if_left_out` completes
