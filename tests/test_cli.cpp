@@ -1070,6 +1070,23 @@ BOOST_AUTO_TEST_CASE(a_stiff_dopri5_run_stops_soon_after_sigterm) {
     BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / "hh-step.csv"));
 }
 
+// A run of 10^11 cell-steps or more (hours for hh with euler) says so before it starts; Ctrl-C stops it.
+BOOST_AUTO_TEST_CASE(a_very_long_run_says_so_before_it_starts) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path err = logs.path() / "stderr-long.txt";
+    bp::child child(bp::exe = SOMA_EXECUTABLE,
+                    bp::args = std::vector<std::string>{"run", "--t-stop", "1e9", "--recorder", "none"},
+                    bp::start_dir = cwd.path().string(), bp::std_in < bp::null, bp::std_out > bp::null,
+                    bp::std_err > boost::filesystem::path(err.string()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    ::kill(child.id(), SIGINT);
+    const bool ended = child.wait_for(std::chrono::seconds(20));
+    if (!ended) child.terminate();
+    BOOST_TEST_REQUIRE(ended);
+    BOOST_TEST(child.exit_code() == 128 + SIGINT);
+    SOMA_CHECK_CONTAINS(read_file(err), "soma: note: a long run: 1 cell(s) x 100000000000 steps, 1 x 10^11 cell-steps");
+}
+
 // Without --t-stop a run sees its stimulus whole: the ramp's default offset is 170 ms, so 200 ms (the course
 // exercise's length; its 3 spikes, the last at 169.8 ms, test_seed_traces.cpp), with a note; --t-stop 100 keeps 100.
 BOOST_AUTO_TEST_CASE(the_default_run_length_fits_the_stimulus) {

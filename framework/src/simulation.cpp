@@ -193,6 +193,16 @@ Grid resolve_grid(const RunSettings& s) {
                                      s.record_interval, static_cast<double>(grid.n_steps) * s.dt);
         }
     }
+    // A run of hours says so before it starts (10^11 cell-steps: about 17 minutes for hh with euler on
+    // one core, which advances about 10^8 cell-steps a second; docs/performance.md).
+    const double cell_steps = static_cast<double>(grid.n_steps) * static_cast<double>(s.n_cells);
+    if (cell_steps >= 1e11) {
+        if (!grid.note.empty()) grid.note += "; ";
+        const int exponent = static_cast<int>(std::floor(std::log10(cell_steps)));
+        grid.note += fmt::format("a long run: {} cell(s) x {} steps, {:.2g} x 10^{} cell-steps (hh with euler advances "
+                                 "about 10^8 cell-steps a second per core); Ctrl-C stops it and writes nothing",
+                                 s.n_cells, grid.n_steps, cell_steps / std::pow(10.0, exponent), exponent);
+    }
     return grid;
 }
 
