@@ -60,6 +60,10 @@ BOOST_AUTO_TEST_CASE(out_of_range_names_parameter_value_and_range) {
     const auto message = message_of<ParameterError>([&] { hh->configure(Text{{"E_Na", "250"}}); });
     SOMA_CHECK_CONTAINS(message, "parameter 'E_Na' = 250 mV");
     SOMA_CHECK_CONTAINS(message, "[-200, 200]");
+    // Bounds for people: 2 pi in 7 digits, not 17; whole and short ones as they are.
+    BOOST_TEST(soma::Range::closed(-2 * M_PI, 2 * M_PI).to_string() == "[-6.283185, 6.283185]");
+    BOOST_TEST(soma::Range::closed(1, 1e9).to_string() == "[1, 1000000000]");
+    BOOST_TEST(soma::Range::closed(0.001, 12.5).to_string() == "[0.001, 12.5]");
 }
 
 const std::vector<std::string> not_numbers{"abc", "7mV", "", " ", "1,5", "0x10", "--1"};

@@ -32,7 +32,9 @@ struct Range {
 
     /// True when `x` is finite and inside the interval.
     [[nodiscard]] bool contains(double x) const;
-    /// The interval in mathematical notation, e.g. "(0, inf)" or "[0, 1]".
+    /// The interval in mathematical notation, e.g. "(0, inf)" or "[0, 1]"; a bound that would need more
+    /// than 10 characters with a decimal point is shown with 7 significant digits ("[-6.283185, 6.283185]"
+    /// for +-2 pi), for people to read.
     [[nodiscard]] std::string to_string() const;
 };
 
