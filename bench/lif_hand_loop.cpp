@@ -11,8 +11,10 @@
 /// 2002, section 4.1.1, Eq. (4.3)-(4.5), p.94). Same integrator and spike handling as `euler` with
 /// locate_spikes = 1 (framework/src/fixed_step.cpp): the crossing of V_th is located on the straight
 /// line between the step's end points, v is reset there, and the rest of the step is integrated
-/// again from the reset state, the refractory test allowing 1e-9 ms of slack. The arithmetic is in
-/// the plug-ins' order, so the spike times are bit-identical to Soma's.
+/// again from the reset state, the refractory test allowing 1e-9 ms of slack; the step in which a
+/// refractory period ends is split there (held up to 2e-9 ms before the end, free from the end on,
+/// framework/include/soma/refractory.hpp). The arithmetic is in the plug-ins' order, so the spike
+/// times are bit-identical to Soma's.
 ///
 /// usage: soma_bench_lif_loop [--t-stop MS] [--dt MS] [--amplitude NA] [--tau-m MS] [--R MOHM] [--V-rest MV]
 ///                            [--V-th MV] [--V-reset MV] [--V-init MV] [--t-ref MS] [--spikes FILE]
@@ -35,6 +37,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -81,29 +85,51 @@ int main(int argc, char** argv) {
     const auto dvdt = [&](double t, double v) {
         return t < refractory_end - slack ? 0.0 : (-(v - V_rest) + R * amplitude) / tau_m;
     };
+    // fixed_step.cpp's advance_cell: v0 at t0 to v1 at t1, split at the end of the refractory period
+    // when it falls inside; returns where the free part starts and v there ({t0, v0} without a split).
+    const auto advance = [&](double t0, double t1, double v0, double& v1) -> std::pair<double, double> {
+        const double held_until = refractory_end - 2 * slack;
+        if (!(held_until > t0 && held_until < t1)) {
+            v1 = v0 + dvdt(t0, v0) * (t1 - t0);
+            return {t0, v0};
+        }
+        const double v_free = v0 + dvdt(t0, v0) * (held_until - t0);
+        v1 = refractory_end < t1 ? v_free + dvdt(refractory_end, v_free) * (t1 - refractory_end) : v_free;
+        return {std::min(refractory_end, t1), v_free};
+    };
+    // fixed_step.cpp's crosses: from below to at least V_th, and finite.
+    const auto crosses = [&](double v0, double v1) {
+        return v0 < V_th && v1 >= V_th && v1 <= std::numeric_limits<double>::max();
+    };
 
     const auto start = std::chrono::steady_clock::now();
     std::vector<double> spikes;
     double v = V_init;
+    bool release_pending = false;  // a refractory period that ends after the step of its spike
     for (std::size_t i = 0; i < n_steps; ++i) {
         const double t = static_cast<double>(i) * dt;
+        const double t_end = t + dt;
         double v_end = v + dvdt(t, v) * dt;
-        if (v < V_th && v_end >= V_th) {
+        double t0 = t, v_start = v;
+        if (release_pending && refractory_end - 2 * slack < t_end) {
+            release_pending = false;
+            std::tie(t0, v_start) = advance(t, t_end, v, v_end);
+        }
+        if (crosses(v, v_end)) {
             // fixed_step.cpp's resolve: locate, reset, integrate the rest of the step; repeat.
-            const double t_end = t + dt;
-            double t0 = t, v_start = v;
-            while (v_start < V_th && v_end >= V_th) {
+            while (crosses(v_start, v_end)) {
                 const double s = v_end == V_th ? 1.0 : (V_th - v_start) / (v_end - v_start);
                 const double t_spike = std::min(t0 + s * (t_end - t0), t_end);
                 spikes.push_back(t_spike);
                 refractory_end = t_spike + t_ref;
+                release_pending = refractory_end - 2 * slack >= t_end;
                 if (t_spike >= t_end) {
                     v_end = V_reset;
                     break;
                 }
-                v_end = V_reset + dvdt(t_spike, V_reset) * (t_end - t_spike);
-                v_start = V_reset;
-                t0 = t_spike;
+                const auto [t_free, v_free] = advance(t_spike, t_end, V_reset, v_end);
+                t0 = t_free;
+                v_start = t_free == t_spike ? V_reset : v_free;
             }
         }
         v = v_end;

@@ -1278,6 +1278,11 @@ BOOST_AUTO_TEST_CASE(a_command_loads_only_the_plugins_it_uses) {
     BOOST_TEST_REQUIRE(run.code == 0, run);
     const std::vector<std::string> used{"soma_integrator_euler.so", "soma_model_lif.so", "soma_stimulus_step.so"};
     BOOST_TEST(loaded_plugin_files(run.err) == used, boost::test_tools::per_element());
+    // pagmo2 (some 37 MB resident once mapped) is loaded by fits alone, with the optimiser module.
+    for (const auto* result : {&version, &run}) {
+        BOOST_TEST(result->err.find("libpagmo") == std::string::npos, *result);
+        BOOST_TEST(result->err.find("soma_fit_optimizer") == std::string::npos, *result);
+    }
 
     const auto describe = run_soma(cwd.path(), logs.path(), {"describe", "rk4"}, env);
     BOOST_TEST_REQUIRE(describe.code == 0, describe);

@@ -59,7 +59,7 @@ run "$tmp/install.log" "$cmake" --install "$build_dir" --prefix "$prefix" "${con
 for f in "$bindir/soma" "$libdir/libsoma.so" include/soma/plugin.hpp include/soma/model.hpp \
          include/soma/version.hpp "$libdir/cmake/Soma/SomaConfig.cmake" "$libdir/cmake/Soma/SomaTargets.cmake" \
          "$libdir/cmake/Soma/SomaPlugin.cmake" "$libdir/soma/plugins/soma_model_hh.so" \
-         "$libdir/soma/plugins/soma_recorder_csv.so"; do
+         "$libdir/soma/plugins/soma_recorder_csv.so" "$libdir/soma/soma_fit_optimizer.so"; do
   [ -e "$prefix/$f" ] || fail "not installed: $prefix/$f"
 done
 

@@ -1,8 +1,10 @@
 /// @file fit.cpp
-/// run_fit: pagmo2's pso_gen or gaco over a user-defined problem whose batch fitness runs each training
-/// set's stimulus once for all the candidates of a generation (one cell per candidate).
+/// run_fit: pagmo2's pso_gen or gaco (in the optimiser module, optimizer.hpp) over a batch fitness that runs
+/// each training set's stimulus once for all the candidates of a generation (one cell per candidate).
 
 #include "soma/fitting/fit.hpp"
+
+#include "optimizer.hpp"
 
 #include "soma/error.hpp"
 #include "soma/experiments/figure.hpp"
@@ -16,16 +18,10 @@
 #include "soma/registry.hpp"
 #include "soma/stimulus_from_file.hpp"
 
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <pagmo/algorithm.hpp>
-#include <pagmo/algorithms/gaco.hpp>
-#include <pagmo/algorithms/pso_gen.hpp>
-#include <pagmo/batch_evaluators/member_bfe.hpp>
-#include <pagmo/bfe.hpp>
-#include <pagmo/population.hpp>
-#include <pagmo/problem.hpp>
-#include <pagmo/types.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -34,7 +30,7 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <optional>
+#include <mutex>
 #include <set>
 
 namespace soma::fitting {
@@ -46,9 +42,6 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 /// or a score that is not a number. Finite, so that the optimisers' arithmetic stays defined, and worse
 /// than any score: |Gamma| <= 1 for rates below 1 / (4 delta), and an RMSE of 1e6 mV is not a membrane.
 constexpr double worst_fitness = 1e6;
-/// gaco's solution archive ("kernel") holds at most this many solutions (pagmo's default, 63), and at most
-/// the population (pagmo refuses a larger one); pagmo's gaco reads its first two solutions, so it needs 2.
-constexpr std::size_t gaco_kernel = 63;
 std::string set_label(const StimulusSet& set, std::string_view kind) {
     return fmt::format("{} set '{}'", kind, set.name);
 }
@@ -108,7 +101,7 @@ struct CandidateSet {
     std::size_t spikes = 0;
 };
 
-/// Everything the batch fitness needs, shared by the copies of the problem that pagmo makes.
+/// Everything the batch fitness needs.
 struct Context {
     const PluginRegistry* registry = nullptr;
     const FitSpec* spec = nullptr;
@@ -305,41 +298,6 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
     }
     return fitness;
 }
-
-/// pagmo's user-defined problem: minimise the negated (or, for the RMSE, the plain) objective.
-struct FitProblem {
-    std::shared_ptr<Context> context;
-
-    [[nodiscard]] pagmo::vector_double fitness(const pagmo::vector_double& x) const { return batch_fitness(x); }
-    [[nodiscard]] std::pair<pagmo::vector_double, pagmo::vector_double> get_bounds() const {
-        pagmo::vector_double low, high;
-        for (const auto& p : context->spec->parameters) {
-            low.push_back(p.low);
-            high.push_back(p.high);
-        }
-        return {low, high};
-    }
-    /// All candidates of a generation at once (`dvs`: the candidates' values, concatenated).
-    [[nodiscard]] pagmo::vector_double batch_fitness(const pagmo::vector_double& dvs) const {
-        const std::size_t n = context->spec->parameters.size();
-        std::vector<std::vector<double>> candidates;
-        for (std::size_t k = 0; k + n <= dvs.size(); k += n) {
-            candidates.emplace_back(dvs.begin() + static_cast<std::ptrdiff_t>(k),
-                                    dvs.begin() + static_cast<std::ptrdiff_t>(k + n));
-        }
-        if (context->failure) return pagmo::vector_double(candidates.size(), worst_fitness);
-        try {
-            return evaluate_generation(*context, candidates);
-        } catch (...) {
-            // pagmo may call on (gaco's archive update): keep the first failure, answer the worst fitness, and
-            // throw it when pagmo returns.
-            context->failure = std::current_exception();
-            throw;
-        }
-    }
-    [[nodiscard]] bool has_batch_fitness() const { return true; }
-    [[nodiscard]] std::string get_name() const { return "soma fit"; }
-};
 
 /// The best candidate scored on each set, one run of one cell per set, on every rank alike.
 std::vector<SetScore> score_sets(const Context& context, const std::vector<SetData>& sets,
@@ -546,38 +504,40 @@ FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec, const Fit
     context->data_spikes = std::ranges::any_of(context->training, [](const SetData& d) { return d.mean_spikes > 0; });
 
     // pagmo's seeds are 32-bit: the population's and the algorithm's both from the fit's seed.
-    const auto seed = static_cast<unsigned>(spec.seed ^ (spec.seed >> 32));
-    pagmo::problem problem{FitProblem{context}};
-    const pagmo::bfe bfe{pagmo::member_bfe{}};
-    const auto rethrow = [&] {
-        if (context->failure) std::rethrow_exception(context->failure);
+    detail::OptimizerRequest request;
+    request.ant_colony = spec.algorithm == Algorithm::gaco;
+    request.population = spec.population;
+    request.generations = spec.generations;
+    request.seed = static_cast<unsigned>(spec.seed ^ (spec.seed >> 32));
+    for (const auto& p : spec.parameters) {
+        request.low.push_back(p.low);
+        request.high.push_back(p.high);
+    }
+    // Minimise the negated (or, for the RMSE, the plain) objective of each candidate.
+    request.batch_fitness = [&context](const std::vector<double>& dvs) {
+        const std::size_t n = context->spec->parameters.size();
+        std::vector<std::vector<double>> candidates;
+        for (std::size_t k = 0; k + n <= dvs.size(); k += n) {
+            candidates.emplace_back(dvs.begin() + static_cast<std::ptrdiff_t>(k),
+                                    dvs.begin() + static_cast<std::ptrdiff_t>(k + n));
+        }
+        if (context->failure) return std::vector<double>(candidates.size(), worst_fitness);
+        try {
+            return evaluate_generation(*context, candidates);
+        } catch (...) {
+            // pagmo may call on (gaco's archive update): keep the first failure, answer the worst fitness, and
+            // throw it when pagmo returns.
+            context->failure = std::current_exception();
+            throw;
+        }
     };
-    std::optional<pagmo::population> population;
     try {
-        population.emplace(problem, bfe, spec.population, seed);
+        detail::optimizer()(request);
     } catch (...) {
-        rethrow();
+        if (context->failure) std::rethrow_exception(context->failure);
         throw;
     }
-    const auto generations = static_cast<unsigned>(spec.generations);
-    pagmo::algorithm algorithm;
-    if (spec.algorithm == Algorithm::pso_gen) {
-        pagmo::pso_gen uda(generations, 0.7298, 2.05, 2.05, 0.5, 5u, 2u, 4u, false, seed + 1);
-        uda.set_bfe(bfe);
-        algorithm = pagmo::algorithm{uda};
-    } else {
-        const auto kernel = static_cast<unsigned>(std::min(gaco_kernel, spec.population));
-        pagmo::gaco uda(generations, kernel, 1.0, 0., 0.01, 1u, 7u, 100000u, 100000u, 0., false, seed + 1);
-        uda.set_bfe(bfe);
-        algorithm = pagmo::algorithm{uda};
-    }
-    try {
-        population.emplace(algorithm.evolve(*population));
-    } catch (...) {
-        rethrow();
-        throw;
-    }
-    rethrow();
+    if (context->failure) std::rethrow_exception(context->failure);
 
     FitResult result;
     result.best = context->best_x;
@@ -755,5 +715,28 @@ std::vector<std::filesystem::path> write_fit(const FitResult& result, const FitS
     for (const auto& p : figure.outputs()) written.push_back(p);
     return written;
 }
+
+namespace detail {
+
+const std::function<Optimize>& optimizer() {
+    static std::mutex mutex;
+    static boost::dll::shared_library module;  // loaded once, for the life of the process
+    static std::function<Optimize> optimize;
+    const std::scoped_lock lock(mutex);
+    if (!optimize) {
+        const auto path = boost::dll::this_line_location().parent_path() / "soma" / "soma_fit_optimizer.so";
+        try {
+            module.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+            optimize = module.get_alias<Optimize>(optimize_alias);
+        } catch (const std::exception& e) {
+            throw Error(fmt::format("soma fit cannot load its optimiser module '{}': {} (it is installed with "
+                                    "libsoma_fitting; reinstall Soma)",
+                                    path.string(), e.what()));
+        }
+    }
+    return optimize;
+}
+
+}  // namespace detail
 
 }  // namespace soma::fitting
