@@ -160,7 +160,7 @@ struct RhsBlock {
         double* __restrict dV = out[0];
         double* __restrict dw = out[1];
         for (std::size_t first = 0; first < count; first += simd_block) {
-#pragma omp simd
+#pragma omp simd simdlen(8)
             for (std::size_t c = first; c < first + simd_block; ++c) {
                 // V clamped (see "Numerics" above): min(V, V_clamp), by value (std::min's references do not vectorize).
                 const double clamp = models::clamp_potential(peak[c], delta[c]);

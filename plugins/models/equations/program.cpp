@@ -46,7 +46,7 @@ void kernel(Arg a, Arg b, Arg c, double* __restrict out, std::size_t m) {
         const double* __restrict pb = p[1] + c0 * stride[1];
         const double* __restrict pc = p[2] + c0 * stride[2];
         double* __restrict po = out + c0;
-#pragma omp simd
+#pragma omp simd simdlen(8)
         for (std::size_t i = 0; i < simd_block; ++i) po[i] = apply<op>(pa[i], pb[i], pc[i]);
     }
 }

@@ -72,7 +72,7 @@ struct RhsBlock {
         double* __restrict dn = out[2];
         double* __restrict dh = out[3];
         for (std::size_t first = 0; first < count; first += simd_block) {
-#pragma omp simd
+#pragma omp simd simdlen(8)
             for (std::size_t c = first; c < first + simd_block; ++c) {
                 const double u = v[c] - vr[c];
                 const double m3h = m[c] * m[c] * m[c] * h[c];
@@ -101,9 +101,9 @@ struct RhsBlock {
     alignas(64) std::array<double, simd_block> x{-u / 18.0, -u / 20.0, 3.0 - 0.1 * u, -u / 80.0,
                                                  2.5 - 0.1 * u, 1.0 - 0.1 * u, 0.0, 0.0};
     alignas(64) std::array<double, simd_block> e{}, em1{};
-#pragma omp simd
+#pragma omp simd simdlen(8)
     for (std::size_t j = 0; j < simd_block; ++j) e[j] = std::exp(x[j]);
-#pragma omp simd
+#pragma omp simd simdlen(8)
     for (std::size_t j = 0; j < simd_block; ++j) em1[j] = std::expm1(x[j]);
     // hh_rates.hpp's rate functions, with these values.
     const double alpha_m = x[4] == 0.0 ? 1.0 : x[4] / em1[4];
@@ -125,7 +125,7 @@ struct InitBlock {
     [[gnu::noipa]] void operator()(const std::array<const double*, 2>& in, const std::array<double*, 4>& out,
                                    std::size_t count) const {
         for (std::size_t first = 0; first < count; first += simd_block) {
-#pragma omp simd
+#pragma omp simd simdlen(8)
             for (std::size_t c = first; c < first + simd_block; ++c) {
                 const double u = in[0][c] - in[1][c];
                 out[0][c] = in[0][c];
@@ -151,7 +151,7 @@ struct GateBlock {
         double* __restrict bn = out[4];
         double* __restrict bh = out[5];
         for (std::size_t first = 0; first < count; first += simd_block) {
-#pragma omp simd
+#pragma omp simd simdlen(8)
             for (std::size_t c = first; c < first + simd_block; ++c) {
                 const double u = v[c] - vr[c];
                 am[c] = alpha_m(u);
