@@ -807,7 +807,8 @@ BOOST_AUTO_TEST_CASE(fi_and_rheobase_of_lif) {
     BOOST_TEST(table.header == "cell,model.V_th (mV),rheobase (nA),below (nA)");
     BOOST_TEST_REQUIRE(table.rows.size() == 2u);
     BOOST_TEST(entries(cwd.path() / "soma-output") ==
-                   (std::vector<std::string>{"f_sweep.csv", "f_sweep.gp", "f_sweep.png", "f_sweep.svg",
+                   (std::vector<std::string>{".f_sweep_summary.json",  // the owner record of --summary none
+                                             "f_sweep.csv", "f_sweep.gp", "f_sweep.png", "f_sweep.svg",
                                              "r_rheobase.csv", "r_rheobase_summary.json"}),
                boost::test_tools::per_element());
 }
@@ -948,6 +949,47 @@ BOOST_AUTO_TEST_CASE(a_different_runs_outputs_are_kept_unless_forced) {
     BOOST_TEST(run_soma(cwd.path(), logs.path(), other).code == 0);
     BOOST_TEST(read_file(csv) != before);
     BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / ".hh-step.lock"), "the lock file is removed when done");
+}
+
+// The same run is the same settings, however they are spelled; a run without a summary is protected too.
+BOOST_AUTO_TEST_CASE(the_same_run_spelled_differently_replaces_its_outputs_and_summary_none_protects_them) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path out = cwd.path() / "soma-output";
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv"}).code == 0);
+    std::ofstream(cwd.path() / "same.ini") << "t_stop = 5.0\nrecorder = csv\ndt = 1e-2\nname = hh-step\n"
+                                                 "[model]\ng_Na = 120\n";
+    for (const std::vector<std::string>& same :
+         {std::vector<std::string>{"run", "--recorder", "csv", "--t-stop", "5e0", "--dt", "0.01", "--output", "soma-output/",
+                                   "--threads", "2", "--progress", "off"},
+          std::vector<std::string>{"run", "--t-stop=5", "--recorder=csv", "--output", "./soma-output", "--summary", "json"}}) {
+        const auto again = run_soma(cwd.path(), logs.path(), same);
+        BOOST_TEST(again.code == 0, again);
+    }
+    // A parameter given (even at its default) is another run; so is a scenario file that sets one.
+    const auto with_parameter = run_soma(cwd.path(), logs.path(), {"run", "same.ini"});
+    BOOST_TEST(with_parameter.code == 1, with_parameter);
+    SOMA_CHECK_CONTAINS(with_parameter.err, "are from a different run (soma run");
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), {"run", "same.ini", "--force"}).code == 0);
+    BOOST_TEST(run_soma(cwd.path(), logs.path(), {"run", "--set", "model.g_Na=1.2e2", "--t-stop", "5", "--recorder",
+                                                  "csv"}).code == 0);
+
+    // --summary none: a hidden owner record keeps the files another run's.
+    const std::vector<std::string> quiet{"run", "--t-stop", "5", "--recorder", "csv", "--summary", "none", "--name", "q"};
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), quiet).code == 0);
+    BOOST_TEST(!fs::exists(out / "q_summary.json"));
+    BOOST_TEST(fs::exists(out / ".q_summary.json"));
+    const std::string before = read_file(out / "q.csv");
+    BOOST_TEST(run_soma(cwd.path(), logs.path(), quiet).code == 0);  // the same run again
+    const auto other = run_soma(cwd.path(), logs.path(),
+                                {"run", "--t-stop", "6", "--recorder", "csv", "--summary", "none", "--name", "q"});
+    BOOST_TEST(other.code == 1, other);
+    SOMA_CHECK_CONTAINS(other.err, "are from a different run (soma run ");
+    BOOST_TEST(read_file(out / "q.csv") == before);
+    // Replaced by a run with a summary, the record goes.
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "6", "--recorder", "csv", "--name", "q",
+                                                          "--force"}).code == 0);
+    BOOST_TEST(!fs::exists(out / ".q_summary.json"));
+    BOOST_TEST(fs::exists(out / "q_summary.json"));
 }
 
 // The files are protected across commands: a sweep's recorders write the files a run of the same name wrote.

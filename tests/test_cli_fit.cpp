@@ -539,7 +539,8 @@ BOOST_AUTO_TEST_CASE(population_rule_and_message_agree) {
                                                                       "100000");
             }
         }
-        auto args = small_fit({"--algorithm", algorithm, "--summary", "none"});
+        // --force: the second algorithm's fit replaces the first's outputs of the same name.
+        auto args = small_fit({"--algorithm", algorithm, "--summary", "none", "--force"});
         args[std::ranges::find(args, std::string("--population")) - args.begin() + 1] = "2";
         const auto result = run_soma(cwd.path(), logs.path(), args);
         BOOST_TEST_CONTEXT(algorithm << " --population 2") {

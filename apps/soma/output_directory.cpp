@@ -2,6 +2,7 @@
 /// The output directory of a run and the lock on its outputs (output_directory.hpp).
 
 #include "output_directory.hpp"
+#include "summary_json.hpp"
 
 #include "soma/error.hpp"
 
@@ -29,18 +30,32 @@ namespace soma::app {
 
 namespace {
 
-std::vector<std::string> without_force(std::vector<std::string> args) {
-    std::erase(args, std::string("--force"));
-    return args;
+/// The strings of `summary[key]`, or empty.
+std::vector<std::string> recorded_strings(const nlohmann::json& summary, const char* key) {
+    std::vector<std::string> strings;
+    if (!summary.is_discarded() && summary.contains(key) && summary[key].is_array()) {
+        for (const auto& a : summary[key]) strings.push_back(a.is_string() ? a.get<std::string>() : a.dump());
+    }
+    return strings;
 }
 
 /// The command line recorded in a summary, or empty.
-std::vector<std::string> recorded_command(const nlohmann::json& summary) {
-    std::vector<std::string> command;
-    if (!summary.is_discarded() && summary.contains("command") && summary["command"].is_array()) {
-        for (const auto& a : summary["command"]) command.push_back(a.is_string() ? a.get<std::string>() : a.dump());
-    }
+std::vector<std::string> recorded_command(const nlohmann::json& summary) { return recorded_strings(summary, "command"); }
+
+/// What tells the run of a summary from another (OutputDirectory's `identity`): its "identity"; for a summary
+/// written before there was one, its command line without --force.
+std::vector<std::string> recorded_identity(const nlohmann::json& summary) {
+    if (auto identity = recorded_strings(summary, "identity"); !identity.empty()) return identity;
+    auto command = recorded_command(summary);
+    std::erase(command, std::string("--force"));
     return command;
+}
+
+/// The command line of a summary for a message; for an owner record (no command line), its identity.
+std::string describe_command(const nlohmann::json& summary) {
+    auto command = recorded_command(summary);
+    if (command.empty()) command = recorded_strings(summary, "identity");
+    return command.empty() ? std::string("its command line is not recorded") : fmt::format("{}", fmt::join(command, " "));
 }
 
 /// The file names a summary lists in its "outputs" (paths as written, reduced to their names).
@@ -62,7 +77,8 @@ nlohmann::json read_summary(const std::filesystem::path& file) {
 struct Owner {
     std::filesystem::file_time_type time;
     std::filesystem::path summary;
-    std::vector<std::string> command;
+    std::string command;  // for messages (describe_command)
+    std::vector<std::string> identity;
     std::vector<std::string> outputs;
 };
 
@@ -86,7 +102,7 @@ std::map<std::string, Owner> owners_of(const std::filesystem::path& dir, const s
             if (!wanted.contains(listed)) continue;
             const auto it = owners.find(listed);
             if (it == owners.end() || it->second.time < time) {
-                owners[listed] = Owner{time, entry.path(), recorded_command(summary), outputs};
+                owners[listed] = Owner{time, entry.path(), describe_command(summary), recorded_identity(summary), outputs};
             }
         }
     }
@@ -113,9 +129,9 @@ void check_output_name(const std::string& name, std::string_view option) {
 }
 
 OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& name, std::filesystem::path summary_file,
-                                 const std::vector<std::string>& command_line, bool force, const OutputClaims& also,
+                                 const std::vector<std::string>& identity, bool force, const OutputClaims& also,
                                  const std::function<void(const std::string&)>& note)
-    : path_(std::move(path)), summary_file_(std::move(summary_file)), command_line_(command_line), force_(force) {
+    : path_(std::move(path)), summary_file_(std::move(summary_file)), identity_(identity), force_(force) {
     if (path_.empty()) {
         throw ParameterError("--output '': the output directory's name is empty; give a directory, e.g. --output "
                              "'soma-output' (or --output '.' for the current one)");
@@ -143,18 +159,19 @@ OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& 
 }
 
 void OutputDirectory::check_previous_run(const std::string& name) {
-    std::error_code ec;
-    if (!std::filesystem::exists(summary_file_, ec)) return;
-    const auto summary = read_summary(summary_file_);
-    const std::vector<std::string> before = recorded_command(summary);
-    if (!force_ && (before.empty() || without_force(before) != without_force(command_line_))) {
-        throw RunError(fmt::format(
-            "'{}' and the other outputs named '{}' in '{}' are from a different run ({}); give another --name "
-            "(or --output) to keep them, or --force to replace them",
-            summary_file_.string(), name, path_.string(),
-            before.empty() ? std::string("its command line is not recorded") : fmt::format("{}", fmt::join(before, " "))));
+    // The previous run's summary, or the owner record of a run without one (--summary none).
+    for (const auto& file : {summary_file_, owner_record()}) {
+        std::error_code ec;
+        if (!std::filesystem::exists(file, ec)) continue;
+        const auto summary = read_summary(file);
+        if (!force_ && recorded_identity(summary) != identity_) {
+            throw RunError(fmt::format(
+                "'{}' and the other outputs named '{}' in '{}' are from a different run ({}); give another --name "
+                "(or --output) to keep them, or --force to replace them",
+                summary_file_.string(), name, path_.string(), describe_command(summary)));
+        }
+        replace(file, recorded_outputs(summary));
     }
-    replace(summary_file_, recorded_outputs(summary));
 }
 
 void OutputDirectory::claim(const std::vector<std::filesystem::path>& files) {
@@ -170,24 +187,31 @@ void OutputDirectory::check_owners(const std::vector<std::string>& files) {
         if (std::filesystem::exists(path_ / f, ec)) wanted.insert(f);
     }
     for (const auto& [file, owner] : owners_of(path_, wanted)) {
-        if (owner.summary.filename() == summary_file_.filename()) continue;  // ours (check_previous_run)
-        if (!owner.command.empty() && without_force(owner.command) == without_force(command_line_)) continue;
+        if (owner.summary.filename() == summary_file_.filename() || owner.summary.filename() == owner_record().filename()) {
+            continue;  // ours (check_previous_run)
+        }
+        if (!owner.identity.empty() && owner.identity == identity_) continue;
         if (force_) {
             replace(owner.summary, owner.outputs);
             continue;
         }
         throw RunError(fmt::format("'{}' in '{}' is an output of a different run ({}, as {} records); give another "
                                    "--name (or --output) to keep it, or --force to replace it",
-                                   file, path_.string(),
-                                   owner.command.empty() ? std::string("its command line is not recorded")
-                                                         : fmt::format("{}", fmt::join(owner.command, " ")),
-                                   owner.summary.string()));
+                                   file, path_.string(), owner.command, owner.summary.string()));
     }
 }
 
 void OutputDirectory::replace(const std::filesystem::path& summary, const std::vector<std::string>& outputs) {
     replaced_summaries_.insert(summary.filename());
     replaced_files_.insert(outputs.begin(), outputs.end());
+}
+
+std::filesystem::path OutputDirectory::owner_record() const {
+    return summary_file_.parent_path() / fmt::format(".{}", summary_file_.filename().string());
+}
+
+void OutputDirectory::write_owner_record(const std::vector<std::filesystem::path>& written) const {
+    write_summary({{"identity", identity_}}, written, owner_record());
 }
 
 void OutputDirectory::keep(const std::vector<std::filesystem::path>& written) {

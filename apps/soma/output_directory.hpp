@@ -38,13 +38,15 @@ struct OutputClaims {
 ///  - Another soma process writing outputs of the same NAME in the same directory at the same time is
 ///    refused (an advisory lock on `.NAME.lock`, held until the object is destroyed), so two runs never
 ///    leave a mixture of their files.
-///  - A different run's outputs are not replaced: when `summary_file` (the command's NAME_..._summary.json)
-///    exists and records another command line, the command is refused unless `force` (--force).
-///    Running the same command again replaces its outputs.
+///  - A different run's outputs are not replaced: when `summary_file` (the command's NAME_..._summary.json),
+///    or the owner record of a run without one (`owner_record`), exists and records another identity, the
+///    command is refused unless `force` (--force). Running the same command again replaces its outputs.
+///    The identity is what tells runs apart (run_identity in session.hpp for the commands, the function and
+///    its arguments for the Python module); a summary written before summaries recorded one is compared by
+///    its command line.
 ///  - Nor are the files of `also.files` when the newest summary in the directory that lists them (in its
 ///    "outputs") is another command's, e.g. a later `soma compare --name f_fit-a` replacing the comparison
 ///    files of `soma fit --name f` (listed in f_fit_summary.json), or the reverse; refused unless `force`.
-///    Files without a summary (--summary none) are nobody's.
 ///  - Nor are a run's own outputs, once known (`claim`, before the run's first step), when they are another
 ///    command's: `soma sweep --recorder csv --name x` does not overwrite the x.csv of `soma run --name x`.
 ///  - With `force`, the runs whose outputs are replaced (the previous run recorded in `summary_file`, and the
@@ -55,15 +57,14 @@ struct OutputClaims {
 /// are released and a directory it created is removed again when empty; nothing is removed.
 class OutputDirectory {
 public:
-    /// @param command_line this command's, as in Scenario::command_line (`--force` is ignored in the
-    ///        comparison); for the Python module, a description of the call ("soma.run", "model='hh'", ...).
+    /// @param identity what tells this run from another (see above), recorded in its summary as "identity".
     /// @param note receives what the user should be told (temporary files of a killed run removed); by
     ///        default printed on stderr as "soma: note: ...".
     /// @throws ParameterError when `path` is empty (--output '').
     /// @throws RunError when the directory cannot be created or written into, when another process holds
     ///         the outputs of `name`, or when they belong to a different run and `force` is false.
     OutputDirectory(std::filesystem::path path, const std::string& name, std::filesystem::path summary_file,
-                    const std::vector<std::string>& command_line, bool force, const OutputClaims& also = {},
+                    const std::vector<std::string>& identity, bool force, const OutputClaims& also = {},
                     const std::function<void(const std::string&)>& note = {});
     ~OutputDirectory();
     OutputDirectory(const OutputDirectory&) = delete;
@@ -78,6 +79,13 @@ public:
     /// since), with those runs' summaries.
     void keep(const std::vector<std::filesystem::path>& written);
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    [[nodiscard]] const std::vector<std::string>& identity() const { return identity_; }
+    /// Where a run without a summary (--summary none) records its identity and outputs, so that its files
+    /// stay protected: `.` and the summary's file name (hidden), beside it.
+    [[nodiscard]] std::filesystem::path owner_record() const;
+    /// Writes the owner record for a run that writes no summary; to be passed to `keep` with `written`.
+    /// @throws RunError when it cannot be written.
+    void write_owner_record(const std::vector<std::filesystem::path>& written) const;
     /// The command's NAME_..._summary.json.
     [[nodiscard]] const std::filesystem::path& summary_file() const { return summary_file_; }
 
@@ -95,7 +103,7 @@ private:
     std::filesystem::path summary_file_;
     std::vector<std::filesystem::path> lock_paths_;
     std::vector<int> lock_fds_;
-    std::vector<std::string> command_line_;
+    std::vector<std::string> identity_;
     bool force_ = false;
     std::set<std::filesystem::path> replaced_summaries_;  ///< of the runs replaced
     std::set<std::string> replaced_files_;                ///< file names their summaries list

@@ -5,6 +5,7 @@
 #include "soma/parameter.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
+#include "soma/stimulus_from_file.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -133,12 +135,19 @@ void print_notes(const std::vector<std::string>& notes) {
 
 void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,
                     const std::filesystem::path& summary_path, std::optional<OutputDirectory>& output) {
-    if (!summary.is_null()) {
+    const bool has_summary = !summary.is_null();
+    if (has_summary) {
+        if (output) summary["identity"] = output->identity();
         write_summary(std::move(summary), written, summary_path);
         written.push_back(summary_path);
     }
     for (const auto& path : written) say("  wrote {}\n", path.string());
-    if (output) output->keep(written);
+    if (!output) return;
+    if (!has_summary) {  // --summary none: the record of who owns the files
+        output->write_owner_record(written);
+        written.push_back(output->owner_record());
+    }
+    output->keep(written);
 }
 
 void stop_on_signals() {
@@ -149,11 +158,82 @@ std::filesystem::path summary_file(const RunSpec& spec, std::string_view kind) {
     return spec.output_dir / (kind.empty() ? spec.name + "_summary.json" : fmt::format("{}_{}_summary.json", spec.name, kind));
 }
 
+namespace {
+
+/// `text` without blanks and with every number in its shortest form ("1.0e2" and "100" alike; a list
+/// "1, 2.50" as "1,2.5"), so that two spellings of the same value give the same identity.
+std::string canonical_value(std::string_view text) {
+    std::string out;
+    for (std::size_t k = 0; k < text.size();) {
+        const char c = text[k];
+        if (c == ' ' || c == '\t') {
+            ++k;
+            continue;
+        }
+        const bool number_start = std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.' ||
+                                  ((c == '-' || c == '+') && (out.empty() || std::string_view("(,=:").find(out.back()) != std::string_view::npos));
+        const bool in_name = !out.empty() && (std::isalnum(static_cast<unsigned char>(out.back())) != 0 || out.back() == '_');
+        if (number_start && !in_name) {
+            double value = 0;
+            const char* first = text.data() + k + (c == '+' ? 1 : 0);
+            const auto [end, ec] = std::from_chars(first, text.data() + text.size(), value);
+            if (ec == std::errc() && end != first) {
+                out += fmt::format("{}", value);
+                k = static_cast<std::size_t>(end - text.data());
+                continue;
+            }
+        }
+        out += c;
+        ++k;
+    }
+    return out;
+}
+
+/// An absolute, normalised path, so that `--output out/` and `--output ./out` are one directory.
+std::string canonical_path(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+    return (ec ? std::filesystem::absolute(path).lexically_normal() : canonical).string();
+}
+
+void add_component(std::vector<std::string>& identity, std::string_view kind, const ComponentSpec& c) {
+    identity.push_back(fmt::format("{}={}", kind,
+                                   is_model_file(c.name) || is_stimulus_file(c.name) ? canonical_path(c.name) : c.name));
+    if (!c.preset.empty()) identity.push_back(fmt::format("{}.preset={}", kind, c.preset));
+    for (const auto& [name, text] : c.parameters) identity.push_back(fmt::format("{}.{}={}", kind, name, canonical_value(text)));
+}
+
+}  // namespace
+
+std::vector<std::string> run_identity(const Scenario& parsed, const RunSpec& spec) {
+    std::vector<std::string> identity{"soma", parsed.command_line.size() > 1 ? parsed.command_line[1] : "run"};
+    add_component(identity, "model", spec.model);
+    add_component(identity, "stimulus", spec.stimulus);
+    add_component(identity, "integrator", spec.integrator);
+    for (const auto& r : spec.recorders) add_component(identity, "recorder", r);
+    const RunSettings& s = spec.settings;
+    identity.push_back(fmt::format("t_stop={}", s.t_stop));
+    identity.push_back(fmt::format("dt={}", s.dt));
+    identity.push_back(fmt::format("record_interval={}", s.record_interval));
+    identity.push_back(fmt::format("cells={}", s.n_cells));
+    identity.push_back(fmt::format("seed={}", s.seed));
+    if (spec.cells_from) identity.push_back(fmt::format("cells_from={}", canonical_path(*spec.cells_from)));
+    identity.push_back(fmt::format("record={}", fmt::join(spec.record.variables, ",")));
+    if (spec.record.cells) identity.push_back(fmt::format("record_cells={}", fmt::join(*spec.record.cells, ",")));
+    identity.push_back(fmt::format("title={}", spec.title));
+    identity.push_back(fmt::format("name={}", spec.name));
+    for (const auto& [option, values] : parsed.extra) {
+        if (option == "progress" || option == "summary") continue;  // they do not change the outputs' contents
+        for (const auto& v : values) identity.push_back(fmt::format("{}={}", option, canonical_value(v)));
+    }
+    return identity;
+}
+
 std::optional<OutputDirectory> open_outputs(const Scenario& parsed, const RunSpec& spec, std::string_view kind,
                                             bool writes, const OutputClaims& also) {
     if (!writes) return std::nullopt;
     return std::optional<OutputDirectory>(std::in_place, spec.output_dir, spec.name, summary_file(spec, kind),
-                                          parsed.command_line, parsed.force, also);
+                                          run_identity(parsed, spec), parsed.force, also);
 }
 
 void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,

@@ -87,9 +87,17 @@ void stop_on_signals();
 /// `spec.name`: OUTPUT/NAME_KIND_summary.json (OUTPUT/NAME_summary.json).
 [[nodiscard]] std::filesystem::path summary_file(const RunSpec& spec, std::string_view kind);
 
+/// What tells one run of a command from another for OutputDirectory: the command (`run`, `sweep`, ...) and
+/// `spec` as resolved, with numbers in their shortest form and paths absolute, and the command's own options
+/// (`parsed.extra`) but not those that leave the outputs' contents alone (--threads, --progress, --summary,
+/// --force) nor the output directory (the summaries compared are in it). So `--output out/` is `--output
+/// out`, `--t-stop 100` the default, `--dt 1e-2` `--dt 0.01`, and a scenario file the same values given as
+/// options; a parameter given at its default value still differs from one not given.
+[[nodiscard]] std::vector<std::string> run_identity(const Scenario& parsed, const RunSpec& spec);
+
 /// The output directory of a command of `kind` (see summary_file) on the rank that writes (`writes`
-/// true), as OutputDirectory claims it for `parsed`'s command line and --force; nullopt where `writes`
-/// is false (the other MPI ranks, a run without recorders).
+/// true), as OutputDirectory claims it for the run_identity of `parsed` and `spec` and --force; nullopt
+/// where `writes` is false (the other MPI ranks, a run without recorders).
 /// @throws RunError as OutputDirectory.
 [[nodiscard]] std::optional<OutputDirectory> open_outputs(const Scenario& parsed, const RunSpec& spec,
                                                           std::string_view kind, bool writes,

@@ -112,7 +112,9 @@ std::function<void(const std::vector<std::filesystem::path>&)> claim_files(std::
 void finish_outputs(std::optional<app::OutputDirectory>& output, const RunInfo& info, const std::vector<std::string>& call,
                     const std::filesystem::path& summary, std::vector<std::filesystem::path>& written) {
     if (!output) return;
-    app::write_summary(app::summary_json(info, call), written, summary);
+    auto json = app::summary_json(info, call);
+    json["identity"] = output->identity();
+    app::write_summary(std::move(json), written, summary);
     written.push_back(summary);
     output->keep(written);
 }
