@@ -67,10 +67,14 @@ public:
     void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) override {
         const double t = static_cast<double>(i) * block_.dt;
         const std::size_t n = block_.count();
-        take_due_releases(t + block_.dt);
+        // Most steps end no refractory period: they look at the earliest end only.
+        due_.clear();
+        if (!releases_.empty() && releases_.top().t - 2 * refractory_slack < t + block_.dt) {
+            take_due_releases(t + block_.dt);
+        }
         if (n <= slice_cells) {
             scheme_->advance(block_, i, t, block_.dt, y, y_next);
-            release(0, n, i, t, y, y_next);
+            if (!due_.empty()) release(0, n, i, t, y, y_next);
             detect(0, n, i, t, y, y_next, spikes);
             return;
         }
@@ -80,7 +84,7 @@ public:
             const std::size_t count = std::min(slice_cells, n - first);
             scheme_->advance(block_.cells(first, count), i, t, block_.dt, y.cells(first, count),
                              y_next.cells(first, count));
-            release(first, first + count, i, t, y, y_next);
+            if (!due_.empty()) release(first, first + count, i, t, y, y_next);
             detect(first, first + count, i, t, y, y_next, spikes);
         }
     }
@@ -94,9 +98,8 @@ private:
         bool operator>(const Release& other) const { return t > other.t || (t == other.t && cell > other.cell); }
     };
 
-    /// The releases whose time falls in this step (up to t_end) into due_, in the order of the cells.
+    /// The releases whose time falls in this step (up to t_end) into due_ (empty), in the order of the cells.
     void take_due_releases(double t_end) {
-        due_.clear();
         while (!releases_.empty() && releases_.top().t - 2 * refractory_slack < t_end) {
             due_.push_back(releases_.top());
             releases_.pop();

@@ -1,6 +1,7 @@
 #include "soma/simulation.hpp"
 
 #include "soma/error.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/parameter.hpp"
 #include "soma/stimulus_sum.hpp"
 #include "soma/threshold_meaning.hpp"
@@ -175,9 +176,9 @@ Grid resolve_grid(const RunSettings& s) {
     if (s.record_interval > 0) {
         const double every = s.record_interval / s.dt;
         if (every > max_steps) {
-            throw ParameterError(fmt::format("record_interval = {:g} ms is more than 2^40 steps of dt = {:g} ms; use "
+            throw ParameterError(fmt::format("record_interval = {} ms is more than 2^40 steps of dt = {} ms; use "
                                              "a record_interval no longer than the run",
-                                             s.record_interval, s.dt));
+                                             readable(s.record_interval), readable(s.dt)));
         }
         const double whole = std::round(every);
         if (whole < 1 || std::abs(every - whole) > 1e-9 * whole) {
@@ -514,8 +515,14 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
             // One pass per step detects any NaN or infinity in the new state: an integer OR of comparisons,
             // which GCC vectorizes (a floating-point sum would be one serial chain of additions).
             int not_finite = 0;
-            for (const double x : std::span<const double>(y_next.raw(), n_values)) {
-                not_finite |= int(!(std::abs(x) <= std::numeric_limits<double>::max()));
+            if (n_values <= 4) {  // a cell alone: the set-up of a vector loop costs more than the test
+                for (std::size_t k = 0; k < n_values; ++k) {
+                    not_finite |= int(!(std::abs(y_next.raw()[k]) <= std::numeric_limits<double>::max()));
+                }
+            } else {
+                for (const double x : std::span<const double>(y_next.raw(), n_values)) {
+                    not_finite |= int(!(std::abs(x) <= std::numeric_limits<double>::max()));
+                }
             }
             if (not_finite != 0) {
                 for (std::size_t k = 0; k < y_next.n_vars(); ++k) {
