@@ -447,6 +447,12 @@ const std::vector<BadInput> bad_inputs{
     {"unknown section in scenario", {"@ini"}, {".ini:2: 'simulation.t_stop' names no component", "Known: model"},
      "[simulation]\nt_stop = 50\n"},
     {"broken section header in scenario", {"@ini"}, {".ini:1: '[model' is not a section header"}, "[model\n"},
+    // A value's error names the line that gave it.
+    {"setting not a number in scenario", {"@ini"}, {".ini:2: parameter 't_stop': 'abc' is not a number"},
+     "model = hh\nt_stop = abc\n"},
+    {"setting out of range in scenario", {"@ini"}, {".ini:1: dt = 0 ms is not allowed"}, "dt = 0\n"},
+    {"parameter out of range in scenario", {"@ini"}, {".ini:3: model 'hh': parameter 'g_Na' = -5 mS/cm^2 is out of range"},
+     "model = hh\n[model]\ng_Na = -5\n"},
     {"directory as scenario file", {"@dir"}, {"is not a regular file"}},
     {"stimulus onset off the time grid", {"--set", "stimulus.onset=20.006"},
      {"stimulus onset = 20.006 ms is not on the time grid of dt = 0.01 ms"}},

@@ -5,6 +5,8 @@
 #define BOOST_TEST_MODULE soma_test_parameters
 #include "soma_test_support.hpp"
 
+#include "soma/readable_number.hpp"
+
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 
@@ -81,6 +83,21 @@ BOOST_DATA_TEST_CASE(text_that_is_not_finite_is_refused, boost::unit_test::data:
     const auto message = message_of<ParameterError>([&] { hh->configure(Text{{"g_K", text}}); });
     SOMA_CHECK_CONTAINS(message, "parameter 'g_K': '" + text + "' is not a finite number");
     BOOST_TEST(value(*hh, "g_K") == 36.0);
+}
+
+// Messages print numbers as people write them (worked out by hand).
+BOOST_AUTO_TEST_CASE(numbers_in_messages_are_readable) {
+    BOOST_TEST(soma::readable(0.1) == "0.1");
+    BOOST_TEST(soma::readable(2e6) == "2000000");
+    BOOST_TEST(soma::readable(100) == "100");
+    BOOST_TEST(soma::readable(1e40) == "1e40");
+    BOOST_TEST(soma::readable(4.68e-9) == "4.68e-9");
+    BOOST_TEST(soma::readable(-2.5e-10) == "-2.5e-10");
+    BOOST_TEST(soma::readable(1e-300) == "1e-300");
+    BOOST_TEST(soma::readable(0.0004889525583919354) == "0.0004889526");
+    BOOST_TEST(soma::readable(20.009999999999998) == "20.01");
+    BOOST_TEST(soma::readable(2 * M_PI) == "6.283185");
+    BOOST_TEST(soma::readable(-std::numeric_limits<double>::infinity()) == "-inf");
 }
 
 BOOST_AUTO_TEST_CASE(numbers_as_users_type_them_are_accepted) {

@@ -10,6 +10,7 @@
 
 #include "soma/distribution.hpp"
 #include "soma/error.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/experiments/rheobase.hpp"
 #include "soma/experiments/sweep.hpp"
 #include "soma/parameter.hpp"
@@ -71,9 +72,9 @@ void print_sweep(const experiments::SweepResult& result, const std::string& name
     const RunInfo& info = result.info;
     std::vector<std::string> axes;
     for (const auto& a : result.axes) axes.push_back(fmt::format("{} = {}", a.full_name(), a.given_as));
-    say("{}: sweep of {} cell{} ({}), {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms on {} thread{}\n",
+    say("{}: sweep of {} cell{} ({}), {} with {} stimulus and {}, {} ms at dt = {} ms on {} thread{}\n",
                name, result.cells.size(), result.cells.size() == 1 ? "" : "s", fmt::join(axes, " x "), info.model,
-               info.stimulus, info.integrator, info.t_stop, info.dt, info.threads, info.threads == 1 ? "" : "s");
+               info.stimulus, info.integrator, readable(info.t_stop), readable(info.dt), info.threads, info.threads == 1 ? "" : "s");
     say("  analysis window: {}\n", result.window.description);
     if (result.cells.size() <= max_rows) {
         std::vector<std::string> names;
@@ -300,11 +301,11 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     if (!root) return 0;
     const RunInfo& info = result.info;
     std::vector<std::filesystem::path> written{experiments::write_rheobase(result, spec, spec.run.output_dir, spec.run.name)};
-    say("{}: rheobase ({}) of stimulus.{} for {} cell{}, {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms; "
+    say("{}: rheobase ({}) of stimulus.{} for {} cell{}, {} with {} stimulus and {}, {} ms at dt = {} ms; "
                "{} round{}, {} cells simulated\n",
                spec.run.name, spec.firing == experiments::Firing::single ? "single spike" : "sustained firing",
                spec.parameter, info.n_cells, info.n_cells == 1 ? "" : "s", info.model, info.stimulus, info.integrator,
-               info.t_stop, info.dt, result.rounds, result.rounds == 1 ? "" : "s", result.cell_runs);
+               readable(info.t_stop), readable(info.dt), result.rounds, result.rounds == 1 ? "" : "s", result.cell_runs);
     constexpr std::size_t max_lines = 20;
     for (std::size_t c = 0; c < std::min(max_lines, result.cells.size()); ++c) {
         std::string values;

@@ -11,6 +11,7 @@
 #include "report.hpp"
 #include "commands.hpp"
 #include "phase_command.hpp"
+#include "scenario.hpp"
 #include "session.hpp"
 #include "parallel.hpp"
 
@@ -241,7 +242,7 @@ int main(int argc, char** argv) {
         std::cerr << "soma: error: " << e.what() << " (see 'soma run --help')\n";
         return 2;
     } catch (const soma::Error& e) {
-        std::cerr << "soma: error: " << e.what() << '\n';
+        std::cerr << "soma: error: " << soma::app::with_scenario_origin(e.what()) << '\n';
         // 128 + the signal (130 for SIGINT, 143 for SIGTERM), as shells report a program it ended.
         const int signal = soma::app::interrupting_signal.load();
         return soma::app::interrupted ? 128 + (signal != 0 ? signal : SIGINT) : 1;

@@ -10,6 +10,7 @@
 
 #include "soma/distribution.hpp"
 #include "soma/error.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/run_spec.hpp"
 
 #include <fmt/format.h>
@@ -121,8 +122,8 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
         return simulation.run();
     });
 
-    say("{}: {} with {} stimulus and {}, {:.6g} ms at dt = {:.6g} ms ({} step{}){}\n", spec.name, info.model,
-               info.stimulus, info.integrator, info.t_stop, info.dt, summary.n_steps, summary.n_steps == 1 ? "" : "s",
+    say("{}: {} with {} stimulus and {}, {} ms at dt = {} ms ({} step{}){}\n", spec.name, info.model,
+               info.stimulus, info.integrator, readable(info.t_stop), readable(info.dt), summary.n_steps, summary.n_steps == 1 ? "" : "s",
                info.n_cells == 1 ? std::string()
                                  : fmt::format(", {} cells on {} thread{}", info.n_cells, info.threads,
                                                info.threads == 1 ? "" : "s"));

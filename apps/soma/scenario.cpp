@@ -133,6 +133,12 @@ po::options_description file_options(std::span<const ExtraOption> extra = {}) {
 }
 
 /// Where each setting of a scenario file is: its path and, per key ("t_stop", "model.g_Na"), the line.
+/// The origins of the scenario parsed last (with_scenario_origin).
+std::map<std::string, std::string>& last_origins() {
+    static std::map<std::string, std::string> origins;
+    return origins;
+}
+
 struct ScenarioLines {
     std::string path;
     std::map<std::string, int> line_of;
@@ -420,6 +426,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     }
     scenario.force = cli["force"].as<bool>();
 
+    last_origins().clear();
     po::variables_map file;
     ScenarioLines lines;
     std::vector<po::option> file_extra;
@@ -466,6 +473,14 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         } catch (const po::error& e) {
             throw ParameterError(fmt::format("scenario file '{}': {}", path.string(), e.what()));
         }
+        // The settings the file gives and the command line does not (it wins), known before they are read,
+        // so that the errors of reading them name the line (with_scenario_origin).
+        for (const auto& [key, line] : lines.line_of) {
+            std::string cli_name = key;
+            std::ranges::replace(cli_name, '_', '-');
+            if (key.find('.') == std::string::npos && !cli.count(cli_name)) scenario.origins[key] = lines.where(key);
+        }
+        last_origins() = scenario.origins;
         spec.name = path.stem().string();
         // A scenario file may be made for soma run (a fit's NAME_fit.ini): the keys that do not apply are ignored.
         for (const auto& [option, reason] : use.refused) {
@@ -652,7 +667,10 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         }
         auto [component, name] = component_of(spec, key, origin);
         component.parameters[name] = value;  // the text as typed, per-cell forms included
+        if (from_file) scenario.origins[key] = origin;
+        else scenario.origins.erase(key);
     };
+
     for (const auto& o : file_extra) assign(o.string_key, o.value.empty() ? "" : o.value.front(), true);
     if (cli.count("set")) {
         std::map<std::string, std::string> given;
@@ -668,7 +686,36 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
             assign(s.substr(0, eq), s.substr(eq + 1), false);
         }
     }
+    last_origins() = scenario.origins;
     return scenario;
+}
+
+std::string with_scenario_origin(const std::string& message) {
+    const auto& origins = last_origins();
+    if (origins.empty()) return message;
+    for (const auto& [key, origin] : origins) {  // a setting's own message: "dt = 0 ms is not allowed; ..."
+        if (key.find('.') == std::string::npos && message.starts_with(key + " = ")) {
+            return fmt::format("{}: {}", origin, message);
+        }
+    }
+    const auto at = message.find("parameter '");
+    if (at == std::string::npos) return message;
+    const auto begin = at + std::string_view("parameter '").size();
+    const auto end = message.find('\'', begin);
+    if (end == std::string::npos) return message;
+    const std::string name = message.substr(begin, end - begin);
+    // "model 'hh': parameter ...", "recorder 'csv': ...": the section; a setting has none.
+    std::string section;
+    for (const std::string kind : {"model", "stimulus", "integrator"}) {
+        if (message.starts_with(kind + " '")) section = kind;
+    }
+    if (message.starts_with("recorder '")) {
+        const auto quote = message.find('\'', 10);
+        if (quote != std::string::npos) section = message.substr(10, quote - 10);
+    }
+    const auto it = origins.find(section.empty() ? name : section + "." + name);
+    if (it == origins.end() || message.starts_with(it->second)) return message;
+    return fmt::format("{}: {}", it->second, message);
 }
 
 }  // namespace soma::app

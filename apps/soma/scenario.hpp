@@ -29,7 +29,15 @@ struct Scenario {
     bool stimulus_given = false;   ///< --stimulus (or the file's `stimulus`) was given
     bool title_given = false;      ///< --title (or the file's `title`) was given
     bool t_stop_given = false;     ///< --t-stop (or the file's `t_stop`) was given
+    /// Where the scenario file set the values the run takes from it: "FILE:LINE" by key ("t_stop",
+    /// "model.g_Na", "csv.precision"); values the command line gives are not in it.
+    std::map<std::string, std::string> origins;
 };
+
+/// `message` (of an error) with "FILE:LINE: " in front when it names a parameter (`parameter 'NAME'`,
+/// of "model 'M': ..." and the like, or a setting, also as "dt = 0 ms ...") whose value came from the scenario file that
+/// parse_run_arguments read last in this process; else `message` unchanged.
+[[nodiscard]] std::string with_scenario_origin(const std::string& message);
 
 /// An option that a command (`soma sweep`, `soma rheobase`) adds to those of `soma run`, taking a text
 /// value; in scenario files its key is the name with '_' for '-'.

@@ -1,6 +1,7 @@
 #include "soma/parameter.hpp"
 
 #include "soma/error.hpp"
+#include "soma/readable_number.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -19,18 +20,8 @@ bool Range::contains(double x) const {
     return above && below;
 }
 
-namespace {
-/// A bound as people read it: the shortest form that reads back to the same double, unless that has
-/// more than 10 characters and a decimal point (2 pi: "6.283185307179586"), then 7 significant digits.
-std::string bound_text(double x) {
-    std::string text = fmt::format("{}", x);
-    if (text.size() > 10 && text.find('.') != std::string::npos) text = fmt::format("{:.7g}", x);
-    return text;
-}
-}  // namespace
-
 std::string Range::to_string() const {
-    return fmt::format("{}{}, {}{}", lower_closed ? '[' : '(', bound_text(lower), bound_text(upper),
+    return fmt::format("{}{}, {}{}", lower_closed ? '[' : '(', readable(lower), readable(upper),
                        upper_closed ? ']' : ')');
 }
 

@@ -60,6 +60,7 @@
 #include "soma/error.hpp"
 #include "soma/integrator.hpp"
 #include "soma/plugin.hpp"
+#include "soma/readable_number.hpp"
 
 #include <boost/math/tools/toms748_solve.hpp>
 #include <boost/numeric/odeint/stepper/generation.hpp>
@@ -392,12 +393,12 @@ private:
 
     [[noreturn]] void too_much_work(const Cell& cell, double t_end) const {
         throw CellError(fmt::format("integrator 'dopri5': cell {} took more than max_steps = {} internal steps without "
-                                   "reaching t = {} ms; it is at t = {} ms with a step size of {:.3g} ms. The model "
+                                   "reaching t = {} ms; it is at t = {} ms with a step size of {} ms. The model "
                                    "is stiff there or its parameters are extreme: check them (e.g. a tiny C_m), use "
                                    "an implicit integrator (--integrator cvode), loosen the tolerances, or raise "
                                    "--set integrator.max_steps=...",
-                                   cell.block.first, settings_.max_steps, t_end, cell.t_b,
-                                   cell.stepped ? cell.last_step : cell.stepper.current_time_step()),
+                                   cell.block.first, settings_.max_steps, readable(t_end), readable(cell.t_b),
+                                   readable(cell.stepped ? cell.last_step : cell.stepper.current_time_step())),
                         cell.block.first);
     }
 
