@@ -387,6 +387,23 @@ BOOST_AUTO_TEST_CASE(the_same_current_in_pa_na_and_ua_gives_the_same_run) {
     }
     SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)run(spec_of("hh", {}, na_file, {}, 12, 0.01)); }),
                         "set stimulus.area");
+    // A file of densities (the pA numbers read as uA/cm^2) plays into hh as written, with no area; into lif (nA)
+    // it is multiplied by the area: 1 uA/cm^2 on 20000 um^2 = 2e-4 cm^2 is 2e-4 uA = 0.2 nA.
+    const auto density_file = write_file(dir, "density.csv", std::string("t (ms),I (uA/cm^2)") + in_pa.substr(in_pa.find('\n')));
+    const auto hh_density = run(spec_of("hh", {}, density_file, {}, 12, 0.01));
+    const auto played = trace(*hh_density.recorder, "I");
+    for (std::size_t row = 0; row < played.size(); ++row) {
+        const auto k = static_cast<std::size_t>(std::floor(hh_density.recorder->at(row, 0) / 2 + 1e-9));
+        BOOST_TEST(played[row] == std::stod(pa[k]));
+    }
+    const auto lif_density = run(spec_of("lif", passive_lif, density_file, {{"area", "20000"}}, 12, 0.05));
+    const auto current = trace(*lif_density.recorder, "I");
+    for (std::size_t row = 0; row < current.size(); ++row) {
+        const auto k = static_cast<std::size_t>(std::floor(lif_density.recorder->at(row, 0) / 2 + 1e-9));
+        BOOST_TEST(current[row] == 0.2 * std::stod(pa[k]), boost::test_tools::tolerance(1e-14));
+    }
+    SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)run(spec_of("lif", passive_lif, density_file, {}, 12, 0.05)); }),
+                        "and the file's (I (uA/cm^2)) a density, so the file's is multiplied by the membrane area");
     const auto dimensionless = message_of<ParameterError>([&] { (void)run(spec_of("izhikevich", {}, na_file, {}, 12, 0.1)); });
     SOMA_CHECK_CONTAINS(dimensionless, "the model's current is in '1'");
     SOMA_CHECK_CONTAINS(dimensionless, "pA, nA, uA, uA/cm^2, mA/cm^2");

@@ -9,7 +9,8 @@
 /// any `.gz`, else by the content; `#` lines and blank lines are skipped):
 ///  - CSV (`.csv`): a header naming the time and the currents with their units in parentheses, e.g.
 ///    `t (ms),I (pA)` or `time (s),cell 1 (nA),cell 2 (nA)`; times in ms or s, currents in pA, nA or
-///    uA; one row of numbers per sample. Several current columns are allowed: parameter `column` picks
+///    uA, or as densities in uA/cm^2 or mA/cm^2 (what soma's csv recorder writes for hh); one row of
+///    numbers per sample. Several current columns are allowed: parameter `column` picks
 ///    one per cell (1-based among the current columns). Columns in mV or V (a recording's membrane
 ///    potential) are ignored.
 ///  - the 2007 single-neuron modeling competition's challenge A recordings (`.voltage`; Jolivet et al.,
@@ -38,10 +39,11 @@
 /// the current of step i is sample i exactly. Times match to 1e-9 dt (rounding of times written in s).
 /// Sources: NEURON's documentation of Vector.play (programming/math/vector), Brian2's of TimedArray.
 ///
-/// Units: the file's currents are converted to the model's current unit (StimulusGrid::current_unit):
-/// pA, nA or uA by powers of ten (a division when the unit is larger, so that 125 pA read for a model in
-/// nA is the double nearest 0.125); for a model in uA/cm^2 or mA/cm^2 the current is divided by the
-/// membrane area `area` (um^2, 1 um^2 = 1e-8 cm^2). Then I = `scale` * f + `offset`, everywhere (offset
+/// Units: the file's currents are converted to the model's current unit (StimulusGrid::current_unit)
+/// by powers of ten (a division when the unit is larger, so that 125 pA read for a model in nA is the
+/// double nearest 0.125): pA, nA, uA among themselves, and uA/cm^2, mA/cm^2 among themselves. Between
+/// the two kinds the membrane area `area` (um^2, 1 um^2 = 1e-8 cm^2) is needed: a current is divided by
+/// it for a model in a density, a density multiplied by it for a model in a current. Then I = `scale` * f + `offset`, everywhere (offset
 /// also before and after the file).
 ///
 /// Breakpoints (for adaptive integrators): with hold, the steps at which a cell's current changes value;
@@ -51,7 +53,8 @@
 /// with the wrong number of columns, an unknown unit (listing the known ones), a bad header; from
 /// `configure` (check): a column the file does not have, a whole-number parameter that is not, a
 /// sample_interval for a file with times; from `prepare` (naming the cell): a 3-column file without
-/// sample_interval, a model current unit it cannot convert to, a density model without `area`, a run
+/// sample_interval, a model current unit it cannot convert to, a current for a density model (or the
+/// reverse) without `area`, a run
 /// longer than the file with after_end = 0.
 
 #include "soma/error.hpp"
@@ -84,10 +87,8 @@ struct CurrentUnit {
     bool density;
 };
 
-/// Units of the file's currents.
-constexpr std::array<CurrentUnit, 3> file_units{{{"pA", -12, false}, {"nA", -9, false}, {"uA", -6, false}}};
-/// Units of the models' currents the waveform converts to.
-constexpr std::array<CurrentUnit, 5> model_units{
+/// Units of the files' currents and of the models' currents the waveform converts to.
+constexpr std::array<CurrentUnit, 5> current_units{
     {{"pA", -12, false}, {"nA", -9, false}, {"uA", -6, false}, {"uA/cm^2", -6, true}, {"mA/cm^2", -3, true}}};
 
 template <std::size_t N>
@@ -117,7 +118,7 @@ struct Recording {
     double ms_per_tick = 1;            ///< ms per unit of the time column; 0 for a 3-column file (sample_interval)
     std::vector<double> ticks;         ///< each sample's time, in the time column's unit (the index, 3-column files)
     std::vector<std::string> columns;  ///< the current columns' headers, e.g. "I (pA)"
-    std::vector<int> exponents;        ///< each current column's unit, 10^exponent A
+    std::vector<CurrentUnit> units;    ///< each current column's unit
     std::vector<double> values;        ///< [columns, samples], column after column, in the file's units
 
     [[nodiscard]] std::size_t size() const { return ticks.size(); }
@@ -132,10 +133,10 @@ double ms_per(const Table& table, const TableColumn& c) {
                                      table.at(c.line), c.header, c.unit));
 }
 
-int current_exponent(const Table& table, const TableColumn& c, std::size_t col) {
-    if (const auto u = find_unit(file_units, c.unit)) return u->exponent;
+CurrentUnit current_unit(const Table& table, const TableColumn& c, std::size_t col) {
+    if (const auto u = find_unit(current_units, c.unit)) return *u;
     throw ParameterError(fmt::format("{}column {} ('{}'): the current's unit '{}' is not known; known: {}",
-                                     table.at(c.line), col, c.header, c.unit, unit_names(file_units)));
+                                     table.at(c.line), col, c.header, c.unit, unit_names(current_units)));
 }
 
 /// Reads and checks a stimulus file (see the top of this file) with the shared table reader (table_file.hpp).
@@ -177,10 +178,10 @@ Recording read_recording(const std::filesystem::path& path) {
         }
         currents.push_back(col);
         rec.columns.push_back(table.columns[col].header);
-        rec.exponents.push_back(current_exponent(table, table.columns[col], col + 1));
+        rec.units.push_back(current_unit(table, table.columns[col], col + 1));
     }
     if (currents.empty()) {
-        throw ParameterError(fmt::format("stimulus file '{}' has no current column (a unit pA, nA or uA), only times "
+        throw ParameterError(fmt::format("stimulus file '{}' has no current column (a unit pA, nA, uA, uA/cm^2 or mA/cm^2), only times "
                                          "and potentials",
                                          rec.file));
     }
@@ -217,7 +218,8 @@ std::vector<ParameterSpec> waveform_schema() {
          "time between the rows of a 3-column file without times (0.2 ms for the 2007 competition's challenge A); 0 "
          "for files with a time column"},
         {"area", "um^2", 0.0, Range::at_least(0),
-         "membrane area, for a model whose current is a density (uA/cm^2): I = I_file / area; 0 when not needed"},
+         "membrane area, between a current and a density (a file in pA for a model in uA/cm^2: I = I_file / area, "
+         "or the reverse); 0 when not needed"},
     };
 }
 
@@ -251,12 +253,12 @@ public:
                                  "stimulus, e.g. --stimulus data/current.csv");
         }
         const Recording& rec = *recording_;
-        const auto target = find_unit(model_units, grid.current_unit);
+        const auto target = find_unit(current_units, grid.current_unit);
         if (!target) {
             throw ParameterError(fmt::format("stimulus file '{}': the model's current is in '{}', but a waveform converts "
                                              "the file's currents only to {}; use a model whose current has one of "
                                              "these units",
-                                             rec.file, grid.current_unit, unit_names(model_units)));
+                                             rec.file, grid.current_unit, unit_names(current_units)));
         }
         const double t_run = static_cast<double>(grid.n_steps) * grid.dt;
         for (std::size_t c = 0; c < cells.count(); ++c) {
@@ -274,23 +276,31 @@ public:
                 }
             }
             const auto col = static_cast<std::size_t>(p(column)) - 1;
-            int k = rec.exponents[col] - target->exponent;
-            double divide = 1;
-            if (target->density) {
+            const CurrentUnit& unit = rec.units[col];
+            int k = unit.exponent - target->exponent;
+            double divide = 1, multiply = 1;
+            if (target->density != unit.density) {
                 const double a = p(area);
                 if (a <= 0) {
-                    throw ParameterError(fmt::format("stimulus file '{}': the model's current is a density ({}), so the "
-                                                     "file's current ({}) is divided by the membrane area: give "
-                                                     "the area in um^2 as stimulus.area{}, e.g. --set "
-                                                     "stimulus.area=20000",
-                                                     rec.file, target->name, rec.columns[col], where));
+                    throw ParameterError(fmt::format(
+                        "stimulus file '{}': the model's current is {} ({}) and the file's ({}) {}, so the file's is {} "
+                        "the membrane area: give the area in um^2 as stimulus.area{}, e.g. --set stimulus.area=20000",
+                        rec.file, target->density ? "a density" : "a current", target->name, rec.columns[col],
+                        unit.density ? "a density" : "a current", target->density ? "divided by" : "multiplied by",
+                        where));
                 }
-                k += 8;  // 1 um^2 = 1e-8 cm^2
-                divide = a;
+                // 1 um^2 = 1e-8 cm^2: I = J a 1e-8, J = I / (a 1e-8).
+                if (target->density) {
+                    k += 8;
+                    divide = a;
+                } else {
+                    k -= 8;
+                    multiply = a;
+                }
             }
             double power = 1;
             for (int e = 0; e < std::abs(k); ++e) power *= 10;  // exact: |k| <= 22
-            cells.derived.at(gain_multiply, c) = k >= 0 ? power : 1.0;
+            cells.derived.at(gain_multiply, c) = (k >= 0 ? power : 1.0) * multiply;
             cells.derived.at(gain_divide, c) = k >= 0 ? divide : power * divide;
             cells.derived.at(ms_per_tick, c) = tick;
             cells.derived.at(step, c) = grid.dt;
@@ -478,7 +488,7 @@ private:
 
     std::shared_ptr<const Recording> recording_;  // null for the loader
     const std::array<Variable, 5> derived_{{
-        {"gain_multiply", "1", "factor of the unit conversion (a power of ten)"},
+        {"gain_multiply", "1", "factor of the unit conversion (a power of ten, times the area from a density)"},
         {"gain_divide", "1", "divisor of the unit conversion (a power of ten, times the area for a density)"},
         {"ms_per_tick", "ms", "ms per unit of the file's time column (sample_interval for a 3-column file)"},
         {"dt", "ms", "the run's time step"},
