@@ -240,7 +240,7 @@ def test_gil_released_during_run():
     worker = threading.Thread(target=count)
     worker.start()
     t0 = time.perf_counter()
-    soma.run(cells=2000, t_stop=100, record="spikes", threads=1)
+    soma.run(cells=6000, t_stop=100, record="spikes", threads=1)  # about 0.5 s: long enough to measure
     elapsed = time.perf_counter() - t0
     stop.set()
     worker.join()
