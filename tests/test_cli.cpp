@@ -708,7 +708,11 @@ BOOST_AUTO_TEST_CASE(phase_plane_of_fitzhugh_nagumo_writes_data_script_and_figur
     const auto nullclines = read_csv(out / "fitzhugh_nagumo_nullclines.csv");
     BOOST_TEST(nullclines.header == "nullcline,v 1 (1),w 1 (1),v 2 (1),w 2 (1)");
     BOOST_TEST(nullclines.rows.size() > 100u);
-    SOMA_CHECK_CONTAINS(read_file(out / "fitzhugh_nagumo_phase.gp"), "set xlabel 'v'");
+    const std::string script = read_file(out / "fitzhugh_nagumo_phase.gp");
+    SOMA_CHECK_CONTAINS(script, "set xlabel 'v'");
+    // The legend names only the kinds of fixed point drawn: here one unstable focus, no stable one.
+    SOMA_CHECK_CONTAINS(script, "title 'unstable fixed point'");
+    BOOST_TEST(script.find("'stable fixed point'") == std::string::npos, script);
 }
 
 BOOST_AUTO_TEST_CASE(phase_plane_of_a_reset_model_names_the_reset) {
@@ -720,7 +724,10 @@ BOOST_AUTO_TEST_CASE(phase_plane_of_a_reset_model_names_the_reset) {
     SOMA_CHECK_CONTAINS(result.out, ": stable node");
     SOMA_CHECK_CONTAINS(result.out, ": saddle");
     SOMA_CHECK_CONTAINS(result.out, "the reset (v <- -65 mV when v reaches 30 mV) is not part of the vector field");
-    SOMA_CHECK_CONTAINS(read_file(cwd.path() / "out" / "izh_phase.gp"), "set xlabel 'v (mV)'");
+    const std::string script = read_file(cwd.path() / "out" / "izh_phase.gp");
+    SOMA_CHECK_CONTAINS(script, "set xlabel 'v (mV)'");
+    SOMA_CHECK_CONTAINS(script, "title 'stable fixed point'");
+    SOMA_CHECK_CONTAINS(script, "title 'unstable fixed point'");
 }
 
 BOOST_AUTO_TEST_CASE(phase_plane_of_hh_is_refused_and_writes_nothing) {
@@ -840,6 +847,8 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
          "more than 4294967296 cells"},
         {{"sweep", "--vary", "model.g_K=30,36", "--window", "50:20"}, "not a window of the run"},
         {{"sweep", "--vray", "model.g_K=30,36"}, "did you mean '--vary'"},
+        {{"fi", "--stimulus", "step+sine:drive"},
+         "a sum of stimuli, with one amplitude per part (stimulus.step.amplitude, stimulus.drive.amplitude)"},
         {{"rheobase"}, "needs --high"},
         {{"rheobase", "--high", "2"}, "give a larger --high"},
         {{"rheobase", "--high", "20", "--low", "10"}, "give a lower --low"},

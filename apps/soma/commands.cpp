@@ -14,6 +14,7 @@
 #include "soma/experiments/rheobase.hpp"
 #include "soma/experiments/sweep.hpp"
 #include "soma/parameter.hpp"
+#include "soma/stimulus_sum.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -22,6 +23,7 @@
 #include <charconv>
 #include <cmath>
 #include <iostream>
+#include <ranges>
 
 namespace soma::app {
 namespace {
@@ -134,6 +136,17 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     const bool root = !distribution || distribution->rank() == 0;  // rank 0 has the spikes and writes
     if (!parsed->recorders_given) spec.run.recorders.clear();  // the table and the figure are the outputs
     experiments::set_sweep_recording(spec.run);
+    if (fi && spec.run.stimulus.name.find('+') != std::string::npos) {
+        std::vector<std::string> amplitudes;
+        for (const auto part : std::views::split(std::string_view(spec.run.stimulus.name), '+')) {
+            amplitudes.push_back("stimulus." + split_stimulus_part(std::string_view(part.begin(), part.end())).label +
+                                 ".amplitude");
+        }
+        throw ParameterError(fmt::format(
+            "soma fi varies stimulus.amplitude, but the stimulus '{}' is a sum of stimuli, with one amplitude per "
+            "part ({}); vary the one you mean with soma sweep, e.g. --vary '{}=linspace(0, 20, 21)'",
+            spec.run.stimulus.name, fmt::join(amplitudes, ", "), amplitudes.front()));
+    }
     if (fi) {
         const auto it = parsed->extra.find("amplitude");
         spec.axes.push_back(experiments::parse_axis(

@@ -561,12 +561,25 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
         gnuplot::quote(fmt::format("{}-nullcline (d{}/dt = 0)", v.name, v.name)),
         gnuplot::quote(fmt::format("{}-nullcline (d{}/dt = 0)", w.name, w.name)), gnuplot::quote(v.name),
         gnuplot::quote(w.name));
-    if (!p.fixed_points.empty()) {
+    // A legend entry only for the kinds of fixed point that are there.
+    const auto any = [&](auto predicate) { return std::ranges::any_of(p.fixed_points, predicate); };
+    const bool stable = any([](const FixedPoint& f) { return f.stable(); });
+    const auto is_neutral = [](const FixedPoint& f) {
+        return f.type == FixedPointType::centre || f.type == FixedPointType::degenerate;
+    };
+    const bool neutral = any(is_neutral);
+    const bool unstable = any([&](const FixedPoint& f) { return !f.stable() && !is_neutral(f); });
+    if (stable) {
         plots += ", \\\n         fixedfile skip 1 using 1:(stable(strcol(7)) ? $2 : NaN) with points pt 7 ps 2 "
-                 "lc rgb '#2ca02c' title 'stable fixed point', \\\n"
-                 "         fixedfile skip 1 using 1:(stable(strcol(7)) ? NaN : $2) with points pt 6 ps 2 lw 2 "
-                 "lc rgb '#d62728' title 'unstable fixed point', \\\n"
-                 "         fixedfile skip 1 using 1:2:7 with labels offset 0, 1.5 font ',10' notitle";
+                 "lc rgb '#2ca02c' title 'stable fixed point'";
+    }
+    if (unstable || neutral) {
+        plots += fmt::format(", \\\n         fixedfile skip 1 using 1:(stable(strcol(7)) ? NaN : $2) with points pt 6 "
+                             "ps 2 lw 2 lc rgb '#d62728' title '{} fixed point'",
+                             unstable && neutral ? "unstable or neutral" : unstable ? "unstable" : "neutral");
+    }
+    if (!p.fixed_points.empty()) {
+        plots += ", \\\n         fixedfile skip 1 using 1:2:7 with labels offset 0, 1.5 font ',10' notitle";
     }
     std::string extra;
     if (p.reset) {

@@ -286,6 +286,7 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
     std::string body =
         "set datafile separator ','\nset datafile commentschars '#'\nset grid lc rgb '#dddddd'\n"
         "set ylabel 'rate (Hz)'\n";
+    // The curves are drawn in the order of the values ("smooth unique"), whatever order they were given in.
     if (result.axes.size() == 1) {
         const auto [below, first] = firing_onset(result);
         body += fmt::format("set title {} noenhanced\nset xlabel {} noenhanced\nset key bottom right\nset yrange [0:*]\n",
@@ -299,7 +300,7 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
                                 "set label {1} at {0:.17g}, graph 0.95 offset 1,0 tc rgb '#c0392b' noenhanced\n",
                                 first, gnuplot::quote(label));
         }
-        body += fmt::format("plot datafile using 2:{} with linespoints pt 7 ps 0.6 lw 2 lc rgb '#1f4e79' "
+        body += fmt::format("plot datafile using 2:{} smooth unique with linespoints pt 7 ps 0.6 lw 2 lc rgb '#1f4e79' "
                             "title 'rate in the analysis window'\n",
                             rate_column);
     } else {
@@ -314,7 +315,7 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
             "set title 'one curve per value of {9}' noenhanced\nset autoscale xy\nset xtics auto\nset ytics auto\n"
             "set grid lc rgb '#dddddd'\nset ylabel 'rate (Hz)'\nset yrange [0:*]\nset key top left title {2} noenhanced\n"
             "# every: the header line is the data's first line, so cell c is line c + 1\n"
-            "plot for [k = 0:{10}] datafile every {7}::(k + 1) using 2:{8} with linespoints pt 7 ps 0.5 lw 1.5 title "
+            "plot for [k = 0:{10}] datafile every {7}::(k + 1) using 2:{8} smooth unique with linespoints pt 7 ps 0.5 lw 1.5 title "
             "sprintf('%.4g', word({11}, k + 1) + 0)\nunset multiplot\n",
             title, gnuplot::quote(gnuplot::axis_label(x.full_name(), x.unit)),
             gnuplot::quote(gnuplot::axis_label(y.full_name(), y.unit)),
