@@ -67,16 +67,22 @@ public:
     void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) override {
         const double t = static_cast<double>(i) * block_.dt;
         const std::size_t n = block_.count();
-        // Most steps end no refractory period: they look at the earliest end only.
-        due_.clear();
-        if (!releases_.empty() && releases_.top().t - 2 * refractory_slack < t + block_.dt) {
-            take_due_releases(t + block_.dt);
-        }
-        if (n <= slice_cells) {
+        // Most steps of a small block end no refractory period: kept short, the rest out of line.
+        if (n <= slice_cells && (releases_.empty() || releases_.top().t - 2 * refractory_slack >= t + block_.dt)) {
             scheme_->advance(block_, i, t, block_.dt, y, y_next);
-            if (!due_.empty()) release(0, n, i, t, y, y_next);
             detect(0, n, i, t, y, y_next, spikes);
             return;
+        }
+        step_in_slices(i, t, y, y_next, spikes);
+    }
+
+private:
+    /// A step of a block larger than one slice, or one in which a refractory period ends.
+    [[gnu::noinline]] void step_in_slices(std::size_t i, double t, ConstBatchView y, BatchView y_next,
+                                          std::vector<Spike>& spikes) {
+        const std::size_t n = block_.count();
+        if (!releases_.empty() && releases_.top().t - 2 * refractory_slack < t + block_.dt) {
+            take_due_releases(t + block_.dt);
         }
         // Slices of cells small enough that their state, parameters and scratch stay in the cache from the
         // scheme's stages to the threshold test. A cell's results do not depend on the slicing.
@@ -87,9 +93,9 @@ public:
             if (!due_.empty()) release(first, first + count, i, t, y, y_next);
             detect(first, first + count, i, t, y, y_next, spikes);
         }
+        due_.clear();  // empty between steps: `crossed` looks in it for the cells released in this step
     }
 
-private:
     /// The end of a cell's refractory period: after it is reached the model's dynamics change (refractory.hpp).
     struct Release {
         double t = 0;           ///< ms: the end of the period (the event variable's value when it was noted)
