@@ -30,6 +30,8 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sstream>
 
@@ -1067,6 +1069,27 @@ BOOST_AUTO_TEST_CASE(a_run_is_refused_while_another_writes_the_same_outputs) {
 
 // stdout on a full device, and on a pipe whose reader has gone (`soma run | true`), which used to kill
 // the run by SIGPIPE between two of its files.
+// A file-size limit (ulimit -f) reached while writing is a failed write: an error naming the file, nothing
+// committed, instead of SIGXFSZ ending the process with no message (and partial files left behind).
+BOOST_AUTO_TEST_CASE(a_file_size_limit_is_an_error_naming_the_file) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path err = logs.path() / "stderr-fsize.txt";
+    rlimit before{};
+    BOOST_TEST_REQUIRE(::getrlimit(RLIMIT_FSIZE, &before) == 0);
+    rlimit limited = before;
+    limited.rlim_cur = 200 * 1024;  // the default hh run's CSV has about 1 MB
+    BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+    bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = std::vector<std::string>{"run", "--model", "hh"},
+                    bp::start_dir = cwd.path().string(), bp::std_in < bp::null, bp::std_out > bp::null,
+                    bp::std_err > boost::filesystem::path(err.string()));
+    BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &before) == 0);  // the child keeps the limit
+    child.wait();
+    BOOST_TEST(child.native_exit_code() == 1 << 8, "exit status " << child.exit_code() << ", killed: "
+                                                                   << WIFSIGNALED(child.native_exit_code()));
+    SOMA_CHECK_CONTAINS(read_file(err), "soma: error: cannot write output 'soma-output/hh-step.csv': File too large");
+    check_no_output(cwd.path());
+}
+
 BOOST_AUTO_TEST_CASE(a_run_whose_report_cannot_be_printed_still_writes_every_file) {
     const TempDir logs("soma-test-logs");
     const fs::path err = logs.path() / "stderr-full.txt";
@@ -1277,7 +1300,26 @@ BOOST_AUTO_TEST_CASE(a_plugin_that_crashes_when_loaded_harms_only_the_commands_t
     SOMA_CHECK_CONTAINS(describe.out, "hh (model plug-in, version");
     BOOST_TEST(describe.err.empty(), describe);  // nothing rejected: the crashing files were not even loaded
 
-    // Using one of them loads it, and that command alone fails (`soma list`, which loads every file, too).
+    // A misspelled name is answered from the files' names, loading none of them.
+    const auto unknown_model = run_soma(cwd.path(), logs.path(), {"run", "--model", "hhh", "--recorder", "none"}, env);
+    BOOST_TEST(unknown_model.code == 1, unknown_model);
+    SOMA_CHECK_CONTAINS(unknown_model.err, "unknown model plug-in 'hhh'; did you mean 'hh'?");
+    SOMA_CHECK_CONTAINS(unknown_model.err, "lif, segfaults");
+    const auto unknown = run_soma(cwd.path(), logs.path(), {"describe", "abort"}, env);
+    BOOST_TEST(unknown.code == 1, unknown);
+    SOMA_CHECK_CONTAINS(unknown.err, "unknown plug-in 'abort'; did you mean 'aborts'?");
+
+    // `soma list` loads every file: each is tried in a child process first, and those that end it are named.
+    const auto list = run_soma(cwd.path(), logs.path(), {"list"}, env);
+    BOOST_TEST(list.code == 0, list);
+    SOMA_CHECK_CONTAINS(list.out, "  hh ");
+    SOMA_CHECK_CONTAINS(list.out, "  step ");
+    BOOST_TEST(list.out.find("segfaults") == std::string::npos, list);
+    // (Under AddressSanitizer a crash is its report and exit status 1.)
+    SOMA_CHECK_CONTAINS(list.err, "soma_model_segfaults.so' ended the process that loaded it with ");
+    SOMA_CHECK_CONTAINS(list.err, "soma_stimulus_aborts.so' ended the process that loaded it with signal 6");
+
+    // Using one of them loads it, and that command alone fails.
     const auto crash = run_soma(cwd.path(), logs.path(), {"run", "--model", "segfaults", "--recorder", "none"}, env);
     BOOST_TEST(crash.code != 0, crash);
     const auto abort = run_soma(cwd.path(), logs.path(), {"describe", "aborts"}, env);

@@ -218,6 +218,9 @@ int main(int argc, char** argv) {
     // A closed pipe on stdout (`soma run | head -1`) is a failed write, reported below once the command has
     // committed its files, not a SIGPIPE that kills it between two of them.
     std::signal(SIGPIPE, SIG_IGN);
+    // A file-size limit (ulimit -f) is a failed write (EFBIG) that names the file and leaves no partial
+    // output, not a SIGXFSZ that kills the process with no message.
+    std::signal(SIGXFSZ, SIG_IGN);
     // Declared outside the try block: the registry keeps every plug-in library it loaded until the
     // handlers below have used (and destroyed) an exception that plug-in code threw; MPI, if started,
     // ends after that.
@@ -228,6 +231,11 @@ int main(int argc, char** argv) {
         parallel.emplace(argc, argv);
         if (parallel->rank() != 0) quiet.emplace();
         registry.emplace();
+        // 'soma list' loads every plug-in: one whose library crashes as it loads is tried in a child process
+        // first and reported, instead of ending this one (without mpirun only, where forking is safe).
+        if (argc == 2 && std::string_view(argv[1]) == "list" && !parallel->distribution()) {
+            registry->load_in_child_first(true);
+        }
         const int status =
             soma::app::main_impl(*registry, std::vector<std::string>(argv + 1, argv + argc), *parallel);
         std::cout.flush();

@@ -5,8 +5,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -128,6 +135,37 @@ std::string already_provided(const std::filesystem::path& file, const Key& key, 
                        file.string(), to_string(key.first), key.second, first.string());
 }
 
+/// Whether loading `file` ends the process that loads it (a crash, an abort or an exit in the library's
+/// initialisation): loads it in a child process and says how the child ended, or nothing when it returned.
+/// The child only loads the file and leaves with _exit(0).
+std::optional<std::string> crash_on_loading(const std::filesystem::path& file) {
+    std::fflush(nullptr);  // nothing buffered is written twice
+    const pid_t child = ::fork();
+    if (child < 0) return std::nullopt;  // cannot tell: load it here
+    if (child == 0) {
+        try {
+            (void)load(file);
+        } catch (...) {  // the parent reports what a load that returns throws
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    std::string how;
+    if (WIFSIGNALED(status)) {
+        const char* name = ::sigdescr_np(WTERMSIG(status));
+        how = fmt::format("signal {} ({})", WTERMSIG(status), name != nullptr ? name : "unknown");
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        how = fmt::format("exit status {}", WEXITSTATUS(status));  // e.g. a sanitizer's report of a crash
+    } else {
+        return std::nullopt;
+    }
+    return fmt::format("loading '{}' ended the process that loaded it with {} while the library initialised "
+                       "itself; it was not loaded",
+                       file.string(), how);
+}
+
 }  // namespace
 
 /// Everything a registry learns as it is used, under one mutex: the files of its directories, what
@@ -147,6 +185,7 @@ struct PluginRegistry::State {
     };
 
     std::mutex mutex;
+    bool probe_in_child = false;  ///< load each file in a child process first (load_in_child_first)
     bool scanned = false;
     std::vector<File> files;                       ///< every *.so of every directory, in search order
     std::deque<Entry> entries;                     ///< the accepted plug-ins, in load order; never moved
@@ -162,6 +201,9 @@ struct PluginRegistry::State {
     /// Loads file `i` (not yet read) and validates it: offered, or rejected with the reason.
     void read(std::size_t i) {
         File& f = files[i];
+        if (probe_in_child) {
+            if (auto crash = crash_on_loading(f.path)) return reject(i, std::move(*crash));
+        }
         try {
             f.loaded = load(f.path);
         } catch (const PluginError& e) {
@@ -253,9 +295,30 @@ struct PluginRegistry::State {
         return all;  // the map's order: kind, then name
     }
 
-    std::string not_found(const std::vector<std::filesystem::path>& dirs, PluginKind kind, std::string_view name) {
+    /// The names of the plug-ins of `kind` (of every kind: none) that the files promise, without loading
+    /// any more of them: the names of the files named soma_KIND_NAME.so not rejected so far, and the
+    /// plug-ins found in the others. Sorted, each once.
+    std::vector<std::string> known_names(const std::vector<std::filesystem::path>& dirs, std::optional<PluginKind> kind) {
+        scan(dirs);
         std::vector<std::string> known;
-        for (const auto& p : list(dirs, kind)) known.push_back(p.name);
+        const auto add = [&](const Key& key) {
+            if (!kind || key.first == *kind) known.push_back(key.second);
+        };
+        for (const auto& f : files) {
+            if (f.status == File::Status::rejected) continue;
+            if (f.named) add(*f.named);
+            else if (f.status == File::Status::offered) add(key_of(*f.loaded.descriptor));
+        }
+        for (const auto& [key, entry] : resolved) {
+            if (entry != nullptr) add(key);
+        }
+        std::ranges::sort(known);
+        known.erase(std::unique(known.begin(), known.end()), known.end());
+        return known;
+    }
+
+    std::string not_found(const std::vector<std::filesystem::path>& dirs, PluginKind kind, std::string_view name) {
+        const std::vector<std::string> known = known_names(dirs, kind);
         std::vector<std::string> searched;
         for (const auto& d : dirs) searched.push_back(d.string());
         // Files named for it that were refused come first: they are what the user meant.
@@ -364,8 +427,7 @@ const PluginInfo& PluginRegistry::find(PluginKind kind, std::string_view name) c
 
 std::string PluginRegistry::unknown_plugin_message(std::string_view name, std::string_view listing) const {
     const std::lock_guard lock(state_->mutex);
-    std::vector<std::string> known;
-    for (const auto& p : state_->list(dirs_, std::nullopt)) known.push_back(p.name);
+    const std::vector<std::string> known = state_->known_names(dirs_, std::nullopt);
     std::vector<std::string> dirs;
     for (const auto& d : dirs_) dirs.push_back(d.string());
     return fmt::format("{} Searched: {}. ({} shows them all.)", unknown_name_message("plug-in", name, known),
@@ -396,6 +458,11 @@ std::shared_ptr<Component> PluginRegistry::create(PluginKind kind, std::string_v
     auto holder = std::make_shared<Holder>(Holder{entry->library, std::move(object)});
     Component* raw = holder->object.get();
     return {std::move(holder), raw};
+}
+
+void PluginRegistry::load_in_child_first(bool on) {
+    const std::lock_guard lock(state_->mutex);
+    state_->probe_in_child = on;
 }
 
 PluginInfo PluginRegistry::inspect(const std::filesystem::path& file) {

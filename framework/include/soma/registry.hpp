@@ -36,7 +36,8 @@ struct RejectedFile {
 /// A file named `soma_KIND_NAME.so` (KIND one of model, stimulus, integrator, recorder; the name that
 /// `soma_add_plugin(soma_KIND_NAME ...)` gives it) is taken to hold plug-in NAME of KIND and is loaded
 /// only when that plug-in is asked for (`find`, `lookup`, `create`) or when plug-ins are listed
-/// (`plugins`, and the message for an unknown name, which lists the known ones). Any other `*.so` file
+/// (`plugins`). The message for an unknown name lists the known ones by their files' names, loading none
+/// of them. Any other `*.so` file
 /// is loaded on first use, to read which plug-in it holds. So a run loads the plug-ins it uses and no
 /// other, and a plug-in whose code crashes when it is loaded harms only the commands that load it.
 ///
@@ -92,7 +93,8 @@ public:
 
     /// The message for `name` when no plug-in of any kind has it (as `soma describe` reports it): the
     /// closest name as a suggestion, the known names and the directories searched; `listing` names what
-    /// lists them all ("'soma list'", or a binding's function). Loads every plug-in file.
+    /// lists them all ("'soma list'", or a binding's function). Loads only the files not named as a plug-in
+    /// (as every use does).
     [[nodiscard]] std::string unknown_plugin_message(std::string_view name,
                                                      std::string_view listing = "'soma list'") const;
 
@@ -113,6 +115,12 @@ public:
         }
         return typed;
     }
+
+    /// With `on`, each file is first loaded in a child process (fork), and a file whose loading ends that
+    /// process (a crash, an abort or an exit in its initialisation) is rejected, saying how, instead
+    /// of being loaded here. For commands that load every plug-in (`soma list`) in a process with one
+    /// thread; off by default. A file that loads in the child is loaded again in this process.
+    void load_in_child_first(bool on);
 
     /// Loads one file as a plug-in, outside any registry.
     /// @throws PluginError naming the file if it cannot be loaded (with the loader's message, or saying
