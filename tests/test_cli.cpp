@@ -1069,24 +1069,44 @@ BOOST_AUTO_TEST_CASE(a_run_is_refused_while_another_writes_the_same_outputs) {
 
 // stdout on a full device, and on a pipe whose reader has gone (`soma run | true`), which used to kill
 // the run by SIGPIPE between two of its files.
-// A file-size limit (ulimit -f) reached while writing is a failed write: an error naming the file, nothing
-// committed, instead of SIGXFSZ ending the process with no message (and partial files left behind).
-BOOST_AUTO_TEST_CASE(a_file_size_limit_is_an_error_naming_the_file) {
-    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
-    const fs::path err = logs.path() / "stderr-fsize.txt";
+/// Runs `soma args...` in `cwd` under a file-size limit of `bytes` (ulimit -f), which its children (gnuplot)
+/// inherit; its standard error into `err`. @returns the wait status.
+int run_soma_with_file_size_limit(const fs::path& cwd, const std::vector<std::string>& args, rlim_t bytes,
+                                  const fs::path& err) {
     rlimit before{};
     BOOST_TEST_REQUIRE(::getrlimit(RLIMIT_FSIZE, &before) == 0);
     rlimit limited = before;
-    limited.rlim_cur = 200 * 1024;  // the default hh run's CSV has about 1 MB
+    limited.rlim_cur = bytes;
     BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
-    bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = std::vector<std::string>{"run", "--model", "hh"},
-                    bp::start_dir = cwd.path().string(), bp::std_in < bp::null, bp::std_out > bp::null,
-                    bp::std_err > boost::filesystem::path(err.string()));
+    bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = args, bp::start_dir = cwd.string(), bp::std_in < bp::null,
+                    bp::std_out > bp::null, bp::std_err > boost::filesystem::path(err.string()));
     BOOST_TEST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &before) == 0);  // the child keeps the limit
     child.wait();
-    BOOST_TEST(child.native_exit_code() == 1 << 8, "exit status " << child.exit_code() << ", killed: "
-                                                                   << WIFSIGNALED(child.native_exit_code()));
+    return child.native_exit_code();
+}
+
+// A file-size limit reached while writing is a failed write: an error naming the file, nothing committed,
+// instead of SIGXFSZ ending the process with no message (and partial files left behind).
+BOOST_AUTO_TEST_CASE(a_file_size_limit_is_an_error_naming_the_file) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path err = logs.path() / "stderr-fsize.txt";
+    const int status = run_soma_with_file_size_limit(cwd.path(), {"run", "--model", "hh"}, 200 * 1024, err);
+    // (the default hh run's CSV has about 1 MB)
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 1), "wait status " << status);
     SOMA_CHECK_CONTAINS(read_file(err), "soma: error: cannot write output 'soma-output/hh-step.csv': File too large");
+    check_no_output(cwd.path());
+}
+
+// gnuplot exits 0 when it cannot write a figure whole (a full disk, a file-size limit): a figure cut short
+// is an error, and the command's other files go too.
+BOOST_AUTO_TEST_CASE(a_figure_cut_short_is_an_error_and_leaves_no_partial_set) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const fs::path err = logs.path() / "stderr-figure.txt";
+    // The sweep's table (about 3 kB) fits; its PNG (about 30 kB) does not.
+    const int status = run_soma_with_file_size_limit(
+        cwd.path(), {"fi", "--model", "lif", "--stimulus", "dc", "--amplitude", "linspace(0,3,4)"}, 12 * 1024, err);
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 1), "wait status " << status);
+    SOMA_CHECK_CONTAINS(read_file(err), "gnuplot did not finish writing 'soma-output/lif-dc_sweep.png'");
     check_no_output(cwd.path());
 }
 

@@ -136,17 +136,26 @@ void print_notes(const std::vector<std::string>& notes) {
 void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,
                     const std::filesystem::path& summary_path, std::optional<OutputDirectory>& output) {
     const bool has_summary = !summary.is_null();
-    if (has_summary) {
-        if (output) summary["identity"] = output->identity();
-        write_summary(std::move(summary), written, summary_path);
-        written.push_back(summary_path);
+    try {
+        if (has_summary) {
+            if (output) summary["identity"] = output->identity();
+            write_summary(std::move(summary), written, summary_path);
+        } else if (output) {  // --summary none: the record of who owns the files
+            output->write_owner_record(written);
+        }
+    } catch (const RunError& e) {
+        // The outputs are one set: without the record of the run, the files it wrote go too.
+        for (const auto& path : written) {
+            std::error_code ec;
+            std::filesystem::remove(path, ec);
+        }
+        throw RunError(fmt::format("{}; the run's other outputs were removed, so that no partial set of them is left",
+                                   e.what()));
     }
+    if (has_summary) written.push_back(summary_path);
     for (const auto& path : written) say("  wrote {}\n", path.string());
     if (!output) return;
-    if (!has_summary) {  // --summary none: the record of who owns the files
-        output->write_owner_record(written);
-        written.push_back(output->owner_record());
-    }
+    if (!has_summary) written.push_back(output->owner_record());
     output->keep(written);
 }
 

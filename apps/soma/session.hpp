@@ -142,8 +142,10 @@ auto run_interruptibly(const std::string& progress_mode, Body&& body) {
 }
 
 /// The end of a command on the rank that writes: writes `summary` to `summary_path` when it is not null
-/// (write_summary, listing `written`), prints every file written and keeps the output directory.
-/// @throws RunError from write_summary.
+/// (write_summary, listing `written`), or the owner record of a run without one, prints every file written
+/// and keeps the output directory.
+/// @throws RunError from write_summary or write_owner_record, after removing the files of `written`: the
+///         outputs of a command are kept as a set or not at all.
 void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,
                     const std::filesystem::path& summary_path, std::optional<OutputDirectory>& output);
 

@@ -228,6 +228,31 @@ std::filesystem::path find(std::string_view who) {
     }
 }
 
+namespace {
+
+/// Whether the figure file `file` (to be committed as `final`) ends as its format ends: a PNG with its
+/// IEND chunk (the PNG specification, section 5.6), an SVG with `</svg>`; other formats are not checked.
+bool complete(const std::filesystem::path& file, const std::filesystem::path& final) {
+    const std::string extension = final.extension().string();
+    if (extension != ".png" && extension != ".svg") return true;
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
+    const std::streamoff size = in.tellg();
+    constexpr std::streamoff tail_size = 64;
+    if (!in || size <= 0) return false;
+    in.seekg(std::max<std::streamoff>(0, size - tail_size));
+    std::string tail(static_cast<std::size_t>(std::min(size, tail_size)), '\0');
+    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+    if (!in) return false;
+    if (extension == ".png") {
+        constexpr std::string_view iend("IEND\xAE\x42\x60\x82", 8);
+        return std::string_view(tail).ends_with(iend);
+    }
+    while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back()))) tail.pop_back();
+    return std::string_view(tail).ends_with("</svg>");
+}
+
+}  // namespace
+
 void draw(const std::filesystem::path& program, std::string_view commands, std::span<const StagedFile* const> figures,
           std::string_view who, std::chrono::seconds limit) {
     const std::filesystem::path first = figures.empty() ? std::filesystem::path("gnuplot") : figures.front()->final_path();
@@ -276,10 +301,18 @@ void draw(const std::filesystem::path& program, std::string_view commands, std::
     for (const StagedFile* figure : figures) {
         std::error_code ec;
         const auto size = std::filesystem::file_size(figure->temp_path(), ec);
-        if (ec || size == 0) {
+        const bool empty = ec || size == 0;
+        if (empty || !complete(figure->temp_path(), figure->final_path())) {
+            // gnuplot does not report a failed write (a full disk, a file-size limit): it exits 0.
             const std::string said = read_text(log.temp_path());
-            throw RunError(fmt::format("{}: gnuplot did not draw '{}'; gnuplot said: {}", who,
-                                       figure->final_path().string(), said.empty() ? "nothing" : said));
+            const auto space = std::filesystem::space(figure->temp_path().parent_path(), ec);
+            const std::string full =
+                !ec && space.available < (1u << 20)
+                    ? fmt::format(" (the file system holding it has {} bytes free)", space.available)
+                    : "";
+            throw RunError(fmt::format("{}: gnuplot did not {} '{}'{}; gnuplot said: {}", who,
+                                       empty ? "draw" : "finish writing", figure->final_path().string(), full,
+                                       said.empty() ? "nothing" : said));
         }
     }
 }

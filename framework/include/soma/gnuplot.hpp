@@ -61,9 +61,11 @@ inline constexpr std::chrono::seconds default_time_limit{60};
 /// Runs `program` (from `find`) with `commands` on its standard input (typically variable assignments
 /// pointing at temporary files, then `load` of a script), its standard output discarded and its
 /// standard error kept in a temporary file, then checks that every figure in `figures` was written
-/// (each one's temp_path non-empty). Nothing is committed: the caller commits the figures.
+/// (each one's temp_path non-empty, and complete: a PNG ending with its IEND chunk, an SVG with
+/// `</svg>`, since gnuplot exits 0 when a write fails). Nothing is committed: the caller commits the figures.
 /// @throws RunError starting with `who` if gnuplot cannot be started, runs longer than `limit` (it is
-///         killed), or leaves a figure missing or empty; the message carries what gnuplot printed on
+///         killed), or leaves a figure missing, empty or cut short (with the free space when the file system
+///         is nearly full); the message carries what gnuplot printed on
 ///         its standard error.
 BOOST_SYMBOL_VISIBLE void draw(const std::filesystem::path& program, std::string_view commands,
                                std::span<const StagedFile* const> figures, std::string_view who,
