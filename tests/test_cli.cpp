@@ -807,6 +807,37 @@ BOOST_AUTO_TEST_CASE(sweep_writes_a_table_a_figure_and_a_summary) {
     SOMA_CHECK_CONTAINS(script, "'model.g_K (mS/cm\u00b2)'");
 }
 
+// An axis of one value still gives a heat map: one box per cell (gnuplot's `with image` drew nothing).
+BOOST_AUTO_TEST_CASE(a_heat_map_with_one_value_on_an_axis_draws_each_cell) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"sweep", "--model", "lif", "--stimulus", "dc", "--vary", "stimulus.amplitude=1,2,3",
+                                  "--vary", "model.tau_m=10", "--t-stop", "50", "--summary", "none"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const std::string script = read_file(cwd.path() / "soma-output" / "lif-dc_sweep.gp");
+    SOMA_CHECK_CONTAINS(script, "with boxxyerror fillstyle solid noborder lc palette");
+    BOOST_TEST(script.find("with image") == std::string::npos, script);
+}
+
+// An f-I curve whose amplitudes are all below what the model needs says so and suggests a range; a rheobase
+// search runs the whole stimulus, as soma run does (it cut a 300 ms step at the default 100 ms).
+BOOST_AUTO_TEST_CASE(experiments_fit_the_model_and_the_stimulus) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto fi = run_soma(cwd.path(), logs.path(),
+                             {"fi", "--model", "adex", "--preset", "adaptation", "--amplitude", "0,10,20", "--summary",
+                              "none", "--name", "a"});
+    BOOST_TEST_REQUIRE(fi.code == 0, fi);
+    SOMA_CHECK_CONTAINS(fi.err, "soma: note: no cell fired: the amplitudes reach 20 pA, and adex (preset adaptation) "
+                                "suggests a step of 500 pA");
+    SOMA_CHECK_CONTAINS(fi.err, "try e.g. --amplitude 'linspace(0, 1000, 21)'");
+    const auto rheobase = run_soma(cwd.path(), logs.path(),
+                                   {"rheobase", "--model", "lif", "--set", "stimulus.offset=300", "--high", "5",
+                                    "--firing", "sustained", "--summary", "none", "--name", "r"});
+    BOOST_TEST_REQUIRE(rheobase.code == 0, rheobase);
+    SOMA_CHECK_CONTAINS(rheobase.out, "330 ms at dt = 0.01 ms");
+    SOMA_CHECK_CONTAINS(rheobase.out, "(does not fire until the end at ");
+}
+
 BOOST_AUTO_TEST_CASE(fi_and_rheobase_of_lif) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     auto result = run_soma(cwd.path(), logs.path(),

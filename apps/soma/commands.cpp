@@ -15,6 +15,8 @@
 #include "soma/experiments/sweep.hpp"
 #include "soma/parameter.hpp"
 #include "soma/stimulus_sum.hpp"
+#include "soma/model_from_file.hpp"
+#include "soma/suggested_drive.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -66,6 +68,25 @@ std::string sweep_help(bool fi) {
            "Example (an f-I curve of the Hodgkin-Huxley model, 1 s steps):\n"
            "  soma sweep --stimulus step --set stimulus.onset=0 --set stimulus.offset=1000 --t-stop 1000 \\\n"
            "       --vary 'stimulus.amplitude=linspace(0,20,41)'\n";
+}
+
+/// When no cell fired on an axis of the stimulus's amplitude that stays below the step the model suggests
+/// (adex needs hundreds of pA, and the f-I curve's default amplitudes end at 20): a note saying so.
+std::string drive_hint(const PluginRegistry& registry, const RunSpec& run, const experiments::SweepResult& result,
+                       bool fi) {
+    if (result.axes.size() != 1 || result.axes.front().full_name() != "stimulus.amplitude") return {};
+    if (std::ranges::any_of(result.cells, [](const auto& r) { return r.n_spikes > 0; })) return {};
+    const auto model = create_model(registry, run.model.name);
+    const auto* suggests = dynamic_cast<const SuggestedDrive*>(model.get());
+    const auto drive = suggests != nullptr ? suggests->suggested_step(run.model.preset) : std::nullopt;
+    const double highest = std::ranges::max(result.axes.front().values);
+    if (!drive || !(drive->amplitude > highest)) return {};
+    const std::string unit = result.axes.front().unit == "1" ? "" : " " + result.axes.front().unit;
+    const std::string values = fmt::format("linspace(0, {}, 21)", readable(2 * drive->amplitude));
+    return fmt::format("no cell fired: the amplitudes reach {}{}, and {} suggests a step of {}{} ({}); try e.g. {}",
+                       readable(highest), unit, run.model.preset.empty() ? run.model.name : run.model.name + " (preset " + run.model.preset + ")",
+                       readable(drive->amplitude), unit, drive->source,
+                       fi ? fmt::format("--amplitude '{}'", values) : fmt::format("--vary 'stimulus.amplitude={}'", values));
 }
 
 /// Prints the sweep's cells (up to `max_rows`, else how many fired) and the onset of firing.
@@ -187,6 +208,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     auto written = result.recorder_outputs;
     for (const auto& path : experiments::write_sweep(result, spec.run.output_dir, spec.run.name)) written.push_back(path);
     print_sweep(result, spec.run.name);
+    if (const std::string hint = drive_hint(registry, spec.run, result, fi); !hint.empty()) print_notes({hint});
     nlohmann::json json;
     if (report.summary) {
         json = summary_json(result.info, parsed->command_line, distribution ? distribution->size() : 1);
@@ -241,7 +263,7 @@ double number_option(const Scenario& scenario, const std::string& name, double f
 int rheobase_command(const PluginRegistry& registry, const std::vector<std::string>& args,
                      const std::shared_ptr<Distribution>& distribution) {
     const auto options = rheobase_options();
-    const auto parsed = parse_run_arguments(args, "rheobase", options);
+    auto parsed = parse_run_arguments(args, "rheobase", options);
     if (!parsed) {
         std::cout << "usage: soma rheobase [SCENARIO.ini] --high I [--low I] [--firing single|sustained] [options]\n\n"
                      "The rheobase of each cell: the smallest amplitude of the run's stimulus (by default the step\n"
@@ -255,6 +277,7 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
         return 0;
     }
     warn_rejected(registry, parsed->spec);
+    use_stimulus_duration(registry, *parsed);  // the whole step (or ramp) is searched, as soma run runs it
     const Reporting report = reporting(*parsed);
     experiments::RheobaseSpec spec;
     spec.run = parsed->spec;
@@ -323,8 +346,9 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     for (std::size_t c = 0; c < std::min(max_lines, result.cells.size()); ++c) {
         std::string values;
         for (const auto& p : info.cell_parameters) values += fmt::format(" {}.{} = {:.6g}", p.component, p.name, p.values[c]);
-        say("  cell {}{}: {:.8g} {} (does not fire at {:.8g})\n", c, values, result.cells[c].rheobase, result.unit,
-                   result.cells[c].below);
+        say("  cell {}{}: {:.8g} {} ({} at {:.8g})\n", c, values, result.cells[c].rheobase, result.unit,
+            spec.firing == experiments::Firing::single ? "does not fire" : "does not fire until the end",
+            result.cells[c].below);
     }
     if (result.cells.size() > max_lines) say("  ... (every cell in {})\n", written.front().string());
     nlohmann::json json;

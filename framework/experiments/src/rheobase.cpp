@@ -185,7 +185,10 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
     if (!at_low.empty()) {
         throw ParameterError(fmt::format("{} already {} at the lower bound {} = {:g} {}; give a lower --low (or the "
                                          "cell fires without input)",
-                                         cell_list(at_low), spec.firing == Firing::single ? "fires" : "fires until the end",
+                                         cell_list(at_low),
+                                         spec.firing == Firing::single ? (at_low.size() == 1 ? "fires" : "fire")
+                                                                       : (at_low.size() == 1 ? "fires until the end"
+                                                                                             : "fire until the end"),
                                          full, spec.low, result.unit));
     }
     if (!not_at_high.empty()) {

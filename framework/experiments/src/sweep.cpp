@@ -296,14 +296,18 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
                 std::isnan(below) ? fmt::format("fires from the lowest value, {:.6g}", first)
                                   : fmt::format("firing onset between {:.6g} and {:.6g} {}", below, first,
                                                 gnuplot::display_unit(x.unit));
+            // The label on the side of the line with more room, so that it is not cut at the figure's edge.
+            const auto [lowest, highest] = std::ranges::minmax(x.values);
+            const bool right_half = first > 0.5 * (lowest + highest);
             body += fmt::format("set arrow from {0:.17g}, graph 0 to {0:.17g}, graph 1 nohead dt 2 lc rgb '#c0392b'\n"
-                                "set label {1} at {0:.17g}, graph 0.95 offset 1,0 tc rgb '#c0392b' noenhanced\n",
-                                first, gnuplot::quote(label));
+                                "set label {1} at {0:.17g}, graph 0.95 {2} tc rgb '#c0392b' noenhanced\n",
+                                first, gnuplot::quote(label), right_half ? "right offset -1,0" : "left offset 1,0");
         }
         body += fmt::format("plot datafile using 2:{} smooth unique with linespoints pt 7 ps 0.6 lw 2 lc rgb '#1f4e79' "
                             "title 'rate in the analysis window'\n",
                             rate_column);
     } else {
+        // The heat map: one box per cell (gnuplot's `with image` draws nothing when an axis has one value).
         const Axis& y = result.axes[1];
         const std::size_t ny = y.values.size();
         body += fmt::format(
@@ -311,7 +315,8 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
             "set title 'rate (Hz)'\nunset ylabel\nset xlabel {1} noenhanced\nset ylabel {2} noenhanced\n"
             "set xtics {3}\nset ytics {4}\nunset grid\nset palette defined (0 '#ffffff', 1 '#fde725', 2 '#21918c', 3 '#3b0f70')\n"
             "set xrange [-0.5:{5}.5]\nset yrange [-0.5:{6}.5]\n"
-            "plot datafile using (floor($1 / {7})):($1 - {7} * floor($1 / {7})):{8} with image notitle\n"
+            "plot datafile using (floor($1 / {7})):($1 - {7} * floor($1 / {7})):(0.5):(0.5):{8} with boxxyerror "
+            "fillstyle solid noborder lc palette notitle\n"
             "set title 'one curve per value of {9}' noenhanced\nset autoscale xy\nset xtics auto\nset ytics auto\n"
             "set grid lc rgb '#dddddd'\nset ylabel 'rate (Hz)'\nset yrange [0:*]\nset key top left title {2} noenhanced\n"
             "# every: the header line is the data's first line, so cell c is line c + 1\n"
