@@ -197,6 +197,16 @@ struct Types<std::int8_t> {
     static hid_t memory() { return H5T_NATIVE_INT8; }
 };
 
+/// A creation property list of class `cls` (file, group or dataset) that does not record when the object was
+/// made or changed, so that the same run writes the same bytes (HDF5 stores four times per object by
+/// default). `out` is the file's H5Output, which reports an error as it does.
+template <class Output>
+Handle untimed(const Output& out, hid_t cls, const std::string& doing) {
+    Handle creation(out.check(H5Pcreate(cls), doing), H5Pclose);
+    out.check(H5Pset_obj_track_times(creation.get(), false), doing);
+    return creation;
+}
+
 /// One HDF5 output under its temporary name (StagedFile). HDF5 calls are made through `check`, which
 /// turns a failure into a RunError naming the final path.
 ///
@@ -220,7 +230,8 @@ public:
         // The temporary file is this process's alone: no lock (which file systems such as NFS refuse).
         check(H5Pset_file_locking(access.get(), false, true), "creating the file");
 #endif
-        file_ = Handle(check(H5Fcreate(staged_.temp_path().c_str(), H5F_ACC_EXCL, H5P_DEFAULT, access.get()),
+        const Handle creation = untimed(*this, H5P_FILE_CREATE, "creating the file");  // the root group's
+        file_ = Handle(check(H5Fcreate(staged_.temp_path().c_str(), H5F_ACC_EXCL, creation.get(), access.get()),
                              "creating the file"),
                        H5Fclose);
     }
@@ -316,7 +327,8 @@ void write_attribute(const H5Output& out, hid_t object, const std::string& name,
 }
 
 Handle create_group(const H5Output& out, hid_t parent, const std::string& name) {
-    return {out.check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+    const Handle creation = untimed(out, H5P_GROUP_CREATE, fmt::format("creating group '{}'", name));
+    return {out.check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, creation.get(), H5P_DEFAULT),
                       fmt::format("creating group '{}'", name)),
             H5Gclose};
 }
@@ -328,8 +340,9 @@ Handle write_dataset(H5Output& out, hid_t parent, const std::string& name, std::
     out.reserve(values.size() * sizeof(T) + reserve_margin, doing);
     const std::array<hsize_t, 1> dims{values.size()};
     const Handle space = dataspace(out, dims);
+    const Handle creation = untimed(out, H5P_DATASET_CREATE, doing);
     Handle dataset(out.check(H5Dcreate2(parent, name.c_str(), Types<T>::file(), space.get(), H5P_DEFAULT,
-                                        H5P_DEFAULT, H5P_DEFAULT),
+                                        creation.get(), H5P_DEFAULT),
                              doing),
                    H5Dclose);
     out.check(H5Dwrite(dataset.get(), Types<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), doing);
@@ -351,7 +364,7 @@ public:
         const std::array<hsize_t, 2> dims{0, columns}, max_dims{H5S_UNLIMITED, columns};
         const std::array<hsize_t, 2> chunk{block_rows, std::min(columns, max_chunk_cells)};
         const Handle space = dataspace(out, std::span(dims).first(rank), max_dims.data());
-        const Handle creation(out.check(H5Pcreate(H5P_DATASET_CREATE), doing_), H5Pclose);
+        const Handle creation = untimed(out, H5P_DATASET_CREATE, doing_);
         out.check(H5Pset_chunk(creation.get(), rank, chunk.data()), doing_);
         dataset_ = Handle(out.check(H5Dcreate2(parent, name.c_str(), Types<T>::file(), space.get(), H5P_DEFAULT,
                                                creation.get(), H5P_DEFAULT),
