@@ -836,6 +836,18 @@ BOOST_AUTO_TEST_CASE(experiments_fit_the_model_and_the_stimulus) {
     BOOST_TEST_REQUIRE(rheobase.code == 0, rheobase);
     SOMA_CHECK_CONTAINS(rheobase.out, "330 ms at dt = 0.01 ms");
     SOMA_CHECK_CONTAINS(rheobase.out, "(does not fire until the end at ");
+    // Per-cell values beside the axes pair with the cells: said, since the curve then mixes them.
+    const auto paired = run_soma(cwd.path(), logs.path(),
+                                 {"sweep", "--model", "lif", "--stimulus", "dc", "--vary", "stimulus.amplitude=1,2",
+                                  "--set", "model.tau_m=5,10", "--t-stop", "20", "--summary", "none", "--name", "p"});
+    BOOST_TEST_REQUIRE(paired.code == 0, paired);
+    SOMA_CHECK_CONTAINS(paired.err, "besides the axes, each cell has its own model.tau_m (list of 2 values)");
+    const auto three = run_soma(cwd.path(), logs.path(),
+                                {"sweep", "--model", "lif", "--stimulus", "dc", "--vary", "stimulus.amplitude=1,2",
+                                 "--vary", "model.tau_m=5,10", "--vary", "model.R=10,20", "--t-stop", "20", "--summary",
+                                 "none", "--name", "three"});
+    BOOST_TEST_REQUIRE(three.code == 0, three);
+    SOMA_CHECK_CONTAINS(three.err, "a sweep of 3 axes has no figure");
 }
 
 BOOST_AUTO_TEST_CASE(fi_and_rheobase_of_lif) {
@@ -881,7 +893,12 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
         {{"sweep", "--vary", "model.g_K=30,36", "--window", "50:20"}, "not a window of the run"},
         {{"sweep", "--vray", "model.g_K=30,36"}, "did you mean '--vary'"},
         {{"fi", "--stimulus", "step+sine:drive"},
-         "a sum of stimuli, with one amplitude per part (stimulus.step.amplitude, stimulus.drive.amplitude)"},
+         "a sum of stimuli (stimulus.step.amplitude, stimulus.drive.amplitude)"},
+        {{"fi", "--stimulus", "step+ou"}, "a sum of stimuli (stimulus.step.amplitude); vary the one"},
+        {{"fi", "--vary", "stimulus.amplitude=1,2"}, "soma fi varies stimulus.amplitude itself; give its values with "
+                                                     "--amplitude (e.g. --amplitude '1,2')"},
+        {{"sweep", "--vary", "model.g_K=linspac(1,2,3)"},
+         "unknown function 'linspac'; did you mean 'linspace'? Known: linspace. An axis is a list"},
         {{"rheobase"}, "needs --high"},
         {{"rheobase", "--high", "2"}, "give a larger --high"},
         {{"rheobase", "--high", "20", "--low", "10"}, "give a lower --low"},

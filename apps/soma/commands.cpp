@@ -158,15 +158,27 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     if (!parsed->recorders_given) spec.run.recorders.clear();  // the table and the figure are the outputs
     experiments::set_sweep_recording(spec.run);
     if (fi && spec.run.stimulus.name.find('+') != std::string::npos) {
-        std::vector<std::string> amplitudes;
-        for (const auto part : std::views::split(std::string_view(spec.run.stimulus.name), '+')) {
-            amplitudes.push_back("stimulus." + split_stimulus_part(std::string_view(part.begin(), part.end())).label +
-                                 ".amplitude");
+        std::vector<std::string> amplitudes;  // LABEL.amplitude of the parts that have one
+        const auto stimulus = make_stimulus(registry, spec.run.stimulus.name);
+        for (const auto& p : stimulus->schema()) {
+            if (p.name.ends_with(".amplitude")) amplitudes.push_back("stimulus." + p.name);
         }
         throw ParameterError(fmt::format(
-            "soma fi varies stimulus.amplitude, but the stimulus '{}' is a sum of stimuli, with one amplitude per "
-            "part ({}); vary the one you mean with soma sweep, e.g. --vary '{}=linspace(0, 20, 21)'",
-            spec.run.stimulus.name, fmt::join(amplitudes, ", "), amplitudes.front()));
+            "soma fi varies stimulus.amplitude, but the stimulus '{}' is a sum of stimuli{}",
+            spec.run.stimulus.name,
+            amplitudes.empty()
+                ? std::string(", none of whose parts has an amplitude; vary another of its parameters with soma sweep")
+                : fmt::format(" ({}); vary the one you mean with soma sweep, e.g. --vary '{}=linspace(0, 20, 21)'",
+                              fmt::join(amplitudes, ", "), amplitudes.front())));
+    }
+    if (const auto vary = parsed->extra.find("vary"); fi && vary != parsed->extra.end()) {
+        for (const auto& text : vary->second) {
+            if (experiments::parse_axis(text).full_name() == "stimulus.amplitude") {
+                throw ParameterError(fmt::format("--vary '{}': soma fi varies stimulus.amplitude itself; give its values "
+                                                 "with --amplitude (e.g. --amplitude '{}')",
+                                                 text, text.substr(text.find('=') + 1)));
+            }
+        }
     }
     if (fi) {
         const auto it = parsed->extra.find("amplitude");

@@ -77,6 +77,13 @@ Axis parse_axis(std::string_view text) {
     if (values.empty()) {
         throw ParameterError(fmt::format("{}: the axis has no values; give a list (30,36,42) or linspace(a, b, n)", shown));
     }
+    if (const auto open = values.find('('); open != std::string_view::npos) {
+        const std::string function(trim(values.substr(0, open)));
+        if (function != "linspace" && function != "normal" && function != "uniform") {
+            throw ParameterError(fmt::format("{}: {} An axis is a list (30,36,42) or linspace(a, b, n).", shown,
+                                             unknown_name_message("function", function, std::vector<std::string>{"linspace"})));
+        }
+    }
     const auto parsed = CellValues::parse(axis.full_name(), values);
     if (parsed.form() == CellValues::Form::normal || parsed.form() == CellValues::Form::uniform) {
         throw ParameterError(fmt::format("{}: an axis needs its values, not random draws; give a list or linspace(a, b, "
@@ -192,12 +199,31 @@ void set_sweep_recording(RunSpec& run) {
 }
 
 std::vector<std::string> sweep_notes(const SweepResult& result) {
+    std::vector<std::string> notes;
     const auto few = std::ranges::count_if(result.cells, [](const auto& r) { return r.n_window > 0 && r.n_isi < 3; });
-    if (few == 0) return {};
-    return {fmt::format("{} cell{} fired with fewer than 3 inter-spike intervals ending in the analysis window ({}); "
-                        "{} rate rests on one or two intervals, not a steady state: lengthen the stimulus (e.g. --set "
-                        "stimulus.offset=... and --t-stop) or the window",
-                        few, few == 1 ? "" : "s", result.window.description, few == 1 ? "its" : "their")};
+    if (few > 0) {
+        notes.push_back(fmt::format(
+            "{} cell{} fired with fewer than 3 inter-spike intervals ending in the analysis window ({}); {} rate rests "
+            "on one or two intervals, not a steady state: lengthen the stimulus (e.g. --set stimulus.offset=... and "
+            "--t-stop) or the window",
+            few, few == 1 ? "" : "s", result.window.description, few == 1 ? "its" : "their"));
+    }
+    std::vector<std::string> others;  // per-cell values that are not axes: cell c takes the c-th
+    for (const auto& p : result.info.cell_parameters) {
+        if (!p.given_as.starts_with("sweep axis ")) others.push_back(fmt::format("{}.{} ({})", p.component, p.name, p.given_as));
+    }
+    if (!others.empty() && result.axes.size() <= 2) {
+        notes.push_back(fmt::format(
+            "besides the axes, each cell has its own {}: the curves join cells that differ in {}; to make it an axis "
+            "of the product, give it as --vary KIND.PARAM=VALUES",
+            fmt::join(others, ", "), others.size() == 1 ? "it" : "them"));
+    }
+    if (result.axes.size() > 2) {
+        notes.push_back(fmt::format("a sweep of {} axes has no figure (one is drawn for one or two axes): the table "
+                                    "holds every cell",
+                                    result.axes.size()));
+    }
+    return notes;
 }
 
 std::pair<double, double> firing_onset(const SweepResult& result) {

@@ -112,10 +112,13 @@ BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> write_sweep(const SweepR
                                                                     const std::filesystem::path& dir,
                                                                     const std::string& name);
 
-/// What the user should be told about `result`: when cells fired with fewer than 3 inter-spike intervals
-/// ending in the analysis window, that their rates rest on one or two intervals, not a steady state (the
-/// `soma sweep` command prints it as a note, soma.sweep issues it as a warning). Empty when there is
-/// nothing to say.
+/// What the user should be told about `result` (the `soma sweep` command prints each as a note, soma.sweep
+/// issues each as a warning); empty when there is nothing to say:
+///  - when cells fired with fewer than 3 inter-spike intervals ending in the analysis window, that their
+///    rates rest on one or two intervals, not a steady state;
+///  - when cells also differ in per-cell values that are not axes (a list, random draws, a table), that
+///    the figure's curves join cells that differ in them;
+///  - for more than two axes, that there is no figure.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::string> sweep_notes(const SweepResult& result);
 
 /// The smallest value of a one-axis sweep's axis at which a cell fired in the window and the largest
