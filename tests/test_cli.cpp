@@ -799,9 +799,15 @@ BOOST_AUTO_TEST_CASE(sweep_writes_a_table_a_figure_and_a_summary) {
     const std::string json = read_file(dir / "hh-step_sweep_summary.json");
     SOMA_CHECK_CONTAINS(json, "\"window_ms\"");
     SOMA_CHECK_CONTAINS(json, "\"command\"");
-    // The script re-draws from the committed files.
+    // The script re-draws from the committed files, in its own directory.
     const std::string script = read_file(dir / "hh-step_sweep.gp");
-    SOMA_CHECK_CONTAINS(script, "soma-output/hh-step_sweep.csv");
+    SOMA_CHECK_CONTAINS(script, "datafile = 'hh-step_sweep.csv'");
+    fs::remove(dir / "hh-step_sweep.png");
+    bp::child gnuplot(bp::search_path("gnuplot"), "hh-step_sweep.gp", bp::start_dir = dir.string(), bp::std_in < bp::null,
+                      bp::std_out > bp::null, bp::std_err > bp::null);
+    gnuplot.wait();
+    BOOST_TEST(gnuplot.exit_code() == 0);
+    check_png(dir / "hh-step_sweep.png", 1400, 600);  // two axes: heat map and curves
     // Units as the other figures show them (the table above keeps the ASCII form).
     SOMA_CHECK_CONTAINS(script, "'stimulus.amplitude (\u00b5A/cm\u00b2)'");
     SOMA_CHECK_CONTAINS(script, "'model.g_K (mS/cm\u00b2)'");

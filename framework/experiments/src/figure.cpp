@@ -14,15 +14,22 @@ Figure::Figure(const std::filesystem::path& dir, const std::string& stem)
 
 void Figure::draw(const std::string& body, const std::vector<DataFile>& data, std::pair<int, int> size,
                   std::chrono::seconds limit) {
-    std::string script = fmt::format("# Re-draw with: gnuplot {}\n", script_.final_path().string());
-    for (const auto& d : data) {
-        script += fmt::format("if (!exists('{0}')) {0} = {1}\n", d.variable, gnuplot::quote(d.final_path.string()));
-    }
+    // Paths as seen from the script's directory, where it is re-drawn from: a file beside it by its name,
+    // another (a recording) by its absolute path.
+    const std::filesystem::path here = script_.final_path().parent_path();
+    const auto seen = [&](const std::filesystem::path& file) {
+        std::error_code ec;
+        return gnuplot::quote(file.parent_path() == here ? file.filename().string()
+                                                         : std::filesystem::absolute(file, ec).string());
+    };
+    std::string script = fmt::format("# Re-draw in this file's directory with: gnuplot {}\n",
+                                     script_.final_path().filename().string());
+    for (const auto& d : data) script += fmt::format("if (!exists('{0}')) {0} = {1}\n", d.variable, seen(d.final_path));
     script += fmt::format(
         "if (!exists('pngfile')) pngfile = {}\nif (!exists('svgfile')) svgfile = {}\n"
         "{}{}"
         "}}\nunset output\n",
-        gnuplot::quote(png_.final_path().string()), gnuplot::quote(svg_.final_path().string()),
+        seen(png_.final_path()), seen(svg_.final_path()),
         gnuplot::png_and_svg_loop(std::to_string(size.first), std::to_string(size.second), 11), body);
     std::ofstream out(script_.temp_path());
     out << script;
