@@ -144,9 +144,11 @@ OutputDirectory::OutputDirectory(std::filesystem::path path, const std::string& 
         remove_stale_files(note);
         // Before any simulating: a long sweep must not end in "permission denied".
         if (::access(path_.c_str(), W_OK | X_OK) != 0) {
-            throw RunError(fmt::format("cannot write into output directory '{}' (permission denied); choose "
-                                       "another with --output",
-                                       path_.string()));
+            const std::string why = errno == EROFS ? "a read-only file system"
+                                    : errno == EACCES ? "permission denied"
+                                                      : std::strerror(errno);
+            throw RunError(fmt::format("cannot write into output directory '{}' ({}); choose another with --output",
+                                       path_.string(), why));
         }
         lock(name);
         for (const auto& other : also.names) lock(other);
