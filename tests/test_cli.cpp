@@ -1353,6 +1353,26 @@ std::vector<std::string> loaded_plugin_files(const std::string& err) {
 
 }  // namespace
 
+// A NEURON user's V_init = -65 mV on hh (rest at 0 mV, the course exercises' convention) points to the preset
+// that rests there; a V_init near rest, or with the preset, says nothing.
+BOOST_AUTO_TEST_CASE(an_initial_value_far_from_rest_points_to_the_preset_that_rests_there) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto far = run_soma(cwd.path(), logs.path(),
+                              {"run", "--set", "model.V_init=-65", "--t-stop", "5", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(far.code == 0, far);
+    SOMA_CHECK_CONTAINS(far.err, "soma: note: model.V_init = -65 mV starts the cell 65 mV from rest: hh rests at "
+                                 "V_rest = 0 mV. Preset 'neuron' rests at -65 mV");
+    SOMA_CHECK_CONTAINS(far.err, "--preset neuron");
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"--set", "model.V_init=-5"},
+                                                 std::vector<std::string>{"--preset", "neuron", "--set", "model.V_init=-65"}}) {
+        std::vector<std::string> command{"run", "--t-stop", "5", "--recorder", "none"};
+        command.insert(command.end(), args.begin(), args.end());
+        const auto quiet = run_soma(cwd.path(), logs.path(), command);
+        BOOST_TEST_REQUIRE(quiet.code == 0, quiet);
+        BOOST_TEST(quiet.err.find("starts the cell") == std::string::npos, quiet);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_plugin_that_crashes_when_loaded_harms_only_the_commands_that_load_it) {
     const fs::path crashing = SOMA_TEST_CRASHING_PLUGIN_DIR;
     BOOST_TEST_REQUIRE(fs::is_regular_file(crashing / "soma_model_segfaults.so"), crashing);

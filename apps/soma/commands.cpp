@@ -152,6 +152,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     }
     use_stimulus_duration(registry, *parsed);
     experiments::SweepSpec spec;
+    note_preset_for_initial_value(registry, *parsed);
     spec.run = parsed->spec;
     spec.run.distribution = distribution;
     const bool root = !distribution || distribution->rank() == 0;  // rank 0 has the spikes and writes
@@ -290,6 +291,7 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     }
     warn_rejected(registry, parsed->spec);
     use_stimulus_duration(registry, *parsed);  // the whole step (or ramp) is searched, as soma run runs it
+    note_preset_for_initial_value(registry, *parsed);
     const Reporting report = reporting(*parsed);
     experiments::RheobaseSpec spec;
     spec.run = parsed->spec;

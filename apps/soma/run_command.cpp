@@ -96,6 +96,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     warn_rejected(registry, parsed->spec);  // a rejected file may be the user's own build of a plug-in this run uses
     use_suggested_drive(registry, *parsed);
     use_stimulus_duration(registry, *parsed);
+    note_preset_for_initial_value(registry, *parsed);
     RunSpec spec = parsed->spec;
     spec.distribution = distribution;  // under mpirun: this rank's share of the cells
     const bool root = !distribution || distribution->rank() == 0;  // rank 0 writes

@@ -3,6 +3,7 @@
 
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
 #include "soma/stimulus_from_file.hpp"
@@ -84,6 +85,29 @@ bool summary_wanted(const std::string& value) {
 void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario) {
     if (std::string note = apply_suggested_drive(registry, scenario.spec); !note.empty()) {
         scenario.notes.push_back(std::move(note));
+    }
+}
+
+void note_preset_for_initial_value(const PluginRegistry& registry, Scenario& scenario) {
+    const ComponentSpec& model = scenario.spec.model;
+    const auto given = model.parameters.find("V_init");
+    if (!model.preset.empty() || given == model.parameters.end()) return;
+    double v_init = 0;
+    const auto [end, ec] = std::from_chars(given->second.data(), given->second.data() + given->second.size(), v_init);
+    if (ec != std::errc{} || end != given->second.data() + given->second.size()) return;  // reported elsewhere
+    const auto object = create_model(registry, model.name);
+    const auto schema = object->schema();
+    const auto rest = std::ranges::find(schema, std::string("V_rest"), &ParameterSpec::name);
+    if (rest == schema.end() || std::abs(v_init - rest->default_value) < 30) return;
+    for (const auto& preset : object->presets()) {
+        const auto it = preset.values.find("V_rest");
+        if (it == preset.values.end() || std::abs(v_init - it->second) > 10) continue;
+        scenario.notes.push_back(fmt::format(
+            "model.V_init = {} mV starts the cell {} mV from rest: {} rests at V_rest = {} mV. Preset '{}' rests at "
+            "{} mV ({}): --preset {}",
+            readable(v_init), readable(std::abs(v_init - rest->default_value)), model.name,
+            readable(rest->default_value), preset.name, readable(it->second), preset.description, preset.name));
+        return;
     }
 }
 

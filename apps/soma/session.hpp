@@ -63,6 +63,10 @@ void use_suggested_drive(const PluginRegistry& registry, Scenario& scenario);
 /// @throws PluginError, ParameterError from creating the stimulus.
 void use_stimulus_duration(const PluginRegistry& registry, Scenario& scenario);
 
+/// A note when `--set model.V_init=X` (no preset) lies 30 mV or more from the model's V_rest and one of its
+/// presets rests within 10 mV of X: a NEURON user's V_init = -65 on hh (rest at 0 mV) points to --preset neuron.
+void note_preset_for_initial_value(const PluginRegistry& registry, Scenario& scenario);
+
 /// The window of `--window FROM:TO` (ms) in `scenario`, or nullopt when not given.
 /// @throws ParameterError for text that is not FROM:TO with finite numbers.
 std::optional<experiments::Window> parse_window(const Scenario& scenario);
