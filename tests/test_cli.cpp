@@ -732,6 +732,58 @@ BOOST_AUTO_TEST_CASE(phase_plane_of_a_reset_model_names_the_reset) {
     SOMA_CHECK_CONTAINS(script, "title 'unstable fixed point'");
 }
 
+// A second phase plane of another current does not replace the first's files without --force; a trajectory
+// too long to hold is refused before it runs; a --current that is not the stimulus's is said, in the figure too.
+BOOST_AUTO_TEST_CASE(phase_plane_outputs_are_guarded_and_honest) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::vector<std::string> base{"phase", "--model", "fitzhugh_nagumo", "--stimulus", "dc", "--set",
+                                        "stimulus.amplitude=0.5", "--resolution", "101"};
+    const auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_soma(cwd.path(), logs.path(), args);
+    };
+    const auto first = with({"--current", "0", "--t-stop", "50"});
+    BOOST_TEST_REQUIRE(first.code == 0, first);
+    SOMA_CHECK_CONTAINS(first.out, "the field, nullclines and fixed points are at I = 0 (--current); the trajectory runs "
+                                   "at I = 0.5");
+    SOMA_CHECK_CONTAINS(read_file(cwd.path() / "soma-output" / "fitzhugh_nagumo_phase.gp"),
+                        "title 'trajectory (at I = 0.5)'");
+    const auto other = with({"--current", "1", "--t-stop", "50"});
+    BOOST_TEST(other.code == 1, other);
+    SOMA_CHECK_CONTAINS(other.err, "are from a different run");
+    const auto again = with({"--current", "0", "--t-stop", "50"});
+    BOOST_TEST(again.code == 0, again);  // the same phase plane replaces its own files
+    const auto forced = with({"--current", "1", "--t-stop", "50", "--force"});
+    BOOST_TEST(forced.code == 0, forced);
+    for (const std::string bad : {"nan", "inf"}) {
+        const auto refused = with({"--current", bad, "-o", "bad"});
+        BOOST_TEST(refused.code == 1, refused);
+        SOMA_CHECK_CONTAINS(refused.err, "'--current'");
+    }
+    const auto huge = with({"--t-stop", "1e6", "-o", "huge"});
+    BOOST_TEST(huge.code == 1, huge);
+    SOMA_CHECK_CONTAINS(huge.err, "the trajectory would have 100000000 points (1000000 ms at dt = 0.01 ms, 2400 MB in "
+                                  "memory); a phase plane draws at most 10000000: give a shorter --t-stop or a larger --dt");
+    BOOST_TEST(!fs::exists(cwd.path() / "bad"));
+    BOOST_TEST(!fs::exists(cwd.path() / "huge"));
+}
+
+// A reset is a jump, not a path: the trajectory's line breaks there (a blank line in its CSV per reset).
+BOOST_AUTO_TEST_CASE(phase_plane_trajectory_breaks_at_resets) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"phase", "--model", "izhikevich", "--stimulus", "dc", "--set", "stimulus.amplitude=10",
+                                  "--t-stop", "200", "--resolution", "101", "--summary", "none"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "trajectory: 199.99 ms under the dc stimulus, 5 spike(s)");
+    const std::string csv = read_file(cwd.path() / "soma-output" / "izhikevich_trajectory.csv");
+    std::size_t blank = 0;
+    for (std::size_t at = csv.find("\n\n"); at != std::string::npos; at = csv.find("\n\n", at + 1)) ++blank;
+    BOOST_TEST(blank == 5u);
+    SOMA_CHECK_CONTAINS(read_file(cwd.path() / "soma-output" / "izhikevich_phase.gp"), "every ::0:0:0:0");
+}
+
 BOOST_AUTO_TEST_CASE(phase_plane_of_hh_is_refused_and_writes_nothing) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const auto result = run_soma(cwd.path(), logs.path(), {"phase", "--model", "hh"});

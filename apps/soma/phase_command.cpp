@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -31,8 +32,8 @@ namespace {
 
 /// The options of `soma run` that a phase plane takes; the others (cells, recorders, recording,
 /// threads) do not apply to one cell drawn in its phase plane.
-const std::set<std::string> shared_options{"model", "preset", "stimulus", "integrator", "set", "t-stop",
-                                           "dt",    "seed",   "output",   "name",       "title"};
+const std::set<std::string> shared_options{"model", "preset", "stimulus", "integrator", "set",  "t-stop",
+                                           "dt",    "seed",   "output",   "name",       "title", "force"};
 
 po::options_description phase_only_options() {
     po::options_description options("soma phase options", 100, 40);
@@ -62,7 +63,13 @@ po::options_description all_options() {
     po::options_description shared("run options (as for 'soma run')", 100, 40);
     const auto run = run_options();
     for (const auto& o : run.options()) {
-        if (shared_options.contains(o->long_name())) shared.add(o);
+        if (o->long_name() == "model") {  // soma run's default, hh, has four state variables
+            shared.add_options()("model", po::value<std::string>()->value_name("NAME"),
+                                 "the model, with two state variables: fitzhugh_nagumo, izhikevich, adex, or a "
+                                 "2-variable model file (required)");
+        } else if (shared_options.contains(o->long_name())) {
+            shared.add(o);
+        }
     }
     options.add(shared);
     return options;
@@ -161,11 +168,18 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
             run_args.insert(run_args.end(), o.original_tokens.begin(), o.original_tokens.end());
         }
     }
-    auto scenario = parse_run_arguments(run_args);
+    auto scenario = parse_run_arguments(run_args, "phase");
     use_suggested_drive(registry, *scenario);
     experiments::PhasePlaneSpec spec;
     spec.run = std::move(scenario->spec);
-    if (given.count("current")) spec.current = parse_number("--current", given["current"].as<std::string>());
+    if (given.count("current")) {
+        spec.current = parse_number("--current", given["current"].as<std::string>());
+        if (!std::isfinite(*spec.current)) {
+            throw ParameterError(fmt::format("--current '{}' is not allowed; give a finite number, in the model's "
+                                             "current unit",
+                                             given["current"].as<std::string>()));
+        }
+    }
     if (given.count("v-range")) spec.v_range = interval("v-range", given["v-range"].as<std::string>());
     if (given.count("w-range")) spec.w_range = interval("w-range", given["w-range"].as<std::string>());
     if (given.count("arrows")) spec.arrows = count("arrows", given["arrows"].as<std::string>(), 200);
@@ -177,6 +191,15 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
 
     const bool summary = !given.count("summary") || summary_wanted(given["summary"].as<std::string>());
     print_notes(scenario->notes);
+    // The outputs are guarded as those of the other commands: a different phase plane of the same name is not
+    // replaced without --force. Its identity: the run's, and the phase plane's own options.
+    spec.run.name = name;
+    std::vector<std::string> identity = run_identity(*scenario, spec.run);
+    for (const char* option : {"current", "v-range", "w-range", "arrows", "resolution"}) {
+        if (given.count(option)) identity.push_back(fmt::format("{}={}", option, given[option].as<std::string>()));
+    }
+    std::optional<OutputDirectory> output(std::in_place, spec.run.output_dir, name, summary_file(spec.run, "phase"),
+                                          identity, scenario->force);
     const auto plane = experiments::phase_plane(registry, spec);
     const Variable& v = plane.variables[0];
     const Variable& w = plane.variables[1];
@@ -227,8 +250,7 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
                                {"fixed_points", points},
                                {"trajectory_spikes", plane.trajectory.spikes.size()}};
     }
-    std::optional<OutputDirectory> no_directory;  // write_phase_plane made it
-    finish_outputs(written, std::move(json), spec.run.output_dir / (name + "_phase_summary.json"), no_directory);
+    finish_outputs(written, std::move(json), output);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "soma/jacobian.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/output_file.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/recorder.hpp"
 #include "soma/staged_file.hpp"
 #include "soma/version.hpp"
@@ -404,6 +405,15 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
         throw ParameterError("a phase plane is of one cell: give single values, not per-cell lists, tables or "
                              "random draws, and no --cells");
     }
+    // The trajectory is kept whole (t, v, w of every step) to be drawn and written: refused before it runs when
+    // that cannot be drawn or held.
+    if (plane.info.n_steps > max_trajectory_steps) {
+        throw ParameterError(fmt::format(
+            "the trajectory would have {} points ({} ms at dt = {} ms, {:.0f} MB in memory); a phase plane draws at "
+            "most {}: give a shorter --t-stop or a larger --dt",
+            plane.info.n_steps, readable(plane.info.t_stop), readable(plane.info.dt),
+            static_cast<double>(plane.info.n_steps) * 3 * sizeof(double) / 1e6, max_trajectory_steps));
+    }
     std::vector<double> parameters;
     for (const auto& s : model->schema()) {
         const auto p = std::ranges::find_if(plane.info.parameters, [&](const ParameterRecord& r) {
@@ -415,6 +425,24 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
     if (spec.current) {
         plane.current = *spec.current;
         plane.current_from = "--current";
+        // The trajectory runs under the stimulus: say so when that is another current than the field's.
+        const auto amplitude = std::ranges::find_if(plane.info.parameters, [](const ParameterRecord& r) {
+            return r.component == "stimulus" && r.name == "amplitude";
+        });
+        const std::string unit = gnuplot::display_unit(plane.current_variable.unit);
+        std::string runs;  // what the trajectory runs under, when it is not the field's current
+        if (amplitude == plane.info.parameters.end() || plane.info.stimulus != "dc") {
+            runs = fmt::format("under the {} stimulus", plane.info.stimulus);
+        } else if (amplitude->value != plane.current) {
+            runs = fmt::format("at {} = {}{}", plane.current_variable.name, readable(amplitude->value),
+                               unit.empty() ? "" : " " + unit);
+        }
+        if (!runs.empty()) {
+            plane.trajectory_label = fmt::format("trajectory ({})", runs);
+            plane.note = fmt::format("the field, nullclines and fixed points are at {} = {} (--current); the "
+                                     "trajectory runs {}",
+                                     plane.current_variable.name, readable(plane.current), runs);
+        }
     } else {
         // Stimuli that are a constant current while on: their amplitude is that current.
         const bool constant = plane.info.stimulus == "dc" || plane.info.stimulus == "step" ||
@@ -549,18 +577,22 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
         gnuplot::quote(title), gnuplot::quote(axis_label(v)),
         gnuplot::quote(axis_label(w)), number(p.field.v.from), number(p.field.v.to), number(p.field.w.from),
         number(p.field.w.to));
+    // A legend entry only for a nullcline that has a segment in the window.
+    const auto legend = [](bool drawn, const std::string& title) {
+        return drawn ? "title " + gnuplot::quote(title) : std::string("notitle");
+    };
     std::string plots = fmt::format(
         "fieldfile skip 1 using 1:2:(ax($3, $4)):(ay($3, $4)) with vectors head size screen 0.008,20 filled "
         "lc rgb '#b0b0b0' title 'vector field', \\\n"
         "         nullclinefile skip 1 using (strcol(1) eq {2} ? $2 : NaN):3:($4 - $2):($5 - $3) with vectors nohead "
-        "lw 2.5 lc rgb '#1f77b4' title {0}, \\\n"
+        "lw 2.5 lc rgb '#1f77b4' {0}, \\\n"
         "         nullclinefile skip 1 using (strcol(1) eq {3} ? $2 : NaN):3:($4 - $2):($5 - $3) with vectors nohead "
-        "lw 2.5 lc rgb '#ff7f0e' title {1}, \\\n"
-        "         trajectoryfile skip 1 using 2:3 with lines lw 1.5 lc rgb 'black' title 'trajectory', \\\n"
-        "         trajectoryfile skip 1 every ::0::0 using 2:3 with points pt 9 ps 1.8 lc rgb 'black' title 'start'",
-        gnuplot::quote(fmt::format("{}-nullcline (d{}/dt = 0)", v.name, v.name)),
-        gnuplot::quote(fmt::format("{}-nullcline (d{}/dt = 0)", w.name, w.name)), gnuplot::quote(v.name),
-        gnuplot::quote(w.name));
+        "lw 2.5 lc rgb '#ff7f0e' {1}, \\\n"
+        "         trajectoryfile skip 1 using 2:3 with lines lw 1.5 lc rgb 'black' title {4}, \\\n"
+        "         trajectoryfile skip 1 every ::0:0:0:0 using 2:3 with points pt 9 ps 1.8 lc rgb 'black' title 'start'",
+        legend(!p.nullclines.v.empty(), fmt::format("{}-nullcline (d{}/dt = 0)", v.name, v.name)),
+        legend(!p.nullclines.w.empty(), fmt::format("{}-nullcline (d{}/dt = 0)", w.name, w.name)), gnuplot::quote(v.name),
+        gnuplot::quote(w.name), gnuplot::quote(p.trajectory_label.empty() ? "trajectory" : p.trajectory_label));
     // A legend entry only for the kinds of fixed point that are there.
     const auto any = [&](auto predicate) { return std::ranges::any_of(p.fixed_points, predicate); };
     const bool stable = any([](const FixedPoint& f) { return f.stable(); });
@@ -656,7 +688,13 @@ std::vector<std::filesystem::path> write_phase_plane(const PhasePlane& p, const 
             fixed.print(",{}\n", to_string(f.type));
         }
         trajectory.print("t (ms),{},{}\n", column(v), column(w));
+        // A reset is a jump, not a path: a blank line before the first sample after each one, so that gnuplot
+        // breaks the line there (pandas skips blank lines).
+        auto reset = p.reset ? p.trajectory.spikes.begin() : p.trajectory.spikes.end();
         for (std::size_t k = 0; k < p.trajectory.t.size(); ++k) {
+            bool jumped = false;
+            for (; reset != p.trajectory.spikes.end() && *reset <= p.trajectory.t[k]; ++reset) jumped = k > 0;
+            if (jumped) trajectory.print("\n");
             put({p.trajectory.t[k], p.trajectory.v[k], p.trajectory.w[k]});
             trajectory.write({row.data(), row.size()});
         }

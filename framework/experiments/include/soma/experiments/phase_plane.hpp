@@ -174,9 +174,16 @@ struct PhasePlane {
     Trajectory trajectory;
     RunInfo info;                       ///< the trajectory run's metadata
     /// For the user, when the trajectory was cut at the stimulus's offset (after it, the cell follows the
-    /// field of no current); empty otherwise.
+    /// field of no current), or runs at another current than the field (--current); empty otherwise.
     std::string note;
+    /// The trajectory's legend when it runs at another current than the field's (--current with a stimulus of
+    /// another amplitude, or one that is not a dc current), e.g. "trajectory (at I = 0.5)"; empty otherwise.
+    std::string trajectory_label;
 };
+
+/// Most steps of a phase plane's trajectory (kept whole in memory: 240 MB at most, and more points than a
+/// figure can show).
+inline constexpr std::size_t max_trajectory_steps = 10'000'000;
 
 /// Runs the trajectory (build_simulation with an in-memory recorder of v and w, every sample) and
 /// computes the phase plane at the constant current. Default ranges: the trajectory's range of each
@@ -188,7 +195,8 @@ struct PhasePlane {
 /// @throws ParameterError for a model without exactly two state variables (naming them, and listing
 ///         the 2-D models of `registry`), per-cell values (a phase plane is of one cell), a stimulus
 ///         other than dc, step or pulse_train when `current` is not given, an empty or non-finite range, arrows or
-///         resolution below 2; everything build_simulation and Simulation::run throw.
+///         resolution below 2, a run of more than max_trajectory_steps steps (before it runs);
+///         everything build_simulation and Simulation::run throw.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spec);
 
 /// The model plug-ins of `registry` with exactly two state variables, by name.
