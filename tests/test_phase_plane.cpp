@@ -162,6 +162,49 @@ BOOST_AUTO_TEST_CASE(below_rheobase_a_stable_node_and_a_saddle) {
     BOOST_TEST(to_string(plane.fixed_points[1].type) == "saddle");
 }
 
+// A window asked for beyond the cut-off (v = 30 mV): the model's right-hand side is clamped there, so a field
+// drawn above it would show a u-nullcline flat at u = b * 30. The window stays, the field and nullclines stop
+// at the cut-off, and every nullcline point is on its closed-form curve (u = b v; u = 0.04 v^2 + 5 v + 140 + I).
+BOOST_AUTO_TEST_CASE(a_window_beyond_the_cut_off_draws_the_field_up_to_it) {
+    constexpr double b = 0.2, i = 2;
+    soma::RunSettings settings;
+    settings.t_stop = 50;
+    settings.dt = 0.01;
+    PhasePlaneSpec spec;
+    spec.run = soma::test::RunSpec{"izhikevich", "dc", "rk4", {}, {{"amplitude", "2"}}, settings}.spec();
+    spec.v_range = soma::experiments::Interval{-80, 60};
+    const PhasePlane plane = soma::experiments::phase_plane(soma::test::registry(), spec);
+    BOOST_TEST(plane.v_window.from == -80.0);
+    BOOST_TEST(plane.v_window.to == 60.0);
+    BOOST_TEST(plane.field.v.from == -80.0);
+    BOOST_TEST(plane.field.v.to == 30.0);
+    SOMA_CHECK_CONTAINS(plane.note, "above the cut-off v = 30 mV");
+    BOOST_TEST_REQUIRE(!plane.nullclines.w.empty());
+    double highest = -1e300, worst_v = 0, worst_w = 0;
+    for (const auto& s : plane.nullclines.w) {
+        for (const auto& q : {s.a, s.b}) {
+            highest = std::max(highest, q.v);
+            worst_w = std::max(worst_w, std::abs(q.w - b * q.v));
+        }
+    }
+    for (const auto& s : plane.nullclines.v) {
+        for (const auto& q : {s.a, s.b}) {
+            highest = std::max(highest, q.v);
+            const double u = 0.04 * q.v * q.v + 5 * q.v + 140 + i;
+            worst_v = std::max(worst_v, std::abs(q.w - u) / (1 + std::abs(u)));
+        }
+    }
+    BOOST_TEST(highest <= 30.0);
+    BOOST_TEST(worst_w <= 1e-12);
+    BOOST_TEST(worst_v <= 1e-12);
+    BOOST_TEST(plane.fixed_points.size() == 2u);
+
+    spec.v_range = soma::experiments::Interval{40, 60};
+    SOMA_CHECK_CONTAINS(soma::test::message_of<soma::ParameterError>(
+                            [&] { (void)soma::experiments::phase_plane(soma::test::registry(), spec); }),
+                        "--v-range 40:60 is wholly at or above izhikevich's cut-off v = 30");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(errors)

@@ -210,8 +210,8 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
     const auto written = experiments::write_phase_plane(plane, spec.run.output_dir, name, title);
 
     say("{}: phase plane of {} at {} = {} ({}), {} in [{:.6g}, {:.6g}], {} in [{:.6g}, {:.6g}]\n", name, model,
-               i.name, with_unit(plane.current, i.unit), plane.current_from, v.name, plane.field.v.from,
-               plane.field.v.to, w.name, plane.field.w.from, plane.field.w.to);
+               i.name, with_unit(plane.current, i.unit), plane.current_from, v.name, plane.v_window.from,
+               plane.v_window.to, w.name, plane.field.w.from, plane.field.w.to);
     if (plane.fixed_points.empty()) say("  no fixed point in the window\n");
     for (const auto& p : plane.fixed_points) {
         say("  fixed point {} = {}, {} = {}: {} (eigenvalues {} 1/ms)\n", v.name, with_unit(p.v, v.unit),
@@ -245,7 +245,7 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
                                {"current", plane.current},
                                {"current_unit", i.unit},
                                {"current_from", plane.current_from},
-                               {"v_range", {plane.field.v.from, plane.field.v.to}},
+                               {"v_range", {plane.v_window.from, plane.v_window.to}},
                                {"w_range", {plane.field.w.from, plane.field.w.to}},
                                {"fixed_points", points},
                                {"trajectory_spikes", plane.trajectory.spikes.size()}};

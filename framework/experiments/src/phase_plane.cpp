@@ -501,9 +501,27 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
             hi = std::max({hi, plane.reset->reset, plane.reset->threshold});
         }
         v_range = widened(lo, hi);
-        // Above its cut-off a reset model's v is reset, and its right-hand side may be clamped there
-        // (izhikevich): the field is shown up to the cut-off.
-        if (plane.reset) v_range.to = std::min(v_range.to, plane.reset->threshold);
+        if (plane.reset) v_range.to = std::min(v_range.to, plane.reset->threshold);  // see below
+    }
+    // Above a reset model's cut-off v never stays (it is reset at once), and its right-hand side may be
+    // clamped there (izhikevich): a window asked for may reach beyond it, the field, nullclines and fixed
+    // points stop at it.
+    plane.v_window = v_range;
+    if (plane.reset && v_range.to > plane.reset->threshold) {
+        if (v_range.from >= plane.reset->threshold) {
+            throw ParameterError(fmt::format(
+                "--v-range {:g}:{:g} is wholly at or above {}'s cut-off {} = {:g}, where {} is reset at once: the "
+                "model has no field there; choose a range below {:g}",
+                v_range.from, v_range.to, plane.model, plane.variables[0].name, plane.reset->threshold,
+                plane.variables[0].name, plane.reset->threshold));
+        }
+        v_range.to = plane.reset->threshold;
+        const std::string above = fmt::format(
+            "above the cut-off {} = {:g}{} the model resets at once: the field, nullclines and fixed points are "
+            "drawn up to it",
+            plane.variables[0].name, plane.reset->threshold,
+            plane.variables[0].unit.empty() || plane.variables[0].unit == "1" ? "" : " " + plane.variables[0].unit);
+        plane.note = plane.note.empty() ? above : plane.note + "\n  " + above;
     }
     Interval w_range;
     if (spec.w_range) {
@@ -575,7 +593,7 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
         file("pngfile", "_phase.png"), file("svgfile", "_phase.svg"), number(p.field.v.width()),
         number(p.field.w.width()), p.field.nv - 1, gnuplot::png_and_svg_loop("width", "height", 12),
         gnuplot::quote(title), gnuplot::quote(axis_label(v)),
-        gnuplot::quote(axis_label(w)), number(p.field.v.from), number(p.field.v.to), number(p.field.w.from),
+        gnuplot::quote(axis_label(w)), number(p.v_window.from), number(p.v_window.to), number(p.field.w.from),
         number(p.field.w.to));
     // A legend entry only for a nullcline that has a segment in the window.
     const auto legend = [](bool drawn, const std::string& title) {
@@ -624,7 +642,7 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
                             number(p.reset->threshold), number(p.reset->reset));
         plots += fmt::format(", \\\n         NaN with lines lw 2 dt 2 lc rgb '#d62728' title {}, \\\n"
                              "         NaN with lines lw 2 dt 3 lc rgb '#9467bd' title {}",
-                             gnuplot::quote(fmt::format("threshold {} = {:g}{}", v.name, p.reset->threshold, unit)),
+                             gnuplot::quote(fmt::format("spike cut-off {} = {:g}{}", v.name, p.reset->threshold, unit)),
                              gnuplot::quote(fmt::format("reset {} = {:g}{}", v.name, p.reset->reset, unit)));
     }
     s += extra;

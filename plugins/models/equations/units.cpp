@@ -6,7 +6,9 @@
 
 #include <cctype>
 #include <charconv>
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -89,6 +91,70 @@ const std::vector<std::pair<std::string, Unit>>& display_units() {
     return table;
 }
 
+/// `unit` as a product of at most three of the units models are written in, each to a power -4..4, for
+/// a unit that is none of them (a product in a formula: nA^2/ms, mV*nS): the product with fewest factors
+/// whose scale is the unit's; nullopt when there is none.
+std::optional<std::string> as_product(const Unit& unit) {
+    struct Factor {
+        std::string_view name;
+        Unit unit;
+    };
+    static const std::vector<Factor> factors = [] {
+        std::vector<Factor> f;
+        for (const char* name : {"mV", "ms", "nA", "pA", "uA", "nS", "mS", "pF", "uF", "cm", "mM", "K"}) {
+            Unit u;
+            lookup(name, u);
+            f.push_back({name, u});
+        }
+        return f;
+    }();
+    const auto power = [](const Unit& u, int p) {
+        Unit r;
+        for (std::size_t k = 0; k < r.dim.size(); ++k) r.dim[k] = u.dim[k] * p;
+        r.scale = std::pow(u.scale, p);
+        return r;
+    };
+    const auto text = [](std::vector<std::pair<std::string_view, int>> parts) {
+        // Positive powers first, then "/" and the negative ones: nA^2/ms.
+        std::ranges::stable_partition(parts, [](const auto& part) { return part.second > 0; });
+        std::string out;
+        for (const auto& [name, p] : parts) {
+            if (p > 0) {
+                out += fmt::format("{}{}{}", out.empty() ? "" : "*", name, p == 1 ? "" : fmt::format("^{}", p));
+            } else {
+                out += fmt::format("{}/{}{}", out.empty() ? "1" : "", name, p == -1 ? "" : fmt::format("^{}", -p));
+            }
+        }
+        return out;
+    };
+    constexpr int most = 4;     // |power| of a factor
+    constexpr int factors_at_most = 3;
+    std::vector<std::pair<std::string_view, int>> parts, best;
+    int best_weight = 0;
+    // Depth-first over factors in table order, with strictly increasing factor index; of the products with
+    // `left` factors, the one with the smallest sum of |powers| (mS*uF/cm^4 rather than uF^2/ms/cm^4).
+    const auto search = [&](const auto& self, const Unit& rest, std::size_t from, int left, int weight) -> void {
+        if (left == 0) {
+            if (rest.same(Unit{}) && (best.empty() || weight < best_weight)) {
+                best = parts;
+                best_weight = weight;
+            }
+            return;
+        }
+        for (std::size_t i = from; i < factors.size(); ++i) {
+            for (int p = -most; p <= most; ++p) {
+                if (p == 0) continue;
+                parts.emplace_back(factors[i].name, p);
+                self(self, rest * power(factors[i].unit, -p), i + 1, left - 1, weight + std::abs(p));
+                parts.pop_back();
+            }
+        }
+    };
+    for (int count = 1; count <= factors_at_most && best.empty(); ++count) search(search, unit, 0, count, 0);
+    if (!best.empty()) return text(best);
+    return std::nullopt;
+}
+
 }  // namespace
 
 namespace {
@@ -143,6 +209,7 @@ std::string Unit::to_string() const {
     for (const auto& [name, u] : display_units()) {
         if (same_dimension(u)) return fmt::format("{:g} {}", scale / u.scale, name);
     }
+    if (const auto composite = as_product(*this)) return *composite;
     static constexpr std::array<std::string_view, 6> names{"m", "kg", "s", "A", "mol", "K"};
     std::string text = fmt::format("{:g}", scale);
     for (std::size_t k = 0; k < dim.size(); ++k) {

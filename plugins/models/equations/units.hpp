@@ -36,7 +36,8 @@ struct Unit {
     [[nodiscard]] bool same_dimension(const Unit& other) const { return dim == other.dim; }
     [[nodiscard]] bool dimensionless() const;
     /// A familiar name: one of the common units of neuron models if one matches (e.g. "uA/cm^2"),
-    /// else "x unit" with a matching dimension, else SI base units ("1e-05 m^-2 A").
+    /// else "x unit" with a matching dimension, else a product of at most three of them to powers -4..4
+    /// with the fewest factors and the smallest powers ("mV/mS", "nA^2/ms"), else SI base units ("1e-05 m^-2 A").
     [[nodiscard]] std::string to_string() const;
 };
 

@@ -168,7 +168,10 @@ struct PhasePlane {
     std::string current_from;           ///< how it was chosen, e.g. "stimulus.amplitude" or "--current"
     std::optional<Reset> reset;
     bool analytic_jacobian = false;
-    FieldGrid field;                    ///< arrows x arrows
+    FieldGrid field;                    ///< arrows x arrows, v up to a reset model's cut-off
+    /// The figure's v axis: field.v, or wider when the range asked for reaches beyond a reset model's
+    /// cut-off (where the model has no field; `note` says so).
+    Interval v_window;
     Nullclines nullclines;
     std::vector<FixedPoint> fixed_points;
     Trajectory trajectory;
@@ -189,13 +192,14 @@ inline constexpr std::size_t max_trajectory_steps = 10'000'000;
 /// computes the phase plane at the constant current. Default ranges: the trajectory's range of each
 /// variable (v widened to the threshold and reset of a reset model, w to the w-nullcline over the v
 /// range, so that every fixed point is inside), plus 10 % of its width on each side (for a variable
-/// that does not move, +-max(1, 10 % of |value|)), v at most up to a reset model's cut-off. Without
+/// that does not move, +-max(1, 10 % of |value|)), v at most up to a reset model's cut-off; a range asked
+/// for beyond the cut-off is the figure's window (v_window), the field stops at the cut-off. Without
 /// --current, the trajectory is cut at the stimulus's offset (a step's end), after which the cell
 /// follows another field; `note` says so.
 /// @throws ParameterError for a model without exactly two state variables (naming them, and listing
 ///         the 2-D models of `registry`), per-cell values (a phase plane is of one cell), a stimulus
 ///         other than dc, step or pulse_train when `current` is not given, an empty or non-finite range, arrows or
-///         resolution below 2, a run of more than max_trajectory_steps steps (before it runs);
+///         resolution below 2, a v range wholly at or above a reset model's cut-off, a run of more than max_trajectory_steps steps (before it runs);
 ///         everything build_simulation and Simulation::run throw.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spec);
 
