@@ -448,6 +448,10 @@ const std::vector<BadInput> bad_inputs{
      "model = hh\n%invalid_line%\n"},
     {"unknown section in scenario", {"@ini"}, {".ini:2: 'simulation.t_stop' names no component", "Known: model"},
      "[simulation]\nt_stop = 50\n"},
+    {"unknown section in scenario with recorders given", {"@ini", "--recorder", "csv"},
+     {".ini:3: section [simulaton] is neither model, stimulus, integrator nor a recorder",
+      "unknown recorder plug-in 'simulaton'", "Known: csv, gnuplot, hdf5"},
+     "model = hh\n[simulaton]\nt_stop = 50\n"},
     {"broken section header in scenario", {"@ini"}, {".ini:1: '[model' is not a section header"}, "[model\n"},
     // A value's error names the line that gave it.
     {"setting not a number in scenario", {"@ini"}, {".ini:2: parameter 't_stop': 'abc' is not a number"},
@@ -1367,6 +1371,18 @@ BOOST_AUTO_TEST_CASE(metadata_names_the_command_the_plugins_and_the_hashes_of_in
     // The date is in the summary only: the same command gives the same data file.
     BOOST_TEST(csv.find("date") == std::string::npos);
     SOMA_CHECK_CONTAINS(read_file(cwd.path() / "soma-output" / "s_summary.json"), "\"sha256\": \"" + expected + "\"");
+}
+
+// Each simulating command accepts --progress and --summary, and its help says so.
+BOOST_AUTO_TEST_CASE(simulating_commands_list_progress_and_summary_in_their_help) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    for (const char* command : {"run", "sweep", "fi", "rheobase", "compare", "fit"}) {
+        const auto result = run_soma(cwd.path(), logs.path(), {command, "--help"});
+        BOOST_TEST(result.code == 0, command << ": " << result);
+        for (const char* option : {"--progress WHEN", "--summary WHAT"}) {
+            BOOST_TEST(result.out.find(option) != std::string::npos, command << " --help lacks " << option);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(describe_help) {

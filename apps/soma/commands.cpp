@@ -143,7 +143,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
         std::cout << sweep_help(fi);
         return 0;
     }
-    warn_rejected(registry, parsed->spec);
+    check_plugins(registry, *parsed);
     const Reporting report = reporting(*parsed);
     if (const auto vary = parsed->extra.find("vary");
         !fi && (vary == parsed->extra.end() ||
@@ -289,7 +289,7 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
                      "       --high 5 --tolerance 1e-6\n";
         return 0;
     }
-    warn_rejected(registry, parsed->spec);
+    check_plugins(registry, *parsed);
     use_stimulus_duration(registry, *parsed);  // the whole step (or ramp) is searched, as soma run runs it
     note_preset_for_initial_value(registry, *parsed);
     const Reporting report = reporting(*parsed);

@@ -69,7 +69,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
         std::cout << compare_help(options);
         return 0;
     }
-    warn_rejected(registry, parsed->spec);
+    check_plugins(registry, *parsed);
     const Reporting report = reporting(*parsed);
     const bool root = !distribution || distribution->rank() == 0;
     std::vector<std::string> notes = parsed->notes;

@@ -194,7 +194,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         std::cout << fit_help(options);
         return 0;
     }
-    warn_rejected(registry, parsed->spec);
+    check_plugins(registry, *parsed);
     const Reporting report = reporting(*parsed);
     const bool root = !distribution || distribution->rank() == 0;
     std::vector<std::string> notes = parsed->notes;

@@ -169,6 +169,7 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
         }
     }
     auto scenario = parse_run_arguments(run_args, "phase");
+    check_plugins(registry, *scenario);
     use_suggested_drive(registry, *scenario);
     experiments::PhasePlaneSpec spec;
     spec.run = std::move(scenario->spec);

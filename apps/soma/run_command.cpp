@@ -90,10 +90,10 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     const auto options = common_options();
     auto parsed = parse_run_arguments(args, "run", options);
     if (!parsed) {
-        std::cout << run_help();
+        std::cout << run_help(options);
         return 0;
     }
-    warn_rejected(registry, parsed->spec);  // a rejected file may be the user's own build of a plug-in this run uses
+    check_plugins(registry, *parsed);  // a rejected file may be the user's own build of a plug-in this run uses
     use_suggested_drive(registry, *parsed);
     use_stimulus_duration(registry, *parsed);
     note_preset_for_initial_value(registry, *parsed);

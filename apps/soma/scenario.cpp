@@ -361,14 +361,14 @@ std::vector<std::size_t> record_cells(const Setting& s) {
 
 boost::program_options::options_description run_options() { return command_line_options(); }
 
-std::string run_help() {
+std::string run_help(std::span<const ExtraOption> extra) {
     std::ostringstream text;
     text << "usage: soma run [SCENARIO.ini] [--model NAME] [--preset NAME] [--stimulus NAME] [options]\n\n"
             "Runs one simulation of a population of cells (one cell by default). Without a scenario it runs the\n"
             "built-in default: the Hodgkin-Huxley model driven by a 7 uA/cm^2 step on [20, 70) ms, 100 ms at\n"
             "dt = 0.01 ms with forward Euler, and writes CSV files and PNG/SVG figures into ./soma-output/.\n"
             "Command-line values override the file's.\n\n"
-         << command_line_options()
+         << command_line_options("run", extra)
          << "\nAfter the run, soma prints each cell's spikes (up to 20 cells) or the totals; the csv recorder writes\n"
             "each cell's parameters and spike statistics to NAME_cells.csv. Quote the forms with parentheses for\n"
             "the shell:\n"
@@ -660,6 +660,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
             return;
         }
         if (from_file && recorders_from_cli && find_component(spec, section) == nullptr) {
+            scenario.unselected_recorder_sections.emplace_back(section, origin);
             scenario.notes.push_back(fmt::format("ignoring '{}' of the scenario file: recorder '{}' is not among "
                                                  "the recorders given on the command line",
                                                  key, section));

@@ -20,6 +20,10 @@ namespace soma::app {
 struct Scenario {
     RunSpec spec;
     std::vector<std::string> notes;  ///< things the user should know (printed, not errors)
+    /// The scenario file's sections for a recorder when the command line gives the recorders (ignored,
+    /// with a note): section name and FILE:LINE. check_plugins (session.hpp) refuses a name that is no
+    /// recorder (a misspelled [simulation]).
+    std::vector<std::pair<std::string, std::string>> unselected_recorder_sections;
     /// The values of a command's own options (ExtraOption), by option name, in the order given (the
     /// command line's, else the scenario file's); absent when not given.
     std::map<std::string, std::vector<std::string>> extra;
@@ -75,8 +79,8 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
 /// accept some of them and hand them on to parse_run_arguments.
 boost::program_options::options_description run_options();
 
-/// Text of `soma run --help`.
-std::string run_help();
+/// Text of `soma run --help`, with the options `extra` that soma run has besides the run description.
+std::string run_help(std::span<const ExtraOption> extra = {});
 
 /// The options of `soma run` and `extra`, as `--help` shows them, under the heading "soma COMMAND options":
 /// without those `use` refuses, with its help texts.

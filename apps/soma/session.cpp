@@ -50,6 +50,20 @@ void warn_rejected(const PluginRegistry& registry, const RunSpec& spec) {
     warn_rejected(registry);
 }
 
+void check_plugins(const PluginRegistry& registry, const Scenario& scenario) {
+    warn_rejected(registry, scenario.spec);
+    for (const auto& [section, origin] : scenario.unselected_recorder_sections) {
+        if (registry.lookup(PluginKind::recorder, section) != nullptr) continue;
+        try {
+            (void)registry.find(PluginKind::recorder, section);
+        } catch (const PluginError& e) {
+            throw ParameterError(fmt::format("{}: section [{}] is neither model, stimulus, integrator nor a recorder "
+                                             "({})",
+                                             origin, section, e.what()));
+        }
+    }
+}
+
 std::vector<ExtraOption> common_options() {
     return {{"progress", "WHEN", "a progress line on stderr: auto (when stderr is a terminal), on or off (default: auto)"},
             {"summary", "WHAT", "json: also write NAME_summary.json (settings, per-cell results, files written); none: do "

@@ -34,6 +34,11 @@ void warn_rejected(const PluginRegistry& registry);
 /// come from is named before the run.
 void warn_rejected(const PluginRegistry& registry, const RunSpec& spec);
 
+/// warn_rejected for the scenario's run, and the check of its unselected recorder sections: a section
+/// that names no recorder plug-in is an error.
+/// @throws ParameterError "FILE:LINE: [NAME] is no recorder ...", with the closest recorder's name.
+void check_plugins(const PluginRegistry& registry, const Scenario& scenario);
+
 /// The options every simulating command has besides those of `soma run`'s run description:
 /// `--progress` and `--summary`.
 std::vector<ExtraOption> common_options();
