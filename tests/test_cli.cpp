@@ -452,6 +452,11 @@ const std::vector<BadInput> bad_inputs{
      {".ini:3: section [simulaton] is neither model, stimulus, integrator nor a recorder",
       "unknown recorder plug-in 'simulaton'", "Known: csv, gnuplot, hdf5"},
      "model = hh\n[simulaton]\nt_stop = 50\n"},
+    // Control bytes of a line are escaped in the message: a NUL does not cut it short, an escape sequence
+    // does not reach the terminal.
+    {"NUL byte in scenario", {"@ini"}, {".ini:2: 'ab\\x00cd = 3'"}, std::string("model = hh\nab\0cd = 3\n", 21)},
+    {"escape sequence in scenario", {"@ini"}, {".ini:2: '\\x01\\x1b[31mred' is neither a [section] nor a setting"},
+     "model = hh\n\x01\x1b[31mred\n"},
     {"broken section header in scenario", {"@ini"}, {".ini:1: '[model' is not a section header"}, "[model\n"},
     // A value's error names the line that gave it.
     {"setting not a number in scenario", {"@ini"}, {".ini:2: parameter 't_stop': 'abc' is not a number"},
@@ -472,6 +477,7 @@ const std::vector<BadInput> bad_inputs{
     {"cells not a whole number", {"--cells", "2.5"}, {"--cells '2.5' is not a whole number"}},
     {"cells not a whole number in scientific form", {"--cells", "1.5e0"}, {"--cells '1.5e0' is not a whole number"}},
     {"zero threads", {"--threads", "0"}, {"--threads '0': a run needs at least 1 thread"}},
+    {"negative cells", {"--cells", "-1"}, {"--cells '-1' is negative; give the number of cells, at least 1"}},
     {"negative seed", {"--seed", "-1"}, {"--seed '-1'"}},
     {"lists of different lengths", {"--set", "model.g_Na=100,110", "--set", "stimulus.amplitude=1,2,3"},
      {"'model.g_Na' has 2 values", "'stimulus.amplitude' has 3"}},

@@ -280,6 +280,10 @@ std::optional<std::uint64_t> whole_number(std::string_view text) {
 /// "leave --cells out to ...".
 std::size_t positive_count(const Setting& s, std::string_view what, std::string_view if_left_out) {
     const auto n = whole_number(s.text);
+    if (!n && !s.text.empty() && s.text.front() == '-' && whole_number(s.text.substr(1))) {
+        throw ParameterError(fmt::format("{} is negative; give the number of {}s, at least 1 (or leave {} out to {})",
+                                         s.shown, what, s.name, if_left_out));
+    }
     if (!n) {
         throw ParameterError(fmt::format("{} is not a whole number; give the number of {}s, at least 1 (or leave {} "
                                          "out to {})",

@@ -16,10 +16,16 @@
 
 namespace soma {
 
-/// Base of all Soma errors. `what()` is a complete, user-facing sentence.
+/// `message` with each control byte other than newline and tab (a NUL, an escape sequence copied from
+/// a file or an option) written as `\xNN`: so that what() holds the whole message and prints as text.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string printable_message(const std::string& message);
+
+/// Base of all Soma errors. `what()` is a complete, user-facing sentence, with control bytes escaped
+/// (printable_message).
 class BOOST_SYMBOL_VISIBLE Error : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit Error(const std::string& message) : std::runtime_error(printable_message(message)) {}
+    explicit Error(const char* message) : Error(std::string(message)) {}
     Error(const Error&) = default;
     Error& operator=(const Error&) = default;
     ~Error() override;
