@@ -469,7 +469,10 @@ const std::vector<BadInput> bad_inputs{
      {"stimulus onset = 20.006 ms is not on the time grid of dt = 0.01 ms"}},
     {"recorder listed twice", {"--recorder", "csv", "--recorder", "csv"}, {"recorder 'csv' is listed twice"}},
     {"sine above the Nyquist frequency", {"--stimulus", "sine", "--set", "stimulus.frequency=1e9"},
-     {"frequency = 1000000000 Hz", "Nyquist frequency 50000 Hz"}},
+     {"frequency = 1000000000 Hz", "Nyquist frequency 50000 Hz", "(dt < 5e-7 ms)"}},
+    // Numbers for people: no "1e+302" or "1e-05".
+    {"run shorter than one step", {"--t-stop", "1e-5"}, {"t_stop = 1e-5 ms is shorter than one step dt = 0.01 ms"}},
+    {"too many steps", {"--dt", "1e-300"}, {"t_stop / dt = 1e302 steps is more than the limit of 2^40"}},
     {"misspelled option", {"--t_stop", "5"}, {"unknown option '--t_stop'", "did you mean '--t-stop'?"}},
     {"abbreviated option", {"--mod", "lif"}, {"unknown option '--mod'", "did you mean '--model'?"}},
     // Populations.
@@ -671,6 +674,16 @@ BOOST_AUTO_TEST_CASE(describe_hh_shows_parameters_with_units) {
                              "injected current: I in uA/cm^2"}) {
         SOMA_CHECK_CONTAINS(result.out, part);
     }
+}
+
+// A dimensionless state variable or current is said so, not "in 1".
+BOOST_AUTO_TEST_CASE(describe_izhikevich_says_dimensionless) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"describe", "izhikevich"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "injected current: I, dimensionless (");
+    SOMA_CHECK_CONTAINS(result.out, "  u          dimensionless    membrane recovery variable");
+    BOOST_TEST(result.out.find(" in 1 ") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(describe_unknown_name_fails_with_suggestion) {
@@ -1031,6 +1044,20 @@ BOOST_AUTO_TEST_CASE(a_planted_gnuplot_in_the_working_directory_is_not_run) {
     BOOST_TEST(result.code == 0, result);
     BOOST_TEST(!fs::exists(cwd.path() / "planted-ran"));
     BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "hh-step.png"));
+}
+
+// Without gnuplot the default run (csv and gnuplot) is refused before it writes anything, and the message
+// says how to run without figures.
+BOOST_AUTO_TEST_CASE(without_gnuplot_the_message_names_the_csv_recorder) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::string path = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "/usr/bin:/bin";
+    ::setenv("PATH", cwd.path().c_str(), 1);  // no gnuplot there
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5"});
+    ::setenv("PATH", path.c_str(), 1);
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "the gnuplot program is not installed");
+    SOMA_CHECK_CONTAINS(result.err, "or leave the figures out: --recorder csv");
+    BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / "hh-step.csv"));
 }
 
 // A run killed by SIGKILL leaves its hidden temporary files; the next run in that folder removes those of

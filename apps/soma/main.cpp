@@ -96,10 +96,15 @@ void print_component(const Component& object) {
         say("\nThis plug-in reads models from files: give the file's path instead of its name, e.g.\n"
                    "'soma describe examples/models/hh.eq' or 'soma run --model examples/models/hh.eq'.\n");
     } else if (model) {
+        // A dimensionless quantity's unit "1" (as in the parameter table) said in words where it stands alone.
+        const auto unit = [](const std::string& u) { return u == "1" ? std::string("dimensionless") : u; };
         say("\nstate variables:\n");
-        for (const auto& v : model->state_variables()) say("  {:<10} {:<16} {}\n", v.name, v.unit, v.description);
+        for (const auto& v : model->state_variables()) {
+            say("  {:<10} {:<16} {}\n", v.name, unit(v.unit), v.description);
+        }
         const auto& i = model->current();
-        say("\ninjected current: {} in {} ({})\n", i.name, i.unit, i.description);
+        say("\ninjected current: {}{} ({})\n", i.name, i.unit == "1" ? ", dimensionless" : " in " + i.unit,
+            i.description);
     }
 }
 

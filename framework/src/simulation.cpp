@@ -144,7 +144,7 @@ Grid resolve_grid(const RunSettings& s) {
     require_finite_positive("t_stop", s.t_stop);
     if (s.t_stop < s.dt) {
         throw ParameterError(fmt::format("t_stop = {} ms is shorter than one step dt = {} ms; make t_stop >= dt",
-                                         s.t_stop, s.dt));
+                                         readable(s.t_stop), readable(s.dt)));
     }
     if (s.n_cells == 0) throw ParameterError("cells = 0: a run needs at least one cell");
     if (s.threads == 0) throw ParameterError("threads = 0: a run needs at least one thread");
@@ -156,9 +156,9 @@ Grid resolve_grid(const RunSettings& s) {
     Grid grid;
     const double steps = s.t_stop / s.dt;
     if (steps > max_steps) {
-        throw ParameterError(fmt::format("t_stop / dt = {:.3g} steps is more than the limit of 2^40; increase dt or "
+        throw ParameterError(fmt::format("t_stop / dt = {} steps is more than the limit of 2^40; increase dt or "
                                          "shorten t_stop",
-                                         steps));
+                                         readable(std::round(steps))));
     }
     const double rounded = std::round(steps);
     if (std::abs(steps - rounded) <= 1e-9 * rounded) {

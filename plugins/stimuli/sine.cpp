@@ -7,6 +7,7 @@
 
 #include "soma/error.hpp"
 #include "soma/plugin.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/stimulus.hpp"
 
 #include <fmt/format.h>
@@ -46,7 +47,8 @@ public:
                 throw ParameterError(fmt::format("stimulus 'sine': frequency{} = {} Hz is at or above the Nyquist "
                                                  "frequency {} Hz of dt = {} ms, so the sampled current would alias; "
                                                  "lower the frequency or the time step (dt < {} ms)",
-                                                 where, f, nyquist, dt, 1000.0 / (2.0 * f)));
+                                                 where, readable(f), readable(nyquist), readable(dt),
+                                                 readable(1000.0 / (2.0 * f))));
             }
             cells.derived.at(omega, c) = 2.0 * std::numbers::pi * (f / 1000.0);  // rad per ms
         }

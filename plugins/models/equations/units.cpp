@@ -116,7 +116,7 @@ std::optional<std::string> as_product(const Unit& unit) {
     };
     const auto text = [](std::vector<std::pair<std::string_view, int>> parts) {
         // Positive powers first, then "/" and the negative ones: nA^2/ms.
-        std::ranges::stable_partition(parts, [](const auto& part) { return part.second > 0; });
+        std::stable_partition(parts.begin(), parts.end(), [](const auto& part) { return part.second > 0; });
         std::string out;
         for (const auto& [name, p] : parts) {
             if (p > 0) {

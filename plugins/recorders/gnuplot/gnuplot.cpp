@@ -96,7 +96,7 @@ std::filesystem::path gnuplot_program() {
     try {
         return gnuplot::find("gnuplot recorder");
     } catch (const RunError& e) {
-        throw RunError(std::string(e.what()) + " or drop this recorder");
+        throw RunError(std::string(e.what()) + ", or leave the figures out: --recorder csv");
     }
 }
 
