@@ -502,6 +502,12 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     const auto choose = [&](const std::string& kind, std::string& target) {
         const std::string from_file = file.count(kind) ? file[kind].as<std::string>() : target;
         target = cli.count(kind) ? cli[kind].as<std::string>() : from_file;
+        if (trim(target).empty()) {
+            throw ParameterError(fmt::format("{} is empty; give a {} plug-in's name ('soma list' shows them){}, or leave "
+                                             "it out for the default",
+                                             cli.count(kind) ? "--" + kind : lines.where(kind) + ": " + kind, kind,
+                                             kind == "model" ? " or a model file" : ""));
+        }
         if (target != from_file) replaced_sections.insert(kind);
     };
     choose("model", spec.model.name);
@@ -645,7 +651,9 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     check_text("name", spec.name);
     check_text("title", spec.title);
     if (spec.title.empty()) {
-        spec.title = fmt::format("{}, {} stimulus, {}", spec.model.name, spec.stimulus.name, spec.integrator.name);
+        spec.title = fmt::format("{}{}, {} stimulus, {}", spec.model.name,
+                                 spec.model.preset.empty() ? "" : " (preset " + spec.model.preset + ")",
+                                 spec.stimulus.name, spec.integrator.name);
     }
 
     const bool recorders_from_cli = cli.count("recorder") > 0;
@@ -695,32 +703,65 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     return scenario;
 }
 
+namespace {
+
+/// The origin of the setting or parameter that `message` is about, or null: a setting's own message
+/// ("dt = 0 ms is not allowed"), an option's ("--record-cells: cell 50 is out of range", for a
+/// scenario file's `record_cells`, then written as the key), "parameter 'NAME'" of a component's
+/// message, or a stimulus window's "stimulus onset = ...". `message` receives the text to show after
+/// the origin.
+const std::string* origin_of(const std::map<std::string, std::string>& origins, std::string& message) {
+    for (const auto& [key, origin] : origins) {
+        if (key.find('.') != std::string::npos) continue;
+        if (message.starts_with(key + " = ")) return &origin;
+        std::string option = "--" + key;
+        std::ranges::replace(option, '_', '-');
+        if (message.starts_with(option) && message.size() > option.size() &&
+            (message[option.size()] == ':' || message[option.size()] == ' ')) {
+            message = key + message.substr(option.size());
+            return &origin;
+        }
+    }
+    std::string name, section;
+    if (const auto at = message.find("parameter '"); at != std::string::npos) {
+        const auto begin = at + std::string_view("parameter '").size();
+        const auto end = message.find('\'', begin);
+        if (end == std::string::npos) return nullptr;
+        name = message.substr(begin, end - begin);
+        // "model 'hh': parameter ...", "recorder 'csv': ...": the section; a setting has none.
+        for (const std::string kind : {"model", "stimulus", "integrator"}) {
+            if (message.starts_with(kind + " '")) section = kind;
+        }
+        if (message.starts_with("recorder '")) {
+            const auto quote = message.find('\'', 10);
+            if (quote != std::string::npos) section = message.substr(10, quote - 10);
+        }
+    } else if (message.starts_with("stimulus ")) {  // "stimulus onset = 20.005 ms ...", "stimulus onset of cell 3 = "
+        const auto end = message.find_first_of(" =", 9);
+        if (end == std::string::npos) return nullptr;
+        name = message.substr(9, end - 9);
+        section = "stimulus";
+    } else {
+        return nullptr;
+    }
+    const auto it = origins.find(section.empty() ? name : section + "." + name);
+    return it == origins.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
 std::string with_scenario_origin(const std::string& message) {
     const auto& origins = last_origins();
     if (origins.empty()) return message;
-    for (const auto& [key, origin] : origins) {  // a setting's own message: "dt = 0 ms is not allowed; ..."
-        if (key.find('.') == std::string::npos && message.starts_with(key + " = ")) {
-            return fmt::format("{}: {}", origin, message);
-        }
+    std::string text = message;
+    const std::string* origin = origin_of(origins, text);
+    std::string shown = origin == nullptr || message.starts_with(*origin) ? message : fmt::format("{}: {}", *origin, text);
+    // A value that is wrong for the scenario's dt (off its grid, say): where dt is set, too.
+    const auto dt = origins.find("dt");
+    if (dt != origins.end() && origin != &dt->second && message.find("dt = ") != std::string::npos) {
+        shown += fmt::format(" (dt is set at {})", dt->second);
     }
-    const auto at = message.find("parameter '");
-    if (at == std::string::npos) return message;
-    const auto begin = at + std::string_view("parameter '").size();
-    const auto end = message.find('\'', begin);
-    if (end == std::string::npos) return message;
-    const std::string name = message.substr(begin, end - begin);
-    // "model 'hh': parameter ...", "recorder 'csv': ...": the section; a setting has none.
-    std::string section;
-    for (const std::string kind : {"model", "stimulus", "integrator"}) {
-        if (message.starts_with(kind + " '")) section = kind;
-    }
-    if (message.starts_with("recorder '")) {
-        const auto quote = message.find('\'', 10);
-        if (quote != std::string::npos) section = message.substr(10, quote - 10);
-    }
-    const auto it = origins.find(section.empty() ? name : section + "." + name);
-    if (it == origins.end() || message.starts_with(it->second)) return message;
-    return fmt::format("{}: {}", it->second, message);
+    return shown;
 }
 
 }  // namespace soma::app

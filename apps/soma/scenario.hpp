@@ -38,9 +38,11 @@ struct Scenario {
     std::map<std::string, std::string> origins;
 };
 
-/// `message` (of an error) with "FILE:LINE: " in front when it names a parameter (`parameter 'NAME'`,
-/// of "model 'M': ..." and the like, or a setting, also as "dt = 0 ms ...") whose value came from the scenario file that
-/// parse_run_arguments read last in this process; else `message` unchanged.
+/// `message` (of an error) with "FILE:LINE: " in front when it is about a value that came from the
+/// scenario file that parse_run_arguments read last in this process: a parameter (`parameter 'NAME'` of
+/// "model 'M': ..." and the like, or a stimulus window's "stimulus onset = ..."), a setting ("dt = 0 ms
+/// ..."), or an option's check ("--record-cells: ...", then shown with the file's key, record_cells);
+/// a message that mentions "dt = " while the file sets dt also says where. Else `message` unchanged.
 [[nodiscard]] std::string with_scenario_origin(const std::string& message);
 
 /// An option that a command (`soma sweep`, `soma rheobase`) adds to those of `soma run`, taking a text
