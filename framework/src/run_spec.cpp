@@ -2,6 +2,7 @@
 
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
 #include "soma/stimulus_from_file.hpp"
@@ -10,6 +11,7 @@
 #include "soma/version.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <openssl/evp.h>
 
 #include <sched.h>
@@ -402,23 +404,49 @@ std::vector<std::pair<PluginKind, std::string>> plugins_of(const RunSpec& spec) 
 
 std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec) {
     ComponentSpec& stimulus = spec.stimulus;
-    if (stimulus.name != "step" || stimulus.parameters.contains("amplitude") || stimulus.cell_values.contains("amplitude")) {
-        return {};
+    // One plug-in (not a sum, a label or a current file), none of whose currents the user gave.
+    if (stimulus.name.find_first_of("+:") != std::string::npos || is_stimulus_file(stimulus.name)) return {};
+    const auto plugin = registry.create<Stimulus>(PluginKind::stimulus, stimulus.name);
+    const auto schema = plugin->schema();
+    std::vector<const ParameterSpec*> currents;
+    for (const auto& p : schema) {
+        if (p.unit != model_current_unit) continue;
+        if (stimulus.parameters.contains(p.name) || stimulus.cell_values.contains(p.name)) return {};
+        if (p.default_value != 0) currents.push_back(&p);
     }
+    if (currents.empty()) return {};
     const auto model = create_model(registry, spec.model.name);
     const auto* suggests = dynamic_cast<const SuggestedDrive*>(model.get());
     if (suggests == nullptr) return {};
     const auto drive = suggests->suggested_step(spec.model.preset);
     if (!drive) return {};
+    // The stimuli's defaults are made for hh (rest at 0 mV), whose suggested step is the step's default
+    // amplitude: each is scaled by the model's step over that.
     const auto step = registry.create<Stimulus>(PluginKind::stimulus, "step");
-    const auto schema = step->schema();
-    const auto it = std::ranges::find(schema, std::string("amplitude"), &ParameterSpec::name);
-    if (it != schema.end() && it->default_value == drive->amplitude) return {};
-    stimulus.parameters["amplitude"] = fmt::format("{}", drive->amplitude);
+    const auto step_schema = step->schema();
+    const auto amplitude = std::ranges::find(step_schema, std::string("amplitude"), &ParameterSpec::name);
+    if (amplitude == step_schema.end() || amplitude->default_value == 0) return {};
+    const double scale = drive->amplitude / amplitude->default_value;
+    if (scale == 1) return {};
     const std::string& unit = model->current().unit;
-    return fmt::format("the step's amplitude is {:g}{}, the drive {} suggests{} ({}); set stimulus.amplitude to change it",
-                       drive->amplitude, unit == "1" ? "" : " " + unit, spec.model.name,
-                       spec.model.preset.empty() ? "" : " for preset " + spec.model.preset, drive->source);
+    const std::string shown_unit = unit == "1" ? "" : " " + unit;
+    std::vector<std::string> values;
+    for (const ParameterSpec* p : currents) {
+        const double value = stimulus.name == "step" ? drive->amplitude : p->default_value * scale;
+        stimulus.parameters[p->name] = fmt::format("{}", value);
+        values.push_back(fmt::format("{} {}{}", p->name, readable(value, 6), shown_unit));
+    }
+    const std::string who_suggests = fmt::format("{} suggests{}", spec.model.name,
+                                             spec.model.preset.empty() ? "" : " for preset " + spec.model.preset);
+    const std::string change = currents.size() == 1 ? fmt::format("set stimulus.{} to change it", currents.front()->name)
+                                                     : "set them (stimulus.NAME) to change them";
+    if (stimulus.name == "step") {
+        return fmt::format("the step's amplitude is {}{}, the drive {} ({}); {}", readable(drive->amplitude), shown_unit,
+                           who_suggests, drive->source, change);
+    }
+    return fmt::format("the {}'s {}: its defaults scaled by {} to the step of {}{} that {} ({}); {}", stimulus.name,
+                       fmt::join(values, ", "), readable(scale, 6), readable(drive->amplitude), shown_unit, who_suggests,
+                       drive->source, change);
 }
 
 namespace {
@@ -449,17 +477,18 @@ std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spe
     constexpr double after = 30;  // ms after the offset: the response to its end
     const double before = spec.settings.t_stop;
     spec.settings.t_stop = *offset + after;
-    return fmt::format("the run lasts {:g} ms, until {:g} ms after the end of the {} at {:g} ms (the default {:g} ms "
+    return fmt::format("the run lasts {} ms, until {} ms after the end of the {} at {} ms (the default {} ms "
                        "would cut it); give --t-stop to change it",
-                       spec.settings.t_stop, after, spec.stimulus.name, *offset, before);
+                       readable(spec.settings.t_stop), readable(after), spec.stimulus.name, readable(*offset),
+                       readable(before));
 }
 
 std::string stimulus_after_run_note(const PluginRegistry& registry, const RunSpec& spec) {
     const auto onset = stimulus_time(registry, spec, "onset");
     if (!onset || *onset < spec.settings.t_stop) return {};
-    return fmt::format("the {} starts at {:g} ms, at or after the end of the run ({:g} ms): the cells receive no "
+    return fmt::format("the {} starts at {} ms, at or after the end of the run ({} ms): the cells receive no "
                        "stimulus; lengthen the run or start the stimulus earlier (its onset)",
-                       spec.stimulus.name, *onset, spec.settings.t_stop);
+                       spec.stimulus.name, readable(*onset), readable(spec.settings.t_stop));
 }
 
 }  // namespace soma

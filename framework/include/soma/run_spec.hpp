@@ -95,13 +95,18 @@ struct RunSpec {
 /// refuse.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::pair<PluginKind, std::string>> plugins_of(const RunSpec& spec);
 
-/// The default drive of a run whose user named no stimulus (`soma run` without --stimulus, soma.run with
-/// stimulus=None): when `spec`'s stimulus is the step and its amplitude is not given, sets the amplitude
-/// the model suggests for its preset (SuggestedDrive, suggested_drive.hpp; in the model's current unit).
-/// Models without the capability, or without a suggestion for the preset, keep the step's default.
-/// @returns the note to show the user when the amplitude set differs from the step's own default (naming
-///          the amplitude, its unit and its source), else "".
-/// @throws PluginError, ParameterError, ModelFileError from creating the model (as build_simulation would).
+/// The default drive of a model whose user gave no current (`soma run` without --stimulus or with one
+/// plug-in and none of its currents set; soma.run with stimulus=None): the stimuli's defaults are made
+/// for hh, whose suggested step is the step's default amplitude (7 uA/cm^2). For a model that suggests
+/// another step for its preset (SuggestedDrive, suggested_drive.hpp; in the model's current unit), the
+/// step's amplitude becomes that step, and every nonzero current of another stimulus (dc's amplitude,
+/// the ramp's end, sine's amplitude and offset, the pulses' amplitude) its default times the model's
+/// step over 7. Sums, current files and a stimulus with any of its currents given are left alone, as
+/// are models without the capability or without a suggestion for the preset.
+/// @returns the note to show the user when a current was changed (naming the values, their unit and
+///          the suggestion's source), else "".
+/// @throws PluginError, ParameterError, ModelFileError from creating the stimulus or the model (as
+///         build_simulation would).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec);
 
 /// The default length of a run whose user gave none (`soma run` without --t-stop, soma.run without
