@@ -305,11 +305,11 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     spec.high = number_option(*parsed, "high", 0);
     spec.tolerance = number_option(*parsed, "tolerance", 0);
     if (parsed->extra.contains("tolerance") && !(spec.tolerance > 0)) {
-        throw ParameterError(fmt::format("--tolerance {:g} is not allowed; it must be > 0", spec.tolerance));
+        throw ParameterError(fmt::format("--tolerance {} is not allowed; it must be > 0", readable(spec.tolerance)));
     }
     const double batch = number_option(*parsed, "batch", 7);
     if (batch != std::floor(batch) || batch < 1 || batch > 1000) {
-        throw ParameterError(fmt::format("--batch {:g} is not allowed; give a whole number from 1 to 1000", batch));
+        throw ParameterError(fmt::format("--batch {} is not allowed; give a whole number from 1 to 1000", readable(batch)));
     }
     spec.batch = static_cast<std::size_t>(batch);
     if (const auto it = parsed->extra.find("firing"); it != parsed->extra.end()) {

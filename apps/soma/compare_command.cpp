@@ -10,6 +10,7 @@
 #include "summary_json.hpp"
 
 #include "soma/distribution.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/error.hpp"
 #include "soma/fitting/compare.hpp"
 #include "soma/model_from_file.hpp"
@@ -86,7 +87,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     if (const auto it = parsed->extra.find("cell"); it != parsed->extra.end()) {
         const double k = parse_number("cell", it->second.front());
         if (k != std::floor(k) || k < 0) {
-            throw ParameterError(fmt::format("--cell {:g} is not allowed; give a cell index 0, 1, ...", k));
+            throw ParameterError(fmt::format("--cell {} is not allowed; give a cell index 0, 1, ...", readable(k)));
         }
         cell = static_cast<std::size_t>(k);
     }

@@ -10,6 +10,7 @@
 #include "summary_json.hpp"
 
 #include "soma/distribution.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/error.hpp"
 #include "soma/fitting/compare.hpp"
 #include "soma/fitting/fit.hpp"
@@ -113,7 +114,7 @@ std::size_t whole_option(const Scenario& scenario, const std::string& name, std:
     if (it == scenario.extra.end()) return fallback;
     const double x = parse_number(name, it->second.front());
     if (x != std::floor(x) || x < static_cast<double>(least) || x > static_cast<double>(most)) {
-        throw ParameterError(fmt::format("--{} {:g} is not allowed; give a whole number from {} to {}", name, x, least, most));
+        throw ParameterError(fmt::format("--{} {} is not allowed; give a whole number from {} to {}", name, readable(x), least, most));
     }
     return static_cast<std::size_t>(x);
 }

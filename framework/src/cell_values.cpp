@@ -16,6 +16,7 @@
 /// One Philox block per cell and parameter, so cell c's value does not depend on the other cells.
 
 #include "soma/cell_values.hpp"
+#include "soma/readable_number.hpp"
 
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
@@ -189,9 +190,9 @@ CellValues CellValues::parse(std::string_view parameter, std::string_view text) 
     case Form::linspace: {
         const double n = result.values_[2];
         if (n < 1 || n != std::floor(n)) {
-            throw error(fmt::format("the number of values n = {} must be a whole number >= 1", n), function->usage);
+            throw error(fmt::format("the number of values n = {} must be a whole number >= 1", readable(n)), function->usage);
         }
-        if (n > 1e9) throw error(fmt::format("n = {:g} is more than the 1e9 values allowed", n), function->usage);
+        if (n > 1e9) throw error(fmt::format("n = {} is more than the 1e9 values allowed", readable(n)), function->usage);
         if (!std::isfinite((q - p) * (n - 1))) {
             throw error("a and b are so far apart that (b - a)(n - 1) overflows double precision", function->usage);
         }

@@ -532,8 +532,8 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
                         const std::size_t cell = chunk.block.first + c;
                         std::string values;  // the cell's per-cell parameters, which may explain it
                         for (const auto& p : info_.cell_parameters) {
-                            values += fmt::format("{}{}.{} = {:.6g} {}", values.empty() ? " (" : ", ",
-                                                  p.component, p.name, p.values[cell], p.unit);
+                            values += fmt::format("{}{}.{} = {} {}", values.empty() ? " (" : ", ",
+                                                  p.component, p.name, readable(p.values[cell], 6), p.unit);
                         }
                         if (!values.empty()) values += ")";
                         throw CellError(fmt::format(

@@ -10,6 +10,8 @@
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
 
+#include "soma/readable_number.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -35,9 +37,10 @@ inline void check_upswing(const ParameterValues& p) {
     const double exponent = (p["V_peak"] - p["V_T"]) / p["Delta_T"];
     if (exponent + clamp_margin > max_exponent) {
         throw ParameterError(fmt::format(
-            "(V_peak - V_T) / Delta_T = ({} - {}) / {} = {:.4g} exceeds {:.4g}: exp() would overflow at the "
+            "(V_peak - V_T) / Delta_T = ({} - {}) / {} = {} exceeds {}: exp() would overflow at the "
             "spike cut-off; lower 'V_peak' or raise 'Delta_T'",
-            p["V_peak"], p["V_T"], p["Delta_T"], exponent, max_exponent - clamp_margin));
+            readable(p["V_peak"]), readable(p["V_T"]), readable(p["Delta_T"]), readable(exponent, 4),
+            readable(max_exponent - clamp_margin, 4)));
     }
 }
 

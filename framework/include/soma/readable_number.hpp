@@ -14,4 +14,8 @@ namespace soma {
 /// plus sign or leading zeros ("1e40", "4.68e-9", not "1e+40", "4.68e-09"); "inf", "-inf", "nan" as such.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string readable(double x);
 
+/// `x` for a message with at most `significant` significant digits, exponents as `readable` writes them
+/// ("5.04e10", not "5.04e+10").
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string readable(double x, int significant);
+
 }  // namespace soma

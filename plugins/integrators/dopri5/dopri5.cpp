@@ -235,7 +235,7 @@ private:
             if (cell.t_b >= t_end) return;
             if (++n_steps > settings_.max_steps) too_much_work(cell, t_end);
             if (n_steps % 4096 == 0 && stop_requested()) {
-                throw RunError(fmt::format("interrupted at t = {:.6g} ms; no output was written", cell.t_b));
+                throw RunError(fmt::format("interrupted at t = {} ms; no output was written", readable(cell.t_b, 6)));
             }
             advance(cell);
         }
