@@ -170,6 +170,7 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
     }
     auto scenario = parse_run_arguments(run_args, "phase");
     check_plugins(registry, *scenario);
+    experiments::check_planar(registry, scenario->spec.model.name);  // before any note about its drive
     use_suggested_drive(registry, *scenario);
     experiments::PhasePlaneSpec spec;
     spec.run = std::move(scenario->spec);

@@ -381,6 +381,11 @@ std::vector<std::string> planar_models(const PluginRegistry& registry) {
     return names;
 }
 
+void check_planar(const PluginRegistry& registry, const std::string& name) {
+    const auto model = create_model(registry, name);
+    if (model->state_variables().size() != 2) throw ParameterError(dimension_error(*model, name, registry));
+}
+
 PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spec) {
     if (spec.arrows < 2 || spec.resolution < 2) {
         throw ParameterError("a phase plane needs at least 2 arrows and 2 grid points per axis");

@@ -203,6 +203,11 @@ inline constexpr std::size_t max_trajectory_steps = 10'000'000;
 ///         everything build_simulation and Simulation::run throw.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spec);
 
+/// Checks that model `name` (a plug-in or a model file) has a phase plane, before anything is run.
+/// @throws ParameterError as phase_plane does for a model without exactly two state variables; what
+///         create_model throws.
+BOOST_SYMBOL_VISIBLE void check_planar(const PluginRegistry& registry, const std::string& name);
+
 /// The model plug-ins of `registry` with exactly two state variables, by name.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::string> planar_models(const PluginRegistry& registry);
 
