@@ -309,7 +309,8 @@ BOOST_AUTO_TEST_CASE(a_gnuplot_that_hangs_is_stopped_at_the_time_limit) {
     const fs::path fake = dir.path() / "gnuplot";
     {
         std::ofstream script(fake);
-        script << "#!/bin/sh\nexec sleep 30\n";
+        // A wrapper that starts gnuplot's work as a child of its own: stopping it must stop that too.
+        script << "#!/bin/sh\nsleep 30 &\necho $! > '" << (dir.path() / "child.pid").string() << "'\nwait\n";
     }
     fs::permissions(fake, fs::perms::owner_all);
     const soma::StagedFile png(dir.path() / "figure.png");
@@ -322,6 +323,17 @@ BOOST_AUTO_TEST_CASE(a_gnuplot_that_hangs_is_stopped_at_the_time_limit) {
     BOOST_TEST(seconds < 5.0);
     BOOST_TEST(!fs::exists(dir.path() / "figure.png"));
     BOOST_TEST(soma::gnuplot::default_time_limit == std::chrono::seconds(60));
+    // The wrapper's child is gone (or a zombie left to init) soon after: it was killed with the group.
+    const std::string child = read_file(dir.path() / "child.pid");
+    BOOST_TEST_REQUIRE(!child.empty());
+    const fs::path stat = fs::path("/proc") / child.substr(0, child.find('\n')) / "stat";
+    const auto alive = [&] {
+        std::ifstream in(stat);
+        std::string pid, name, state;
+        return in >> pid >> name >> state && state != "Z";
+    };
+    for (int k = 0; k < 100 && alive(); ++k) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(!alive(), "gnuplot's child still runs: " << stat);
 }
 
 // A population's raster is thinned to the pixels it inks: 2000 LIF cells firing tens of thousands of
@@ -401,6 +413,18 @@ BOOST_AUTO_TEST_CASE(labels_show_units_as_written_and_data_keep_ascii) {
     }
 }
 
+// A preset is named in the default title; the v panel's key is one row above the data, clear of the line at
+// the spike cut-off that v reaches at every spike.
+BOOST_AUTO_TEST_CASE(the_title_names_the_preset_and_the_key_clears_the_cut_off) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"run", "--model", "adex", "--preset", "adaptation", "--recorder", "gnuplot"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const std::string gp = read_file(cwd.path() / "soma-output" / "adex-step.gp");
+    SOMA_CHECK_CONTAINS(gp, "title 'adex (preset adaptation), step stimulus, euler'");
+    SOMA_CHECK_CONTAINS(gp, "maxrows 1\n    set offsets 0, 0, graph 0.2, 0\n    set ylabel 'v (mV)'");
+}
+
 // A title with bytes that are not UTF-8 (Latin-1 text, say) still makes a valid SVG: each such byte is
 // shown as U+FFFD.
 BOOST_AUTO_TEST_CASE(a_title_that_is_not_utf8_makes_a_valid_svg) {
@@ -464,6 +488,16 @@ const std::vector<BadInput> bad_inputs{
     {"setting out of range in scenario", {"@ini"}, {".ini:1: dt = 0 ms is not allowed"}, "dt = 0\n"},
     {"parameter out of range in scenario", {"@ini"}, {".ini:3: model 'hh': parameter 'g_Na' = -5 mS/cm^2 is out of range"},
      "model = hh\n[model]\ng_Na = -5\n"},
+    {"empty name in scenario", {"@ini"}, {".ini:2: name is empty"}, "model = hh\nname =\n"},
+    {"recorded cell out of range in scenario", {"@ini"}, {".ini:2: record_cells: cell 50 is out of range"},
+     "cells = 3\nrecord_cells = 50\n"},
+    {"missing cell table in scenario", {"@ini"}, {".ini:1: cells_from: ", "cannot be read: no such file"},
+     "cells_from = nothing.csv\n"},
+    {"empty model in scenario", {"@ini"}, {".ini:1: model is empty; give a model plug-in's name"}, "model =\n"},
+    {"scenario dt putting the onset off the grid", {"@ini"},
+     {"stimulus onset = 20 ms is not on the time grid of dt = 0.3 ms", "(dt is set at ", ".ini:1)"}, "dt = 0.3\n"},
+    {"adex exponent that would overflow", {"--model", "adex", "--set", "model.Delta_T=1e-9"},
+     {"(V_peak - V_T) / Delta_T = (0 - -50.4) / 1e-9 = 5.04e10 exceeds 658.7"}},
     {"directory as scenario file", {"@dir"}, {"is not a regular file"}},
     {"stimulus onset off the time grid", {"--set", "stimulus.onset=20.006"},
      {"stimulus onset = 20.006 ms is not on the time grid of dt = 0.01 ms"}},
@@ -816,6 +850,12 @@ BOOST_AUTO_TEST_CASE(phase_plane_of_hh_is_refused_and_writes_nothing) {
     for (const char* model : {"fitzhugh_nagumo", "izhikevich", "adex", "or a 2-variable model file"}) {
         SOMA_CHECK_CONTAINS(result.err, model);
     }
+    check_no_output(cwd.path());
+    // lif would get a note about its drive: the refusal comes first, alone.
+    const auto lif = run_soma(cwd.path(), logs.path(), {"phase", "--model", "lif"});
+    BOOST_TEST(lif.code == 1, lif);
+    BOOST_TEST(lif.err.starts_with("soma: error: model 'lif' has 1 state variable (v); a phase plane needs exactly 2"),
+               lif.err);
     check_no_output(cwd.path());
 }
 
@@ -1381,6 +1421,40 @@ BOOST_AUTO_TEST_CASE(the_default_step_suits_the_model) {
     const auto hh = run_soma(cwd.path(), logs.path(), {"run", "--recorder", "none"});
     BOOST_TEST(hh.err.find("suggests") == std::string::npos, hh);
     SOMA_CHECK_CONTAINS(hh.out, "3 spike(s)");
+}
+
+// The other stimuli's default currents, made for hh's 7 uA/cm^2, are scaled to the model's step.
+BOOST_AUTO_TEST_CASE(the_default_currents_of_other_stimuli_suit_the_model) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    // lif's ramp reaches 20 * 1.1 / 7 nA at 170 ms from 0 at 30 ms: slope a = 22 / 980 nA/ms. With
+    // tau_m = R = V_th = 1 and v(30) = 0, v(s) = R a (s - tau_m (1 - exp(-s / tau_m))) for s = t - 30 ms,
+    // so the first spike is at the root of s - 1 + exp(-s) = 1 / a, found here by Newton's method.
+    const double a = 20.0 * 1.1 / 7.0 / 140.0;
+    double s = 1 / a + 1;
+    for (int k = 0; k < 50; ++k) s -= (s - 1 + std::exp(-s) - 1 / a) / (1 - std::exp(-s));
+    const auto ramp = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--stimulus", "ramp", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(ramp.code == 0, ramp);
+    SOMA_CHECK_CONTAINS(ramp.err, "the ramp's amplitude 3.14286 nA: its defaults scaled by 0.157143 to the step of "
+                                  "1.1 nA that lif suggests");
+    const auto at = ramp.out.find("first at t = ");
+    BOOST_TEST_REQUIRE(at != std::string::npos, ramp);
+    // Forward Euler at dt = 0.01 ms holds the current of each step's start: the crossing lags by less
+    // than a step.
+    BOOST_TEST(std::stod(ramp.out.substr(at + 13)) == 30 + s, boost::test_tools::tolerance(0.02 / (30 + s)));
+    // adex's dc is its preset's step; sine scales its amplitude and its offset alike.
+    const auto dc = run_soma(cwd.path(), logs.path(),
+                             {"run", "--model", "adex", "--preset", "adaptation", "--stimulus", "dc", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(dc.code == 0, dc);
+    SOMA_CHECK_CONTAINS(dc.err, "the dc's amplitude 500 pA: its defaults scaled by 71.4286 to the step of 500 pA that "
+                                "adex suggests for preset adaptation");
+    const auto sine = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--stimulus", "sine", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(sine.code == 0, sine);
+    SOMA_CHECK_CONTAINS(sine.err, "the sine's amplitude 1.1 nA, offset 0.0785714 nA: its defaults scaled by");
+    // One current given: the stimulus is the user's, left alone.
+    const auto given = run_soma(cwd.path(), logs.path(),
+                                {"run", "--model", "lif", "--stimulus", "sine", "--set", "stimulus.offset=0", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(given.code == 0, given);
+    BOOST_TEST(given.err.find("suggests") == std::string::npos, given);
 }
 
 BOOST_AUTO_TEST_CASE(metadata_names_the_command_the_plugins_and_the_hashes_of_input_files) {

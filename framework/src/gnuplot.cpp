@@ -1,6 +1,7 @@
 #include "soma/gnuplot.hpp"
 
 #include "soma/error.hpp"
+#include "soma/integrator.hpp"
 
 #include <fmt/format.h>
 
@@ -56,6 +57,19 @@ public:
 
 private:
     int fd_;
+};
+
+/// posix_spawn's attributes, destroyed when done.
+class SpawnAttributes {
+public:
+    SpawnAttributes() { posix_spawnattr_init(&attributes_); }
+    ~SpawnAttributes() { posix_spawnattr_destroy(&attributes_); }
+    SpawnAttributes(const SpawnAttributes&) = delete;
+    SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+    [[nodiscard]] posix_spawnattr_t* get() { return &attributes_; }
+
+private:
+    posix_spawnattr_t attributes_{};
 };
 
 /// posix_spawn's file actions, destroyed when done.
@@ -269,8 +283,13 @@ void draw(const std::filesystem::path& program, std::string_view commands, std::
                                      O_WRONLY | O_CREAT | O_TRUNC, 0600);
     std::string name = program.string();
     char* argv[] = {name.data(), nullptr};
+    // In a process group of its own, so that stopping it stops what it started too (a gnuplot wrapper
+    // script, a helper of its terminal).
+    SpawnAttributes attributes;
+    posix_spawnattr_setflags(attributes.get(), POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(attributes.get(), 0);
     pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, program.c_str(), actions.get(), nullptr, argv, environ);
+    const int spawned = posix_spawn(&pid, program.c_str(), actions.get(), attributes.get(), argv, environ);
     read_end.close();
     if (spawned != 0) {
         throw RunError(fmt::format("{}: cannot start {}: {}", who, program.string(), std::strerror(spawned)));
@@ -291,9 +310,11 @@ void draw(const std::filesystem::path& program, std::string_view commands, std::
     while (true) {
         const pid_t done = ::waitpid(pid, &status, WNOHANG);
         if (done == pid || (done < 0 && errno != EINTR)) break;
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid, SIGKILL);
+        const bool late = std::chrono::steady_clock::now() > deadline;
+        if (late || stop_requested()) {
+            ::kill(-pid, SIGKILL);  // its group
             ::waitpid(pid, &status, 0);
+            if (!late) throw RunError(fmt::format("{}: interrupted while gnuplot was drawing; no output was written", who));
             throw RunError(fmt::format("{}: gnuplot did not finish within {} s and was stopped", who, limit.count()));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

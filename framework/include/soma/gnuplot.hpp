@@ -63,8 +63,10 @@ inline constexpr std::chrono::seconds default_time_limit{60};
 /// standard error kept in a temporary file, then checks that every figure in `figures` was written
 /// (each one's temp_path non-empty, and complete: a PNG ending with its IEND chunk, an SVG with
 /// `</svg>`, since gnuplot exits 0 when a write fails). Nothing is committed: the caller commits the figures.
+/// gnuplot runs in a process group of its own; stopping it (past `limit`, or when the run is asked to
+/// stop: stop_requested, integrator.hpp) kills the group, what gnuplot started included.
 /// @throws RunError starting with `who` if gnuplot cannot be started, runs longer than `limit` (it is
-///         killed), or leaves a figure missing, empty or cut short (with the free space when the file system
+///         killed), is interrupted, or leaves a figure missing, empty or cut short (with the free space when the file system
 ///         is nearly full); the message carries what gnuplot printed on
 ///         its standard error.
 BOOST_SYMBOL_VISIBLE void draw(const std::filesystem::path& program, std::string_view commands,

@@ -452,8 +452,10 @@ private:
             const Variable& v = r.variables[k];
             if (r.sources[k] == 0) {
                 variables += fmt::format("threshold = {}\n", info_.thresholds.at(0));
-                panels.push_back(fmt::format("    set key top right horizontal reverse Left width 3\n"
-                                             "    set offsets 0, 0, graph 0.12, 0\n"
+                // The key in one row above the data (v and the line at the cut-off, which v reaches at
+                // every spike): a second row would lie across the line.
+                panels.push_back(fmt::format("    set key top right horizontal reverse Left width -4 samplen 2 maxrows 1\n"
+                                             "    set offsets 0, 0, graph 0.2, 0\n"
                                              "    set ylabel {}\n"
                                              "    plot {}{}\n",
                                              quote_text(label(v)), curve(k, v, "#1f77b4"), threshold_curve(v)));
