@@ -430,6 +430,8 @@ BOOST_AUTO_TEST_CASE(a_gzip_file_reads_as_the_plain_file) {
     const auto truncated = write_file(dir, "truncated.csv.gz", bytes.substr(0, bytes.size() / 2));
     const auto message = message_of<ParameterError>([&] { (void)run(spec_of("adex", {}, truncated, {}, 100, 0.05)); });
     SOMA_CHECK_CONTAINS(message, truncated.string());
+    SOMA_CHECK_CONTAINS(message, "its gzip data are cut short or damaged");
+    BOOST_TEST(message.find("iostream error") == std::string::npos, message);
     SOMA_CHECK_CONTAINS(message, "cannot be read");
 }
 
@@ -598,8 +600,16 @@ BOOST_AUTO_TEST_CASE(a_refused_file_writes_nothing) {
     auto spec = spec_of("adex", {}, file, {}, 10, 0.1);
     spec.recorders = {{"csv", {}, {}}};
     spec.output_dir = out.path();
-    SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)run(spec); }), "is shorter than the run");
+    const std::string message = message_of<ParameterError>([&] { (void)run(spec); });
+    SOMA_CHECK_CONTAINS(message, "is shorter than the run");
+    // Samples at 0 and 1 ms, each held for the sample interval: the file ends at 2 ms.
+    SOMA_CHECK_CONTAINS(message, "ends at 2 ms (2 samples from 0 to 1 ms); shorten the run (--t-stop 2), or set");
     BOOST_TEST(std::filesystem::is_empty(out.path()));
+    // A file shorter than one step: no --t-stop would do.
+    const auto tiny = write_file(dir, "tiny.csv", "t (ms),I (pA)\n0,5\n1e-300,1\n");
+    const std::string too_short = message_of<ParameterError>([&] { (void)run(spec_of("adex", {}, tiny, {}, 10, 0.1)); });
+    SOMA_CHECK_CONTAINS(too_short, "no run fits in it (a run lasts at least one step, dt = 0.1 ms): give a longer file");
+    BOOST_TEST(too_short.find("--t-stop") == std::string::npos, too_short);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

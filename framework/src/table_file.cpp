@@ -69,11 +69,11 @@ public:
         if (!file_) throw ParameterError(fmt::format("{} '{}' cannot be opened for reading", what_, name_));
         std::array<char, 2> magic{};
         file_.read(magic.data(), magic.size());
-        const bool gzip = file_.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f &&
-                          static_cast<unsigned char>(magic[1]) == 0x8b;  // RFC 1952, section 2.3.1
+        gzip_ = file_.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f &&
+                static_cast<unsigned char>(magic[1]) == 0x8b;  // RFC 1952, section 2.3.1
         file_.clear();
         file_.seekg(0);
-        if (gzip) in_.push(boost::iostreams::gzip_decompressor());
+        if (gzip_) in_.push(boost::iostreams::gzip_decompressor());
         in_.push(file_);
         in_.exceptions(std::ios::badbit);  // a corrupt gzip stream throws from inside getline
     }
@@ -93,9 +93,14 @@ public:
         } catch (const ParameterError&) {
             throw;
         } catch (const std::exception& e) {
-            throw ParameterError(fmt::format("{} '{}' cannot be read after line {} ({}); is it a complete file (a gzip "
-                                             "file must end with its trailer)?",
-                                             what_, name_, number_, e.what()));
+            // The decompressor says only "iostream error" or "gzip error": say what that means.
+            if (gzip_) {
+                throw ParameterError(fmt::format("{} '{}' cannot be read after line {}: its gzip data are cut short or "
+                                                 "damaged (a complete gzip file ends with its trailer; 'gzip -t' "
+                                                 "checks one)",
+                                                 what_, name_, number_));
+            }
+            throw ParameterError(fmt::format("{} '{}' cannot be read after line {} ({})", what_, name_, number_, e.what()));
         }
         return false;
     }
@@ -135,6 +140,7 @@ private:
 
     std::string name_;
     const std::string& what_;
+    bool gzip_ = false;
     std::ifstream file_;
     boost::iostreams::filtering_istream in_;
     std::size_t number_ = 0;

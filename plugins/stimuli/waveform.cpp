@@ -310,9 +310,16 @@ public:
                 const double end = linear ? file_end(tick, true) : file_end(tick, false);
                 const double needed = t_run - p(delay);
                 if (needed > end + 1e-9 * std::max(grid.dt, std::abs(needed))) {
+                    // A run must last one step at least: a file that ends sooner fits none.
+                    const double fits = end + p(delay);
+                    const std::string shorten =
+                        fits >= grid.dt ? fmt::format("shorten the run (--t-stop {}), or", fmt::format("{:.12g}", fits))
+                                        : fmt::format("no run fits in it (a run lasts at least one step, dt = {} ms): "
+                                                      "give a longer file, or",
+                                                      fmt::format("{:.12g}", grid.dt));
                     throw ParameterError(fmt::format(
                         "stimulus file '{}' is shorter than the run{}: the run lasts {} ms{}, so it needs the file up to "
-                        "t = {} ms, but the file {} ({} samples from {} to {} ms); shorten the run (--t-stop {}), or set "
+                        "t = {} ms, but the file {} ({} samples from {} to {} ms); {} set "
                         "stimulus.after_end = 1 (zero current after the file) or 2 (repeat the file)",
                         rec.file, where, fmt::format("{:.12g}", t_run),
                         p(delay) != 0 ? fmt::format(" with its t = 0 at {} ms (delay)", p(delay)) : "",
@@ -321,7 +328,7 @@ public:
                                              fmt::format("{:.12g}", end))
                                : fmt::format("ends at {} ms", fmt::format("{:.12g}", end)),
                         rec.size(), fmt::format("{:.12g}", rec.ticks.front() * tick),
-                        fmt::format("{:.12g}", rec.ticks.back() * tick), fmt::format("{:.12g}", end + p(delay))));
+                        fmt::format("{:.12g}", rec.ticks.back() * tick), shorten));
                 }
             }
         }
