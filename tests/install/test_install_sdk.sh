@@ -75,6 +75,13 @@ run "$tmp/run-builtin.log" installed_soma "$soma" run --recorder csv --name buil
 cat "$tmp/run-builtin.log"
 [ -s "$tmp/run/out/builtin.csv" ] || fail "no $tmp/run/out/builtin.csv"
 [ "$(spike_count "$tmp/run/out/builtin_spikes.csv")" -ge 1 ] || fail "no spikes in builtin_spikes.csv"
+# The installed examples run as they are: hh-step.ini is the default run (its three spikes), and a
+# scenario with a model file finds it beside itself.
+run "$tmp/run-example.log" installed_soma "$soma" run "$prefix/share/soma/examples/hh-step.ini" --recorder csv \
+  --output "$tmp/run/out"
+[ "$(spike_count "$tmp/run/out/hh-step_spikes.csv")" -eq 3 ] || fail "examples/hh-step.ini: not 3 spikes"
+[ -f "$prefix/share/soma/examples/models/hh.eq" ] || fail "not installed: examples/models/hh.eq"
+[ -f "$prefix/share/soma/examples/plugins/CMakeLists.txt" ] || fail "not installed: examples/plugins"
 
 step "build examples/plugins against $prefix"
 run "$tmp/configure.log" "$cmake" -S "$source_dir/examples/plugins" -B "$tmp/b" "${generator_args[@]}" "${build_type_args[@]}" \
