@@ -989,6 +989,20 @@ BOOST_AUTO_TEST_CASE(a_number_s_unit_may_have_blanks_around_its_operators) {
                "bad.eq:3:22: the unit of 'E_L' is written without blanks: 'mV/ms', not 'mV / ms'");
 }
 
+// sqrt's unit messages named SI base units of a partly halved unit (m^4 kg^2 s^-6 A^-3); they name the
+// argument's unit as the other messages do.
+BOOST_AUTO_TEST_CASE(sqrt_messages_name_the_argument_s_unit) {
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0*sqrt(v*g_L)"}})) ==
+               "bad.eq:6:42: unit mismatch: sqrt of 'v*g_L', which is in uA/cm^2: that is not the square of a unit "
+               "(the powers of its dimensions are not all even); take the sqrt of a dimensionless quantity, e.g. "
+               "sqrt(x/(1 uA/cm^2)) for x in uA/cm^2");
+    // A unit that no single unit of the table names, as a product.
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0*sqrt(v*v*v*I)"}})) ==
+               "bad.eq:6:42: unit mismatch: sqrt of 'v*v*v*I', which is in mV^3*uA/cm^2: that is not the square of a "
+               "unit (the powers of its dimensions are not all even); take the sqrt of a dimensionless quantity, e.g. "
+               "sqrt(x/(1 mV^3*uA/cm^2)) for x in mV^3*uA/cm^2");
+}
+
 // A flat chain of one operator is one level of the tree, however long (a sum of 260 terms was refused
 // as nested too deeply); nesting is still bounded (deeply_nested_expressions_are_refused).
 BOOST_AUTO_TEST_CASE(long_chains_of_one_operator_are_one_level) {

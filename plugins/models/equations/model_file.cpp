@@ -1067,13 +1067,22 @@ private:
             case UnitRule::sqrt: {
                 if (args[0].free) return {};
                 Unit u = args[0].unit;
-                for (auto& d : u.dim) {
-                    if (d % 2 != 0) {
-                        fail(e.line, n.args[0].begin, fmt::format("sqrt of '{}' in {}: not every power of its unit is even",
-                                                                  text_of(e, n.args[0]), u.to_string()));
-                    }
-                    d /= 2;
+                // The argument's unit as a whole (named as products of model units, as elsewhere), not
+                // the partly halved one.
+                if (std::ranges::any_of(u.dim, [](int d) { return d % 2 != 0; })) {
+                    const std::string unit = args[0].unit.to_string();
+                    Unit parsed;
+                    std::string error;
+                    std::size_t offset = 0;
+                    const bool writable = parse_unit(unit, parsed, error, offset);  // "mV*nA", not "1e-06 m^-3 A"
+                    fail(e.line, n.args[0].begin,
+                         fmt::format("unit mismatch: sqrt of '{}', which is in {}: that is not the square of a unit "
+                                     "(the powers of its dimensions are not all even); take the sqrt of a "
+                                     "dimensionless quantity{}",
+                                     text_of(e, n.args[0]), unit,
+                                     writable ? fmt::format(", e.g. sqrt(x/(1 {})) for x in {}", unit, unit) : ""));
                 }
+                for (auto& d : u.dim) d /= 2;
                 u.scale = std::sqrt(u.scale);
                 return {false, u};
             }
