@@ -1026,6 +1026,29 @@ BOOST_AUTO_TEST_CASE(long_chains_of_one_operator_are_one_level) {
                "'I' (uA/cm^2)");
 }
 
+// A quoted text where a unit is expected: the description written without the unit before it, or the
+// unit in quotes.
+BOOST_AUTO_TEST_CASE(a_description_where_the_unit_is_expected) {
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 \"resting potential\""}})) ==
+               "bad.eq:3:19: expected the unit of 'E_L' but found the description \"resting potential\": the unit "
+               "comes before the description: write 'parameter E_L = 0 UNIT \"resting potential\"' with UNIT e.g. "
+               "mV, uA/cm^2, or 1 if dimensionless");
+    BOOST_TEST(load_error(with({{5, "state v = E_L \"membrane potential\""}})) ==
+               "bad.eq:5:15: expected the unit of 'v' but found the description \"membrane potential\": the unit "
+               "comes before the description: write 'state v = E_L UNIT \"membrane potential\"' with UNIT e.g. mV, "
+               "uA/cm^2, or 1 if dimensionless");
+    BOOST_TEST(load_error(with({{4, "current I \"injected current\""}})) ==
+               "bad.eq:4:11: expected the unit of 'I' but found the description \"injected current\": the unit comes "
+               "before the description: write 'current I UNIT \"injected current\"' with UNIT e.g. mV, uA/cm^2, or 1 "
+               "if dimensionless");
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 \"mV\""}})) ==
+               "bad.eq:3:19: expected the unit of 'E_L' but found the quoted text \"mV\": a unit is written without "
+               "quotes (write mV); quotes enclose a description");
+    BOOST_TEST(load_error(with({}, {"let x = 2*E_L \"twice the rest\""})) ==
+               "bad.eq:8:15: unexpected description \"twice the rest\": a let has none (parameters, state variables, "
+               "the current and requirements have one); write it as a comment after '#'");
+}
+
 BOOST_AUTO_TEST_CASE(values_ranges_and_files) {
     BOOST_TEST(load_error(with({{1, "parameter g_L = -1 mS/cm^2 [0, inf)"}})) ==
                "bad.eq:1:17: the default value -1 of parameter 'g_L' is outside its range [0, inf)");

@@ -209,6 +209,12 @@ private:
         std::optional<Unit> declared;
         std::string text;
         Unit unit;
+        if (lexer.peek().kind == Token::Kind::string) {
+            lexer.fail(lexer.peek().pos,
+                       fmt::format("unexpected description \"{}\": a let has none (parameters, state variables, the "
+                                   "current and requirements have one); write it as a comment after '#'",
+                                   clip(lexer.peek().text)));
+        }
         if (take_trailing_unit(lexer, l.expression, text, unit)) {
             declared = unit;
         } else if (!lexer.at_end()) {
@@ -439,6 +445,7 @@ private:
         const Token word = lexer.unit_word();
         if (word.kind == Token::Kind::end) {
             const Token next = lexer.peek();
+            if (next.kind == Token::Kind::string) quoted_unit(lexer, owner, next);
             lexer.fail(next.pos, fmt::format("expected the unit of '{}' (e.g. mV, uA/cm^2, or 1 if dimensionless) but "
                                              "found {}",
                                              owner, Lexer::describe(next)));
@@ -465,6 +472,29 @@ private:
                                                   lexer.line().substr(word.pos, rest.pos + rest.text.size() - word.pos)));
             }
         }
+    }
+
+    /// A quoted text where the unit of `owner` is expected: a unit in quotes, or the description
+    /// written before (without) the unit.
+    [[noreturn]] static void quoted_unit(const Lexer& lexer, const std::string& owner, const Token& string) {
+        Unit unit;
+        std::string error;
+        std::size_t offset = 0;
+        if (!string.text.empty() && parse_unit(string.text, unit, error, offset)) {
+            lexer.fail(string.pos, fmt::format("expected the unit of '{}' but found the quoted text \"{}\": a unit is "
+                                               "written without quotes (write {}); quotes enclose a description",
+                                               owner, string.text, string.text));
+        }
+        std::string_view before = lexer.line().substr(0, string.pos);
+        while (!before.empty() && (before.back() == ' ' || before.back() == '\t')) before.remove_suffix(1);
+        const std::string example =
+            before.size() <= 48 && string.text.size() <= 40
+                ? fmt::format(": write '{} UNIT \"{}\"' with UNIT e.g. mV, uA/cm^2, or 1 if dimensionless", before,
+                              string.text)
+                : " (e.g. mV, uA/cm^2, or 1 if dimensionless)";
+        lexer.fail(string.pos, fmt::format("expected the unit of '{}' but found the description \"{}\": the unit comes "
+                                           "before the description{}",
+                                           owner, clip(string.text), example));
     }
 
     Range range(Lexer& lexer) {
