@@ -1049,6 +1049,23 @@ BOOST_AUTO_TEST_CASE(a_description_where_the_unit_is_expected) {
                "the current and requirements have one); write it as a comment after '#'");
 }
 
+// The recorders name spike times "spikes" (--record spikes) and cell numbers "cell" (CSV): a parameter,
+// state variable or current may not have these names, which could not be told apart from them.
+BOOST_AUTO_TEST_CASE(the_recorders_names_are_refused) {
+    BOOST_TEST(load_error(with({}, {"state spikes = 0 1", "dspikes/dt = 0"})) ==
+               "bad.eq:8:7: 'spikes' cannot name a state variable: it is the name the recorders use for spike times "
+               "('--record spikes') and for the spike counts of the per-cell summaries, which it could not be told "
+               "apart from; choose another name, e.g. 'n_spikes'");
+    BOOST_TEST(load_error(with({{3, "parameter cell = 0 mV"}})) ==
+               "bad.eq:3:11: 'cell' cannot name a parameter: it is the name of the recorders' column of cell numbers "
+               "(the 'cell' column of the CSV files), which it could not be told apart from; choose another name, "
+               "e.g. 'cell_x'");
+    BOOST_TEST(load_error(with({{4, "current spikes uA/cm^2"}})).rfind("bad.eq:4:9: 'spikes' cannot name the current: ",
+                                                                        0) == 0u);
+    BOOST_TEST(load_error(with({}, {"state cell = 0 1", "dcell/dt = 0"})).rfind(
+                   "bad.eq:8:7: 'cell' cannot name a state variable: ", 0) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(values_ranges_and_files) {
     BOOST_TEST(load_error(with({{1, "parameter g_L = -1 mS/cm^2 [0, inf)"}})) ==
                "bad.eq:1:17: the default value -1 of parameter 'g_L' is outside its range [0, inf)");

@@ -368,6 +368,7 @@ private:
         }
         if (name.text == "t") lexer.fail(name.pos, "'t' is the time (ms); choose another name");
         if (is_reserved(name.text)) lexer.fail(name.pos, fmt::format("'{}' is a reserved word; choose another name", name.text));
+        if (kind != Kind::let) refuse_recorder_name(lexer, name, kind);
         const auto it = symbols_.find(std::string(name.text));
         if (it != symbols_.end()) {
             lexer.fail(name.pos, fmt::format("'{}' is already declared, as {}, on line {}", name.text,
@@ -375,6 +376,25 @@ private:
         }
         symbols_[std::string(name.text)] = {kind, index, lexer.line_number()};
         return name;
+    }
+
+    /// Refuses for a parameter, state variable or current the names that the recorders give to columns of
+    /// their own: "spikes" (--record spikes; the spike count in per-cell summaries) and "cell" (the cell's
+    /// index in CSV files), which a variable of that name could not be told apart from.
+    static void refuse_recorder_name(const Lexer& lexer, const Token& name, Kind kind) {
+        if (name.text == "spikes") {
+            lexer.fail(name.pos, fmt::format("'spikes' cannot name {}: it is the name the recorders use for spike "
+                                             "times ('--record spikes') and for the spike counts of the per-cell "
+                                             "summaries, which it could not be told apart from; choose another name, "
+                                             "e.g. 'n_spikes'",
+                                             kind_name(kind)));
+        }
+        if (name.text == "cell") {
+            lexer.fail(name.pos, fmt::format("'cell' cannot name {}: it is the name of the recorders' column of cell "
+                                             "numbers (the 'cell' column of the CSV files), which it could not be told "
+                                             "apart from; choose another name, e.g. 'cell_x'",
+                                             kind_name(kind)));
+        }
     }
 
     /// On a state or let line, a unit at the end of the line (before the description) is the line's own
