@@ -645,6 +645,7 @@ BOOST_AUTO_TEST_CASE(syntax_errors) {
 }
 
 // Deep nesting overflowed the parser's stack (an earlier finding): each kind of recursion is refused, within 1 MiB.
+// (A flat sum is no nesting: see long_chains_of_one_operator_are_one_level.)
 BOOST_AUTO_TEST_CASE(deeply_nested_expressions_are_refused) {
     const auto repeated = [](std::string_view part, std::size_t n) {
         std::string text;
@@ -654,7 +655,7 @@ BOOST_AUTO_TEST_CASE(deeply_nested_expressions_are_refused) {
     const std::string deep = "expression nested too deeply: more than 256 levels of operators, parentheses and calls; "
                              "split it with 'let'";
     for (const std::string& expression :
-         {"0*" + repeated("2^", 50000) + "2", repeated("v > 0 ? 1 : ", 50000) + "0", "0*(" + repeated("v + ", 50000) + "v)",
+         {"0*" + repeated("2^", 50000) + "2", repeated("v > 0 ? 1 : ", 50000) + "0", "0*(" + repeated("v + (", 50000) + "v" + repeated(")", 50001),
           "0*" + repeated("(", 50000) + "v" + repeated(")", 50000), "0*" + repeated("-", 50000) + "v",
           "0*" + repeated("exp(", 50000) + "0" + repeated(")", 50000)}) {
         BOOST_TEST_CONTEXT(expression.substr(0, 20)) {
@@ -730,7 +731,8 @@ BOOST_AUTO_TEST_CASE(unit_mismatches) {
     BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*exp(v)"}})) ==
                "bad.eq:6:37: the argument of exp must be dimensionless, but 'v' is in mV");
     BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*v^E_L"}})) ==
-               "bad.eq:6:35: an exponent must be dimensionless, but 'E_L' is in mV");
+               "bad.eq:6:35: an exponent must be dimensionless, but 'E_L' is in mV: an exponent is a number without unit "
+               "(or a dimensionless quantity), as in 'x^2'");
     BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + (v > E_L ? E_L : I)"}})) ==
                "bad.eq:6:44: unit mismatch: cannot choose between 'E_L' (mV) and 'I' (uA/cm^2)");
     BOOST_TEST(load_error(with({{3, "parameter E_L = 0 mv"}})).rfind(
@@ -915,6 +917,153 @@ BOOST_AUTO_TEST_CASE(the_unit_at_the_end_of_a_state_or_let_line_is_its_own) {
     BOOST_TEST(load_error(with({}, {"let g = g_L*2 mS/cm^2 mS/cm^2"})) ==
                "bad.eq:8:9: unit mismatch: 'g' is declared in mS/cm^2 but its expression 'g_L*2 mS/cm^2' is in "
                "mS^2/cm^4");
+}
+
+namespace {
+
+/// dv/dt of `model` (one state variable) for one cell at v, with no current.
+double derivative_at(const soma::Model& model, double v) {
+    soma::test::ModelArrays arrays(model, 1);
+    soma::StateBatch y(1, 1), dydt(1, 1);
+    model.initialize(arrays.cells(), y.view());
+    y.var(0)[0] = v;
+    const std::vector<double> current{0};
+    model.derivatives(0, arrays.cells(), y.view(), current, dydt.view());
+    return dydt.var(0)[0];
+}
+
+std::shared_ptr<soma::Model> load_text(const TempDir& dir, const std::string& text) {
+    std::ofstream(dir.path() / "ok.eq") << text;
+    return soma::create_model(registry(), (dir.path() / "ok.eq").string());
+}
+
+}  // namespace
+
+// An exponent is a dimensionless number and takes no unit (an earlier finding: "v^2 /ms" was read as
+// v^(2 /ms)): "v^2 /ms" is (v^2)/ms, which divides by a name ms; a unit on an exponent is refused.
+BOOST_AUTO_TEST_CASE(an_exponent_takes_no_unit) {
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0*v^2 /ms"}})) ==
+               "bad.eq:6:42: 'ms' is a unit, not a name of this model: a unit can only follow a number, after a blank "
+               "(as in '18 mV' or '0.1 /mV'); to divide '0*v^2' by the unit, multiply it by a number with the "
+               "reciprocal unit: '0*v^2*(1 /ms)'");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + v^2 mV"}})) ==
+               "bad.eq:6:39: unexpected unit 'mV' after an exponent: an exponent is a dimensionless number and takes "
+               "no unit (a power has its base's unit to that power, v^2 of v in mV is in mV^2); write the exponent "
+               "alone, as in 'v^2'");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0*v^(2 mV)"}})) ==
+               "bad.eq:6:39: an exponent must be dimensionless, but '(2 mV)' is in mV: an exponent is a number without "
+               "unit (or a dimensionless quantity), as in 'x^2'");
+    // The exponent ends at its number; the operators after it apply to the power.
+    TempDir dir("soma-equations");
+    const auto model = load_text(dir, with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 2 mV/ms*2^2/v^2 /tau*(1 mV^2)"}},
+                                           {"parameter tau = 2 1"}));
+    const double v = 3;
+    BOOST_TEST(derivative_at(*model, v) == (0 - 0.3 * (v - 0)) / 1 + 2.0 * 4 / (v * v) / 2 * 1);
+    // On a let line, a unit after the last exponent is the line's own.
+    const auto squared = load_text(dir, with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + w/(1 mV^2)*1 mV/ms"}},
+                                             {"let w = v^2 mV^2"}));
+    BOOST_TEST(derivative_at(*squared, v) == (0 - 0.3 * (v - 0)) / 1 + v * v / 1 * 1);
+}
+
+// A number's unit may have blanks around its '/' and '*' ("2 mV / ms" failed): it is read as without
+// them, and a name the file declares ends it, so dividing by a parameter still divides.
+BOOST_AUTO_TEST_CASE(a_number_s_unit_may_have_blanks_around_its_operators) {
+    TempDir dir("soma-equations");
+    const auto model = load_text(
+        dir, with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 2 mV / ms - 0.5 mV * 4 / ms + (v - E_L) / tau + 1 mV / C"}},
+                  {"parameter tau = 2 ms", "parameter C = 4 ms"}));
+    const double v = 10;
+    BOOST_TEST(derivative_at(*model, v) == ((((0 - 0.3 * (v - 0)) / 1 + 2) - 0.5 * 4) + (v - 0) / 2) + 1 / 4.0);
+    // The unit as written, without its blanks, in the line's unit and in messages.
+    const auto rate = load_text(dir, with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + r*(v - E_L)"}}, {"let r = 4 / ms"}));
+    BOOST_TEST(derivative_at(*rate, v) == (0 - 0.3 * (v - 0)) / 1 + 4 * (v - 0));
+    BOOST_TEST(load_error(with({}, {"let w = 2 mV / ms 1/ms"})) ==
+               "bad.eq:8:9: unit mismatch: 'w' is declared in 1/ms but its expression '2 mV / ms' is in mV/ms");
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0*v/(1 cm / s^13)"}})) ==
+               "bad.eq:6:49: the power 13 in unit 'cm/s^13' is out of range; allowed: -12 to 12");
+    // A name that is no unit after '/' is a division, and one that is unknown is said to be.
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 2 mV / tua"}}, {"parameter tau = 2 ms"}))
+                   .rfind("bad.eq:6:42: unknown symbol 'tua'", 0) == 0u);
+    // A declared unit is written without blanks.
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 mV / ms"}})) ==
+               "bad.eq:3:22: the unit of 'E_L' is written without blanks: 'mV/ms', not 'mV / ms'");
+}
+
+// sqrt's unit messages named SI base units of a partly halved unit (m^4 kg^2 s^-6 A^-3); they name the
+// argument's unit as the other messages do.
+BOOST_AUTO_TEST_CASE(sqrt_messages_name_the_argument_s_unit) {
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0*sqrt(v*g_L)"}})) ==
+               "bad.eq:6:42: unit mismatch: sqrt of 'v*g_L', which is in uA/cm^2: that is not the square of a unit "
+               "(the powers of its dimensions are not all even); take the sqrt of a dimensionless quantity, e.g. "
+               "sqrt(x/(1 uA/cm^2)) for x in uA/cm^2");
+    // A unit that no single unit of the table names, as a product.
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m + 0*sqrt(v*v*v*I)"}})) ==
+               "bad.eq:6:42: unit mismatch: sqrt of 'v*v*v*I', which is in mV^3*uA/cm^2: that is not the square of a "
+               "unit (the powers of its dimensions are not all even); take the sqrt of a dimensionless quantity, e.g. "
+               "sqrt(x/(1 mV^3*uA/cm^2)) for x in mV^3*uA/cm^2");
+}
+
+// A flat chain of one operator is one level of the tree, however long (a sum of 260 terms was refused
+// as nested too deeply); nesting is still bounded (deeply_nested_expressions_are_refused).
+BOOST_AUTO_TEST_CASE(long_chains_of_one_operator_are_one_level) {
+    std::string sum = "v*1";
+    double expected_sum = 0;
+    for (int k = 1; k <= 5000; ++k) {
+        if (k > 1) sum += fmt::format(" {} v*{}", k % 3 == 0 ? '-' : '+', k);
+        expected_sum = k == 1 ? 1 : (k % 3 == 0 ? expected_sum - k : expected_sum + k);
+    }
+    std::string product = "g_L";
+    for (int k = 0; k < 2000; ++k) product += k % 2 == 0 ? "*C_m" : "/C_m";
+    TempDir dir("soma-equations");
+    const auto model = load_text(dir, with({{6, "dv/dt = (I - " + product + "*(" + sum + "))/C_m"}}));
+    // Each term is v*k, so the sum is v times the sum of the signed k (exact in doubles, at v = 1).
+    BOOST_TEST(derivative_at(*model, 1) == (0 - 0.3 * expected_sum) / 1);
+    // Unit errors in a long chain name the part before the operator at fault.
+    std::string names = "v";
+    for (int k = 0; k < 300; ++k) names += " + v";
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(" + names + " + I - E_L))/C_m"}})) ==
+               "bad.eq:6:1221: unit mismatch: cannot add 'v + v + v + v + v + v + v + v + v + v + v + v...' (mV) and "
+               "'I' (uA/cm^2)");
+}
+
+// A quoted text where a unit is expected: the description written without the unit before it, or the
+// unit in quotes.
+BOOST_AUTO_TEST_CASE(a_description_where_the_unit_is_expected) {
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 \"resting potential\""}})) ==
+               "bad.eq:3:19: expected the unit of 'E_L' but found the description \"resting potential\": the unit "
+               "comes before the description: write 'parameter E_L = 0 UNIT \"resting potential\"' with UNIT e.g. "
+               "mV, uA/cm^2, or 1 if dimensionless");
+    BOOST_TEST(load_error(with({{5, "state v = E_L \"membrane potential\""}})) ==
+               "bad.eq:5:15: expected the unit of 'v' but found the description \"membrane potential\": the unit "
+               "comes before the description: write 'state v = E_L UNIT \"membrane potential\"' with UNIT e.g. mV, "
+               "uA/cm^2, or 1 if dimensionless");
+    BOOST_TEST(load_error(with({{4, "current I \"injected current\""}})) ==
+               "bad.eq:4:11: expected the unit of 'I' but found the description \"injected current\": the unit comes "
+               "before the description: write 'current I UNIT \"injected current\"' with UNIT e.g. mV, uA/cm^2, or 1 "
+               "if dimensionless");
+    BOOST_TEST(load_error(with({{3, "parameter E_L = 0 \"mV\""}})) ==
+               "bad.eq:3:19: expected the unit of 'E_L' but found the quoted text \"mV\": a unit is written without "
+               "quotes (write mV); quotes enclose a description");
+    BOOST_TEST(load_error(with({}, {"let x = 2*E_L \"twice the rest\""})) ==
+               "bad.eq:8:15: unexpected description \"twice the rest\": a let has none (parameters, state variables, "
+               "the current and requirements have one); write it as a comment after '#'");
+}
+
+// The recorders name spike times "spikes" (--record spikes) and cell numbers "cell" (CSV): a parameter,
+// state variable or current may not have these names, which could not be told apart from them.
+BOOST_AUTO_TEST_CASE(the_recorders_names_are_refused) {
+    BOOST_TEST(load_error(with({}, {"state spikes = 0 1", "dspikes/dt = 0"})) ==
+               "bad.eq:8:7: 'spikes' cannot name a state variable: it is the name the recorders use for spike times "
+               "('--record spikes') and for the spike counts of the per-cell summaries, which it could not be told "
+               "apart from; choose another name, e.g. 'n_spikes'");
+    BOOST_TEST(load_error(with({{3, "parameter cell = 0 mV"}})) ==
+               "bad.eq:3:11: 'cell' cannot name a parameter: it is the name of the recorders' column of cell numbers "
+               "(the 'cell' column of the CSV files), which it could not be told apart from; choose another name, "
+               "e.g. 'cell_x'");
+    BOOST_TEST(load_error(with({{4, "current spikes uA/cm^2"}})).rfind("bad.eq:4:9: 'spikes' cannot name the current: ",
+                                                                        0) == 0u);
+    BOOST_TEST(load_error(with({}, {"state cell = 0 1", "dcell/dt = 0"})).rfind(
+                   "bad.eq:8:7: 'cell' cannot name a state variable: ", 0) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(values_ranges_and_files) {

@@ -83,33 +83,47 @@ private:
                                      max_depth));
     }
 
-    Node binary(int min_precedence) {
-        Node left = unary();
+    /// Operators of precedence min_precedence and above. A run of left-associative operators of one
+    /// precedence becomes one chain node (Node::ops), built in this loop: its length costs no depth.
+    /// `exponent`: the right operand of '^', whose numbers take no unit.
+    Node binary(int min_precedence, bool exponent = false) {
+        Node left = unary(exponent);
+        int chain = 0;  // the precedence of the chain `left` is, if this loop built it
         for (;;) {
             const Token op = lexer_.peek();
             const int p = precedence(op);
             if (p == 0 || p < min_precedence) return left;
             lexer_.next();
+            const bool power = op.text == "^";
             // ^ is right-associative: its right operand may contain another ^.
-            Node right = nested(op.pos, [&] { return binary(op.text == "^" ? p : p + 1); });
+            Node right = nested(op.pos, [&] { return binary(power ? p : p + 1, power); });
+            if (chain == p && !power) {
+                left.end = right.end;
+                left.height = std::max(left.height, right.height + 1);
+                left.ops.push_back({std::string(op.text), op.pos});
+                left.args.push_back(std::move(right));
+                if (left.height > max_depth) too_deep(op.pos);
+                continue;
+            }
             Node node;
             node.kind = Node::Kind::binary;
-            node.op = std::string(op.text);
             node.begin = left.begin;
             node.end = right.end;
             node.op_pos = op.pos;
+            node.ops.push_back({std::string(op.text), op.pos});
             node.args.push_back(std::move(left));
             node.args.push_back(std::move(right));
             left = measured(std::move(node));
+            chain = power ? 0 : p;
         }
     }
 
-    Node unary() {
+    Node unary(bool exponent) {
         const Token t = lexer_.peek();
         if (t.kind == Token::Kind::symbol && (t.text == "-" || t.text == "+")) {
             lexer_.next();
             // Binds tighter than * and /, looser than ^: -x^2 = -(x^2).
-            Node operand = nested(t.pos, [&] { return binary(7); });
+            Node operand = nested(t.pos, [&] { return binary(7, exponent); });
             Node node;
             node.kind = Node::Kind::unary;
             node.op = std::string(t.text);
@@ -119,10 +133,10 @@ private:
             node.args.push_back(std::move(operand));
             return measured(std::move(node));
         }
-        return primary();
+        return primary(exponent);
     }
 
-    Node primary() {
+    Node primary(bool exponent) {
         const Token t = lexer_.next();
         Node node;
         node.begin = node.op_pos = t.pos;
@@ -130,11 +144,15 @@ private:
             node.kind = Node::Kind::number;
             node.value = t.value;
             node.end = node.value_end = t.pos + t.text.size();
-            if (const auto unit = lexer_.number_unit()) {
-                node.unit_text = std::string(unit->text);
+            if (exponent) {
+                // An exponent is a dimensionless number: what follows it is not its unit ("v^2 /ms" is (v^2)/ms).
+                lexer_.exponent_ended(node.end);
+                after_number(t);
+            } else if (auto unit = lexer_.number_unit()) {
+                node.unit_text = std::move(unit->text);
                 node.unit = unit->unit;
                 node.unit_pos = unit->pos;
-                node.end = unit->pos + unit->text.size();
+                node.unit_end = node.end = unit->end;
             } else {
                 after_number(t);
             }
@@ -360,20 +378,40 @@ bool Lexer::is_follower(const Token& token) const {
     });
 }
 
+bool Lexer::right_after_exponent(std::size_t pos) const {
+    if (exponent_end_ == std::string_view::npos || exponent_end_ > pos) return false;
+    return line_.substr(exponent_end_, pos - exponent_end_).find_first_not_of(" \t") == std::string_view::npos;
+}
+
 std::optional<NumberUnit> Lexer::number_unit() {
     if (peeked_) return std::nullopt;  // the parser reads a number's unit right after the number
-    std::size_t p = pos_;
-    if (p >= line_.size() || (line_[p] != ' ' && line_[p] != '\t')) return std::nullopt;
-    while (p < line_.size() && (line_[p] == ' ' || line_[p] == '\t')) ++p;
-    const std::size_t start = p;
-    const bool reciprocal = p < line_.size() && line_[p] == '/';
-    if (reciprocal) ++p;
+    const auto blank = [&](std::size_t p) { return p < line_.size() && (line_[p] == ' ' || line_[p] == '\t'); };
+    const auto skip = [&](std::size_t p) {
+        while (blank(p)) ++p;
+        return p;
+    };
+    if (!blank(pos_)) return std::nullopt;
+    const std::size_t start = skip(pos_);
+    // The unit without its blanks, and where each of its characters is in the line (for errors).
+    std::string text;
+    std::vector<std::size_t> where;
+    std::size_t p = start;
+    if (p < line_.size() && line_[p] == '/') {
+        text += '/';
+        where.push_back(p);
+        p = skip(p + 1);  // "4 / ms" is "4 /ms"
+    }
     std::size_t end = start;
     for (bool first = true;; first = false) {
         std::size_t q = p;
+        std::size_t joint = q;
         if (!first) {
-            if (q >= line_.size() || (line_[q] != '*' && line_[q] != '/' && line_[q] != '.')) break;
-            ++q;
+            // '*' and '/' may have blanks around them ("mV / ms"); '.' may not (".5" is a number).
+            joint = skip(q);
+            if (joint >= line_.size()) break;
+            const char c = line_[joint];
+            if (c != '*' && c != '/' && !(c == '.' && joint == q)) break;
+            q = c == '.' ? joint + 1 : skip(joint + 1);
         }
         if (q >= line_.size() || !is_name_start(line_[q])) break;
         std::size_t r = q;
@@ -385,17 +423,28 @@ std::optional<NumberUnit> Lexer::number_unit() {
             if (r < line_.size() && (line_[r] == '-' || line_[r] == '+')) ++r;
             while (r < line_.size() && is_digit(line_[r])) ++r;
         }
+        if (!first) {
+            text += line_[joint];
+            where.push_back(joint);
+        }
+        for (std::size_t k = q; k < r; ++k) {
+            text += line_[k];
+            where.push_back(k);
+        }
         p = end = r;
     }
     if (end == start) return std::nullopt;
     NumberUnit u;
-    u.text = line_.substr(start, end - start);
     u.pos = start;
-    const std::size_t skip = reciprocal ? 1 : 0;
+    u.end = end;
+    const std::size_t reciprocal = text.front() == '/' ? 1 : 0;
     std::string error;
     std::size_t offset = 0;
-    if (!parse_unit(u.text.substr(skip), u.unit, error, offset)) fail(start + skip + offset, error);
-    if (reciprocal) u.unit = Unit{} / u.unit;
+    if (!parse_unit(std::string_view(text).substr(reciprocal), u.unit, error, offset)) {
+        fail(reciprocal + offset < where.size() ? where[reciprocal + offset] : end, error);
+    }
+    if (reciprocal == 1) u.unit = Unit{} / u.unit;
+    u.text = std::move(text);
     pos_ = end;
     return u;
 }

@@ -13,17 +13,25 @@
 /// unit for its reciprocal: "18 mV", "0.1 /mV", "4 /ms", "2.5 mS/cm^2". The number with its unit is one
 /// operand (v/18 mV is v/(18 mV)). The unit is the longest run of factors joined by '*', '.' or '/',
 /// each a unit symbol with an optional "^POWER", in which no symbol is a name the file declares (nor a
-/// function, t or pi): a declared name is never read as a unit, so with a state variable m, "2 m" is
+/// function, t or pi); blanks may surround the '*' and '/' ("2 mV / ms" is "2 mV/ms", "4 / ms" is
+/// "4 /ms"), since a unit symbol that is not declared can never be an operand of its own. A declared
+/// name is never read as a unit ("2 mV / tau" divides by tau), so with a state variable m, "2 m" is
 /// refused (there is no implicit multiplication) rather than read as 2 metres. Written without a blank
 /// ("18mV") it is refused with the blank suggested. Parsing an expression stops at the first token that cannot continue it (a unit, a
 /// quoted description, ',' in a reset list, ...), which the caller then reads. The syntax tree built
 /// here is the one that program.cpp compiles and evaluates: there is no other grammar.
 ///
+/// Exponents: the right operand of '^' is read without units on its numbers, since an exponent is a
+/// dimensionless number: "v^2 /ms" is (v^2)/ms, never v^(2 /ms); a unit written in parentheses,
+/// "v^(2 mV)", is refused by the unit check ("an exponent must be dimensionless").
+///
 /// Nesting is limited to `max_depth` levels (parentheses, operators of any kind, calls, conditionals),
 /// both while parsing and in the finished tree, so that neither the parser nor the recursive walks of
-/// the tree (unit inference, compilation) can exhaust the stack: a deeper expression, or a chain of
-/// more than `max_depth` operators such as a sum of 300 terms, is a SourceError "expression nested too
-/// deeply" at the operator where the limit is passed.
+/// the tree (unit inference, compilation, copies) can exhaust the stack: a deeper expression is a
+/// SourceError "expression nested too deeply" at the operator where the limit is passed. A chain of
+/// left-associative operators of one precedence (a + b + c + ..., a*b/c*...) is parsed in a loop into
+/// one node with many operands (Node::ops), which is one level whatever its length: a sum of 5000 terms
+/// is accepted, and every walk of the tree iterates over its operands rather than recursing per term.
 
 #include "units.hpp"
 
@@ -59,8 +67,8 @@ using DeclaredNames = std::map<std::string, std::string, std::less<>>;
 
 /// The unit written after a number.
 struct NumberUnit {
-    std::string_view text;  ///< as written, e.g. "mV", "/ms", "mS/cm^2"
-    std::size_t pos = 0;
+    std::string text;  ///< as written without its blanks, e.g. "mV", "/ms", "mS/cm^2" (for "mS / cm^2")
+    std::size_t pos = 0, end = 0;  ///< where it starts and ends in the line
     Unit unit;
 };
 
@@ -87,6 +95,10 @@ public:
     /// therefore not taken for a misspelled unit after a number.
     void allow_after_expression(std::string_view word) { followers_.push_back(word); }
     [[nodiscard]] bool is_follower(const Token& token) const;
+    /// Notes that an exponent that is a number ends at `end` (a unit after it is not its own).
+    void exponent_ended(std::size_t end) { exponent_end_ = end; }
+    /// True if only blanks stand between the last exponent that is a number and `pos`.
+    [[nodiscard]] bool right_after_exponent(std::size_t pos) const;
     /// Consumes the next token if it is the symbol `symbol`.
     bool accept(std::string_view symbol);
     /// Consumes the symbol `symbol`, or throws "expected WHAT".
@@ -110,6 +122,7 @@ private:
     const DeclaredNames* names_;
     std::vector<std::string_view> followers_;
     std::size_t pos_ = 0;
+    std::size_t exponent_end_ = std::string_view::npos;
     bool peeked_ = false;
     Token next_;
 };
@@ -121,13 +134,23 @@ struct Node {
     std::string op;    ///< unary: "-" or "+"; binary: + - * / ^ < <= > >= == != && ||
     std::string name;  ///< name, or the called function
     double value = 0;  ///< number
-    std::string unit_text;      ///< number: its unit as written ("mV", "/ms"); empty for a number without unit
+    std::string unit_text;      ///< number: its unit as written, without blanks ("mV", "/ms"); empty for none
     Unit unit;                  ///< number: the unit of unit_text
     std::size_t unit_pos = 0;   ///< number with a unit: where the unit starts
+    std::size_t unit_end = 0;   ///< number with a unit: where the unit ends
     std::size_t value_end = 0;  ///< number: where its digits end
-    std::vector<Node> args;  ///< operands: unary 1, binary 2, conditional 3 (condition, then, else), call n
+    /// Operands: unary 1, binary 2 or more (a chain, see `ops`), conditional 3 (condition, then, else), call n.
+    std::vector<Node> args;
+    /// binary: the operator between args[k] and args[k + 1], and its position. A left-associative chain
+    /// of one precedence level (a + b - c, a*b/c, a < b < c) is one node, evaluated from left to right:
+    /// ((a + b) - c); a chain of any length is thus one level of the tree, not one per term.
+    struct Operator {
+        std::string text;
+        std::size_t pos = 0;
+    };
+    std::vector<Operator> ops;
     std::size_t begin = 0, end = 0;
-    std::size_t op_pos = 0;  ///< position of the operator (binary, unary, conditional '?'), or of a call's name
+    std::size_t op_pos = 0;  ///< position of the operator (the first of a binary chain, unary, conditional '?'), or of a call's name
     std::size_t height = 1;  ///< levels of the tree below and including this node, parentheses counted
 };
 

@@ -209,6 +209,12 @@ private:
         std::optional<Unit> declared;
         std::string text;
         Unit unit;
+        if (lexer.peek().kind == Token::Kind::string) {
+            lexer.fail(lexer.peek().pos,
+                       fmt::format("unexpected description \"{}\": a let has none (parameters, state variables, the "
+                                   "current and requirements have one); write it as a comment after '#'",
+                                   clip(lexer.peek().text)));
+        }
         if (take_trailing_unit(lexer, l.expression, text, unit)) {
             declared = unit;
         } else if (!lexer.at_end()) {
@@ -259,7 +265,8 @@ private:
             expect_end(lexer, "after 'cut-off'");
         }
         const Node& n = whole.tree;
-        if (n.kind != Node::Kind::binary || (n.op != ">" && n.op != ">=") || n.args[0].kind != Node::Kind::name) {
+        if (n.kind != Node::Kind::binary || n.ops.size() != 1 || (n.ops[0].text != ">" && n.ops[0].text != ">=") ||
+            n.args[0].kind != Node::Kind::name) {
             lexer.fail(first.pos, "the threshold must have the form 'threshold v > EXPRESSION', where v is the first "
                                   "state variable (the membrane potential): a spike is its upward crossing of the value");
         }
@@ -361,6 +368,7 @@ private:
         }
         if (name.text == "t") lexer.fail(name.pos, "'t' is the time (ms); choose another name");
         if (is_reserved(name.text)) lexer.fail(name.pos, fmt::format("'{}' is a reserved word; choose another name", name.text));
+        if (kind != Kind::let) refuse_recorder_name(lexer, name, kind);
         const auto it = symbols_.find(std::string(name.text));
         if (it != symbols_.end()) {
             lexer.fail(name.pos, fmt::format("'{}' is already declared, as {}, on line {}", name.text,
@@ -368,6 +376,25 @@ private:
         }
         symbols_[std::string(name.text)] = {kind, index, lexer.line_number()};
         return name;
+    }
+
+    /// Refuses for a parameter, state variable or current the names that the recorders give to columns of
+    /// their own: "spikes" (--record spikes; the spike count in per-cell summaries) and "cell" (the cell's
+    /// index in CSV files), which a variable of that name could not be told apart from.
+    static void refuse_recorder_name(const Lexer& lexer, const Token& name, Kind kind) {
+        if (name.text == "spikes") {
+            lexer.fail(name.pos, fmt::format("'spikes' cannot name {}: it is the name the recorders use for spike "
+                                             "times ('--record spikes') and for the spike counts of the per-cell "
+                                             "summaries, which it could not be told apart from; choose another name, "
+                                             "e.g. 'n_spikes'",
+                                             kind_name(kind)));
+        }
+        if (name.text == "cell") {
+            lexer.fail(name.pos, fmt::format("'cell' cannot name {}: it is the name of the recorders' column of cell "
+                                             "numbers (the 'cell' column of the CSV files), which it could not be told "
+                                             "apart from; choose another name, e.g. 'cell_x'",
+                                             kind_name(kind)));
+        }
     }
 
     /// On a state or let line, a unit at the end of the line (before the description) is the line's own
@@ -386,7 +413,7 @@ private:
             if (n->args.empty() || n->kind == Node::Kind::call) break;
             n = &n->args.back();
         }
-        if (n->kind != Node::Kind::number || n->unit_text.empty() || n->unit_pos + n->unit_text.size() != end) {
+        if (n->kind != Node::Kind::number || n->unit_text.empty() || n->unit_end != end) {
             return false;
         }
         text = n->unit_text.front() == '/' ? "1" + n->unit_text : n->unit_text;
@@ -438,6 +465,7 @@ private:
         const Token word = lexer.unit_word();
         if (word.kind == Token::Kind::end) {
             const Token next = lexer.peek();
+            if (next.kind == Token::Kind::string) quoted_unit(lexer, owner, next);
             lexer.fail(next.pos, fmt::format("expected the unit of '{}' (e.g. mV, uA/cm^2, or 1 if dimensionless) but "
                                              "found {}",
                                              owner, Lexer::describe(next)));
@@ -451,6 +479,42 @@ private:
         std::size_t offset = 0;
         if (!parse_unit(word.text, unit, error, offset)) lexer.fail(word.pos + offset, error);
         text = std::string(word.text);
+        // "mV / ms": a declared unit has no blanks (only a number's unit in an expression may).
+        Lexer ahead = lexer;
+        const Token joint = ahead.peek();
+        if (joint.kind == Token::Kind::symbol && (joint.text == "/" || joint.text == "*")) {
+            ahead.next();
+            const Token rest = ahead.unit_word();
+            Unit more;
+            if (rest.kind != Token::Kind::end && parse_unit(rest.text, more, error, offset)) {
+                lexer.fail(joint.pos, fmt::format("the unit of '{}' is written without blanks: '{}{}{}', not '{}'", owner,
+                                                  word.text, joint.text, rest.text,
+                                                  lexer.line().substr(word.pos, rest.pos + rest.text.size() - word.pos)));
+            }
+        }
+    }
+
+    /// A quoted text where the unit of `owner` is expected: a unit in quotes, or the description
+    /// written before (without) the unit.
+    [[noreturn]] static void quoted_unit(const Lexer& lexer, const std::string& owner, const Token& string) {
+        Unit unit;
+        std::string error;
+        std::size_t offset = 0;
+        if (!string.text.empty() && parse_unit(string.text, unit, error, offset)) {
+            lexer.fail(string.pos, fmt::format("expected the unit of '{}' but found the quoted text \"{}\": a unit is "
+                                               "written without quotes (write {}); quotes enclose a description",
+                                               owner, string.text, string.text));
+        }
+        std::string_view before = lexer.line().substr(0, string.pos);
+        while (!before.empty() && (before.back() == ' ' || before.back() == '\t')) before.remove_suffix(1);
+        const std::string example =
+            before.size() <= 48 && string.text.size() <= 40
+                ? fmt::format(": write '{} UNIT \"{}\"' with UNIT e.g. mV, uA/cm^2, or 1 if dimensionless", before,
+                              string.text)
+                : " (e.g. mV, uA/cm^2, or 1 if dimensionless)";
+        lexer.fail(string.pos, fmt::format("expected the unit of '{}' but found the description \"{}\": the unit comes "
+                                           "before the description{}",
+                                           owner, clip(string.text), example));
     }
 
     Range range(Lexer& lexer) {
@@ -525,6 +589,12 @@ private:
         std::string error;
         std::size_t offset = 0;
         if (!parse_unit(word.text, unit, error, offset)) return;
+        if (lexer.right_after_exponent(t.pos)) {
+            lexer.fail(t.pos, fmt::format("unexpected unit '{}' after an exponent: an exponent is a dimensionless "
+                                          "number and takes no unit (a power has its base's unit to that power, "
+                                          "v^2 of v in mV is in mV^2); write the exponent alone, as in 'v^2'",
+                                          word.text));
+        }
         lexer.fail(t.pos, fmt::format("unexpected unit '{}': {}", word.text, why));
     }
 
@@ -767,12 +837,24 @@ private:
         // The operation whose right operand is `n`, if its left operand is a number without unit.
         std::string suggestion;
         const std::function<void(const Node&)> find = [&](const Node& m) {
-            if (m.kind == Node::Kind::binary && (m.op == "*" || m.op == "/") && &m.args[1] == &n &&
-                m.args[0].kind == Node::Kind::number && m.args[0].unit_text.empty()) {
-                const auto number = std::string_view(e.text).substr(m.args[0].begin - e.offset,
-                                                                    m.args[0].value_end - m.args[0].begin);
-                suggestion = fmt::format("; write '{} {}{}' for {}{}{}", number, m.op == "/" ? "/" : "", n.name,
-                                         number, m.op, n.name);
+            for (std::size_t k = 1; m.kind == Node::Kind::binary && k < m.args.size(); ++k) {
+                const auto& op = m.ops[k - 1].text;
+                if (&m.args[k] != &n || (op != "*" && op != "/")) continue;
+                const bool divide = op == "/";
+                if (k == 1 && m.args[0].kind == Node::Kind::number && m.args[0].unit_text.empty()) {
+                    const auto number = std::string_view(e.text).substr(m.args[0].begin - e.offset,
+                                                                        m.args[0].value_end - m.args[0].begin);
+                    suggestion = fmt::format("; write '{} {}{}' for {}{}{}", number, divide ? "/" : "", n.name,
+                                             number, op, n.name);
+                } else if (m.args[k - 1].end - m.args[0].begin <= 40) {
+                    // "v^2 /ms": the operand before is no number (an exponent has no unit).
+                    const auto left = std::string_view(e.text).substr(m.args[0].begin - e.offset,
+                                                                      m.args[k - 1].end - m.args[0].begin);
+                    suggestion = fmt::format("; to {} '{}' by the unit, multiply it by a number with {}: '{}*(1 {}{})'",
+                                             divide ? "divide" : "multiply", left,
+                                             divide ? "the reciprocal unit" : "the unit", left, divide ? "/" : "",
+                                             n.name);
+                }
             }
             for (const auto& a : m.args) find(a);
         };
@@ -866,20 +948,27 @@ private:
                                            expected.unit.to_string(), clip(e.text), q.unit.to_string()));
     }
 
-    std::string text_of(const Expression& e, const Node& n) const {
-        return clip(std::string_view(e.text).substr(n.begin - e.offset, n.end - n.begin));
+    static std::string text_of(const Expression& e, std::size_t begin, std::size_t end) {
+        return clip(std::string_view(e.text).substr(begin - e.offset, end - begin));
     }
+    static std::string text_of(const Expression& e, const Node& n) { return text_of(e, n.begin, n.end); }
 
     /// Unit of `a` and `b` when they are added, compared or alternatives; error at `pos` if they differ.
-    Quantity unify(const Quantity& a, const Quantity& b, const Expression& e, const Node& na, const Node& nb,
-                   std::size_t pos, std::string_view how) {
+    /// `a` is the unit of the text [left_begin, left_end), `b` that of `nb`.
+    Quantity unify(const Quantity& a, const Quantity& b, const Expression& e, std::size_t left_begin,
+                   std::size_t left_end, const Node& nb, std::size_t pos, std::string_view how) {
         if (a.free) return b;
         if (b.free) return a;
         if (!a.unit.same(b.unit)) {
-            fail(e.line, pos, fmt::format("unit mismatch: cannot {} '{}' ({}) and '{}' ({})", how, text_of(e, na),
-                                          a.unit.to_string(), text_of(e, nb), b.unit.to_string()));
+            fail(e.line, pos, fmt::format("unit mismatch: cannot {} '{}' ({}) and '{}' ({})", how,
+                                          text_of(e, left_begin, left_end), a.unit.to_string(), text_of(e, nb),
+                                          b.unit.to_string()));
         }
         return a;
+    }
+    Quantity unify(const Quantity& a, const Quantity& b, const Expression& e, const Node& na, const Node& nb,
+                   std::size_t pos, std::string_view how) {
+        return unify(a, b, e, na.begin, na.end, nb, pos, how);
     }
 
     Quantity symbol_quantity(const std::string& name) const {
@@ -906,44 +995,57 @@ private:
                 return unify(a, b, e, n.args[1], n.args[2], n.op_pos, "choose between");
             }
             case Node::Kind::binary: {
-                const Quantity a = infer(n.args[0], e), b = infer(n.args[1], e);
-                const auto& op = n.op;
-                if (op == "+" || op == "-") {
-                    return unify(a, b, e, n.args[0], n.args[1], n.op_pos, op == "+" ? "add" : "subtract");
-                }
-                if (op == "*" || op == "/") {
-                    if (a.free || b.free) return {};
-                    Unit u;
-                    try {
-                        u = op == "*" ? a.unit * b.unit : a.unit / b.unit;
-                    } catch (const ParameterError& error) {  // a dimension's power out of range (units.hpp)
-                        fail(e.line, n.op_pos, error.what());
-                    }
-                    // V/mV: no dimension left, but a factor of 1000 that nothing converts.
-                    if (u.same_dimension(dimensionless_unit) && !u.dimensionless()) {
-                        fail(e.line, n.op_pos,
-                             fmt::format("unit mismatch: cannot {} '{}' ({}) {} '{}' ({}): units of different scale do "
-                                         "not mix (the {} would be {:g}, not dimensionless)",
-                                         op == "*" ? "multiply" : "divide", text_of(e, n.args[0]), a.unit.to_string(),
-                                         op == "*" ? "and" : "by", text_of(e, n.args[1]), b.unit.to_string(),
-                                         op == "*" ? "product" : "quotient", u.scale));
-                    }
-                    return {false, u};
-                }
-                if (op == "^") return power(a, b, n, e);
-                if (op == "&&" || op == "||") return {};
-                unify(a, b, e, n.args[0], n.args[1], n.op_pos, "compare");  // comparisons: 1 or 0
-                return {};
+                if (n.ops.front().text == "^") return power(infer(n.args[0], e), infer(n.args[1], e), n, e);
+                // A chain a op b op c ..., from the left: (a op b) op c (expression.hpp), without recursing per term.
+                Quantity q = infer(n.args[0], e);
+                for (std::size_t k = 1; k < n.args.size(); ++k) q = operation(q, infer(n.args[k], e), n, k, e);
+                return q;
             }
             case Node::Kind::call: return call(n, e);
         }
         return {};
     }
 
+    /// The unit of `left` op_k `right`, where `left` is the chain `n` up to operand k - 1 and `right` its
+    /// operand k.
+    Quantity operation(const Quantity& a, const Quantity& b, const Node& n, std::size_t k, const Expression& e) {
+        const auto& op = n.ops[k - 1].text;
+        const std::size_t pos = n.ops[k - 1].pos;
+        const Node& right = n.args[k];
+        const std::size_t left_begin = n.args[0].begin, left_end = n.args[k - 1].end;
+        if (op == "+" || op == "-") {
+            return unify(a, b, e, left_begin, left_end, right, pos, op == "+" ? "add" : "subtract");
+        }
+        if (op == "*" || op == "/") {
+            if (a.free || b.free) return {};
+            Unit u;
+            try {
+                u = op == "*" ? a.unit * b.unit : a.unit / b.unit;
+            } catch (const ParameterError& error) {  // a dimension's power out of range (units.hpp)
+                fail(e.line, pos, error.what());
+            }
+            // V/mV: no dimension left, but a factor of 1000 that nothing converts.
+            if (u.same_dimension(dimensionless_unit) && !u.dimensionless()) {
+                fail(e.line, pos,
+                     fmt::format("unit mismatch: cannot {} '{}' ({}) {} '{}' ({}): units of different scale do "
+                                 "not mix (the {} would be {:g}, not dimensionless)",
+                                 op == "*" ? "multiply" : "divide", text_of(e, left_begin, left_end), a.unit.to_string(),
+                                 op == "*" ? "and" : "by", text_of(e, right), b.unit.to_string(),
+                                 op == "*" ? "product" : "quotient", u.scale));
+            }
+            return {false, u};
+        }
+        if (op == "&&" || op == "||") return {};
+        unify(a, b, e, left_begin, left_end, right, pos, "compare");  // comparisons: 1 or 0
+        return {};
+    }
+
     Quantity power(const Quantity& base, const Quantity& exponent, const Node& n, const Expression& e) {
         if (!exponent.free && !exponent.unit.dimensionless()) {
-            fail(e.line, n.args[1].begin, fmt::format("an exponent must be dimensionless, but '{}' is in {}",
-                                                      text_of(e, n.args[1]), exponent.unit.to_string()));
+            fail(e.line, n.args[1].begin,
+                 fmt::format("an exponent must be dimensionless, but '{}' is in {}: an exponent is a number without "
+                             "unit (or a dimensionless quantity), as in 'x^2'",
+                             text_of(e, n.args[1]), exponent.unit.to_string()));
         }
         if (base.free) return {};
         if (base.unit.dimensionless()) return base;
@@ -1015,13 +1117,22 @@ private:
             case UnitRule::sqrt: {
                 if (args[0].free) return {};
                 Unit u = args[0].unit;
-                for (auto& d : u.dim) {
-                    if (d % 2 != 0) {
-                        fail(e.line, n.args[0].begin, fmt::format("sqrt of '{}' in {}: not every power of its unit is even",
-                                                                  text_of(e, n.args[0]), u.to_string()));
-                    }
-                    d /= 2;
+                // The argument's unit as a whole (named as products of model units, as elsewhere), not
+                // the partly halved one.
+                if (std::ranges::any_of(u.dim, [](int d) { return d % 2 != 0; })) {
+                    const std::string unit = args[0].unit.to_string();
+                    Unit parsed;
+                    std::string error;
+                    std::size_t offset = 0;
+                    const bool writable = parse_unit(unit, parsed, error, offset);  // "mV*nA", not "1e-06 m^-3 A"
+                    fail(e.line, n.args[0].begin,
+                         fmt::format("unit mismatch: sqrt of '{}', which is in {}: that is not the square of a unit "
+                                     "(the powers of its dimensions are not all even); take the sqrt of a "
+                                     "dimensionless quantity{}",
+                                     text_of(e, n.args[0]), unit,
+                                     writable ? fmt::format(", e.g. sqrt(x/(1 {})) for x in {}", unit, unit) : ""));
                 }
+                for (auto& d : u.dim) d /= 2;
                 u.scale = std::sqrt(u.scale);
                 return {false, u};
             }
@@ -1047,11 +1158,17 @@ private:
                 return std::max(degree(n.args[1], k), degree(n.args[2], k));
             }
             case Node::Kind::binary: {
-                const int a = degree(n.args[0], k), b = degree(n.args[1], k);
-                if (n.op == "+" || n.op == "-") return std::max(a, b);
-                if (n.op == "*") return std::min(a + b, 2);
-                if (n.op == "/") return b > 0 ? 2 : a;
-                return a > 0 || b > 0 ? 2 : 0;
+                // A chain from the left: (a op b) op c ...
+                int a = degree(n.args[0], k);
+                for (std::size_t j = 1; j < n.args.size(); ++j) {
+                    const int b = degree(n.args[j], k);
+                    const auto& op = n.ops[j - 1].text;
+                    if (op == "+" || op == "-") a = std::max(a, b);
+                    else if (op == "*") a = std::min(a + b, 2);
+                    else if (op == "/") a = b > 0 ? 2 : a;
+                    else a = a > 0 || b > 0 ? 2 : 0;
+                }
+                return a;
             }
             case Node::Kind::call: {
                 for (const auto& a : n.args) {

@@ -185,7 +185,7 @@ public:
     }
 
     /// The value of `n` (whose lets `ctx` has computed). Recursion is bounded by the tree's height
-    /// (expression.hpp's max_depth).
+    /// (expression.hpp's max_depth), which a chain of operators of one precedence adds one level to.
     Operand compile(const Node& n, const Context& ctx) {
         switch (n.kind) {
             case Node::Kind::number: return constant(n.value);
@@ -195,9 +195,15 @@ public:
                 return n.op == "-" ? emit(Op::neg, a) : a;
             }
             case Node::Kind::binary: {
-                const Operand a = compile(n.args[0], ctx);
-                const Operand b = compile(n.args[1], ctx);
-                return n.op == "^" ? power(a, b) : emit(binary_op(n.op), a, b);
+                // A chain a op b op c ... from the left, (a op b) op c, in a loop: one level of recursion
+                // whatever its length.
+                Operand r = compile(n.args[0], ctx);
+                for (std::size_t k = 1; k < n.args.size(); ++k) {
+                    const auto& op = n.ops[k - 1].text;
+                    const Operand b = compile(n.args[k], ctx);
+                    r = op == "^" ? power(r, b) : emit(binary_op(op), r, b);
+                }
+                return r;
             }
             case Node::Kind::conditional: {
                 const Operand c = compile(n.args[0], ctx);
