@@ -77,8 +77,8 @@ public:
     }
 
     // The hot loop: no allocation, no exception; each cell's own parameters, nothing else.
-    void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
-                     BatchView dydt) const override {
+    void derivatives(double /*t*/, const ModelCells& cells, const ConstBatchView& y, std::span<const double> i_inj,
+                     const BatchView& dydt) const override {
         const auto& p = cells.parameters;
         const auto tau = p.var(tau_m), r = p.var(R), sharpness = p.var(a), rest = p.var(V_rest), crit = p.var(V_c);
         const auto v = y.var(0);
@@ -95,7 +95,7 @@ public:
     }
 
     // The capability Jacobian: d(dy/dt)/dy of one cell, row-major (here 1 x 1).
-    void jacobian(double /*t*/, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
+    void jacobian(double /*t*/, const ModelCells& cell, const ConstBatchView& y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
         const auto& p = cell.parameters;
         out[0] = p.at(a, 0) * (2.0 * y.at(0, 0) - p.at(V_rest, 0) - p.at(V_c, 0)) / p.at(tau_m, 0);

@@ -64,12 +64,16 @@ public:
         }
     }
 
-    void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) override {
+    void step(std::size_t i, const ConstBatchView& y, const BatchView& y_next, std::vector<Spike>& spikes) override {
         const double t = static_cast<double>(i) * block_.dt;
         const std::size_t n = block_.count();
         // Most steps of a small block end no refractory period: kept short, the rest out of line.
         if (n <= slice_cells && (releases_.empty() || releases_.top().t - 2 * refractory_slack >= t + block_.dt)) {
             scheme_->advance(block_, i, t, block_.dt, y, y_next);
+            if (n == 1) {  // a cell alone: the threshold test without the group loop
+                if (crosses(y.raw()[0], y_next.raw()[0], block_.thresholds[0])) crossed(0, i, t, y, y_next, spikes);
+                return;
+            }
             detect(0, n, i, t, y, y_next, spikes);
             return;
         }
@@ -78,7 +82,7 @@ public:
 
 private:
     /// A step of a block larger than one slice, or one in which a refractory period ends.
-    [[gnu::noinline]] void step_in_slices(std::size_t i, double t, ConstBatchView y, BatchView y_next,
+    [[gnu::noinline]] void step_in_slices(std::size_t i, double t, const ConstBatchView& y, const BatchView& y_next,
                                           std::vector<Spike>& spikes) {
         const std::size_t n = block_.count();
         if (!releases_.empty() && releases_.top().t - 2 * refractory_slack < t + block_.dt) {
@@ -159,9 +163,10 @@ private:
     }
 
     /// Finds and resolves the threshold crossings of the cells [begin, end) in the step from `y` to `y_next`;
-    /// a vectorized test skips the groups of group_cells cells where none crossed. Kept small (the work of
-    /// a crossing is out of line in `crossed`): it runs every step, also for a cell alone.
-    void detect(std::size_t begin, std::size_t end, std::size_t i, double t, const ConstBatchView& y,
+    /// a vectorized test skips the groups of group_cells cells where none crossed (the work of a crossing is
+    /// out of line in `crossed`). Out of line itself, so that a cell alone, which `step` tests inline, does
+    /// not pay for its vector registers' spills.
+    [[gnu::noinline]] void detect(std::size_t begin, std::size_t end, std::size_t i, double t, const ConstBatchView& y,
                 const BatchView& y_next, std::vector<Spike>& spikes) {
         const double* const v0 = y.var(0).data();
         const double* const v1 = y_next.var(0).data();

@@ -18,7 +18,8 @@ public:
     void prepare(const StimulusGrid& /*grid*/, const StimulusCells& /*cells*/, std::size_t /*first_cell*/) const override {}
 
     void current(std::size_t /*i*/, double /*t*/, const StimulusCells& cells, std::span<double> out) const override {
-        std::ranges::copy(cells.parameters.var(0), out.begin());
+        const auto amplitude = cells.parameters.var(0);
+        for (std::size_t c = 0; c < out.size(); ++c) out[c] = amplitude[c];  // no memmove call for a cell alone
     }
 };
 

@@ -28,8 +28,8 @@ public:
     /// `t` (ms) for state `y` (shape [n_vars, count]): `a` and `b` have shape
     /// [linear_variables().size(), count], rows in the order of `linear_variables()`. The same
     /// exactness and thread-safety rules as Model's kernels apply. Must not throw or allocate.
-    virtual void linear_coefficients(double t, const ModelCells& cells, ConstBatchView y, BatchView a,
-                                     BatchView b) const = 0;
+    virtual void linear_coefficients(double t, const ModelCells& cells, const ConstBatchView& y, const BatchView& a,
+                                     const BatchView& b) const = 0;
 };
 
 }  // namespace soma

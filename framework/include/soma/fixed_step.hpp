@@ -45,8 +45,8 @@ public:
         /// block (contiguous cells, at most a few hundred) or one cell of it (count 1). Scratch sized for
         /// the whole block serves any of its sub-blocks (use its first `block.count()` columns). Must not
         /// throw or allocate.
-        virtual void advance(const Block& block, std::size_t i, double t, double h, ConstBatchView y,
-                             BatchView y_next) = 0;
+        virtual void advance(const Block& block, std::size_t i, double t, double h, const ConstBatchView& y,
+                             const BatchView& y_next) = 0;
     };
 
     /// `scheme_parameters` are the scheme's own, listed after `locate_spikes`.

@@ -42,7 +42,7 @@ struct Block {
 
     /// The right-hand side: the stimulus's current of step `i` at time `t` into `current` (shape
     /// [count]), then the model's derivatives for state `y` into `dydt`.
-    void rhs(std::size_t i, double t, ConstBatchView y, std::span<double> current, BatchView dydt) const {
+    void rhs(std::size_t i, double t, const ConstBatchView& y, std::span<double> current, const BatchView& dydt) const {
         stimulus->current(i, t, stimulus_cells, current);
         model->derivatives(t, model_cells, y, current, dydt);
     }
@@ -69,7 +69,7 @@ public:
         /// in time order. Must not allocate in the common case of a step without spikes.
         /// @throws RunError if a cell fires more than max_spikes_per_cell_and_step times in the step,
         ///         or an external solver fails (naming the cell, the time and a remedy).
-        virtual void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) = 0;
+        virtual void step(std::size_t i, const ConstBatchView& y, const BatchView& y_next, std::vector<Spike>& spikes) = 0;
     };
 
     /// True if the scheme integrates a white-noise current (Stimulus::white_noise) correctly: in the

@@ -22,7 +22,7 @@ public:
     /// row-major, out[r * n_vars + k] = d(dy_r/dt)/dy_k in 1/ms (in the units of y_r over y_k). Cells
     /// are independent, so a population's Jacobian is block-diagonal with these blocks. Must not throw
     /// or allocate.
-    virtual void jacobian(double t, const ModelCells& cell, ConstBatchView y, std::span<const double> i_inj,
+    virtual void jacobian(double t, const ModelCells& cell, const ConstBatchView& y, std::span<const double> i_inj,
                           std::span<double> out) const = 0;
 };
 

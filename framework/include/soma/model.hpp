@@ -80,8 +80,8 @@ public:
     /// Right-hand side dy/dt at time `t` (ms) for state `y` (shape [n_vars, count]) and injected
     /// current `i_inj` (shape [count], unit of `current()`); writes `dydt` (same shape as `y`, per ms).
     /// Reads `cells.events` but must not write it. Must not throw or allocate: it is the hot loop.
-    virtual void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
-                             BatchView dydt) const = 0;
+    virtual void derivatives(double t, const ModelCells& cells, const ConstBatchView& y, std::span<const double> i_inj,
+                             const BatchView& dydt) const = 0;
 
     /// Response of one cell (`cell.count()` = 1, `y` of shape [n_vars, 1]) to its own spike at time `t`
     /// (ms): `y` holds its state at `t`. A model with a reset writes it into `y` and its event state

@@ -30,7 +30,7 @@ namespace soma {
 /// appended at the end of RunInfo (which
 /// recorders receive by reference and only read: older ones find every member they know where it was)
 /// nor for a new optional capability (a class of its own, asked for with dynamic_cast).
-inline constexpr std::uint32_t api_version = 5;
+inline constexpr std::uint32_t api_version = 6;
 
 /// Alias under which a plug-in exports its descriptor.
 inline constexpr const char* descriptor_alias = "soma_plugin_descriptor";

@@ -315,7 +315,7 @@ public:
         }
     }
 
-    void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) override {
+    void step(std::size_t i, const ConstBatchView& y, const BatchView& y_next, std::vector<Spike>& spikes) override {
         // Start of a run (or a caller that skipped steps, or a retry after a failure): start from y.
         const bool from_y = !started_ || i != next_step_;
         started_ = false;  // until every cell has reached t_{i+1}

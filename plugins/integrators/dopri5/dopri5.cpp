@@ -177,7 +177,7 @@ public:
         }
     }
 
-    void step(std::size_t i, ConstBatchView y, BatchView y_next, std::vector<Spike>& spikes) override {
+    void step(std::size_t i, const ConstBatchView& y, const BatchView& y_next, std::vector<Spike>& spikes) override {
         const double dt = dt_;
         const double t_start = static_cast<double>(i) * dt;
         const double t_end = static_cast<double>(i + 1) * dt;

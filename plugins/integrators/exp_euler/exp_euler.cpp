@@ -38,8 +38,8 @@ private:
               b_(linear.linear_variables().size(), block.count()),
               current_(block.count()) {}
 
-        void advance(const Block& block, std::size_t i, double t, double h, ConstBatchView y,
-                     BatchView y_next) override {
+        void advance(const Block& block, std::size_t i, double t, double h, const ConstBatchView& y,
+                     const BatchView& y_next) override {
             const std::size_t n = block.count();
             const BatchView dydt = dydt_.cells(0, n), a = a_.cells(0, n), b = b_.cells(0, n);
             block.rhs(i, t, y, std::span(current_).first(n), dydt);

@@ -28,8 +28,8 @@ private:
             stage_ = StateBatch(n_vars, block.count());
         }
 
-        void advance(const Block& block, std::size_t i, double t, double h, ConstBatchView y,
-                     BatchView y_next) override {
+        void advance(const Block& block, std::size_t i, double t, double h, const ConstBatchView& y,
+                     const BatchView& y_next) override {
             const std::size_t n = block.count();
             const std::span<double> current = std::span(current_).first(n);
             const BatchView stage = stage_.cells(0, n);

@@ -235,8 +235,8 @@ public:
         std::ranges::fill(cells.events.var(refractory_end), -std::numeric_limits<double>::infinity());
     }
 
-    void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
-                     BatchView dydt) const override {
+    void derivatives(double t, const ModelCells& cells, const ConstBatchView& y, std::span<const double> i_inj,
+                     const BatchView& dydt) const override {
         const auto& p = cells.parameters;
         for_blocks<13, 2>(y.count(),
                           {y.var(0).data(), y.var(1).data(), i_inj.data(), p.var(C).data(), p.var(g_L).data(),
@@ -259,8 +259,8 @@ public:
     /// dw/dt = A + B w with A = a (V - E_L) / tau_w and B = -1 / tau_w (V clamped as in `derivatives`),
     /// computed as the `equations` plug-in computes them for adex.eq, A = f(w = 0) and B = f(w = 1) - f(w = 0),
     /// so that exp_euler gives the same results bit for bit with both.
-    void linear_coefficients(double t, const ModelCells& cells, ConstBatchView y, BatchView A,
-                             BatchView B) const override {
+    void linear_coefficients(double t, const ModelCells& cells, const ConstBatchView& y, const BatchView& A,
+                             const BatchView& B) const override {
         const auto& p = cells.parameters;
         for (std::size_t c = 0; c < y.count(); ++c) {
             if (p.at(hold_w, c) != 0.0 && t < cells.events.at(refractory_end, c) - slack) {
@@ -276,7 +276,7 @@ public:
         }
     }
 
-    void jacobian(double t, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
+    void jacobian(double t, const ModelCells& cell, const ConstBatchView& y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
         const auto& p = cell.parameters;
         const double cap = p.at(C, 0), delta = p.at(Delta_T, 0), tau = p.at(tau_w, 0);

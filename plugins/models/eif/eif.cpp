@@ -131,8 +131,8 @@ public:
         std::ranges::fill(cells.events.var(refractory_end), -std::numeric_limits<double>::infinity());
     }
 
-    void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
-                     BatchView dydt) const override {
+    void derivatives(double t, const ModelCells& cells, const ConstBatchView& y, std::span<const double> i_inj,
+                     const BatchView& dydt) const override {
         const auto& p = cells.parameters;
         for_blocks<9, 1>(y.count(),
                          {y.var(0).data(), i_inj.data(), p.var(C).data(), p.var(g_L).data(), p.var(E_L).data(),
@@ -147,7 +147,7 @@ public:
         return true;
     }
 
-    void jacobian(double t, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
+    void jacobian(double t, const ModelCells& cell, const ConstBatchView& y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
         const auto& p = cell.parameters;
         const double V = y.at(0, 0), delta = p.at(Delta_T, 0);

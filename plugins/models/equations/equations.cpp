@@ -131,8 +131,8 @@ public:
         if (def_.refractory) std::ranges::fill(cells.events.var(refractory_end), -std::numeric_limits<double>::infinity());
     }
 
-    void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
-                     BatchView dydt) const override {
+    void derivatives(double t, const ModelCells& cells, const ConstBatchView& y, std::span<const double> i_inj,
+                     const BatchView& dydt) const override {
         rhs_.run({cells.parameters, y, i_inj, t}, [&](std::size_t first, std::size_t n, const BlockResults& r) {
             for (std::size_t k = 0; k < dydt.n_vars(); ++k) {
                 std::copy_n(r[k], n, dydt.var(k).begin() + static_cast<std::ptrdiff_t>(first));
@@ -226,8 +226,8 @@ public:
 
     std::span<const std::size_t> linear_variables() const override { return linear_; }
 
-    void linear_coefficients(double t, const ModelCells& cells, ConstBatchView y, BatchView a,
-                             BatchView b) const override {
+    void linear_coefficients(double t, const ModelCells& cells, const ConstBatchView& y, const BatchView& a,
+                             const BatchView& b) const override {
         linear_program_.run({cells.parameters, y, {}, t}, [&](std::size_t first, std::size_t n, const BlockResults& r) {
             for (std::size_t j = 0; j < linear_.size(); ++j) {
                 std::copy_n(r[2 * j], n, a.var(j).begin() + static_cast<std::ptrdiff_t>(first));
@@ -249,8 +249,8 @@ public:
         std::ranges::fill(out, std::numeric_limits<double>::infinity());
     }
     void initialize(const ModelCells& /*cells*/, BatchView /*y*/) const override {}
-    void derivatives(double /*t*/, const ModelCells& /*cells*/, ConstBatchView /*y*/, std::span<const double> /*i_inj*/,
-                     BatchView /*dydt*/) const override {}
+    void derivatives(double /*t*/, const ModelCells& /*cells*/, const ConstBatchView& /*y*/, std::span<const double> /*i_inj*/,
+                     const BatchView& /*dydt*/) const override {}
     bool on_spike(double /*t*/, const ModelCells& /*cell*/, BatchView /*y*/) const override { return false; }
 
     std::unique_ptr<Model> load(const std::filesystem::path& file) const override {

@@ -95,8 +95,8 @@ public:
         }
     }
 
-    void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
-                     BatchView dydt) const override {
+    void derivatives(double /*t*/, const ModelCells& cells, const ConstBatchView& y, std::span<const double> i_inj,
+                     const BatchView& dydt) const override {
         const auto& p = cells.parameters;
         const auto pa = p.var(a), pb = p.var(b), pt = p.var(tau);
         const auto v = y.var(0), w = y.var(1);
@@ -110,7 +110,7 @@ public:
 
     bool on_spike(double /*t*/, const ModelCells& /*cell*/, BatchView /*y*/) const override { return false; }
 
-    void jacobian(double /*t*/, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
+    void jacobian(double /*t*/, const ModelCells& cell, const ConstBatchView& y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
         const double pt = cell.parameters.at(tau, 0);
         // Row-major 2x2, rows and columns in the order v, w.

@@ -207,8 +207,8 @@ public:
                          {y.var(0).data(), y.var(1).data(), y.var(2).data(), y.var(3).data()}, InitBlock{});
     }
 
-    void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
-                     BatchView dydt) const override {
+    void derivatives(double /*t*/, const ModelCells& cells, const ConstBatchView& y, std::span<const double> i_inj,
+                     const BatchView& dydt) const override {
         const auto& p = cells.parameters;
         const std::size_t n = y.count(), full = n / simd_block * simd_block;
         if (full > 0) {
@@ -232,15 +232,15 @@ public:
 
     std::span<const std::size_t> linear_variables() const override { return gates_; }
 
-    void linear_coefficients(double /*t*/, const ModelCells& cells, ConstBatchView y, BatchView a,
-                             BatchView b) const override {
+    void linear_coefficients(double /*t*/, const ModelCells& cells, const ConstBatchView& y, const BatchView& a,
+                             const BatchView& b) const override {
         for_blocks<2, 6>(y.count(), {y.var(0).data(), cells.parameters.var(V_rest).data()},
                          {a.var(0).data(), a.var(1).data(), a.var(2).data(), b.var(0).data(), b.var(1).data(),
                           b.var(2).data()},
                          GateBlock{});
     }
 
-    void jacobian(double /*t*/, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
+    void jacobian(double /*t*/, const ModelCells& cell, const ConstBatchView& y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
         const auto& p = cell.parameters;
         const double cm = p.at(C_m, 0), gna = p.at(g_Na, 0), gk = p.at(g_K, 0), gl = p.at(g_L, 0);

@@ -110,8 +110,8 @@ public:
         }
     }
 
-    void derivatives(double /*t*/, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
-                     BatchView dydt) const override {
+    void derivatives(double /*t*/, const ModelCells& cells, const ConstBatchView& y, std::span<const double> i_inj,
+                     const BatchView& dydt) const override {
         const auto& p = cells.parameters;
         const auto pa = p.var(a), pb = p.var(b), peak = p.var(v_peak);
         const auto v = y.var(0), u = y.var(1);
@@ -129,7 +129,7 @@ public:
         return true;
     }
 
-    void jacobian(double /*t*/, const ModelCells& cell, ConstBatchView y, std::span<const double> /*i_inj*/,
+    void jacobian(double /*t*/, const ModelCells& cell, const ConstBatchView& y, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
         const auto& p = cell.parameters;
         const double pa = p.at(a, 0);

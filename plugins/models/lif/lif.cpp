@@ -79,8 +79,8 @@ public:
         std::ranges::fill(cells.events.var(refractory_end), -std::numeric_limits<double>::infinity());
     }
 
-    void derivatives(double t, const ModelCells& cells, ConstBatchView y, std::span<const double> i_inj,
-                     BatchView dydt) const override {
+    void derivatives(double t, const ModelCells& cells, const ConstBatchView& y, std::span<const double> i_inj,
+                     const BatchView& dydt) const override {
         const auto& p = cells.parameters;
         const auto tau = p.var(tau_m), r = p.var(R), rest = p.var(V_rest);
         const auto end = cells.events.var(refractory_end);
@@ -97,7 +97,7 @@ public:
         return true;
     }
 
-    void jacobian(double t, const ModelCells& cell, ConstBatchView /*y*/, std::span<const double> /*i_inj*/,
+    void jacobian(double t, const ModelCells& cell, const ConstBatchView& /*y*/, std::span<const double> /*i_inj*/,
                   std::span<double> out) const override {
         out[0] = t < cell.events.at(refractory_end, 0) - slack ? 0.0 : -1.0 / cell.parameters.at(tau_m, 0);
     }
