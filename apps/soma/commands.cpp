@@ -337,9 +337,10 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
         std::size_t round = 0;
         experiments::RunControl control{&interrupted,
                                         [&](std::size_t done, std::size_t total) {
-                                            progress.update(static_cast<double>(done), static_cast<double>(total),
-                                                            round == 0 ? "rheobase search, both bounds"
-                                                                       : fmt::format("rheobase search, round {}", round));
+                                            progress.update(static_cast<double>(done), static_cast<double>(total), [&] {
+                                                return round == 0 ? std::string("rheobase search, both bounds")
+                                                                  : fmt::format("rheobase search, round {}", round);
+                                            });
                                         },
                                         [&](std::size_t r) {
                                             round = r;

@@ -117,8 +117,9 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     if (output) simulation.on_outputs([&](const auto& files) { output->claim(files); });
     const RunSummary summary = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         simulation.on_progress([&](std::size_t done, std::size_t total) {
-            progress.update(static_cast<double>(done), static_cast<double>(total),
-                            fmt::format("t = {:.6g} of {:.6g} ms", static_cast<double>(done) * info.dt, info.t_stop));
+            progress.update(static_cast<double>(done), static_cast<double>(total), [&] {
+                return fmt::format("t = {} of {} ms", readable(static_cast<double>(done) * info.dt, 6), readable(info.t_stop));
+            });
         });
         return simulation.run();
     });

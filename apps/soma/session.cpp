@@ -302,12 +302,17 @@ ProgressLine::~ProgressLine() {
     std::fflush(stderr);
 }
 
-void ProgressLine::update(double done, double total, const std::string& what) {
-    if (!enabled_ || total <= 0) return;
+bool ProgressLine::due(double done, double total) const {
+    if (!enabled_ || total <= 0 || done >= total) return false;
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double since = std::chrono::duration<double>(now - last_).count();
-    if (elapsed < 1.0 || (shown_ && since < (terminal_ ? 0.25 : 5.0)) || done >= total) return;
+    return elapsed >= 1.0 && (!shown_ || since >= (terminal_ ? 0.25 : 5.0));
+}
+
+void ProgressLine::show(double done, double total, const std::string& what) {
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
     last_ = now;
     const double fraction = done / total;
     const std::string rest = fraction > 0 ? fmt::format(", about {:.0f} s left", elapsed * (1 - fraction) / fraction) : "";

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <type_traits>
 #include <string_view>
 #include <vector>
 
@@ -124,11 +125,24 @@ public:
     ProgressLine& operator=(const ProgressLine&) = delete;
 
     /// `done` of `total` units of `what` (e.g. "round 2 of 5") are complete.
-    void update(double done, double total, const std::string& what = {});
+    void update(double done, double total, const std::string& what = {}) {
+        if (due(done, total)) show(done, total, what);
+    }
+    /// As above, with `what()` giving the text, called only when the line is redrawn (a run reports
+    /// every stretch of steps; formatting its time each time would cost the run of a cell alone 1 %).
+    template <class What>
+        requires std::is_invocable_r_v<std::string, What&>
+    void update(double done, double total, What&& what) {
+        if (due(done, total)) show(done, total, what());
+    }
     /// Starts the estimate afresh (a new stage of the job); the line stays.
     void restart() { start_ = std::chrono::steady_clock::now(); }
 
 private:
+    /// Whether the line is to be redrawn now (enabled, a second into the job, and not redrawn too recently).
+    [[nodiscard]] bool due(double done, double total) const;
+    void show(double done, double total, const std::string& what);
+
     bool enabled_ = false;
     bool terminal_ = false;
     bool shown_ = false;
