@@ -484,14 +484,14 @@ BOOST_AUTO_TEST_CASE(after_end_delay_scale_and_offset) {
         std::function<double(double)> expected;  // the current at grid time t
     } cases[] = {
         {"hold, zero after", {{"after_end", "1"}}, [&](double t) { return t < 5 ? at(t) : 0.0; }},
-        {"hold, repeat", {{"after_end", "2"}}, [&](double t) { return at(std::fmod(t, 5)); }},
+        {"hold, repeat (by name)", {{"after_end", "repeat"}}, [&](double t) { return at(std::fmod(t, 5)); }},
         {"linear, zero after", {{"after_end", "1"}, {"interpolation", "1"}},
          [&](double t) {
              if (t >= 5) return 0.0;
              const auto k = static_cast<std::size_t>(std::floor(t));
              return x[k] + ((k + 1 < 5 ? x[k + 1] : 0.0) - x[k]) * (t - static_cast<double>(k));
          }},
-        {"linear, repeat", {{"after_end", "2"}, {"interpolation", "1"}},
+        {"linear, repeat (by name)", {{"after_end", "repeat"}, {"interpolation", "linear"}},
          [&](double t) {
              const double u = std::fmod(t, 5);
              const auto k = static_cast<std::size_t>(std::floor(u));
@@ -523,7 +523,12 @@ BOOST_AUTO_TEST_CASE(after_end_delay_scale_and_offset) {
     SOMA_CHECK_CONTAINS(longer, file.string());
     SOMA_CHECK_CONTAINS(longer, "the run lasts 12 ms");
     SOMA_CHECK_CONTAINS(longer, "ends at 5 ms");
-    SOMA_CHECK_CONTAINS(longer, "after_end = 1");
+    SOMA_CHECK_CONTAINS(longer, "after_end=zero");
+    // A name that is none of the choices lists them, with the closest.
+    const auto misspelled =
+        message_of<ParameterError>([&] { (void)run(spec_of("lif", passive_lif, file, {{"after_end", "zeros"}}, 12, dt)); });
+    SOMA_CHECK_CONTAINS(misspelled, "parameter 'stimulus.after_end': 'zeros' is none of its choices: refuse (0), zero (1), "
+                                    "repeat (2); give the name or its number (did you mean 'zero'?)");
     const auto linear = message_of<ParameterError>([&] { (void)run(spec_of("lif", passive_lif, file, {{"interpolation", "1"}}, 5, dt)); });
     SOMA_CHECK_CONTAINS(linear, "is known up to its last sample at 4 ms");
     BOOST_TEST(trace(*run(spec_of("lif", passive_lif, file, {{"delay", "1"}}, 6, dt)).recorder, "I").size() == 12u);

@@ -114,4 +114,25 @@ std::string unknown_name_message(std::string_view what, std::string_view name, s
     return message;
 }
 
+std::string resolve_choice(const ParameterSpec& spec, std::string_view full_name, std::string_view text) {
+    if (spec.choices.empty()) return std::string(text);
+    const auto first = text.find_first_not_of(" \t");
+    const std::string_view trimmed =
+        first == std::string_view::npos ? std::string_view{} : text.substr(first, text.find_last_not_of(" \t") - first + 1);
+    for (std::size_t k = 0; k < spec.choices.size(); ++k) {
+        if (trimmed == spec.choices[k]) return std::to_string(k);
+    }
+    const bool is_number = !trimmed.empty() && (std::isdigit(static_cast<unsigned char>(trimmed.front())) ||
+                                                 trimmed.front() == '-' || trimmed.front() == '+' || trimmed.front() == '.');
+    if (is_number || trimmed.find_first_of(",(") != std::string_view::npos) return std::string(text);  // numbers, per-cell forms
+    std::string listed;
+    for (std::size_t k = 0; k < spec.choices.size(); ++k) {
+        listed += fmt::format("{}{} ({})", k == 0 ? "" : ", ", spec.choices[k], k);
+    }
+    const auto suggestion = closest_name(trimmed, spec.choices);
+    throw ParameterError(fmt::format("parameter '{}': '{}' is none of its choices: {}; give the name or its number{}",
+                                     full_name, text, listed,
+                                     suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
+}
+
 }  // namespace soma

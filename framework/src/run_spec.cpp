@@ -232,7 +232,10 @@ Simulation build(const PluginRegistry& registry, const RunSpec& spec,
     for (auto [self, other, given] : {std::tuple{&m, &s, &spec.model}, std::tuple{&s, &m, &spec.stimulus}}) {
         for (const auto& [given_name, text] : given->parameters) {
             const std::string name = own_name(self, given_name);
-            add_given(*self, *other, name, CellValues::parse(self->kind + "." + name, text));
+            const auto schema = self->object->schema();
+            const auto spec_of = std::ranges::find(schema, name, &ParameterSpec::name);
+            const std::string number = spec_of == schema.end() ? text : resolve_choice(*spec_of, self->kind + "." + name, text);
+            add_given(*self, *other, name, CellValues::parse(self->kind + "." + name, number));
         }
         for (const auto& [given_name, values] : given->cell_values) {
             if (given->parameters.contains(given_name)) {

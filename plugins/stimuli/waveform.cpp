@@ -208,9 +208,13 @@ std::vector<ParameterSpec> waveform_schema() {
         {"column", "1", 1.0, Range::at_least(1),
          "current column of the file this cell plays, 1-based among the current columns (CSV files may have one per cell)"},
         {"interpolation", "1", 0.0, Range::closed(0, 1),
-         "0 sample-and-hold (Brian2's TimedArray), 1 linear between samples (NEURON's Vector.play, continuous = 1)"},
+         "0 (hold) sample-and-hold (Brian2's TimedArray), 1 (linear) linear between samples (NEURON's Vector.play, "
+         "continuous = 1)",
+         {"hold", "linear"}},
         {"after_end", "1", 0.0, Range::closed(0, 2),
-         "after the file's end: 0 refuse a run longer than the file, 1 zero current, 2 repeat the file"},
+         "after the file's end: 0 (refuse) refuse a run longer than the file, 1 (zero) zero current, 2 (repeat) repeat "
+         "the file",
+         {"refuse", "zero", "repeat"}},
         {"delay", "ms", 0.0, Range::any(), "run time at which the file's t = 0 falls (current 0 before its first sample)"},
         {"scale", "1", 1.0, Range::any(), "factor applied to the file's current, after conversion to the model's unit"},
         {"offset", std::string(model_current_unit), 0.0, Range::any(), "current added after scaling, during the whole run"},
@@ -320,7 +324,7 @@ public:
                     throw ParameterError(fmt::format(
                         "stimulus file '{}' is shorter than the run{}: the run lasts {} ms{}, so it needs the file up to "
                         "t = {} ms, but the file {} ({} samples from {} to {} ms); {} set "
-                        "stimulus.after_end = 1 (zero current after the file) or 2 (repeat the file)",
+                        "stimulus.after_end=zero (zero current after the file) or after_end=repeat (repeat the file)",
                         rec.file, where, fmt::format("{:.12g}", t_run),
                         p(delay) != 0 ? fmt::format(" with its t = 0 at {} ms (delay)", p(delay)) : "",
                         fmt::format("{:.12g}", needed),

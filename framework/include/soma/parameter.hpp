@@ -45,7 +45,16 @@ struct ParameterSpec {
     double default_value = 0; ///< must lie in `range`
     Range range;              ///< allowed values
     std::string description;  ///< one line, with the source of the default value
+    /// For a parameter that selects one of several behaviours by number (0, 1, ...): their names in that
+    /// order, which the user may give instead of the number (`after_end=repeat` for 2); empty otherwise.
+    std::vector<std::string> choices = {};
 };
+
+/// `text` with a name of `spec.choices` replaced by its number ("repeat" -> "2"); else `text` as it is.
+/// @throws ParameterError naming the parameter, the text and its choices when `spec` has choices and
+///         `text` is neither one of them nor a number, with the closest name as a suggestion.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::string resolve_choice(const ParameterSpec& spec, std::string_view full_name,
+                                                              std::string_view text);
 
 /// A named parameter set, e.g. a firing pattern of a model from its paper ("regular_spiking").
 /// Selecting it sets the listed parameters; the others keep their values.
