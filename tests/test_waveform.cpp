@@ -523,7 +523,7 @@ BOOST_AUTO_TEST_CASE(after_end_delay_scale_and_offset) {
     SOMA_CHECK_CONTAINS(longer, file.string());
     SOMA_CHECK_CONTAINS(longer, "the run lasts 12 ms");
     SOMA_CHECK_CONTAINS(longer, "ends at 5 ms");
-    SOMA_CHECK_CONTAINS(longer, "after_end=zero");
+    SOMA_CHECK_CONTAINS(longer, "after_end = 'zero' (zero current after the file) or 'repeat'");
     // A name that is none of the choices lists them, with the closest.
     const auto misspelled =
         message_of<ParameterError>([&] { (void)run(spec_of("lif", passive_lif, file, {{"after_end", "zeros"}}, 12, dt)); });

@@ -324,7 +324,7 @@ public:
                     throw ParameterError(fmt::format(
                         "stimulus file '{}' is shorter than the run{}: the run lasts {} ms{}, so it needs the file up to "
                         "t = {} ms, but the file {} ({} samples from {} to {} ms); {} set "
-                        "stimulus.after_end=zero (zero current after the file) or after_end=repeat (repeat the file)",
+                        "stimulus.after_end = 'zero' (zero current after the file) or 'repeat' (repeat the file)",
                         rec.file, where, fmt::format("{:.12g}", t_run),
                         p(delay) != 0 ? fmt::format(" with its t = 0 at {} ms (delay)", p(delay)) : "",
                         fmt::format("{:.12g}", needed),

@@ -179,7 +179,7 @@ def test_messages_name_python_functions_and_keywords(tmp_path):
     with pytest.raises(soma.ParameterError) as e:
         soma.run("lif", stimulus=current, t_stop=50)
     assert "shorten the run (t_stop=" in str(e.value)
-    assert "or set params['stimulus.after_end']=1 (zero current after the file) or 2 (repeat the file)" in str(e.value)
+    assert "or set params['stimulus.after_end']='zero' (zero current after the file) or 'repeat' (repeat the file)" in str(e.value)
     r = soma.run(cells=20, t_stop=1)
     assert r.info["recording_note"] == ("20 cells: recording the spikes of every cell and v of cells 0 to 9 only "
                                         "(choose with record and record_cells)")
