@@ -470,12 +470,15 @@ const std::vector<BadInput> bad_inputs{
     // Boost 1.74's message for a bad line containing its own placeholder never ends: refused before it.
     {"line that is no setting in scenario", {"@ini"}, {".ini:2: '%invalid_line%' is neither a [section] nor a setting"},
      "model = hh\n%invalid_line%\n"},
-    {"unknown section in scenario", {"@ini"}, {".ini:2: 'simulation.t_stop' names no component", "Known: model"},
+    {"unknown section in scenario", {"@ini"}, {".ini:2: 'simulation.steps' names no component", "Known: model"},
+     "[simulation]\nsteps = 50\n"},
+    {"top-level setting in an unknown section", {"@ini"},
+     {".ini:2: 't_stop' is a top-level setting, not a parameter of [simulation]; write it above the first [section]"},
      "[simulation]\nt_stop = 50\n"},
     {"unknown section in scenario with recorders given", {"@ini", "--recorder", "csv"},
      {".ini:3: section [simulaton] is neither model, stimulus, integrator nor a recorder",
       "unknown recorder plug-in 'simulaton'", "Known: csv, gnuplot, hdf5"},
-     "model = hh\n[simulaton]\nt_stop = 50\n"},
+     "model = hh\n[simulaton]\nsteps = 50\n"},
     // Control bytes of a line are escaped in the message: a NUL does not cut it short, an escape sequence
     // does not reach the terminal.
     {"NUL byte in scenario", {"@ini"}, {".ini:2: 'ab\\x00cd = 3'"}, std::string("model = hh\nab\0cd = 3\n", 21)},
@@ -502,6 +505,18 @@ const std::vector<BadInput> bad_inputs{
     {"stimulus onset off the time grid", {"--set", "stimulus.onset=20.006"},
      {"stimulus onset = 20.006 ms is not on the time grid of dt = 0.01 ms"}},
     {"recorder listed twice", {"--recorder", "csv", "--recorder", "csv"}, {"recorder 'csv' is listed twice"}},
+    {"per-cell onset off the grid", {"--set", "stimulus.onset=linspace(0,1,7)"},
+     {"stimulus onset of cell 1 = 0.166666666667 ms is not on the time grid of dt = 0.01 ms"}},
+    {"per-cell draw out of range", {"--cells", "50", "--set", "model.C_m=normal(1,0.5)"}, {" uF/cm^2 is out of range"}},
+    {"stimulus name with two letters swapped", {"--stimulus", "stpe"}, {"unknown stimulus plug-in 'stpe'; did you mean 'step'?"}},
+    {"model name as a scenario file", {"hh"}, {"cannot open scenario file 'hh': no such file; to run a model plug-in, "
+                                               "give --model hh"}},
+    {"model file as a scenario file", {"@eq"}, {"is a model file; give it with --model"}},
+    {"unit after a --set value", {"--set", "stimulus.amplitude=7", "uA"},
+     {"'uA' is not a scenario file", "values are numbers in the unit 'soma describe' shows, without a unit"}},
+    {"top-level setting in a section of a scenario", {"@ini"},
+     {".ini:3: 't_stop' is a top-level setting, not a parameter of [model]; write it above the first [section]"},
+     "model = hh\n[model]\nt_stop = 50\n"},
     {"sine above the Nyquist frequency", {"--stimulus", "sine", "--set", "stimulus.frequency=1e9"},
      {"frequency = 1000000000 Hz", "Nyquist frequency 50000 Hz", "(dt < 5e-7 ms)"}},
     // Numbers for people: no "1e+302" or "1e-05".
@@ -550,6 +565,10 @@ BOOST_DATA_TEST_CASE(bad_input_fails_and_writes_nothing, boost::unit_test::data:
             args.push_back((logs.path() / "directory.ini").string());
         } else if (a == "@missing") {
             args.push_back((logs.path() / "does-not-exist.ini").string());
+        } else if (a == "@eq") {  // a model file given where a scenario goes
+            const fs::path file = logs.path() / "cell.eq";
+            std::ofstream(file) << "parameter tau = 10 ms\n";
+            args.push_back(file.string());
         } else {
             args.push_back(a);
         }
@@ -696,6 +715,24 @@ BOOST_AUTO_TEST_CASE(list_shows_plugins_by_kind) {
     }
     SOMA_CHECK_CONTAINS(result.out, "  gnuplot ");
     BOOST_TEST(entries(cwd.path()).empty());
+}
+
+// No placeholder and no C-style number in a plug-in's description: tolerances in each state variable's unit,
+// a stimulus's current in the driven model's, defaults as people write them.
+BOOST_AUTO_TEST_CASE(describe_shows_units_and_defaults_for_people) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto dopri5 = run_soma(cwd.path(), logs.path(), {"describe", "dopri5"});
+    BOOST_TEST_REQUIRE(dopri5.code == 0, dopri5);
+    SOMA_CHECK_CONTAINS(dopri5.out, "  rtol           dimensionless          1e-6  [1e-13, 0.1]");
+    SOMA_CHECK_CONTAINS(dopri5.out, "  atol           state unit             1e-8  ");
+    SOMA_CHECK_CONTAINS(dopri5.out, "(state unit: the unit of each state variable");
+    const auto step = run_soma(cwd.path(), logs.path(), {"describe", "step"});
+    BOOST_TEST_REQUIRE(step.code == 0, step);
+    SOMA_CHECK_CONTAINS(step.out, "  amplitude      model current             7  ");
+    for (const auto& out : {dopri5.out, step.out}) {
+        BOOST_TEST(out.find('<') == std::string::npos, out);
+        BOOST_TEST(out.find("e-0") == std::string::npos, out);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(describe_hh_shows_parameters_with_units) {
@@ -1165,6 +1202,11 @@ BOOST_AUTO_TEST_CASE(the_same_run_spelled_differently_replaces_its_outputs_and_s
         const auto again = run_soma(cwd.path(), logs.path(), same);
         BOOST_TEST(again.code == 0, again);
     }
+    // The order of the recorders does not make another run.
+    BOOST_TEST(run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "csv", "--recorder", "hdf5", "--name", "two"}).code == 0);
+    const auto reordered = run_soma(cwd.path(), logs.path(),
+                                    {"run", "--t-stop", "5", "--recorder", "hdf5", "--recorder", "csv", "--name", "two"});
+    BOOST_TEST(reordered.code == 0, reordered);
     // A parameter given (even at its default) is another run; so is a scenario file that sets one.
     const auto with_parameter = run_soma(cwd.path(), logs.path(), {"run", "same.ini"});
     BOOST_TEST(with_parameter.code == 1, with_parameter);

@@ -16,6 +16,7 @@
 #include "parallel.hpp"
 
 #include "soma/error.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/model.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
@@ -33,6 +34,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <streambuf>
 
 namespace soma::app {
@@ -78,10 +80,25 @@ void print_component(const Component& object) {
     say("\nparameters:\n");
     if (object.schema().empty()) say("  (none)\n");
     else say("  {:<14} {:<16} {:>10}  {:<18} {}\n", "name", "unit", "default", "range", "description");
+    // Units for people: a stimulus's current in the unit of the model it drives, an integrator's
+    // tolerance in each state variable's, "dimensionless" for 1 (each explained below the table).
+    std::set<std::string> notes;
     for (const auto& s : object.schema()) {
-        say("  {:<14} {:<16} {:>10}  {:<18} {}\n", s.name, resolve_unit(s.unit, current_unit),
-                   s.default_value, s.range.to_string(), s.description);
+        std::string unit = resolve_unit(s.unit, current_unit);
+        if (unit.find(model_current_unit) != std::string::npos) {
+            unit = resolve_unit(s.unit, "model current");
+            notes.insert("model current: the unit of the current of the model driven (uA/cm^2 for hh, nA for lif, "
+                         "pA for adex; 'soma describe MODEL' shows it)");
+        } else if (unit == "<state unit>") {
+            unit = "state unit";
+            notes.insert("state unit: the unit of each state variable ('soma describe MODEL' lists them)");
+        } else if (unit == "1") {
+            unit = "dimensionless";
+        }
+        say("  {:<14} {:<16} {:>10}  {:<18} {}\n", s.name, unit, readable(s.default_value), s.range.to_string(),
+            s.description);
     }
+    for (const auto& note : notes) say("  ({})\n", note);
     if (!object.presets().empty()) {
         say("\npresets (--preset NAME):\n");
         for (const auto& preset : object.presets()) {

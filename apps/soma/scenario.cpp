@@ -450,7 +450,23 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                     }
                 }
             }
-            throw ParameterError(fmt::format("cannot open scenario file '{}': no such file", path.string()));
+            // `soma run hh`: a model's name where a scenario goes; `--set x=7 uA`: a unit after a value.
+            if (cli.count("set") && !path.has_extension() && !path.has_parent_path()) {
+                throw ParameterError(fmt::format("'{}' is not a scenario file (there is none of that name); if it "
+                                                 "belongs to a --set value: values are numbers in the unit 'soma "
+                                                 "describe' shows, without a unit or blanks (--set "
+                                                 "stimulus.amplitude=7)",
+                                                 path.string()));
+            }
+            const bool plain_name = !path.has_extension() && !path.has_parent_path();
+            throw ParameterError(fmt::format("cannot open scenario file '{}': no such file{}", path.string(),
+                                             plain_name ? fmt::format("; to run a model plug-in, give --model {}", path.string())
+                                                        : ""));
+        }
+        if (path.extension() == ".eq") {
+            throw ParameterError(fmt::format("'{}' is a model file; give it with --model {} (a scenario file is an "
+                                             ".ini file such as examples/hh-step.ini)",
+                                             path.string(), path.string()));
         }
         if (!std::filesystem::is_regular_file(path, ec)) {
             throw ParameterError(fmt::format("scenario file '{}' is not a regular file (a directory or a device?); "
@@ -664,6 +680,16 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         if (dot == std::string::npos) {
             std::vector<std::string> known = option_names(file_options(extra));
             throw ParameterError(fmt::format("{}: {}", origin, unknown_name_message("setting", key, known)));
+        }
+        if (from_file && key.find('.', dot + 1) == std::string::npos) {
+            // `t_stop = 50` under [model]: a top-level setting in a section (no plug-in has such a parameter).
+            const std::string name = key.substr(dot + 1);
+            const std::vector<std::string> settings = option_names(file_options());  // soma run's, not a command's own
+            if (std::ranges::find(settings, name) != settings.end()) {
+                throw ParameterError(fmt::format("{}: '{}' is a top-level setting, not a parameter of [{}]; write it above "
+                                                 "the first [section]",
+                                                 origin, name, section));
+            }
         }
         if (from_file && replaced_sections.contains(section)) {
             scenario.notes.push_back(fmt::format("ignoring '{}' of the scenario file: it is for the {} the file "

@@ -257,7 +257,11 @@ std::vector<std::string> run_identity(const Scenario& parsed, const RunSpec& spe
     add_component(identity, "model", spec.model);
     add_component(identity, "stimulus", spec.stimulus);
     add_component(identity, "integrator", spec.integrator);
-    for (const auto& r : spec.recorders) add_component(identity, "recorder", r);
+    // The recorders in name order: which writes first changes no file.
+    std::vector<const ComponentSpec*> recorders;
+    for (const auto& r : spec.recorders) recorders.push_back(&r);
+    std::ranges::sort(recorders, {}, &ComponentSpec::name);
+    for (const ComponentSpec* r : recorders) add_component(identity, "recorder", *r);
     const RunSettings& s = spec.settings;
     identity.push_back(fmt::format("t_stop={}", s.t_stop));
     identity.push_back(fmt::format("dt={}", s.dt));

@@ -1,4 +1,5 @@
 #include "soma/component.hpp"
+#include "soma/readable_number.hpp"
 
 #include "soma/error.hpp"
 
@@ -63,7 +64,7 @@ void Component::validate(std::span<const double> values) const {
         const auto& spec = schema_[k];
         if (!spec.range.contains(values[k])) {
             throw ParameterError(fmt::format("parameter '{}' = {}{} is out of range; allowed: {} ({})", spec.name,
-                                             values[k], spec.unit == "1" || spec.unit.starts_with('<') ? "" : " " + spec.unit,
+                                             readable(values[k]), spec.unit == "1" || spec.unit.starts_with('<') ? "" : " " + spec.unit,
                                              spec.range.to_string(), spec.description));
         }
     }

@@ -447,7 +447,8 @@ std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec)
         return fmt::format("the step's amplitude is {}{}, the drive {} ({}); {}", readable(drive->amplitude), shown_unit,
                            who_suggests, drive->source, change);
     }
-    return fmt::format("the {}'s {}: its defaults scaled by {} to the step of {}{} that {} ({}); {}", stimulus.name,
+    const std::string whose = stimulus.name + (stimulus.name.ends_with('s') ? "'" : "'s");  // the steps' I1
+    return fmt::format("the {} {}: its defaults scaled by {} to the step of {}{} that {} ({}); {}", whose,
                        fmt::join(values, ", "), readable(scale, 6), readable(drive->amplitude), shown_unit, who_suggests,
                        drive->source, change);
 }

@@ -6,6 +6,7 @@
 /// silently.
 
 #include "soma/error.hpp"
+#include "soma/readable_number.hpp"
 
 #include <fmt/format.h>
 
@@ -38,13 +39,13 @@ inline double grid_steps(std::string_view stimulus, std::string_view name, std::
         throw ParameterError(fmt::format("stimulus '{}': {}{} = {} ms is not on the time grid of dt = {} ms (the "
                                          "current changes only at whole steps); use a multiple of dt such as {} ms, "
                                          "or a dt that divides it",
-                                         stimulus, name, where, t, dt,
+                                         stimulus, name, where, readable(t, 12), readable(dt),
                                          fmt::format("{:.12g}", std::max(whole, min_steps) * dt)));
     }
     if (whole < min_steps) {
         throw ParameterError(fmt::format("stimulus '{}': {}{} = {} ms is shorter than one time step of dt = {} ms; "
                                          "use at least {} ms, or a smaller dt",
-                                         stimulus, name, where, t, dt, fmt::format("{:.12g}", min_steps * dt)));
+                                         stimulus, name, where, readable(t, 12), readable(dt), fmt::format("{:.12g}", min_steps * dt)));
     }
     return whole;
 }

@@ -3,6 +3,7 @@
 /// The [onset, offset) time window shared by the `step` and `ramp` stimuli.
 
 #include "soma/error.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/parameter.hpp"
 #include "soma/stimulus.hpp"
 
@@ -55,14 +56,15 @@ inline void window_to_steps(const StimulusCells& cells, std::size_t onset, std::
                 throw ParameterError(fmt::format("stimulus {}{} = {} ms is not on the time grid of dt = {} ms (the "
                                                  "current changes only at whole steps); use a multiple of dt such as "
                                                  "{} ms, or a dt that divides it",
-                                                 name, where, t, dt, fmt::format("{:.12g}", std::round(steps) * dt)));
+                                                 name, where, readable(t, 12), readable(dt),
+                                                 fmt::format("{:.12g}", std::round(steps) * dt)));
             }
         }
         const std::size_t on = step_index(t_on, dt), off = step_index(t_off, dt);
         if (off <= on) {
             throw ParameterError(fmt::format("stimulus onset = {} ms and offset = {} ms{} fall on the same step of dt "
                                              "= {} ms; make the window at least one step long",
-                                             t_on, t_off, where, dt));
+                                             readable(t_on, 12), readable(t_off, 12), where, readable(dt)));
         }
         cells.derived.at(on_step, c) = static_cast<double>(on);
         cells.derived.at(off_step, c) = static_cast<double>(off);
