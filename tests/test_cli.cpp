@@ -1008,6 +1008,19 @@ BOOST_AUTO_TEST_CASE(experiments_fit_the_model_and_the_stimulus) {
     SOMA_CHECK_CONTAINS(three.err, "a sweep of 3 axes has no figure");
 }
 
+// Without --amplitude, the f-I curve's range is scaled to the model's step (lif: 1.1 nA, so 0 to 20 / 7 * 1.1
+// nA): it crosses lif's rheobase R I = V_th = 1 nA, which the hh range of 0 to 20 nA would pass in one point.
+BOOST_AUTO_TEST_CASE(fi_default_amplitudes_suit_the_model) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"fi", "--model", "lif", "--stimulus", "dc", "--summary", "none", "--t-stop", "50"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.err, "the amplitudes are linspace(0, 3.143, 21) nA: 20/7 times the step of 1.1 nA that "
+                                    "lif suggests");
+    // Rheobase 1 nA: the cells at 0.9429 nA and below are silent, those from 1.1 nA on fire.
+    SOMA_CHECK_CONTAINS(result.out, "firing onset: between stimulus.amplitude = 0.9429 and 1.1");
+}
+
 BOOST_AUTO_TEST_CASE(fi_and_rheobase_of_lif) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     auto result = run_soma(cwd.path(), logs.path(),

@@ -35,7 +35,7 @@ std::vector<ExtraOption> sweep_options(bool fi) {
     if (fi) {
         options.push_back({"amplitude", "VALUES",
                            "the stimulus amplitudes of the f-I curve: a list or linspace(a, b, n), in the model's "
-                           "current unit (default: linspace(0, 20, 21))"});
+                           "current unit (default: linspace(0, 20, 21) for hh; for another model scaled to the step it suggests)"});
     }
     options.push_back({"vary", "KIND.PARAM=VALUES",
                        fi ? "a further axis (repeatable): one curve per value"
@@ -183,8 +183,24 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     }
     if (fi) {
         const auto it = parsed->extra.find("amplitude");
-        spec.axes.push_back(experiments::parse_axis(
-            "stimulus.amplitude=" + (it == parsed->extra.end() ? std::string("linspace(0, 20, 21)") : it->second.front())));
+        std::string values = it == parsed->extra.end() ? std::string() : it->second.front();
+        if (values.empty()) {
+            // 0 to 20, made for hh's 7 uA/cm^2 step, scaled to the step the model suggests (as the stimuli's
+            // defaults are: run_spec.hpp, apply_suggested_drive).
+            const auto model = create_model(registry, parsed->spec.model.name);
+            const auto* suggests = dynamic_cast<const SuggestedDrive*>(model.get());
+            const auto drive = suggests != nullptr ? suggests->suggested_step(parsed->spec.model.preset) : std::nullopt;
+            const double highest = drive ? 20 * drive->amplitude / 7 : 20;
+            values = fmt::format("linspace(0, {}, 21)", readable(highest, 4));
+            if (drive && drive->amplitude != 7) {
+                const std::string& unit = model->current().unit;
+                parsed->notes.push_back(fmt::format("the amplitudes are {}{}: 20/7 times the step of {}{} that {} "
+                                                    "suggests; give --amplitude to choose them",
+                                                    values, unit == "1" ? "" : " " + unit, readable(drive->amplitude),
+                                                    unit == "1" ? "" : " " + unit, parsed->spec.model.name));
+            }
+        }
+        spec.axes.push_back(experiments::parse_axis("stimulus.amplitude=" + values));
     }
     if (const auto it = parsed->extra.find("vary"); it != parsed->extra.end()) {
         for (const auto& text : it->second) spec.axes.push_back(experiments::parse_axis(text));
