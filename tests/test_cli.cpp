@@ -1381,6 +1381,18 @@ BOOST_AUTO_TEST_CASE(a_run_whose_report_cannot_be_printed_still_writes_every_fil
         BOOST_TEST(child.native_exit_code() != 141, "killed by SIGPIPE");
         check(cwd.path(), child.exit_code());
     }
+    {
+        // A closed stdout: the first file soma opens must not take its place (the report written into an output).
+        const TempDir cwd("soma-test-cwd");
+        bp::child child(bp::exe = "/bin/sh",
+                        bp::args = std::vector<std::string>{"-c", std::string("exec \"$0\" run --t-stop 5 1>&-"), SOMA_EXECUTABLE},
+                        bp::start_dir = cwd.path().string(), bp::std_in < bp::null,
+                        bp::std_err > boost::filesystem::path(err.string()));
+        child.wait();
+        check(cwd.path(), child.exit_code());
+        BOOST_TEST(read_file(cwd.path() / "soma-output" / "hh-step.csv").find("wrote") == std::string::npos);
+        BOOST_TEST(read_file(cwd.path() / "soma-output" / "hh-step.csv").find("hh-step: hh with") == std::string::npos);
+    }
 }
 
 // A dopri5 run that needs millions of internal steps for one grid step (C_m = 1e-9 makes hh stiff) stops

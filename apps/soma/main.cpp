@@ -28,6 +28,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <unistd.h>
+#include <fcntl.h>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -235,6 +238,14 @@ private:
 }  // namespace soma::app
 
 int main(int argc, char** argv) {
+    // A standard stream that is closed (`soma run 1>&-`) would be reused by the first file opened, and the
+    // report written into an output: each gets /dev/null, and a closed stdout is a failed report (exit 1).
+    for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+        if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            if (::open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd) return 1;  // the lowest free fd
+            if (fd == STDOUT_FILENO) soma::app::report_failed = true;
+        }
+    }
     // Line-buffered even into a pipe or a file, so that whoever reads the output sees each line as it comes.
     std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
     // A closed pipe on stdout (`soma run | head -1`) is a failed write, reported below once the command has
