@@ -1488,6 +1488,11 @@ BOOST_AUTO_TEST_CASE(the_default_step_suits_the_model) {
     const auto hh = run_soma(cwd.path(), logs.path(), {"run", "--recorder", "none"});
     BOOST_TEST(hh.err.find("suggests") == std::string::npos, hh);
     SOMA_CHECK_CONTAINS(hh.out, "3 spike(s)");
+    // A model file suggests no drive: its run keeps the step's 7, in its own unit, and says so.
+    const auto file = run_soma(cwd.path(), logs.path(), {"run", "--model", SOMA_EXAMPLES_DIR "/models/lif.eq", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(file.code == 0, file);
+    SOMA_CHECK_CONTAINS(file.err, "the step keeps its default amplitude 7 nA (made for hh's uA/cm^2): ");
+    SOMA_CHECK_CONTAINS(file.err, "lif.eq suggests no drive; set stimulus.amplitude to choose it");
 }
 
 // The other stimuli's default currents, made for hh's 7 uA/cm^2, are scaled to the model's step.

@@ -420,9 +420,20 @@ std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec)
     if (currents.empty()) return {};
     const auto model = create_model(registry, spec.model.name);
     const auto* suggests = dynamic_cast<const SuggestedDrive*>(model.get());
-    if (suggests == nullptr) return {};
-    const auto drive = suggests->suggested_step(spec.model.preset);
-    if (!drive) return {};
+    const auto drive = suggests != nullptr ? suggests->suggested_step(spec.model.preset) : std::nullopt;
+    if (!drive) {
+        // A model without a suggestion (a model file, say) keeps the defaults: said when they are not in hh's unit.
+        const std::string& unit = model->current().unit;
+        if (unit == "uA/cm^2") return {};
+        std::vector<std::string> values;
+        for (const ParameterSpec* p : currents) {
+            values.push_back(fmt::format("{} {}{}", p->name, readable(p->default_value), unit == "1" ? "" : " " + unit));
+        }
+        return fmt::format("the {} keeps its default {} (made for hh's uA/cm^2): {} suggests no drive{}; set "
+                           "stimulus.{} to choose it",
+                           stimulus.name, fmt::join(values, ", "), spec.model.name,
+                           spec.model.preset.empty() ? "" : " for preset " + spec.model.preset, currents.front()->name);
+    }
     // The stimuli's defaults are made for hh (rest at 0 mV), whose suggested step is the step's default
     // amplitude: each is scaled by the model's step over that.
     const auto step = registry.create<Stimulus>(PluginKind::stimulus, "step");

@@ -102,7 +102,8 @@ struct RunSpec {
 /// step's amplitude becomes that step, and every nonzero current of another stimulus (dc's amplitude,
 /// the ramp's end, sine's amplitude and offset, the pulses' amplitude) its default times the model's
 /// step over 7. Sums, current files and a stimulus with any of its currents given are left alone, as
-/// are models without the capability or without a suggestion for the preset.
+/// are models without the capability or without a suggestion for the preset (a note says so when their
+/// current is not in hh's uA/cm^2).
 /// @returns the note to show the user when a current was changed (naming the values, their unit and
 ///          the suggestion's source), else "".
 /// @throws PluginError, ParameterError, ModelFileError from creating the stimulus or the model (as
