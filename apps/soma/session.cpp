@@ -260,7 +260,7 @@ std::vector<std::string> run_identity(const Scenario& parsed, const RunSpec& spe
     // The recorders in name order: which writes first changes no file.
     std::vector<const ComponentSpec*> recorders;
     for (const auto& r : spec.recorders) recorders.push_back(&r);
-    std::ranges::sort(recorders, {}, &ComponentSpec::name);
+    std::sort(recorders.begin(), recorders.end(), [](const ComponentSpec* a, const ComponentSpec* b) { return a->name < b->name; });
     for (const ComponentSpec* r : recorders) add_component(identity, "recorder", *r);
     const RunSettings& s = spec.settings;
     identity.push_back(fmt::format("t_stop={}", s.t_stop));
