@@ -31,7 +31,13 @@ private:
             if (n == 1) {  // a cell alone: no vector loop to set up per variable (same arithmetic)
                 const double* const y0 = y.raw();
                 double* const y1 = y_next.raw();
-                for (std::size_t k = 0; k < y.n_vars(); ++k) y1[k * y_next.stride()] = y0[k * y.stride()] + y1[k * y_next.stride()] * h;
+                const std::size_t s0 = y.stride(), s1 = y_next.stride();
+                for (std::size_t k = 0; k < y.n_vars(); ++k) {
+                    y1[k * s1] = y0[k * s0] + y1[k * s1] * h;
+                    // Keeps GCC from vectorizing this loop over the few state variables: the vector
+                    // version's checks and stack realignment cost a lone cell more than they save.
+                    asm("" : : "r"(k));
+                }
                 return;
             }
             update(h, y, y_next);
