@@ -471,15 +471,61 @@ Simulation::~Simulation() = default;
 Simulation::Simulation(Simulation&&) noexcept = default;
 Simulation& Simulation::operator=(Simulation&&) noexcept = default;
 
-void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_steps) {
+void Simulation::take_sample(Chunk& chunk, std::size_t i, double t, const ConstBatchView& y, StateBatch& sample) {
     const auto& recording = info_.recording;
+    for (std::size_t r = 0; r < recording.sources.size(); ++r) {
+        const std::size_t source = recording.sources[r];
+        const bool is_state = source < y.n_vars();
+        if (source == RecordingInfo::current_index) {
+            stimulus_->current(i, t, chunk.block.stimulus_cells, chunk.current);
+        } else if (!is_state) {
+            static_cast<const StimulusSum&>(*stimulus_).part_current(RecordingInfo::current_index - 1 - source, i, t,
+                                                                     chunk.block.stimulus_cells, chunk.current);
+        }
+        const auto row = sample.var(r);
+        for (std::size_t j = chunk.recorded_begin; j < chunk.recorded_end; ++j) {
+            const std::size_t c = recording.cells[j] - chunk.block.first;
+            row[j] = is_state ? y.var(source)[c] : chunk.current[c];
+        }
+    }
+}
+
+void Simulation::report_not_finite(const Chunk& chunk, std::size_t i, double t, const ConstBatchView& y) const {
+    const double dt = settings_.dt;
+    for (std::size_t k = 0; k < y.n_vars(); ++k) {
+        for (std::size_t c = 0; c < y.count(); ++c) {
+            const double x = y.var(k)[c];
+            if (std::isfinite(x)) continue;
+            const std::size_t cell = chunk.block.first + c;
+            std::string values;  // the cell's per-cell parameters, which may explain it
+            for (const auto& p : info_.cell_parameters) {
+                values += fmt::format("{}{}.{} = {} {}", values.empty() ? " (" : ", ", p.component, p.name,
+                                      readable(p.values[cell], 6), p.unit);
+            }
+            if (!values.empty()) values += ")";
+            throw CellError(
+                fmt::format("the simulation diverged: state variable '{}' of cell {}{} became {} at t = {} ms (step "
+                            "{}) with integrator '{}' at dt = {} ms. Either the time step is too large for this "
+                            "model and stimulus (try e.g. --dt {}), or the model's equations produce a value that "
+                            "is not finite there (a square root or logarithm of a negative number, a division by "
+                            "zero). No output was written.",
+                            info_.state_variables[k].name, cell, values, std::isnan(x) ? "NaN" : "infinite",
+                            fmt::format("{:.12g}", t + dt), i + 1, info_.integrator, dt,
+                            fmt::format("{:.12g}", dt / 10)),
+                cell);
+        }
+    }
+}
+
+void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_steps) {
     const std::size_t every = grid_.record_every;
     const std::size_t first_sample = (first_step + every - 1) / every;
     const bool records = !sample_buffer_.empty() && chunk.recorded_end > chunk.recorded_begin;
     const double dt = settings_.dt;
     // The views are made once per stretch, and each step takes them from memory by the parity of the
     // steps done (a view built or swapped in the loop is written to the stack piece by piece and read
-    // back whole for the call: a store-forwarding stall per step).
+    // back whole for the call: a store-forwarding stall per step). Sampling and the report of a
+    // non-finite value are out of line, so that the loop's counters stay in registers.
     const std::array<BatchView, 2> views{chunk.y.view(), chunk.y_next.view()};
     const std::array<ConstBatchView, 2> const_views{views[0], views[1]};
     std::size_t now = 0;  // views[now] holds the state at step i
@@ -489,25 +535,9 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
     std::size_t i = first_step;
     try {
         for (; i < first_step + n_steps; ++i) {
-            const double t = static_cast<double>(i) * dt;
             if (records && i == next_sample) {
-                StateBatch& sample = sample_buffer_[sample_index++];
                 next_sample += every;
-                for (std::size_t r = 0; r < recording.sources.size(); ++r) {
-                    const std::size_t source = recording.sources[r];
-                    const bool is_state = source < views[now].n_vars();
-                    if (source == RecordingInfo::current_index) {
-                        stimulus_->current(i, t, chunk.block.stimulus_cells, chunk.current);
-                    } else if (!is_state) {
-                        static_cast<const StimulusSum&>(*stimulus_).part_current(
-                            RecordingInfo::current_index - 1 - source, i, t, chunk.block.stimulus_cells, chunk.current);
-                    }
-                    const auto row = sample.var(r);
-                    for (std::size_t j = chunk.recorded_begin; j < chunk.recorded_end; ++j) {
-                        const std::size_t c = recording.cells[j] - chunk.block.first;
-                        row[j] = is_state ? views[now].var(source)[c] : chunk.current[c];
-                    }
-                }
+                take_sample(chunk, i, static_cast<double>(i) * dt, const_views[now], sample_buffer_[sample_index++]);
             }
             const BatchView& y_next = views[1 - now];
             chunk.worker->step(i, const_views[now], y_next, chunk.spikes);
@@ -524,31 +554,7 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
                     not_finite |= int(!(std::abs(x) <= std::numeric_limits<double>::max()));
                 }
             }
-            if (not_finite != 0) {
-                for (std::size_t k = 0; k < y_next.n_vars(); ++k) {
-                    for (std::size_t c = 0; c < y_next.count(); ++c) {
-                        const double x = y_next.var(k)[c];
-                        if (std::isfinite(x)) continue;
-                        const std::size_t cell = chunk.block.first + c;
-                        std::string values;  // the cell's per-cell parameters, which may explain it
-                        for (const auto& p : info_.cell_parameters) {
-                            values += fmt::format("{}{}.{} = {} {}", values.empty() ? " (" : ", ",
-                                                  p.component, p.name, readable(p.values[cell], 6), p.unit);
-                        }
-                        if (!values.empty()) values += ")";
-                        throw CellError(fmt::format(
-                            "the simulation diverged: state variable '{}' of cell {}{} became {} at t = {} ms (step "
-                            "{}) with integrator '{}' at dt = {} ms. Either the time step is too large for this "
-                            "model and stimulus (try e.g. --dt {}), or the model's equations produce a value that is "
-                            "not finite there (a square root or logarithm of a negative number, a division by "
-                            "zero). No output was written.",
-                            info_.state_variables[k].name, cell, values, std::isnan(x) ? "NaN" : "infinite",
-                            fmt::format("{:.12g}", t + dt), i + 1, info_.integrator, dt,
-                            fmt::format("{:.12g}", dt / 10)),
-                            cell);
-                    }
-                }
-            }
+            if (not_finite != 0) report_not_finite(chunk, i, static_cast<double>(i) * dt, y_next);
             now = 1 - now;
         }
     } catch (...) {

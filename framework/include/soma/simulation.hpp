@@ -152,6 +152,12 @@ public:
 private:
     struct Chunk;
     void run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_steps);
+    /// The recorded variables of the chunk's recorded cells at step i (state `y`) into `sample`.
+    [[gnu::noinline]] void take_sample(Chunk& chunk, std::size_t i, double t, const ConstBatchView& y,
+                                       StateBatch& sample);
+    /// @throws CellError naming the first variable and cell of `y` (the state after step i, from t)
+    ///         that is not finite, if any.
+    [[gnu::noinline]] void report_not_finite(const Chunk& chunk, std::size_t i, double t, const ConstBatchView& y) const;
     /// Indices into info_.recording.cells of the recorded cells among `cells`: [first, second).
     [[nodiscard]] std::pair<std::size_t, std::size_t> recorded_range(CellRange cells) const;
     /// Number of samples taken in the stretch of `n_steps` steps from `first_step`, and the first one's index.
