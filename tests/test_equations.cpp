@@ -25,6 +25,7 @@
 
 #include "soma/conditionally_linear.hpp"
 #include "soma/model_from_file.hpp"
+#include "soma/suggested_drive.hpp"
 
 #include <boost/process.hpp>
 #include <boost/test/data/monomorphic.hpp>
@@ -227,6 +228,56 @@ BOOST_DATA_TEST_CASE(examples_match_the_compiled_schemas, data::make(std::vector
     BOOST_TEST(compiled->current().unit == file->current().unit);
     BOOST_TEST(compiled->current().description == file->current().description);
     BOOST_TEST(soma::test::threshold_of(*compiled) == soma::test::threshold_of(*file));
+    // The same suggested step (`drive`) for the default parameters and for every preset.
+    const auto* compiled_drive = dynamic_cast<const soma::SuggestedDrive*>(compiled.get());
+    const auto* file_drive = dynamic_cast<const soma::SuggestedDrive*>(file.get());
+    BOOST_TEST_REQUIRE((compiled_drive != nullptr && file_drive != nullptr));
+    std::vector<std::string> presets{""};
+    for (const auto& p : compiled->presets()) presets.push_back(p.name);
+    for (const auto& preset : presets) {
+        const auto a = compiled_drive->suggested_step(preset), b = file_drive->suggested_step(preset);
+        BOOST_TEST_REQUIRE(a.has_value() == b.has_value(), preset);
+        if (a) {
+            BOOST_TEST(a->amplitude == b->amplitude, preset);
+            BOOST_TEST(a->source == b->source, preset);
+        }
+    }
+}
+
+// `drive VALUE UNIT [for PRESET] ["SOURCE"]`: converted to the current's unit, checked, one per preset.
+BOOST_AUTO_TEST_CASE(a_model_file_suggests_a_drive) {
+    TempDir dir("soma-equations");
+    std::ofstream(dir.path() / "d.eq") << with({{4, "current I nA"}, {6, "dv/dt = (I*1e-3 - g_L*(v - E_L))/C_m"}},
+                                               {"preset big \"bigger\" g_L = 3", "drive 1500 pA",
+                                                "drive 2 uA for big \"Someone 2001, Fig. 1\""});
+    const auto model = soma::create_model(registry(), (dir.path() / "d.eq").string());
+    const auto* drive = dynamic_cast<const soma::SuggestedDrive*>(model.get());
+    BOOST_TEST_REQUIRE(drive != nullptr);
+    const auto plain = drive->suggested_step("");
+    BOOST_TEST_REQUIRE(plain.has_value());
+    BOOST_TEST(plain->amplitude == 1.5, boost::test_tools::tolerance(1e-15));  // 1500 pA in nA
+    BOOST_TEST(plain->source == (dir.path() / "d.eq").string() + ", line 9");
+    const auto big = drive->suggested_step("big");
+    BOOST_TEST_REQUIRE(big.has_value());
+    BOOST_TEST(big->amplitude == 2000.0, boost::test_tools::tolerance(1e-15));  // 2 uA in nA
+    BOOST_TEST(big->source == "Someone 2001, Fig. 1");
+    BOOST_TEST(!drive->suggested_step("other").has_value());
+    // Without a drive the file suggests none.
+    std::ofstream(dir.path() / "none.eq") << with({});
+    const auto none = soma::create_model(registry(), (dir.path() / "none.eq").string());
+    BOOST_TEST(!dynamic_cast<const soma::SuggestedDrive&>(*none).suggested_step("").has_value());
+
+    BOOST_TEST(load_error(with({}, {"drive 7 mV"})) ==
+               "bad.eq:8:9: the drive is a current, in the unit of 'I' (uA/cm^2) or one of its dimension, but 'mV' is mV");
+    BOOST_TEST(load_error(with({}, {"drive 7"})) ==
+               "bad.eq:8:8: expected the unit of the drive's amplitude (the unit of a current, e.g. 'drive 7 nA') but "
+               "found the end of the line");
+    BOOST_TEST(load_error(with({}, {"drive 7 uA/cm^2", "drive 8 uA/cm^2"})) ==
+               "bad.eq:9:1: a second drive for the default parameters; it is given on line 8");
+    BOOST_TEST(load_error(with({}, {"preset tonic \"t\" g_L = 1", "drive 7 uA/cm^2 for tonik"})) ==
+               "bad.eq:9:1: the drive is for preset 'tonik', which the file does not define; did you mean 'tonic'?");
+    BOOST_TEST(load_error(with({}, {"drive seven uA/cm^2"})) ==
+               "bad.eq:8:7: expected the amplitude of the suggested step current (e.g. 'drive 1.5 nA') but found 'seven'");
 }
 
 BOOST_AUTO_TEST_CASE(conditionally_linear_variables_are_found) {
@@ -634,7 +685,7 @@ BOOST_AUTO_TEST_CASE(syntax_errors) {
                "without");
     BOOST_TEST(load_error(with({{3, "paramter E_L = 0 mV"}})) ==
                "bad.eq:3:1: unknown statement 'paramter' (did you mean 'parameter'?); a line is one of: parameter, "
-               "state, current, let, dX/dt = ..., threshold, reset, refractory, require, preset");
+               "state, current, let, dX/dt = ..., threshold, reset, refractory, require, preset, drive");
     BOOST_TEST(load_error(with({{3, "parameter E_L = zero mV"}})) ==
                "bad.eq:3:17: expected the default value of parameter 'E_L' (a number) but found 'zero'");
     BOOST_TEST(load_error(with({{3, "parameter E_L = 0"}})) ==

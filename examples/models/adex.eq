@@ -56,3 +56,15 @@ dw/dt = (a*(V - E_L) - w)/tau_w
 threshold v > V_peak cut-off
 reset v = V_r, w = w + b
 refractory t_ref
+
+# The steps that 'soma run' gives when no amplitude is set: for the default cell, and the step of each
+# firing pattern in Naud et al. 2008, Fig. 4.
+drive 1000 pA "about 1.7 times the rheobase of a 50 ms step for the default cell (598 pA): three spikes"
+drive 500 pA for tonic_spiking "the step of this pattern in Naud et al. 2008, Fig. 4"
+drive 500 pA for adaptation "the step of this pattern in Naud et al. 2008, Fig. 4"
+drive 400 pA for initial_burst "the step of this pattern in Naud et al. 2008, Fig. 4"
+drive 210 pA for regular_bursting "the step of this pattern in Naud et al. 2008, Fig. 4"
+drive 300 pA for delayed_accelerating "the step of this pattern in Naud et al. 2008, Fig. 4"
+drive 110 pA for delayed_regular_bursting "the step of this pattern in Naud et al. 2008, Fig. 4"
+drive 180 pA for transient_spiking "the step of this pattern in Naud et al. 2008, Fig. 4"
+drive 160 pA for irregular_spiking "the step of this pattern in Naud et al. 2008, Fig. 4"

@@ -51,3 +51,7 @@ dh/dt = alpha_h*(1 - h) - beta_h*h
 
 # No reset: a spike is detected when v crosses V_spike upwards.
 threshold v > V_spike
+
+# The step that 'soma run' gives when no amplitude is set (the same for NEURON's convention).
+drive 7 uA/cm^2 "the course exercises' step: three spikes in 50 ms"
+drive 7 uA/cm^2 for neuron "the course exercises' step: three spikes in 50 ms"

@@ -25,3 +25,6 @@ dv/dt = (-(v - V_rest) + R*I)/tau_m
 threshold v > V_th
 reset v = V_reset
 refractory t_ref
+
+# The step that 'soma run' gives when no amplitude is set: 10 % above the rheobase R I = V_th - V_rest.
+drive 1.1 nA "10 % above the rheobase of the default cell (1 nA): a spike every 2.4 ms"

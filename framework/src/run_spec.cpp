@@ -429,10 +429,13 @@ std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec)
         for (const ParameterSpec* p : currents) {
             values.push_back(fmt::format("{} {}{}", p->name, readable(p->default_value), unit == "1" ? "" : " " + unit));
         }
-        return fmt::format("the {} keeps its default {} (made for hh's uA/cm^2): {} suggests no drive{}; set "
+        return fmt::format("the {} keeps its default {} (made for hh's uA/cm^2): {} suggests no drive{}{}; set "
                            "stimulus.{} to choose it",
                            stimulus.name, fmt::join(values, ", "), spec.model.name,
-                           spec.model.preset.empty() ? "" : " for preset " + spec.model.preset, currents.front()->name);
+                           spec.model.preset.empty() ? "" : " for preset " + spec.model.preset,
+                           is_model_file(spec.model.name) ? " (a model file suggests one with a line 'drive VALUE UNIT')"
+                                                          : "",
+                           currents.front()->name);
     }
     // The stimuli's defaults are made for hh (rest at 0 mV), whose suggested step is the step's default
     // amplitude: each is scaled by the model's step over that.

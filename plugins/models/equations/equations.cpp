@@ -10,7 +10,8 @@
 /// per state variable, the threshold (a spike is an upward crossing of it by the first state
 /// variable, located by the integrator), and optionally a reset, a refractory period (the first state
 /// variable is held, dv/dt = 0, for that long after a spike), constraints between parameters
-/// (`require`) and presets. The first state variable is the membrane potential.
+/// (`require`), presets and the step current that shows what the model does (`drive`, for the default
+/// parameters or a preset: SuggestedDrive). The first state variable is the membrane potential.
 ///
 /// How it plugs in (see framework/include/soma/model_from_file.hpp): the object created for the name
 /// `equations` is a loader with the capability ModelFromFile; `load(file)` reads and checks the whole
@@ -44,6 +45,7 @@
 #include "soma/model_from_file.hpp"
 #include "soma/plugin.hpp"
 #include "soma/refractory.hpp"
+#include "soma/suggested_drive.hpp"
 #include "soma/threshold_meaning.hpp"
 
 #include <fmt/format.h>
@@ -71,7 +73,7 @@ std::vector<ParameterSpec> schema_of(const Definition& def) {
 }
 
 /// A model read from a file.
-class EquationModel : public Model, public ThresholdMeaningOf {
+class EquationModel : public Model, public ThresholdMeaningOf, public SuggestedDrive {
 public:
     explicit EquationModel(Definition definition)
         : Model(schema_of(definition), definition.presets), def_(std::move(definition)) {
@@ -111,6 +113,14 @@ public:
                                });
         return {!resets ? ThresholdKind::detection : def_.cut_off ? ThresholdKind::cut_off : ThresholdKind::firing,
                 parameter ? tree.name : std::string()};
+    }
+
+    /// The file's `drive` for the preset (or the default parameters), if it gives one.
+    std::optional<Drive> suggested_step(std::string_view preset) const override {
+        for (const auto& d : def_.drives) {
+            if (d.preset == preset) return Drive{d.amplitude, d.source};
+        }
+        return std::nullopt;
     }
 
     std::span<const Variable> state_variables() const override { return variables_; }

@@ -131,12 +131,13 @@ private:
         if (word == "refractory") return refractory(lexer);
         if (word == "require") return require(lexer);
         if (word == "preset") return preset(lexer);
+        if (word == "drive") return drive(lexer);
         if (word.size() >= 2 && word.front() == 'd') return derivative(lexer);
         static const std::vector<std::string> keywords{"parameter", "state",      "current", "let",   "threshold",
-                                                       "reset",     "refractory", "require", "preset"};
+                                                       "reset",     "refractory", "require", "preset", "drive"};
         const auto suggestion = closest_name(word, keywords);
         lexer.fail(keyword.pos, fmt::format("unknown statement '{}'{}; a line is one of: parameter, state, current, "
-                                            "let, dX/dt = ..., threshold, reset, refractory, require, preset",
+                                            "let, dX/dt = ..., threshold, reset, refractory, require, preset, drive",
                                             word, suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion)));
     }
 
@@ -348,6 +349,44 @@ private:
         expect_end(lexer, "after the preset's values (separate them with ',')");
         preset_lines_.emplace_back(p.name, lexer.line_number());
         def_.presets.push_back(std::move(p));
+    }
+
+    /// drive VALUE UNIT [for PRESET] ["SOURCE"]
+    void drive(Lexer& lexer) {
+        lexer.next();
+        DriveDecl d;
+        d.line = lexer.line_number();
+        const double value = signed_number(lexer, "the amplitude of the suggested step current (e.g. 'drive 1.5 nA')");
+        const Token word = lexer.unit_word();
+        if (word.kind == Token::Kind::end) {
+            lexer.fail(lexer.peek().pos, fmt::format("expected the unit of the drive's amplitude (the unit of a "
+                                                     "current, e.g. 'drive {} nA') but found {}",
+                                                     value, Lexer::describe(lexer.peek())));
+        }
+        Unit unit;
+        std::string error;
+        std::size_t offset = 0;
+        if (!parse_unit(word.text, unit, error, offset)) lexer.fail(word.pos + offset, error);
+        if (lexer.peek().kind == Token::Kind::name && lexer.peek().text == "for") {
+            lexer.next();
+            const Token preset = lexer.next();
+            if (preset.kind != Token::Kind::name) {
+                lexer.fail(preset.pos, fmt::format("expected a preset's name after 'for' but found {}",
+                                                   Lexer::describe(preset)));
+            }
+            d.preset = std::string(preset.text);
+        }
+        for (const auto& other : def_.drives) {
+            if (other.preset == d.preset) {
+                lexer.fail(0, fmt::format("a second drive for {}; it is given on line {}",
+                                          d.preset.empty() ? "the default parameters" : "preset '" + d.preset + "'",
+                                          other.line));
+            }
+        }
+        d.source = description(lexer);
+        expect_end(lexer, "after the drive (drive VALUE UNIT [for PRESET] [\"SOURCE\"])");
+        drives_.push_back({value, unit, std::string(word.text), word.pos});
+        def_.drives.push_back(std::move(d));
     }
 
     // ---------------------------------------------------------------- pieces of statements
@@ -612,6 +651,25 @@ private:
         if (current_line_ == 0) {
             fail(0, 0, "the model declares no current: add e.g. 'current I uA/cm^2 \"injected current\"' (the name and "
                        "unit of the current the stimulus injects)");
+        }
+        for (std::size_t k = 0; k < def_.drives.size(); ++k) {
+            DriveDecl& d = def_.drives[k];
+            const auto& [value, unit, text, pos] = drives_[k];
+            if (!unit.same_dimension(def_.current.unit)) {
+                fail(d.line, pos, fmt::format("the drive is a current, in the unit of '{}' ({}) or one of its "
+                                              "dimension, but '{}' is {}",
+                                              def_.current.name, def_.current.unit_text, text, unit.to_string()));
+            }
+            d.amplitude = value * (unit.scale / def_.current.unit.scale);  // exactly the value in the same unit
+            if (!d.preset.empty() && std::none_of(def_.presets.begin(), def_.presets.end(),
+                                                  [&](const Preset& p) { return p.name == d.preset; })) {
+                std::vector<std::string> names;
+                for (const auto& p : def_.presets) names.push_back(p.name);
+                const auto suggestion = closest_name(d.preset, names);
+                fail(d.line, 0, fmt::format("the drive is for preset '{}', which the file does not define{}",
+                                            d.preset, suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
+            }
+            if (d.source.empty()) d.source = fmt::format("{}, line {}", def_.file, d.line);
         }
         if (threshold_line_ == 0) {
             fail(0, 0, fmt::format("the model has no threshold: add e.g. 'threshold {} > V_th' (a spike is an upward "
@@ -1195,7 +1253,16 @@ private:
         std::size_t line = 0, pos = 0;
     };
 
+    /// A drive's amplitude as written, converted to the current's unit once the file is read.
+    struct PendingDrive {
+        double value = 0;
+        Unit unit;
+        std::string text;
+        std::size_t pos = 0;
+    };
+
     Definition def_;
+    std::vector<PendingDrive> drives_;  // by def_.drives
     std::map<std::string, Symbol> symbols_;
     DeclaredNames names_;  // every name the file declares, collected before the statements are read
     std::vector<int> let_degree_;  // by let: degree in the state variable being examined

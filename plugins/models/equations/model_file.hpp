@@ -76,6 +76,14 @@ struct CurrentDecl {
     std::size_t line = 0;
 };
 
+/// `drive VALUE UNIT [for PRESET] ["SOURCE"]`: the step amplitude the model suggests (SuggestedDrive).
+struct DriveDecl {
+    double amplitude = 0;  ///< in the current's declared unit (converted from the unit written)
+    std::string preset;    ///< "" for the default parameters
+    std::string source;    ///< the statement's text, else "FILE, line N"
+    std::size_t line = 0;
+};
+
 struct ResetDecl {
     std::size_t state = 0;
     Expression expression;
@@ -100,6 +108,7 @@ struct Definition {
     std::vector<ResetDecl> resets;
     std::vector<RequireDecl> requirements;
     std::vector<Preset> presets;
+    std::vector<DriveDecl> drives;  ///< at most one per preset and one for the default parameters
 };
 
 /// Which lets the expressions `roots` use, directly or through other lets: a flag per let of `def`.
