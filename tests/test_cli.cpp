@@ -545,6 +545,9 @@ const std::vector<BadInput> bad_inputs{
     {"per-cell values of an unknown integrator parameter", {"--set", "integrator.rtool=1e-6,1e-7"},
      {"unknown parameter 'rtool'"}},
     {"empty output name", {"--name", ""}, {"--name is empty"}},
+    {"hidden output name", {"--name", ".run"}, {"--name '.run' begins with '.': its outputs would be hidden files",
+                                                "e.g. --name 'run'"}},
+    {"output name read as an option", {"--name=-run"}, {"--name '-run' begins with '-'", "e.g. --name 'run'"}},
     {"a recorded cell twice", {"--cells", "4", "--record-cells", "0:2,1"}, {"cell 1 is listed twice"}},
     {"unknown recorded variable", {"--record", "v,vv"}, {"unknown variable 'vv'", "did you mean 'v'?"}},
     {"empty range of recorded cells", {"--cells", "4", "--record-cells", "3:2"}, {"the range '3:2' holds no cell"}},
@@ -1072,6 +1075,11 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
          "unknown function 'linspac'; did you mean 'linspace'? Known: linspace. An axis is a list"},
         {{"rheobase"}, "needs --high"},
         {{"rheobase", "--high", "2"}, "give a larger --high"},
+        {{"rheobase", "--high", "nan"}, "option '--high': 'nan' is not a finite number"},
+        {{"run", "a.ini", "b.ini"}, "soma run takes one scenario file, not several ('a.ini', 'b.ini'); run soma once "
+                                    "for each, or put the runs' cells into one scenario"},
+        {{"phase", "a.ini", "b.ini"}, "soma phase takes one scenario file, not several ('a.ini', 'b.ini'); run soma "
+                                      "once for each. See 'soma phase --help'."},
         {{"rheobase", "--high", "20", "--low", "10"}, "give a lower --low"},
         {{"rheobase", "--high", "20", "--firing", "sustaned"}, "did you mean 'sustained'"},
         {{"rheobase", "--high", "20", "--batch", "0"}, "--batch 0 is not allowed"},
@@ -1488,11 +1496,25 @@ BOOST_AUTO_TEST_CASE(the_default_step_suits_the_model) {
     const auto hh = run_soma(cwd.path(), logs.path(), {"run", "--recorder", "none"});
     BOOST_TEST(hh.err.find("suggests") == std::string::npos, hh);
     SOMA_CHECK_CONTAINS(hh.out, "3 spike(s)");
-    // A model file suggests no drive: its run keeps the step's 7, in its own unit, and says so.
+    // A model file suggests its drive with a `drive` line: lif.eq's is lif's, and so are the spikes.
     const auto file = run_soma(cwd.path(), logs.path(), {"run", "--model", SOMA_EXAMPLES_DIR "/models/lif.eq", "--recorder", "none"});
     BOOST_TEST_REQUIRE(file.code == 0, file);
-    SOMA_CHECK_CONTAINS(file.err, "the step keeps its default amplitude 7 nA (made for hh's uA/cm^2): ");
-    SOMA_CHECK_CONTAINS(file.err, "lif.eq suggests no drive; set stimulus.amplitude to choose it");
+    SOMA_CHECK_CONTAINS(file.err, "the step's amplitude is 1.1 nA, the drive " SOMA_EXAMPLES_DIR "/models/lif.eq suggests");
+    SOMA_CHECK_CONTAINS(file.out, "20 spike(s), first at t = 22.3");
+    // One without keeps the step's 7, in its own unit, and says so.
+    std::string text;
+    {
+        std::ifstream in(SOMA_EXAMPLES_DIR "/models/lif.eq");
+        for (std::string line; std::getline(in, line);) {
+            if (!line.starts_with("drive")) text += line + "\n";
+        }
+    }
+    std::ofstream(cwd.path() / "nodrive.eq") << text;
+    const auto bare = run_soma(cwd.path(), logs.path(), {"run", "--model", "nodrive.eq", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(bare.code == 0, bare);
+    SOMA_CHECK_CONTAINS(bare.err, "the step keeps its default amplitude 7 nA (made for hh's uA/cm^2): nodrive.eq "
+                                  "suggests no drive (a model file suggests one with a line 'drive VALUE UNIT'); set "
+                                  "stimulus.amplitude to choose it");
 }
 
 // The other stimuli's default currents, made for hh's 7 uA/cm^2, are scaled to the model's step.

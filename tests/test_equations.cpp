@@ -1170,9 +1170,10 @@ BOOST_AUTO_TEST_CASE(soma_runs_and_describes_a_model_file) {
     const auto r = run_soma(cwd.path(), logs.path(),
                             {"run", "--model", (models / "hh.eq").string(), "--recorder", "csv", "--t-stop", "30"});
     BOOST_TEST_REQUIRE(r.code == 0, r.err);
-    SOMA_CHECK_CONTAINS(r.out, "hh-step: " + (models / "hh.eq").string() + " with step stimulus and euler");
+    // Named after the file, so that its outputs differ from the compiled hh's ("hh-step").
+    SOMA_CHECK_CONTAINS(r.out, "hh.eq-step: " + (models / "hh.eq").string() + " with step stimulus and euler");
     SOMA_CHECK_CONTAINS(r.out, "1 spike(s), first at t = ");
-    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "hh-step.csv"));
+    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "hh.eq-step.csv"));
     // The same run as the compiled plug-in, to the last digit printed.
     const auto compiled = run_soma(cwd.path(), logs.path(), {"run", "--recorder", "none", "--t-stop", "30"});
     const auto spike_line = [](const std::string& out) {

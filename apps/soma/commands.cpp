@@ -114,8 +114,8 @@ void print_sweep(const experiments::SweepResult& result, const std::string& name
                 row += fmt::format(" {:>{}.6g}", result.axes[k].values[index[k]], std::max<std::size_t>(10, names[k].size()));
             }
             const auto& r = result.cells[c];
-            say("{} {:>7} {:>10.4f} {:>13}\n", row, r.n_spikes, r.rate,
-                       std::isnan(r.latency) ? std::string("-") : fmt::format("{:.4f}", r.latency));
+            say("{} {:>7} {:>10} {:>13}\n", row, r.n_spikes, readable(r.rate, 6),
+                std::isnan(r.latency) ? std::string("-") : readable(r.latency, 6));
         }
     } else {
         const auto fired = std::ranges::count_if(result.cells, [](const auto& r) { return r.n_window > 0; });
@@ -284,7 +284,7 @@ std::vector<ExtraOption> rheobase_options() {
 /// The number of option `name`, or `fallback` when not given.
 double number_option(const Scenario& scenario, const std::string& name, double fallback) {
     const auto it = scenario.extra.find(name);
-    return it == scenario.extra.end() ? fallback : parse_number(name, it->second.front());
+    return it == scenario.extra.end() ? fallback : parse_number("--" + name, it->second.front());
 }
 
 }  // namespace

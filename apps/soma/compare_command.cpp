@@ -115,9 +115,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
     notes.insert(notes.end(), set.notes.begin(), set.notes.end());  // a repetition without a detected spike
-    const std::string model_name = is_model_file(run.model.name)
-                                       ? std::filesystem::path(run.model.name).stem().string()
-                                       : run.model.name;
+    const std::string model_name = model_label(run.model.name);
     if (!name_given(args)) run.name = model_name + "-" + set.name;
     if (!parsed->title_given) run.title = fmt::format("{} compared with set '{}'", model_name, set.name);
     const auto model = create_model(registry, run.model.name);

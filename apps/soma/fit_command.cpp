@@ -206,7 +206,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
     spec.seed = spec.run.settings.seed;
     // Unless named, the outputs are named after the model (MODEL_fit.csv), not after the stimulus.
     if (!name_given(args)) {
-        spec.run.name = is_model_file(spec.run.model.name) ? fs::path(spec.run.model.name).stem().string() : spec.run.model.name;
+        spec.run.name = model_label(spec.run.model.name);
     }
     if (const auto it = parsed->extra.find("fit"); it != parsed->extra.end()) {
         for (const auto& text : it->second) spec.parameters.push_back(fitting::parse_fitted_parameter(text));
@@ -258,8 +258,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
     for (const auto* sets : {&spec.training, &spec.held_out}) {
         for (const auto& set : *sets) all_sets.push_back(&set);
     }
-    const std::string model_name =
-        is_model_file(spec.run.model.name) ? fs::path(spec.run.model.name).stem().string() : spec.run.model.name;
+    const std::string model_name = model_label(spec.run.model.name);
     std::vector<std::string> training_names;
     for (const auto& set : spec.training) training_names.push_back(fmt::format("'{}'", set.name));
     const std::string fitted_to = fmt::format("{} fitted to set{} {}", model_name, spec.training.size() == 1 ? "" : "s",

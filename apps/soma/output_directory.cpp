@@ -5,6 +5,7 @@
 #include "summary_json.hpp"
 
 #include "soma/error.hpp"
+#include "soma/model_from_file.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -111,6 +112,10 @@ std::map<std::string, Owner> owners_of(const std::filesystem::path& dir, const s
 
 }  // namespace
 
+std::string model_label(const std::string& model) {
+    return is_model_file(model) ? std::filesystem::path(model).filename().string() : model;
+}
+
 void check_output_name(const std::string& name, std::string_view option) {
     if (name.empty() || name.find_first_not_of(" \t") == std::string::npos) {
         throw ParameterError(fmt::format("{} '{}': the output name is empty; give one, e.g. {} 'run'", option, name, option));
@@ -120,6 +125,17 @@ void check_output_name(const std::string& name, std::string_view option) {
                                          "NAME_spikes.csv, ... in the output directory, so NAME holds no '/' and is "
                                          "not '.' or '..'; choose the directory with --output",
                                          option, name));
+    }
+    if (name.front() == '.' || name.front() == '-') {
+        const auto first = name.find_first_not_of(".-");
+        const std::string suggested = first == std::string::npos ? "run" : name.substr(first);
+        throw ParameterError(fmt::format(
+            "{} '{}' begins with '{}': {}; choose a name that begins with a letter or a digit, e.g. {} '{}'", option,
+            name, name.front(),
+            name.front() == '.' ? "its outputs would be hidden files, like the temporary files soma keeps in the "
+                                  "output directory"
+                                : "its outputs' names would read as options to the tools they are given to",
+            option, suggested));
     }
     if (name.size() > max_output_name_length) {
         throw ParameterError(fmt::format("{} '{}' is {} characters long; give at most {} (the outputs' file names begin "

@@ -18,9 +18,15 @@ namespace soma::app {
 constexpr std::size_t max_output_name_length = 100;
 
 /// Checks an output name (--name, name=), which every output file's name begins with.
-/// @throws ParameterError when it is empty, "." or "..", holds '/', or is longer than
+/// @throws ParameterError when it is empty, holds '/', begins with '.' (a hidden file; "." and "..")
+///         or '-' (read as an option by other tools), or is longer than
 ///         max_output_name_length; `option` names the option in the message ("--name").
 void check_output_name(const std::string& name, std::string_view option);
+
+/// How outputs and titles name a model: a compiled model by its name ("hh"), a model file by its file
+/// name ("hh.eq" for examples/models/hh.eq), so that its outputs ("hh.eq-step") differ from the
+/// compiled model's ("hh-step") and say what ran.
+std::string model_label(const std::string& model);
 
 /// Outputs a command writes besides those named NAME (OutputDirectory): `soma fit` also writes
 /// NAME_fit-SET_compare.*, the files `soma compare --name NAME_fit-SET` writes.

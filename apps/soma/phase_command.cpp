@@ -153,6 +153,8 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
         std::vector<std::string> known;
         for (const auto& o : options.options()) known.push_back("--" + o->long_name());
         throw ParameterError(unknown_name_message("option", "--" + name, known) + " See 'soma phase --help'.");
+    } catch (const po::too_many_positional_options_error&) {
+        refuse_several_scenarios("phase", options, args);
     }
     po::variables_map given;
     po::store(parsed, given);
@@ -187,8 +189,7 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
     if (given.count("arrows")) spec.arrows = count("arrows", given["arrows"].as<std::string>(), 200);
     if (given.count("resolution")) spec.resolution = count("resolution", given["resolution"].as<std::string>(), 4001);
     const std::string& model = spec.run.model.name;
-    const std::string shown =
-        is_model_file(model) ? std::filesystem::path(model).stem().string() : model;
+    const std::string shown = model_label(model);
     const std::string name = given.count("name") ? spec.run.name : shown;
 
     const bool summary = !given.count("summary") || summary_wanted(given["summary"].as<std::string>());

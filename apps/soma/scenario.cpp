@@ -8,6 +8,7 @@
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -394,6 +395,28 @@ std::string options_help(std::string_view command, std::span<const ExtraOption> 
     return text.str();
 }
 
+void refuse_several_scenarios(std::string_view command, const po::options_description& options,
+                              const std::vector<std::string>& args) {
+    // The same parse, taking every positional argument, to name them.
+    po::options_description all;
+    all.add(options);
+    all.add_options()("files", po::value<std::vector<std::string>>());
+    po::positional_options_description every;
+    every.add("files", -1);
+    po::variables_map given;
+    const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(all).positional(every).style(style).run(), given);
+    std::vector<std::string> files;
+    for (const auto& f : given["files"].as<std::vector<std::string>>()) files.push_back("'" + f + "'");
+    throw ParameterError(fmt::format("soma {} takes one scenario file, not several ({}); run soma once for each{}. "
+                                     "See 'soma {} --help'.",
+                                     command, fmt::join(files, ", "),
+                                     command == "phase" ? ""
+                                                        : ", or put the runs' cells into one scenario (cells = N, "
+                                                          "per-cell values, cells_from)",
+                                     command));
+}
+
 std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args, std::string_view command,
                                             std::span<const ExtraOption> extra, const RunOptionUse& use) {
     Scenario scenario;
@@ -420,6 +443,8 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         for (const auto& name : option_names(cli_options)) known.push_back("--" + name);
         throw ParameterError(unknown_name_message("option", e.get_option_name(), known) +
                              fmt::format(" See 'soma {} --help'.", command));
+    } catch (const po::too_many_positional_options_error&) {
+        refuse_several_scenarios(command, cli_options, args);
     }
     if (cli.count("help")) return std::nullopt;
     for (const auto& [option, reason] : use.refused) {
@@ -641,10 +666,8 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         throw ParameterError("preset needs a name ('soma describe MODEL' lists the model's presets)");
     }
     if (spec.name.empty()) {
-        // For a model file, its stem: examples/models/hh.eq with a step gives "hh-step".
-        const std::string model = is_model_file(spec.model.name)
-                                      ? std::filesystem::path(spec.model.name).stem().string()
-                                      : spec.model.name;
+        // For a model file, its file name: examples/models/hh.eq with a step gives "hh.eq-step".
+        const std::string model = model_label(spec.model.name);
         // For stimuli, each part's plug-in (a file's stem), without labels: "hh-step+ou".
         std::string stimuli;
         std::string_view rest = spec.stimulus.name;
@@ -667,7 +690,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     check_text("name", spec.name);
     check_text("title", spec.title);
     if (spec.title.empty()) {
-        spec.title = fmt::format("{}{}, {} stimulus, {}", spec.model.name,
+        spec.title = fmt::format("{}{}, {} stimulus, {}", model_label(spec.model.name),
                                  spec.model.preset.empty() ? "" : " (preset " + spec.model.preset + ")",
                                  spec.stimulus.name, spec.integrator.name);
     }

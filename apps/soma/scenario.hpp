@@ -77,6 +77,12 @@ struct RunOptionUse {
 std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args, std::string_view command = "run",
                                             std::span<const ExtraOption> extra = {}, const RunOptionUse& use = {});
 
+/// For a command line `args` of `soma COMMAND` (options `options`) that names more than one scenario file.
+/// @throws ParameterError naming the files and what to do instead.
+[[noreturn]] void refuse_several_scenarios(std::string_view command,
+                                           const boost::program_options::options_description& options,
+                                           const std::vector<std::string>& args);
+
 /// The command-line options of `soma run` (without the positional scenario file), for commands that
 /// accept some of them and hand them on to parse_run_arguments.
 boost::program_options::options_description run_options();

@@ -51,17 +51,17 @@ double parse_number(std::string_view name, std::string_view text) {
     const std::string_view trimmed = first == std::string_view::npos ? std::string_view{} : text.substr(first, last - first + 1);
     // from_chars does not take a leading '+'; users do type it.
     const std::string_view digits = !trimmed.empty() && trimmed.front() == '+' ? trimmed.substr(1) : trimmed;
+    // "--high" names an option of a command, anything else a parameter.
+    const std::string what = fmt::format("{} '{}'", name.starts_with("--") ? "option" : "parameter", name);
     double value = 0;
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
     if (digits.empty() || ec == std::errc::invalid_argument || end != digits.data() + digits.size()) {
-        throw ParameterError(fmt::format("parameter '{}': '{}' is not a number (write it as e.g. 7, -65.5 or 1e-3, "
-                                         "without a unit)",
-                                         name, text));
+        throw ParameterError(fmt::format("{}: '{}' is not a number (write it as e.g. 7, -65.5 or 1e-3, without a unit)",
+                                         what, text));
     }
     if (ec == std::errc::result_out_of_range || !std::isfinite(value)) {
-        throw ParameterError(fmt::format("parameter '{}': '{}' is not a finite number (NaN and infinities are not "
-                                         "allowed)",
-                                         name, text));
+        throw ParameterError(fmt::format("{}: '{}' is not a finite number (NaN and infinities are not allowed)", what,
+                                         text));
     }
     return value;
 }

@@ -87,8 +87,8 @@ private:
     std::vector<double> values_;
 };
 
-/// Parses a user-supplied number for parameter `name`. Accepts decimal and scientific notation
-/// with surrounding blanks; nothing else.
+/// Parses a user-supplied number for parameter `name` (for option `name` when it begins with "--").
+/// Accepts decimal and scientific notation with surrounding blanks; nothing else.
 /// @throws ParameterError naming the parameter and the text if it is not a finite number
 ///         (NaN and infinities are refused).
 BOOST_SYMBOL_VISIBLE double parse_number(std::string_view name, std::string_view text);

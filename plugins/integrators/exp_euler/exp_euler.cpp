@@ -80,4 +80,4 @@ private:
 
 SOMA_PLUGIN(soma::PluginKind::integrator, soma::integrators::ExponentialEuler, "exp_euler", "2.0.0",
             "exponential Euler (Rush-Larsen): gates exact for frozen v, v by forward Euler; needs a model with "
-            "conditionally linear gates (hh)")
+            "conditionally linear variables besides v (hh, adex, model files with such variables)")
