@@ -110,6 +110,9 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     if (!spec.recorders.empty() && !info.recording.note.empty()) {
         std::cerr << "soma: note: " << info.recording.note << '\n';  // which cells the recorders receive
     }
+    if (root) {
+        if (const auto note = simulation.output_size_note(); !note.empty()) std::cerr << "soma: note: " << note << '\n';
+    }
 
     auto output = open_outputs(*parsed, spec, "", root && !spec.recorders.empty());
     // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.

@@ -200,9 +200,15 @@ Grid resolve_grid(const RunSettings& s) {
     if (cell_steps >= 1e11) {
         if (!grid.note.empty()) grid.note += "; ";
         const int exponent = static_cast<int>(std::floor(std::log10(cell_steps)));
+        const double seconds = cell_steps / 1e8;  // on one core
+        const std::string duration = seconds < 2 * 3600 ? fmt::format("{:.0f} minutes", seconds / 60)
+                                     : seconds < 2 * 86400 ? fmt::format("{:.0f} hours", seconds / 3600)
+                                     : seconds < 2 * 365 * 86400 ? fmt::format("{:.0f} days", seconds / 86400)
+                                                                  : fmt::format("{:.2g} years", seconds / (365 * 86400.0));
         grid.note += fmt::format("a long run: {} cell(s) x {} steps, {:.2g} x 10^{} cell-steps (hh with euler advances "
-                                 "about 10^8 cell-steps a second per core); Ctrl-C stops it and writes nothing",
-                                 s.n_cells, grid.n_steps, cell_steps / std::pow(10.0, exponent), exponent);
+                                 "about 10^8 cell-steps a second per core: about {} on one core); Ctrl-C stops it and "
+                                 "writes nothing",
+                                 s.n_cells, grid.n_steps, cell_steps / std::pow(10.0, exponent), exponent, duration);
     }
     return grid;
 }
@@ -449,6 +455,17 @@ std::pair<std::size_t, std::size_t> Simulation::stretch_samples(std::size_t firs
     const std::size_t first_sample = (first_step + every - 1) / every;
     const std::size_t end_sample = (first_step + n_steps + every - 1) / every;
     return {first_sample, end_sample - first_sample};
+}
+
+std::string Simulation::output_size_note() const {
+    double bytes = 0;
+    for (const auto& r : recorders_) bytes += r->expected_bytes(info_);
+    if (bytes <= large_output_bytes) return {};
+    return fmt::format("the outputs of this run will take about {} ({} samples of {} value{} each); to record less, "
+                       "use --record-interval, --record or --record-cells, or --recorder none",
+                       bytes_for_people(bytes), grid_.n_steps / grid_.record_every,
+                       info_.recording.variables.size() * info_.recording.cells.size(),
+                       info_.recording.variables.size() * info_.recording.cells.size() == 1 ? "" : "s");
 }
 
 void Simulation::check_output_space() const {

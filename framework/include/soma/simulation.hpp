@@ -120,6 +120,10 @@ public:
     Simulation& operator=(Simulation&&) noexcept;
 
     [[nodiscard]] const Grid& grid() const { return grid_; }
+    /// A note when the recorders' outputs will take more than large_output_bytes (their expected_bytes),
+    /// with what to change to record less; "" otherwise.
+    [[nodiscard]] std::string output_size_note() const;
+    static constexpr double large_output_bytes = 1024.0 * 1024 * 1024;
     /// Metadata as the recorders receive it (settings, units, all parameter values, recording).
     [[nodiscard]] const RunInfo& info() const { return info_; }
     /// The recorders, in the order given (e.g. to list their `outputs` after the run).
