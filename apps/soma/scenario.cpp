@@ -544,10 +544,11 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         const std::string from_file = file.count(kind) ? file[kind].as<std::string>() : target;
         target = cli.count(kind) ? cli[kind].as<std::string>() : from_file;
         if (trim(target).empty()) {
-            throw ParameterError(fmt::format("{} is empty; give a {} plug-in's name ('soma list' shows them){}, or leave "
-                                             "it out for the default",
-                                             cli.count(kind) ? "--" + kind : lines.where(kind) + ": " + kind, kind,
-                                             kind == "model" ? " or a model file" : ""));
+            throw ParameterError(fmt::format("{} is empty; give {} {} plug-in's name ('soma list' shows them){}, or "
+                                             "leave it out for the default",
+                                             cli.count(kind) ? "--" + kind : lines.where(kind) + ": " + kind,
+                                             kind == "integrator" ? "an" : "a", kind,
+                                             kind == "model" ? " or a model file" : kind == "stimulus" ? " or a current file" : ""));
         }
         if (target != from_file) replaced_sections.insert(kind);
     };
@@ -562,7 +563,13 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     // Several --stimulus options are one sum, "step+ou" (stimulus_sum.hpp).
     if (cli.count("stimulus")) {
         std::string joined;
-        for (const auto& part : cli["stimulus"].as<std::vector<std::string>>()) joined += (joined.empty() ? "" : "+") + part;
+        for (const auto& part : cli["stimulus"].as<std::vector<std::string>>()) {
+            if (trim(part).empty()) {
+                throw ParameterError("--stimulus is empty; give a stimulus plug-in's name ('soma list' shows them) or a "
+                                     "current file, or leave it out for the default");
+            }
+            joined += (joined.empty() ? "" : "+") + part;
+        }
         const std::string from_file = file.count("stimulus") ? file["stimulus"].as<std::string>() : spec.stimulus.name;
         spec.stimulus.name = joined;
         if (joined != from_file) replaced_sections.insert("stimulus");

@@ -65,8 +65,8 @@ StimulusSum::StimulusSum(std::vector<Part> parts) : Stimulus(combined_schema(par
         }
         for (std::size_t j = 0; j < k; ++j) {
             if (parts_[j].label == label) {
-                throw ParameterError(fmt::format("two stimuli are labelled '{}'; give each a label of its own, e.g. "
-                                                 "{}:first+{}:second",
+                throw ParameterError(fmt::format("two stimuli are labelled '{}'; give each a label of its own "
+                                                 "(PLUGIN:LABEL), e.g. step:{}+step:{}_2",
                                                  label, label, label));
             }
         }

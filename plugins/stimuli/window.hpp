@@ -44,7 +44,7 @@ inline void check_window(const ParameterValues& p) {
 /// dt (to 1e-9 relative): the current's jumps are on the grid for every integrator, and none is moved
 /// silently.
 /// @throws ParameterError naming the cell (population index first_cell + c) if onset or offset is off
-///         the grid, or both fall on the same step.
+///         the grid or 2^53 steps or more from 0, or both fall on the same step.
 inline void window_to_steps(const StimulusCells& cells, std::size_t onset, std::size_t offset, double dt,
                             std::size_t first_cell) {
     for (std::size_t c = 0; c < cells.count(); ++c) {
@@ -52,6 +52,11 @@ inline void window_to_steps(const StimulusCells& cells, std::size_t onset, std::
         const std::string where = cells.count() > 1 || first_cell > 0 ? fmt::format(" of cell {}", first_cell + c) : "";
         for (const auto& [name, t] : {std::pair{"onset", t_on}, std::pair{"offset", t_off}}) {
             const double steps = t / dt;
+            if (steps >= 0x1p53) {  // beyond the steps a double counts exactly (and a step index holds)
+                throw ParameterError(fmt::format("stimulus {}{} = {} ms is {} steps of dt = {} ms, more than a run can "
+                                                 "count (2^53); use a larger dt, e.g. --dt 0.01",
+                                                 name, where, readable(t, 12), readable(steps), readable(dt)));
+            }
             if (std::abs(steps - std::round(steps)) > 1e-9 * std::max(1.0, steps)) {
                 throw ParameterError(fmt::format("stimulus {}{} = {} ms is not on the time grid of dt = {} ms (the "
                                                  "current changes only at whole steps); use a multiple of dt such as "
