@@ -833,6 +833,31 @@ BOOST_AUTO_TEST_CASE(phase_plane_of_a_reset_model_names_the_reset) {
     SOMA_CHECK_CONTAINS(script, "title 'unstable fixed point'");
 }
 
+// The trajectory's samples stop short of the cut-off: the figure draws each spike as a stroke from the last
+// sample before it (the row before each blank line of the CSV) to V_peak = 0 mV, at that sample's w.
+BOOST_AUTO_TEST_CASE(phase_plane_draws_each_spike_to_the_cut_off) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"phase", "--model", "adex", "--resolution", "51"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "3 spike(s)");
+    std::ifstream csv(cwd.path() / "soma-output" / "adex_trajectory.csv");
+    std::vector<std::string> before_reset;
+    std::string previous;
+    for (std::string line; std::getline(csv, line);) {
+        if (line.empty()) before_reset.push_back(previous.substr(previous.find(',') + 1));  // "v,w"
+        if (!line.empty() && line.front() != '#') previous = line;
+    }
+    BOOST_TEST_REQUIRE(before_reset.size() == 3u);
+    const std::string script = read_file(cwd.path() / "soma-output" / "adex_phase.gp");
+    for (std::size_t k = 0; k < before_reset.size(); ++k) {
+        const std::string v = before_reset[k].substr(0, before_reset[k].find(','));
+        const std::string w = before_reset[k].substr(before_reset[k].find(',') + 1);
+        BOOST_TEST(v.front() == '-', before_reset[k]);  // below the cut-off
+        SOMA_CHECK_CONTAINS(script, fmt::format("set arrow {} from {}, {} to 0, {} nohead", 10 + k, v, w, w));
+    }
+    BOOST_TEST(script.find("set arrow 13 ") == std::string::npos);
+}
+
 // A second phase plane of another current does not replace the first's files without --force; a trajectory
 // too long to hold is refused before it runs; a --current that is not the stimulus's is said, in the figure too.
 BOOST_AUTO_TEST_CASE(phase_plane_outputs_are_guarded_and_honest) {

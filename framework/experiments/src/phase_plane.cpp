@@ -564,6 +564,10 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
 
 namespace {
 
+/// The spikes drawn as strokes to the cut-off in a phase plane's figure: the first ones (a trajectory
+/// winds over itself after a few).
+constexpr std::size_t max_spike_strokes = 1000;
+
 std::string script(const PhasePlane& p, const std::string& title, const std::filesystem::path& base) {
     const Variable& v = p.variables[0];
     const Variable& w = p.variables[1];
@@ -645,6 +649,18 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
                             "    set arrow 1 from {0}, graph 0 to {0}, graph 1 nohead lw 2 dt 2 lc rgb '#d62728' front\n"
                             "    set arrow 2 from {1}, graph 0 to {1}, graph 1 nohead lw 2 dt 3 lc rgb '#9467bd' front\n",
                             number(p.reset->threshold), number(p.reset->reset));
+        // Each spike as a stroke from the last sample before it to the cut-off, at that sample's w (w moves
+        // by well under a line's width in the fraction of a step): the samples stop short of the cut-off,
+        // at heights that depend on where the spike fell in its step. Figure only; the CSV keeps the samples.
+        const auto& tr = p.trajectory;
+        std::size_t k = 0, strokes = 0;
+        for (const double spike : tr.spikes) {
+            while (k + 1 < tr.t.size() && tr.t[k + 1] < spike) ++k;
+            if (k >= tr.t.size() || tr.t[k] >= spike || strokes == max_spike_strokes) break;
+            extra += fmt::format("    set arrow {} from {}, {} to {}, {} nohead lw 1.5 lc rgb 'black'\n", 10 + strokes,
+                                 number(tr.v[k]), number(tr.w[k]), number(p.reset->threshold), number(tr.w[k]));
+            ++strokes;
+        }
         plots += fmt::format(", \\\n         NaN with lines lw 2 dt 2 lc rgb '#d62728' title {}, \\\n"
                              "         NaN with lines lw 2 dt 3 lc rgb '#9467bd' title {}",
                              gnuplot::quote(fmt::format("spike cut-off {} = {:g}{}", v.name, p.reset->threshold, unit)),
