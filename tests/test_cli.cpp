@@ -1777,6 +1777,18 @@ BOOST_AUTO_TEST_CASE(a_plugin_that_throws_a_non_exception_gives_an_error_naming_
         SOMA_CHECK_CONTAINS(constructed.err, "failed to construct: it threw an object that is not an exception");
     }
     check_no_output(cwd.path());
+
+    // A stimulus that throws an int at t = 5 ms, inside the integrator (with cvode, inside a SUNDIALS callback):
+    // every integrator ends the run with the error, exit 1, and no output.
+    for (const std::string integrator : {"euler", "rk4", "dopri5", "cvode"}) {
+        const auto mid_run = run_soma(cwd.path(), logs.path(),
+                                      {"run", "--model", "lif", "--stimulus", "throws_later", "--integrator", integrator,
+                                       "--t-stop", "20", "--name", "t"},
+                                      env);
+        BOOST_TEST(mid_run.code == 1, integrator << ": " << mid_run);
+        SOMA_CHECK_CONTAINS(mid_run.err, "soma: error: a plug-in threw an object that is not an exception");
+        BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / "t.csv"), integrator);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_command_loads_only_the_plugins_it_uses) {

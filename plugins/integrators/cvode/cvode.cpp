@@ -83,6 +83,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <exception>
 #include <utility>
 
 #if SUNDIALS_VERSION_MAJOR != 6
@@ -165,6 +166,7 @@ struct Scratch {
     std::array<double, 1> current{};  // the injected current of one cell
     std::vector<double> jacobian;     // one cell's Jacobian, row-major, n_vars * n_vars
     std::string message;              // CVODE's last error or warning, for the RunError
+    std::exception_ptr thrown;        // what a plug-in threw inside a callback, rethrown when CVODE returns
 };
 
 /// One cell's CVODE and what its restarts need. Not movable: CVODE keeps a pointer to it.
@@ -246,11 +248,18 @@ struct Cell {
         }
     }
 
+    // A plug-in (the model, the stimulus) that throws inside one: the exception is kept and CVODE told to
+    // stop (a negative return: unrecoverable), and step() rethrows it once CVode returns.
     static int rhs(sunrealtype t, N_Vector y, N_Vector ydot, void* data) noexcept {
         const auto& self = *static_cast<const Cell*>(data);
         const BatchView dydt(N_VGetArrayPointer(ydot), self.n_vars, 1, 1);
-        self.block.rhs(self.segment_start, t, ConstBatchView(N_VGetArrayPointer(y), self.n_vars, 1, 1),
-                       self.scratch->current, dydt);
+        try {
+            self.block.rhs(self.segment_start, t, ConstBatchView(N_VGetArrayPointer(y), self.n_vars, 1, 1),
+                           self.scratch->current, dydt);
+        } catch (...) {
+            self.scratch->thrown = std::current_exception();
+            return -1;
+        }
         // A NaN or infinity (e.g. from a wild Newton iterate) is a recoverable error: CVODE retries with a
         // smaller step, and gives up with CV_REPTD_RHSFUNC_ERR if it persists.
         double sum = 0;
@@ -269,10 +278,15 @@ struct Cell {
         const auto& self = *static_cast<const Cell*>(data);
         const std::size_t nv = self.n_vars;
         Scratch& s = *self.scratch;
-        self.block.stimulus->current(self.segment_start, t, self.block.stimulus_cells, s.current);
-        std::ranges::fill(s.jacobian, 0.0);
-        self.jacobian->jacobian(t, self.block.model_cells, ConstBatchView(N_VGetArrayPointer(y), nv, 1, 1), s.current,
-                                s.jacobian);
+        try {
+            self.block.stimulus->current(self.segment_start, t, self.block.stimulus_cells, s.current);
+            std::ranges::fill(s.jacobian, 0.0);
+            self.jacobian->jacobian(t, self.block.model_cells, ConstBatchView(N_VGetArrayPointer(y), nv, 1, 1),
+                                    s.current, s.jacobian);
+        } catch (...) {
+            s.thrown = std::current_exception();
+            return -1;
+        }
         for (std::size_t r = 0; r < nv; ++r) {
             for (std::size_t k = 0; k < nv; ++k) {
                 SM_ELEMENT_D(J, static_cast<sunindextype>(r), static_cast<sunindextype>(k)) = s.jacobian[r * nv + k];
@@ -349,6 +363,7 @@ private:
             scratch_.message.clear();
             double t_return = cell.t_now;
             const int flag = CVode(cell.mem.get(), t_end, cell.y.get(), &t_return, CV_NORMAL);
+            if (scratch_.thrown) std::rethrow_exception(std::exchange(scratch_.thrown, nullptr));
             if (flag < 0) fail(cell, flag, t_return);
             if (flag == CV_ROOT_RETURN) {
                 on_root(cell, t_return, i, n_spikes, spikes);
