@@ -1156,6 +1156,23 @@ BOOST_AUTO_TEST_CASE(scenario_comments_and_bom) {
     SOMA_CHECK_CONTAINS(result.out, "s: lif with step stimulus and euler, 20 ms");
 }
 
+// Several recorders in a scenario file: one line each, as --recorder is repeated, or a list.
+BOOST_AUTO_TEST_CASE(scenario_recorders_repeat_or_list) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    std::ofstream(cwd.path() / "lines.ini") << "model = lif\nt_stop = 5\nrecorder = csv\nrecorder = hdf5\n";
+    std::ofstream(cwd.path() / "list.ini") << "model = lif\nt_stop = 5\nrecorder = csv, hdf5\n";
+    for (const std::string name : {"lines", "list"}) {
+        const auto result = run_soma(cwd.path(), logs.path(), {"run", name + ".ini"});
+        BOOST_TEST_REQUIRE(result.code == 0, result);
+        BOOST_TEST(fs::exists(cwd.path() / "soma-output" / (name + ".csv")), name);
+        BOOST_TEST(fs::exists(cwd.path() / "soma-output" / (name + "_spikes.h5")), name);
+    }
+    std::ofstream(cwd.path() / "twice.ini") << "recorder = csv\nrecorder = csv\n";
+    const auto twice = run_soma(cwd.path(), logs.path(), {"run", "twice.ini"});
+    BOOST_TEST(twice.code == 1, twice);
+    SOMA_CHECK_CONTAINS(twice.err, "recorder 'csv' is listed twice");
+}
+
 // An empty entry in PATH means the working directory to execvp: a `gnuplot` planted there must not run.
 BOOST_AUTO_TEST_CASE(a_planted_gnuplot_in_the_working_directory_is_not_run) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");

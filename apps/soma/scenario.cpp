@@ -198,7 +198,8 @@ std::string ini_text(std::istream& in, ScenarioLines& lines) {
             } else {
                 const std::string key(trimmed(content.substr(0, eq)));
                 const std::string full = section.empty() ? key : section + "." + key;
-                if (const auto [it, fresh] = lines.line_of.emplace(full, number); !fresh) {
+                // `recorder` may be repeated, as --recorder may: one line per recorder.
+                if (const auto [it, fresh] = lines.line_of.emplace(full, number); !fresh && full != "recorder") {
                     throw ParameterError(fmt::format("{}:{}: '{}' is set again (first at line {}); set each "
                                                      "setting once",
                                                      lines.path, number, full, it->second));
@@ -606,14 +607,24 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     if (auto v = pick<std::vector<std::string>>(cli, "recorder", file, "recorder")) {
         scenario.recorders_given = true;
         spec.recorders.clear();
-        for (const auto& r : *v) {
+        std::vector<std::string> names;  // "csv, hdf5" is two recorders, as two lines or two --recorder are
+        for (const auto& entry : *v) {
+            std::string_view rest = entry;
+            while (true) {
+                const auto comma = rest.find(',');
+                names.emplace_back(trim(rest.substr(0, comma)));
+                if (comma == std::string_view::npos) break;
+                rest = rest.substr(comma + 1);
+            }
+        }
+        for (const auto& r : names) {
             if (r == "none") continue;
             if (std::ranges::any_of(spec.recorders, [&](const ComponentSpec& c) { return c.name == r; })) {
                 throw ParameterError(fmt::format("recorder '{}' is listed twice; name each recorder once", r));
             }
             spec.recorders.push_back({r, {}, {}});
         }
-        if (!spec.recorders.empty() && std::find(v->begin(), v->end(), "none") != v->end()) {
+        if (!spec.recorders.empty() && std::find(names.begin(), names.end(), "none") != names.end()) {
             throw ParameterError("recorder 'none' cannot be combined with other recorders");
         }
     }
