@@ -1156,6 +1156,30 @@ BOOST_AUTO_TEST_CASE(scenario_comments_and_bom) {
     SOMA_CHECK_CONTAINS(result.out, "s: lif with step stimulus and euler, 20 ms");
 }
 
+// A model file whose reset puts v above its threshold: every integrator refuses it at the first spike (euler and
+// dopri5 used to leave the cell above threshold, never to fire again, and report one spike). A reset of another
+// variable alone, v left as it was, is a model's right (spike-triggered adaptation) and runs.
+BOOST_AUTO_TEST_CASE(a_reset_above_threshold_is_refused_by_every_integrator) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::string body = "parameter tau = 10 ms (0, inf)\ncurrent I mV/ms\nstate v = 0 mV\nstate w = 0 mV/ms\n"
+                             "dv/dt = -v/tau + I - w\ndw/dt = -w/tau\nthreshold v > 1 mV\n";
+    std::ofstream(cwd.path() / "up.eq") << body << "reset v = 2 mV\n";
+    std::ofstream(cwd.path() / "w.eq") << body << "reset w = w + 0.01 mV/ms\n";
+    for (const std::string integrator : {"euler", "rk4", "dopri5", "cvode"}) {
+        const std::vector<std::string> args{"run", "--stimulus", "dc", "--set", "stimulus.amplitude=0.5",
+                                            "--integrator", integrator, "--recorder", "none", "--model"};
+        auto up = args;
+        up.push_back("up.eq");
+        const auto refused = run_soma(cwd.path(), logs.path(), up);
+        BOOST_TEST(refused.code == 1, integrator << ": " << refused);
+        SOMA_CHECK_CONTAINS(refused.err, "the model reset cell 0 to v = 2 mV, not below its threshold 1 mV");
+        auto w = args;
+        w.push_back("w.eq");
+        const auto adapted = run_soma(cwd.path(), logs.path(), w);
+        BOOST_TEST(adapted.code == 0, integrator << ": " << adapted);
+    }
+}
+
 // Several recorders in a scenario file: one line each, as --recorder is repeated, or a list.
 BOOST_AUTO_TEST_CASE(scenario_recorders_repeat_or_list) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");

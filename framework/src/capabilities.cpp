@@ -1,7 +1,9 @@
 #include "soma/conditionally_linear.hpp"
 #include "soma/integrator.hpp"
+#include "soma/error.hpp"
 #include "soma/jacobian.hpp"
 #include "soma/model_from_file.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/registry.hpp"
 #include "soma/suggested_drive.hpp"
 #include "soma/threshold_meaning.hpp"
@@ -18,6 +20,17 @@ ModelFromFile::~ModelFromFile() = default;
 SuggestedDrive::~SuggestedDrive() = default;
 ThresholdMeaningOf::~ThresholdMeaningOf() = default;
 Integrator::Worker::~Worker() = default;
+
+void check_reset(double t_spike, std::size_t cell, double v_before, double v, double threshold, std::string_view unit) {
+    if (v < threshold || v == v_before) return;
+    std::string shown;  // appended, not " " + unit: GCC 12 warns falsely (-Wrestrict) on that
+    if (unit != "1") shown.append(" ").append(unit);
+    throw CellError(fmt::format("at t = {} ms the model reset cell {} to v = {}{}, not below its threshold {}{}: it "
+                                "would spike again at once, endlessly, or stay above the threshold and never fire "
+                                "again; set the reset potential below the threshold",
+                                readable(t_spike, 9), cell, readable(v, 6), shown, readable(threshold, 6), shown),
+                    cell);
+}
 
 bool is_model_file(std::string_view name) { return name.find_first_of("/.") != std::string_view::npos; }
 

@@ -187,7 +187,12 @@ private:
         const Block cell = block_.cell(c);
         if (!locate_) {
             spikes.push_back({cell.first, t + block_.dt});
-            if (cell.model->on_spike(t + block_.dt, cell.model_cells, y_next.cell(c))) note_release(c, cell, t + block_.dt);
+            const double v_before = y_next.at(0, c);
+            if (cell.model->on_spike(t + block_.dt, cell.model_cells, y_next.cell(c))) {
+                check_reset(t + block_.dt, cell.first, v_before, y_next.at(0, c), cell.thresholds[0],
+                            cell.model->state_variables()[0].unit);
+                note_release(c, cell, t + block_.dt);
+            }
             return;
         }
         // A cell released in this step is searched from the end of its refractory period.
@@ -224,7 +229,10 @@ private:
             const double t_spike = std::min(t0 + s * h, t_end);
             interpolate(s, h);
             spikes.push_back({cell.first, t_spike});
+            const double v_before = at_event_.view().at(0, 0);
             if (!cell.model->on_spike(t_spike, cell.model_cells, at_event_.view())) break;  // no reset
+            check_reset(t_spike, cell.first, v_before, at_event_.view().at(0, 0), threshold,
+                        cell.model->state_variables()[0].unit);
             if (t_spike >= t_end) {
                 copy_cells(at_event_.view(), end_.view());
                 note_release(c, cell, t_end);

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace soma {
@@ -19,6 +20,15 @@ namespace soma {
 /// Most spikes one cell may fire within one grid step before an integrator gives up with a RunError
 /// (a reset that cannot hold the model below threshold, or a current far too large for the model).
 inline constexpr std::size_t max_spikes_per_cell_and_step = 1000;
+
+/// Every integrator's check after a model's on_spike changed the membrane potential of cell `cell`
+/// (population index) at `t_spike` (ms) from `v_before` to `v`: a reset of v that is not below the cell's
+/// `threshold` (all in `unit`) would either fire again at once, endlessly, or leave the cell above
+/// threshold, never to cross it again. A spike that leaves v as it was (a model that resets only other
+/// variables, such as an adaptation current) passes.
+/// @throws CellError naming the cell, the time, both values and the remedy.
+BOOST_SYMBOL_VISIBLE void check_reset(double t_spike, std::size_t cell, double v_before, double v, double threshold,
+                                      std::string_view unit);
 
 /// A contiguous range of the population's cells with every per-cell array of the run: what one
 /// integrator worker advances. The views point into the engine's arrays, which outlive the block.

@@ -428,17 +428,12 @@ private:
         if (const int flag = CVodeGetDky(mem, t_spike, 0, work_.get()); flag < 0) fail(cell, flag, t_spike);
         const BatchView event(N_VGetArrayPointer(work_.get()), n_vars_, 1, 1);
         spikes.push_back({cell.block.first, t_spike});
+        const double v_before = event.at(0, 0);
         if (!cell.block.model->on_spike(t_spike, cell.block.model_cells, event)) {
             cell.t_now = t_root;
             return;
         }
-        const double v = event.at(0, 0);
-        if (!(v < cell.threshold())) {
-            throw RunError(fmt::format(
-                "at t = {} ms the model reset cell {} to v = {} {}, not below its threshold {} {}: it would "
-                "spike again at once, endlessly; set the reset potential below the threshold",
-                t_spike, cell.block.first, v, unit, cell.threshold(), unit));
-        }
+        check_reset(t_spike, cell.block.first, v_before, event.at(0, 0), cell.threshold(), unit);
         // Restart from the reset state at the spike time.
         N_VScale(1.0, work_.get(), cell.y.get());
         restart(cell, t_spike);

@@ -225,7 +225,10 @@ private:
                 spikes.push_back({cell.block.first, t_spike});
                 if (++n_spikes > max_spikes_per_cell_and_step) too_many_spikes(cell, t_start, t_end);
                 const BatchView event(at_event_.data(), n_vars_, 1, 1);
+                const double v_before = event.at(0, 0);
                 if (cell.block.model->on_spike(t_spike, cell.block.model_cells, event)) {
+                    check_reset(t_spike, cell.block.first, v_before, event.at(0, 0), cell.block.thresholds[0],
+                                cell.block.model->state_variables()[0].unit);
                     // A reset: integration restarts from the reset state at the spike time.
                     std::ranges::copy(at_event_, cell.x0.begin());
                     restart(cell, t_spike, next_step_guess(cell));
