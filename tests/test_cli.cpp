@@ -1298,13 +1298,16 @@ BOOST_AUTO_TEST_CASE(the_same_run_spelled_differently_replaces_its_outputs_and_s
     const auto reordered = run_soma(cwd.path(), logs.path(),
                                     {"run", "--t-stop", "5", "--recorder", "hdf5", "--recorder", "csv", "--name", "two"});
     BOOST_TEST(reordered.code == 0, reordered);
-    // A parameter given (even at its default) is another run; so is a scenario file that sets one.
-    const auto with_parameter = run_soma(cwd.path(), logs.path(), {"run", "same.ini"});
-    BOOST_TEST(with_parameter.code == 1, with_parameter);
-    SOMA_CHECK_CONTAINS(with_parameter.err, "are from a different run (soma run");
-    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), {"run", "same.ini", "--force"}).code == 0);
+    // A parameter given at its default value is the same run, from a scenario file or the command line; at
+    // another value it is another run.
+    const auto at_default = run_soma(cwd.path(), logs.path(), {"run", "same.ini"});
+    BOOST_TEST(at_default.code == 0, at_default);
     BOOST_TEST(run_soma(cwd.path(), logs.path(), {"run", "--set", "model.g_Na=1.2e2", "--t-stop", "5", "--recorder",
                                                   "csv"}).code == 0);
+    const auto other_value = run_soma(cwd.path(), logs.path(), {"run", "--set", "model.g_Na=100", "--t-stop", "5",
+                                                                "--recorder", "csv"});
+    BOOST_TEST(other_value.code == 1, other_value);
+    SOMA_CHECK_CONTAINS(other_value.err, "are from a different run (soma run");
 
     // --summary none: a hidden owner record keeps the files another run's.
     const std::vector<std::string> quiet{"run", "--t-stop", "5", "--recorder", "csv", "--summary", "none", "--name", "q"};
@@ -1323,6 +1326,14 @@ BOOST_AUTO_TEST_CASE(the_same_run_spelled_differently_replaces_its_outputs_and_s
                                                           "--force"}).code == 0);
     BOOST_TEST(!fs::exists(out / ".q_summary.json"));
     BOOST_TEST(fs::exists(out / "q_summary.json"));
+}
+
+// The README's first example scenario is the default run: after `soma run`, it replaces the outputs without --force.
+BOOST_AUTO_TEST_CASE(the_default_run_and_its_example_scenario_are_one_run) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), {"run", "--recorder", "csv"}).code == 0);
+    const auto scenario = run_soma(cwd.path(), logs.path(), {"run", SOMA_EXAMPLES_DIR "/hh-step.ini", "--recorder", "csv"});
+    BOOST_TEST(scenario.code == 0, scenario);
 }
 
 // The files are protected across commands: a sweep's recorders write the files a run of the same name wrote.

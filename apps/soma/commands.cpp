@@ -222,7 +222,7 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     }
     print_notes(notes);
 
-    auto output = open_outputs(*parsed, spec.run, "sweep", root);
+    auto output = open_outputs(registry, *parsed, spec.run, "sweep", root);
     const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
                                             progress.update(static_cast<double>(done), static_cast<double>(total),
@@ -348,7 +348,7 @@ int rheobase_command(const PluginRegistry& registry, const std::vector<std::stri
     }
     print_notes(notes);
 
-    auto output = open_outputs(*parsed, spec.run, "rheobase", root);
+    auto output = open_outputs(registry, *parsed, spec.run, "rheobase", root);
     const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         std::size_t round = 0;
         experiments::RunControl control{&interrupted,

@@ -123,7 +123,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     print_notes(notes);
 
     // The files may also be a fit's comparison (soma fit --name F writes F_fit-SET_compare.*).
-    auto output = open_outputs(*parsed, run, "compare", root, {{}, fitting::comparison_files(run.name)});
+    auto output = open_outputs(registry, *parsed, run, "compare", root, {{}, fitting::comparison_files(run.name)});
     const auto comparison = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         experiments::RunControl control{&interrupted, [&](std::size_t done, std::size_t total) {
                                             progress.update(static_cast<double>(done), static_cast<double>(total),

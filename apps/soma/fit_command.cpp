@@ -276,7 +276,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         claims.names.push_back(s.name);
         for (auto& f : fitting::comparison_files(s.name)) claims.files.push_back(std::move(f));
     }
-    auto output = open_outputs(*parsed, spec.run, "fit", root, claims);
+    auto output = open_outputs(registry, *parsed, spec.run, "fit", root, claims);
     const auto result = run_interruptibly(root ? report.progress : "off", [&](ProgressLine& progress) {
         std::size_t generation = 0;
         double best = std::numeric_limits<double>::quiet_NaN();

@@ -197,7 +197,7 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
     // The outputs are guarded as those of the other commands: a different phase plane of the same name is not
     // replaced without --force. Its identity: the run's, and the phase plane's own options.
     spec.run.name = name;
-    std::vector<std::string> identity = run_identity(*scenario, spec.run);
+    std::vector<std::string> identity = run_identity(registry, *scenario, spec.run);
     for (const char* option : {"current", "v-range", "w-range", "arrows", "resolution"}) {
         if (given.count(option)) identity.push_back(fmt::format("{}={}", option, given[option].as<std::string>()));
     }

@@ -114,7 +114,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
         if (const auto note = simulation.output_size_note(); !note.empty()) std::cerr << "soma: note: " << note << '\n';
     }
 
-    auto output = open_outputs(*parsed, spec, "", root && !spec.recorders.empty());
+    auto output = open_outputs(registry, *parsed, spec, "", root && !spec.recorders.empty());
     // Ctrl-C or kill ends the run cleanly: the recorders delete their temporary files.
     simulation.interrupt_on(interrupted);
     if (output) simulation.on_outputs([&](const auto& files) { output->claim(files); });

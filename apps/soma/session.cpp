@@ -243,25 +243,51 @@ std::string canonical_path(const std::filesystem::path& path) {
     return (ec ? std::filesystem::absolute(path).lexically_normal() : canonical).string();
 }
 
-void add_component(std::vector<std::string>& identity, std::string_view kind, const ComponentSpec& c) {
+/// The default values of the parameters of component `c` of `kind`, in shortest form, by name: empty for a
+/// preset (whose values are not the schema's), a sum of stimuli or a current file, or a component that
+/// cannot be created (its error comes later, from building the run).
+std::map<std::string, std::string> default_values(const PluginRegistry& registry, PluginKind kind, const ComponentSpec& c) {
+    std::map<std::string, std::string> defaults;
+    if (!c.preset.empty() || c.name.find_first_of("+:") != std::string::npos || is_stimulus_file(c.name)) return defaults;
+    try {
+        const auto component = kind == PluginKind::model ? std::shared_ptr<Component>(create_model(registry, c.name))
+                                                          : registry.create<Component>(kind, c.name);
+        for (const auto& p : component->schema()) defaults[p.name] = fmt::format("{}", p.default_value);
+    } catch (...) {
+        defaults.clear();
+    }
+    return defaults;
+}
+
+/// The component's name (a file's absolute path), its preset, and its parameters but those given at their
+/// default value, which make no other run than leaving them out.
+void add_component(std::vector<std::string>& identity, std::string_view kind, const ComponentSpec& c,
+                   const std::map<std::string, std::string>& defaults) {
     identity.push_back(fmt::format("{}={}", kind,
                                    is_model_file(c.name) || is_stimulus_file(c.name) ? canonical_path(c.name) : c.name));
     if (!c.preset.empty()) identity.push_back(fmt::format("{}.preset={}", kind, c.preset));
-    for (const auto& [name, text] : c.parameters) identity.push_back(fmt::format("{}.{}={}", kind, name, canonical_value(text)));
+    for (const auto& [name, text] : c.parameters) {
+        const std::string value = canonical_value(text);
+        if (const auto it = defaults.find(name); it != defaults.end() && it->second == value) continue;
+        identity.push_back(fmt::format("{}.{}={}", kind, name, value));
+    }
 }
 
 }  // namespace
 
-std::vector<std::string> run_identity(const Scenario& parsed, const RunSpec& spec) {
+std::vector<std::string> run_identity(const PluginRegistry& registry, const Scenario& parsed, const RunSpec& spec) {
     std::vector<std::string> identity{"soma", parsed.command_line.size() > 1 ? parsed.command_line[1] : "run"};
-    add_component(identity, "model", spec.model);
-    add_component(identity, "stimulus", spec.stimulus);
-    add_component(identity, "integrator", spec.integrator);
+    const auto component = [&](std::string_view kind, PluginKind plugin, const ComponentSpec& c) {
+        add_component(identity, kind, c, default_values(registry, plugin, c));
+    };
+    component("model", PluginKind::model, spec.model);
+    component("stimulus", PluginKind::stimulus, spec.stimulus);
+    component("integrator", PluginKind::integrator, spec.integrator);
     // The recorders in name order: which writes first changes no file.
     std::vector<const ComponentSpec*> recorders;
     for (const auto& r : spec.recorders) recorders.push_back(&r);
     std::sort(recorders.begin(), recorders.end(), [](const ComponentSpec* a, const ComponentSpec* b) { return a->name < b->name; });
-    for (const ComponentSpec* r : recorders) add_component(identity, "recorder", *r);
+    for (const ComponentSpec* r : recorders) component("recorder", PluginKind::recorder, *r);
     const RunSettings& s = spec.settings;
     identity.push_back(fmt::format("t_stop={}", s.t_stop));
     identity.push_back(fmt::format("dt={}", s.dt));
@@ -280,11 +306,11 @@ std::vector<std::string> run_identity(const Scenario& parsed, const RunSpec& spe
     return identity;
 }
 
-std::optional<OutputDirectory> open_outputs(const Scenario& parsed, const RunSpec& spec, std::string_view kind,
-                                            bool writes, const OutputClaims& also) {
+std::optional<OutputDirectory> open_outputs(const PluginRegistry& registry, const Scenario& parsed, const RunSpec& spec,
+                                            std::string_view kind, bool writes, const OutputClaims& also) {
     if (!writes) return std::nullopt;
     return std::optional<OutputDirectory>(std::in_place, spec.output_dir, spec.name, summary_file(spec, kind),
-                                          run_identity(parsed, spec), parsed.force, also);
+                                          run_identity(registry, parsed, spec), parsed.force, also);
 }
 
 void finish_outputs(std::vector<std::filesystem::path> written, nlohmann::json summary,

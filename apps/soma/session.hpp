@@ -102,15 +102,17 @@ void stop_on_signals();
 /// (`parsed.extra`) but not those that leave the outputs' contents alone (--threads, --progress, --summary,
 /// --force) nor the output directory (the summaries compared are in it). So `--output out/` is `--output
 /// out`, `--t-stop 100` the default, `--dt 1e-2` `--dt 0.01`, and a scenario file the same values given as
-/// options; a parameter given at its default value still differs from one not given.
-[[nodiscard]] std::vector<std::string> run_identity(const Scenario& parsed, const RunSpec& spec);
+/// options; and a parameter given at its default value (the plug-in's, from `registry`) the same as one
+/// not given (except under a preset, whose values are not the defaults).
+[[nodiscard]] std::vector<std::string> run_identity(const PluginRegistry& registry, const Scenario& parsed,
+                                                    const RunSpec& spec);
 
 /// The output directory of a command of `kind` (see summary_file) on the rank that writes (`writes`
 /// true), as OutputDirectory claims it for the run_identity of `parsed` and `spec` and --force; nullopt
 /// where `writes` is false (the other MPI ranks, a run without recorders).
 /// @throws RunError as OutputDirectory.
-[[nodiscard]] std::optional<OutputDirectory> open_outputs(const Scenario& parsed, const RunSpec& spec,
-                                                          std::string_view kind, bool writes,
+[[nodiscard]] std::optional<OutputDirectory> open_outputs(const PluginRegistry& registry, const Scenario& parsed,
+                                                          const RunSpec& spec, std::string_view kind, bool writes,
                                                           const OutputClaims& also = {});
 
 /// A progress line on stderr (rewritten in place, at most a few times a second): what is running, how
