@@ -184,6 +184,10 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     if (fi) {
         const auto it = parsed->extra.find("amplitude");
         std::string values = it == parsed->extra.end() ? std::string() : it->second.front();
+        if (it != parsed->extra.end() && values.find_first_not_of(" \t") == std::string::npos) {
+            throw ParameterError("--amplitude '' gives no amplitude; give a list (--amplitude 1,2,5) or linspace(a, b, "
+                                 "n), or leave --amplitude out for the default range");
+        }
         if (values.empty()) {
             // 0 to 20, made for hh's 7 uA/cm^2 step, scaled to the step the model suggests (as the stimuli's
             // defaults are: run_spec.hpp, apply_suggested_drive).

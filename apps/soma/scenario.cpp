@@ -286,6 +286,10 @@ std::size_t positive_count(const Setting& s, std::string_view what, std::string_
         throw ParameterError(fmt::format("{} is negative; give the number of {}s, at least 1 (or leave {} out to {})",
                                          s.shown, what, s.name, if_left_out));
     }
+    if (!n && !s.text.empty() && s.text.find_first_not_of("0123456789") == std::string::npos) {
+        throw ParameterError(fmt::format("{} is too large a number of {}s (at most {}); give fewer", s.shown, what,
+                                         std::numeric_limits<std::size_t>::max()));
+    }
     if (!n) {
         throw ParameterError(fmt::format("{} is not a whole number; give the number of {}s, at least 1 (or leave {} "
                                          "out to {})",
