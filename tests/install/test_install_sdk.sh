@@ -82,6 +82,8 @@ run "$tmp/run-example.log" installed_soma "$soma" run "$prefix/share/soma/exampl
 [ "$(spike_count "$tmp/run/out/hh-step_spikes.csv")" -eq 3 ] || fail "examples/hh-step.ini: not 3 spikes"
 [ -f "$prefix/share/soma/examples/models/hh.eq" ] || fail "not installed: examples/models/hh.eq"
 [ -f "$prefix/share/soma/examples/plugins/CMakeLists.txt" ] || fail "not installed: examples/plugins"
+[ -f "$prefix/share/doc/soma/docs/equations.md" ] || fail "not installed: docs/equations.md"
+[ -f "$prefix/share/doc/soma/README.md" ] || fail "not installed: README.md"
 
 step "build examples/plugins against $prefix"
 run "$tmp/configure.log" "$cmake" -S "$source_dir/examples/plugins" -B "$tmp/b" "${generator_args[@]}" "${build_type_args[@]}" \
