@@ -228,3 +228,21 @@ BOOST_AUTO_TEST_CASE(simulation_refuses_bad_settings_before_recording) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Messages quote files and options; they reach terminals, JSON and SVG as text. Control bytes and bytes
+// that form no UTF-8 character are escaped; well-formed characters (µA/cm², a U+1F600) are kept.
+BOOST_AUTO_TEST_SUITE(messages)
+
+BOOST_AUTO_TEST_CASE(error_messages_are_printable_utf8) {
+    BOOST_TEST(soma::printable_message("a\x1b[31mb\n\tc") == "a\\x1b[31mb\n\tc");
+    BOOST_TEST(soma::printable_message("\xc2\xb5" "A/cm\xc2\xb2") == "\xc2\xb5" "A/cm\xc2\xb2");
+    BOOST_TEST(soma::printable_message("\xf0\x9f\x98\x80") == "\xf0\x9f\x98\x80");
+    BOOST_TEST(soma::printable_message("caf\xe9!") == "caf\\xe9!");            // Latin-1, not UTF-8
+    BOOST_TEST(soma::printable_message("\xc0\x80") == "\\xc0\\x80");           // overlong NUL
+    BOOST_TEST(soma::printable_message("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
+    BOOST_TEST(soma::printable_message("\xe2\x82") == "\\xe2\\x82");           // cut short at the end
+    BOOST_TEST(soma::printable_message("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
+    BOOST_TEST(std::string(soma::ParameterError("x\xff").what()) == "x\\xff");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -17,7 +17,8 @@
 namespace soma {
 
 /// `message` with each control byte other than newline and tab (a NUL, an escape sequence copied from
-/// a file or an option) written as `\xNN`: so that what() holds the whole message and prints as text.
+/// a file or an option), and each byte that is not part of a well-formed UTF-8 character (a binary
+/// file's bytes), written as `\xNN`: so that what() holds the whole message and prints as text.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string printable_message(const std::string& message);
 
 /// Base of all Soma errors. `what()` is a complete, user-facing sentence, with control bytes escaped
