@@ -779,8 +779,8 @@ namespace {
 /// The origin of the setting or parameter that `message` is about, or null: a setting's own message
 /// ("dt = 0 ms is not allowed"), an option's ("--record-cells: cell 50 is out of range", for a
 /// scenario file's `record_cells`, then written as the key), "parameter 'NAME'" of a component's
-/// message, or a stimulus window's "stimulus onset = ...". `message` receives the text to show after
-/// the origin.
+/// message, a stimulus window's "stimulus onset = ...", or an unknown plug-in or preset name. `message`
+/// receives the text to show after the origin.
 const std::string* origin_of(const std::map<std::string, std::string>& origins, std::string& message) {
     for (const auto& [key, origin] : origins) {
         if (key.find('.') != std::string::npos) continue;
@@ -793,6 +793,15 @@ const std::string* origin_of(const std::map<std::string, std::string>& origins, 
             return &origin;
         }
     }
+    // "unknown model plug-in 'hx'", "model 'hh': unknown preset 'foo'": the key that names it.
+    const auto key = [&](const std::string& k) {
+        const auto it = origins.find(k);
+        return it == origins.end() ? nullptr : &it->second;
+    };
+    for (const std::string kind : {"model", "stimulus", "integrator", "recorder"}) {
+        if (message.starts_with("unknown " + kind + " plug-in '")) return key(kind);
+    }
+    if (message.find(": unknown preset '") != std::string::npos) return key("preset");
     std::string name, section;
     if (const auto at = message.find("parameter '"); at != std::string::npos) {
         const auto begin = at + std::string_view("parameter '").size();
