@@ -1188,6 +1188,22 @@ BOOST_AUTO_TEST_CASE(a_reset_above_threshold_is_refused_by_every_integrator) {
     }
 }
 
+// A grid too coarse for the spike train: Euler's LIF at dt = tau_m = 1 ms fires at every step (100 spikes, where
+// the model fires every tau_m ln(1.1/0.1) = 2.4 ms: 41). The run says so; at dt = 0.1 ms (ISI of 24 steps) it does not.
+BOOST_AUTO_TEST_CASE(a_step_too_coarse_for_the_spike_train_is_noted) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto coarse = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--stimulus", "dc", "--dt", "1",
+                                                           "--recorder", "none"});
+    BOOST_TEST_REQUIRE(coarse.code == 0, coarse);
+    SOMA_CHECK_CONTAINS(coarse.out, "100 spike(s)");
+    SOMA_CHECK_CONTAINS(coarse.err, "soma: note: cell 0 fired on average every 0.9999 ms, fewer than 5 steps of dt = 1 "
+                                    "ms: too few to resolve a spike");
+    const auto fine = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--stimulus", "dc", "--dt", "0.1",
+                                                         "--recorder", "none"});
+    BOOST_TEST_REQUIRE(fine.code == 0, fine);
+    BOOST_TEST(fine.err.find("fired on average") == std::string::npos, fine);
+}
+
 // Several recorders in a scenario file: one line each, as --recorder is repeated, or a list.
 BOOST_AUTO_TEST_CASE(scenario_recorders_repeat_or_list) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");

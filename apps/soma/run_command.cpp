@@ -83,6 +83,29 @@ void print_cells(const Simulation& simulation, const RunSpec& spec, const RunSum
     }
 }
 
+/// Fewest grid steps per inter-spike interval below which a fixed grid cannot resolve a spike, its reset
+/// and the approach to the next (an Euler LIF at dt = tau_m fires at every step).
+constexpr double min_steps_per_isi = 5;
+
+/// A note when cells fired with a mean inter-spike interval under min_steps_per_isi steps of `dt`: their
+/// spike trains are the grid's, not the model's. "" otherwise.
+std::string coarse_step_note(const RunSummary& summary, double dt) {
+    std::size_t coarse = 0, first = 0;
+    for (std::size_t c = 0; c < summary.cells.size(); ++c) {
+        const auto& cell = summary.cells[c];
+        if (cell.n_spikes >= 2 && cell.mean_isi() < min_steps_per_isi * dt) {
+            if (coarse++ == 0) first = c;
+        }
+    }
+    if (coarse == 0) return {};
+    const double isi = summary.cells[first].mean_isi();
+    return fmt::format("{} fired on average every {} ms, fewer than {} steps of dt = {} ms: too few to resolve a "
+                       "spike and what follows it, so the spike times are the time grid's more than the model's; "
+                       "rerun with a smaller --dt (e.g. {}) and compare",
+                       coarse == 1 ? fmt::format("cell {}", first) : fmt::format("{} cells (the first: cell {})", coarse, first),
+                       readable(isi, 4), min_steps_per_isi, readable(dt), readable(dt / 10));
+}
+
 }  // namespace
 
 int run_command(const PluginRegistry& registry, const std::vector<std::string>& args,
@@ -133,6 +156,9 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
                                  : fmt::format(", {} cells on {} thread{}", info.n_cells, info.threads,
                                                info.threads == 1 ? "" : "s"));
     print_cells(simulation, spec, summary);
+    if (root) {
+        if (const auto note = coarse_step_note(summary, info.dt); !note.empty()) std::cerr << "soma: note: " << note << '\n';
+    }
     std::vector<std::filesystem::path> written;
     for (const auto& r : simulation.recorders()) {
         for (const auto& path : r->outputs()) written.push_back(path);
