@@ -1533,43 +1533,37 @@ BOOST_AUTO_TEST_CASE(a_stiff_dopri5_run_stops_soon_after_sigterm) {
     BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / "hh-step.csv"));
 }
 
-// A run of 10^11 cell-steps or more (hours for hh with euler) says so before it starts; Ctrl-C stops it.
-BOOST_AUTO_TEST_CASE(a_very_long_run_says_so_before_it_starts) {
+/// What soma prints on stderr when `args` is run and interrupted (SIGINT) a second after it started, which
+/// must end it (exit 128 + SIGINT) and write nothing.
+std::string stderr_of_interrupted(const std::vector<std::string>& args) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
-    const fs::path err = logs.path() / "stderr-long.txt";
-    bp::child child(bp::exe = SOMA_EXECUTABLE,
-                    bp::args = std::vector<std::string>{"run", "--t-stop", "1e9", "--recorder", "none"},
-                    bp::start_dir = cwd.path().string(), bp::std_in < bp::null, bp::std_out > bp::null,
-                    bp::std_err > boost::filesystem::path(err.string()));
+    const fs::path err = logs.path() / "stderr.txt";
+    bp::child child(bp::exe = SOMA_EXECUTABLE, bp::args = args, bp::start_dir = cwd.path().string(),
+                    bp::std_in < bp::null, bp::std_out > bp::null, bp::std_err > boost::filesystem::path(err.string()));
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     ::kill(child.id(), SIGINT);
     const bool ended = child.wait_for(std::chrono::seconds(20));
     if (!ended) child.terminate();
     BOOST_TEST_REQUIRE(ended);
     BOOST_TEST(child.exit_code() == 128 + SIGINT);
-    SOMA_CHECK_CONTAINS(read_file(err), "soma: note: a long run: 1 cell(s) x 100000000000 steps, 1 x 10^11 cell-steps");
+    BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / "hh-step.csv"));
+    return read_file(err);
+}
+
+// A run of 10^11 cell-steps or more (hours for hh with euler) says so before it starts; Ctrl-C stops it.
+BOOST_AUTO_TEST_CASE(a_very_long_run_says_so_before_it_starts) {
+    const std::string text = stderr_of_interrupted({"run", "--t-stop", "1e9", "--recorder", "none"});
+    SOMA_CHECK_CONTAINS(text, "soma: note: a long run: 1 cell(s) x 100000000000 steps, 1 x 10^11 cell-steps");
     // 10^11 cell-steps at 10^8 a second: 1000 s.
-    SOMA_CHECK_CONTAINS(read_file(err), "about 17 minutes on one core); Ctrl-C stops it");
+    SOMA_CHECK_CONTAINS(text, "about 17 minutes on one core); Ctrl-C stops it");
 }
 
 // A run whose outputs will take more than 1 GiB says so, and how to record less, before it starts.
 // hh for 10^5 ms at dt = 0.01 ms: 10^7 samples of v, m, n, h and I, about 1 GiB of CSV.
 BOOST_AUTO_TEST_CASE(a_run_with_large_outputs_says_so_before_it_starts) {
-    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
-    const fs::path err = logs.path() / "stderr-large.txt";
-    bp::child child(bp::exe = SOMA_EXECUTABLE,
-                    bp::args = std::vector<std::string>{"run", "--t-stop", "1e5", "--recorder", "csv"},
-                    bp::start_dir = cwd.path().string(), bp::std_in < bp::null, bp::std_out > bp::null,
-                    bp::std_err > boost::filesystem::path(err.string()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-    ::kill(child.id(), SIGINT);
-    const bool ended = child.wait_for(std::chrono::seconds(20));
-    if (!ended) child.terminate();
-    BOOST_TEST_REQUIRE(ended);
-    const std::string text = read_file(err);
+    const std::string text = stderr_of_interrupted({"run", "--t-stop", "1e5", "--recorder", "csv"});
     SOMA_CHECK_CONTAINS(text, "soma: note: the outputs of this run will take about ");
     SOMA_CHECK_CONTAINS(text, " GiB (10000000 samples of 5 values each); to record less, use --record-interval");
-    BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / "hh-step.csv"));
 }
 
 // Without --t-stop a run sees its stimulus whole: the ramp's default offset is 170 ms, so 200 ms (the course
