@@ -1026,6 +1026,17 @@ BOOST_AUTO_TEST_CASE(experiments_fit_the_model_and_the_stimulus) {
     SOMA_CHECK_CONTAINS(fi.err, "soma: note: no cell fired: the amplitudes reach 20 pA, and adex (preset adaptation) "
                                 "suggests a step of 500 pA");
     SOMA_CHECK_CONTAINS(fi.err, "try e.g. --amplitude 'linspace(0, 1000, 21)'");
+    // Its figure says so too, over a flat line at 0 (gnuplot's range is not empty).
+    const std::string silent = read_file(cwd.path() / "soma-output" / "a_sweep.gp");
+    SOMA_CHECK_CONTAINS(silent, "set yrange [0:1]\nset label 'no cell fired in the analysis window'");
+    // hh's f-I curve jumps from 0 to 58 Hz between 6 and 7 uA/cm^2 (in the window [45, 70) ms of the default step):
+    // the curve is not joined across the onset.
+    const auto jump = run_soma(cwd.path(), logs.path(), {"fi", "--amplitude", "0,6,7,10", "--summary", "none", "--name", "j"});
+    BOOST_TEST_REQUIRE(jump.code == 0, jump);
+    SOMA_CHECK_CONTAINS(jump.out, "firing onset: between stimulus.amplitude = 6 and 7 uA/cm^2");
+    const std::string split = read_file(cwd.path() / "soma-output" / "j_sweep.gp");
+    SOMA_CHECK_CONTAINS(split, "using 2:($2 < 7 ? column(");
+    SOMA_CHECK_CONTAINS(split, "using 2:($2 >= 7 ? column(");
     const auto rheobase = run_soma(cwd.path(), logs.path(),
                                    {"rheobase", "--model", "lif", "--set", "stimulus.offset=300", "--high", "5",
                                     "--firing", "sustained", "--summary", "none", "--name", "r"});

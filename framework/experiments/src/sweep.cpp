@@ -329,9 +329,22 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
                                 "set label {1} at {0:.17g}, graph 0.95 {2} tc rgb '#c0392b' noenhanced\n",
                                 first, gnuplot::quote(label), right_half ? "right offset -1,0" : "left offset 1,0");
         }
-        body += fmt::format("plot datafile using 2:{} smooth unique with linespoints pt 7 ps 0.6 lw 2 lc rgb '#1f4e79' "
-                            "title 'rate in the analysis window'\n",
-                            rate_column);
+        const std::string style = "smooth unique with linespoints pt 7 ps 0.6 lw 2 lc rgb '#1f4e79'";
+        if (std::isnan(first)) {
+            // No cell fired: a flat line at 0 under a label that says so (and a range gnuplot can draw).
+            body += fmt::format("set yrange [0:1]\nset label 'no cell fired in the analysis window' at graph 0.5, "
+                                "graph 0.5 center\nplot datafile using 2:{} {} title 'rate in the analysis window'\n",
+                                rate_column, style);
+        } else if (!std::isnan(below)) {
+            // Not joined across the onset: what the rate does between the last silent value and the first
+            // firing one was not measured (hh's jumps from 0 to about 50 Hz there).
+            body += fmt::format("plot datafile using 2:($2 < {0:.17g} ? column({1}) : 1/0) {2} title 'rate in the "
+                                "analysis window', \\\n     datafile using 2:($2 >= {0:.17g} ? column({1}) : 1/0) {2} "
+                                "notitle\n",
+                                first, rate_column, style);
+        } else {
+            body += fmt::format("plot datafile using 2:{} {} title 'rate in the analysis window'\n", rate_column, style);
+        }
     } else {
         // The heat map: one box per cell (gnuplot's `with image` draws nothing when an axis has one value).
         const Axis& y = result.axes[1];
