@@ -156,7 +156,12 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
                                  : fmt::format(", {} cells on {} thread{}", info.n_cells, info.threads,
                                                info.threads == 1 ? "" : "s"));
     print_cells(simulation, spec, summary);
-    if (root) {
+    // Only for the fixed-step schemes (those with locate_spikes), whose steps are the grid's: dopri5 and cvode
+    // choose their own steps and use the grid for output only.
+    const bool fixed_step = std::ranges::any_of(info.parameters, [](const ParameterRecord& p) {
+        return p.component == "integrator" && p.name == "locate_spikes";
+    });
+    if (root && fixed_step) {
         if (const auto note = coarse_step_note(summary, info.dt); !note.empty()) std::cerr << "soma: note: " << note << '\n';
     }
     std::vector<std::filesystem::path> written;
