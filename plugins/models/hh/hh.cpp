@@ -27,7 +27,8 @@
 ///   d(dx/dt)/dv = alpha_x'(u) (1 - x) - beta_x'(u) x,    d(dx/dt)/dx = -(alpha_x(u) + beta_x(u)),
 /// and 0 between different gates.
 /// The right-hand side and the gate coefficients run in blocks of cells with vector exp and expm1
-/// (vector_math.hpp; libmvec, 4 ulp at most).
+/// (vector_math.hpp; libmvec, 4 ulp at most), two of each per cell: alpha_h, beta_h and beta_n are
+/// powers of one exponential (hh_rates.hpp), within 1e-14 relative of the direct formulas.
 
 #include "hh_rates.hpp"
 
@@ -90,28 +91,30 @@ struct RhsBlock {
 
 /// dy/dt of one cell (a cell alone, or the last cells of a range that fill no block) with the same bits
 /// as RhsBlock gives it: the same operations in the same order (IEEE operations round alike in a vector
-/// lane and in a scalar register, and no multiply-adds are contracted), and the cell's four exp and two
+/// lane and in a scalar register, and no multiply-adds are contracted), and the cell's two exp and two
 /// expm1 arguments packed into the lanes of one block-wide vector call each, so that each value comes
 /// from the same vector function as in the block (its lanes are independent). Two vector calls instead of
-/// the six of a padded block, and no padded copy: a lone HH cell's step costs about half as much.
+/// the four of a padded block, and no padded copy: a lone HH cell's step costs about half as much.
 [[gnu::noipa]] std::array<double, 4> rhs_one(double v, double m, double n, double h, double i_inj, double cm,
                                              double gna, double gk, double gl, double ena, double ek, double el,
                                              double vr) {
     const double u = v - vr;
-    alignas(64) std::array<double, simd_block> x{-u / 18.0, -u / 20.0, 3.0 - 0.1 * u, -u / 80.0,
-                                                 2.5 - 0.1 * u, 1.0 - 0.1 * u, 0.0, 0.0};
+    // Lanes 0 and 1: the exp arguments of beta_m and e80 (hh_rates.hpp); lanes 2 and 3: the expm1
+    // arguments of alpha_m and alpha_n.
+    alignas(64) std::array<double, simd_block> x{-u / 18.0, -u / 80.0, 2.5 - 0.1 * u, 1.0 - 0.1 * u,
+                                                 0.0, 0.0, 0.0, 0.0};
     alignas(64) std::array<double, simd_block> e{}, em1{};
 #pragma omp simd simdlen(8)
     for (std::size_t j = 0; j < simd_block; ++j) e[j] = std::exp(x[j]);
 #pragma omp simd simdlen(8)
     for (std::size_t j = 0; j < simd_block; ++j) em1[j] = std::expm1(x[j]);
     // hh_rates.hpp's rate functions, with these values.
-    const double alpha_m = x[4] == 0.0 ? 1.0 : x[4] / em1[4];
+    const double alpha_m = x_over(x[2], em1[2]);
     const double beta_m = 4.0 * e[0];
-    const double alpha_h = 0.07 * e[1];
-    const double beta_h = 1.0 / (e[2] + 1.0);
-    const double alpha_n = 0.1 * (x[5] == 0.0 ? 1.0 : x[5] / em1[5]);
-    const double beta_n = 0.125 * e[3];
+    const double alpha_h = alpha_h_from(e[1]);
+    const double beta_h = beta_h_from(e[1]);
+    const double alpha_n = 0.1 * x_over(x[3], em1[3]);
+    const double beta_n = beta_n_from(e[1]);
     const double m3h = m * m * m * h;
     const double n2 = n * n;
     const double i_ion = gna * m3h * (v - ena) + gk * n2 * n2 * (v - ek) + gl * (v - el);
