@@ -209,6 +209,41 @@ BOOST_DATA_TEST_CASE(same_spikes_and_samples_bit_for_bit, data::make(identity_ca
     }
 }
 
+// A population larger than a tile (simulation.hpp: a thread advances tile_cells cells at a time through each
+// stretch): the first and last cell of every tile, for 1, 2 and 3 threads (whose ranges, of 552, 276 and
+// 184 cells, cut the tiles at different cells), get the bits they get alone.
+BOOST_AUTO_TEST_CASE(cells_at_the_edges_of_tiles_run_as_alone) {
+    const std::size_t n = 2 * soma::tile_cells + 40;
+    auto population = spec_of("hh", {{"g_Na", fmt::format("linspace(90, 150, {})", n)}, {"g_K", "uniform(25, 45)"}},
+                              "step", {{"amplitude", "normal(9, 3)"}, {"onset", "2"}, {"offset", "40"}}, "euler",
+                              {30, 0.01, 0, n, 1, 7});
+    population.record.variables = {"v", "m", "n", "h", "I"};
+    const soma::RunInfo info = info_of(population);
+    std::vector<std::size_t> edges;
+    for (const std::size_t threads : {1u, 2u, 3u}) {
+        for (std::size_t k = 0; k < threads; ++k) {
+            const std::size_t begin = n * k / threads, end = n * (k + 1) / threads;
+            for (std::size_t first = begin; first < end; first += soma::tile_cells) {
+                edges.push_back(first);
+                edges.push_back(std::min(first + soma::tile_cells, end) - 1);
+            }
+        }
+    }
+    std::ranges::sort(edges);
+    edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+    BOOST_TEST_REQUIRE(edges.size() >= 10u);
+    std::vector<std::shared_ptr<CapturingRecorder>> singles;
+    for (const std::size_t cell : edges) singles.push_back(run(alone(population, info, cell)).recorder);
+    for (const std::size_t threads : {1u, 2u, 3u}) {
+        soma::RunSpec spec = population;
+        spec.settings.threads = threads;
+        spec.record.cells = edges;
+        const auto result = run(spec);
+        const std::string what = fmt::format("{} cells on {} thread(s)", n, threads);
+        for (std::size_t j = 0; j < edges.size(); ++j) check_identical(*result.recorder, j, edges[j], *singles[j], what);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---------------------------------------------------------------------------------------------------------------

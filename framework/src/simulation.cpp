@@ -369,10 +369,11 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
                                       info_.integrator));
     }
     const std::size_t n_local = cells_.count();
-    const std::size_t n_chunks = std::min(settings_.threads, n_local);
-    for (std::size_t k = 0; k < n_chunks; ++k) {
-        const std::size_t first = cells_.first + n_local * k / n_chunks;
-        const std::size_t count = cells_.first + n_local * (k + 1) / n_chunks - first;
+    const std::size_t n_threads = std::min(settings_.threads, n_local);
+    // Each thread advances its cells in tiles of tile_cells, one after the other, each for a whole
+    // stretch of steps (cells do not interact), so that a tile's state, parameters and scratch stay in
+    // the processor's cache.
+    const auto add_chunk = [&](std::size_t first, std::size_t count) {
         auto chunk = std::make_unique<Chunk>();
         chunk->block = Block{model_.get(),
                              stimulus_.get(),
@@ -382,6 +383,15 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
                              first,
                              settings_.dt};
         chunks_.push_back(std::move(chunk));
+    };
+    thread_chunks_.assign(1, 0);
+    for (std::size_t k = 0; k < n_threads; ++k) {
+        const std::size_t begin = cells_.first + n_local * k / n_threads;
+        const std::size_t end = cells_.first + n_local * (k + 1) / n_threads;
+        for (std::size_t first = begin; first < end; first += tile_cells) {
+            add_chunk(first, std::min(tile_cells, end - first));
+        }
+        thread_chunks_.push_back(chunks_.size());
     }
     for (auto& chunk : chunks_) {
         try {
@@ -416,7 +426,7 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     info_.t_stop = static_cast<double>(grid_.n_steps) * settings_.dt;
     info_.record_every = grid_.record_every;
     info_.n_cells = n;
-    info_.threads = n_chunks;
+    info_.threads = n_threads;
     info_.seed = settings_.seed;
     const auto states = model_->state_variables();
     info_.state_variables.assign(states.begin(), states.end());
@@ -612,7 +622,10 @@ RunSummary Simulation::run() {
     std::vector<Spike> spikes;
     spikes.reserve(cells_.count());
     std::size_t first_step = 0, n_steps = 0;
-    ThreadTeam team(chunks_.size(), [&](std::size_t k) { run_chunk(*chunks_[k], first_step, n_steps); });
+    const auto run_thread = [&](std::size_t k) {  // thread k's tiles, one after the other
+        for (std::size_t c = thread_chunks_[k]; c < thread_chunks_[k + 1]; ++c) run_chunk(*chunks_[c], first_step, n_steps);
+    };
+    ThreadTeam team(thread_chunks_.size() - 1, run_thread);
     // `work` on rank 0 (the recorders' part), then every rank throws its failure, if any.
     const auto on_root = [&](auto&& work) {
         std::exception_ptr failure;
@@ -651,7 +664,7 @@ RunSummary Simulation::run() {
         for (first_step = 0; first_step < grid_.n_steps; first_step += n_steps) {
             n_steps = std::min(stretch_, grid_.n_steps - first_step);
             const bool stop = interrupt_ != nullptr && interrupt_->load(std::memory_order_relaxed);
-            if (!stop) team.run([&] { run_chunk(*chunks_.front(), first_step, n_steps); });
+            if (!stop) team.run([&] { run_thread(0); });
             const Chunk* failed = nullptr;
             for (const auto& chunk : chunks_) {
                 if (chunk->error && (failed == nullptr || chunk->error_step < failed->error_step)) failed = chunk.get();

@@ -1,7 +1,7 @@
 #pragma once
 /// @file simulation.hpp
 /// The engine: a population of cells of one model, driven by one stimulus, advanced by one integrator
-/// (one worker per thread), with any number of recorders.
+/// (one worker per chunk of cells), with any number of recorders.
 
 #include "soma/distribution.hpp"
 #include "soma/integrator.hpp"
@@ -79,10 +79,17 @@ struct CellParameters {
 BOOST_SYMBOL_VISIBLE void check_population_memory(std::size_t n_cells, const Model& model, const Stimulus& stimulus,
                                                   const Integrator& integrator, double extra_bytes_per_cell = 0);
 
+/// Cells a thread advances together through a stretch of steps before it takes its next ones (a multiple
+/// of simd_block). Cells do not interact, so a chunk of them runs its steps alone, its state, parameters
+/// and scratch in the processor's cache: 256 HH cells under forward Euler touch some 60 KiB per step,
+/// within a core's L2. 10^4 HH cells on one thread ran 9 % faster than when advanced all together.
+inline constexpr std::size_t tile_cells = 256;
+
 /// One simulation of `n_cells` cells. The engine owns every per-cell array (state, parameters, event
 /// state, thresholds, stimulus values); the model, stimulus and integrator are stateless kernels over
-/// ranges of them. The cells are split into `threads` contiguous chunks, each advanced by its own
-/// integrator worker on its own thread; a cell's results do not depend on the chunking.
+/// ranges of them. The cells are split into `threads` contiguous ranges, one per thread, and each range
+/// into chunks of at most `tile_cells` cells, each with its own integrator worker; a thread advances its
+/// chunks one after the other through each stretch. A cell's results do not depend on the chunking.
 ///
 /// Data flow of the run, in stretches of at most a few hundred steps: each chunk, for each step i,
 /// copies its recorded cells' values at t_i into the stretch's sample buffer (every record_every
@@ -91,7 +98,7 @@ BOOST_SYMBOL_VISIBLE void check_population_memory(std::size_t n_cells, const Mod
 /// hands the stretch's samples to the recorders in time order and its spikes sorted by (time, cell).
 ///
 /// Over several processes (a Distribution of K ranks, distribution.hpp), rank r advances only cells
-/// [N*r/K, N*(r+1)/K) (rank_cells), split into its own `threads` chunks; the per-cell parameters,
+/// [N*r/K, N*(r+1)/K) (rank_cells), split among its own `threads`; the per-cell parameters,
 /// thresholds and RunInfo stay those of the whole population on every rank. After each stretch every
 /// rank sends rank 0 its recorded cells' samples, its spikes and its failure, if any; rank 0 alone has
 /// recorders, and they receive exactly the calls of a single-process run, so the outputs are the same
@@ -180,6 +187,7 @@ private:
     StateBatch events_, derived_;
     std::vector<double> thresholds_;
     std::vector<std::unique_ptr<Chunk>> chunks_;
+    std::vector<std::size_t> thread_chunks_;  // thread k advances chunks_[thread_chunks_[k], thread_chunks_[k + 1])
     std::vector<StateBatch> sample_buffer_;  // one [n_recorded, n_recorded_cells] block per sample of a stretch
     std::size_t stretch_ = 1;                // steps per stretch
     const std::atomic<bool>* interrupt_ = nullptr;
