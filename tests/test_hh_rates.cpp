@@ -7,7 +7,9 @@
 
 #include "hh_rates.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 using namespace soma::hh;
 
@@ -49,6 +51,26 @@ BOOST_AUTO_TEST_CASE(steady_states_at_rest) {
     BOOST_TEST(std::abs(steady_state(alpha_m(0), beta_m(0)) - 0.0529325) <= 1e-7);
     BOOST_TEST(std::abs(steady_state(alpha_n(0), beta_n(0)) - 0.3176769) <= 1e-7);
     BOOST_TEST(std::abs(steady_state(alpha_h(0), beta_h(0)) - 0.5961208) <= 1e-7);
+}
+
+// alpha_h, beta_h and beta_n are computed from one exponential, exp(-u/80), and its powers: against the
+// book's formulas evaluated in long double (64-bit mantissa), they stay within 1e-14 relative from
+// -100 to 150 mV (the powers multiply exp's error, at most 4 ulp or 9e-16, by 8 at most, plus the
+// rounding of three products).
+BOOST_AUTO_TEST_CASE(rates_made_of_one_exponential_are_the_books) {
+    double worst = 0;
+    for (int k = 0; k <= 2500; ++k) {
+        const long double u = -100.0L + 0.1L * k;
+        const long double alpha = 0.07L * std::exp(-u / 20.0L), beta_h_ref = 1.0L / (std::exp(3.0L - 0.1L * u) + 1.0L);
+        const long double beta = 0.125L * std::exp(-u / 80.0L);
+        const double ud = static_cast<double>(u);
+        for (const auto& [value, reference] : {std::pair{alpha_h(ud), alpha}, std::pair{beta_h(ud), beta_h_ref},
+                                             std::pair{beta_n(ud), beta}}) {
+            worst = std::max(worst, static_cast<double>(std::abs((value - reference) / reference)));
+        }
+    }
+    BOOST_TEST(worst <= 1e-14, "largest relative difference " << worst);
+    BOOST_TEST_MESSAGE("largest relative difference from the direct formulas: " << worst);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
