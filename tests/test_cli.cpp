@@ -1873,7 +1873,9 @@ BOOST_AUTO_TEST_CASE(a_plugin_that_throws_a_non_exception_gives_an_error_naming_
                                        "--t-stop", "20", "--name", "t"},
                                       env);
         BOOST_TEST(mid_run.code == 1, integrator << ": " << mid_run);
-        SOMA_CHECK_CONTAINS(mid_run.err, "soma: error: a plug-in threw an object that is not an exception");
+        SOMA_CHECK_CONTAINS(mid_run.err, "soma: error: a plug-in of this run (model 'lif', stimulus 'throws_later', "
+                                         "integrator '" + integrator + "') failed in step ");
+        SOMA_CHECK_CONTAINS(mid_run.err, "it threw an object that is not an exception; no output was written");
         BOOST_TEST(!fs::exists(cwd.path() / "soma-output" / "t.csv"), integrator);
     }
 }

@@ -544,6 +544,15 @@ void Simulation::report_not_finite(const Chunk& chunk, std::size_t i, double t, 
     }
 }
 
+RunError Simulation::plugin_failure(std::size_t step, std::string_view why) const {
+    // Not one of Soma's errors, so from plug-in code (a kernel of the model, stimulus or integrator),
+    // which does not say whose: name them all, and when.
+    return RunError(fmt::format("a plug-in of this run (model '{}', stimulus '{}', integrator '{}') failed in step {} (from "
+                                "t = {} ms): {}; no output was written",
+                                info_.model, info_.stimulus, info_.integrator, step,
+                                readable(static_cast<double>(step) * settings_.dt, 12), why));
+}
+
 void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_steps) {
     const std::size_t every = grid_.record_every;
     const std::size_t first_sample = (first_step + every - 1) / every;
@@ -584,8 +593,14 @@ void Simulation::run_chunk(Chunk& chunk, std::size_t first_step, std::size_t n_s
             if (not_finite != 0) report_not_finite(chunk, i, static_cast<double>(i) * dt, y_next);
             now = 1 - now;
         }
-    } catch (...) {
+    } catch (const Error&) {
         chunk.error = std::current_exception();
+        chunk.error_step = i;
+    } catch (const std::exception& e) {
+        chunk.error = std::make_exception_ptr(plugin_failure(i, e.what()));
+        chunk.error_step = i;
+    } catch (...) {
+        chunk.error = std::make_exception_ptr(plugin_failure(i, "it threw an object that is not an exception"));
         chunk.error_step = i;
     }
     if (now == 1) chunk.y.swap(chunk.y_next);  // the newest state into chunk.y

@@ -4,6 +4,7 @@
 /// (one worker per chunk of cells), with any number of recorders.
 
 #include "soma/distribution.hpp"
+#include "soma/error.hpp"
 #include "soma/integrator.hpp"
 #include "soma/model.hpp"
 #include "soma/recorder.hpp"
@@ -18,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -168,6 +170,8 @@ private:
                                        StateBatch& sample);
     /// @throws CellError naming the first variable and cell of `y` (the state after step i, from t)
     ///         that is not finite, if any.
+    /// The error for a step whose plug-in code threw something other than a soma::Error.
+    RunError plugin_failure(std::size_t step, std::string_view why) const;
     [[gnu::noinline]] void report_not_finite(const Chunk& chunk, std::size_t i, double t, const ConstBatchView& y) const;
     /// Indices into info_.recording.cells of the recorded cells among `cells`: [first, second).
     [[nodiscard]] std::pair<std::size_t, std::size_t> recorded_range(CellRange cells) const;
