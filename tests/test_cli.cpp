@@ -1102,6 +1102,33 @@ BOOST_AUTO_TEST_CASE(fi_of_a_scenario_replaces_its_amplitude) {
     SOMA_CHECK_CONTAINS(result.out, "firing onset: between stimulus.amplitude = 0 and 10 uA/cm^2");
 }
 
+// A window that is no window is reported before the outputs are looked at: the user who mends the name
+// conflict first would otherwise meet the next error only then.
+BOOST_AUTO_TEST_CASE(a_bad_window_is_reported_before_a_name_conflict) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::vector<std::string> fi{"fi", "--model", "lif", "--t-stop", "40", "--recorder", "none"};
+    auto first = fi;
+    first.insert(first.end(), {"--amplitude", "1,2"});
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), first).code == 0);
+    auto second = fi;
+    second.insert(second.end(), {"--amplitude", "1,3", "--window", "15:5"});
+    const auto result = run_soma(cwd.path(), logs.path(), second);
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "--window 15:5: FROM must be at least 0 and less than TO");
+    BOOST_TEST(result.err.find("different run") == std::string::npos, result);
+}
+
+// A sweep without --window whose stimulus starts after the run is an error, which is not preceded by a note
+// that says the same (lif's default step starts at 20 ms).
+BOOST_AUTO_TEST_CASE(a_stimulus_after_the_run_is_one_error_not_a_note_and_an_error) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"fi", "--model", "lif", "--t-stop", "20", "--amplitude", "1,2"});
+    BOOST_TEST(result.code == 1, result);
+    SOMA_CHECK_CONTAINS(result.err, "soma: error: the stimulus starts at 20 ms, at or after the end of the run (20 ms)");
+    BOOST_TEST(result.err.find("soma: note:") == std::string::npos, result);
+    check_no_output(cwd.path());
+}
+
 BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
@@ -1110,7 +1137,9 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
         {{"sweep", "--vary", "model.g_Kx=1,2"}, "did you mean 'g_K'"},
         {{"sweep", "--vary", "model.g_K=linspace(1,2,100000)", "--vary", "model.g_Na=linspace(1,2,100000)"},
          "more than 4294967296 cells"},
-        {{"sweep", "--vary", "model.g_K=30,36", "--window", "50:20"}, "not a window of the run"},
+        {{"sweep", "--vary", "model.g_K=30,36", "--window", "50:20"},
+         "--window 50:20: FROM must be at least 0 and less than TO (ms), e.g. --window 20:50"},
+        {{"sweep", "--vary", "model.g_K=30,36", "--window", "50:2000"}, "not a window of the run"},
         {{"sweep", "--vray", "model.g_K=30,36"}, "did you mean '--vary'"},
         {{"fi", "--stimulus", "step+sine:drive"},
          "a sum of stimuli (stimulus.step.amplitude, stimulus.drive.amplitude)"},

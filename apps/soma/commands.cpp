@@ -216,6 +216,9 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
     spec.window = parse_window(*parsed);
     // An axis replaces a value of the same parameter given by the scenario or --set, with a note.
     std::vector<std::string> notes = parsed->notes;
+    // Without --window, a stimulus that starts after the run is an error (there is no default window),
+    // which says what the note would.
+    if (!spec.window) std::erase(notes, stimulus_after_run_note(registry, spec.run));
     for (const auto& axis : spec.axes) {
         auto& given = axis.component == "model" ? spec.run.model.parameters : spec.run.stimulus.parameters;
         if (const auto it = given.find(axis.name); it != given.end()) {

@@ -157,6 +157,13 @@ std::optional<experiments::Window> parse_window(const Scenario& scenario) {
                                          "with FROM <= t < TO are analysed)",
                                          text));
     }
+    // Checked here, before any output is looked at; that TO is within the run is checked with the run.
+    if (!(w.from >= 0 && w.from < w.to)) {
+        throw ParameterError(fmt::format("--window {}: FROM must be at least 0 and less than TO (ms), e.g. --window "
+                                         "{}:{}",
+                                         text, readable(std::max(0.0, std::min(w.from, w.to))),
+                                         readable(std::max(w.from, w.to) > 0 ? std::max(w.from, w.to) : 1000)));
+    }
     w.description = fmt::format("[{:g}, {:g}) ms, as given", w.from, w.to);
     return w;
 }

@@ -32,12 +32,12 @@ Window default_window(const RunInfo& info) {
     const double t_stop = info.t_stop;
     const auto onset = stimulus_time(info, "onset");
     const auto offset = stimulus_time(info, "offset");
+    if (onset && *onset >= t_stop) {
+        throw ParameterError(fmt::format("the stimulus starts at {:g} ms, at or after the end of the run "
+                                         "({:g} ms): lengthen the run (--t-stop) or start the stimulus earlier",
+                                         *onset, t_stop));
+    }
     if (onset && offset && *offset > *onset) {
-        if (*onset >= t_stop) {
-            throw ParameterError(fmt::format("the stimulus starts at {:g} ms, at or after the end of the run "
-                                             "({:g} ms): lengthen the run (--t-stop) or start the stimulus earlier",
-                                             *onset, t_stop));
-        }
         const double end = std::min(*offset, t_stop);
         const double from = *onset + (end - *onset) / 2;
         return {from, end, fmt::format("the second half of the stimulus, [{:g}, {:g}) ms", from, end)};

@@ -24,7 +24,7 @@ struct Window {
 /// The default analysis window of the run `info` (its metadata): for a stimulus with an `onset` and an `offset` in ms, the same in
 /// every cell (a step, a ramp), the second half of [onset, offset), cut at t_stop; otherwise the
 /// second half of the run. The first half is left out as the transient (adaptation, the first spikes' latency).
-/// @throws ParameterError when the stimulus is on only after t_stop.
+/// @throws ParameterError when the stimulus has an onset (ms, the same in every cell) at or after t_stop.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE Window default_window(const RunInfo& info);
 
 /// Checks a window given by the user against a run of length `t_stop` (ms).
