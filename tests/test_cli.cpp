@@ -1135,6 +1135,13 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
         {{"sweep"}, "needs at least one axis"},
         {{"sweep", "--vary", "stimulus.amplitude="}, "the axis has no values"},
         {{"sweep", "--vary", "model.g_Kx=1,2"}, "did you mean 'g_K'"},
+        {{"run", "--set", "integrator.rtol=1e-6"},
+         "integrator 'euler': unknown parameter 'rtol'. Known: locate_spikes. 'rtol' is a parameter of the integrators "
+         "cvode and dopri5: choose one with --integrator."},
+        {{"run", "--set", "stimulus.sigma=1"},
+         "'sigma' is a parameter of the stimuli ou and white: choose one with --stimulus."},
+        {{"run", "--set", "stimulus.mean=1", "--stimulus", "sine"},
+         "'mean' is a parameter of the stimuli ou and white: choose one with --stimulus."},
         {{"sweep", "--vary", "model.g_K=linspace(1,2,100000)", "--vary", "model.g_Na=linspace(1,2,100000)"},
          "more than 4294967296 cells"},
         {{"sweep", "--vary", "model.g_K=30,36", "--window", "50:20"},

@@ -43,6 +43,7 @@ struct CellComponent {
     Component* object = nullptr;
     std::map<std::string, double> constants;
     std::vector<PerCell> per_cell;
+    const PluginRegistry* registry = nullptr;  // for a stimulus: to name the stimuli that have a parameter it lacks
 
     [[nodiscard]] std::string label() const { return fmt::format("{} '{}'", kind, plugin); }
 };
@@ -56,6 +57,37 @@ void with_prefix(const std::string& prefix, F&& f) {
     }
 }
 
+/// For a parameter `name` that plug-in `self` of `kind` does not have: which other plug-ins of that kind
+/// have it (" 'rtol' is a parameter of the integrators cvode and dopri5: choose one with --integrator."),
+/// or "". Loads the plug-ins of that kind (this is the path of an error); one that cannot be made is
+/// skipped.
+std::string plugins_with_parameter(const PluginRegistry& registry, PluginKind kind, std::string_view self,
+                                   const std::string& name) {
+    if (kind != PluginKind::stimulus && kind != PluginKind::integrator) return {};
+    std::vector<std::string> have;
+    for (const auto& info : registry.plugins(kind)) {
+        if (info.name == self) continue;
+        try {
+            const std::shared_ptr<const Component> object =
+                kind == PluginKind::stimulus
+                    ? std::shared_ptr<const Component>(registry.create<Stimulus>(kind, info.name))
+                    : std::shared_ptr<const Component>(registry.create<Integrator>(kind, info.name));
+            if (std::ranges::any_of(object->schema(), [&](const ParameterSpec& p) { return p.name == name; })) {
+                have.push_back(info.name);
+            }
+        } catch (const std::exception&) {  // a plug-in that cannot be made has no say here
+        }
+    }
+    if (have.empty()) return {};
+    const std::string listed = have.size() == 1 ? have.front()
+                                                : fmt::format("{} and {}", fmt::join(have.begin(), have.end() - 1, ", "),
+                                                              have.back());
+    const std::string_view plural = kind == PluginKind::stimulus ? "stimuli" : "integrators";
+    return fmt::format(" '{}' is a parameter of the {} {}: choose {} with --{}.", name,
+                       have.size() == 1 ? to_string(kind) : plural, listed, have.size() == 1 ? "it" : "one",
+                       to_string(kind));
+}
+
 /// Index of parameter `name` of `self`; for an unknown name that `other` has, says so.
 std::size_t parameter_index(const CellComponent& self, const CellComponent& other, const std::string& name) {
     try {
@@ -67,7 +99,10 @@ std::size_t parameter_index(const CellComponent& self, const CellComponent& othe
                                              "write {}.{}",
                                              self.label(), name, self.kind, other.label(), other.kind, name));
         }
-        throw ParameterError(fmt::format("{}: {}", self.label(), e.what()));
+        const std::string hint = self.registry != nullptr && self.plugin.find('+') == std::string::npos
+                                     ? plugins_with_parameter(*self.registry, PluginKind::stimulus, self.plugin, name)
+                                     : std::string();
+        throw ParameterError(fmt::format("{}: {}{}", self.label(), e.what(), hint));
     }
 }
 
@@ -202,10 +237,16 @@ Simulation build(const PluginRegistry& registry, const RunSpec& spec,
                                              other->name));
         }
     }
-    const auto configure_scalar = [](Component& object, const ComponentSpec& c, std::string_view kind) {
+    const auto configure_scalar = [&](Component& object, const ComponentSpec& c, std::string_view kind) {
         with_prefix(fmt::format("{} '{}'", kind, c.name), [&] {
             for (const auto& [name, text] : c.parameters) {
-                (void)object.index_of(name);  // an unknown name first, with its suggestion
+                try {
+                    (void)object.index_of(name);  // an unknown name first, with its suggestion
+                } catch (const ParameterError& e) {
+                    if (kind != "integrator") throw;
+                    throw ParameterError(std::string(e.what()) +
+                                         plugins_with_parameter(registry, PluginKind::integrator, c.name, name));
+                }
                 if (text.find_first_of(",(") != std::string::npos) {
                     throw ParameterError(fmt::format("parameter '{}' = '{}': {} parameters take one value for the "
                                                      "whole run, not one per cell",
@@ -219,7 +260,7 @@ Simulation build(const PluginRegistry& registry, const RunSpec& spec,
     for (std::size_t r = 0; r < recorders.size(); ++r) configure_scalar(*recorders[r], spec.recorders[r], "recorder");
 
     CellComponent m{"model", spec.model.name, model.get(), {}, {}};
-    CellComponent s{"stimulus", spec.stimulus.name, stimulus.get(), {}, {}};
+    CellComponent s{"stimulus", spec.stimulus.name, stimulus.get(), {}, {}, &registry};
     // A single stimulus answers to its label too: stimulus.ou.sigma as stimulus.sigma (and, with a label,
     // stimulus.noise.sigma for ou:noise), as in a sum of stimuli.
     const std::string single_label = dynamic_cast<const StimulusSum*>(stimulus.get()) == nullptr
