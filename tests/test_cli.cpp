@@ -1158,6 +1158,7 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
         {{"rheobase"}, "needs --high"},
         {{"rheobase", "--high", "2"}, "give a larger --high"},
         {{"rheobase", "--high", "nan"}, "option '--high': 'nan' is not a finite number"},
+        {{"rheobase", "--high", "1e308"}, "at the upper bound --high 1e308 uA/cm^2: the simulation diverged"},
         {{"fi", "--amplitude", ""}, "--amplitude '' gives no amplitude"},
         {{"run", "--cells", "99999999999999999999"}, "is too large a number of cells"},
         {{"run", "a.ini", "b.ini"}, "soma run takes one scenario file, not several ('a.ini', 'b.ini'); run soma once "

@@ -1,6 +1,7 @@
 #include "soma/experiments/rheobase.hpp"
 
 #include "soma/error.hpp"
+#include "soma/readable_number.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/registry.hpp"
 #include "soma/stimulus_sum.hpp"
@@ -174,7 +175,18 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
         trials.emplace_back(c, spec.low);
         trials.emplace_back(c, spec.high);
     }
-    auto fires = run_trials(registry, spec, info, trials, stimulus_end, control, 0);
+    auto fires = [&] {
+        try {
+            return run_trials(registry, spec, info, trials, stimulus_end, control, 0);
+        } catch (const CellError& e) {
+            if (e.cell() % 2 == 0) throw;
+            // A trial at the upper bound: the amplitude, not the time step, is what to change.
+            throw CellError(fmt::format("at the upper bound --high {} {}: {} If the amplitude is what drove it there, give "
+                                        "a smaller --high (an amplitude at which every cell fires)",
+                                        readable(spec.high), result.unit, e.what()),
+                            e.cell());
+        }
+    }();
     ++result.rounds;
     result.cell_runs += trials.size();
     std::vector<std::size_t> at_low, not_at_high;
