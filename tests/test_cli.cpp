@@ -425,16 +425,18 @@ BOOST_AUTO_TEST_CASE(the_title_names_the_preset_and_the_key_clears_the_cut_off) 
     SOMA_CHECK_CONTAINS(gp, "maxrows 1\n    set offsets 0, 0, graph 0.2, 0\n    set ylabel 'v (mV)'");
 }
 
-// A title with bytes that are not UTF-8 (Latin-1 text, say) still makes a valid SVG: each such byte is
-// shown as U+FFFD.
+// A title with bytes that are not UTF-8 (Latin-1 text, say) still makes a valid SVG and CSV files that
+// decode as UTF-8 (as pandas reads them): each such byte is shown as U+FFFD.
 BOOST_AUTO_TEST_CASE(a_title_that_is_not_utf8_makes_a_valid_svg) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const auto result = run_soma(cwd.path(), logs.path(),
-                                 {"run", "--t-stop", "20", "--recorder", "gnuplot", "--title", "caf\xE9 \xC3 \xED\xA0\x80 ok"});
+                                 {"run", "--t-stop", "20", "--recorder", "gnuplot,csv", "--title", "caf\xE9 \xC3 \xED\xA0\x80 ok"});
     BOOST_TEST_REQUIRE(result.code == 0, result);
-    const std::string svg = read_file(cwd.path() / "soma-output" / "hh-step.svg");
-    BOOST_TEST(is_utf8(svg));
-    SOMA_CHECK_CONTAINS(svg, "caf\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD ok");
+    for (const std::string file : {"hh-step.svg", "hh-step.csv", "hh-step_spikes.csv", "hh-step_cells.csv"}) {
+        const std::string text = read_file(cwd.path() / "soma-output" / file);
+        BOOST_TEST(is_utf8(text), file);
+        SOMA_CHECK_CONTAINS(text, "caf\xEF\xBF\xBD \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD ok");
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,6 @@
 #include "soma/run_metadata.hpp"
 
+#include "soma/gnuplot.hpp"
 #include "soma/output_file.hpp"
 
 #include <fmt/format.h>
@@ -32,7 +33,7 @@ std::string one_line(std::string text) {
     for (char& c : text) {
         if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') c = ' ';
     }
-    return text;
+    return gnuplot::valid_utf8(text);
 }
 
 

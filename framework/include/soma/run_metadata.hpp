@@ -9,7 +9,9 @@
 
 namespace soma {
 
-/// `text` on one line: control characters (newlines, tabs) become spaces, so a comment stays one line.
+/// `text` on one line of valid UTF-8: control characters (newlines, tabs) become spaces, so a comment stays
+/// one line, and a byte that belongs to no UTF-8 sequence becomes U+FFFD (gnuplot::valid_utf8), as in the
+/// figures and the JSON summary, so that a reader that decodes the file as UTF-8 (pandas) can read it.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string one_line(std::string text);
 
 /// The metadata of `info`, one `# ` line each: Soma's version; the title; the plug-ins and the model
