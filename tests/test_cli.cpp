@@ -439,6 +439,24 @@ BOOST_AUTO_TEST_CASE(a_title_that_is_not_utf8_makes_a_valid_svg) {
     }
 }
 
+// A title too long for one line of the figure (90 characters at the default width) is broken at blanks,
+// and the panels move down to make room; a population's rate panel has a short y label (its bins are
+// said inside the panel: the longer label stood out of the panel's height).
+BOOST_AUTO_TEST_CASE(a_long_title_is_wrapped_and_the_rate_label_fits) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const std::string words = "A rather long title for a population of leaky integrate-and-fire cells driven by steps "
+                              "of different amplitudes";
+    const auto result = run_soma(cwd.path(), logs.path(),
+                                 {"run", "--model", "lif", "--cells", "20", "--t-stop", "60", "--recorder", "gnuplot",
+                                  "--title", words});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const std::string gp = read_file(cwd.path() / "soma-output" / "lif-step.gp");
+    SOMA_CHECK_CONTAINS(gp, "title 'A rather long title for a population of leaky integrate-and-fire cells driven by "
+                            "steps of'.\"\\n\".'different amplitudes' font ',14'");
+    SOMA_CHECK_CONTAINS(gp, "1 - 72.0/height");  // 50 pixels for a line of title, 22 more for the second
+    SOMA_CHECK_CONTAINS(gp, "set ylabel 'population rate (Hz)'\n    set label 1 sprintf('%g ms bins', binwidth)");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(bad_input)

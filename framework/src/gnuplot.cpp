@@ -18,6 +18,7 @@
 #include <sstream>
 #include <sys/wait.h>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
 extern char** environ;
@@ -165,6 +166,30 @@ std::string valid_utf8(std::string_view text) {
 }
 
 std::string quote_text(std::string_view text) { return quote(valid_utf8(text)); }
+
+WrappedText wrapped_text(std::string_view text, std::size_t columns) {
+    const std::string valid = valid_utf8(text);
+    const auto length = [](std::string_view s) {  // code points: the bytes that start one
+        return static_cast<std::size_t>(std::ranges::count_if(s, [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+    };
+    std::vector<std::string> lines{""};
+    std::string_view rest = valid;
+    while (!rest.empty()) {
+        const auto blank = rest.find(' ');
+        const std::string_view word = rest.substr(0, blank);
+        rest = blank == std::string_view::npos ? std::string_view{} : rest.substr(blank + 1);
+        std::string& line = lines.back();
+        if (!line.empty() && length(line) + 1 + length(word) > columns) {
+            lines.emplace_back(word);
+        } else {
+            if (!line.empty()) line += ' ';
+            line.append(word);
+        }
+    }
+    WrappedText wrapped{quote(lines.front()), lines.size()};
+    for (std::size_t k = 1; k < lines.size(); ++k) wrapped.expression += ".\"\\n\"." + quote(lines[k]);
+    return wrapped;
+}
 
 std::string axis_label(std::string_view name, std::string_view unit) {
     const std::string shown = display_unit(unit);

@@ -601,7 +601,7 @@ std::string script(const PhasePlane& p, const std::string& title, const std::fil
         file("fixedfile", "_fixed_points.csv"), file("trajectoryfile", "_trajectory.csv"),
         file("pngfile", "_phase.png"), file("svgfile", "_phase.svg"), number(p.field.v.width()),
         number(p.field.w.width()), p.field.nv - 1, gnuplot::png_and_svg_loop("width", "height", 12),
-        gnuplot::quote(title), gnuplot::quote(axis_label(v)),
+        gnuplot::wrapped_text(title, 90).expression, gnuplot::quote(axis_label(v)),
         gnuplot::quote(axis_label(w)), number(p.v_window.from), number(p.v_window.to), number(p.field.w.from),
         number(p.field.w.to));
     // A legend entry only for a nullcline that has a segment in the window.

@@ -305,7 +305,7 @@ std::vector<std::filesystem::path> write_sweep(const SweepResult& result, const 
         return written;
     }
     Figure figure(dir, stem);
-    const std::string title = gnuplot::quote(one_line(result.info.title));
+    const std::string title = gnuplot::wrapped_text(one_line(result.info.title), 90).expression;
     const Axis& x = result.axes.front();
     // cell, axes, the other per-cell values, spikes, spikes in window, rate
     const std::size_t rate_column = 1 + result.axes.size() + 2 + others.size() + 1;

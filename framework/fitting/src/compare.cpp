@@ -161,7 +161,7 @@ std::vector<std::filesystem::path> write_comparison(const Comparison& comparison
         "    set ylabel ''\n    set yrange [-0.7:{}.7]\n    set ytics ('model' 0{})\n    unset key\n"
         "    plot spikefile skip 1 using 2:($1 - 0.35):(0):(0.7) with vectors nohead lw 1.2 lc rgb '#1f4e79'\n"
         "    unset multiplot\n",
-        gnuplot::quote(title), window.from, window.to, reps, [&] {
+        gnuplot::wrapped_text(title, 90).expression, window.from, window.to, reps, [&] {
             std::string tics;
             for (std::size_t k = 0; k < reps; ++k) tics += fmt::format(", 'rep. {}' {}", k, k + 1);
             return tics;

@@ -30,6 +30,15 @@ namespace soma::gnuplot {
 /// File names go through `quote` alone, so that they keep their bytes.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string quote_text(std::string_view text);
 
+/// Text shown in a figure, as quote_text, broken at blanks into lines of at most `columns` characters
+/// (code points) each, joined by newlines in a gnuplot string expression ('a'."\n".'b'), for a title that
+/// would not fit on one line; a word longer than a line is not broken. `lines` is the number of lines.
+struct WrappedText {
+    std::string expression;
+    std::size_t lines = 1;
+};
+[[nodiscard]] BOOST_SYMBOL_VISIBLE WrappedText wrapped_text(std::string_view text, std::size_t columns);
+
 /// A unit as figures show it (UTF-8): "" for a dimensionless one ("1" or ""); otherwise the unit with
 /// the micro prefix u written µ, Ohm written Ω, exponents as superscripts and * as a middle dot, e.g.
 /// "uA/cm^2" -> "µA/cm²", "MOhm" -> "MΩ", "mV" -> "mV". Data files keep the ASCII form, which

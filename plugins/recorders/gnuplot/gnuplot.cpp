@@ -518,14 +518,16 @@ private:
         panels.push_back(fmt::format(
             "    unset key\n"
             "    set ytics autofreq\n"
-            "    set ylabel sprintf('population rate (Hz), %g ms bins', binwidth)\n"
+            "    set ylabel 'population rate (Hz)'\n"
+            "    set label 1 sprintf('%g ms bins', binwidth) at graph 0.98, graph 0.92 right front\n"
             "{}",
             n_spikes_ == 0
                 ? std::string("    set yrange [0:1]\n    plot 0 with lines lw 2 lc rgb '#1f77b4' notitle\n")
                 : std::string("    set yrange [0:*]\n"
                               "    set style fill solid 0.6 noborder\n"
                               "    set boxwidth binwidth absolute\n"
-                              "    plot spikefile index 1 using 1:2 with boxes lc rgb '#1f77b4' notitle\n")));
+                              "    plot spikefile index 1 using 1:2 with boxes lc rgb '#1f77b4' notitle\n")) +
+            "    unset label 1\n");
         if (traces()) {
             const RecordingInfo& r = info_.recording;
             const Variable& v = r.variables[plotted_];
@@ -593,6 +595,8 @@ private:
         const std::string title = info_.title.empty()
                                       ? fmt::format("{}, {}, {}", info_.model, info_.stimulus, info_.integrator)
                                       : info_.title;
+        // 90 characters at 14 points fit the default width of 900 pixels; more lines push the panels down.
+        const gnuplot::WrappedText heading = gnuplot::wrapped_text(title, 90);
         const auto file = [](const char* name, bool used, const auto& path) {
             return used ? fmt::format("if (!exists(\"{}\")) {} = {}\n", name, name, quote(path.filename().string()))
                         : std::string();
@@ -607,14 +611,14 @@ private:
             "{}\n"
             "{}"
             "    set multiplot layout {},1 title {} font ',14' \\\n"
-            "        margins 90.0/width, 1 - 40.0/width, {}.0/height, 1 - 50.0/height spacing 0, 0.03\n"
+            "        margins 90.0/width, 1 - 40.0/width, {}.0/height, 1 - {}.0/height spacing 0, 0.03\n"
             "    set xrange [0:{}]\n"
             "    set format x ''\n",
             info_.soma_version, file("datafile", traces(), data_.final_path()),
             file("spikefile", population_, spike_data_.final_path()), file("pngfile", true, png_.final_path()),
             file("svgfile", true, svg_.final_path()), width_, height_, variables,
-            gnuplot::png_and_svg_loop("width", "height", 12), panels.size(), quote_text(title),
-            55 + key_height, info_.t_stop);
+            gnuplot::png_and_svg_loop("width", "height", 12), panels.size(), heading.expression,
+            55 + key_height, 50 + 22 * (heading.lines - 1), info_.t_stop);
         for (std::size_t p = 0; p < panels.size(); ++p) {
             if (p + 1 == panels.size()) s += "    set format x '% h'\n    set xlabel 't (ms)'\n";
             s += panels[p];
