@@ -1155,6 +1155,7 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
         {{"sweep"}, "needs at least one axis"},
         {{"sweep", "--vary", "stimulus.amplitude="}, "the axis has no values"},
         {{"sweep", "--vary", "model.g_Kx=1,2"}, "did you mean 'g_K'"},
+        {{"run", "--stimulus", "step:"}, "stimulus 'step:': the label after ':' in 'step:' is empty"},
         {{"run", "--set", "integrator.rtol=1e-6"},
          "integrator 'euler': unknown parameter 'rtol'. Known: locate_spikes. 'rtol' is a parameter of the integrators "
          "cvode and dopri5: choose one with --integrator."},
@@ -1723,7 +1724,7 @@ BOOST_AUTO_TEST_CASE(the_default_currents_of_other_stimuli_suit_the_model) {
     for (int k = 0; k < 50; ++k) s -= (s - 1 + std::exp(-s) - 1 / a) / (1 - std::exp(-s));
     const auto ramp = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--stimulus", "ramp", "--recorder", "none"});
     BOOST_TEST_REQUIRE(ramp.code == 0, ramp);
-    SOMA_CHECK_CONTAINS(ramp.err, "the ramp's amplitude 3.14286 nA: its defaults scaled by 0.157143 to the step of "
+    SOMA_CHECK_CONTAINS(ramp.err, "the ramp's amplitude is 3.14286 nA: its default times 0.157143, the step of "
                                   "1.1 nA that lif suggests");
     const auto at = ramp.out.find("first at t = ");
     BOOST_TEST_REQUIRE(at != std::string::npos, ramp);
@@ -1734,11 +1735,11 @@ BOOST_AUTO_TEST_CASE(the_default_currents_of_other_stimuli_suit_the_model) {
     const auto dc = run_soma(cwd.path(), logs.path(),
                              {"run", "--model", "adex", "--preset", "adaptation", "--stimulus", "dc", "--recorder", "none"});
     BOOST_TEST_REQUIRE(dc.code == 0, dc);
-    SOMA_CHECK_CONTAINS(dc.err, "the dc's amplitude 500 pA: its defaults scaled by 71.4286 to the step of 500 pA that "
+    SOMA_CHECK_CONTAINS(dc.err, "the dc's amplitude is 500 pA: its default times 71.4286, the step of 500 pA that "
                                 "adex suggests for preset adaptation");
     const auto sine = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--stimulus", "sine", "--recorder", "none"});
     BOOST_TEST_REQUIRE(sine.code == 0, sine);
-    SOMA_CHECK_CONTAINS(sine.err, "the sine's amplitude 1.1 nA, offset 0.0785714 nA: its defaults scaled by");
+    SOMA_CHECK_CONTAINS(sine.err, "the sine's amplitude is 1.1 nA and offset is 0.0785714 nA: their defaults times 0.157143");
     // One current given: the stimulus is the user's, left alone.
     const auto given = run_soma(cwd.path(), logs.path(),
                                 {"run", "--model", "lif", "--stimulus", "sine", "--set", "stimulus.offset=0", "--recorder", "none"});

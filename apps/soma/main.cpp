@@ -280,7 +280,8 @@ int main(int argc, char** argv) {
         }
         return status;
     } catch (const boost::program_options::error& e) {
-        std::cerr << "soma: error: " << e.what() << " (see 'soma run --help')\n";
+        const std::string command = argc > 1 && argv[1][0] != '-' ? argv[1] : "run";
+        std::cerr << "soma: error: " << e.what() << " (see 'soma " << command << " --help')\n";
         return 2;
     } catch (const soma::Error& e) {
         std::cerr << "soma: error: " << soma::app::with_scenario_origin(e.what()) << '\n';

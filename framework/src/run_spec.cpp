@@ -503,9 +503,16 @@ std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec)
                            who_suggests, drive->source, change);
     }
     const std::string whose = stimulus.name + (stimulus.name.ends_with('s') ? "'" : "'s");  // the steps' I1
-    return fmt::format("the {} {}: its defaults scaled by {} to the step of {}{} that {} ({}); {}", whose,
-                       fmt::join(values, ", "), readable(scale, 6), readable(drive->amplitude), shown_unit, who_suggests,
-                       drive->source, change);
+    // "amplitude 3.14 nA" -> "amplitude is 3.14 nA"; several: "amplitude is 1.1 nA and offset is 0.08 nA".
+    for (auto& v : values) v.insert(v.find(' '), " is");
+    const std::string listed = values.size() == 1 ? values.front()
+                                                  : fmt::format("{} and {}", fmt::join(values.begin(), values.end() - 1, ", "),
+                                                                values.back());
+    return fmt::format("the {} {}: {} times {}, the step of {}{} that {} ({}) over the {} uA/cm^2 of hh that the "
+                       "stimuli's defaults are made for; {}",
+                       whose, listed, values.size() == 1 ? "its default" : "their defaults", readable(scale, 6),
+                       readable(drive->amplitude), shown_unit, who_suggests, drive->source,
+                       readable(amplitude->default_value), change);
 }
 
 namespace {

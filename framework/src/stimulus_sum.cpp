@@ -183,6 +183,11 @@ std::shared_ptr<Stimulus> make_stimulus(const PluginRegistry& registry, std::str
                                              "or repeat --stimulus",
                                              name));
         }
+        if (part.plugin.ends_with(':') && part.plugin.size() > 1 && !is_stimulus_file(part.plugin)) {
+            throw ParameterError(fmt::format("stimulus '{}': the label after ':' in '{}' is empty; write a label "
+                                             "(letters, digits, '_'), e.g. {}drive, or leave out the ':'",
+                                             name, part.plugin, part.plugin));
+        }
         // The file "a+b.csv" is two parts: a part that is not found says why it was looked for.
         std::error_code ec;
         const bool joined = (plus != std::string_view::npos || !parts.empty()) &&

@@ -458,8 +458,11 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
         if (!constant || p == plane.info.parameters.end()) {
             throw ParameterError(fmt::format("the phase plane is for a constant current, and the '{}' stimulus is not "
                                              "one (dc, step and pulse_train are: their amplitude is taken); give the "
-                                             "current with --current VALUE (in {})",
-                                             plane.info.stimulus, plane.current_variable.unit));
+                                             "current with --current VALUE{}",
+                                             plane.info.stimulus,
+                                             plane.current_variable.unit == "1" || plane.current_variable.unit.empty()
+                                                 ? std::string(" (dimensionless for this model)")
+                                                 : " (in " + plane.current_variable.unit + ")"));
         }
         plane.current = p->value;
         plane.current_from = "stimulus.amplitude";
