@@ -669,6 +669,8 @@ BOOST_AUTO_TEST_CASE(population_writes_tidy_samples_spikes_and_a_cell_table) {
     const CsvFile spikes = read_csv(dir / "hh-step_spikes.csv");
     const CsvFile cells = read_csv(dir / "hh-step_cells.csv");
     BOOST_TEST(cells.header == "cell,stimulus.amplitude (uA/cm^2),spikes,rate (Hz),first spike (ms),mean ISI (ms),CV ISI");
+    // The rate column is defined in the file: it is not a sweep's rate (1000 / mean ISI in a window).
+    SOMA_CHECK_CONTAINS(read_file(dir / "hh-step_cells.csv"), "\n# rate (Hz): spikes / t_stop, over the whole run");
     BOOST_TEST_REQUIRE(cells.rows.size() == 20u);
     std::size_t total = 0;
     for (std::size_t c = 0; c < 20; ++c) {

@@ -11,7 +11,8 @@
 /// - `<stem>_spikes.csv`: the header `cell,t (ms)`, then one row per spike of every cell (recorded
 ///   or not), in time order, ties by cell.
 /// - `<stem>_cells.csv`: the header `cell,<per-cell parameters>,spikes,rate (Hz),first spike (ms),mean
-///   ISI (ms),CV ISI`, then one row per cell of the population. The per-cell parameters are those that
+///   ISI (ms),CV ISI` after two `#` lines that define the rate and the CV, then one row per cell of the
+///   population. The per-cell parameters are those that
 ///   differ between cells, as `model.g_Na (mS/cm^2)`; `rate` is spikes / t_stop; `CV ISI` is the
 ///   sample standard deviation of the inter-spike intervals over their mean (soma::CellSummary). A
 ///   field is empty where its value is undefined: the first spike of a cell without spikes, the mean
@@ -118,7 +119,10 @@ public:
         std::vector<std::string> columns{"cell"};
         for (const auto& p : info.cell_parameters) columns.push_back(column(p.component + "." + p.name, p.unit));
         for (const char* c : {"spikes", "rate (Hz)", "first spike (ms)", "mean ISI (ms)", "CV ISI"}) columns.emplace_back(c);
-        cells_.print("{}{}\n", comments, fmt::join(columns, ","));
+        cells_.print("{}# rate (Hz): spikes / t_stop, over the whole run (the rate of soma sweep and soma fi is 1000 / "
+                     "the mean ISI in their analysis window)\n# CV ISI: sample standard deviation of the inter-spike "
+                     "intervals over their mean\n{}\n",
+                     comments, fmt::join(columns, ","));
     }
 
     void sample(double t, ConstBatchView values) override {
