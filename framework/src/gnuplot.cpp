@@ -330,6 +330,10 @@ void draw(const std::filesystem::path& program, std::string_view commands, std::
         }
         write_end.close();  // end of input: gnuplot exits when done
     }
+    // A run's files are committed together, figures with data: say how to get the data alone.
+    constexpr std::string_view without_figures =
+        "no output was written (a run's files are kept together); 'soma run --recorder csv' writes the data "
+        "without figures";
     const auto deadline = std::chrono::steady_clock::now() + limit;
     int status = 0;
     while (true) {
@@ -340,7 +344,8 @@ void draw(const std::filesystem::path& program, std::string_view commands, std::
             ::kill(-pid, SIGKILL);  // its group
             ::waitpid(pid, &status, 0);
             if (!late) throw RunError(fmt::format("{}: interrupted while gnuplot was drawing; no output was written", who));
-            throw RunError(fmt::format("{}: gnuplot did not finish within {} s and was stopped", who, limit.count()));
+            throw RunError(fmt::format("{}: gnuplot did not finish within {} s and was stopped; {}", who, limit.count(),
+                                       without_figures));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -356,9 +361,9 @@ void draw(const std::filesystem::path& program, std::string_view commands, std::
                 !ec && space.available < (1u << 20)
                     ? fmt::format(" (the file system holding it has {} bytes free)", space.available)
                     : "";
-            throw RunError(fmt::format("{}: gnuplot did not {} '{}'{}; gnuplot said: {}", who,
+            throw RunError(fmt::format("{}: gnuplot did not {} '{}'{}; gnuplot said: {}; {}", who,
                                        empty ? "draw" : "finish writing", figure->final_path().string(), full,
-                                       said.empty() ? "nothing" : said));
+                                       said.empty() ? "nothing" : said, without_figures));
         }
     }
 }
