@@ -802,6 +802,12 @@ const std::string* origin_of(const std::map<std::string, std::string>& origins, 
         if (message.starts_with("unknown " + kind + " plug-in '")) return key(kind);
     }
     if (message.find(": unknown preset '") != std::string::npos) return key("preset");
+    // What is wrong with the stimulus or recorder line as a whole (its labels, its combination).
+    if (message.starts_with("two stimuli are labelled '") ||
+        (message.starts_with("stimulus '") && message.find("parameter '") == std::string::npos)) {
+        return key("stimulus");
+    }
+    if (message.starts_with("recorder 'none' cannot be combined")) return key("recorder");
     std::string name, section;
     if (const auto at = message.find("parameter '"); at != std::string::npos) {
         const auto begin = at + std::string_view("parameter '").size();
