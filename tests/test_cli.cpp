@@ -525,6 +525,8 @@ const std::vector<BadInput> bad_inputs{
     {"unknown recorder in scenario", {"@ini"}, {".ini:1: unknown recorder plug-in 'cvs'; did you mean 'csv'?"},
      "recorder = cvs\n"},
     {"unknown preset in scenario", {"@ini"}, {".ini:2: model 'hh': unknown preset 'foo'"}, "model = hh\npreset = foo\n"},
+    {"output directory that takes no files", {"--output", "/proc"},
+     {"cannot create '/proc/.hh-step.lock'", "the directory '/proc' exists but takes no new files"}},
     {"stimuli labelled alike in scenario", {"@ini"}, {".ini:2: two stimuli are labelled 'step'"},
      "t_stop = 10\nstimulus = step+step\n"},
     {"empty stimulus label in scenario", {"@ini"}, {".ini:1: stimulus 'step:': the label after ':'"}, "stimulus = step:\n"},

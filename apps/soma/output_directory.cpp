@@ -264,7 +264,16 @@ void OutputDirectory::lock(const std::string& name) {
     for (int attempt = 0; attempt < 100; ++attempt) {
         const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
-            throw RunError(fmt::format("cannot create '{}': {}", lock_path.string(), std::strerror(errno)));
+            const int error = errno;
+            // open(O_CREAT) in an existing directory that takes no new files (/proc, /sys) fails with ENOENT.
+            std::error_code ec;
+            const bool exists = error == ENOENT && std::filesystem::is_directory(path_, ec);
+            throw RunError(fmt::format("cannot create '{}': {}{}", lock_path.string(), std::strerror(error),
+                                       exists ? fmt::format(" (the directory '{}' exists but takes no new files: a "
+                                                            "virtual file system such as /proc?); choose another "
+                                                            "--output",
+                                                            path_.string())
+                                              : std::string()));
         }
         if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
             ::close(fd);
