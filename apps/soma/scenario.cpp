@@ -101,7 +101,7 @@ po::options_description command_line_options(std::string_view command = "run", s
         "(default: 0)");
     add("output,o", text_value("DIR"), "output directory (default: ./soma-output)");
     add("name", text_value("NAME"), "base name of output files (default: the scenario file's name, or MODEL-STIMULUS)");
-    add("title", text_value("TEXT"), "title of the figure");
+    add("title", text_value("TEXT"), "title of the figure and of the data files' metadata (empty or not given: one made of the model, stimulus and integrator)");
     return options;
 }
 
