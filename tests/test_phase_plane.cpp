@@ -209,6 +209,33 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(errors)
 
+// adex at 1000 pA: the window fits the trajectory and the w-nullcline, and the v-nullcline,
+// w = I - g_L (v - E_L) + g_L Delta_T exp((v - V_T)/Delta_T) (Brette & Gerstner 2005), lies above it
+// everywhere: the note says so, with its lowest w over the window's v, which is within 3 pA of the
+// closed-form minimum I - g_L (V_T - E_L) + g_L Delta_T = 454 pA at v = V_T (the 65 values of v are
+// 1.2 mV apart; the curvature there, g_L / Delta_T = 15 pA/mV^2, gives at most 0.5 * 15 * 0.6^2 = 2.7 pA).
+BOOST_AUTO_TEST_CASE(a_nullcline_outside_the_window_is_said_with_where_it_is) {
+    soma::RunSettings settings;  // soma phase's defaults: 100 ms of euler at dt = 0.01 ms
+    settings.t_stop = 100;
+    settings.dt = 0.01;
+    PhasePlaneSpec spec;
+    spec.run = soma::test::RunSpec{"adex", "dc", "euler", {}, {{"amplitude", "1000"}}, settings}.spec();
+    const PhasePlane plane = soma::experiments::phase_plane(soma::test::registry(), spec);
+    BOOST_TEST_REQUIRE(plane.nullclines.v.empty());
+    BOOST_TEST_REQUIRE(!plane.nullclines.w.empty());
+    const std::string prefix = "the v-nullcline (dv/dt = 0) is outside the window (w from ";
+    const auto at = plane.note.find(prefix);
+    BOOST_TEST_REQUIRE(at != std::string::npos, plane.note);
+    const auto from = plane.note.find("it is at w = ", at);
+    BOOST_TEST_REQUIRE(from != std::string::npos, plane.note);
+    const double lowest = std::stod(plane.note.substr(from + 13));
+    constexpr double g_L = 30, E_L = -70.6, V_T = -50.4, Delta_T = 2, I = 1000;  // adex's defaults (adex.cpp)
+    const double minimum = I - g_L * (V_T - E_L) + g_L * Delta_T;
+    BOOST_TEST(lowest >= minimum - 0.1, plane.note);  // the note rounds to 4 digits
+    BOOST_TEST(lowest <= minimum + 3, plane.note);
+    SOMA_CHECK_CONTAINS(plane.note, "give --w-range to include it");
+}
+
 BOOST_AUTO_TEST_CASE(a_model_with_four_state_variables_is_refused_listing_the_planar_models) {
     const std::string message = soma::test::message_of<soma::ParameterError>([] { (void)plane_of("hh", "7"); });
     for (const char* part : {"model 'hh' has 4 state variables (v, m, n, h)", "exactly 2", "fitzhugh_nagumo",

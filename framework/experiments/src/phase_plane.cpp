@@ -558,6 +558,40 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
     }
     const FieldGrid fine = sample_field(field, v_range, w_range, spec.resolution, spec.resolution);
     plane.nullclines = nullclines(field, fine);
+    // A nullcline with no segment in the window would be missing from the figure without a word: say
+    // where it is, from Newton's method in w (component k of the field = 0) at 65 values of v.
+    for (std::size_t k = 0; k < 2; ++k) {
+        if (!(k == 0 ? plane.nullclines.v : plane.nullclines.w).empty()) continue;
+        double lowest = std::numeric_limits<double>::infinity(), highest = -lowest;
+        for (int j = 0; j <= 64; ++j) {
+            const double v = v_range.from + v_range.width() * j / 64.0;
+            double w = 0.5 * (w_range.from + w_range.to);
+            for (int n = 0; n < 50; ++n) {
+                const double slope = field.jacobian(v, w)[2 * k + 1];
+                if (slope == 0 || !std::isfinite(slope)) break;
+                const double step = field(v, w)[k] / slope;
+                w -= step;
+                if (!std::isfinite(w)) break;
+                if (std::abs(step) <= 1e-12 * std::max(1.0, std::abs(w))) {
+                    lowest = std::min(lowest, w);
+                    highest = std::max(highest, w);
+                    break;
+                }
+            }
+        }
+        const Variable& x = plane.variables[k];
+        const Variable& w = plane.variables[1];
+        const std::string unit = w.unit.empty() || w.unit == "1" ? "" : " " + w.unit;
+        const std::string where =
+            std::isfinite(lowest)
+                ? fmt::format("over this v range it is at {} = {} to {}{}; give --w-range to include it",
+                              w.name, readable(lowest, 4), readable(highest, 4), unit)
+                : std::string("it was not found over this v range");
+        const std::string missing = fmt::format("the {}-nullcline (d{}/dt = 0) is outside the window ({} from {} to {}{}): {}",
+                                                x.name, x.name, w.name, readable(w_range.from, 4),
+                                                readable(w_range.to, 4), unit, where);
+        plane.note = plane.note.empty() ? missing : plane.note + "\n  " + missing;
+    }
     plane.fixed_points = fixed_points(field, fine);
     plane.field = sample_field(field, v_range, w_range, spec.arrows, spec.arrows);
     return plane;

@@ -177,7 +177,9 @@ struct PhasePlane {
     Trajectory trajectory;
     RunInfo info;                       ///< the trajectory run's metadata
     /// For the user, when the trajectory was cut at the stimulus's offset (after it, the cell follows the
-    /// field of no current), or runs at another current than the field (--current); empty otherwise.
+    /// field of no current), runs at another current than the field (--current), the field stops at a
+    /// reset model's cut-off, or a nullcline has no segment in the window (with the w it has over the
+    /// window's v); empty otherwise. Several notes are separated by "\n  ".
     std::string note;
     /// The trajectory's legend when it runs at another current than the field's (--current with a stimulus of
     /// another amplitude, or one that is not a dc current), e.g. "trajectory (at I = 0.5)"; empty otherwise.
