@@ -910,6 +910,9 @@ BOOST_AUTO_TEST_CASE(messages_about_numbers_units_and_calls) {
     }
     BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*exp()"}})) ==
                "bad.eq:6:33: exp takes 1 argument, not 0");
+    // A literal zero divisor is refused when the file is read, not met as a NaN at the first step.
+    BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m/0"}})) ==
+               "bad.eq:6:33: division by zero: '(I - g_L*(v - E_L))/C_m/0' divides by 0");
     BOOST_TEST(load_error(with({{3, "parameter E_L = 120mV"}})) ==
                "bad.eq:3:17: '120mV' is not a number: a number's unit follows it after a blank, as in '120 mV'");
     BOOST_TEST(load_error(with({{6, "dv/dt = (I - g_L*(v - E_L))/C_m*exp(-v/2.5mS/cm^2)"}})) ==

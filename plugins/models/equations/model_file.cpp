@@ -1075,6 +1075,11 @@ private:
             return unify(a, b, e, left_begin, left_end, right, pos, op == "+" ? "add" : "subtract");
         }
         if (op == "*" || op == "/") {
+            // A literal 0 as divisor: every value it reaches would be infinite or NaN at run time.
+            if (op == "/" && right.kind == Node::Kind::number && right.value == 0) {
+                fail(e.line, right.begin, fmt::format("division by zero: '{}' divides by {}", text_of(e, left_begin, right.end),
+                                                      text_of(e, right)));
+            }
             if (a.free || b.free) return {};
             Unit u;
             try {
