@@ -1751,6 +1751,17 @@ BOOST_AUTO_TEST_CASE(the_default_currents_of_other_stimuli_suit_the_model) {
     const auto sine = run_soma(cwd.path(), logs.path(), {"run", "--model", "lif", "--stimulus", "sine", "--recorder", "none"});
     BOOST_TEST_REQUIRE(sine.code == 0, sine);
     SOMA_CHECK_CONTAINS(sine.err, "the sine's amplitude is 1.1 nA and offset is 0.0785714 nA: their defaults times 0.157143");
+    // A current given by a --cells-from column is given too: the table's values are used, not refused as
+    // given twice (the suggested step is no value of the user's).
+    {
+        const fs::path table = logs.path() / "amplitudes.csv";
+        std::ofstream(table) << "stimulus.amplitude\n1.5\n2\n";
+        const auto from_table = run_soma(cwd.path(), logs.path(),
+                                         {"run", "--model", "lif", "--cells-from", table.string(), "--recorder", "none"});
+        BOOST_TEST_REQUIRE(from_table.code == 0, from_table);
+        BOOST_TEST(from_table.err.find("lif suggests") == std::string::npos, from_table);
+        SOMA_CHECK_CONTAINS(from_table.out, "     1                       2");
+    }
     // One current given: the stimulus is the user's, left alone.
     const auto given = run_soma(cwd.path(), logs.path(),
                                 {"run", "--model", "lif", "--stimulus", "sine", "--set", "stimulus.offset=0", "--recorder", "none"});

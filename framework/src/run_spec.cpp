@@ -345,7 +345,8 @@ Simulation build(const PluginRegistry& registry, const RunSpec& spec,
     RunSettings settings = spec.settings;
     settings.n_cells = common_cell_count(spec.settings.n_cells, lengths);
     if (settings.threads == 0) settings.threads = default_threads(*distribution);
-    check_population_memory(settings.n_cells, *model, *stimulus, *integrator);  // before the per-cell arrays
+    check_population_memory(settings.n_cells, *model, *stimulus, *integrator,
+                            spec.caller_bytes_per_cell);  // before the per-cell arrays
 
     RunInfo info;
     info.soma_version = spec.soma_version.empty() ? std::string(version) : spec.soma_version;
@@ -452,10 +453,24 @@ std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec)
     if (stimulus.name.find_first_of("+:") != std::string::npos || is_stimulus_file(stimulus.name)) return {};
     const auto plugin = registry.create<Stimulus>(PluginKind::stimulus, stimulus.name);
     const auto schema = plugin->schema();
+    // The columns of a --cells-from table give values as --set does (a table that cannot be read is
+    // refused later, by build_simulation, with its error).
+    std::vector<std::string> table_columns;
+    if (spec.cells_from) {
+        try {
+            table_columns = read_cell_table(*spec.cells_from).columns;
+        } catch (const Error&) {
+        }
+    }
+    const auto in_table = [&](const std::string& name) {
+        return std::ranges::any_of(table_columns, [&](const std::string& c) {
+            return c == "stimulus." + name || c == "stimulus." + stimulus.name + "." + name;
+        });
+    };
     std::vector<const ParameterSpec*> currents;
     for (const auto& p : schema) {
         if (p.unit != model_current_unit) continue;
-        if (stimulus.parameters.contains(p.name) || stimulus.cell_values.contains(p.name)) return {};
+        if (stimulus.parameters.contains(p.name) || stimulus.cell_values.contains(p.name) || in_table(p.name)) return {};
         if (p.default_value != 0) currents.push_back(&p);
     }
     if (currents.empty()) return {};

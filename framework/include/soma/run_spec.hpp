@@ -57,6 +57,9 @@ struct RunSpec {
     std::optional<std::filesystem::path> scenario_file;
     /// The processes the run is split over (distribution.hpp); null: this process alone.
     std::shared_ptr<Distribution> distribution;
+    /// Bytes per cell that the caller will hold besides the engine's (e.g. a command's per-cell summary),
+    /// counted in the check that the population fits in memory (check_population_memory).
+    double caller_bytes_per_cell = 0;
 };
 
 /// The component of `spec` that KIND names, as `--set KIND.PARAM=` and scenario sections assign them:
@@ -101,7 +104,8 @@ struct RunSpec {
 /// another step for its preset (SuggestedDrive, suggested_drive.hpp; in the model's current unit), the
 /// step's amplitude becomes that step, and every nonzero current of another stimulus (dc's amplitude,
 /// the ramp's end, sine's amplitude and offset, the pulses' amplitude) its default times the model's
-/// step over 7. Sums, current files and a stimulus with any of its currents given are left alone, as
+/// step over 7. Sums, current files and a stimulus with any of its currents given (by a value, per-cell
+/// values or a column of the `cells_from` table) are left alone, as
 /// are models without the capability or without a suggestion for the preset (a note says so when their
 /// current is not in hh's uA/cm^2).
 /// @returns the note to show the user when a current was changed (naming the values, their unit and
