@@ -780,6 +780,10 @@ BOOST_AUTO_TEST_CASE(a_population_that_would_not_fit_is_refused_before_allocatin
         n, *plugins.create<soma::Model>(soma::PluginKind::model, "hh"),
         *plugins.create<soma::Stimulus>(soma::PluginKind::stimulus, "dc"),
         *plugins.create<soma::Integrator>(soma::PluginKind::integrator, "euler")));
+    // ... but not when the caller holds 8 kB a cell of its own too (a command's per-cell summary).
+    auto with_summary = spec_of("hh", {}, "dc", {}, "euler", {10, 0.01, 0, n, 1, 0});
+    with_summary.caller_bytes_per_cell = 8000;
+    SOMA_CHECK_CONTAINS(error_of(with_summary), "and the command's own per-cell results), more than this machine");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -124,6 +124,9 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     spec.distribution = distribution;  // under mpirun: this rank's share of the cells
     const bool root = !distribution || distribution->rank() == 0;  // rank 0 writes
     const Reporting report = reporting(*parsed);
+    // The JSON summary's per-cell objects (nlohmann::json, five values each), and its text: about 1 KiB a
+    // cell (measured: 100 000 cells took 75 MB more than with --summary none).
+    if (report.summary && !spec.recorders.empty()) spec.caller_bytes_per_cell = 1024;
 
     // Wire everything before anything is written, so that bad input leaves no file.
     Simulation simulation = build_simulation(registry, spec);
@@ -179,7 +182,7 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
                              {"mean_isi_ms", number_or_null(c.mean_isi())},
                              {"cv_isi", number_or_null(c.cv_isi())}});
         }
-        json["cells"] = cells;
+        json["cells"] = std::move(cells);
         json["spikes"] = summary.n_spikes;
     }
     finish_outputs(std::move(written), std::move(json), output);

@@ -132,9 +132,10 @@ void check_population_memory(std::size_t n_cells, const Model& model, const Stim
     const double memory = static_cast<double>(physical_memory());
     if (memory > 0 && bytes > 0.8 * memory) {
         throw ParameterError(fmt::format("{} cells need about {} ({} per cell for their state, parameters and "
-                                         "solver), more than this machine can hold ({} of memory); use fewer "
+                                         "solver{}), more than this machine can hold ({} of memory); use fewer "
                                          "cells, or split the population over several runs",
                                          n_cells, bytes_for_people(bytes), bytes_for_people(per_cell),
+                                         extra_bytes_per_cell > 0 ? ", and the command's own per-cell results" : "",
                                          bytes_for_people(memory)));
     }
 }
