@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <limits>
 
 namespace soma::experiments {
@@ -386,6 +387,24 @@ void check_planar(const PluginRegistry& registry, const std::string& name) {
     if (model->state_variables().size() != 2) throw ParameterError(dimension_error(*model, name, registry));
 }
 
+namespace {
+
+/// The w at which component k of the field (0: dv/dt, 1: dw/dt) is 0 at this v, by Newton's method in w
+/// from `w`: the nullcline's point over v, or nullopt when the iteration fails.
+std::optional<double> nullcline_w(const PlanarField& field, std::size_t k, double v, double w) {
+    for (int n = 0; n < 50; ++n) {
+        const double slope = field.jacobian(v, w)[2 * k + 1];
+        if (slope == 0 || !std::isfinite(slope)) return std::nullopt;
+        const double step = field(v, w)[k] / slope;
+        w -= step;
+        if (!std::isfinite(w)) return std::nullopt;
+        if (std::abs(step) <= 1e-12 * std::max(1.0, std::abs(w))) return w;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spec) {
     if (spec.arrows < 2 || spec.resolution < 2) {
         throw ParameterError("a phase plane needs at least 2 arrows and 2 grid points per axis");
@@ -539,19 +558,9 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
         // The w-nullcline over the v range, by Newton's method in w from the trajectory's mean w.
         const double start = 0.5 * (lo + hi);
         for (int k = 0; k <= 64; ++k) {
-            const double v = v_range.from + v_range.width() * k / 64.0;
-            double w = start;
-            for (int n = 0; n < 50; ++n) {
-                const double slope = field.jacobian(v, w)[3];
-                if (slope == 0 || !std::isfinite(slope)) break;
-                const double step = field(v, w)[1] / slope;
-                w -= step;
-                if (!std::isfinite(w)) break;
-                if (std::abs(step) <= 1e-12 * std::max(1.0, std::abs(w))) {
-                    lo = std::min(lo, w);
-                    hi = std::max(hi, w);
-                    break;
-                }
+            if (const auto w = nullcline_w(field, 1, v_range.from + v_range.width() * k / 64.0, start)) {
+                lo = std::min(lo, *w);
+                hi = std::max(hi, *w);
             }
         }
         w_range = widened(lo, hi);
@@ -565,18 +574,9 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
         double lowest = std::numeric_limits<double>::infinity(), highest = -lowest;
         for (int j = 0; j <= 64; ++j) {
             const double v = v_range.from + v_range.width() * j / 64.0;
-            double w = 0.5 * (w_range.from + w_range.to);
-            for (int n = 0; n < 50; ++n) {
-                const double slope = field.jacobian(v, w)[2 * k + 1];
-                if (slope == 0 || !std::isfinite(slope)) break;
-                const double step = field(v, w)[k] / slope;
-                w -= step;
-                if (!std::isfinite(w)) break;
-                if (std::abs(step) <= 1e-12 * std::max(1.0, std::abs(w))) {
-                    lowest = std::min(lowest, w);
-                    highest = std::max(highest, w);
-                    break;
-                }
+            if (const auto w = nullcline_w(field, k, v, 0.5 * (w_range.from + w_range.to))) {
+                lowest = std::min(lowest, *w);
+                highest = std::max(highest, *w);
             }
         }
         const Variable& x = plane.variables[k];
