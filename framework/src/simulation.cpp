@@ -35,7 +35,14 @@ void require_finite_positive(std::string_view name, double value) {
 constexpr double max_steps = 1099511627776.0;  // 2^40: beyond this a run would take days
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t max_threads = 1024;
-constexpr std::size_t max_stretch = 256;                    // steps between two hand-overs to the recorders
+// A stretch (the steps between two hand-overs to the recorders, each closed by a barrier of the threads)
+// is at most max_stretch steps and, when that is longer than min_stretch, at most stretch_cell_steps
+// cell-steps, so that an interrupt or a failure is acted on within some 0.2 s of work. Each barrier
+// waits for the slowest thread: 10^4 HH cells on 2 threads ran 13 % faster (best of 8) with 16 barriers
+// than with 40.
+constexpr std::size_t max_stretch = 4096;
+constexpr std::size_t min_stretch = 256;
+constexpr std::size_t stretch_cell_steps = std::size_t{1} << 24;
 constexpr std::size_t sample_buffer_bytes = 16u << 20;      // at most this much of samples per stretch
 
 /// Runs `work(k)` for k = 1 .. n - 1 on their own threads and k = 0 on the caller's, once per call of
@@ -416,6 +423,7 @@ Simulation::Simulation(std::shared_ptr<Model> model, std::shared_ptr<Stimulus> s
     const std::size_t n_recorded = info_.recording.variables.size();
     const std::size_t sample_bytes = std::max<std::size_t>(1, 8 * n_recorded * cells.size());
     stretch_ = max_stretch;
+    while (stretch_ > min_stretch && stretch_ * n_local > stretch_cell_steps) stretch_ /= 2;
     while (stretch_ > 1 && (stretch_ / grid_.record_every + 1) * sample_bytes > sample_buffer_bytes) stretch_ /= 2;
     // Samples are gathered only for recorders to take them (a run without recorders collects spikes only).
     if (info_.recording.samples && n_recorded > 0 && !cells.empty() && !recorders_.empty()) {

@@ -93,7 +93,8 @@ inline constexpr std::size_t tile_cells = 256;
 /// into chunks of at most `tile_cells` cells, each with its own integrator worker; a thread advances its
 /// chunks one after the other through each stretch. A cell's results do not depend on the chunking.
 ///
-/// Data flow of the run, in stretches of at most a few hundred steps: each chunk, for each step i,
+/// Data flow of the run, in stretches of 256 to 4096 steps (fewer for large populations and for many
+/// recorded samples): each chunk, for each step i,
 /// copies its recorded cells' values at t_i into the stretch's sample buffer (every record_every
 /// steps), calls its worker's `step` (which evaluates stimulus and model, locates spikes and applies
 /// resets), checks that its new state is finite, and swaps its state arrays; then the main thread
