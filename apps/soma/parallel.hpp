@@ -3,7 +3,8 @@
 /// The `soma` runner's processes: when it was started by an MPI launcher (`mpirun -np K soma ...`, or
 /// srun), MPI is initialized for the lifetime of a Parallel object and the run is split over the K
 /// ranks (soma::Distribution, distribution.hpp); otherwise, and in a build without MPI, it is one
-/// process and MPI is not initialized (a plain `soma run` starts as fast as without MPI).
+/// process, and MPI's libraries are not even loaded: they come with the MPI module (mpi_module.hpp),
+/// which is loaded only under a launcher.
 
 #include "soma/distribution.hpp"
 
@@ -26,8 +27,8 @@ class Parallel {
 public:
     /// Initializes MPI (thread level "funneled": only the main thread communicates) when the
     /// environment shows an MPI launcher; `argc` and `argv` as given to main.
-    /// @throws soma::Error in a build without MPI started by an MPI launcher (each process would
-    ///         simulate every cell and write the same files).
+    /// @throws soma::Error when started by an MPI launcher in a build without MPI (each process would
+    ///         simulate every cell and write the same files), or when the MPI module cannot be loaded.
     Parallel(int& argc, char**& argv);
     ~Parallel();
     Parallel(const Parallel&) = delete;
@@ -39,9 +40,13 @@ public:
     [[nodiscard]] std::size_t rank() const { return distribution_ ? distribution_->rank() : 0; }
 
     /// For `soma --version`: "MPI: <library and version>", or "built without MPI".
+    /// @throws soma::Error when the MPI module is there but cannot be loaded.
     [[nodiscard]] static std::string build_description();
 
+    struct Module;
+
 private:
+    std::unique_ptr<Module> module_;  // destroyed after the distribution, whose code it holds
     std::shared_ptr<Distribution> distribution_;
 };
 

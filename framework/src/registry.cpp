@@ -46,6 +46,16 @@ std::string BuildInfo::to_string() const {
                        glibcxx_debug != 0 ? ", _GLIBCXX_DEBUG" : "");
 }
 
+std::string dynamic_loader_reason(std::string_view what, const std::filesystem::path& file) {
+    constexpr std::string_view marker = "dlerror system message: ";
+    const auto begin = what.find(marker);
+    const auto end = what.rfind(')');
+    if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) return std::string(what);
+    std::string_view reason = what.substr(begin + marker.size(), end - begin - marker.size());
+    if (const std::string prefix = file.string() + ": "; reason.starts_with(prefix)) reason.remove_prefix(prefix.size());
+    return std::string(reason);
+}
+
 namespace {
 
 struct Loaded {
@@ -82,20 +92,6 @@ std::optional<Key> named_plugin(const std::filesystem::path& file) {
     return std::nullopt;
 }
 
-/// The dynamic loader's reason in Boost.DLL's message of a failed load (`what`): the dlerror text, e.g.
-/// "invalid ELF header", without the file's name in front (the caller names it) and without the errno text
-/// that Boost.DLL appends, which has nothing to do with the failure ("Bad file descriptor"). `what` itself
-/// if it has no dlerror text.
-std::string loader_reason(std::string_view what, const std::filesystem::path& file) {
-    constexpr std::string_view marker = "dlerror system message: ";
-    const auto begin = what.find(marker);
-    const auto end = what.rfind(')');
-    if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) return std::string(what);
-    std::string_view reason = what.substr(begin + marker.size(), end - begin - marker.size());
-    if (const std::string prefix = file.string() + ": "; reason.starts_with(prefix)) reason.remove_prefix(prefix.size());
-    return std::string(reason);
-}
-
 // Loads `file` and validates its descriptor; throws PluginError with a message naming the file.
 Loaded load(const std::filesystem::path& file) {
     auto library = std::make_shared<boost::dll::shared_library>();
@@ -103,7 +99,7 @@ Loaded load(const std::filesystem::path& file) {
         library->load(boost::dll::fs::path(file.string()),
                       boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
     } catch (const boost::dll::fs::system_error& e) {
-        throw PluginError(fmt::format("cannot load plug-in file '{}': {}", file.string(), loader_reason(e.what(), file)));
+        throw PluginError(fmt::format("cannot load plug-in file '{}': {}", file.string(), dynamic_loader_reason(e.what(), file)));
     } catch (const std::exception& e) {
         // A std::exception thrown by the library's own initialisation.
         throw PluginError(fmt::format("cannot load plug-in file '{}': {}", file.string(), e.what()));

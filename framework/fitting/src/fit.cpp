@@ -731,7 +731,7 @@ const std::function<Optimize>& optimizer() {
         } catch (const std::exception& e) {
             throw Error(fmt::format("soma fit cannot load its optimiser module '{}': {} (it is installed with "
                                     "libsoma_fitting; reinstall Soma)",
-                                    path.string(), e.what()));
+                                    path.string(), dynamic_loader_reason(e.what(), path.string())));
         }
     }
     return optimize;

@@ -135,6 +135,12 @@ private:
     std::unique_ptr<State> state_;
 };
 
+/// The dynamic loader's reason in Boost.DLL's message `what` of a failed load of `file`: the dlerror text,
+/// e.g. "invalid ELF header", without the file's name in front (the caller names it) and without the errno
+/// text that Boost.DLL appends, which has nothing to do with the failure ("Bad file descriptor"); `what`
+/// itself if it has no dlerror text.
+[[nodiscard]] std::string dynamic_loader_reason(std::string_view what, const std::filesystem::path& file);
+
 /// Calls `f` (code of plug-in `name` of `kind`, in `file`) and turns what else than a soma::Error it
 /// throws into a PluginError naming the plug-in, the file and `doing` (e.g. "failed to describe itself").
 /// @throws soma::Error as `f` throws it; PluginError for a std::exception (with its message) or any other

@@ -1,10 +1,13 @@
-/// @file parallel_mpi.cpp
-/// Parallel (parallel.hpp) with MPI, through the MPI C API: a soma::Distribution over MPI_COMM_WORLD.
+/// @file mpi_module.cpp
+/// The MPI module (soma_mpi.so, mpi_module.hpp): MPI through its C API, and a soma::Distribution over
+/// MPI_COMM_WORLD. Parallel (parallel.cpp) loads it only under an MPI launcher, so that a plain
+/// `soma run` does not load Open MPI's seven libraries (about 1 ms of a 8 ms start).
 
-#include "parallel.hpp"
+#include "mpi_module.hpp"
 
 #include "soma/error.hpp"
 
+#include <boost/dll/alias.hpp>
 #include <fmt/format.h>
 #include <mpi.h>
 
@@ -86,25 +89,24 @@ private:
 
 }  // namespace
 
-Parallel::Parallel(int& argc, char**& argv) {
-    if (!started_by_mpi_launcher()) return;
+std::shared_ptr<Distribution> mpi_start(int& argc, char**& argv) {
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    distribution_ = std::make_shared<MpiDistribution>();
+    return std::make_shared<MpiDistribution>();
 }
 
-Parallel::~Parallel() {
-    if (!distribution_) return;
-    distribution_.reset();  // frees its communicator before MPI ends
-    MPI_Finalize();
-}
+void mpi_finish() { MPI_Finalize(); }
 
-std::string Parallel::build_description() {
+std::string mpi_library() {
     char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
     int length = 0;
     MPI_Get_library_version(text, &length);  // allowed before MPI_Init
     const std::string_view library(text, static_cast<std::size_t>(length));
-    return fmt::format("MPI: {}", library.substr(0, library.find_first_of(",\n")));
+    return std::string(library.substr(0, library.find_first_of(",\n")));
 }
 
 }  // namespace soma::app
+
+BOOST_DLL_ALIAS(soma::app::mpi_start, soma_mpi_start)
+BOOST_DLL_ALIAS(soma::app::mpi_finish, soma_mpi_finish)
+BOOST_DLL_ALIAS(soma::app::mpi_library, soma_mpi_library)
