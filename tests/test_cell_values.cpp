@@ -485,6 +485,11 @@ BOOST_AUTO_TEST_CASE(read_cell_table_refuses_bad_files_with_file_and_line) {
         {"model.g_Na,model.g_K\n1,2\r\nnan,2\n", ":3: ", {"'nan' is not a finite number", "for 'model.g_Na' (column 1)"}},
         {"model.g_Na,model.g_K\n1,-inf\n", ":2: ", {"'-inf' is not a finite number"}},
         {"model.g_Na,model.g_K\n1,2 mS\n", ":2: ", {"'2 mS' is not a number for 'model.g_K' (column 2)", "without a unit"}},
+        // A long field is shown by its first 60 bytes (a binary file's first "line" can be kilobytes).
+        {std::string(70, 'x') + "\n1\n", ":1: ",
+         {"column 1 of the header, '" + std::string(60, 'x') + "...' (70 bytes), is not a parameter name"}},
+        {"model.g_Na\n" + std::string(100, '7') + "e\n", ":2: ", {"'" + std::string(60, '7') + "...' (101 bytes) is not a number"}},
+        {std::string("\x7f" "ELF\x02\x01\x01\0\0\0,model.g_Na\n1\n", 22), ":1: ", {"holds a NUL byte: this is not a text table"}},
     };
     int k = 0;
     for (const auto& c : cases) {

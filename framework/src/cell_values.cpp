@@ -57,6 +57,13 @@ std::vector<std::string_view> split(std::string_view s) {
     }
 }
 
+/// A field quoted for a message, its first 60 bytes if it is longer.
+std::string quoted_field(std::string_view field) {
+    constexpr std::size_t most = 60;
+    if (field.size() <= most) return fmt::format("'{}'", field);
+    return fmt::format("'{}...' ({} bytes)", field.substr(0, most), field.size());
+}
+
 /// "" if `text` is a finite number (stored in `value`) by the rules of parse_number (decimal or
 /// scientific notation, an optional leading '+'), else what is wrong with it.
 std::string number_problem(std::string_view text, double& value) {
@@ -66,10 +73,10 @@ std::string number_problem(std::string_view text, double& value) {
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
     if (digits.empty() || (plus && digits.starts_with('-')) || ec == std::errc::invalid_argument ||
         end != digits.data() + digits.size()) {
-        return fmt::format("'{}' is not a number", text);
+        return fmt::format("{} is not a number", quoted_field(text));
     }
-    if (ec == std::errc::result_out_of_range) return fmt::format("'{}' cannot be held in double precision (too large or too small)", text);
-    if (!std::isfinite(value)) return fmt::format("'{}' is not a finite number (NaN and infinities are not allowed)", text);
+    if (ec == std::errc::result_out_of_range) return fmt::format("{} cannot be held in double precision (too large or too small)", quoted_field(text));
+    if (!std::isfinite(value)) return fmt::format("{} is not a finite number (NaN and infinities are not allowed)", quoted_field(text));
     return {};
 }
 
@@ -324,6 +331,10 @@ CellTable read_cell_table(const std::filesystem::path& file) {
     std::string buffer;
     for (std::size_t number = 1; std::getline(in, buffer); ++number) {
         std::string_view line = buffer;
+        if (line.find('\0') != std::string_view::npos) {
+            throw error(number, "holds a NUL byte: this is not a text table; give a CSV file whose first line "
+                                "that is not blank or a comment names the columns (model.g_Na,stimulus.amplitude)");
+        }
         if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
         if (line.ends_with('\r')) line.remove_suffix(1);
         line = trim(line);
@@ -354,12 +365,12 @@ CellTable read_cell_table(const std::filesystem::path& file) {
                 };
                 if (dot == std::string_view::npos || (kind != "model" && kind != "stimulus") ||
                     !dotted_identifier(name.substr(dot + 1))) {
-                    throw error(number, fmt::format("column {} of the header, '{}', is not a parameter name of the form "
+                    throw error(number, fmt::format("column {} of the header, {}, is not a parameter name of the form "
                                                     "model.NAME or stimulus.NAME (e.g. model.g_Na or "
                                                     "stimulus.amplitude, optionally with its unit: model.g_Na "
                                                     "(mS/cm^2)); the first line that is not blank or a comment names "
                                                     "the columns",
-                                                    k + 1, fields[k]));
+                                                    k + 1, quoted_field(fields[k])));
                 }
                 const auto previous = std::find(table.columns.begin(), table.columns.end(), name);
                 if (previous != table.columns.end()) {

@@ -97,7 +97,8 @@ struct CellTable {
 /// @throws ParameterError starting "FILE: " (FILE as given) for a file that cannot be read or holds no
 ///         header, and "FILE:LINE: " (LINE 1-based) for a header with no parameter column or no rows after it, a header
 ///         name that is not KIND.PARAM or repeats a name, a row with too few or too many fields, a
-///         missing value, or a field that is not a finite number (naming the row's line and the column).
+///         missing value, a field that is not a finite number (naming the row's line and the column; a field
+///         longer than 60 bytes is shown by its first 60), or a line with a NUL byte (a binary file).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE CellTable read_cell_table(const std::filesystem::path& file);
 
 /// The number of cells of a run from `--cells` (`requested`, 0 when not given) and the lengths that
