@@ -57,26 +57,28 @@ std::vector<std::string_view> split(std::string_view s) {
     }
 }
 
-/// A field quoted for a message, its first 60 bytes if it is longer.
-std::string quoted_field(std::string_view field) {
+/// A field quoted for a message; with `abbreviate`, its first 60 bytes if it is longer (a table file's
+/// field: a binary file's first "line" can be kilobytes long; the Python binding abbreviates its own).
+std::string quoted_field(std::string_view field, bool abbreviate = true) {
     constexpr std::size_t most = 60;
-    if (field.size() <= most) return fmt::format("'{}'", field);
+    if (!abbreviate || field.size() <= most) return fmt::format("'{}'", field);
     return fmt::format("'{}...' ({} bytes)", field.substr(0, most), field.size());
 }
 
 /// "" if `text` is a finite number (stored in `value`) by the rules of parse_number (decimal or
-/// scientific notation, an optional leading '+'), else what is wrong with it.
-std::string number_problem(std::string_view text, double& value) {
+/// scientific notation, an optional leading '+'), else what is wrong with it (`text` abbreviated as by
+/// quoted_field with `abbreviate`).
+std::string number_problem(std::string_view text, double& value, bool abbreviate = false) {
     std::string_view digits = text;
     const bool plus = digits.starts_with('+');
     if (plus) digits.remove_prefix(1);
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
     if (digits.empty() || (plus && digits.starts_with('-')) || ec == std::errc::invalid_argument ||
         end != digits.data() + digits.size()) {
-        return fmt::format("{} is not a number", quoted_field(text));
+        return fmt::format("{} is not a number", quoted_field(text, abbreviate));
     }
-    if (ec == std::errc::result_out_of_range) return fmt::format("{} cannot be held in double precision (too large or too small)", quoted_field(text));
-    if (!std::isfinite(value)) return fmt::format("{} is not a finite number (NaN and infinities are not allowed)", quoted_field(text));
+    if (ec == std::errc::result_out_of_range) return fmt::format("{} cannot be held in double precision (too large or too small)", quoted_field(text, abbreviate));
+    if (!std::isfinite(value)) return fmt::format("{} is not a finite number (NaN and infinities are not allowed)", quoted_field(text, abbreviate));
     return {};
 }
 
@@ -397,7 +399,7 @@ CellTable read_cell_table(const std::filesystem::path& file) {
             const std::string& column = table.columns[j];
             if (fields[k].empty()) throw error(number, fmt::format("missing value for '{}' (column {})", column, k + 1));
             double value = 0;
-            if (const auto problem = number_problem(fields[k], value); !problem.empty()) {
+            if (const auto problem = number_problem(fields[k], value, true); !problem.empty()) {
                 throw error(number, fmt::format("{} for '{}' (column {}); write plain numbers such as 120, -65.5 or "
                                                 "1e-3, without a unit",
                                                 problem, column, k + 1));
