@@ -1677,6 +1677,37 @@ BOOST_AUTO_TEST_CASE(the_default_run_length_fits_the_stimulus) {
                                    "cells receive no stimulus");
 }
 
+// Per-cell offsets lengthen the default run to 30 ms after the latest of them, whatever their form (a list,
+// linspace, a column of the cell table); per-cell onsets after the end of the run are counted in a note.
+BOOST_AUTO_TEST_CASE(the_default_run_length_fits_every_cells_stimulus) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto list = run_soma(cwd.path(), logs.path(), {"run", "--set", "stimulus.offset=50,150", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(list.code == 0, list);
+    SOMA_CHECK_CONTAINS(list.err, "the run lasts 180 ms, until 30 ms after the latest end of the step, at 150 ms");
+    SOMA_CHECK_CONTAINS(list.out, "180 ms at dt = 0.01 ms (18000 steps)");
+    const auto same = run_soma(cwd.path(), logs.path(), {"run", "--set", "stimulus.offset=150,150", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(same.code == 0, same);
+    SOMA_CHECK_CONTAINS(same.err, "the run lasts 180 ms, until 30 ms after the end of the step at 150 ms");
+    const auto spaced = run_soma(cwd.path(), logs.path(),
+                                 {"run", "--set", "stimulus.offset=linspace(50,130,3)", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(spaced.code == 0, spaced);
+    SOMA_CHECK_CONTAINS(spaced.out, "160 ms at dt = 0.01 ms (16000 steps)");
+    std::ofstream(cwd.path() / "offsets.csv") << "stimulus.offset (ms)\n60\n140\n";
+    const auto table = run_soma(cwd.path(), logs.path(), {"run", "--cells-from", "offsets.csv", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(table.code == 0, table);
+    SOMA_CHECK_CONTAINS(table.out, "170 ms at dt = 0.01 ms (17000 steps)");
+    const auto late = run_soma(cwd.path(), logs.path(),
+                               {"run", "--t-stop", "50", "--set", "stimulus.onset=10,60,65", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(late.code == 0, late);
+    SOMA_CHECK_CONTAINS(late.err, "soma: note: in 2 of the 3 cells the step starts at or after the end of the run "
+                                  "(50 ms; onsets 10 to 65 ms): they receive no stimulus");
+    // A list of the wrong length is left to the run's own error, which names the parameters and lengths.
+    const auto wrong = run_soma(cwd.path(), logs.path(),
+                                {"run", "--cells", "3", "--set", "stimulus.offset=50,150", "--recorder", "none"});
+    BOOST_TEST(wrong.code == 1, wrong);
+    SOMA_CHECK_CONTAINS(wrong.err, "parameter 'stimulus.offset' has 2 values but the run asks for 3 cells");
+}
+
 BOOST_AUTO_TEST_CASE(the_default_step_suits_the_model) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     // lif at its suggested 1.1 nA (R = 1 MOhm, tau_m = 1 ms, V_th = 1 mV, no refractory period): the

@@ -532,44 +532,73 @@ std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec)
 
 namespace {
 
-/// The time `name` (ms) of the stimulus of `spec` when it is one plug-in with that parameter, one value
-/// for all cells (given, or its default); nullopt otherwise (a sum, a file, per-cell values).
-std::optional<double> stimulus_time(const PluginRegistry& registry, const RunSpec& spec, const std::string& name) {
+/// The time `name` (ms) of the stimulus of `spec` in each of its cells when the stimulus is one plug-in
+/// with that parameter: one value for all cells (given, or its default) or per-cell values (a list,
+/// linspace, a column of the `cells_from` table, or draws when `spec.settings.n_cells` is given); empty
+/// otherwise: a sum, a file, draws for a count that the lists fix, or values that build_simulation
+/// refuses (and names) itself.
+std::vector<double> stimulus_times(const PluginRegistry& registry, const RunSpec& spec, const std::string& name) {
     const ComponentSpec& stimulus = spec.stimulus;
-    if (stimulus.name.find_first_of("+:") != std::string::npos || is_stimulus_file(stimulus.name) ||
-        stimulus.cell_values.contains(name)) {
-        return std::nullopt;
-    }
+    if (stimulus.name.find_first_of("+:") != std::string::npos || is_stimulus_file(stimulus.name)) return {};
     const auto plugin = registry.create<Stimulus>(PluginKind::stimulus, stimulus.name);
     const auto schema = plugin->schema();
     const auto it = std::ranges::find(schema, name, &ParameterSpec::name);
-    if (it == schema.end()) return std::nullopt;
-    const auto given = stimulus.parameters.find(name);
-    if (given != stimulus.parameters.end() && given->second.find_first_of(",(") != std::string::npos) return std::nullopt;
-    const double t = given != stimulus.parameters.end() ? parse_number(name, given->second) : it->default_value;
-    return std::isfinite(t) ? std::optional(t) : std::nullopt;
+    if (it == schema.end()) return {};
+    const std::string full_name = "stimulus." + name;
+    try {
+        auto values = CellValues::constant(it->default_value);
+        if (const auto v = stimulus.cell_values.find(name); v != stimulus.cell_values.end()) {
+            values = v->second;
+        } else if (const auto given = stimulus.parameters.find(name); given != stimulus.parameters.end()) {
+            values = CellValues::parse(full_name, given->second);
+        } else if (spec.cells_from) {
+            const CellTable table = read_cell_table(*spec.cells_from);
+            if (const auto column = std::ranges::find(table.columns, full_name); column != table.columns.end()) {
+                values = CellValues::list(table.values[static_cast<std::size_t>(column - table.columns.begin())]);
+            }
+        }
+        if (values.length() == 0 && spec.settings.n_cells == 0) return {};
+        const std::size_t n_cells = values.length() > 1 ? values.length() : std::max<std::size_t>(spec.settings.n_cells, 1);
+        auto times = values.expand(full_name, n_cells, spec.settings.seed);
+        if (!std::ranges::all_of(times, [](double t) { return std::isfinite(t); })) return {};
+        return times;
+    } catch (const ParameterError&) {
+        return {};  // build_simulation names the problem
+    }
 }
 
 }  // namespace
 
 std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec) {
-    const auto offset = stimulus_time(registry, spec, "offset");
-    if (!offset || *offset < spec.settings.t_stop) return {};
+    const auto offsets = stimulus_times(registry, spec, "offset");
+    if (offsets.empty()) return {};
+    const auto [earliest, latest] = std::ranges::minmax(offsets);
+    if (latest < spec.settings.t_stop) return {};
     constexpr double after = 30;  // ms after the offset: the response to its end
     const double before = spec.settings.t_stop;
-    spec.settings.t_stop = *offset + after;
-    return fmt::format("the run lasts {} ms, until {} ms after the end of the {} at {} ms (the default {} ms "
+    spec.settings.t_stop = latest + after;
+    return fmt::format("the run lasts {} ms, until {} ms after the {}end of the {}{} {} ms (the default {} ms "
                        "would cut it); give --t-stop to change it",
-                       readable(spec.settings.t_stop), readable(after), spec.stimulus.name, readable(*offset),
-                       readable(before));
+                       readable(spec.settings.t_stop), readable(after), earliest == latest ? "" : "latest ",
+                       spec.stimulus.name, earliest == latest ? " at" : ", at", readable(latest), readable(before));
 }
 
 std::string stimulus_after_run_note(const PluginRegistry& registry, const RunSpec& spec) {
-    const auto onset = stimulus_time(registry, spec, "onset");
-    if (!onset || *onset < spec.settings.t_stop) return {};
-    return fmt::format("the {} starts at {} ms, at or after the end of the run ({} ms): the cells receive no "
+    const auto onsets = stimulus_times(registry, spec, "onset");
+    const double t_stop = spec.settings.t_stop;
+    const auto late = static_cast<std::size_t>(std::ranges::count_if(onsets, [&](double t) { return t >= t_stop; }));
+    if (late == 0) return {};
+    const auto [earliest, latest] = std::ranges::minmax(onsets);
+    if (earliest == latest) {
+        return fmt::format("the {} starts at {} ms, at or after the end of the run ({} ms): the cells receive no "
+                           "stimulus; lengthen the run or start the stimulus earlier (its onset)",
+                           spec.stimulus.name, readable(earliest), readable(t_stop));
+    }
+    const std::string cells = late == onsets.size() ? "every cell" : fmt::format("{} of the {} cells", late, onsets.size());
+    return fmt::format("in {} the {} starts at or after the end of the run ({} ms; onsets {} to {} ms): {} no "
                        "stimulus; lengthen the run or start the stimulus earlier (its onset)",
-                       spec.stimulus.name, readable(*onset), readable(spec.settings.t_stop));
+                       cells, spec.stimulus.name, readable(t_stop), readable(earliest), readable(latest),
+                       late == 1 ? "it receives" : "they receive");
 }
 
 }  // namespace soma

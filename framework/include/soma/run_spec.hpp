@@ -115,17 +115,20 @@ struct RunSpec {
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec);
 
 /// The default length of a run whose user gave none (`soma run` without --t-stop, soma.run without
-/// t_stop): when the stimulus, one plug-in, has an `offset` (its own default or one value for all
-/// cells) at or after `spec.settings.t_stop`, the run lasts until 30 ms after it, so that the stimulus
-/// is seen whole (the ramp's default 30 to 170 ms: 200 ms, the course exercise's length).
+/// t_stop): when the stimulus, one plug-in, has an `offset` (its own default, one value for all cells, or
+/// per-cell values: a list, linspace, a column of the `cells_from` table, or draws when
+/// `spec.settings.n_cells` is given) at or after `spec.settings.t_stop` in some cell, the run lasts until
+/// 30 ms after the latest offset, so that every cell's stimulus is seen whole (the ramp's default 30 to
+/// 170 ms: 200 ms, the course exercise's length). Values that build_simulation refuses are left to it.
 /// @returns the note to show the user when t_stop was changed, else "".
-/// @throws PluginError, ParameterError from creating the stimulus (as build_simulation would).
+/// @throws PluginError from creating the stimulus (as build_simulation would).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec);
 
-/// A note when the stimulus, one plug-in with an `onset` (its default or one value for all cells),
-/// starts at or after the end of the run: the run would silently see no stimulus (`soma run --t-stop 10`
-/// with the step's default onset of 20 ms). "" otherwise.
-/// @throws PluginError, ParameterError from creating the stimulus (as build_simulation would).
+/// A note when the stimulus, one plug-in with an `onset` (its default, one value for all cells or
+/// per-cell values, as for apply_stimulus_duration), starts at or after the end of the run in some cell:
+/// that cell would silently see no stimulus (`soma run --t-stop 10` with the step's default onset of
+/// 20 ms). The note counts those cells when the onsets differ. "" otherwise.
+/// @throws PluginError from creating the stimulus (as build_simulation would).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string stimulus_after_run_note(const PluginRegistry& registry,
                                                                        const RunSpec& spec);
 
