@@ -559,11 +559,18 @@ const std::vector<BadInput> bad_inputs{
     {"too many steps", {"--dt", "1e-300"}, {"t_stop / dt = 1e302 steps is more than the limit of 2^40"}},
     {"misspelled option", {"--t_stop", "5"}, {"unknown option '--t_stop'", "did you mean '--t-stop'?"}},
     {"abbreviated option", {"--mod", "lif"}, {"unknown option '--mod'", "did you mean '--model'?"}},
+    // An option where a value goes is not taken as the value (a directory named --force, a scenario named 5).
+    {"an option as an option's value", {"--output", "--force"}, {"the required argument for option '--output' is missing"}},
+    {"an option as the cell count", {"--cells", "--t-stop", "5"}, {"the required argument for option '--cells' is missing"}},
     // Populations.
     {"zero cells", {"--cells", "0"}, {"--cells '0': a run needs at least 1 cell"}},
     {"cells not a whole number", {"--cells", "2.5"}, {"--cells '2.5' is not a whole number"}},
     {"cells not a whole number in scientific form", {"--cells", "1.5e0"}, {"--cells '1.5e0' is not a whole number"}},
     {"zero threads", {"--threads", "0"}, {"--threads '0': a run needs at least 1 thread"}},
+    {"more threads than a run takes", {"--threads", "99999999999999999999"},
+     {"--threads '99999999999999999999' is too large a number of threads (at most 1024)"}},
+    {"a recorded cell beyond any count", {"--record-cells", "0:99999999999999999999"},
+     {"cell 99999999999999999999 is out of range"}},
     {"negative cells", {"--cells", "-1"}, {"--cells '-1' is negative; give the number of cells, at least 1"}},
     {"negative seed", {"--seed", "-1"}, {"--seed '-1'"}},
     {"lists of different lengths", {"--set", "model.g_Na=100,110", "--set", "stimulus.amplitude=1,2,3"},

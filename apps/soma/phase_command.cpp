@@ -139,6 +139,7 @@ int run_phase(const PluginRegistry& registry, const std::vector<std::string>& ar
     po::parsed_options parsed(&everything);
     try {
         const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+        refuse_option_as_value(everything, args);
         parsed = po::command_line_parser(args).options(everything).positional(positional).style(style).run();
     } catch (const po::unknown_option& e) {
         std::string name = e.get_option_name();

@@ -278,17 +278,19 @@ std::optional<std::uint64_t> whole_number(std::string_view text) {
     return static_cast<std::uint64_t>(x);
 }
 
-/// A count of at least 1 (cells or threads), `what` naming one of them; `if_left_out` completes
-/// "leave --cells out to ...".
-std::size_t positive_count(const Setting& s, std::string_view what, std::string_view if_left_out) {
+/// A count of at least 1 (cells or threads), `what` naming one of them; `if_left_out` completes "leave
+/// --cells out to ...". `at_most` (0: none) is the limit that the run checks (resolve_grid), named when the
+/// text is too long a number to count.
+std::size_t positive_count(const Setting& s, std::string_view what, std::string_view if_left_out,
+                           std::size_t at_most = 0) {
+    const std::string limit = at_most > 0 ? fmt::format("at most {}", at_most) : "more than 2^64 - 1";
     const auto n = whole_number(s.text);
     if (!n && !s.text.empty() && s.text.front() == '-' && whole_number(s.text.substr(1))) {
         throw ParameterError(fmt::format("{} is negative; give the number of {}s, at least 1 (or leave {} out to {})",
                                          s.shown, what, s.name, if_left_out));
     }
     if (!n && !s.text.empty() && s.text.find_first_not_of("0123456789") == std::string::npos) {
-        throw ParameterError(fmt::format("{} is too large a number of {}s (at most {}); give fewer", s.shown, what,
-                                         std::numeric_limits<std::size_t>::max()));
+        throw ParameterError(fmt::format("{} is too large a number of {}s ({}); give fewer", s.shown, what, limit));
     }
     if (!n) {
         throw ParameterError(fmt::format("{} is not a whole number; give the number of {}s, at least 1 (or leave {} "
@@ -327,6 +329,11 @@ std::vector<std::size_t> record_cells(const Setting& s) {
     const std::string forms = "e.g. 0,5,10 or 0:10 (cells 0 to 9) or 0:3,7";
     const auto index = [&](std::string_view item, std::string_view part) {
         const auto n = whole_number(trim(part));
+        if (const auto digits = trim(part); !n && !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos) {
+            throw ParameterError(fmt::format("{}: cell {} is out of range: cells are numbered from 0 to the number of "
+                                             "cells - 1",
+                                             s.shown, digits));
+        }
         if (!n) {
             throw ParameterError(fmt::format("{}: '{}' is not a cell index or a range A:B of them; give cell indices "
                                              "(whole numbers from 0) and ranges separated by commas, {}",
@@ -400,6 +407,25 @@ std::string options_help(std::string_view command, std::span<const ExtraOption> 
     return text.str();
 }
 
+void refuse_option_as_value(const po::options_description& options, const std::vector<std::string>& args) {
+    const auto known = [&](const std::string& arg) -> const po::option_description* {
+        if (!arg.starts_with("--") || arg.size() == 2) return nullptr;
+        return options.find_nothrow(arg.substr(2, arg.find('=') - 2), false);
+    };
+    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+        if (args[i] == "--") return;  // the rest are positional
+        const po::option_description* option = known(args[i]);
+        if (option == nullptr || args[i].find('=') != std::string::npos || option->semantic()->min_tokens() == 0) {
+            continue;
+        }
+        if (known(args[i + 1]) != nullptr) {
+            throw po::invalid_command_line_syntax(po::invalid_command_line_syntax::missing_parameter,
+                                                  option->long_name(), args[i], po::command_line_style::allow_long);
+        }
+        ++i;  // the value, whatever it is
+    }
+}
+
 void refuse_several_scenarios(std::string_view command, const po::options_description& options,
                               const std::vector<std::string>& args) {
     // The same parse, taking every positional argument, to name them.
@@ -442,6 +468,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     try {
         // No prefix guessing: '--mod' must not silently mean '--model'.
         const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+        refuse_option_as_value(all, args);
         po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), cli);
     } catch (const po::unknown_option& e) {
         std::vector<std::string> known;
@@ -646,7 +673,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     if (auto s = pick_setting(cli, "threads", file, "threads", lines)) {
         const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
         settings.threads = positive_count(
-            *s, "thread", fmt::format("use all {} core{}", cores, cores == 1 ? "" : "s"));
+            *s, "thread", fmt::format("use all {} core{}", cores, cores == 1 ? "" : "s"), RunSettings::max_threads);
     }
     if (auto s = pick_setting(cli, "seed", file, "seed", lines)) {
         const auto seed = whole_number(s->text);

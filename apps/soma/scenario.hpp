@@ -77,6 +77,14 @@ struct RunOptionUse {
 std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args, std::string_view command = "run",
                                             std::span<const ExtraOption> extra = {}, const RunOptionUse& use = {});
 
+/// Refuses a command line `args` in which an option of `options` that takes a value is followed by another
+/// of its options (`--output --force`), which Boost.Program_options would take as the value (a directory
+/// named "--force"). A value that merely starts with '-' (`--set model.V_init=-65`, `--dt -1`) is left to
+/// the option's own checks.
+/// @throws boost::program_options::invalid_command_line_syntax (missing_parameter) naming the option.
+void refuse_option_as_value(const boost::program_options::options_description& options,
+                            const std::vector<std::string>& args);
+
 /// For a command line `args` of `soma COMMAND` (options `options`) that names more than one scenario file.
 /// @throws ParameterError naming the files and what to do instead.
 [[noreturn]] void refuse_several_scenarios(std::string_view command,

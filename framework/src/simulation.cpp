@@ -34,7 +34,7 @@ void require_finite_positive(std::string_view name, double value) {
 
 constexpr double max_steps = 1099511627776.0;  // 2^40: beyond this a run would take days
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-constexpr std::size_t max_threads = 1024;
+constexpr std::size_t max_threads = RunSettings::max_threads;
 // A stretch (the steps between two hand-overs to the recorders, each closed by a barrier of the threads)
 // is at most max_stretch steps and, when that is longer than min_stretch, at most stretch_cell_steps
 // cell-steps, so that an interrupt or a failure is acted on within some 0.2 s of work. Each barrier

@@ -31,8 +31,11 @@ struct RunSettings {
     double dt = 0.01;               ///< time step
     double record_interval = 0.0;   ///< time between samples; 0 means every step
     std::size_t n_cells = 1;        ///< number of cells
-    std::size_t threads = 1;        ///< threads that advance the cells (contiguous chunks); results do not depend on it
+    std::size_t threads = 1;        ///< threads that advance the cells (contiguous chunks), at most max_threads; results do not depend on it
     std::uint64_t seed = 0;         ///< seed of random per-cell values (recorded in the metadata)
+
+    /// The most threads a run takes (more are refused: results do not depend on the number of threads).
+    static constexpr std::size_t max_threads = 1024;
 };
 
 /// What to record, as the user asks for it (resolved against the model by Simulation).
