@@ -1425,6 +1425,23 @@ BOOST_AUTO_TEST_CASE(the_same_run_spelled_differently_replaces_its_outputs_and_s
                                                                 "--recorder", "csv"});
     BOOST_TEST(other_value.code == 1, other_value);
     SOMA_CHECK_CONTAINS(other_value.err, "are from a different run (soma run");
+    // A population: the cell count the lists imply, and every cell as the recorded cells, are the same run;
+    // a part of the cells is another.
+    const std::vector<std::string> population{"run", "--set", "stimulus.amplitude=5,7,9", "--t-stop", "5",
+                                              "--recorder", "csv", "--name", "p"};
+    BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), population).code == 0);
+    for (const std::vector<std::string>& extra : {std::vector<std::string>{"--cells", "3"}, {"--record-cells", "0:3"},
+                                                  {"--record-cells", "0,1,2", "--cells", "3"}}) {
+        auto args = population;
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto same = run_soma(cwd.path(), logs.path(), args);
+        BOOST_TEST(same.code == 0, same);
+    }
+    auto part = population;
+    part.insert(part.end(), {"--record-cells", "0:2"});
+    const auto fewer = run_soma(cwd.path(), logs.path(), part);
+    BOOST_TEST(fewer.code == 1, fewer);
+    SOMA_CHECK_CONTAINS(fewer.err, "are from a different run (soma run");
 
     // --summary none: a hidden owner record keeps the files another run's.
     const std::vector<std::string> quiet{"run", "--t-stop", "5", "--recorder", "csv", "--summary", "none", "--name", "q"};

@@ -1,6 +1,7 @@
 #include "report.hpp"
 #include "session.hpp"
 
+#include "soma/cell_values.hpp"
 #include "soma/error.hpp"
 #include "soma/parameter.hpp"
 #include "soma/readable_number.hpp"
@@ -24,6 +25,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <ranges>
 #include <set>
 
 namespace soma::app {
@@ -280,6 +282,29 @@ void add_component(std::vector<std::string>& identity, std::string_view kind, co
     }
 }
 
+/// The number of cells of `spec`: --cells, else the common length of its per-cell values (a list, linspace,
+/// the table's rows), as build_simulation fixes it, which has accepted them by now (a value that is not a
+/// number, a choice's name, fixes none).
+std::size_t cell_count(const RunSpec& spec) {
+    if (spec.settings.n_cells > 0) return spec.settings.n_cells;
+    std::vector<std::pair<std::string, std::size_t>> lengths;
+    for (const ComponentSpec* c : {&spec.model, &spec.stimulus}) {
+        for (const auto& [name, text] : c->parameters) {
+            try {
+                lengths.emplace_back(name, CellValues::parse(name, text).length());
+            } catch (const Error&) {
+            }
+        }
+        for (const auto& [name, values] : c->cell_values) lengths.emplace_back(name, values.length());
+    }
+    try {
+        if (spec.cells_from) lengths.emplace_back("cells_from", read_cell_table(*spec.cells_from).rows());
+        return common_cell_count(0, lengths);
+    } catch (const Error&) {
+        return 0;  // not reached after build_simulation
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> run_identity(const PluginRegistry& registry, const Scenario& parsed, const RunSpec& spec) {
@@ -299,11 +324,18 @@ std::vector<std::string> run_identity(const PluginRegistry& registry, const Scen
     identity.push_back(fmt::format("t_stop={}", s.t_stop));
     identity.push_back(fmt::format("dt={}", s.dt));
     identity.push_back(fmt::format("record_interval={}", s.record_interval));
-    identity.push_back(fmt::format("cells={}", s.n_cells));
+    // The cell count and recorded cells as they are, given or implied: `--cells 3` where the lists fix 3
+    // cells, and `--record-cells 0:3` where everything of all 3 is recorded by default, change nothing.
+    const std::size_t n_cells = cell_count(spec);
+    identity.push_back(fmt::format("cells={}", n_cells));
     identity.push_back(fmt::format("seed={}", s.seed));
     if (spec.cells_from) identity.push_back(fmt::format("cells_from={}", canonical_path(*spec.cells_from)));
     identity.push_back(fmt::format("record={}", fmt::join(spec.record.variables, ",")));
-    if (spec.record.cells) identity.push_back(fmt::format("record_cells={}", fmt::join(*spec.record.cells, ",")));
+    const auto& cells = spec.record.cells;
+    const bool all_cells_by_default = cells &&
+                                      (!spec.record.variables.empty() || n_cells <= RecordSpec::default_all_cells) &&
+                                      std::ranges::equal(*cells, std::views::iota(std::size_t{0}, n_cells));
+    if (cells && !all_cells_by_default) identity.push_back(fmt::format("record_cells={}", fmt::join(*cells, ",")));
     identity.push_back(fmt::format("title={}", spec.title));
     identity.push_back(fmt::format("name={}", spec.name));
     for (const auto& [option, values] : parsed.extra) {

@@ -103,7 +103,9 @@ void stop_on_signals();
 /// --force) nor the output directory (the summaries compared are in it). So `--output out/` is `--output
 /// out`, `--t-stop 100` the default, `--dt 1e-2` `--dt 0.01`, and a scenario file the same values given as
 /// options; and a parameter given at its default value (the plug-in's, from `registry`) the same as one
-/// not given (except under a preset, whose values are not the defaults).
+/// not given (except under a preset, whose values are not the defaults); the cell count as given or implied
+/// by the per-cell values (`--cells 3` where lists of 3 fix it), and `--record-cells` naming every cell where
+/// every cell is recorded without it.
 [[nodiscard]] std::vector<std::string> run_identity(const PluginRegistry& registry, const Scenario& parsed,
                                                     const RunSpec& spec);
 
