@@ -226,6 +226,8 @@ BOOST_AUTO_TEST_CASE(parse_refuses_every_malformed_text_naming_parameter_text_an
         {"normal(1, )", {"argument 2 (sigma) is empty"}},
         {"normal(0, 1e308)", {"draws could overflow"}},
         {"normal(1, 2", {"')' is missing at the end"}},
+        {"linspace(0, 1, 3)x", {"unexpected text 'x' after ')'", "e.g. linspace(0, 20, 41)"}},
+        {"linspace(0, 1, 3), 5", {"linspace(...) gives all the values and cannot be part of a list"}},
         {"uniform(1, 1)", {"a = 1 must be less than b = 1", "uniform(a, b) with a < b"}},
         {"uniform(2, 1)", {"a = 2 must be less than b = 1"}},
         {"uniform(-1e308, 1e308)", {"b - a overflows"}},

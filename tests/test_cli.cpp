@@ -586,6 +586,11 @@ const std::vector<BadInput> bad_inputs{
     {"missing cell table", {"--cells-from", "@missing"}, {"--cells-from: ", "does-not-exist.ini: cannot be read: no such file"}},
     {"per-cell values of an unknown integrator parameter", {"--set", "integrator.rtool=1e-6,1e-7"},
      {"unknown parameter 'rtool'"}},
+    {"a parameter of a stimulus the run lacks", {"--set", "stimulus.ou.sigma=1"},
+     {"stimulus 'step': 'ou.sigma' is a parameter of a stimulus labelled 'ou', and the run has none (its stimulus "
+      "label: 'step'); to add it, give --stimulus ou"}},
+    {"a misspelled stimulus label", {"--stimulus", "step", "--stimulus", "sine", "--set", "stimulus.sien.amplitude=1"},
+     {"(its stimulus labels: 'step', 'sine'); did you mean 'sine.amplitude'?"}},
     {"empty output name", {"--name", ""}, {"--name is empty"}},
     {"empty stimulus", {"--stimulus", ""}, {"--stimulus is empty; give a stimulus plug-in's name"}},
     {"empty integrator", {"--integrator", ""}, {"--integrator is empty; give an integrator plug-in's name"}},

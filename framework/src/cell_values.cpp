@@ -178,7 +178,15 @@ CellValues CellValues::parse(std::string_view parameter, std::string_view text) 
         throw ParameterError(fmt::format("parameter '{}' = '{}': {} Write {}.", parameter, t,
                                          unknown_name_message("function", name, known), all_forms));
     }
-    if (!t.ends_with(')')) throw error("')' is missing at the end", function->usage);
+    if (!t.ends_with(')')) {
+        const auto close = t.find(')', open);
+        if (close == std::string_view::npos) throw error("')' is missing at the end", function->usage);
+        const std::string_view after = trim(t.substr(close + 1));
+        throw error(after.starts_with(',') ? fmt::format("{}(...) gives all the values and cannot be part of a list",
+                                                         name)
+                                           : fmt::format("unexpected text '{}' after ')'", after),
+                    function->usage);
+    }
     const std::string_view inside = trim(t.substr(open + 1, t.size() - open - 2));
     const auto arguments = inside.empty() ? std::vector<std::string_view>{} : split(inside);
     if (arguments.size() != function->arity()) {

@@ -99,6 +99,31 @@ std::size_t parameter_index(const CellComponent& self, const CellComponent& othe
                                              "write {}.{}",
                                              self.label(), name, self.kind, other.label(), other.kind, name));
         }
+        if (const auto dot = name.find('.'); self.kind == "stimulus" && dot != std::string::npos) {
+            // stimulus.LABEL.PARAM with a label that no part of the stimulus has.
+            const std::string label = name.substr(0, dot);
+            std::vector<std::string> labels;
+            for (std::string_view rest = self.plugin;;) {
+                const auto plus = rest.find('+');
+                labels.push_back(split_stimulus_part(rest.substr(0, plus)).label);
+                if (plus == std::string_view::npos) break;
+                rest.remove_prefix(plus + 1);
+            }
+            if (std::ranges::find(labels, label) == labels.end()) {
+                const std::string closest = closest_name(label, labels);
+                std::vector<std::string> quoted;
+                for (const auto& l : labels) quoted.push_back("'" + l + "'");
+                const std::string advice =
+                    closest.empty() ? fmt::format("to add it, give --stimulus {} or --stimulus PLUGIN:{} (repeated "
+                                                  "--stimulus options are summed)",
+                                                  label, label)
+                                    : fmt::format("did you mean '{}.{}'?", closest, name.substr(dot + 1));
+                throw ParameterError(fmt::format("{}: '{}' is a parameter of a stimulus labelled '{}', and the run has "
+                                                 "none (its stimulus label{}: {}); {}",
+                                                 self.label(), name, label, labels.size() == 1 ? "" : "s",
+                                                 fmt::join(quoted, ", "), advice));
+            }
+        }
         const std::string hint = self.registry != nullptr && self.plugin.find('+') == std::string::npos
                                      ? plugins_with_parameter(*self.registry, PluginKind::stimulus, self.plugin, name)
                                      : std::string();
