@@ -132,6 +132,10 @@ int run_command(const PluginRegistry& registry, const std::vector<std::string>& 
     Simulation simulation = build_simulation(registry, spec);
     const RunInfo& info = simulation.info();
     print_notes(parsed->notes);
+    if (spec.recorders.empty() && parsed->extra.contains("summary") && report.summary && root) {
+        std::cerr << "soma: note: --summary json writes nothing here: --recorder none writes no file, the summary "
+                     "included; give a recorder (e.g. --recorder csv) to keep the run's files and summary\n";
+    }
     if (!simulation.grid().note.empty()) std::cerr << "soma: note: " << simulation.grid().note << '\n';
     if (!spec.recorders.empty() && !info.recording.note.empty()) {
         std::cerr << "soma: note: " << info.recording.note << '\n';  // which cells the recorders receive
