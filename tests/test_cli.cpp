@@ -1706,6 +1706,17 @@ BOOST_AUTO_TEST_CASE(the_default_run_length_fits_the_stimulus) {
                                    "cells receive no stimulus");
 }
 
+// --recorder none writes no file, the summary included: asked for one anyway, a note says so.
+BOOST_AUTO_TEST_CASE(a_summary_asked_of_a_run_without_recorders_is_noted) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto r = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "none", "--summary", "json"});
+    BOOST_TEST_REQUIRE(r.code == 0, r);
+    SOMA_CHECK_CONTAINS(r.err, "soma: note: --summary json writes nothing here: --recorder none writes no file");
+    BOOST_TEST(!fs::exists(cwd.path() / "soma-output"));
+    const auto plain = run_soma(cwd.path(), logs.path(), {"run", "--t-stop", "5", "--recorder", "none"});
+    BOOST_TEST(plain.err.find("--summary json") == std::string::npos, plain);
+}
+
 // Per-cell offsets lengthen the default run to 30 ms after the latest of them, whatever their form (a list,
 // linspace, a column of the cell table); per-cell onsets after the end of the run are counted in a note.
 BOOST_AUTO_TEST_CASE(the_default_run_length_fits_every_cells_stimulus) {

@@ -125,8 +125,9 @@ def run(model="hh", *, preset=None, stimulus=None, integrator="euler", params=No
                 'normal(MU,SIGMA)', 'uniform(A,B)' (drawn per cell with ``seed``). In the unit that
                 soma.describe shows.
     t_stop, dt, record_interval   ms; record_interval 0: every step (a multiple of dt otherwise). t_stop
-                None (default): 100 ms, or 30 ms past the stimulus's offset when that is later (a warning
-                says so; the ramp's 170 ms: 200 ms), as ``soma run`` without --t-stop.
+                None (default): 100 ms, or 30 ms past the stimulus's offset when that is later (the latest
+                of per-cell offsets; a warning says so; the ramp's 170 ms: 200 ms), as ``soma run`` without
+                --t-stop.
     cells       number of cells (default: the common length of the per-cell values, or 1).
     cells_from  a CSV table of per-cell values (header KIND.PARAM, one row per cell).
     record      names of state variables and/or the current ('I', 'I.LABEL'), e.g. ['v', 'm'] or 'v,m' (of
