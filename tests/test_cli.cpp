@@ -566,6 +566,11 @@ const std::vector<BadInput> bad_inputs{
     {"zero cells", {"--cells", "0"}, {"--cells '0': a run needs at least 1 cell"}},
     {"cells not a whole number", {"--cells", "2.5"}, {"--cells '2.5' is not a whole number"}},
     {"cells not a whole number in scientific form", {"--cells", "1.5e0"}, {"--cells '1.5e0' is not a whole number"}},
+    // Refused from the estimate at once, with nothing made per cell before it (the default run length and the
+    // note on late onsets look at the stimulus's times without a value per cell).
+    {"more cells than memory holds", {"--cells", "4294967295"}, {"4294967295 cells need about", "more than this machine can hold"}},
+    {"more cells than memory holds, with random onsets", {"--cells", "4294967295", "--set", "stimulus.onset=uniform(10,20)"},
+     {"4294967295 cells need about"}},
     {"zero threads", {"--threads", "0"}, {"--threads '0': a run needs at least 1 thread"}},
     {"more threads than a run takes", {"--threads", "99999999999999999999"},
      {"--threads '99999999999999999999' is too large a number of threads (at most 1024)"}},

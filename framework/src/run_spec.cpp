@@ -557,11 +557,13 @@ std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec)
 
 namespace {
 
+constexpr std::size_t max_cells_timed = std::size_t{1} << 20;
+
 /// The time `name` (ms) of the stimulus of `spec` in each of its cells when the stimulus is one plug-in
 /// with that parameter: one value for all cells (given, or its default) or per-cell values (a list,
 /// linspace, a column of the `cells_from` table, or draws when `spec.settings.n_cells` is given); empty
-/// otherwise: a sum, a file, draws for a count that the lists fix, or values that build_simulation
-/// refuses (and names) itself.
+/// otherwise: a sum, a file, draws for a count that the lists fix, values that differ across more than
+/// max_cells_timed cells, or values that build_simulation refuses (and names) itself.
 std::vector<double> stimulus_times(const PluginRegistry& registry, const RunSpec& spec, const std::string& name) {
     const ComponentSpec& stimulus = spec.stimulus;
     if (stimulus.name.find_first_of("+:") != std::string::npos || is_stimulus_file(stimulus.name)) return {};
@@ -582,8 +584,15 @@ std::vector<double> stimulus_times(const PluginRegistry& registry, const RunSpec
                 values = CellValues::list(table.values[static_cast<std::size_t>(column - table.columns.begin())]);
             }
         }
+        if (!values.varies()) {
+            const double t = values.first(full_name, spec.settings.seed);
+            return std::isfinite(t) ? std::vector{t} : std::vector<double>{};
+        }
         if (values.length() == 0 && spec.settings.n_cells == 0) return {};
-        const std::size_t n_cells = values.length() > 1 ? values.length() : std::max<std::size_t>(spec.settings.n_cells, 1);
+        const std::size_t n_cells = values.length() > 0 ? values.length() : spec.settings.n_cells;
+        // Not made for more cells (linspace(0, 1, 1e9) would take 8 GB here, before build_simulation
+        // estimates the run's memory and refuses it).
+        if (n_cells > max_cells_timed) return {};
         auto times = values.expand(full_name, n_cells, spec.settings.seed);
         if (!std::ranges::all_of(times, [](double t) { return std::isfinite(t); })) return {};
         return times;
