@@ -460,6 +460,19 @@ BOOST_AUTO_TEST_CASE(read_cell_table_reads_a_runs_cells_csv) {
     SOMA_CHECK_CONTAINS(table_error(file), ":1: the header names no parameter column");
 }
 
+// R's write.csv(df, row.names = FALSE) quotes the header's names: the quotes are not part of them.
+BOOST_AUTO_TEST_CASE(read_cell_table_reads_quoted_fields) {
+    const TempDir dir;
+    const auto file = dir.path() / "from_r.csv";
+    write(file, "\"model.g_Na\",\"stimulus.amplitude (uA/cm^2)\"\n100,\"5\"\n120,7.5\n");
+    const auto table = soma::read_cell_table(file);
+    BOOST_TEST(table.columns == (std::vector<std::string>{"model.g_Na", "stimulus.amplitude"}), boost::test_tools::per_element());
+    BOOST_TEST(table.units == (std::vector<std::string>{"", "uA/cm^2"}), boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(table.rows() == 2u);
+    BOOST_TEST(table.values[0] == (std::vector<double>{100, 120}), boost::test_tools::per_element());
+    BOOST_TEST(table.values[1] == (std::vector<double>{5, 7.5}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(read_cell_table_refuses_bad_files_with_file_and_line) {
     const TempDir dir;
     const auto at = [&](const std::string& name) { return (dir.path() / name).string(); };
@@ -492,6 +505,10 @@ BOOST_AUTO_TEST_CASE(read_cell_table_refuses_bad_files_with_file_and_line) {
          {"column 1 of the header, '" + std::string(60, 'x') + "...' (70 bytes), is not a parameter name"}},
         {"model.g_Na\n" + std::string(100, '7') + "e\n", ":2: ", {"'" + std::string(60, '7') + "...' (101 bytes) is not a number"}},
         {std::string("\x7f" "ELF\x02\x01\x01\0\0\0,model.g_Na\n1\n", 22), ":1: ", {"holds a NUL byte: this is not a text table"}},
+        // A `cell` column numbers the rows in order: it cannot reorder or repeat them.
+        {"cell,model.g_Na\n1,100\n0,130\n", ":2: ", {"column 'cell' (column 1) gives '1' where this row is cell 0"}},
+        {"cell,model.g_Na\n0,100\n0,130\n", ":3: ", {"gives '0' where this row is cell 1", "number them 0, 1, 2"}},
+        {"model.g_Na,cell\n100,zero\n", ":2: ", {"column 'cell' (column 2) gives 'zero' where this row is cell 0"}},
     };
     int k = 0;
     for (const auto& c : cases) {

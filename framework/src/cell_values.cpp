@@ -31,6 +31,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <numbers>
 
 namespace soma {
@@ -338,6 +339,8 @@ CellTable read_cell_table(const std::filesystem::path& file) {
     table.file = file;
     std::size_t header_line = 0, n_fields = 0;
     std::vector<std::size_t> field_of;  // the field of each parameter column
+    std::optional<std::size_t> cell_field;  // the field of a `cell` column (a NAME_cells.csv's first)
+    std::size_t rows_read = 0;
     std::string buffer;
     for (std::size_t number = 1; std::getline(in, buffer); ++number) {
         std::string_view line = buffer;
@@ -350,13 +353,18 @@ CellTable read_cell_table(const std::filesystem::path& file) {
         line = trim(line);
         if (const auto hash = line.find('#'); hash != std::string_view::npos) line = trim(line.substr(0, hash));
         if (line.empty()) continue;  // blank, or a comment
-        const auto fields = split(line);
+        auto fields = split(line);
+        // A field in double quotes, as R's write.csv writes a header: its text (no quote or comma inside).
+        for (auto& f : fields) {
+            if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = trim(f.substr(1, f.size() - 2));
+        }
 
         if (header_line == 0) {
             header_line = number;
             for (std::size_t k = 0; k < fields.size(); ++k) {
                 std::string_view name = fields[k];
                 // The summary columns of a NAME_cells.csv, so that it can be read back as a table.
+                if (name == "cell") cell_field = k;
                 if (std::ranges::find(summary_columns, name) != summary_columns.end()) continue;
                 std::string unit;  // "model.g_Na (mS/cm^2)": the unit, as NAME_cells.csv writes it
                 if (const auto open = name.find(" ("); open != std::string_view::npos && name.ends_with(')')) {
@@ -402,6 +410,17 @@ CellTable read_cell_table(const std::filesystem::path& file) {
                                             fields.size(), fields.size() == 1 ? "" : "s", header_line, n_fields,
                                             n_fields == 1 ? "" : "s"));
         }
+        if (cell_field) {
+            // The rows are the cells in order: a `cell` column must say so, not reorder or repeat them.
+            const std::size_t row = rows_read;
+            double cell = 0;
+            if (!number_problem(fields[*cell_field], cell, true).empty() || cell != static_cast<double>(row)) {
+                throw error(number, fmt::format("column 'cell' (column {}) gives {} where this row is cell {}: the rows "
+                                                "are the cells in order, from 0; number them 0, 1, 2, ... or leave the "
+                                                "column out",
+                                                *cell_field + 1, quoted_field(fields[*cell_field], true), row));
+            }
+        }
         for (std::size_t j = 0; j < table.columns.size(); ++j) {
             const std::size_t k = field_of[j];
             const std::string& column = table.columns[j];
@@ -414,6 +433,7 @@ CellTable read_cell_table(const std::filesystem::path& file) {
             }
             table.values[j].push_back(value);
         }
+        ++rows_read;
     }
     if (in.bad()) throw error(0, "could not be read to the end");
     if (header_line == 0) {

@@ -315,6 +315,12 @@ Simulation build(const PluginRegistry& registry, const RunSpec& spec,
     if (spec.cells_from) {
         CellTable table;
         with_prefix("--cells-from", [&] { table = read_cell_table(*spec.cells_from); });
+        if (const std::size_t n = spec.settings.n_cells; n != 0 && table.rows() != 1 && table.rows() != n) {
+            throw ParameterError(fmt::format("--cells-from: {} has {} rows, one per cell, but the run asks for {} cell{} "
+                                             "(--cells, or cells in a scenario file); give one row per cell, or leave "
+                                             "--cells out",
+                                             spec.cells_from->string(), table.rows(), n, n == 1 ? "" : "s"));
+        }
         for (std::size_t col = 0; col < table.columns.size(); ++col) {
             const std::string& column = table.columns[col];
             const auto dot = column.find('.');

@@ -91,12 +91,15 @@ struct CellTable {
 /// (KIND is `model` or `stimulus`), optionally followed by the unit in parentheses (`model.g_Na
 /// (mS/cm^2)`, which the caller checks), then one row per cell with one number per column. The summary
 /// columns of a NAME_cells.csv (`cell`, `spikes`, `rate (Hz)`, `first spike (ms)`, `mean ISI (ms)`,
-/// `CV ISI`) are skipped, so that a run's per-cell table can be read back. `#` starts a comment
-/// to the end of the line; blank lines and comment lines are skipped, and blanks around fields are ignored. A UTF-8
-/// byte order mark and Windows line ends are accepted. There is no quoting: a field cannot hold a comma.
+/// `CV ISI`) are skipped, so that a run's per-cell table can be read back; a `cell` column must number
+/// the rows 0, 1, 2, ... in order (the rows are the cells). `#` starts a comment to the end of the line;
+/// blank lines and comment lines are skipped, and blanks around fields are ignored. A UTF-8 byte order
+/// mark and Windows line ends are accepted. A field may be enclosed in double quotes (R's write.csv
+/// quotes the header), but there is no escaping: a field cannot hold a comma or a quote.
 /// @throws ParameterError starting "FILE: " (FILE as given) for a file that cannot be read or holds no
 ///         header, and "FILE:LINE: " (LINE 1-based) for a header with no parameter column or no rows after it, a header
-///         name that is not KIND.PARAM or repeats a name, a row with too few or too many fields, a
+///         name that is not KIND.PARAM or repeats a name, a row with too few or too many fields, a `cell`
+///         value that is not the row's index (from 0), a
 ///         missing value, a field that is not a finite number (naming the row's line and the column; a field
 ///         longer than 60 bytes is shown by its first 60), or a line with a NUL byte (a binary file).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE CellTable read_cell_table(const std::filesystem::path& file);
