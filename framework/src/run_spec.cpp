@@ -61,6 +61,18 @@ void with_prefix(const std::string& prefix, F&& f) {
 /// have it (" 'rtol' is a parameter of the integrators cvode and dopri5: choose one with --integrator."),
 /// or "". Loads the plug-ins of that kind (this is the path of an error); one that cannot be made is
 /// skipped.
+/// For a parameter `name` that no component has: when it is a setting of the run (dt, t_stop, ...), how to
+/// give it; else "".
+std::string run_setting_hint(const std::string& name) {
+    static constexpr std::array<std::string_view, 6> settings{"dt", "t_stop", "record_interval", "cells", "threads", "seed"};
+    if (std::ranges::find(settings, name) == settings.end()) return {};
+    std::string option = name;
+    std::ranges::replace(option, '_', '-');
+    return fmt::format(" '{}' is a setting of the whole run, not a parameter: give --{} (in a scenario file, "
+                       "{} = VALUE before any section).",
+                       name, option, name);
+}
+
 std::string plugins_with_parameter(const PluginRegistry& registry, PluginKind kind, std::string_view self,
                                    const std::string& name) {
     if (kind != PluginKind::stimulus && kind != PluginKind::integrator) return {};
@@ -124,9 +136,10 @@ std::size_t parameter_index(const CellComponent& self, const CellComponent& othe
                                                  fmt::join(quoted, ", "), advice));
             }
         }
-        const std::string hint = self.registry != nullptr && self.plugin.find('+') == std::string::npos
-                                     ? plugins_with_parameter(*self.registry, PluginKind::stimulus, self.plugin, name)
-                                     : std::string();
+        std::string hint = run_setting_hint(name);
+        if (hint.empty() && self.registry != nullptr && self.plugin.find('+') == std::string::npos) {
+            hint = plugins_with_parameter(*self.registry, PluginKind::stimulus, self.plugin, name);
+        }
         throw ParameterError(fmt::format("{}: {}{}", self.label(), e.what(), hint));
     }
 }
@@ -268,6 +281,9 @@ Simulation build(const PluginRegistry& registry, const RunSpec& spec,
                 try {
                     (void)object.index_of(name);  // an unknown name first, with its suggestion
                 } catch (const ParameterError& e) {
+                    if (const std::string hint = run_setting_hint(name); !hint.empty()) {
+                        throw ParameterError(std::string(e.what()) + hint);
+                    }
                     if (kind != "integrator") throw;
                     throw ParameterError(std::string(e.what()) +
                                          plugins_with_parameter(registry, PluginKind::integrator, c.name, name));
