@@ -727,6 +727,10 @@ BOOST_AUTO_TEST_CASE(scenario_cell_table_is_relative_to_the_scenario) {
     BOOST_TEST_REQUIRE(cells.rows.size() == 2u);
     BOOST_TEST(cells.rows[0].rfind("0,120,10,", 0) == 0u, cells.rows[0]);
     BOOST_TEST(cells.rows[1].rfind("1,100,5,", 0) == 0u, cells.rows[1]);
+    // A cell count that is not the table's is refused, naming the table and its rows.
+    const auto more = run_soma(cwd.path(), logs.path(), {"run", (dir.path() / "run.ini").string(), "--cells", "5"});
+    BOOST_TEST(more.code == 1, more);
+    SOMA_CHECK_CONTAINS(more.err, "cells.csv has 2 rows, one per cell, but the run asks for 5 cells");
 }
 
 // Several stimuli from the command line (repeated --stimulus, a label, per-part parameters) and a scenario's

@@ -89,7 +89,7 @@ po::options_description command_line_options(std::string_view command = "run", s
         "row of numbers per cell");
     add("t-stop", text_value("MS"), "length of the run, ms (default: 100)");
     add("dt", text_value("MS"), "time step, ms (default: 0.01)");
-    add("record-interval", text_value("MS"), "time between samples, ms, a multiple of dt (default: every step)");
+    add("record-interval", text_value("MS"), "time between samples, ms, a multiple of dt (default, or 0: every step)");
     add("record", text_value("LIST"), "what to sample: state variables and/or the model's current, e.g. v,I (I.LABEL: "
         "one of several stimuli), of every cell (or --record-cells), or 'spikes' for spike times only (default: "
         "everything; above 10 cells, spikes and v of cells 0 to 9)");

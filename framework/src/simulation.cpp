@@ -476,15 +476,20 @@ std::pair<std::size_t, std::size_t> Simulation::stretch_samples(std::size_t firs
     return {first_sample, end_sample - first_sample};
 }
 
+std::string Simulation::recorded_description(bool and_spikes) const {
+    const std::size_t values = info_.recording.variables.size() * info_.recording.cells.size();
+    if (values == 0) return "the spike times and what the recorders make of them";
+    return fmt::format("{} samples of {} value{} each{}", grid_.n_steps / grid_.record_every, values,
+                       values == 1 ? "" : "s", and_spikes ? ", and the spikes" : "");
+}
+
 std::string Simulation::output_size_note() const {
     double bytes = 0;
     for (const auto& r : recorders_) bytes += r->expected_bytes(info_);
     if (bytes <= large_output_bytes) return {};
-    return fmt::format("the outputs of this run will take about {} ({} samples of {} value{} each); to record less, "
-                       "use --record-interval, --record or --record-cells, or --recorder none",
-                       bytes_for_people(bytes), grid_.n_steps / grid_.record_every,
-                       info_.recording.variables.size() * info_.recording.cells.size(),
-                       info_.recording.variables.size() * info_.recording.cells.size() == 1 ? "" : "s");
+    return fmt::format("the outputs of this run will take about {} ({}); to record less, use --record-interval, "
+                       "--record or --record-cells, or --recorder none",
+                       bytes_for_people(bytes), recorded_description(false));
 }
 
 void Simulation::check_output_space() const {
@@ -494,12 +499,9 @@ void Simulation::check_output_space() const {
     std::error_code ec;
     const auto space = std::filesystem::space(info_.output_dir.empty() ? "." : info_.output_dir, ec);
     if (ec || static_cast<double>(space.available) >= bytes) return;
-    throw RunError(fmt::format("the outputs of this run would take about {} ({} samples of {} value{} each, and "
-                               "the spikes), but '{}' has only {} free; record less (--record-interval, --record, "
-                               "--record-cells), or --recorder none",
-                               bytes_for_people(bytes), grid_.n_steps / grid_.record_every,
-                               info_.recording.variables.size() * info_.recording.cells.size(),
-                               info_.recording.variables.size() * info_.recording.cells.size() == 1 ? "" : "s",
+    throw RunError(fmt::format("the outputs of this run would take about {} ({}), but '{}' has only {} free; record "
+                               "less (--record-interval, --record, --record-cells), or --recorder none",
+                               bytes_for_people(bytes), recorded_description(true),
                                info_.output_dir.string(), bytes_for_people(static_cast<double>(space.available))));
 }
 

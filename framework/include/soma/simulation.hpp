@@ -183,6 +183,9 @@ private:
     [[nodiscard]] std::pair<std::size_t, std::size_t> stretch_samples(std::size_t first_step, std::size_t n_steps) const;
     /// @throws RunError when the recorders' expected_bytes exceed the free space of the output directory.
     void check_output_space() const;
+    /// What the recorders receive, for the messages on the outputs' size: "N samples of K values each" (with
+    /// ", and the spikes" if `and_spikes`), or the spike times alone.
+    [[nodiscard]] std::string recorded_description(bool and_spikes) const;
 
     std::shared_ptr<Model> model_;
     std::shared_ptr<Stimulus> stimulus_;
