@@ -589,6 +589,8 @@ const std::vector<BadInput> bad_inputs{
     {"per-cell integrator parameter", {"--set", "integrator.locate_spikes=0,1"},
      {"'locate_spikes' = '0,1'", "one value for the whole run"}},
     {"missing cell table", {"--cells-from", "@missing"}, {"--cells-from: ", "does-not-exist.ini: cannot be read: no such file"}},
+    {"the run's step as an integrator parameter", {"--set", "integrator.dt=1,2"},
+     {"unknown parameter 'dt'", "'dt' is a setting of the whole run, not a parameter: give --dt"}},
     {"per-cell values of an unknown integrator parameter", {"--set", "integrator.rtool=1e-6,1e-7"},
      {"unknown parameter 'rtool'"}},
     {"a parameter of a stimulus the run lacks", {"--set", "stimulus.ou.sigma=1"},
