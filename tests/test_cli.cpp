@@ -562,6 +562,7 @@ const std::vector<BadInput> bad_inputs{
     // An option where a value goes is not taken as the value (a directory named --force, a scenario named 5).
     {"an option as an option's value", {"--output", "--force"}, {"the required argument for option '--output' is missing"}},
     {"an option as the cell count", {"--cells", "--t-stop", "5"}, {"the required argument for option '--cells' is missing"}},
+    {"an option as a short option's value", {"-o", "--force"}, {"the required argument for option '--output' is missing"}},
     // Populations.
     {"zero cells", {"--cells", "0"}, {"--cells '0': a run needs at least 1 cell"}},
     {"cells not a whole number", {"--cells", "2.5"}, {"--cells '2.5' is not a whole number"}},

@@ -409,6 +409,9 @@ std::string options_help(std::string_view command, std::span<const ExtraOption> 
 
 void refuse_option_as_value(const po::options_description& options, const std::vector<std::string>& args) {
     const auto known = [&](const std::string& arg) -> const po::option_description* {
+        if (arg.size() == 2 && arg[0] == '-' && std::isalpha(static_cast<unsigned char>(arg[1])) != 0) {
+            return options.find_nothrow(arg, false);  // a short option: -o
+        }
         if (!arg.starts_with("--") || arg.size() == 2) return nullptr;
         return options.find_nothrow(arg.substr(2, arg.find('=') - 2), false);
     };

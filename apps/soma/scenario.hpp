@@ -78,7 +78,7 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
                                             std::span<const ExtraOption> extra = {}, const RunOptionUse& use = {});
 
 /// Refuses a command line `args` in which an option of `options` that takes a value is followed by another
-/// of its options (`--output --force`), which Boost.Program_options would take as the value (a directory
+/// of its options (`--output --force`, `-o --force`), which Boost.Program_options would take as the value (a directory
 /// named "--force"). A value that merely starts with '-' (`--set model.V_init=-65`, `--dt -1`) is left to
 /// the option's own checks.
 /// @throws boost::program_options::invalid_command_line_syntax (missing_parameter) naming the option.
