@@ -1753,6 +1753,11 @@ BOOST_AUTO_TEST_CASE(the_default_run_length_fits_every_cells_stimulus) {
     BOOST_TEST_REQUIRE(late.code == 0, late);
     SOMA_CHECK_CONTAINS(late.err, "soma: note: in 2 of the 3 cells the step starts at or after the end of the run "
                                   "(50 ms; onsets 10 to 65 ms): they receive no stimulus");
+    // A sweep's axis of offsets is per-cell values too.
+    const auto sweep = run_soma(cwd.path(), logs.path(), {"sweep", "--vary", "stimulus.offset=50,200", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(sweep.code == 0, sweep);
+    SOMA_CHECK_CONTAINS(sweep.err, "the run lasts 230 ms, until 30 ms after the latest end of the step, at 200 ms");
+    SOMA_CHECK_CONTAINS(sweep.out, "analysis window: the second half of the run, [115, 230) ms");
     // A list of the wrong length is left to the run's own error, which names the parameters and lengths.
     const auto wrong = run_soma(cwd.path(), logs.path(),
                                 {"run", "--cells", "3", "--set", "stimulus.offset=50,150", "--recorder", "none"});

@@ -305,6 +305,22 @@ std::size_t cell_count(const RunSpec& spec) {
     }
 }
 
+/// The names of everything recordable of model `c` with one stimulus (its state variables and its current),
+/// sorted; empty when
+/// the model cannot be made (its error comes from building the run).
+std::vector<std::string> all_variables(const PluginRegistry& registry, const ComponentSpec& c) {
+    std::vector<std::string> names;
+    try {
+        const auto model = create_model(registry, c.name);
+        for (const auto& v : model->state_variables()) names.push_back(v.name);
+        names.push_back(model->current().name);
+    } catch (...) {
+        return {};
+    }
+    std::ranges::sort(names);
+    return names;
+}
+
 }  // namespace
 
 std::vector<std::string> run_identity(const PluginRegistry& registry, const Scenario& parsed, const RunSpec& spec) {
@@ -330,12 +346,22 @@ std::vector<std::string> run_identity(const PluginRegistry& registry, const Scen
     identity.push_back(fmt::format("cells={}", n_cells));
     identity.push_back(fmt::format("seed={}", s.seed));
     if (spec.cells_from) identity.push_back(fmt::format("cells_from={}", canonical_path(*spec.cells_from)));
-    identity.push_back(fmt::format("record={}", fmt::join(spec.record.variables, ",")));
-    const auto& cells = spec.record.cells;
-    const bool all_cells_by_default = cells &&
-                                      (!spec.record.variables.empty() || n_cells <= RecordSpec::default_all_cells) &&
-                                      std::ranges::equal(*cells, std::views::iota(std::size_t{0}, n_cells));
-    if (cells && !all_cells_by_default) identity.push_back(fmt::format("record_cells={}", fmt::join(*cells, ",")));
+    // What is recorded, in any order (the outputs keep the model's order), and every variable where that is the
+    // default: of the cells given, or of every cell of a small population.
+    auto variables = spec.record.variables;
+    std::ranges::sort(variables);
+    const bool cells_given = spec.record.cells.has_value();
+    std::vector<std::size_t> cells = spec.record.cells.value_or(std::vector<std::size_t>{});
+    std::ranges::sort(cells);
+    const bool all_cells_by_default = cells_given &&
+                                      (!variables.empty() || n_cells <= RecordSpec::default_all_cells) &&
+                                      std::ranges::equal(cells, std::views::iota(std::size_t{0}, n_cells));
+    if (!variables.empty() && (cells_given || n_cells <= RecordSpec::default_all_cells) &&
+        spec.stimulus.name.find('+') == std::string::npos && variables == all_variables(registry, spec.model)) {
+        variables.clear();
+    }
+    identity.push_back(fmt::format("record={}", fmt::join(variables, ",")));
+    if (cells_given && !all_cells_by_default) identity.push_back(fmt::format("record_cells={}", fmt::join(cells, ",")));
     identity.push_back(fmt::format("title={}", spec.title));
     identity.push_back(fmt::format("name={}", spec.name));
     for (const auto& [option, values] : parsed.extra) {
