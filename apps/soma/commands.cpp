@@ -150,7 +150,21 @@ int sweep_or_fi(const PluginRegistry& registry, const std::vector<std::string>& 
                 std::ranges::none_of(vary->second, [](const std::string& v) { return v.starts_with("stimulus.amplitude"); }))) {
         use_suggested_drive(registry, *parsed);  // the amplitude is not an axis
     }
-    use_stimulus_duration(registry, *parsed);
+    // The default run length and the note on late onsets see an axis of the stimulus's offset or onset as the
+    // per-cell values it becomes (each of the sweep's cells takes a value of every axis).
+    Scenario timed = *parsed;
+    if (const auto vary = parsed->extra.find("vary"); vary != parsed->extra.end()) {
+        for (const auto& text : vary->second) {
+            const auto axis = experiments::parse_axis(text);
+            if (axis.component == "stimulus" && (axis.name == "offset" || axis.name == "onset")) {
+                timed.spec.stimulus.parameters.erase(axis.name);
+                timed.spec.stimulus.cell_values.insert_or_assign(axis.name, CellValues::list(axis.values));
+            }
+        }
+    }
+    use_stimulus_duration(registry, timed);
+    parsed->spec.settings.t_stop = timed.spec.settings.t_stop;
+    parsed->notes = timed.notes;
     experiments::SweepSpec spec;
     note_preset_for_initial_value(registry, *parsed);
     spec.run = parsed->spec;
