@@ -1248,6 +1248,14 @@ BOOST_AUTO_TEST_CASE(set_with_a_blank_is_recognised) {
     BOOST_TEST(!fs::exists(cwd.path() / "soma-output"));
 }
 
+// Quoted, blanks around '=' are allowed as in a scenario file: hh with g_Na = 0 cannot fire.
+BOOST_AUTO_TEST_CASE(set_with_blanks_around_the_equals_sign_is_read) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto result = run_soma(cwd.path(), logs.path(), {"run", "--set", "model.g_Na = 0", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "no spikes");
+}
+
 BOOST_AUTO_TEST_CASE(a_parameter_set_twice_is_refused) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     const auto result =
@@ -1447,8 +1455,9 @@ BOOST_AUTO_TEST_CASE(the_same_run_spelled_differently_replaces_its_outputs_and_s
     const std::vector<std::string> population{"run", "--set", "stimulus.amplitude=5,7,9", "--t-stop", "5",
                                               "--recorder", "csv", "--name", "p"};
     BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), population).code == 0);
-    for (const std::vector<std::string>& extra : {std::vector<std::string>{"--cells", "3"}, {"--record-cells", "0:3"},
-                                                  {"--record-cells", "0,1,2", "--cells", "3"}}) {
+    for (const std::vector<std::string>& extra :
+         {std::vector<std::string>{"--cells", "3"}, {"--record-cells", "0:3"}, {"--record-cells", "0,1,2", "--cells", "3"},
+          {"--record-cells", "2,1,0"}, {"--record", "I,v,m,n,h"}, {"--record", "v,m,n,h,I", "--record-cells", "0:3"}}) {
         auto args = population;
         args.insert(args.end(), extra.begin(), extra.end());
         const auto same = run_soma(cwd.path(), logs.path(), args);

@@ -793,11 +793,13 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
             if (eq == std::string::npos || s.find('.') > eq) {
                 throw ParameterError(fmt::format("--set '{}': expected KIND.PARAM=VALUE, e.g. --set model.g_Na=100", s));
             }
-            if (const auto [it, fresh] = given.emplace(s.substr(0, eq), s.substr(eq + 1)); !fresh) {
+            // Blanks around '=' are allowed, as in a scenario file: --set 'model.g_Na = 100'.
+            const std::string key(trim(std::string_view(s).substr(0, eq))), value(trim(std::string_view(s).substr(eq + 1)));
+            if (const auto [it, fresh] = given.emplace(key, value); !fresh) {
                 throw ParameterError(fmt::format("--set {} is given twice ('{}' and '{}'); set each parameter once",
-                                                 it->first, it->second, s.substr(eq + 1)));
+                                                 it->first, it->second, value));
             }
-            assign(s.substr(0, eq), s.substr(eq + 1), false);
+            assign(key, value, false);
         }
     }
     last_origins() = scenario.origins;
