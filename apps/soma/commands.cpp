@@ -45,7 +45,7 @@ std::vector<ExtraOption> sweep_options(bool fi) {
     options.push_back({"window", "FROM:TO",
                        "analysis window, ms: rates, ISIs and CVs are of the spikes with FROM <= t < TO (default: the "
                        "second half of the stimulus if it has an onset and offset, else of the run)"});
-    for (auto& o : common_options()) options.push_back(std::move(o));
+    for (auto& o : common_options("sweep")) options.push_back(std::move(o));
     return options;
 }
 
@@ -298,7 +298,7 @@ std::vector<ExtraOption> rheobase_options() {
         {"firing", "WHAT", "single: at least one spike (single-spike threshold); sustained: firing until the end of the "
                            "stimulus (default: single)"},
         {"parameter", "NAME", "the stimulus parameter searched (default: amplitude)"}};
-    for (auto& o : common_options()) options.push_back(std::move(o));
+    for (auto& o : common_options("rheobase")) options.push_back(std::move(o));
     return options;
 }
 

@@ -34,7 +34,7 @@ std::vector<ExtraOption> compare_options() {
         {"window", "FROM:TO", "the stretch of the figure, ms (default: the first 1000 ms)"},
         {"cell", "K", "the cell of a population drawn in the figure (default: 0)"}};
     for (auto& o : recording_options()) options.push_back(std::move(o));
-    for (auto& o : common_options()) options.push_back(std::move(o));
+    for (auto& o : common_options("compare")) options.push_back(std::move(o));
     return options;
 }
 

@@ -60,7 +60,7 @@ std::vector<ExtraOption> fit_options() {
                      fitting::min_population, fitting::max_population)},
         {"generations", "G", "generations after the initial population (default: 30)"}};
     for (auto& o : recording_options()) options.push_back(std::move(o));
-    for (auto& o : common_options()) options.push_back(std::move(o));
+    for (auto& o : common_options("fit")) options.push_back(std::move(o));
     return options;
 }
 

@@ -110,7 +110,7 @@ std::string coarse_step_note(const RunSummary& summary, double dt) {
 
 int run_command(const PluginRegistry& registry, const std::vector<std::string>& args,
                 const std::shared_ptr<Distribution>& distribution) {
-    const auto options = common_options();
+    const auto options = common_options("");
     auto parsed = parse_run_arguments(args, "run", options);
     if (!parsed) {
         std::cout << run_help(options);

@@ -66,10 +66,12 @@ void check_plugins(const PluginRegistry& registry, const Scenario& scenario) {
     }
 }
 
-std::vector<ExtraOption> common_options() {
+std::vector<ExtraOption> common_options(std::string_view kind) {
     return {{"progress", "WHEN", "a progress line on stderr: auto (when stderr is a terminal), on or off (default: auto)"},
-            {"summary", "WHAT", "json: also write NAME_summary.json (settings, per-cell results, files written); none: do "
-                                "not (default: json)"}};
+            {"summary", "WHAT",
+             fmt::format("json: also write NAME_{}summary.json (settings, per-cell results, files written); none: do "
+                         "not (default: json)",
+                         kind.empty() ? std::string() : std::string(kind) + "_")}};
 }
 
 Reporting reporting(const Scenario& scenario) {

@@ -41,8 +41,9 @@ void warn_rejected(const PluginRegistry& registry, const RunSpec& spec);
 void check_plugins(const PluginRegistry& registry, const Scenario& scenario);
 
 /// The options every simulating command has besides those of `soma run`'s run description:
-/// `--progress` and `--summary`.
-std::vector<ExtraOption> common_options();
+/// `--progress` and `--summary`; `kind` names the summary as summary_file does ("sweep": NAME_sweep_summary.json,
+/// "" for soma run: NAME_summary.json).
+std::vector<ExtraOption> common_options(std::string_view kind);
 
 /// How a command reports: the progress line's mode ("auto", "on", "off") and whether to write
 /// NAME_summary.json.
