@@ -503,7 +503,7 @@ const std::vector<BadInput> bad_inputs{
      "model = hh\n[simulaton]\nsteps = 50\n"},
     // Control bytes of a line are escaped in the message: a NUL does not cut it short, an escape sequence
     // does not reach the terminal.
-    {"NUL byte in scenario", {"@ini"}, {".ini:2: 'ab\\x00cd = 3'"}, std::string("model = hh\nab\0cd = 3\n", 21)},
+    {"NUL byte in scenario", {"@ini"}, {".ini:2: holds a NUL byte"}, std::string("model = hh\nab\0cd = 3\n", 21)},
     {"escape sequence in scenario", {"@ini"}, {".ini:2: '\\x01\\x1b[31mred' is neither a [section] nor a setting"},
      "model = hh\n\x01\x1b[31mred\n"},
     {"broken section header in scenario", {"@ini"}, {".ini:1: '[model' is not a section header"}, "[model\n"},
@@ -516,6 +516,8 @@ const std::vector<BadInput> bad_inputs{
     {"empty name in scenario", {"@ini"}, {".ini:2: name is empty"}, "model = hh\nname =\n"},
     {"recorded cell out of range in scenario", {"@ini"}, {".ini:2: record_cells: cell 50 is out of range"},
      "cells = 3\nrecord_cells = 50\n"},
+    {"binary scenario file", {"@ini"}, {".ini:1: holds a NUL byte: this is not a scenario file"},
+     std::string("\x7f" "ELF\x02\x01\x01\0\0\0\x03\0>\0\n", 15)},
     {"missing cell table in scenario", {"@ini"}, {".ini:1: cells_from: ", "cannot be read: no such file"},
      "cells_from = nothing.csv\n"},
     {"empty model in scenario", {"@ini"}, {".ini:1: model is empty; give a model plug-in's name"}, "model =\n"},

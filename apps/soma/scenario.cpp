@@ -154,13 +154,19 @@ struct ScenarioLines {
 /// and without INI comments that start with ';' (at the start of a line, or after a blank), which it
 /// would take for part of a value. Every other line must be blank, a `#` comment, a `[section]` or a
 /// `name = value` setting: anything else is refused here with its line, before Boost.Program_options
-/// sees it (Boost 1.74 never returns from the message of a bad line that contains "%invalid_line%").
+/// sees it (Boost 1.74 never returns from the message of a bad line that contains "%invalid_line%"), and a
+/// line with a NUL byte (a binary file) before its bytes are echoed.
 /// @throws ParameterError naming FILE:LINE.
 std::string ini_text(std::istream& in, ScenarioLines& lines) {
     std::string text, line, section;
     int number = 0;
     while (std::getline(in, line)) {
         ++number;
+        if (line.find('\0') != std::string::npos) {
+            throw ParameterError(fmt::format("{}:{}: holds a NUL byte: this is not a scenario file (a short INI text "
+                                             "file such as examples/hh-step.ini)",
+                                             lines.path, number));
+        }
         if (number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
         for (std::size_t k = 0; k < line.size(); ++k) {
             if (line[k] == ';' && (k == 0 || line[k - 1] == ' ' || line[k - 1] == '\t')) {
