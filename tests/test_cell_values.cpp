@@ -505,6 +505,9 @@ BOOST_AUTO_TEST_CASE(read_cell_table_refuses_bad_files_with_file_and_line) {
          {"column 1 of the header, '" + std::string(60, 'x') + "...' (70 bytes), is not a parameter name"}},
         {"model.g_Na\n" + std::string(100, '7') + "e\n", ":2: ", {"'" + std::string(60, '7') + "...' (101 bytes) is not a number"}},
         {std::string("\x7f" "ELF\x02\x01\x01\0\0\0,model.g_Na\n1\n", 22), ":1: ", {"holds a NUL byte: this is not a text table"}},
+        // pandas' to_csv and R's write.csv write an unnamed row index first by default.
+        {",model.g_Na\n0,100\n", ":1: ", {"column 1 of the header has no name: a row index", "index=False", "row.names = FALSE"}},
+        {"\"\",\"model.g_Na\"\n\"1\",100\n", ":1: ", {"column 1 of the header has no name"}},
         // A `cell` column numbers the rows in order: it cannot reorder or repeat them.
         {"cell,model.g_Na\n1,100\n0,130\n", ":2: ", {"column 'cell' (column 1) gives '1' where this row is cell 0"}},
         {"cell,model.g_Na\n0,100\n0,130\n", ":3: ", {"gives '0' where this row is cell 1", "number them 0, 1, 2"}},

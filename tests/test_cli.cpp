@@ -592,13 +592,22 @@ const std::vector<BadInput> bad_inputs{
     {"per-cell integrator parameter", {"--set", "integrator.locate_spikes=0,1"},
      {"'locate_spikes' = '0,1'", "one value for the whole run"}},
     {"missing cell table", {"--cells-from", "@missing"}, {"--cells-from: ", "does-not-exist.ini: cannot be read: no such file"}},
+    {"the run's length as a parameter", {"--set", "t_stop=3"},
+     {"--set 't_stop=3': t_stop is a setting of the run, not a parameter of a component: give --t-stop 3"}},
     {"the run's step as an integrator parameter", {"--set", "integrator.dt=1,2"},
      {"unknown parameter 'dt'", "'dt' is a setting of the whole run, not a parameter: give --dt"}},
     {"per-cell values of an unknown integrator parameter", {"--set", "integrator.rtool=1e-6,1e-7"},
      {"unknown parameter 'rtool'"}},
     {"a parameter of a stimulus the run lacks", {"--set", "stimulus.ou.sigma=1"},
-     {"stimulus 'step': 'ou.sigma' is a parameter of a stimulus labelled 'ou', and the run has none (its stimulus "
-      "label: 'step'); to add it, give --stimulus ou"}},
+     {"stimulus 'step': parameter 'ou.sigma' belongs to a stimulus labelled 'ou', and the run has none (its "
+      "stimulus label: 'step'); to add it, sum it with the run's stimulus: --stimulus step --stimulus ou (stimulus = "
+      "step+ou in a scenario file"}},
+    {"a parameter of a stimulus the scenario lacks", {"@ini"},
+     {".ini:5: ", "parameter 'ou.sigma' belongs to a stimulus labelled 'ou'"},
+     "stimulus = step\nt_stop = 5\n\n[stimulus]\nou.sigma = 0.1\n"},
+    {"a part's parameter without its label", {"--stimulus", "step+ou", "--set", "stimulus.amplitude=5"},
+     {"unknown parameter 'amplitude': the parameters of a sum of stimuli are named LABEL.PARAM, one per part; did you "
+      "mean 'stimulus.step.amplitude'?"}},
     {"a misspelled stimulus label", {"--stimulus", "step", "--stimulus", "sine", "--set", "stimulus.sien.amplitude=1"},
      {"(its stimulus labels: 'step', 'sine'); did you mean 'sine.amplitude'?"}},
     {"empty output name", {"--name", ""}, {"--name is empty"}},

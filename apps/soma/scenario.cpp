@@ -797,6 +797,17 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
         for (const auto& s : cli["set"].as<std::vector<std::string>>()) {
             const auto eq = s.find('=');
             if (eq == std::string::npos || s.find('.') > eq) {
+                if (eq != std::string::npos) {
+                    // --set dt=0.1: a setting of the run, which has an option of its own.
+                    std::string option(trim(std::string_view(s).substr(0, eq)));
+                    std::ranges::replace(option, '_', '-');
+                    if (all.find_nothrow(option, false) != nullptr && option != "set") {
+                        throw ParameterError(fmt::format("--set '{}': {} is a setting of the run, not a parameter of a "
+                                                         "component: give --{} {}",
+                                                         s, trim(std::string_view(s).substr(0, eq)), option,
+                                                         trim(std::string_view(s).substr(eq + 1))));
+                    }
+                }
                 throw ParameterError(fmt::format("--set '{}': expected KIND.PARAM=VALUE, e.g. --set model.g_Na=100", s));
             }
             // Blanks around '=' are allowed, as in a scenario file: --set 'model.g_Na = 100'.

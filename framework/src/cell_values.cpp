@@ -381,6 +381,11 @@ CellTable read_cell_table(const std::filesystem::path& file) {
                     }
                     return is_identifier(rest);
                 };
+                if (k == 0 && name.empty() && fields.size() > 1) {
+                    throw error(number, "column 1 of the header has no name: a row index, as pandas' to_csv writes "
+                                        "one by default and R's write.csv writes row names? Write the table without it "
+                                        "(df.to_csv(FILE, index=False); write.csv(df, FILE, row.names = FALSE))");
+                }
                 if (dot == std::string_view::npos || (kind != "model" && kind != "stimulus") ||
                     !dotted_identifier(name.substr(dot + 1))) {
                     throw error(number, fmt::format("column {} of the header, {}, is not a parameter name of the form "

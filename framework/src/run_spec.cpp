@@ -111,6 +111,18 @@ std::size_t parameter_index(const CellComponent& self, const CellComponent& othe
                                              "write {}.{}",
                                              self.label(), name, self.kind, other.label(), other.kind, name));
         }
+        if (self.kind == "stimulus" && name.find('.') == std::string::npos && self.plugin.find('+') != std::string::npos) {
+            // stimulus.amplitude in a sum: the parts that have it, by LABEL.amplitude.
+            std::vector<std::string> parts;
+            for (const auto& p : self.object->schema()) {
+                if (p.name.ends_with("." + name)) parts.push_back("'stimulus." + p.name + "'");
+            }
+            if (!parts.empty()) {
+                throw ParameterError(fmt::format("{}: unknown parameter '{}': the parameters of a sum of stimuli are "
+                                                 "named LABEL.PARAM, one per part; did you mean {}?",
+                                                 self.label(), name, fmt::join(parts, " or ")));
+            }
+        }
         if (const auto dot = name.find('.'); self.kind == "stimulus" && dot != std::string::npos) {
             // stimulus.LABEL.PARAM with a label that no part of the stimulus has.
             const std::string label = name.substr(0, dot);
@@ -126,12 +138,13 @@ std::size_t parameter_index(const CellComponent& self, const CellComponent& othe
                 std::vector<std::string> quoted;
                 for (const auto& l : labels) quoted.push_back("'" + l + "'");
                 const std::string advice =
-                    closest.empty() ? fmt::format("to add it, give --stimulus {} or --stimulus PLUGIN:{} (repeated "
-                                                  "--stimulus options are summed)",
-                                                  label, label)
+                    closest.empty() ? fmt::format("to add it, sum it with the run's stimulus: --stimulus {} --stimulus {} "
+                                                  "(stimulus = {}+{} in a scenario file; PLUGIN:{} labels another "
+                                                  "plug-in)",
+                                                  self.plugin, label, self.plugin, label, label)
                                     : fmt::format("did you mean '{}.{}'?", closest, name.substr(dot + 1));
-                throw ParameterError(fmt::format("{}: '{}' is a parameter of a stimulus labelled '{}', and the run has "
-                                                 "none (its stimulus label{}: {}); {}",
+                throw ParameterError(fmt::format("{}: parameter '{}' belongs to a stimulus labelled '{}', and the run "
+                                                 "has none (its stimulus label{}: {}); {}",
                                                  self.label(), name, label, labels.size() == 1 ? "" : "s",
                                                  fmt::join(quoted, ", "), advice));
             }

@@ -66,8 +66,8 @@ StimulusSum::StimulusSum(std::vector<Part> parts) : Stimulus(combined_schema(par
         for (std::size_t j = 0; j < k; ++j) {
             if (parts_[j].label == label) {
                 throw ParameterError(fmt::format("two stimuli are labelled '{}'; give each a label of its own "
-                                                 "(PLUGIN:LABEL), e.g. step:{}+step:{}_2",
-                                                 label, label, label));
+                                                 "(PLUGIN:LABEL), e.g. the second as PLUGIN:{}_2 (step:{}+step:{}_2)",
+                                                 label, label, label, label));
             }
         }
     }
