@@ -1773,6 +1773,24 @@ BOOST_AUTO_TEST_CASE(the_default_run_length_fits_every_cells_stimulus) {
     BOOST_TEST_REQUIRE(late.code == 0, late);
     SOMA_CHECK_CONTAINS(late.err, "soma: note: in 2 of the 3 cells the step starts at or after the end of the run "
                                   "(50 ms; onsets 10 to 65 ms): they receive no stimulus");
+    // The parts of a sum of stimuli: the latest offset of any part; a cell receives no stimulus when every part
+    // starts late in it.
+    const auto sum = run_soma(cwd.path(), logs.path(), {"run", "--stimulus", "step", "--stimulus", "step:b", "--set",
+                                                        "stimulus.b.offset=200,300", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(sum.code == 0, sum);
+    SOMA_CHECK_CONTAINS(sum.err, "the run lasts 330 ms, until 30 ms after the latest end of the part 'b', at 300 ms");
+    const auto late_sum = run_soma(cwd.path(), logs.path(),
+                                   {"run", "--stimulus", "step+step:b", "--set", "stimulus.step.onset=10,200", "--set",
+                                    "stimulus.step.offset=250", "--set", "stimulus.b.onset=150", "--set",
+                                    "stimulus.b.offset=250", "--t-stop", "100", "--recorder", "none"});
+    BOOST_TEST_REQUIRE(late_sum.code == 0, late_sum);
+    SOMA_CHECK_CONTAINS(late_sum.err, "in 1 of the 2 cells the stimuli (step+step:b) start at or after the end of the "
+                                      "run (100 ms; onsets 10 to 150 ms): it receives no stimulus");
+    const auto noise = run_soma(cwd.path(), logs.path(), {"run", "--stimulus", "step+ou", "--set", "stimulus.step.onset=150",
+                                                          "--set", "stimulus.step.offset=160", "--t-stop", "100",
+                                                          "--recorder", "none"});
+    BOOST_TEST_REQUIRE(noise.code == 0, noise);
+    BOOST_TEST(noise.err.find("receive no stimulus") == std::string::npos, noise);  // the noise drives it
     // A sweep's axis of offsets is per-cell values too.
     const auto sweep = run_soma(cwd.path(), logs.path(), {"sweep", "--vary", "stimulus.offset=50,200", "--recorder", "none"});
     BOOST_TEST_REQUIRE(sweep.code == 0, sweep);

@@ -21,6 +21,7 @@
 #include <cmath>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -594,79 +595,157 @@ namespace {
 
 constexpr std::size_t max_cells_timed = std::size_t{1} << 20;
 
-/// The time `name` (ms) of the stimulus of `spec` in each of its cells when the stimulus is one plug-in
-/// with that parameter: one value for all cells (given, or its default) or per-cell values (a list,
-/// linspace, a column of the `cells_from` table, or draws when `spec.settings.n_cells` is given); empty
-/// otherwise: a sum, a file, draws for a count that the lists fix, values that differ across more than
-/// max_cells_timed cells, or values that build_simulation refuses (and names) itself.
-std::vector<double> stimulus_times(const PluginRegistry& registry, const RunSpec& spec, const std::string& name) {
-    const ComponentSpec& stimulus = spec.stimulus;
-    if (stimulus.name.find_first_of("+:") != std::string::npos || is_stimulus_file(stimulus.name)) return {};
-    const auto plugin = registry.create<Stimulus>(PluginKind::stimulus, stimulus.name);
+/// One plug-in of the stimulus (a part of a sum, or the stimulus itself): its label, and the prefixes its
+/// parameters take in the run's description (a single stimulus answers to its label too, stimulus.ou.sigma
+/// as stimulus.sigma). `plugin` is empty for a current file, which has no onset or offset.
+struct TimedPart {
+    std::string plugin, label;
+    std::vector<std::string> prefixes;
+};
+
+std::vector<TimedPart> timed_parts(const ComponentSpec& stimulus) {
+    std::vector<std::string_view> items;
+    for (std::string_view rest = stimulus.name;;) {
+        const auto plus = rest.find('+');
+        items.push_back(rest.substr(0, plus));
+        if (plus == std::string_view::npos) break;
+        rest.remove_prefix(plus + 1);
+    }
+    std::vector<TimedPart> parts;
+    for (const auto item : items) {
+        const auto part = split_stimulus_part(item);
+        if (is_stimulus_file(part.plugin)) {
+            parts.push_back({{}, part.label, {}});
+        } else if (items.size() == 1) {
+            parts.push_back({part.plugin, part.label, {"", part.label + "."}});
+        } else {
+            parts.push_back({part.plugin, part.label, {part.label + "."}});
+        }
+    }
+    return parts;
+}
+
+/// The time `name` (ms) of `part` of the stimulus of `spec` in each cell, or one value when it is the same in
+/// every cell: given (one value or per-cell values: a list, linspace, a column of the `cells_from` table, or
+/// draws when `spec.settings.n_cells` is given) or the plug-in's default. nullopt when the part has no such
+/// parameter (ou, sine, a current file); empty when it cannot be told here: draws for a count that the lists
+/// fix, values that differ across more than max_cells_timed cells, or values that build_simulation refuses
+/// (and names) itself.
+std::optional<std::vector<double>> part_times(const PluginRegistry& registry, const RunSpec& spec, const TimedPart& part,
+                                              const std::string& name) {
+    if (part.plugin.empty()) return std::nullopt;
+    std::shared_ptr<const Stimulus> plugin;
+    try {
+        plugin = registry.create<Stimulus>(PluginKind::stimulus, part.plugin);
+    } catch (const Error&) {
+        return std::vector<double>{};  // an unknown plug-in, an empty label: build_simulation names it
+    }
     const auto schema = plugin->schema();
     const auto it = std::ranges::find(schema, name, &ParameterSpec::name);
-    if (it == schema.end()) return {};
-    const std::string full_name = "stimulus." + name;
+    if (it == schema.end()) return std::nullopt;
+    const ComponentSpec& stimulus = spec.stimulus;
     try {
+        std::string full_name = "stimulus." + part.prefixes.front() + name;
         auto values = CellValues::constant(it->default_value);
-        if (const auto v = stimulus.cell_values.find(name); v != stimulus.cell_values.end()) {
-            values = v->second;
-        } else if (const auto given = stimulus.parameters.find(name); given != stimulus.parameters.end()) {
-            values = CellValues::parse(full_name, given->second);
-        } else if (spec.cells_from) {
-            const CellTable table = read_cell_table(*spec.cells_from);
-            if (const auto column = std::ranges::find(table.columns, full_name); column != table.columns.end()) {
-                values = CellValues::list(table.values[static_cast<std::size_t>(column - table.columns.begin())]);
+        std::optional<CellTable> table;
+        if (spec.cells_from) table = read_cell_table(*spec.cells_from);
+        for (const auto& prefix : part.prefixes) {
+            const std::string key = prefix + name;
+            std::optional<CellValues> given;
+            if (const auto v = stimulus.cell_values.find(key); v != stimulus.cell_values.end()) {
+                given = v->second;
+            } else if (const auto text = stimulus.parameters.find(key); text != stimulus.parameters.end()) {
+                given = CellValues::parse("stimulus." + key, text->second);
+            } else if (table) {
+                const auto column = std::ranges::find(table->columns, "stimulus." + key);
+                if (column != table->columns.end()) {
+                    given = CellValues::list(table->values[static_cast<std::size_t>(column - table->columns.begin())]);
+                }
+            }
+            if (given) {
+                values = *given;
+                full_name = "stimulus." + key;
+                break;
             }
         }
         if (!values.varies()) {
             const double t = values.first(full_name, spec.settings.seed);
             return std::isfinite(t) ? std::vector{t} : std::vector<double>{};
         }
-        if (values.length() == 0 && spec.settings.n_cells == 0) return {};
+        if (values.length() == 0 && spec.settings.n_cells == 0) return std::vector<double>{};
         const std::size_t n_cells = values.length() > 0 ? values.length() : spec.settings.n_cells;
         // Not made for more cells (linspace(0, 1, 1e9) would take 8 GB here, before build_simulation
         // estimates the run's memory and refuses it).
-        if (n_cells > max_cells_timed) return {};
+        if (n_cells > max_cells_timed) return std::vector<double>{};
         auto times = values.expand(full_name, n_cells, spec.settings.seed);
-        if (!std::ranges::all_of(times, [](double t) { return std::isfinite(t); })) return {};
+        if (!std::ranges::all_of(times, [](double t) { return std::isfinite(t); })) return std::vector<double>{};
         return times;
     } catch (const ParameterError&) {
-        return {};  // build_simulation names the problem
+        return std::vector<double>{};  // build_simulation names the problem
     }
 }
 
 }  // namespace
 
 std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec) {
-    const auto offsets = stimulus_times(registry, spec, "offset");
-    if (offsets.empty()) return {};
-    const auto [earliest, latest] = std::ranges::minmax(offsets);
-    if (latest < spec.settings.t_stop) return {};
+    if (is_stimulus_file(spec.stimulus.name)) return {};
+    double latest = -std::numeric_limits<double>::infinity();
+    std::string whose;
+    std::size_t timed = 0;
+    bool differ = false;  // between cells or parts
+    const auto parts = timed_parts(spec.stimulus);
+    for (const auto& part : parts) {
+        const auto offsets = part_times(registry, spec, part, "offset");
+        if (!offsets || offsets->empty()) continue;
+        const auto [lo, hi] = std::ranges::minmax(*offsets);
+        differ = differ || lo != hi || (timed > 0 && hi != latest);
+        ++timed;
+        if (hi > latest) {
+            latest = hi;
+            whose = parts.size() == 1 ? part.label : fmt::format("part '{}'", part.label);
+        }
+    }
+    if (timed == 0 || latest < spec.settings.t_stop) return {};
     constexpr double after = 30;  // ms after the offset: the response to its end
     const double before = spec.settings.t_stop;
     spec.settings.t_stop = latest + after;
     return fmt::format("the run lasts {} ms, until {} ms after the {}end of the {}{} {} ms (the default {} ms "
                        "would cut it); give --t-stop to change it",
-                       readable(spec.settings.t_stop), readable(after), earliest == latest ? "" : "latest ",
-                       spec.stimulus.name, earliest == latest ? " at" : ", at", readable(latest), readable(before));
+                       readable(spec.settings.t_stop), readable(after), differ ? "latest " : "", whose,
+                       differ ? ", at" : " at", readable(latest), readable(before));
 }
 
 std::string stimulus_after_run_note(const PluginRegistry& registry, const RunSpec& spec) {
-    const auto onsets = stimulus_times(registry, spec, "onset");
+    if (is_stimulus_file(spec.stimulus.name)) return {};
+    // Each cell's first onset over the parts; a part without one (ou, a file) drives every cell from the start.
+    std::vector<double> onsets;
+    const auto parts = timed_parts(spec.stimulus);
+    for (const auto& part : parts) {
+        const auto times = part_times(registry, spec, part, "onset");
+        if (!times || times->empty()) return {};
+        if (onsets.empty()) {
+            onsets = *times;
+            continue;
+        }
+        if (onsets.size() == 1 && times->size() > 1) onsets.resize(times->size(), onsets.front());
+        if (times->size() != 1 && times->size() != onsets.size()) return {};  // build_simulation refuses the lengths
+        for (std::size_t c = 0; c < onsets.size(); ++c) onsets[c] = std::min(onsets[c], (*times)[times->size() == 1 ? 0 : c]);
+    }
     const double t_stop = spec.settings.t_stop;
     const auto late = static_cast<std::size_t>(std::ranges::count_if(onsets, [&](double t) { return t >= t_stop; }));
     if (late == 0) return {};
+    const std::string what = parts.size() == 1 ? fmt::format("the {} starts", parts.front().label)
+                                               : fmt::format("the stimuli ({}) start", spec.stimulus.name);
     const auto [earliest, latest] = std::ranges::minmax(onsets);
     if (earliest == latest) {
-        return fmt::format("the {} starts at {} ms, at or after the end of the run ({} ms): the cells receive no "
-                           "stimulus; lengthen the run or start the stimulus earlier (its onset)",
-                           spec.stimulus.name, readable(earliest), readable(t_stop));
+        return fmt::format("{} at {} ms, at or after the end of the run ({} ms): the cells receive no stimulus; "
+                           "lengthen the run or start the stimulus earlier (its onset)",
+                           what, readable(earliest), readable(t_stop));
     }
     const std::string cells = late == onsets.size() ? "every cell" : fmt::format("{} of the {} cells", late, onsets.size());
-    return fmt::format("in {} the {} starts at or after the end of the run ({} ms; onsets {} to {} ms): {} no "
-                       "stimulus; lengthen the run or start the stimulus earlier (its onset)",
-                       cells, spec.stimulus.name, readable(t_stop), readable(earliest), readable(latest),
+    return fmt::format("in {} {} at or after the end of the run ({} ms; onsets {} to {} ms): {} no stimulus; "
+                       "lengthen the run or start the stimulus earlier (its onset)",
+                       cells, what, readable(t_stop), readable(earliest), readable(latest),
                        late == 1 ? "it receives" : "they receive");
 }
 

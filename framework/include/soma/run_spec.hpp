@@ -115,20 +115,22 @@ struct RunSpec {
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string apply_suggested_drive(const PluginRegistry& registry, RunSpec& spec);
 
 /// The default length of a run whose user gave none (`soma run` without --t-stop, soma.run without
-/// t_stop): when the stimulus, one plug-in, has an `offset` (its own default, one value for all cells, or
-/// per-cell values: a list, linspace, a column of the `cells_from` table, or draws when
+/// t_stop): when the stimulus, or a part of a sum of stimuli, has an `offset` (its own default, one value
+/// for all cells, or per-cell values: a list, linspace, a column of the `cells_from` table, or draws when
 /// `spec.settings.n_cells` is given) at or after `spec.settings.t_stop` in some cell, the run lasts until
 /// 30 ms after the latest offset, so that every cell's stimulus is seen whole (the ramp's default 30 to
-/// 170 ms: 200 ms, the course exercise's length). Values that build_simulation refuses are left to it.
+/// 170 ms: 200 ms, the course exercise's length). Values that build_simulation refuses are left to it, and
+/// per-cell values of more than 2^20 cells are not looked at. A current file has no offset.
 /// @returns the note to show the user when t_stop was changed, else "".
-/// @throws PluginError from creating the stimulus (as build_simulation would).
+/// Throws nothing of its own: a stimulus that cannot be made is left to build_simulation, which names it.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec);
 
-/// A note when the stimulus, one plug-in with an `onset` (its default, one value for all cells or
-/// per-cell values, as for apply_stimulus_duration), starts at or after the end of the run in some cell:
-/// that cell would silently see no stimulus (`soma run --t-stop 10` with the step's default onset of
-/// 20 ms). The note counts those cells when the onsets differ. "" otherwise.
-/// @throws PluginError from creating the stimulus (as build_simulation would).
+/// A note when the stimulus (its default `onset`, one value for all cells or per-cell values, as for
+/// apply_stimulus_duration; for a sum, the earliest onset of its parts in each cell) starts at or after the
+/// end of the run in some cell: that cell would silently see no stimulus (`soma run --t-stop 10` with the
+/// step's default onset of 20 ms). The note counts those cells when the onsets differ. "" otherwise, and
+/// for a stimulus with a part that has no onset (ou, sine, a current file), which drives every cell.
+/// Throws nothing of its own: a stimulus that cannot be made is left to build_simulation, which names it.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string stimulus_after_run_note(const PluginRegistry& registry,
                                                                        const RunSpec& spec);
 
