@@ -101,6 +101,17 @@ std::string plugins_with_parameter(const PluginRegistry& registry, PluginKind ki
                        to_string(kind));
 }
 
+/// The parts of a stimulus text "A+B:label+FILE", split as build_simulation splits them.
+std::vector<StimulusPart> stimulus_parts(std::string_view text) {
+    std::vector<StimulusPart> parts;
+    while (true) {
+        const auto plus = text.find('+');
+        parts.push_back(split_stimulus_part(text.substr(0, plus)));
+        if (plus == std::string_view::npos) return parts;
+        text.remove_prefix(plus + 1);
+    }
+}
+
 /// Index of parameter `name` of `self`; for an unknown name that `other` has, says so.
 std::size_t parameter_index(const CellComponent& self, const CellComponent& other, const std::string& name) {
     try {
@@ -128,12 +139,7 @@ std::size_t parameter_index(const CellComponent& self, const CellComponent& othe
             // stimulus.LABEL.PARAM with a label that no part of the stimulus has.
             const std::string label = name.substr(0, dot);
             std::vector<std::string> labels;
-            for (std::string_view rest = self.plugin;;) {
-                const auto plus = rest.find('+');
-                labels.push_back(split_stimulus_part(rest.substr(0, plus)).label);
-                if (plus == std::string_view::npos) break;
-                rest.remove_prefix(plus + 1);
-            }
+            for (const auto& part : stimulus_parts(self.plugin)) labels.push_back(part.label);
             if (std::ranges::find(labels, label) == labels.end()) {
                 const std::string closest = closest_name(label, labels);
                 std::vector<std::string> quoted;
@@ -241,17 +247,6 @@ std::string sha256_of(const std::filesystem::path& file) {
     std::string hex;
     for (unsigned int k = 0; k < length; ++k) hex += fmt::format("{:02x}", digest[k]);
     return hex;
-}
-
-/// The parts of a stimulus text "A+B:label+FILE", split as build_simulation splits them.
-std::vector<StimulusPart> stimulus_parts(std::string_view text) {
-    std::vector<StimulusPart> parts;
-    while (true) {
-        const auto plus = text.find('+');
-        parts.push_back(split_stimulus_part(text.substr(0, plus)));
-        if (plus == std::string_view::npos) return parts;
-        text.remove_prefix(plus + 1);
-    }
 }
 
 /// The plug-ins and input files of `spec`, for RunInfo.
@@ -604,16 +599,9 @@ struct TimedPart {
 };
 
 std::vector<TimedPart> timed_parts(const ComponentSpec& stimulus) {
-    std::vector<std::string_view> items;
-    for (std::string_view rest = stimulus.name;;) {
-        const auto plus = rest.find('+');
-        items.push_back(rest.substr(0, plus));
-        if (plus == std::string_view::npos) break;
-        rest.remove_prefix(plus + 1);
-    }
+    const auto items = stimulus_parts(stimulus.name);
     std::vector<TimedPart> parts;
-    for (const auto item : items) {
-        const auto part = split_stimulus_part(item);
+    for (const auto& part : items) {
         if (is_stimulus_file(part.plugin)) {
             parts.push_back({{}, part.label, {}});
         } else if (items.size() == 1) {
