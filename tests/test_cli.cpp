@@ -516,6 +516,8 @@ const std::vector<BadInput> bad_inputs{
     {"empty name in scenario", {"@ini"}, {".ini:2: name is empty"}, "model = hh\nname =\n"},
     {"recorded cell out of range in scenario", {"@ini"}, {".ini:2: record_cells: cell 50 is out of range"},
      "cells = 3\nrecord_cells = 50\n"},
+    {"a per-cell constraint in scenario", {"@ini"}, {".ini:4: ", "cell 0: offset = 10 ms must be after onset = 20 ms"},
+     "t_stop = 5\n\n[stimulus]\noffset = 10,300\n"},
     {"binary scenario file", {"@ini"}, {".ini:1: holds a NUL byte: this is not a scenario file"},
      std::string("\x7f" "ELF\x02\x01\x01\0\0\0\x03\0>\0\n", 15)},
     {"missing cell table in scenario", {"@ini"}, {".ini:1: cells_from: ", "cannot be read: no such file"},

@@ -851,6 +851,14 @@ const std::string* origin_of(const std::map<std::string, std::string>& origins, 
         if (message.starts_with("unknown " + kind + " plug-in '")) return key(kind);
     }
     if (message.find(": unknown preset '") != std::string::npos) return key("preset");
+    // "stimulus 'step', cell 0: offset = 10 ms must be after onset = 20 ms": the line of that parameter.
+    for (const std::string kind : {"model", "stimulus"}) {
+        if (!message.starts_with(kind + " '")) continue;
+        const auto colon = message.find(": ");
+        const auto equals = colon == std::string::npos ? colon : message.find(" = ", colon + 2);
+        if (equals == std::string::npos) break;
+        if (const auto* origin = key(kind + "." + message.substr(colon + 2, equals - colon - 2))) return origin;
+    }
     // What is wrong with the stimulus or recorder line as a whole (its labels, its combination).
     if (message.starts_with("two stimuli are labelled '") ||
         (message.starts_with("stimulus '") && message.find("parameter '") == std::string::npos)) {
