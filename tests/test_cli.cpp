@@ -965,8 +965,13 @@ BOOST_AUTO_TEST_CASE(phase_plane_outputs_are_guarded_and_honest) {
     BOOST_TEST(huge.code == 1, huge);
     SOMA_CHECK_CONTAINS(huge.err, "the trajectory would have 100000000 points (1000000 ms at dt = 0.01 ms, 2400 MB in "
                                   "memory); a phase plane draws at most 10000000: give a shorter --t-stop or a larger --dt");
+    const auto per_cell = with({"--set", "model.a=0.7,0.8", "-o", "cells"});
+    BOOST_TEST(per_cell.code == 1, per_cell);
+    SOMA_CHECK_CONTAINS(per_cell.err, "a phase plane is of one cell: give single values, not per-cell lists, tables or "
+                                      "random draws, and no --cells (per cell: model.a = list of 2 values)");
     BOOST_TEST(!fs::exists(cwd.path() / "bad"));
     BOOST_TEST(!fs::exists(cwd.path() / "huge"));
+    BOOST_TEST(!fs::exists(cwd.path() / "cells"));
 }
 
 // A reset is a jump, not a path: the trajectory's line breaks there (a blank line in its CSV per reset).

@@ -426,8 +426,12 @@ PhasePlane phase_plane(const PluginRegistry& registry, const PhasePlaneSpec& spe
     Simulation simulation = build_simulation(registry, run, {recorder});
     plane.info = simulation.info();
     if (plane.info.n_cells != 1 || !plane.info.cell_parameters.empty()) {
-        throw ParameterError("a phase plane is of one cell: give single values, not per-cell lists, tables or "
-                             "random draws, and no --cells");
+        std::vector<std::string> per_cell;
+        for (const auto& p : plane.info.cell_parameters) per_cell.push_back(fmt::format("{}.{} = {}", p.component, p.name, p.given_as));
+        throw ParameterError(fmt::format("a phase plane is of one cell: give single values, not per-cell lists, tables "
+                                         "or random draws, and no --cells{}",
+                                         per_cell.empty() ? fmt::format(" (the run has {} cells)", plane.info.n_cells)
+                                                          : fmt::format(" (per cell: {})", fmt::join(per_cell, ", "))));
     }
     // The trajectory is kept whole (t, v, w of every step) to be drawn and written: refused before it runs when
     // that cannot be drawn or held.
