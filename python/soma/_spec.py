@@ -20,6 +20,7 @@ _FORMS = ("a number, a list of numbers, a 1-D array (NumPy, pandas Series, ...) 
           "'linspace(0,20,41)' or 'normal(1,0.1)'")
 _SEED_MAX = 2**64 - 1
 _COUNT_MAX = 2**64 - 1  # a std::size_t; the run's memory check refuses far fewer cells
+_THREADS_MAX = 1024  # RunSettings::max_threads (simulation.hpp), which the run refuses beyond
 
 
 def shown(value):
@@ -132,15 +133,16 @@ def _time(name, value, example):
     return to_float(f"{name}=", value)
 
 
-def _count(name, value, what, if_left_out):
+def _count(name, value, what, if_left_out, at_most=None):
     if not _is_whole(value):
         raise ParameterError(f"{name}={shown(value)} is not a whole number; give the number of {what}s, at least 1 "
                              f"(or leave {name} out to {if_left_out})")
     if value < 1:
         raise ParameterError(f"{name}={shown(value)}: a run needs at least 1 {what} (leave {name} out to {if_left_out})")
     if value > _COUNT_MAX:
-        raise ParameterError(f"{name}={shown(value)} is too large; give at most {_COUNT_MAX} {what}s (or leave {name} "
-                             f"out to {if_left_out})")
+        # too long a number to count; the run itself refuses more than at_most (its own message, as the command's)
+        raise ParameterError(f"{name}={shown(value)} is too large; give at most {at_most or _COUNT_MAX} {what}s (or leave "
+                             f"{name} out to {if_left_out})")
     return int(value)
 
 
@@ -253,7 +255,7 @@ def run_arguments(model="hh", preset=None, stimulus=None, integrator="euler", pa
     if cells is not None:
         a.cells = _count("cells", cells, "cell", "take the number from the per-cell lists")
     if threads is not None:
-        a.threads = _count("threads", threads, "thread", f"use all {os.cpu_count() or 1} cores")
+        a.threads = _count("threads", threads, "thread", f"use all {os.cpu_count() or 1} cores", _THREADS_MAX)
     if not _is_whole(seed) or not 0 <= seed <= _SEED_MAX:
         raise ParameterError(f"seed={shown(seed)} is not a valid seed; give a whole number from 0 to {_SEED_MAX}, "
                              "e.g. seed=42")

@@ -88,6 +88,9 @@ def test_huge_numbers():
     with pytest.raises(soma.ParameterError) as e:
         soma.run(cells=10**30)
     assert str(e.value).startswith("cells=1000000000000000000000000000000 is too large; give at most")
+    with pytest.raises(soma.ParameterError) as e:
+        soma.run(threads=10**30)
+    assert str(e.value).startswith("threads=1000000000000000000000000000000 is too large; give at most 1024 threads")
     with pytest.raises(soma.ParameterError, match=r"cells=1000\.\.\.0 \(a number of 401 digits\) is too large"):
         soma.run(cells=10**400)
     with pytest.raises(soma.ParameterError, match="t_stop=1000...0 .a number of 401 digits. is too large for a "
