@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 
 namespace soma::experiments {
@@ -202,6 +203,27 @@ RheobaseResult find_rheobase(const PluginRegistry& registry, const RheobaseSpec&
                                                                        : (at_low.size() == 1 ? "fires until the end"
                                                                                              : "fire until the end"),
                                          full, spec.low, result.unit));
+    }
+    // A cell whose stimulus starts at or after the end of the run fires at no amplitude: say that, not --high.
+    const auto onset_of = [&](std::size_t c) -> std::optional<double> {
+        for (const auto& p : info.cell_parameters) {
+            if (p.component == "stimulus" && p.name == "onset") return p.values[c];
+        }
+        for (const auto& p : info.parameters) {
+            if (p.component == "stimulus" && p.name == "onset") return p.value;
+        }
+        return std::nullopt;
+    };
+    std::vector<std::size_t> unstimulated;
+    for (const std::size_t c : not_at_high) {
+        if (const auto onset = onset_of(c); onset && *onset >= info.t_stop) unstimulated.push_back(c);
+    }
+    if (!unstimulated.empty()) {
+        throw ParameterError(fmt::format("{}: the stimulus starts at or after the end of the run ({} ms), so no "
+                                         "amplitude makes {} fire; lengthen the run (--t-stop) or start the stimulus "
+                                         "earlier (its onset)",
+                                         cell_list(unstimulated), readable(info.t_stop),
+                                         unstimulated.size() == 1 ? "it" : "them"));
     }
     if (!not_at_high.empty()) {
         throw ParameterError(fmt::format("{} {} not {} at the upper bound {} = {:g} {}; give a larger --high, e.g. "
