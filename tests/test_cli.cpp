@@ -1230,6 +1230,8 @@ BOOST_AUTO_TEST_CASE(bad_experiments_write_nothing) {
         {{"sweep", "--vary", "model.g_K=linspac(1,2,3)"},
          "unknown function 'linspac'; did you mean 'linspace'? Known: linspace. An axis is a list"},
         {{"rheobase"}, "needs --high"},
+        {{"rheobase", "--high", "20", "--record", "v"},
+         "--record does not apply to soma rheobase: the search keeps only whether each trial fires"},
         {{"rheobase", "--high", "20", "--set", "stimulus.onset=10,150", "--set", "stimulus.offset=160", "--t-stop", "100"},
          "cell 1: the stimulus starts at or after the end of the run (100 ms), so no amplitude makes it fire"},
         {{"rheobase", "--high", "2"}, "give a larger --high"},

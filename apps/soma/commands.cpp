@@ -310,17 +310,27 @@ double number_option(const Scenario& scenario, const std::string& name, double f
 
 }  // namespace
 
+/// The options of `soma run` that a rheobase search has no use for: it records only each trial's spikes.
+RunOptionUse rheobase_use() {
+    RunOptionUse use;
+    for (const char* option : {"record", "record-cells", "record-interval", "recorder"}) {
+        use.refused[option] = "the search keeps only whether each trial fires; its outputs are NAME_rheobase.csv and "
+                              "its summary";
+    }
+    return use;
+}
+
 int rheobase_command(const PluginRegistry& registry, const std::vector<std::string>& args,
                      const std::shared_ptr<Distribution>& distribution) {
     const auto options = rheobase_options();
-    auto parsed = parse_run_arguments(args, "rheobase", options);
+    auto parsed = parse_run_arguments(args, "rheobase", options, rheobase_use());
     if (!parsed) {
         std::cout << "usage: soma rheobase [SCENARIO.ini] --high I [--low I] [--firing single|sustained] [options]\n\n"
                      "The rheobase of each cell: the smallest amplitude of the run's stimulus (by default the step\n"
                      "of 'soma run') that makes it fire, by bisection in parallel batches. The cells are those of\n"
                      "'soma run' with the same options (--cells, per-cell --set values, --cells-from), so a\n"
                      "population gives one rheobase per cell. Writes NAME_rheobase.csv.\n\n"
-                  << options_help("rheobase", options)
+                  << options_help("rheobase", options, rheobase_use())
                   << "\nExample (the leaky integrate-and-fire cell, a 500 ms step):\n"
                      "  soma rheobase --model lif --set stimulus.onset=0 --set stimulus.offset=500 --t-stop 500 \\\n"
                      "       --high 5 --tolerance 1e-6\n";
