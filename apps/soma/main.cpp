@@ -35,6 +35,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <new>
 #include <memory>
 #include <optional>
 #include <set>
@@ -288,6 +289,12 @@ int main(int argc, char** argv) {
         // 128 + the signal (130 for SIGINT, 143 for SIGTERM), as shells report a program it ended.
         const int signal = soma::app::interrupting_signal.load();
         return soma::app::interrupted ? 128 + (signal != 0 ? signal : SIGINT) : 1;
+    } catch (const std::bad_alloc&) {
+        // The memory estimate (check_population_memory) is of the machine's memory: a limit (ulimit -v, a
+        // container's) or other programs can leave less.
+        std::cerr << "soma: error: out of memory (std::bad_alloc): the command needed more memory than this process "
+                     "could get; use fewer cells or record less, or raise the process's memory limit\n";
+        return 1;
     } catch (const std::exception& e) {
         if (parallel && parallel->rank() != 0) {
             std::fprintf(stderr, "soma: error on rank %zu: %s\n", parallel->rank(), e.what());  // not agreed on
