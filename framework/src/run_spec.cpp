@@ -635,8 +635,7 @@ std::optional<std::vector<double>> part_times(const PluginRegistry& registry, co
     try {
         std::string full_name = "stimulus." + part.prefixes.front() + name;
         auto values = CellValues::constant(it->default_value);
-        std::optional<CellTable> table;
-        if (spec.cells_from) table = read_cell_table(*spec.cells_from);
+        std::optional<CellTable> table;  // read when a value is not given otherwise
         for (const auto& prefix : part.prefixes) {
             const std::string key = prefix + name;
             std::optional<CellValues> given;
@@ -644,7 +643,8 @@ std::optional<std::vector<double>> part_times(const PluginRegistry& registry, co
                 given = v->second;
             } else if (const auto text = stimulus.parameters.find(key); text != stimulus.parameters.end()) {
                 given = CellValues::parse("stimulus." + key, text->second);
-            } else if (table) {
+            } else if (spec.cells_from) {
+                if (!table) table = read_cell_table(*spec.cells_from);
                 const auto column = std::ranges::find(table->columns, "stimulus." + key);
                 if (column != table->columns.end()) {
                     given = CellValues::list(table->values[static_cast<std::size_t>(column - table->columns.begin())]);
@@ -676,7 +676,6 @@ std::optional<std::vector<double>> part_times(const PluginRegistry& registry, co
 }  // namespace
 
 std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spec) {
-    if (is_stimulus_file(spec.stimulus.name)) return {};
     double latest = -std::numeric_limits<double>::infinity();
     std::string whose;
     std::size_t timed = 0;
@@ -704,7 +703,6 @@ std::string apply_stimulus_duration(const PluginRegistry& registry, RunSpec& spe
 }
 
 std::string stimulus_after_run_note(const PluginRegistry& registry, const RunSpec& spec) {
-    if (is_stimulus_file(spec.stimulus.name)) return {};
     // Each cell's first onset over the parts; a part without one (ou, a file) drives every cell from the start.
     std::vector<double> onsets;
     const auto parts = timed_parts(spec.stimulus);
