@@ -239,6 +239,10 @@ def rheobase(high, *, low=0.0, tolerance=None, batch=7, firing="single", paramet
     if run_options.get("recorders"):
         raise ParameterError("a rheobase search writes no recorder files (its rounds are many runs); leave "
                              "recorders out and use soma.run for traces")
+    for option in ("record", "record_cells"):
+        if run_options.get(option) is not None:
+            raise ParameterError(f"{option} does not apply to soma.rheobase: the search keeps only whether each trial "
+                                 "fires; leave it out and use soma.run for traces")
     if not isinstance(parameter, str) or not isinstance(firing, str):
         raise ParameterError("parameter and firing are names (text), e.g. parameter='amplitude', firing='single'")
     searched = parameter if parameter.startswith("stimulus.") else f"stimulus.{parameter}"

@@ -49,6 +49,13 @@ def test_rheobase_refuses_the_searched_parameter_as_a_fixed_value():
                             "search varies (parameter='amplitude'), from low=0 to high=20; leave it out of params")
 
 
+@pytest.mark.parametrize("option,value", [("record", "vv"), ("record_cells", [5])])
+def test_rheobase_refuses_recording_options(option, value):
+    with pytest.raises(soma.ParameterError, match=f"{option} does not apply to soma.rheobase: the search keeps only "
+                                                  "whether each trial fires"):
+        soma.rheobase(20, **{option: value})
+
+
 def test_fi_refuses_amplitudes_given_twice():
     with pytest.raises(soma.ParameterError) as e:
         soma.fi([1, 2, 3], vary={"stimulus.amplitude": [4, 5]}, t_stop=10)
