@@ -1479,7 +1479,8 @@ BOOST_AUTO_TEST_CASE(the_same_run_spelled_differently_replaces_its_outputs_and_s
     BOOST_TEST_REQUIRE(run_soma(cwd.path(), logs.path(), population).code == 0);
     for (const std::vector<std::string>& extra :
          {std::vector<std::string>{"--cells", "3"}, {"--record-cells", "0:3"}, {"--record-cells", "0,1,2", "--cells", "3"},
-          {"--record-cells", "2,1,0"}, {"--record", "I,v,m,n,h"}, {"--record", "v,m,n,h,I", "--record-cells", "0:3"}}) {
+          {"--record-cells", "2,1,0"}, {"--record", "I,v,m,n,h"}, {"--record", "v,m,n,h,I", "--record-cells", "0:3"},
+          {"--set", "model.g_Na=120,120,120"}}) {
         auto args = population;
         args.insert(args.end(), extra.begin(), extra.end());
         const auto same = run_soma(cwd.path(), logs.path(), args);

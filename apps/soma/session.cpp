@@ -271,14 +271,22 @@ std::map<std::string, std::string> default_values(const PluginRegistry& registry
 }
 
 /// The component's name (a file's absolute path), its preset, and its parameters but those given at their
-/// default value, which make no other run than leaving them out.
+/// default value, which make no other run than leaving them out; per-cell values that are all equal as that
+/// value (the cell count is the identity's own entry).
 void add_component(std::vector<std::string>& identity, std::string_view kind, const ComponentSpec& c,
                    const std::map<std::string, std::string>& defaults) {
     identity.push_back(fmt::format("{}={}", kind,
                                    is_model_file(c.name) || is_stimulus_file(c.name) ? canonical_path(c.name) : c.name));
     if (!c.preset.empty()) identity.push_back(fmt::format("{}.preset={}", kind, c.preset));
     for (const auto& [name, text] : c.parameters) {
-        const std::string value = canonical_value(text);
+        std::string value = canonical_value(text);
+        try {
+            // Per-cell values that are all equal (120,120,120; normal(1, 0)) are that value in every cell.
+            if (const auto values = CellValues::parse(name, text); !values.varies()) {
+                value = fmt::format("{}", values.first(name, 0));
+            }
+        } catch (const Error&) {  // a choice's name, e.g. a recorder's option: its text
+        }
         if (const auto it = defaults.find(name); it != defaults.end() && it->second == value) continue;
         identity.push_back(fmt::format("{}.{}={}", kind, name, value));
     }
