@@ -596,6 +596,7 @@ const std::vector<BadInput> bad_inputs{
     {"missing cell table", {"--cells-from", "@missing"}, {"--cells-from: ", "does-not-exist.ini: cannot be read: no such file"}},
     {"the run's length as a parameter", {"--set", "t_stop=3"},
      {"--set 't_stop=3': t_stop is a setting of the run, not a parameter of a component: give --t-stop 3"}},
+    {"an empty recorder in a list", {"--recorder", "csv,"}, {"--recorder 'csv,': an empty name in the list"}},
     {"the run's step as an integrator parameter", {"--set", "integrator.dt=1,2"},
      {"unknown parameter 'dt'", "'dt' is a setting of the whole run, not a parameter: give --dt"}},
     {"per-cell values of an unknown integrator parameter", {"--set", "integrator.rtool=1e-6,1e-7"},

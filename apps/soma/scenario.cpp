@@ -653,6 +653,11 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
             while (true) {
                 const auto comma = rest.find(',');
                 names.emplace_back(trim(rest.substr(0, comma)));
+                if (names.back().empty() && entry.find(',') != std::string::npos) {
+                    throw ParameterError(fmt::format("--recorder '{}': an empty name in the list; give recorder "
+                                                     "plug-ins separated by commas, e.g. csv,hdf5",
+                                                     entry));
+                }
                 if (comma == std::string_view::npos) break;
                 rest = rest.substr(comma + 1);
             }
