@@ -459,7 +459,7 @@ BOOST_AUTO_TEST_CASE(options_that_do_not_apply_are_refused_and_not_shown) {
     for (const auto* help : {&compare_help.out, &fit_help.out}) {
         for (const char* absent : {"--t-stop MS", "--record LIST", "--record-cells LIST", "--record-interval MS",
                                    "--recorder NAME",
-                                   "length of the run, ms (default: 100)", "MODEL-STIMULUS", "--preset ...",
+                                   "length of the run, ms", "MODEL-STIMULUS", "--preset ...",
                                    "title of the figure"}) {
             BOOST_TEST(help->find(absent) == std::string::npos, "'" << absent << "' in:\n" << *help);
         }

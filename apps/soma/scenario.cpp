@@ -87,7 +87,8 @@ po::options_description command_line_options(std::string_view command = "run", s
     add("cells", text_value("N"), "number of cells (default: the common length of the per-cell lists, or 1)");
     add("cells-from", text_value("FILE"), "per-cell values from a CSV table: a header of KIND.PARAM names, then one "
         "row of numbers per cell");
-    add("t-stop", text_value("MS"), "length of the run, ms (default: 100)");
+    add("t-stop", text_value("MS"), "length of the run, ms (default: 100, or 30 ms past the stimulus's latest offset "
+        "when that is later)");
     add("dt", text_value("MS"), "time step, ms (default: 0.01)");
     add("record-interval", text_value("MS"), "time between samples, ms, a multiple of dt (default, or 0: every step)");
     add("record", text_value("LIST"), "what to sample: state variables and/or the model's current, e.g. v,I (I.LABEL: "
@@ -399,8 +400,8 @@ std::string run_help(std::span<const ExtraOption> extra) {
             "  soma run --cells 1000 --set 'model.C_m=normal(1,0.05)' --seed 7 --record v --record-cells 0:5\n\n"
             "Scenario files (INI): top-level keys model, preset, stimulus, integrator, recorder (repeatable), cells,\n"
             "cells_from (relative to the scenario file), t_stop, dt, record_interval, record, record_cells,\n"
-            "threads, seed, output, name, title; parameters, in any of the forms of --set, in sections [model],\n"
-            "[stimulus], [integrator] and [RECORDER], e.g.\n\n"
+            "threads, seed, output, name, title, progress, summary; parameters, in any of the forms of --set, in\n"
+            "sections [model], [stimulus], [integrator] and [RECORDER], e.g.\n\n"
             "  model = hh\n  stimulus = step\n  t_stop = 100\n  [stimulus]\n  amplitude = linspace(5, 10, 6)\n"
             "  onset = 20\n\n"
             "'soma describe NAME' lists a plug-in's parameters with units, defaults and ranges.\n";
