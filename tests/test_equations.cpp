@@ -4,6 +4,7 @@
 ///   (examples/*.ini) against the course exercises' reference traces (tests/data/README.md), every
 ///   sample to 1e-9; adex.eq and the compiled adex against a forward-Euler AdEx loop written here from
 ///   Brette & Gerstner 2005 and Naud et al. 2008 (parameters typed in from the papers), spike times;
+///   adex_threshold.eq against that loop with the dynamic threshold added, and without it at its defaults;
 /// - examples/models/hh.eq, lif.eq and adex.eq declare the same parameters, presets, state variables
 ///   and current as the compiled `hh`, `lif` and `adex` plug-ins, and reproduce their runs to 1e-9
 ///   (absolute, every sample of every state variable, and every spike time): hh and lif on the
@@ -466,6 +467,13 @@ const std::vector<AdexCase> adex_cases{
     // Soma's vector exp and the scalar one here, which can then change its spikes (docs/equations.md).
 };
 
+/// The dynamic threshold of examples/models/adex_threshold.eq (mV, ms): tau dtheta/dt = k max(V - V_i, 0) -
+/// theta, theta += jump at each spike (Platkiewicz & Brette 2010; Fontaine et al. 2014; Mensi et al. 2012).
+/// The default, k = jump = 0, keeps theta at 0: the AdEx.
+struct DynamicThreshold {
+    double k = 0, V_i = 0, tau = 1, jump = 0;
+};
+
 /// Spike times of an AdEx cell by forward Euler, written from the equations of Brette & Gerstner 2005
 /// (J. Neurophysiol. 94:3637) and Naud et al. 2008 (Biol. Cybern. 99:335):
 ///   C dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_T)/Delta_T) - w + I,  tau_w dw/dt = a (V - E_L) - w,
@@ -477,27 +485,33 @@ const std::vector<AdexCase> adex_cases{
 /// (at V_peak + 5 Delta_T) never acts and is not needed here; no refractory period (t_ref = 0).
 /// With `refractory_steps` > 0, V is held at V_r for that many steps after each spike, and w too if `hold_w`
 /// (the spike at grid time (i + 1) dt ends the refractory period t_ref = refractory_steps dt later: the
-/// steps i + 1 to i + refractory_steps are held).
+/// steps i + 1 to i + refractory_steps are held). With a `threshold`, V_T + theta replaces V_T in the
+/// exponential, theta starts at 0, is advanced by forward Euler from the same start-of-step values (also
+/// while refractory) and jumps at each spike.
 std::vector<double> adex_euler_spike_times(const AdexParameters& p, double step, double onset, double offset,
                                            double t_stop, double dt, std::size_t refractory_steps = 0,
-                                           bool hold_w = false) {
+                                           bool hold_w = false, const DynamicThreshold& threshold = {}) {
     const auto n_steps = static_cast<std::size_t>(std::llround(t_stop / dt));
     const auto on = static_cast<std::size_t>(std::llround(onset / dt));
     const auto off = static_cast<std::size_t>(std::llround(offset / dt));
-    double V = p.E_L, w = 0;
+    double V = p.E_L, w = 0, theta = 0;
     std::size_t held_until = 0;  // steps i < held_until are refractory
     std::vector<double> spikes;
     for (std::size_t i = 0; i < n_steps; ++i) {
         const double I = i >= on && i < off ? step : 0.0;
-        const double dV = (-p.g_L * (V - p.E_L) + p.g_L * p.Delta_T * std::exp((V - p.V_T) / p.Delta_T) - w + I) / p.C;
+        const double dV =
+            (-p.g_L * (V - p.E_L) + p.g_L * p.Delta_T * std::exp((V - p.V_T - theta) / p.Delta_T) - w + I) / p.C;
         const double dw = (p.a * (V - p.E_L) - w) / p.tau_w;
+        const double dtheta = (threshold.k * std::max(V - threshold.V_i, 0.0) - theta) / threshold.tau;
         const bool refractory = i < held_until;
         if (!refractory) V += dt * dV;
         if (!(refractory && hold_w)) w += dt * dw;
+        theta += dt * dtheta;
         if (V >= p.V_peak) {
             spikes.push_back(static_cast<double>(i + 1) * dt);
             V = p.V_r;
             w += p.b;
+            theta += threshold.jump;
             held_until = i + 1 + refractory_steps;
         }
     }
@@ -583,6 +597,41 @@ BOOST_DATA_TEST_CASE(adex_refractory_w_evolves_or_is_held_as_an_independent_eule
     double worst = 0;
     for (std::size_t k = 0; k < spikes.size(); ++k) worst = std::max(worst, std::abs(spikes[k].t - expected[k]));
     BOOST_TEST(worst <= 1e-9, "hold_w = " << hold << ": spike times differ by up to " << worst << " ms");
+}
+
+// examples/models/adex_threshold.eq against the loop above with its dynamic threshold: the
+// organizers' AdEx of the 2007 competition (Delta_T 1 mV, t_ref = 1 ms, w evolving) with a threshold
+// that rises by 0.3 mV per mV above -50 mV with tau_theta = 5 ms and jumps 3 mV per spike, on a 600 pA
+// step; and with the file's defaults (k_theta = b_theta = 0), which must be the plain AdEx. Tolerance as
+// above: the same grid times. The threshold must change the spike train, or the test would not see it.
+BOOST_DATA_TEST_CASE(adex_threshold_eq_matches_an_independent_euler_loop, data::make({false, true}), moving) {
+    const AdexParameters p{75, 13, -60, -40, 1, 0, 13.48, 46, -45, 0};
+    const DynamicThreshold threshold = moving ? DynamicThreshold{0.3, -50, 5, 3} : DynamicThreshold{};
+    const double dt = 0.01, t_stop = 300;
+    const auto expected = adex_euler_spike_times(p, 600, 20, 270, t_stop, dt, 100, false, threshold);
+    const auto fixed = adex_euler_spike_times(p, 600, 20, 270, t_stop, dt, 100, false);
+    BOOST_TEST_REQUIRE(expected.size() > 10u);
+    BOOST_TEST_REQUIRE((expected != fixed) == moving);
+    RunSpec run{(models / "adex_threshold.eq").string(), "step", "euler", {},
+                {{"amplitude", "600"}, {"onset", "20"}, {"offset", "270"}}, {}, soma::test::grid_spikes};
+    run.model_parameters = {{"C", "75"},  {"g_L", "13"},   {"E_L", "-60"}, {"V_T", "-40"},
+                            {"Delta_T", "1"}, {"a", "0"}, {"tau_w", "13.48"}, {"b", "46"},
+                            {"V_r", "-45"}, {"t_ref", "1"}};
+    if (moving) {
+        run.model_parameters.insert({{"k_theta", "0.3"}, {"V_i", "-50"}, {"tau_theta", "5"}, {"b_theta", "3"}});
+    }
+    run.settings.t_stop = t_stop;
+    run.settings.dt = dt;
+    run.settings.record_interval = 100;
+    const auto result = simulate(run);
+    const auto& spikes = result.recorder->spikes;
+    BOOST_TEST_REQUIRE(spikes.size() == expected.size(), "moving threshold " << moving << ": " << spikes.size()
+                                                                             << " spikes, the loop " << expected.size());
+    double worst = 0;
+    for (std::size_t k = 0; k < spikes.size(); ++k) worst = std::max(worst, std::abs(spikes[k].t - expected[k]));
+    BOOST_TEST(worst <= 1e-9, "moving threshold " << moving << ": spike times differ by up to " << worst << " ms");
+    BOOST_TEST_MESSAGE("adex_threshold.eq, moving threshold " << moving << ": " << spikes.size()
+                                                             << " spikes (fixed threshold: " << fixed.size() << ")");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
