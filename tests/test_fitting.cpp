@@ -234,6 +234,73 @@ BOOST_AUTO_TEST_CASE(objectives_are_the_documented_formulas) {
                         "did you mean 'gamma'");
 }
 
+// The weighted objective is the gamma-count score less weight x RMSE, the RMSE of the training scores
+// (measured as the fit measures it: one training set, so pooled = the set's).
+BOOST_AUTO_TEST_CASE(the_weighted_objective_is_gamma_count_less_the_weighted_rmse) {
+    spec.generations = 2;
+    spec.held_out.clear();
+    spec.count_tolerance = 0;
+    spec.objective = fitting::Objective::weighted;
+    spec.weight = 0.05;
+    const auto result = fitting::run_fit(registry(), spec);
+    const auto& s = result.training.at(0);
+    BOOST_TEST_REQUIRE(std::isfinite(s.rmse));
+    const double expected =
+        std::min(s.gamma_normalised, 1.0) - 5 * std::max(0.0, std::abs(s.count_ratio - 1)) - 0.05 * s.rmse;
+    BOOST_TEST(result.best_score == expected, boost::test_tools::tolerance(1e-12));
+}
+
+// A training set whose repetitions do not agree (each repetition's spikes drawn at independent uniform times,
+// as many as the cell fired: Gamma_int about 0) is fitted to its count only: the objective is min(Gamma_A, 1) of
+// the reliable set less the mean count penalty of both; with min_reliability = 0 both sets' Gamma_A count.
+BOOST_AUTO_TEST_CASE(a_set_whose_repetitions_disagree_is_fitted_to_its_count_only) {
+    auto noisy = synthesise(dir.path(), "noisy", 13);
+    std::mt19937_64 random(5);
+    std::uniform_real_distribution<double> uniform(0.0, duration - recording_dt);
+    for (auto& r : noisy.repetitions) {
+        for (double& t : r.spikes) t = uniform(random);
+        std::ranges::sort(r.spikes);
+    }
+    spec.training.push_back(noisy);
+    spec.held_out.clear();
+    spec.generations = 2;
+    spec.count_tolerance = 0.05;
+    const auto left_out = fitting::unreliable_sets(spec);
+    BOOST_TEST_REQUIRE(left_out.size() == 1u);  // not "train", whose jittered repetitions agree (Gamma_int ~0.9)
+    BOOST_TEST(left_out[0].name == "noisy");
+    BOOST_TEST(std::abs(left_out[0].gamma_int) < 0.1);
+    SOMA_CHECK_CONTAINS(fitting::unreliable_set_note(spec, left_out[0]),
+                        "train set 'noisy': its repetitions' Gamma_int");
+    SOMA_CHECK_CONTAINS(fitting::unreliable_set_note(spec, left_out[0]),
+                        "is below --min-reliability 0.1: fitted to its spike count, not its spike times");
+    const auto penalty = [&](const fitting::SetScore& x) {
+        return 5 * std::min(1.0, std::max(0.0, std::abs(x.count_ratio - 1) - 0.05));
+    };
+    const auto counted = fitting::run_fit(registry(), spec);
+    const auto& a = counted.training.at(0);
+    const auto& b = counted.training.at(1);
+    BOOST_TEST(counted.best_score == std::min(a.gamma_normalised, 1.0) - (penalty(a) + penalty(b)) / 2,
+               boost::test_tools::tolerance(1e-12));
+    spec.min_reliability = 0;
+    BOOST_TEST(fitting::unreliable_sets(spec).empty());
+    const auto all = fitting::run_fit(registry(), spec);
+    const auto& c = all.training.at(0);
+    const auto& d = all.training.at(1);
+    BOOST_TEST(all.best_score == (std::min(c.gamma_normalised, 1.0) + std::min(d.gamma_normalised, 1.0)) / 2 -
+                                     (penalty(c) + penalty(d)) / 2,
+               boost::test_tools::tolerance(1e-12));
+    // With the gamma objective and only the unreliable set, nothing would be fitted.
+    spec.min_reliability = 0.1;
+    spec.objective = fitting::Objective::gamma;
+    spec.training = {noisy};
+    SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fitting::run_fit(registry(), spec); }),
+                        "--objective gamma: no training set's repetitions agree enough to fit spike times");
+    spec.objective = fitting::Objective::gamma_count;
+    spec.min_reliability = 1.5;
+    SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fitting::run_fit(registry(), spec); }),
+                        "--min-reliability 1.5 is not allowed; give a number in [0, 1]");
+}
+
 // A candidate whose reset cannot hold it below threshold (V_r above the upswing's threshold V_T, no refractory
 // period: it crosses V_peak again within the step, a CellError) scores worst and the fit goes on to a cell that
 // resets below V_T. About two thirds of the bounds [-70, -1] mV reset above V_T = -50 + a few Delta_T.

@@ -50,9 +50,12 @@ std::vector<ExtraOption> fit_options() {
          "gamma-count: maximise the mean over the sets of min(Gamma_A, 1) less a penalty when the spike count is "
          "off the recording's by more than --count-tolerance; gamma: maximise the mean Gamma_A = Gamma / Gamma_int "
          "(raw Gamma with one repetition), which rewards over-firing at high rates; subthreshold: minimise the RMSE "
-         "of V away from spikes; weighted: Gamma_A - weight x RMSE (default: gamma-count)"},
+         "of V away from spikes; weighted: the gamma-count score - weight x RMSE (default: gamma-count)"},
         {"count-tolerance", "F",
-         "gamma-count: the relative spike-count error allowed without penalty, in [0, 1] (default: 0.15)"},
+         "gamma-count, weighted: the relative spike-count error allowed without penalty, in [0, 1] (default: 0.15)"},
+        {"min-reliability", "R",
+         "a training set whose repetitions agree less (Gamma_int < R) is fitted to its spike count, not its spike "
+         "times, in [0, 1] (default: 0.1; 0 fits every set's spike times)"},
         {"weight", "PER_MV", "weight of the RMSE (mV) in the weighted objective, 1/mV (default: 0.1)"},
         {"algorithm", "NAME", "pso_gen (particle swarm) or gaco (ant colony), pagmo2's (default: pso_gen)"},
         {"population", "N",
@@ -232,8 +235,13 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         spec.objective = fitting::parse_objective(it->second.front(), "--objective");
     }
     spec.count_tolerance = number_or(*parsed, "count-tolerance", spec.count_tolerance);
-    if (parsed->extra.contains("count-tolerance") && spec.objective != fitting::Objective::gamma_count) {
-        notes.push_back("--count-tolerance is used by --objective gamma-count only");
+    const bool counts = spec.objective == fitting::Objective::gamma_count || spec.objective == fitting::Objective::weighted;
+    if (parsed->extra.contains("count-tolerance") && !counts) {
+        notes.push_back("--count-tolerance is used by --objective gamma-count and weighted only");
+    }
+    spec.min_reliability = number_or(*parsed, "min-reliability", spec.min_reliability);
+    if (parsed->extra.contains("min-reliability") && spec.objective == fitting::Objective::subthreshold) {
+        notes.push_back("--min-reliability is not used by --objective subthreshold (no spike times)");
     }
     spec.algorithm = choice<fitting::Algorithm>(
         *parsed, "algorithm", {{"pso_gen", fitting::Algorithm::pso_gen}, {"gaco", fitting::Algorithm::gaco}},
@@ -267,6 +275,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
     fitting::check_fit(registry, spec);  // before the output directory exists
     // The best parameters' comparisons sample v at each set's step: refused now rather than after the fit.
     for (const auto* set : all_sets) fitting::check_sampling_step(*set, spec.run.settings.dt);
+    for (const auto& u : fitting::unreliable_sets(spec)) notes.push_back(fitting::unreliable_set_note(spec, u));
     print_notes(notes);
 
     // The best parameters are compared with every set, as soma compare --name NAME_fit-SET would write it.
@@ -364,6 +373,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                        {"higher_is_better", higher},
                        {"weight_per_mV", spec.weight},
                        {"count_tolerance", spec.count_tolerance},
+                       {"min_reliability", spec.min_reliability},
                        {"delta_ms", spec.delta},
                        {"population", spec.population},
                        {"generations", spec.generations},

@@ -330,8 +330,8 @@ def _whole(name, value, least, most, library_range=False):
 
 @_checked_keywords
 def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler", params=None, dt=0.01, threads=None,
-        seed=0, recording_dt=None, objective="gamma-count", weight=None, count_tolerance=None, delta=2.0,
-        algorithm="pso_gen", population=32, generations=30):
+        seed=0, recording_dt=None, objective="gamma-count", weight=None, count_tolerance=None, min_reliability=0.1,
+        delta=2.0, algorithm="pso_gen", population=32, generations=30):
     """Fits model parameters to recordings, as ``soma fit`` (the same seed gives the same result, bit for
     bit, whatever ``threads``); returns a soma.FitResult. Writes no file.
 
@@ -346,10 +346,13 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
     objective    'gamma-count' (maximise min(Gamma_A, 1) less a penalty when the spike count is off the
                  recording's by more than count_tolerance), 'gamma' (maximise Gamma_A, the raw Gamma for a
                  set of one repetition), 'subthreshold' (minimise the RMSE of V away from the recorded
-                 spikes, mV) or 'weighted' (Gamma_A - weight x RMSE); docs/fitting.md.
+                 spikes, mV) or 'weighted' (the 'gamma-count' score - weight x RMSE); docs/fitting.md.
     weight       1/mV, for 'weighted' only (default 0.1).   delta: coincidence window of Gamma, +-ms.
-    count_tolerance  relative spike-count error allowed without penalty, in [0, 1], for 'gamma-count' only
-                 (default 0.15). Either given with another objective raises ParameterError (it would do nothing).
+    count_tolerance  relative spike-count error allowed without penalty, in [0, 1], for 'gamma-count' and
+                 'weighted' only (default 0.15). Either given with another objective raises ParameterError
+                 (it would do nothing).
+    min_reliability  a training set whose repetitions agree less (Gamma_int below it) is fitted to its spike
+                 count, not its spike times (warned), in [0, 1] (default 0.1; 0 fits every set's times).
     algorithm    'pso_gen' (particle swarm) or 'gaco' (ant colony), pagmo2's.
     population   candidates per generation (one population run per training set and generation).
     generations  generations after the initial population.
@@ -366,17 +369,19 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
                              "fit={'model.V_T': (-55, -35)}")
     fitted = [_bounds_text(k, b) for k, b in fit.items()]
     recording_dt, delta = _recording_options(recording_dt, delta)
-    for key, value, used_by in (("weight", weight, "weighted"), ("count_tolerance", count_tolerance, "gamma-count")):
-        if value is not None and isinstance(objective, str) and objective != used_by:
-            raise ParameterError(f"{key}={_shown(value)} is used only by objective='{used_by}', not by "
-                                 f"objective='{objective}'; leave {key} out or choose objective='{used_by}'")
+    for key, value, used_by in (("weight", weight, ("weighted",)),
+                                ("count_tolerance", count_tolerance, ("gamma-count", "weighted"))):
+        if value is not None and isinstance(objective, str) and objective.replace("_", "-") not in used_by:
+            by = " or ".join(f"objective='{o}'" for o in used_by)
+            raise ParameterError(f"{key}={_shown(value)} is used only by {by}, not by "
+                                 f"objective='{objective}'; leave {key} out or choose {by}")
     weight = 0.1 if weight is None else weight
     count_tolerance = 0.15 if count_tolerance is None else count_tolerance
     if not _is_real(weight):
         raise ParameterError(f"weight={_shown(weight)} is not a number; give the weight of the RMSE in 1/mV, e.g. 0.1")
-    if not _is_real(count_tolerance):
-        raise ParameterError(f"count_tolerance={_shown(count_tolerance)} is not a number; give a number in [0, 1], "
-                             "e.g. 0.15")
+    for key, value, example in (("count_tolerance", count_tolerance, 0.15), ("min_reliability", min_reliability, 0.1)):
+        if not _is_real(value):
+            raise ParameterError(f"{key}={_shown(value)} is not a number; give a number in [0, 1], e.g. {example}")
     for key, value in (("objective", objective), ("algorithm", algorithm)):
         if not isinstance(value, str):
             raise ParameterError(f"{key}={_shown(value)}: give its name (text)")
@@ -384,10 +389,11 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
     generations = _whole("generations", generations, 1, 100000)
     training, held = _sets("train", train), _sets("held_out", held_out)
     args = _run_arguments(model, preset, "step", integrator, params, dt=dt, threads=threads, seed=seed)
-    raw = _loading(_soma.fit)(args, fitted, training, held, recording_dt, objective, float(weight), float(count_tolerance), delta,
+    raw = _loading(_soma.fit)(args, fitted, training, held, recording_dt, objective, float(weight), float(count_tolerance),
+                    float(min_reliability), delta,
                     algorithm, population, generations)
     for note in raw["notes"]:
-        if "is not used: it is fitted" in note or note in raw["warnings"]:
+        if "is not used: it is fitted" in note or "not its spike times" in note or note in raw["warnings"]:
             _warn(note)
     return FitResult(raw)
 

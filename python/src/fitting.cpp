@@ -214,7 +214,7 @@ E choice(const std::string& argument, const std::string& given, const std::vecto
 py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
              const std::vector<std::vector<std::string>>& train, const std::vector<std::vector<std::string>>& held_out,
              std::optional<double> recording_dt, const std::string& objective, double weight, double count_tolerance,
-             double delta,
+             double min_reliability, double delta,
              const std::string& algorithm, std::size_t population, std::size_t generations) {
     fitting::FitSpec spec;
     spec.run = to_run_spec(args);
@@ -237,6 +237,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     }
     spec.objective = fitting::parse_objective(objective, "objective");
     spec.count_tolerance = count_tolerance;
+    spec.min_reliability = min_reliability;
     spec.algorithm = choice<fitting::Algorithm>(
         "algorithm", algorithm, {{"pso_gen", fitting::Algorithm::pso_gen}, {"gaco", fitting::Algorithm::gaco}});
     spec.weight = weight;
@@ -258,6 +259,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     }
     notes.insert(notes.end(), warnings.begin(), warnings.end());
     fitting::check_fit(registry(), spec);
+    for (const auto& u : fitting::unreliable_sets(spec)) notes.push_back(python_names(fitting::unreliable_set_note(spec, u)));
 
     const auto result = without_gil([&](SignalPoll& poll) {
         fitting::FitControl fit_control;
@@ -326,7 +328,8 @@ void bind_fitting(py::module_& m) {
     m.def("compare", &compare, py::arg("args"), py::arg("recording"), py::arg("recording_dt"), py::arg("delta"),
           py::arg("stimulus_given"), "A run against recordings, as `soma compare`; a dict (soma.compare wraps it).");
     m.def("fit", &fit, py::arg("args"), py::arg("fitted"), py::arg("train"), py::arg("held_out"),
-          py::arg("recording_dt"), py::arg("objective"), py::arg("weight"), py::arg("count_tolerance"), py::arg("delta"),
+          py::arg("recording_dt"), py::arg("objective"), py::arg("weight"), py::arg("count_tolerance"),
+          py::arg("min_reliability"), py::arg("delta"),
           py::arg("algorithm"),
           py::arg("population"), py::arg("generations"),
           "Fits model parameters to recordings, as `soma fit`; a dict (soma.fit wraps it).");

@@ -370,6 +370,12 @@ def test_second_review_leftovers(tmp_path):
     for kwargs, used_by in ((dict(weight=5), "weighted"), (dict(count_tolerance=0.5, objective="gamma"), "gamma-count")):
         with pytest.raises(soma.ParameterError, match=f"is used only by objective='{used_by}'"):
             soma.fit({"model.V_T": (-55, -45)}, [[tmp_path / "none.csv"]], model="adex", **kwargs)
+    # The count tolerance serves the weighted objective too, which the command's --count-tolerance does.
+    with pytest.raises(soma.ParameterError, match=r"objective='gamma-count' or objective='weighted', not by objective='gamma'"):
+        soma.fit({"model.V_T": (-55, -45)}, [[tmp_path / "none.csv"]], model="adex", count_tolerance=0.5,
+                 objective="gamma")
+    with pytest.raises(soma.ParameterError, match=r"min_reliability='high' is not a number"):
+        soma.fit({"model.V_T": (-55, -45)}, [[tmp_path / "none.csv"]], model="adex", min_reliability="high")
 
 
 def test_a_part_current_of_a_single_stimulus_points_to_i():

@@ -124,31 +124,43 @@ double gamma_term(const SetScore& s) {
     return std::isfinite(g) ? g : -1;
 }
 
-/// The gamma_count term of one set (see Objective::gamma_count).
-double gamma_count_term(const SetScore& s, double tolerance) {
+/// Whether a set's spike timing counts in the objective: its repetitions agree at least
+/// spec.min_reliability (a set of one repetition has no Gamma_int and always counts; so does every set
+/// when min_reliability is 0, a Gamma_int below 0 included).
+bool timing_counts(const FitSpec& spec, const SetScore& s) {
+    return spec.min_reliability <= 0 || !(s.gamma_int < spec.min_reliability);
+}
+
+/// The count penalty of one set (see Objective::gamma_count): 5 max(0, |count ratio - 1| - tolerance), at
+/// most 5.
+double count_penalty(const SetScore& s, double tolerance) {
     const double r = s.count_ratio;
     // No recorded spike (r = inf when the model fires, NaN when neither does): the largest penalty, or none.
     const double excess = std::isnan(r) ? 0.0 : std::isinf(r) ? 1.0 : std::max(0.0, std::abs(r - 1) - tolerance);
-    return std::min(gamma_term(s), 1.0) - 5 * std::min(excess, 1.0);
+    return 5 * std::min(excess, 1.0);
 }
 
 /// The objective of a candidate from its scores on every training set (NaN when undefined).
 double objective(const FitSpec& spec, const std::vector<CandidateSet>& sets) {
-    double gamma = 0, squared = 0;
-    std::size_t samples = 0;
+    double gamma = 0, penalty = 0, squared = 0;
+    std::size_t timed = 0, samples = 0;
     for (const auto& s : sets) {
-        gamma += spec.objective == Objective::gamma_count ? gamma_count_term(s.score, spec.count_tolerance)
-                                                          : gamma_term(s.score);
+        if (timing_counts(spec, s.score)) {
+            gamma += spec.objective == Objective::gamma ? gamma_term(s.score) : std::min(gamma_term(s.score), 1.0);
+            ++timed;
+        }
+        penalty += count_penalty(s.score, spec.count_tolerance);
         squared += s.squared_error;
         samples += s.samples;
     }
-    gamma /= static_cast<double>(sets.size());
+    if (timed > 0) gamma /= static_cast<double>(timed);
+    penalty /= static_cast<double>(sets.size());
     const double rmse = samples == 0 ? nan : std::sqrt(squared / static_cast<double>(samples));
     switch (spec.objective) {
-        case Objective::gamma:
-        case Objective::gamma_count: return gamma;
+        case Objective::gamma: return gamma;
+        case Objective::gamma_count: return gamma - penalty;
         case Objective::subthreshold: return rmse;
-        case Objective::weighted: return gamma - spec.weight * rmse;
+        case Objective::weighted: return gamma - penalty - spec.weight * rmse;
     }
     return nan;
 }
@@ -479,6 +491,18 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
         throw ParameterError(fmt::format("--count-tolerance {:g} is not allowed; give a number in [0, 1] (0.15: the "
                                          "count within 15 % of the recording's)", spec.count_tolerance));
     }
+    if (!(spec.min_reliability >= 0 && spec.min_reliability <= 1)) {
+        throw ParameterError(fmt::format("--min-reliability {:g} is not allowed; give a number in [0, 1] (0: fit the "
+                                         "spike times of every training set)", spec.min_reliability));
+    }
+    if (spec.objective == Objective::gamma) {
+        if (const auto left_out = unreliable_sets(spec); left_out.size() == spec.training.size()) {
+            throw ParameterError(fmt::format(
+                "--objective gamma: no training set's repetitions agree enough to fit spike times (Gamma_int {:.3g} "
+                "of set '{}' is below --min-reliability {:g}); lower --min-reliability or use --objective gamma-count",
+                left_out.front().gamma_int, left_out.front().name, spec.min_reliability));
+        }
+    }
     if (!(spec.weight >= 0) || !std::isfinite(spec.weight)) {
         throw ParameterError(fmt::format("--weight {:g} is not allowed; give a finite number >= 0 (1/mV)", spec.weight));
     }
@@ -487,6 +511,27 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
                                          "give at least {}",
                                          spec.population, d->size(), d->size()));
     }
+}
+
+std::vector<UnreliableSet> unreliable_sets(const FitSpec& spec) {
+    std::vector<UnreliableSet> out;
+    if (spec.objective == Objective::subthreshold || spec.min_reliability <= 0) return out;
+    for (const auto& set : spec.training) {
+        if (set.repetitions.size() < 2) continue;
+        const double gamma_int =
+            intrinsic_reliability(spike_trains(set.repetitions), spec.delta, set.repetitions.front().duration());
+        if (gamma_int < spec.min_reliability) out.push_back({set.name, gamma_int});
+    }
+    return out;
+}
+
+std::string unreliable_set_note(const FitSpec& spec, const UnreliableSet& set) {
+    return fmt::format("train set '{}': its repetitions' Gamma_int {:.3f} is below --min-reliability {:g}: fitted to its "
+                       "spike count{}, not its spike times",
+                       set.name, set.gamma_int, spec.min_reliability,
+                       spec.objective == Objective::weighted ? " and membrane potential"
+                       : spec.objective == Objective::gamma  ? " (which --objective gamma does not use)"
+                                                             : "");
 }
 
 FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec, const FitControl& control) {
