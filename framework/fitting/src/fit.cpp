@@ -526,12 +526,12 @@ std::vector<UnreliableSet> unreliable_sets(const FitSpec& spec) {
 }
 
 std::string unreliable_set_note(const FitSpec& spec, const UnreliableSet& set) {
-    return fmt::format("train set '{}': its repetitions' Gamma_int {:.3f} is below --min-reliability {:g}: fitted to its "
-                       "spike count{}, not its spike times",
-                       set.name, set.gamma_int, spec.min_reliability,
-                       spec.objective == Objective::weighted ? " and membrane potential"
-                       : spec.objective == Objective::gamma  ? " (which --objective gamma does not use)"
-                                                             : "");
+    const char* fitted_to =
+        spec.objective == Objective::gamma      ? "left out of --objective gamma, which uses spike times only"
+        : spec.objective == Objective::weighted ? "fitted to its spike count and membrane potential, not its spike times"
+                                                : "fitted to its spike count, not its spike times";
+    return fmt::format("train set '{}': its repetitions' Gamma_int {:.3f} is below --min-reliability {:g}: {}", set.name,
+                       set.gamma_int, spec.min_reliability, fitted_to);
 }
 
 FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec, const FitControl& control) {

@@ -165,7 +165,8 @@ struct UnreliableSet {
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<UnreliableSet> unreliable_sets(const FitSpec& spec);
 
 /// The note telling the user that a set's spike times are left out ("train set '09': its repetitions'
-/// Gamma_int 0.061 is below --min-reliability 0.1: fitted to its spike count, not its spike times").
+/// Gamma_int 0.061 is below --min-reliability 0.1: fitted to its spike count, not its spike times"; with
+/// the weighted objective "... its spike count and membrane potential ..."; with gamma, that it is left out).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string unreliable_set_note(const FitSpec& spec, const UnreliableSet& set);
 
 /// Checks `spec` without simulating anything (run_fit calls it first).
