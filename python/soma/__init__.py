@@ -393,7 +393,7 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
                     float(min_reliability), delta,
                     algorithm, population, generations)
     for note in raw["notes"]:
-        if "is not used: it is fitted" in note or "not its spike times" in note or note in raw["warnings"]:
+        if "is not used: it is fitted" in note or "is below min_reliability" in note or note in raw["warnings"]:
             _warn(note)
     return FitResult(raw)
 
