@@ -570,6 +570,30 @@ BOOST_DATA_TEST_CASE(adex_eq_and_adex_match_an_independent_euler_loop,
                              << ", last at " << expected.back() << " ms");
 }
 
+/// `model` (a plug-in or a file) with the 2007 competition organizers' AdEx (Delta_T 1 mV, so that dt =
+/// 0.01 ms resolves the upswing; t_ref = 1 ms) and `extra` values, on 600 pA from 20 to 270 ms of 300 ms,
+/// by forward Euler with grid spike times; checks its spikes against `expected` at the same grid times
+/// (1e-9 ms, see adex_eq_and_adex_match_an_independent_euler_loop). `label` names the case.
+void check_organizers_step(const std::string& model, const std::map<std::string, std::string>& extra,
+                           const std::vector<double>& expected, const std::string& label) {
+    RunSpec run{model, "step", "euler", {}, {{"amplitude", "600"}, {"onset", "20"}, {"offset", "270"}}, {},
+                soma::test::grid_spikes};
+    run.model_parameters = {{"C", "75"},  {"g_L", "13"},   {"E_L", "-60"}, {"V_T", "-40"},
+                            {"Delta_T", "1"}, {"a", "0"}, {"tau_w", "13.48"}, {"b", "46"},
+                            {"V_r", "-45"}, {"t_ref", "1"}};
+    run.model_parameters.insert(extra.begin(), extra.end());
+    run.settings.t_stop = 300;
+    run.settings.dt = 0.01;
+    run.settings.record_interval = 100;
+    const auto result = simulate(run);
+    const auto& spikes = result.recorder->spikes;
+    BOOST_TEST_REQUIRE(spikes.size() == expected.size(),
+                       label << ": " << spikes.size() << " spikes, the loop " << expected.size());
+    double worst = 0;
+    for (std::size_t k = 0; k < spikes.size(); ++k) worst = std::max(worst, std::abs(spikes[k].t - expected[k]));
+    BOOST_TEST(worst <= 1e-9, label << ": spike times differ by up to " << worst << " ms");
+}
+
 // adex with a refractory period, w evolving during it (hold_w = 0, NEST's aeif) or held (hold_w = 1, the 2007
 // competition organizers' AdEx), against the loop above: their parameters (C = 75 pF, g_L = 13 nS, E_L = -60
 // mV, V_T = -40 mV, a = 0, b = 46 pA, tau_w = 13.48 ms, V_r = -45 mV, t_ref = 1 ms; Delta_T 1 mV instead of
@@ -582,21 +606,7 @@ BOOST_DATA_TEST_CASE(adex_refractory_w_evolves_or_is_held_as_an_independent_eule
     const auto other = adex_euler_spike_times(p, 600, 20, 270, t_stop, dt, 100, hold != 1);
     BOOST_TEST_REQUIRE(expected.size() > 20u);
     BOOST_TEST_REQUIRE(expected != other);
-    RunSpec run{"adex", "step", "euler", {}, {{"amplitude", "600"}, {"onset", "20"}, {"offset", "270"}}, {},
-                soma::test::grid_spikes};
-    run.model_parameters = {{"C", "75"},  {"g_L", "13"},   {"E_L", "-60"}, {"V_T", "-40"},
-                            {"Delta_T", "1"}, {"a", "0"}, {"tau_w", "13.48"}, {"b", "46"},
-                            {"V_r", "-45"}, {"t_ref", "1"}, {"hold_w", std::to_string(hold)}};
-    run.settings.t_stop = t_stop;
-    run.settings.dt = dt;
-    run.settings.record_interval = 100;
-    const auto result = simulate(run);
-    const auto& spikes = result.recorder->spikes;
-    BOOST_TEST_REQUIRE(spikes.size() == expected.size(), "hold_w = " << hold << ": " << spikes.size()
-                                                                     << " spikes, the loop " << expected.size());
-    double worst = 0;
-    for (std::size_t k = 0; k < spikes.size(); ++k) worst = std::max(worst, std::abs(spikes[k].t - expected[k]));
-    BOOST_TEST(worst <= 1e-9, "hold_w = " << hold << ": spike times differ by up to " << worst << " ms");
+    check_organizers_step("adex", {{"hold_w", std::to_string(hold)}}, expected, "hold_w = " + std::to_string(hold));
 }
 
 // examples/models/adex_threshold.eq against the loop above with its dynamic threshold: the
@@ -612,25 +622,12 @@ BOOST_DATA_TEST_CASE(adex_threshold_eq_matches_an_independent_euler_loop, data::
     const auto fixed = adex_euler_spike_times(p, 600, 20, 270, t_stop, dt, 100, false);
     BOOST_TEST_REQUIRE(expected.size() > 10u);
     BOOST_TEST_REQUIRE((expected != fixed) == moving);
-    RunSpec run{(models / "adex_threshold.eq").string(), "step", "euler", {},
-                {{"amplitude", "600"}, {"onset", "20"}, {"offset", "270"}}, {}, soma::test::grid_spikes};
-    run.model_parameters = {{"C", "75"},  {"g_L", "13"},   {"E_L", "-60"}, {"V_T", "-40"},
-                            {"Delta_T", "1"}, {"a", "0"}, {"tau_w", "13.48"}, {"b", "46"},
-                            {"V_r", "-45"}, {"t_ref", "1"}};
-    if (moving) {
-        run.model_parameters.insert({{"k_theta", "0.3"}, {"V_i", "-50"}, {"tau_theta", "5"}, {"b_theta", "3"}});
-    }
-    run.settings.t_stop = t_stop;
-    run.settings.dt = dt;
-    run.settings.record_interval = 100;
-    const auto result = simulate(run);
-    const auto& spikes = result.recorder->spikes;
-    BOOST_TEST_REQUIRE(spikes.size() == expected.size(), "moving threshold " << moving << ": " << spikes.size()
-                                                                             << " spikes, the loop " << expected.size());
-    double worst = 0;
-    for (std::size_t k = 0; k < spikes.size(); ++k) worst = std::max(worst, std::abs(spikes[k].t - expected[k]));
-    BOOST_TEST(worst <= 1e-9, "moving threshold " << moving << ": spike times differ by up to " << worst << " ms");
-    BOOST_TEST_MESSAGE("adex_threshold.eq, moving threshold " << moving << ": " << spikes.size()
+    const std::map<std::string, std::string> extra =
+        moving ? std::map<std::string, std::string>{{"k_theta", "0.3"}, {"V_i", "-50"}, {"tau_theta", "5"}, {"b_theta", "3"}}
+               : std::map<std::string, std::string>{};
+    check_organizers_step((models / "adex_threshold.eq").string(), extra, expected,
+                          moving ? "moving threshold" : "fixed threshold");
+    BOOST_TEST_MESSAGE("adex_threshold.eq, moving threshold " << moving << ": " << expected.size()
                                                              << " spikes (fixed threshold: " << fixed.size() << ")");
 }
 
