@@ -3,6 +3,7 @@
 
 #include "soma/cell_values.hpp"
 #include "soma/error.hpp"
+#include "soma/fitting/stimulus_set.hpp"
 #include "soma/parameter.hpp"
 #include "soma/readable_number.hpp"
 #include "soma/model_from_file.hpp"
@@ -374,9 +375,22 @@ std::vector<std::string> run_identity(const PluginRegistry& registry, const Scen
     if (cells_given && !all_cells_by_default) identity.push_back(fmt::format("record_cells={}", fmt::join(cells, ",")));
     identity.push_back(fmt::format("title={}", spec.title));
     identity.push_back(fmt::format("name={}", spec.name));
+    // The options whose values are comma-separated files: each file by its absolute path (canonical_value
+    // would shorten the numbers in a name, "00-0.voltage" to "0-0voltage", and mix two files up).
+    static const std::set<std::string, std::less<>> file_lists{"recording", "train", "held-out", "validate"};
     for (const auto& [option, values] : parsed.extra) {
         if (option == "progress" || option == "summary") continue;  // they do not change the outputs' contents
-        for (const auto& v : values) identity.push_back(fmt::format("{}={}", option, canonical_value(v)));
+        for (const auto& v : values) {
+            std::string value;
+            if (file_lists.contains(option)) {
+                std::vector<std::string> files;
+                for (const auto& f : fitting::split_file_list(v)) files.push_back(canonical_path(f));
+                value = fmt::format("{}", fmt::join(files, ","));
+            } else {
+                value = canonical_value(v);
+            }
+            identity.push_back(fmt::format("{}={}", option, value));
+        }
     }
     return identity;
 }
