@@ -126,6 +126,63 @@ BOOST_AUTO_TEST_CASE(a_model_against_its_own_recording_and_against_another) {
     BOOST_TEST(gamma < 0.9);
 }
 
+// A recording whose times start at 1000 ms (a stretch cut out of a longer one), with its spike times in the
+// same clock: its current is played from its first sample at the run's start, so the model that made it
+// reproduces it as exactly as the same recording from 0 (every spike, RMSE 0), not 1000 ms late.
+BOOST_AUTO_TEST_CASE(a_recording_that_starts_late_is_lined_up_with_the_run) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    const auto recorded = make_recording(cwd.path(), logs.path());
+    BOOST_TEST_REQUIRE(recorded.size() >= 5u);
+    const auto csv = read_csv(cwd.path() / "rec.csv");
+    {
+        std::ofstream late(cwd.path() / "late.csv"), spikes(cwd.path() / "late_spikes.csv");
+        late << csv.header << "\n";
+        for (std::size_t k = 0; k < csv.rows.size(); ++k) {
+            const auto& row = csv.rows[k];
+            late << fmt::format("{:.1f}", 1000 + 0.1 * static_cast<double>(k)) << row.substr(row.find(',')) << "\n";
+        }
+        spikes << "t (ms)\n";
+        for (const double t : recorded) spikes << fmt::format("{:.1f}\n", 1000 + t);
+    }
+    fs::rename(cwd.path() / "late_spikes.csv", cwd.path() / "late.spiketimes");
+    const auto result = run_soma(cwd.path(), logs.path(), {"compare", "--model", "adex", "--dt", "0.05", "--recording",
+                                                           "late.csv", "--output", "out", "--name", "late"});
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    const auto n = std::to_string(recorded.size());
+    SOMA_CHECK_CONTAINS(read_file(cwd.path() / "out" / "late_compare.csv"),
+                        "0,0,\"late.csv\"," + n + "," + n + "," + n + ",1,,,1,");
+    const auto table = read_csv(cwd.path() / "out" / "late_compare.csv");
+    BOOST_TEST_REQUIRE(table.rows.size() == 1u);
+    BOOST_TEST(field(table.rows.front(), 12) == 0.0, "RMSE " << field(table.rows.front(), 12) << " mV");
+    // Its spike times are read in its clock: a spike file from 0 lies outside the trace [1000, 1200) ms.
+    std::ofstream(cwd.path() / "late.spiketimes") << "t (ms)\n" << recorded.front() << "\n";
+    const auto off = run_soma(cwd.path(), logs.path(), {"compare", "--model", "adex", "--dt", "0.05", "--recording",
+                                                        "late.csv", "--output", "out2"});
+    BOOST_TEST(off.code != 0, off);
+    SOMA_CHECK_CONTAINS(off.err, "is outside the trace of recording 'late.csv', [1000, 1200) ms");
+    BOOST_TEST(!fs::exists(cwd.path() / "out2"));
+}
+
+// Two recordings whose paths differ only in their digits (00-0 and 0-0) are different inputs: the second
+// compare of the same name and title does not replace the first's outputs without --force.
+BOOST_AUTO_TEST_CASE(recordings_named_alike_are_different_runs) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    write_recording(cwd.path(), "00-0", 5);
+    write_recording(cwd.path(), "0-0", 17);
+    const auto compare = [&](const std::string& file) {
+        return run_soma(cwd.path(), logs.path(), {"compare", "--model", "adex", "--dt", "0.1", "--recording-dt", "0.2",
+                                                  "--recording", file, "--output", "out", "--name", "same", "--title",
+                                                  "T"});
+    };
+    const auto first = compare("00-0.voltage");
+    BOOST_TEST_REQUIRE(first.code == 0, first);
+    const std::string before = read_file(cwd.path() / "out" / "same_compare.csv");
+    const auto second = compare("0-0.voltage");
+    BOOST_TEST(second.code != 0, second);
+    SOMA_CHECK_CONTAINS(second.err, "--force");
+    BOOST_TEST(read_file(cwd.path() / "out" / "same_compare.csv") == before);
+}
+
 BOOST_AUTO_TEST_CASE(bad_recordings_are_refused_and_nothing_is_written) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     (void)make_recording(cwd.path(), logs.path());

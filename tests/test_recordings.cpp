@@ -109,6 +109,17 @@ BOOST_AUTO_TEST_CASE(challenge_b_and_csv_files) {
     BOOST_TEST(c.dt == 0.1, boost::test_tools::tolerance(1e-12));
     BOOST_TEST(c.v == (std::vector<double>{-70, -69, -68}), boost::test_tools::per_element());
     BOOST_TEST(c.current == (std::vector<double>{500, 250, 0}), boost::test_tools::per_element());
+    BOOST_TEST(c.t0 == 0.0);
+    // A trace whose times start at 1000 ms: sample k at k dt, t0 = 1000 ms; its spike file's times (in the same
+    // clock) are moved with it; a spike before its first sample is refused, naming the trace's span.
+    const auto late = write(dir, "late.csv", "t (ms),V (mV)\n1000,-70\n1000.5,-69\n1001,-68\n1001.5,-67\n");
+    const auto late_spikes = write(dir, "late_spikes.csv", "t (ms)\n1001\n");
+    const auto l = fit::read_recording(late, std::nullopt, late_spikes, {});
+    BOOST_TEST(l.t0 == 1000.0);
+    BOOST_TEST(l.spikes == (std::vector<double>{1.0}), boost::test_tools::per_element());
+    const auto early = write(dir, "early_spikes.csv", "t (ms)\n1\n");
+    SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::read_recording(late, std::nullopt, early, {}); }),
+                        "spike 1 at 1 ms is outside the trace of recording '" + late.string() + "', [1000, 1002) ms");
     // Spike times in s, as a CSV column.
     BOOST_TEST(fit::read_spike_times(write(dir, "s.csv", "t (s)\n0.001\n0.0025\n"), std::nullopt) ==
                    (std::vector<double>{1.0, 2.5}),
@@ -129,6 +140,12 @@ BOOST_AUTO_TEST_CASE(threshold_detection_with_a_refractory_window) {
     SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::detect_spikes(v, 0, {}); }), "dt = 0 ms");
     SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::detect_spikes(v, 0.5, {fit::SpikeDetection::Rule::threshold, 0, -1}); }),
                         "refractory window = -1 ms");
+    // The default window (0.5 ms) keeps spikes 1 ms apart, the shortest interval of challenge A's cell: a
+    // trace at 0.2 ms with spikes (one sample above 0 mV each) at samples 10, 15 and 20, i.e. 2, 3 and 4 ms.
+    std::vector<double> fast(40, -60.0);
+    for (const std::size_t k : {10u, 15u, 20u}) fast[k] = 20;
+    BOOST_TEST(fit::detect_spikes(fast, 0.2, {}) == (std::vector<double>{2.0, 3.0, 4.0}),
+               boost::test_tools::tolerance(1e-12) << boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(bad_recordings_and_spike_files) {
@@ -144,7 +161,10 @@ BOOST_AUTO_TEST_CASE(bad_recordings_and_spike_files) {
     const auto outside = write(dir, "out.spiketimes", "9 3\n40 1\n");  // 40 * 0.2 = 8 ms: the trace ends at 8 ms
     const auto out = message_of<ParameterError>([&] { (void)fit::read_recording(voltage, 0.2, outside, jump); });
     SOMA_CHECK_CONTAINS(out, "spike 2 at 8 ms is outside the trace");
-    SOMA_CHECK_CONTAINS(out, voltage.string());
+    SOMA_CHECK_CONTAINS(out, voltage.string() + "', [0, 8) ms");
+    const auto half = write(dir, "half.spiketimes", "9 3\n10.5 1\n");
+    SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::read_spike_times(half, 0.2); }),
+                        "half.spiketimes:2: spike file '" + half.string() + "': sample index 10.5 is not a whole number");
     const auto back = write(dir, "back.spiketimes", "9 3\n5 1\n");
     SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::read_spike_times(back, 0.2); }),
                         ":2: the time 5 (sample index) is not after the previous sample's 9 (sample index) (line 1)");

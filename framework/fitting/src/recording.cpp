@@ -94,7 +94,15 @@ std::vector<double> read_spike_times(const std::filesystem::path& file, std::opt
         ms = ms_per(table, table.columns[0], "spike file");
     }
     std::vector<double> t;
-    for (const double x : table.values[0]) t.push_back(x * ms);
+    for (std::size_t k = 0; k < table.rows(); ++k) {
+        const double x = table.values[0][k];
+        if (table.format == TableFormat::plain && x != std::round(x)) {
+            throw ParameterError(fmt::format("{}spike file '{}': sample index {} is not a whole number; a .spiketimes "
+                                             "file lists the indices of the samples at which the spikes start",
+                                             table.at(table.lines[k]), table.file, x));
+        }
+        t.push_back(x * ms);
+    }
     return t;
 }
 
@@ -150,6 +158,7 @@ Recording read_recording(const std::filesystem::path& voltage, std::optional<dou
         }
         rec.dt = *dt;
         const auto& index = table.values[0];
+        rec.t0 = index[0] * rec.dt;
         for (std::size_t k = 0; k < n; ++k) {
             if (std::abs(index[k] - index[0] - static_cast<double>(k)) > 1e-6) {
                 throw ParameterError(fmt::format("{}recording '{}': sample index {} where {} is expected; the rows of a "
@@ -178,6 +187,7 @@ Recording read_recording(const std::filesystem::path& voltage, std::optional<dou
                                              table.file, step, *dt));
         }
         rec.dt = step;
+        rec.t0 = t[0] * scale;
     }
     rec.v = std::move(table.values[*v_col]);
     if (i_col) {
@@ -189,12 +199,14 @@ Recording read_recording(const std::filesystem::path& voltage, std::optional<dou
         rec.spikes = read_spike_times(*spikes, rec.dt);
         rec.spikes_from = spikes->string();
         for (std::size_t k = 0; k < rec.spikes.size(); ++k) {
-            if (rec.spikes[k] < 0 || rec.spikes[k] >= rec.duration()) {
+            if (rec.spikes[k] < rec.t0 || rec.spikes[k] >= rec.t0 + rec.duration()) {
                 throw ParameterError(fmt::format("spike file '{}': spike {} at {} ms is outside the trace of recording "
-                                                 "'{}' (0 to {} ms); is it the spike file of another recording, or is "
+                                                 "'{}', [{}, {}) ms; is it the spike file of another recording, or is "
                                                  "the sampling step wrong?",
-                                                 spikes->string(), k + 1, rec.spikes[k], table.file, rec.duration()));
+                                                 spikes->string(), k + 1, rec.spikes[k], table.file, rec.t0,
+                                                 rec.t0 + rec.duration()));
             }
+            rec.spikes[k] -= rec.t0;
         }
     } else {
         rec.spikes = detect_spikes(rec.v, rec.dt, detection);

@@ -133,6 +133,16 @@ StimulusSet read_stimulus_set(const std::vector<fs::path>& files, std::optional<
     set.stimulus.name = files.front().string();
     set.stimulus.parameters = stimulus_settings.parameters;
     if (without_times(files.front()) && dt) set.stimulus.parameters["sample_interval"] = fmt::format("{}", *dt);  // shortest exact
+    // The waveform plays the file in its own clock; the traces start at 0: its first sample at the run's start.
+    if (const double t0 = set.repetitions.front().t0; t0 != 0) {
+        if (set.stimulus.parameters.contains("delay")) {
+            throw ParameterError(fmt::format("parameter 'delay' = {} ms of the recorded current: recording '{}' starts at "
+                                             "{} ms, which is played at the run's start to line the model up with the "
+                                             "trace; leave 'delay' out",
+                                             set.stimulus.parameters.at("delay"), files.front().string(), t0));
+        }
+        set.stimulus.parameters["delay"] = fmt::format("{}", -t0);
+    }
     return set;
 }
 

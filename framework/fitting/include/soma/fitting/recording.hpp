@@ -30,13 +30,16 @@ struct SpikeDetection {
     };
     Rule rule = Rule::threshold;
     double level = 0;       ///< mV (threshold) or mV per sample (jump)
-    double refractory = 2;  ///< ms
+    /// ms: 0.5, below the shortest interval of challenge A's cell (1 ms), with which both rules find every spike
+    /// of its .spiketimes files; a spike crosses 0 mV only once.
+    double refractory = 0.5;
 };
 
 /// One recorded trial: what one electrode measured while one stimulus was injected.
 struct Recording {
     std::filesystem::path file;           ///< the voltage file
     double dt = 0;                        ///< sampling step, ms
+    double t0 = 0;                        ///< ms: the file's time of its first sample (its index x dt without times)
     std::vector<double> v;                ///< membrane potential, mV; shape [samples], sample k at t = k dt
     std::vector<double> current;          ///< injected current, pA; shape [samples], or empty if the file has none
     std::vector<double> spikes;           ///< spike times, ms, ascending
@@ -56,18 +59,19 @@ struct Recording {
 /// @throws ParameterError naming the file (and the line) when it cannot be read, is empty, holds a value
 ///         that is not a finite number, or times that decrease; for a header-less file that is not in the
 ///         competition's format (e.g. one column of numbers: times or indices?), asking for a header; for
-///         sample indices without `dt`.
+///         sample indices without `dt` or that are not whole numbers.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<double> read_spike_times(const std::filesystem::path& file,
                                                                         std::optional<double> dt);
 
 /// Reads a recording: the trace from `voltage` (its sampling step from the file's times, or `dt`, ms,
 /// for a file without times; both given and different by more than 1e-6 relative is an error), the
 /// spikes from `spikes` when given, else detected with `detection`. Times are relative to the file's first
-/// sample (sample k at k dt); currents are converted to pA.
+/// sample (sample k at k dt, `t0` its time in the file): the times of a spike file, in the trace's clock,
+/// are moved by -t0 as well; currents are converted to pA.
 /// @throws ParameterError naming the file (and the line) for an unreadable or invalid file, a missing or
 ///         disagreeing sampling step, times not at a fixed step, a column that is neither the time, the
 ///         potential (mV) nor the current (pA, nA, uA), an empty spike file, or spike times outside the trace
-///         [0, duration).
+///         [t0, t0 + duration).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE Recording read_recording(const std::filesystem::path& voltage,
                                                             std::optional<double> dt,
                                                             const std::optional<std::filesystem::path>& spikes,

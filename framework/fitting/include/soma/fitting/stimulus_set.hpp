@@ -36,10 +36,12 @@ struct StimulusSet {
 /// one (`NN-R.voltage.gz` -> `NN-R.spiketimes` or `NN-R.spiketimes.gz`), else they are detected with
 /// `detection`. The set's name is the common beginning of the files' names ("00-0", "00-1" -> "00"); its
 /// stimulus plays the current recorded in the first file (its parameters from `stimulus_settings`, plus
-/// `sample_interval` = dt for a file without times). A repetition whose detection finds no spike gets a
-/// note in `notes` (scores against it compare with an empty train).
-/// @throws ParameterError from read_recording (naming the file), for no file, or when the repetitions
-///         are not comparable (spike_trains) or not of one stimulus (check_same_stimulus).
+/// `sample_interval` = dt for a file without times, and `delay` = -t0 for a file whose first sample is at
+/// t0 != 0, so that it plays at the run's start, as the traces are compared). A repetition whose detection
+/// finds no spike gets a note in `notes` (scores against it compare with an empty train).
+/// @throws ParameterError from read_recording (naming the file), for no file, when the repetitions are not
+///         comparable (spike_trains) or not of one stimulus (check_same_stimulus), or for a `delay` in
+///         `stimulus_settings` with a first file that does not start at 0.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE StimulusSet read_stimulus_set(const std::vector<std::filesystem::path>& files,
                                                                  std::optional<double> dt,
                                                                  const ComponentSpec& stimulus_settings,
