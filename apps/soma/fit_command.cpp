@@ -79,7 +79,7 @@ std::string fit_help(const std::vector<ExtraOption>& options) {
            "held-out set (the best parameters against the set, as 'soma compare' draws it) and\n"
            "NAME_fit_summary.json, and prints the best parameters with the scores on every training and held-out\n"
            "set: Gamma_A (Gamma / Gamma_int), the raw Gamma, the spike-count ratio (model / recording) and the\n"
-           "RMSE of V away from spikes.\n\n" +
+           "RMSE of V away from the recorded spikes (NAME_fit-SET_compare.* leave out the model's spikes too).\n\n" +
            options_help("fit", options, recording_command_use("fit")) +
            "\nEach run lasts as long as its set's recordings and samples v at their step (a whole multiple of --dt);\n"
            "the cells are the candidates (under mpirun they are split across the ranks), so the options of\n"
@@ -341,7 +341,8 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         say("    model.{:<10} = {:>12.6g} {:<6} (bounds {:g} to {:g}){}\n", fp.name, result.best[p], result.units[p],
                    fp.low, fp.high, at_bound ? "  at a bound: widen it" : "");
     }
-    say("  scores (Gamma_A = Gamma / Gamma_int; count ratio: model / recorded spikes; RMSE of V away from spikes):\n");
+    say("  scores (Gamma_A = Gamma / Gamma_int; count ratio: model / recorded spikes; RMSE of V away from the recorded\n"
+        "  spikes, as the objective measures it: the _compare files leave out the model's spikes too):\n");
     say("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", "", "set", "reps", "Gamma_A", "Gamma",
                "Gamma_int", "count ratio", "rate (Hz)", "RMSE (mV)");
     print_scores(result.training, "training");
