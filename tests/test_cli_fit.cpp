@@ -255,6 +255,7 @@ BOOST_AUTO_TEST_CASE(fit_writes_its_outputs_and_a_scenario_soma_run_takes) {
 BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     write_recording(cwd.path(), "a-0", 100);
+    fs::copy_file(cwd.path() / "a-0.voltage", cwd.path() / "copy-0.voltage");  // the same trace under another name
     const std::vector<std::string> base{"fit", "--model", "adex", "--recording-dt", "0.2", "--population", "4",
                                         "--generations", "1"};
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
@@ -262,7 +263,12 @@ BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
         {{"--fit", "model.V_T", "--train", "a-0.voltage"}, "expected model.NAME=LOW:HIGH"},
         {{"--fit", "model.V_T=-45:-55", "--train", "a-0.voltage"}, "LOW < HIGH"},
         {{"--fit", "model.tau_w=-5:5", "--train", "a-0.voltage"}, "allowed range (0, inf)"},
-        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--validate", "a-0.voltage"}, "is also in training set"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--validate", "a-0.voltage"},
+         "a-0.voltage is also in training set 'a-0' (the same file)"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--validate", "copy-0.voltage"},
+         "copy-0.voltage is also in training set 'a-0' (the same trace as a-0.voltage)"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--train", "./a-0.voltage"},
+         "training set 'a-0': ./a-0.voltage is also in training set 'a-0' (the same file); give each recording once"},
         {{"--fit", "model.V_T=-55:-45"}, "needs at least one --train"},
         {{"--fit", "model.V_T=-55:-45", "--train", "missing.voltage"}, "missing.voltage"},
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--algorithm", "pso-gen"}, "did you mean 'pso_gen'"},

@@ -454,24 +454,48 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
     if (spec.training.empty()) {
         throw ParameterError("a fit needs at least one training set, e.g. --train 00-0.voltage.gz,00-1.voltage.gz");
     }
-    std::map<std::filesystem::path, std::string> training_files;
+    // A recording given twice: the same file (however its path is spelled) or the same trace (a copy).
+    struct Seen {
+        std::filesystem::path file;  ///< canonical
+        const Recording* recording;
+        const StimulusSet* set;
+    };
+    const auto canonical = [](const std::filesystem::path& file) {
+        std::error_code ec;
+        const auto c = std::filesystem::weakly_canonical(file, ec);
+        return ec ? file : c;
+    };
+    std::vector<Seen> training_files;
+    // (Within a set, repetitions are different files, and may be identical traces: synthetic ones.)
+    const auto in_training = [&](const Recording& r, const StimulusSet& set) -> const Seen* {
+        const auto file = canonical(r.file);
+        const auto it = std::ranges::find_if(training_files, [&](const Seen& s) {
+            return s.set != &set && (s.file == file || (s.recording->dt == r.dt && s.recording->v == r.v));
+        });
+        return it == training_files.end() ? nullptr : &*it;
+    };
+    const auto same_as = [&](const Seen& s, const Recording& r) {
+        return s.file == canonical(r.file) ? std::string("the same file")
+                                           : fmt::format("the same trace as {}", s.recording->file.string());
+    };
     for (const auto& set : spec.training) {
         check_set(set, "training");
         for (const auto& r : set.repetitions) {
-            std::error_code ec;
-            const auto canonical = std::filesystem::weakly_canonical(r.file, ec);
-            training_files[ec ? r.file : canonical] = set.name;
+            if (const Seen* s = in_training(r, set)) {
+                throw ParameterError(fmt::format("training set '{}': {} is also in training set '{}' ({}); give each "
+                                                 "recording once",
+                                                 set.name, r.file.string(), s->set->name, same_as(*s, r)));
+            }
+            training_files.push_back({canonical(r.file), &r, &set});
         }
     }
     for (const auto& set : spec.held_out) {
         check_set(set, "held-out");
         for (const auto& r : set.repetitions) {
-            std::error_code ec;
-            const auto canonical = std::filesystem::weakly_canonical(r.file, ec);
-            if (const auto it = training_files.find(ec ? r.file : canonical); it != training_files.end()) {
-                throw ParameterError(fmt::format("held-out set '{}': {} is also in training set '{}'; a held-out set must "
-                                                 "be one the fit has not seen",
-                                                 set.name, r.file.string(), it->second));
+            if (const Seen* s = in_training(r, set)) {
+                throw ParameterError(fmt::format("held-out set '{}': {} is also in training set '{}' ({}); a held-out "
+                                                 "set must be one the fit has not seen",
+                                                 set.name, r.file.string(), s->set->name, same_as(*s, r)));
             }
         }
     }
