@@ -269,6 +269,14 @@ BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
          "copy-0.voltage is also in training set 'a-0' (the same trace as a-0.voltage)"},
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--train", "./a-0.voltage"},
          "training set 'a-0': ./a-0.voltage is also in training set 'a-0' (the same file); give each recording once"},
+        // A reset above the threshold with no refractory period: at dt = 0.01 ms the reset cannot hold any
+        // candidate below threshold; at 0.2 ms, with the reset 10 to 20 mV above V_T, each fires far above 250 Hz.
+        {{"--fit", "model.V_r=-30:-1", "--set", "model.V_T=-50", "--set", "model.t_ref=0", "--train", "a-0.voltage"},
+         "no candidate of the initial population could be simulated with model 'adex' and these bounds; the last one: "},
+        {{"--fit", "model.V_r=-40:-30", "--set", "model.V_T=-50", "--set", "model.t_ref=0", "--train", "a-0.voltage",
+          "--dt", "0.2"},
+         "every candidate of the initial population that ran fired at 250 Hz or faster (1 / (2 delta)) in every "
+         "training set"},
         {{"--fit", "model.V_T=-55:-45"}, "needs at least one --train"},
         {{"--fit", "model.V_T=-55:-45", "--train", "missing.voltage"}, "missing.voltage"},
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--algorithm", "pso-gen"}, "did you mean 'pso_gen'"},

@@ -248,28 +248,40 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
             break;
         } catch (const CellError& e) {
             if (ranks > 1 || e.cell() >= run_candidates.size()) throw;
+            if (g == 0 && run_candidates.size() == 1) {  // the last one: no candidate of the initial population runs
+                throw ParameterError(fmt::format(
+                    "no candidate of the initial population could be simulated with model '{}' and these bounds; the "
+                    "last one: {}; narrow the bounds (for adex, a reset V_r above V_T needs a refractory period t_ref)",
+                    spec.run.model.name, e.what()));
+            }
             run_candidates.erase(run_candidates.begin() + static_cast<std::ptrdiff_t>(e.cell()));
             valid.erase(valid.begin() + static_cast<std::ptrdiff_t>(e.cell()));
             ++context.diverged;
         }
     }
     // Rank 0 scores; the others receive its numbers (objectives, then whether any candidate fired).
+    // Whether any candidate fired, and whether any fired below 1 / (2 delta) somewhere (Gamma defined).
     std::vector<double> objectives(candidates.size(), nan);
-    double fired = 0;
+    double fired = 0, below_limit = 0;
+    const double rate_limit = 500.0 / spec.delta;  // Hz
     for (std::size_t j = 0; j < run_candidates.size(); ++j) {
         std::vector<CandidateSet> sets;
         for (const auto& s : per_set) {
             sets.push_back(s[j]);
             if (s[j].spikes > 0) fired = 1;
+            if (s[j].score.model_rate < rate_limit) below_limit = 1;
         }
         objectives[valid[j]] = objective(spec, sets);
     }
     if (distribution && distribution->size() > 1) {
         std::vector<double> message = objectives;
         message.push_back(fired);
+        message.push_back(below_limit);
         auto bytes = to_bytes(message);
         distribution->broadcast(bytes);
         message = from_bytes(bytes);
+        below_limit = message.back();
+        message.pop_back();
         fired = message.back();
         message.pop_back();
         objectives = std::move(message);
@@ -284,6 +296,14 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
             "threshold or excitability parameters (e.g. a lower V_T), fit more parameters, or check the model's current "
             "unit against the recording's (pA)",
             candidates.size(), spec.run.model.name, fmt::join(bounds, ", ")));
+    }
+    if (g == 0 && fired == 1 && below_limit == 0 && spec.objective != Objective::subthreshold) {
+        throw ParameterError(fmt::format(
+            "every candidate of the initial population that ran fired at {:g} Hz or faster (1 / (2 delta)) in every "
+            "training set, where Gamma is undefined: model '{}' runs away with these bounds and its fixed values; a "
+            "reset at or above the threshold with no refractory period (for adex: V_r above V_T with t_ref = 0) fires "
+            "at every step; narrow the bounds or give a refractory period",
+            rate_limit, spec.run.model.name));
     }
     Generation log;
     log.index = g;

@@ -189,7 +189,9 @@ BOOST_SYMBOL_VISIBLE void check_fit(const PluginRegistry& registry, const FitSpe
 /// Nothing is written.
 /// @throws ParameterError as check_fit; after the initial population when no candidate fired in any
 ///         training set while the recordings have spikes (the model or the bounds cannot make the cell
-///         fire, with what to change); and what build_simulation throws.
+///         fire, with what to change), or when every candidate that ran fired at 1 / (2 delta) or faster in
+///         every training set (Gamma undefined everywhere: a model that runs away, e.g. a reset above the
+///         threshold with no refractory period), with a spike-timing objective; and what build_simulation throws.
 /// @throws RunError when interrupted (control.run.interrupt) or when a run fails.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec,
                                                      const FitControl& control = {});
