@@ -275,7 +275,7 @@ BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
          "no candidate of the initial population could be simulated with model 'adex' and these bounds; the last one: "},
         {{"--fit", "model.V_r=-40:-30", "--set", "model.V_T=-50", "--set", "model.t_ref=0", "--train", "a-0.voltage",
           "--dt", "0.2"},
-         "every candidate of the initial population that ran fired at 250 Hz or faster (1 / (2 delta)) in every "
+         "every candidate of the initial population that ran fired at 250 Hz or faster (1 / (2 delta), delta = 2 ms) in every "
          "training set"},
         {{"--fit", "model.V_T=-55:-45"}, "needs at least one --train"},
         {{"--fit", "model.V_T=-55:-45", "--train", "missing.voltage"}, "missing.voltage"},

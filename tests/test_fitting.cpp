@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <limits>
 #include <random>
 
 namespace {
@@ -301,9 +302,6 @@ BOOST_AUTO_TEST_CASE(a_set_whose_repetitions_disagree_is_fitted_to_its_count_onl
                         "--min-reliability 1.5 is not allowed; give a number in [0, 1]");
 }
 
-// A candidate whose reset cannot hold it below threshold (V_r above the upswing's threshold V_T, no refractory
-// period: it crosses V_peak again within the step, a CellError) scores worst and the fit goes on to a cell that
-// resets below V_T. About two thirds of the bounds [-70, -1] mV reset above V_T = -50 + a few Delta_T.
 // The "at a bound" flag of the fit's report, on the cases its documentation names and their neighbours.
 BOOST_AUTO_TEST_CASE(at_a_bound_is_near_the_bound_in_the_range_and_in_its_own_size) {
     using soma::fitting::at_bound;
@@ -317,6 +315,9 @@ BOOST_AUTO_TEST_CASE(at_a_bound_is_near_the_bound_in_the_range_and_in_its_own_si
     BOOST_TEST(at_bound(199.9, 0, 200));
 }
 
+// A candidate whose reset cannot hold it below threshold (V_r above the upswing's threshold V_T, no refractory
+// period: it crosses V_peak again within the step, a CellError) scores worst and the fit goes on to a cell that
+// resets below V_T. About two thirds of the bounds [-70, -1] mV reset above V_T = -50 + a few Delta_T.
 BOOST_AUTO_TEST_CASE(a_candidate_that_cannot_be_simulated_scores_worst) {
     spec.parameters = {{"V_r", -70, -1}};
     spec.run.model.parameters.erase("V_r");
@@ -365,6 +366,25 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_up_front) {
     bad = spec;
     bad.parameters.clear();
     SOMA_CHECK_CONTAINS(refused(bad), "at least one parameter");
+}
+
+// The note on the best parameters' Gamma: silent on every training set, or too fast for the window on some.
+BOOST_AUTO_TEST_CASE(the_note_on_the_best_parameters_gamma) {
+    fitting::FitResult result;
+    result.training.resize(2);
+    result.training[0].model_rate = 12;
+    result.training[0].gamma = 0.4;
+    result.training[1].model_rate = 0;
+    BOOST_TEST(fitting::fit_gamma_note(result, spec).empty());
+    result.training[0].model_rate = 0;
+    SOMA_CHECK_CONTAINS(fitting::fit_gamma_note(result, spec), "the best parameters fire no spike on any training set");
+    result.training[1].model_rate = 260;
+    result.training[1].gamma = std::numeric_limits<double>::quiet_NaN();
+    SOMA_CHECK_CONTAINS(fitting::fit_gamma_note(result, spec), "Gamma is undefined on some training sets for the best "
+                                                               "parameters (a rate at or above 1 / (2 delta) = 250 Hz)");
+    auto subthreshold = spec;
+    subthreshold.objective = fitting::Objective::subthreshold;
+    BOOST_TEST(fitting::fit_gamma_note(result, subthreshold).empty());
 }
 
 // A model that cannot fire is reported after the initial population, not after the whole budget.

@@ -312,5 +312,6 @@ def test_compare_and_fit_say_why_gamma_is_undefined(tmp_path, recording, soma_ex
     err = command(soma_exe, "compare", "--model", "adex", "--dt", "0.05", "--delta", "20", "--recording",
                   tmp_path / "rec.csv", "--output", tmp_path / "cmd", "--summary", "none").stderr
     assert "soma: note: Gamma is undefined for some cells" in err
-    with pytest.warns(UserWarning, match="Gamma is undefined on some training sets for the best parameters"):
+    # A fit in which every candidate fires that fast is refused after the initial population, as the command is.
+    with pytest.raises(soma.ParameterError, match=r"fired at 25 Hz or faster \(1 / \(2 delta\), delta = 20 ms\)"):
         soma.fit({"model.V_T": (-55, -45)}, [[tmp_path / "rec.csv"]], population=4, generations=1, **options)

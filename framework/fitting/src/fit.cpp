@@ -299,11 +299,12 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
     }
     if (g == 0 && fired == 1 && below_limit == 0 && spec.objective != Objective::subthreshold) {
         throw ParameterError(fmt::format(
-            "every candidate of the initial population that ran fired at {:g} Hz or faster (1 / (2 delta)) in every "
-            "training set, where Gamma is undefined: model '{}' runs away with these bounds and its fixed values; a "
-            "reset at or above the threshold with no refractory period (for adex: V_r above V_T with t_ref = 0) fires "
-            "at every step; narrow the bounds or give a refractory period",
-            rate_limit, spec.run.model.name));
+            "every candidate of the initial population that ran fired at {:g} Hz or faster (1 / (2 delta), delta = "
+            "{:g} ms) in every training set, where Gamma is undefined: with these bounds and its fixed values, model "
+            "'{}' fires too fast for the window; bound the parameters to slower firing or give a smaller --delta (a "
+            "reset above the threshold with no refractory period, e.g. adex's V_r above V_T with t_ref = 0, fires at "
+            "every step)",
+            rate_limit, spec.delta, spec.run.model.name));
     }
     Generation log;
     log.index = g;
