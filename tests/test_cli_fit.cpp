@@ -183,6 +183,43 @@ BOOST_AUTO_TEST_CASE(recordings_named_alike_are_different_runs) {
     BOOST_TEST(read_file(cwd.path() / "out" / "same_compare.csv") == before);
 }
 
+// Spikes detected on a trace without a spike file: upward crossings of --spike-threshold, those within
+// --spike-window ms of a spike ignored. The trace's spikes peak at -10 mV, at 20, 20.6 and 60 ms.
+BOOST_AUTO_TEST_CASE(spike_detection_options) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    {
+        std::ofstream trace(cwd.path() / "low.csv");
+        trace << "t (ms),V (mV),I (pA)\n";
+        for (int k = 0; k < 500; ++k) trace << fmt::format("{:.1f},{},500\n", 0.2 * k, k == 100 || k == 103 || k == 300 ? -10 : -65);
+    }
+    const auto recorded = [&](const std::vector<std::string>& extra, const std::string& name) {
+        std::vector<std::string> args{"compare", "--model", "adex", "--dt", "0.1", "--recording", "low.csv", "--output",
+                                      "out", "--name", name};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto result = run_soma(cwd.path(), logs.path(), args);
+        BOOST_TEST_REQUIRE(result.code == 0, result);
+        const auto table = read_csv(cwd.path() / "out" / (name + "_compare.csv"));
+        BOOST_TEST_REQUIRE(table.rows.size() == 1u);
+        return std::pair{field(table.rows.front(), 4), result.err};
+    };
+    const auto [by_default, note] = recorded({}, "default");
+    BOOST_TEST(by_default == 0.0);
+    SOMA_CHECK_CONTAINS(note, "no spike detected (upward crossings of 0 mV, 0.5 ms apart at least)");
+    BOOST_TEST(recorded({"--spike-threshold", "-20"}, "low").first == 3.0);
+    BOOST_TEST(recorded({"--spike-threshold", "-20", "--spike-window", "1"}, "window").first == 2.0);
+    for (const auto& [extra, expected] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"--spike-window", "-1"}, "--spike-window -1 is not allowed; it must be >= 0 ms"},
+             {{"--spike-threshold", "nan"}, "--spike-threshold 'nan' is not allowed; give a finite number (mV)"}}) {
+        std::vector<std::string> args{"compare", "--model", "adex", "--dt", "0.1", "--recording", "low.csv", "--output",
+                                      "bad"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        const auto result = run_soma(cwd.path(), logs.path(), args);
+        BOOST_TEST(result.code != 0, result);
+        SOMA_CHECK_CONTAINS(result.err, expected);
+        BOOST_TEST(!fs::exists(cwd.path() / "bad"));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(bad_recordings_are_refused_and_nothing_is_written) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     (void)make_recording(cwd.path(), logs.path());

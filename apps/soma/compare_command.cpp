@@ -29,7 +29,7 @@ std::vector<ExtraOption> compare_options() {
     std::vector<ExtraOption> options{
         {"recording", "FILES",
          "the recorded repetitions of one stimulus: comma-separated voltage files (repeatable, the files add up); "
-         "spike times from a sibling .spiketimes[.gz] file, else detected as upward crossings of 0 mV",
+         "spike times from a sibling .spiketimes[.gz] file, else detected as upward crossings of --spike-threshold",
          true},
         {"window", "FROM:TO", "the stretch of the figure, ms (default: the first 1000 ms)"},
         {"cell", "K", "the cell of a population drawn in the figure (default: 0)"}};
@@ -101,7 +101,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     }
     fitting::StimulusSet set;
     try {
-        set = fitting::read_stimulus_set(files, settings.recording_dt, run.stimulus);
+        set = fitting::read_stimulus_set(files, settings.recording_dt, run.stimulus, settings.detection);
     } catch (const ParameterError& e) {
         throw ParameterError(fmt::format("--recording: {}", e.what()));
     }

@@ -73,8 +73,8 @@ std::string fit_help(const std::vector<ExtraOption>& options) {
            "Fits model parameters to recordings of a real cell with pagmo2's particle swarm (pso_gen) or ant colony\n"
            "(gaco). Each generation's candidates run as one population per training set (one cell per candidate),\n"
            "driven by the current recorded with the set (the waveform stimulus). Spike times are read from a\n"
-           "sibling .spiketimes[.gz] file when there is one, else detected (upward crossings of 0 mV). Writes\n"
-           "NAME_fit.csv (best and median score per generation), its figure NAME_fit.png/.svg, NAME_fit.ini (a\n"
+           "sibling .spiketimes[.gz] file when there is one, else detected (upward crossings of --spike-threshold).\n"
+           "Writes NAME_fit.csv (best and median score per generation), its figure NAME_fit.png/.svg, NAME_fit.ini (a\n"
            "scenario of 'soma run' with the best parameters), NAME_fit-SET_compare.* for every training and\n"
            "held-out set (the best parameters against the set, as 'soma compare' draws it) and\n"
            "NAME_fit_summary.json, and prints the best parameters with the scores on every training and held-out\n"
@@ -92,7 +92,7 @@ std::string fit_help(const std::vector<ExtraOption>& options) {
 }
 
 /// The set of `--OPTION FILES`, its spike source as a note.
-fitting::StimulusSet read_set(const std::string& text, const std::string& option, std::optional<double> dt,
+fitting::StimulusSet read_set(const std::string& text, const std::string& option, const RecordingSettings& settings,
                               const ComponentSpec& stimulus_settings, std::vector<std::string>& notes) {
     const auto files = fitting::split_file_list(text);
     if (files.empty()) {
@@ -101,7 +101,7 @@ fitting::StimulusSet read_set(const std::string& text, const std::string& option
                                          option, text));
     }
     try {
-        auto set = fitting::read_stimulus_set(files, dt, stimulus_settings);
+        auto set = fitting::read_stimulus_set(files, settings.recording_dt, stimulus_settings, settings.detection);
         notes.push_back(fmt::format("{} set '{}': {} repetition{}; spike times {}", option, set.name, files.size(),
                                     files.size() == 1 ? "" : "s", set.spikes_from));
         notes.insert(notes.end(), set.notes.begin(), set.notes.end());  // a repetition without a detected spike
@@ -255,11 +255,14 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         notes.push_back("--weight is used by --objective weighted only");
     }
     // Read the recordings only once the options are known to be valid.
-    const auto& dt = settings.recording_dt;
-    for (const auto& text : train->second) spec.training.push_back(read_set(text, "train", dt, spec.run.stimulus, notes));
+    for (const auto& text : train->second) {
+        spec.training.push_back(read_set(text, "train", settings, spec.run.stimulus, notes));
+    }
     for (const char* option : {"held-out", "validate"}) {
         if (const auto it = parsed->extra.find(option); it != parsed->extra.end()) {
-            for (const auto& text : it->second) spec.held_out.push_back(read_set(text, "held-out", dt, spec.run.stimulus, notes));
+            for (const auto& text : it->second) {
+                spec.held_out.push_back(read_set(text, "held-out", settings, spec.run.stimulus, notes));
+            }
         }
     }
     std::vector<const fitting::StimulusSet*> all_sets;

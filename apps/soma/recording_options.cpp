@@ -13,7 +13,12 @@ std::vector<ExtraOption> recording_options() {
     return {{"recording-dt", "MS", "sampling step of recordings without times, ms (0.2 for the 2007 competition's files)"},
             {"delta", "MS", fmt::format("coincidence window of Gamma, +-ms, in (0, {:g}] and at most half of the "
                                         "shortest recording (default: 2, the competition's)",
-                                        fitting::max_delta_ms)}};
+                                        fitting::max_delta_ms)},
+            {"spike-threshold", "MV",
+             "recordings without a spike file: a spike is an upward crossing of this level, mV (default: 0)"},
+            {"spike-window", "MS",
+             "recordings without a spike file: crossings within this many ms of a spike are ignored, >= 0 "
+             "(default: 0.5, below the 1 ms shortest interval of the 2007 competition's cell)"}};
 }
 
 RecordingSettings recording_settings(const Scenario& scenario) {
@@ -34,6 +39,16 @@ RecordingSettings recording_settings(const Scenario& scenario) {
         // The range is checked with the recordings (fitting::check_delta).
         settings.delta = number("delta", it->second.front(),
                                 fmt::format("in (0, {:g}] ms (2 ms in the competition)", fitting::max_delta_ms));
+    }
+    if (const auto it = scenario.extra.find("spike-threshold"); it != scenario.extra.end()) {
+        settings.detection.level = number("spike-threshold", it->second.front(), "(mV)");
+    }
+    if (const auto it = scenario.extra.find("spike-window"); it != scenario.extra.end()) {
+        const double window = number("spike-window", it->second.front(), ">= 0 (ms)");
+        if (!(window >= 0)) {
+            throw ParameterError(fmt::format("--spike-window {} is not allowed; it must be >= 0 ms", window));
+        }
+        settings.detection.refractory = window;
     }
     return settings;
 }

@@ -1,7 +1,7 @@
 #pragma once
 /// @file recording_options.hpp
-/// What `soma compare` and `soma fit` share about recordings: the options --recording-dt and --delta with
-/// their checks, and how they take `soma run`'s options (the run lasts as long as the recording, nothing is
+/// What `soma compare` and `soma fit` share about recordings: the options --recording-dt, --delta,
+/// --spike-threshold and --spike-window with their checks, and how they take `soma run`'s options (the run lasts as long as the recording, nothing is
 /// recorded by recorders).
 
 #include "scenario.hpp"
@@ -14,18 +14,20 @@
 
 namespace soma::app {
 
-/// --recording-dt and --delta, as `soma compare` and `soma fit` show them.
+/// --recording-dt, --delta, --spike-threshold and --spike-window, as `soma compare` and `soma fit` show them.
 [[nodiscard]] std::vector<ExtraOption> recording_options();
 
 /// The values of recording_options in a command's arguments.
 struct RecordingSettings {
     std::optional<double> recording_dt;  ///< --recording-dt (ms), for files without times
     double delta = 2;                    ///< --delta (ms)
+    fitting::SpikeDetection detection;   ///< --spike-threshold (mV), --spike-window (ms): upward crossings
 };
 
-/// The values of --recording-dt and --delta in `scenario` (the defaults where not given).
+/// The values of recording_options in `scenario` (the defaults where not given).
 /// @throws ParameterError naming the option and the value: a --recording-dt that is not a finite number > 0,
-///         a --delta that is not a finite number (its range is fitting::check_delta's, with the recordings).
+///         a --delta that is not a finite number (its range is fitting::check_delta's, with the recordings),
+///         a --spike-threshold that is not a finite number, a --spike-window that is not a finite number >= 0.
 [[nodiscard]] RecordingSettings recording_settings(const Scenario& scenario);
 
 /// How `command` ("compare" or "fit") takes soma run's options: --t-stop, --record, --record-cells,

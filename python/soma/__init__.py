@@ -255,7 +255,10 @@ def rheobase(high, *, low=0.0, tolerance=None, batch=7, firing="single", paramet
     return RheobaseResult(_loading(_soma.rheobase)(args, float(low), float(high), float(tolerance), int(batch), firing, parameter))
 
 
-def _recording_options(recording_dt, delta):
+def _recording_options(recording_dt, delta, spike_threshold, spike_window):
+    for key, value, unit in (("spike_threshold", spike_threshold, "mV"), ("spike_window", spike_window, "ms")):
+        if not _is_real(value):
+            raise ParameterError(f"{key}={_shown(value)} is not a number; give it in {unit}")
     if recording_dt is not None:
         if not _is_real(recording_dt):
             raise ParameterError(f"recording_dt={_shown(recording_dt)} is not a number; give the sampling step of recordings "
@@ -263,17 +266,19 @@ def _recording_options(recording_dt, delta):
         recording_dt = float(recording_dt)
     if not _is_real(delta):
         raise ParameterError(f"delta={_shown(delta)} is not a number; give the coincidence window in ms, e.g. delta=2")
-    return recording_dt, float(delta)
+    return recording_dt, float(delta), float(spike_threshold), float(spike_window)
 
 
 @_checked_keywords
 def compare(recording, *, model="hh", preset=None, stimulus=None, integrator="euler", params=None, dt=0.01,
-            cells=None, cells_from=None, threads=None, seed=0, recording_dt=None, delta=2.0):
+            cells=None, cells_from=None, threads=None, seed=0, recording_dt=None, delta=2.0, spike_threshold=0.0,
+            spike_window=0.5):
     """A model run against recordings of the same input, as ``soma compare``; returns a soma.CompareResult.
 
     recording     the recorded repetitions of one stimulus: a list of voltage files (paths), or one text of
                   comma-separated files. Spike times come from a sibling .spiketimes[.gz] file, else they
-                  are detected (upward crossings of 0 mV).
+                  are detected: upward crossings of spike_threshold (mV, default 0), crossings within
+                  spike_window ms (default 0.5, >= 0) of a spike ignored.
     recording_dt  sampling step (ms) of files without times (0.2 for the 2007 competition's files).
     delta         coincidence window of Gamma, +-ms.
     stimulus      None (default): the current recorded in the first file drives the model; else a
@@ -286,11 +291,12 @@ def compare(recording, *, model="hh", preset=None, stimulus=None, integrator="eu
     detection threshold.
     """
     _warn_rejected()
-    recording_dt, delta = _recording_options(recording_dt, delta)
+    recording_dt, delta, spike_threshold, spike_window = _recording_options(recording_dt, delta, spike_threshold,
+                                                                            spike_window)
     files = _stimulus_set("recording", recording)
     args = _run_arguments(model, preset, stimulus, integrator, params, dt=dt,
                           cells=cells, cells_from=cells_from, threads=threads, seed=seed)
-    raw = _loading(_soma.compare)(args, files, recording_dt, delta, stimulus is not None)
+    raw = _loading(_soma.compare)(args, files, recording_dt, delta, spike_threshold, spike_window, stimulus is not None)
     for warning in raw["warnings"]:
         _warn(warning)
     return CompareResult(raw)
@@ -331,7 +337,7 @@ def _whole(name, value, least, most, library_range=False):
 @_checked_keywords
 def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler", params=None, dt=0.01, threads=None,
         seed=0, recording_dt=None, objective="gamma-count", weight=None, count_tolerance=None, min_reliability=0.1,
-        delta=2.0, algorithm="pso_gen", population=32, generations=30):
+        delta=2.0, spike_threshold=0.0, spike_window=0.5, algorithm="pso_gen", population=32, generations=30):
     """Fits model parameters to recordings, as ``soma fit`` (the same seed gives the same result, bit for
     bit, whatever ``threads``); returns a soma.FitResult. Writes no file.
 
@@ -343,6 +349,7 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
                  first file drives the model. A single text or path is one set.
     held_out     sets, as ``train``, scored with the best parameters only.
     recording_dt sampling step (ms) of files without times.
+    spike_threshold, spike_window  spike detection on recordings without a spike file, as soma.compare.
     objective    'gamma-count' (maximise min(Gamma_A, 1) less a penalty when the spike count is off the
                  recording's by more than count_tolerance), 'gamma' (maximise Gamma_A, the raw Gamma for a
                  set of one repetition), 'subthreshold' (minimise the RMSE of V away from the recorded
@@ -368,7 +375,8 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
         raise ParameterError(f"fit={_shown(fit)}: give a dict of model parameters and their bounds, e.g. "
                              "fit={'model.V_T': (-55, -35)}")
     fitted = [_bounds_text(k, b) for k, b in fit.items()]
-    recording_dt, delta = _recording_options(recording_dt, delta)
+    recording_dt, delta, spike_threshold, spike_window = _recording_options(recording_dt, delta, spike_threshold,
+                                                                            spike_window)
     for key, value, used_by in (("weight", weight, ("weighted",)),
                                 ("count_tolerance", count_tolerance, ("gamma-count", "weighted"))):
         if value is not None and isinstance(objective, str) and objective.replace("_", "-") not in used_by:
@@ -390,7 +398,7 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
     training, held = _sets("train", train), _sets("held_out", held_out)
     args = _run_arguments(model, preset, "step", integrator, params, dt=dt, threads=threads, seed=seed)
     raw = _loading(_soma.fit)(args, fitted, training, held, recording_dt, objective, float(weight), float(count_tolerance),
-                    float(min_reliability), delta,
+                    float(min_reliability), delta, spike_threshold, spike_window,
                     algorithm, population, generations)
     for note in raw["notes"]:
         if "is not used: it is fitted" in note or "is below min_reliability" in note or note in raw["warnings"]:

@@ -74,6 +74,7 @@ const std::map<std::string, std::string, std::less<>>& python_keywords() {
         {"record-interval", "record_interval"}, {"recorder", "recorders"},
         {"recording", "recording"},   {"recording-dt", "recording_dt"},
         {"seed", "seed"},             {"set", "params"},
+        {"spike-threshold", "spike_threshold"}, {"spike-window", "spike_window"},
         {"stimulus", "stimulus"},     {"t-stop", "t_stop"},
         {"threads", "threads"},       {"title", "title"},
         {"tolerance", "tolerance"},   {"train", "train"},

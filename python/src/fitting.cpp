@@ -48,13 +48,14 @@ std::vector<fs::path> set_files(const std::vector<std::string>& entries) {
 /// The set of `files`, with the library's messages prefixed by the argument's name (as the command
 /// prefixes them with its option's).
 fitting::StimulusSet read_set(const std::vector<std::string>& entries, const std::string& argument,
-                              std::optional<double> dt, const ComponentSpec& stimulus_settings) {
+                              std::optional<double> dt, const ComponentSpec& stimulus_settings,
+                              const fitting::SpikeDetection& detection) {
     const auto files = set_files(entries);
     if (files.empty()) {
         throw ParameterError(fmt::format("{}: no file; give the voltage files of one stimulus's repetitions", argument));
     }
     try {
-        return fitting::read_stimulus_set(files, dt, stimulus_settings);
+        return fitting::read_stimulus_set(files, dt, stimulus_settings, detection);
     } catch (const ParameterError& e) {
         throw ParameterError(fmt::format("{}: {}", argument, e.what()));
     }
@@ -64,6 +65,20 @@ void check_recording_dt(std::optional<double> dt) {
     if (dt && !(*dt > 0)) {
         throw ParameterError(fmt::format("recording_dt={:g} is not allowed; it must be > 0 ms", *dt));
     }
+}
+
+/// spike_threshold (mV) and spike_window (ms), checked as --spike-threshold and --spike-window are.
+fitting::SpikeDetection spike_detection(double threshold, double window) {
+    if (!std::isfinite(threshold)) {
+        throw ParameterError(fmt::format("spike_threshold={:g} is not allowed; give a finite number (mV)", threshold));
+    }
+    if (!(window >= 0) || !std::isfinite(window)) {
+        throw ParameterError(fmt::format("spike_window={:g} is not allowed; it must be >= 0 ms", window));
+    }
+    fitting::SpikeDetection detection;
+    detection.level = threshold;
+    detection.refractory = window;
+    return detection;
 }
 
 /// A float64 array [rows, columns] filled by `value(r, c)`.
@@ -117,12 +132,13 @@ py::dict recordings_dict(const fitting::StimulusSet& set) {
 }
 
 py::dict compare(const RunArguments& args, const std::vector<std::string>& recording, std::optional<double> recording_dt,
-                 double delta, bool stimulus_given) {
+                 double delta, double spike_threshold, double spike_window, bool stimulus_given) {
     check_recording_dt(recording_dt);
+    const auto detection = spike_detection(spike_threshold, spike_window);
     RunSpec run = to_run_spec(args);
     fitting::Evaluation evaluation;
     evaluation.delta = delta;
-    fitting::StimulusSet set = read_set(recording, "recording", recording_dt, run.stimulus);
+    fitting::StimulusSet set = read_set(recording, "recording", recording_dt, run.stimulus, detection);
     std::vector<std::string> notes;
     if (stimulus_given) {
         set.stimulus = run.stimulus;  // the user's own input instead of the recorded current
@@ -214,7 +230,7 @@ E choice(const std::string& argument, const std::string& given, const std::vecto
 py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
              const std::vector<std::vector<std::string>>& train, const std::vector<std::vector<std::string>>& held_out,
              std::optional<double> recording_dt, const std::string& objective, double weight, double count_tolerance,
-             double min_reliability, double delta,
+             double min_reliability, double delta, double spike_threshold, double spike_window,
              const std::string& algorithm, std::size_t population, std::size_t generations) {
     fitting::FitSpec spec;
     spec.run = to_run_spec(args);
@@ -231,6 +247,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
         }
     }
     check_recording_dt(recording_dt);
+    const auto detection = spike_detection(spike_threshold, spike_window);
     if (train.empty()) {
         throw ParameterError("soma.fit needs at least one training set: train=[[the voltage files of one stimulus's "
                              "repetitions], ...]");
@@ -246,7 +263,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     spec.generations = generations;
     std::vector<std::string> warnings;  // repetitions without a detected spike
     for (const auto& files : train) {
-        spec.training.push_back(read_set(files, "train", recording_dt, spec.run.stimulus));
+        spec.training.push_back(read_set(files, "train", recording_dt, spec.run.stimulus, detection));
         notes.push_back(fmt::format("train set '{}': {} repetition{}; spike times {}", spec.training.back().name,
                                     spec.training.back().repetitions.size(),
                                     spec.training.back().repetitions.size() == 1 ? "" : "s",
@@ -254,7 +271,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
         warnings.insert(warnings.end(), spec.training.back().notes.begin(), spec.training.back().notes.end());
     }
     for (const auto& files : held_out) {
-        spec.held_out.push_back(read_set(files, "held_out", recording_dt, spec.run.stimulus));
+        spec.held_out.push_back(read_set(files, "held_out", recording_dt, spec.run.stimulus, detection));
         warnings.insert(warnings.end(), spec.held_out.back().notes.begin(), spec.held_out.back().notes.end());
     }
     notes.insert(notes.end(), warnings.begin(), warnings.end());
@@ -326,10 +343,10 @@ void bind_fitting(py::module_& m) {
     m.attr("min_population") = fitting::min_population;
     m.attr("max_population") = fitting::max_population;
     m.def("compare", &compare, py::arg("args"), py::arg("recording"), py::arg("recording_dt"), py::arg("delta"),
-          py::arg("stimulus_given"), "A run against recordings, as `soma compare`; a dict (soma.compare wraps it).");
+          py::arg("spike_threshold"), py::arg("spike_window"), py::arg("stimulus_given"), "A run against recordings, as `soma compare`; a dict (soma.compare wraps it).");
     m.def("fit", &fit, py::arg("args"), py::arg("fitted"), py::arg("train"), py::arg("held_out"),
           py::arg("recording_dt"), py::arg("objective"), py::arg("weight"), py::arg("count_tolerance"),
-          py::arg("min_reliability"), py::arg("delta"),
+          py::arg("min_reliability"), py::arg("delta"), py::arg("spike_threshold"), py::arg("spike_window"),
           py::arg("algorithm"),
           py::arg("population"), py::arg("generations"),
           "Fits model parameters to recordings, as `soma fit`; a dict (soma.fit wraps it).");

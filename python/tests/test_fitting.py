@@ -210,6 +210,27 @@ def test_compare_warns_of_a_recording_without_detected_spikes(tmp_path, soma_exe
     assert f"soma: note: {note}" in p.stderr
 
 
+def test_spike_detection_keywords_are_the_options(tmp_path, soma_exe):
+    """spike_threshold and spike_window detect spikes as --spike-threshold and --spike-window: a trace whose
+    spikes peak at -10 mV (20, 20.6 and 60 ms) has none at the default 0 mV, 3 at -20 mV, 2 with a 1 ms window;
+    bad values get the command's message with the keyword's name."""
+    with open(tmp_path / "low.csv", "w") as f:
+        f.write("t (ms),V (mV),I (pA)\n")
+        f.writelines(f"{0.2 * k:.1f},{-10 if k in (100, 103, 300) else -65},500\n" for k in range(500))
+    with pytest.warns(UserWarning, match="no spike detected"):
+        assert soma.compare([tmp_path / "low.csv"], model="adex", dt=0.1).recorded_spikes.tolist() == [0]
+    assert soma.compare([tmp_path / "low.csv"], model="adex", dt=0.1, spike_threshold=-20).recorded_spikes.tolist() == [3]
+    r = soma.compare([tmp_path / "low.csv"], model="adex", dt=0.1, spike_threshold=-20, spike_window=1)
+    assert r.recorded_spikes.tolist() == [2]
+    p = command(soma_exe, "compare", "--model", "adex", "--dt", "0.1", "--recording", tmp_path / "low.csv",
+                "--spike-threshold", "-20", "--spike-window", "1", "--output", tmp_path / "out")
+    assert read_table(tmp_path / "out" / "adex-low_compare.csv")["recorded spikes"].tolist() == [2]
+    with pytest.raises(soma.ParameterError, match=r"spike_window=-1 is not allowed; it must be >= 0 ms"):
+        soma.compare([tmp_path / "low.csv"], model="adex", dt=0.1, spike_window=-1)
+    with pytest.raises(soma.ParameterError, match=r"spike_threshold='x' is not a number"):
+        soma.fit({"model.V_T": (-55, -45)}, [[tmp_path / "low.csv"]], spike_threshold="x")
+
+
 def test_fit_warns_of_a_recording_without_detected_spikes(tmp_path):
     write_silent_recording(tmp_path / "quiet.csv")
     with pytest.warns(UserWarning, match=r"recording '.*quiet.csv': no spike detected"):
