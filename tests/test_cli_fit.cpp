@@ -229,6 +229,8 @@ BOOST_AUTO_TEST_CASE(bad_recordings_are_refused_and_nothing_is_written) {
         {{"--recording", "missing.voltage"}, "missing.voltage"},
         {{"--recording", "rec.csv,short.csv"}, "short.csv"},
         {{"--recording", "rec.csv,rec.csv"}, "rec.csv is given twice as a repetition"},
+        {{"--recording", "rec.spiketimes"}, "'rec.spiketimes' is a spike file: give the voltage files"},
+        {{"--recording", std::string(5000, 'a') + ".csv"}, ".csv' cannot be read: File name too long"},
         {{}, "soma compare needs --recording FILES"},
         {{"--recording", "rec.csv", "--delta", "0"}, "--delta 0 is not allowed"},
         {{"--recording", "rec.csv", "--window", "150:300"}, "--window"},
@@ -315,6 +317,8 @@ BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
          "every candidate of the initial population that ran fired at 250 Hz or faster (1 / (2 delta), delta = 2 ms) in every "
          "training set"},
         {{"--fit", "model.V_T=-55:-45"}, "needs at least one --train"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--objective", "weighted", "--weight", "nan"},
+         "option '--weight': 'nan' is not a finite number"},
         {{"--fit", "model.V_T=-55:-45", "--train", "missing.voltage"}, "missing.voltage"},
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--algorithm", "pso-gen"}, "did you mean 'pso_gen'"},
     };

@@ -85,7 +85,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     evaluation.delta = settings.delta;
     std::size_t cell = 0;
     if (const auto it = parsed->extra.find("cell"); it != parsed->extra.end()) {
-        const double k = parse_number("cell", it->second.front());
+        const double k = parse_number("--cell", it->second.front());
         if (k != std::floor(k) || k < 0) {
             throw ParameterError(fmt::format("--cell {} is not allowed; give a cell index 0, 1, ...", readable(k)));
         }

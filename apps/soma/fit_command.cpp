@@ -61,7 +61,7 @@ std::vector<ExtraOption> fit_options() {
         {"population", "N",
          fmt::format("candidates per generation, run as one population, {} to {} (default: 32)",
                      fitting::min_population, fitting::max_population)},
-        {"generations", "G", "generations after the initial population (default: 30)"}};
+        {"generations", "G", "generations after the initial population, 1 to 100000 (default: 30)"}};
     for (auto& o : recording_options()) options.push_back(std::move(o));
     for (auto& o : common_options("fit")) options.push_back(std::move(o));
     return options;
@@ -115,7 +115,7 @@ std::size_t whole_option(const Scenario& scenario, const std::string& name, std:
                          std::size_t most) {
     const auto it = scenario.extra.find(name);
     if (it == scenario.extra.end()) return fallback;
-    const double x = parse_number(name, it->second.front());
+    const double x = parse_number("--" + name, it->second.front());
     if (x != std::floor(x) || x < static_cast<double>(least) || x > static_cast<double>(most)) {
         throw ParameterError(fmt::format("--{} {} is not allowed; give a whole number from {} to {}", name, readable(x), least, most));
     }
@@ -145,7 +145,7 @@ std::vector<Shown> shown_sets(const fitting::FitSpec& spec) {
 
 double number_or(const Scenario& scenario, const std::string& name, double fallback) {
     const auto it = scenario.extra.find(name);
-    return it == scenario.extra.end() ? fallback : parse_number(name, it->second.front());
+    return it == scenario.extra.end() ? fallback : parse_number("--" + name, it->second.front());
 }
 
 template <class E>

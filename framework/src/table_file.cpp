@@ -59,6 +59,9 @@ public:
     LineReader(const std::filesystem::path& path, const std::string& what) : name_(path.string()), what_(what) {
         std::error_code ec;
         if (!std::filesystem::exists(path, ec)) {
+            if (ec && ec != std::errc::no_such_file_or_directory) {  // a name too long, a directory not searchable
+                throw ParameterError(fmt::format("{} '{}' cannot be read: {}", what_, name_, ec.message()));
+            }
             throw ParameterError(fmt::format("{} '{}' does not exist (looked in {})", what_, name_,
                                              std::filesystem::absolute(path, ec).parent_path().string()));
         }

@@ -103,10 +103,17 @@ StimulusSet read_stimulus_set(const std::vector<fs::path>& files, std::optional<
     set.name = set_name(files);
     std::size_t from_files = 0;
     for (const auto& f : files) {
+        const std::string name = f.filename().string();
+        if (name.ends_with(".spiketimes") || name.ends_with(".spiketimes.gz")) {
+            throw ParameterError(fmt::format("'{}' is a spike file: give the voltage files of the repetitions (e.g. "
+                                             "00-0.voltage.gz); the sibling .spiketimes file of each is read with it",
+                                             f.string()));
+        }
         std::optional<fs::path> spikes;
         for (const char* ext : {".spiketimes", ".spiketimes.gz"}) {
             const fs::path candidate = base_of(f).string() + ext;
-            if (fs::exists(candidate)) {
+            std::error_code ec;  // a name too long, say: no spike file; reading the voltage file says why
+            if (fs::exists(candidate, ec)) {
                 spikes = candidate;
                 break;
             }
