@@ -366,6 +366,20 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_up_front) {
     bad = spec;
     bad.parameters.clear();
     SOMA_CHECK_CONTAINS(refused(bad), "at least one parameter");
+    // 100000 candidates x 2e6 samples x 8 bytes = 1.6 TB of sampled membrane potentials: more than any machine
+    // this runs on; refused before any run, with the estimate. The gamma objective keeps no potentials.
+    bad = spec;
+    bad.population = 100000;
+    for (auto& set : bad.training) {
+        for (auto& r : set.repetitions) {
+            r.v.resize(2'000'000, r.v.back());
+            r.current.resize(2'000'000, r.current.empty() ? 0.0 : r.current.back());
+        }
+    }
+    const std::string memory = refused(bad);
+    SOMA_CHECK_CONTAINS(memory, "--population 100000: the candidates' membrane potentials, sampled at the recordings' "
+                                "step, need about 1.6e+03 GB per process (100000 candidates x 2000000 samples x 8 bytes)");
+    SOMA_CHECK_CONTAINS(memory, "give --population ");
 }
 
 // The note on the best parameters' Gamma: silent on every training set, or too fast for the window on some.
