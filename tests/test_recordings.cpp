@@ -148,6 +148,31 @@ BOOST_AUTO_TEST_CASE(threshold_detection_with_a_refractory_window) {
                boost::test_tools::tolerance(1e-12) << boost::test_tools::per_element());
 }
 
+// A gzip file damaged in the middle: the decompressor may turn the damage into text before its checksum
+// fails, and that text into a malformed row; the message blames the damaged data, never the row alone.
+BOOST_AUTO_TEST_CASE(damaged_gzip_data_are_named_as_such) {
+    const TempDir dir("soma-recordings");
+    std::string text;
+    for (int k = 0; k < 20000; ++k) text += fmt::format("{} {:.6f} {:.6f}\n", k, 100 * std::sin(0.01 * k), -65 + std::cos(0.3 * k));
+    const auto good = write(dir, "good.voltage.gz", text, true);
+    std::ifstream in(good, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t blamed_rows = 0;
+    for (std::size_t offset = bytes.size() / 5; offset < bytes.size() - 100; offset += bytes.size() / 10) {
+        std::string damaged = bytes;
+        for (std::size_t k = 0; k < 8; ++k) damaged[offset + k] = static_cast<char>(0x55 + k);
+        const auto file = dir.path() / fmt::format("damaged-{}.voltage.gz", offset);
+        std::ofstream(file, std::ios::binary) << damaged;
+        const auto message = message_of<ParameterError>([&] { (void)fit::read_recording(file, 0.2, std::nullopt, {}); });
+        BOOST_TEST_CONTEXT("damage at byte " << offset << ": " << message) {
+            SOMA_CHECK_CONTAINS(message, file.string());
+            SOMA_CHECK_CONTAINS(message, "gzip data are");
+            if (message.find("reading it stopped at") != std::string::npos) ++blamed_rows;
+        }
+    }
+    BOOST_TEST(blamed_rows > 0u, "no damage was decompressed into a malformed row: the case is not exercised");
+}
+
 BOOST_AUTO_TEST_CASE(bad_recordings_and_spike_files) {
     const TempDir dir("soma-recordings");
     const auto voltage = write(dir, "a.voltage", voltage_text(trace()));

@@ -98,6 +98,7 @@ public:
         } catch (const std::exception& e) {
             // The decompressor says only "iostream error" or "gzip error": say what that means.
             if (gzip_) {
+                damage_reported_ = true;
                 throw ParameterError(fmt::format("{} '{}' cannot be read after line {}: its gzip data are cut short or "
                                                  "damaged (a complete gzip file ends with its trailer; 'gzip -t' "
                                                  "checks one)",
@@ -108,6 +109,19 @@ public:
         return false;
     }
     [[nodiscard]] std::size_t line() const { return number_; }
+    /// Whether the rest of a gzip file decompresses to its end (its data and trailer intact); true for a
+    /// plain file and once next() has reported the damage. Reads (and drops) the rest.
+    [[nodiscard]] bool rest_is_intact() {
+        if (!gzip_ || damage_reported_) return true;  // plain, or said already
+        try {
+            std::array<char, 65536> chunk{};
+            while (in_.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in_.gcount() > 0) {
+            }
+            return !in_.bad();
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
     [[nodiscard]] std::string at() const { return fmt::format("{}:{}: ", name_, number_); }
 
 private:
@@ -144,6 +158,7 @@ private:
     std::string name_;
     const std::string& what_;
     bool gzip_ = false;
+    bool damage_reported_ = false;
     std::ifstream file_;
     boost::iostreams::filtering_istream in_;
     std::size_t number_ = 0;
@@ -205,8 +220,9 @@ TableFormat format_of(const std::filesystem::path& file, std::string_view first_
 
 std::string Table::at(std::size_t line) const { return fmt::format("{}:{}: ", file, line); }
 
-Table read_table(const std::filesystem::path& path, const TableLayout& layout) {
-    LineReader reader(path, layout.what);
+namespace {
+
+Table read_rows(LineReader& reader, const std::filesystem::path& path, const TableLayout& layout) {
     Table table;
     table.file = path.string();
     std::string line;
@@ -308,6 +324,24 @@ Table read_table(const std::filesystem::path& path, const TableLayout& layout) {
                                          table.header_line));
     }
     return table;
+}
+
+}  // namespace
+
+Table read_table(const std::filesystem::path& path, const TableLayout& layout) {
+    LineReader reader(path, layout.what);
+    try {
+        return read_rows(reader, path, layout);
+    } catch (const ParameterError& e) {
+        // Damaged gzip data often decompress to text before the decompressor notices: blame the damage, not
+        // the line it garbled.
+        if (!reader.rest_is_intact()) {
+            throw ParameterError(fmt::format("{} '{}': its gzip data are damaged (a complete gzip file ends with its "
+                                             "trailer and checksum; 'gzip -t' checks one); reading it stopped at: {}",
+                                             layout.what, path.string(), e.what()));
+        }
+        throw;
+    }
 }
 
 }  // namespace soma
