@@ -265,6 +265,9 @@ BOOST_AUTO_TEST_CASE(fit_writes_its_outputs_and_a_scenario_soma_run_takes) {
     const auto result = run_soma(cwd.path(), logs.path(), args);
     BOOST_TEST_REQUIRE(result.code == 0, result);
     SOMA_CHECK_CONTAINS(result.err, "train set 'a': 2 repetitions; spike times from the sibling .spiketimes files");
+    // write_recording gives every set the same current: b-0 is another trial of a's stimulus, and the note says so.
+    SOMA_CHECK_CONTAINS(result.err, "held-out set 'b-0' records the stimulus of training set 'a' (their currents agree "
+                                    "within 10 % RMS): its scores say how well the fit predicts other trials");
     SOMA_CHECK_CONTAINS(result.out, "best parameters:");
     SOMA_CHECK_CONTAINS(result.out, "model.V_T");
     SOMA_CHECK_CONTAINS(result.out, "training  a");

@@ -279,6 +279,7 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
     // The best parameters' comparisons sample v at each set's step: refused now rather than after the fit.
     for (const auto* set : all_sets) fitting::check_sampling_step(*set, spec.run.settings.dt);
     for (const auto& u : fitting::unreliable_sets(spec)) notes.push_back(fitting::unreliable_set_note(spec, u));
+    for (auto& n : fitting::held_out_stimulus_notes(spec)) notes.push_back(std::move(n));
     print_notes(notes);
 
     // The best parameters are compared with every set, as soma compare --name NAME_fit-SET would write it.

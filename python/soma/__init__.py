@@ -401,7 +401,8 @@ def fit(fit, train, *, held_out=(), model="hh", preset=None, integrator="euler",
                     float(min_reliability), delta, spike_threshold, spike_window,
                     algorithm, population, generations)
     for note in raw["notes"]:
-        if "is not used: it is fitted" in note or "is below min_reliability" in note or note in raw["warnings"]:
+        if ("is not used: it is fitted" in note or "is below min_reliability" in note or "records the stimulus of" in note
+                or note in raw["warnings"]):
             _warn(note)
     return FitResult(raw)
 

@@ -277,6 +277,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     notes.insert(notes.end(), warnings.begin(), warnings.end());
     fitting::check_fit(registry(), spec);
     for (const auto& u : fitting::unreliable_sets(spec)) notes.push_back(python_names(fitting::unreliable_set_note(spec, u)));
+    for (auto& n : fitting::held_out_stimulus_notes(spec)) notes.push_back(std::move(n));
 
     const auto result = without_gil([&](SignalPoll& poll) {
         fitting::FitControl fit_control;

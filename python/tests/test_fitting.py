@@ -110,8 +110,10 @@ def test_fit_equals_the_command(tmp_path, soma_exe):
     for name, first in (("a-0", 100), ("a-1", 101), ("b-0", 120)):
         write_voltage(tmp_path / name, first)
     a = [tmp_path / "a-0.voltage", tmp_path / "a-1.voltage"]
-    r = soma.fit({"model.V_T": (-55, -45), "model.b": (0, 100)}, [a], held_out=[[tmp_path / "b-0.voltage"]],
-                 model="adex", recording_dt=0.2, dt=0.1, population=6, generations=2, seed=7, threads=1)
+    # Every set here has the same current: b-0 is another trial of a's stimulus, which soma.fit warns of.
+    with pytest.warns(UserWarning, match="held-out set 'b-0' records the stimulus of training set 'a'"):
+        r = soma.fit({"model.V_T": (-55, -45), "model.b": (0, 100)}, [a], held_out=[[tmp_path / "b-0.voltage"]],
+                     model="adex", recording_dt=0.2, dt=0.1, population=6, generations=2, seed=7, threads=1)
     command(soma_exe, "fit", "--model", "adex", "--fit", "model.V_T=-55:-45", "--fit", "model.b=0:100",
             "--train", ",".join(map(str, a)), "--held-out", tmp_path / "b-0.voltage", "--recording-dt", "0.2",
             "--dt", "0.1", "--population", "6", "--generations", "2", "--seed", "7", "--threads", "2",

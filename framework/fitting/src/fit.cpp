@@ -599,6 +599,21 @@ std::string unreliable_set_note(const FitSpec& spec, const UnreliableSet& set) {
                        set.gamma_int, spec.min_reliability, fitted_to);
 }
 
+std::vector<std::string> held_out_stimulus_notes(const FitSpec& spec) {
+    std::vector<std::string> notes;
+    for (const auto& held : spec.held_out) {
+        for (const auto& train : spec.training) {
+            if (!same_stimulus(train, held)) continue;
+            notes.push_back(fmt::format("held-out set '{}' records the stimulus of training set '{}' (their currents "
+                                        "agree within 10 % RMS): its scores say how well the fit predicts other trials "
+                                        "of that stimulus, not another stimulus",
+                                        held.name, train.name));
+            break;
+        }
+    }
+    return notes;
+}
+
 FitResult run_fit(const PluginRegistry& registry, const FitSpec& spec, const FitControl& control) {
     const auto start = std::chrono::steady_clock::now();
     check_fit(registry, spec);

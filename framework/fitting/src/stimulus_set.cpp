@@ -81,6 +81,16 @@ void check_same_stimulus(const StimulusSet& set) {
     }
 }
 
+bool same_stimulus(const StimulusSet& a, const StimulusSet& b) {
+    if (a.repetitions.empty() || b.repetitions.empty()) return false;
+    const auto& x = a.repetitions.front().current;
+    const auto& y = b.repetitions.front().current;
+    if (x.empty() || x.size() != y.size() || a.repetitions.front().dt != b.repetitions.front().dt) return false;
+    std::vector<double> difference(x.size());
+    for (std::size_t i = 0; i < difference.size(); ++i) difference[i] = y[i] - x[i];
+    return rms(difference) <= same_current_tolerance * rms(x);
+}
+
 std::vector<fs::path> split_file_list(const std::string& text) {
     std::vector<fs::path> out;
     std::size_t start = 0;

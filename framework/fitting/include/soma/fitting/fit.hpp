@@ -169,6 +169,10 @@ struct UnreliableSet {
 /// the weighted objective "... its spike count and membrane potential ..."; with gamma, that it is left out).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string unreliable_set_note(const FitSpec& spec, const UnreliableSet& set);
 
+/// Notes on held-out sets that record the stimulus of a training set (same_stimulus: other repetitions of
+/// it), whose scores therefore say how well the fit predicts the cell's next trial, not another stimulus.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::string> held_out_stimulus_notes(const FitSpec& spec);
+
 /// Checks `spec` without simulating anything (run_fit calls it first).
 /// @throws ParameterError naming the parameter, the value and the allowed values: no fitted parameter,
 ///         a name the model does not have (with the closest name), one given twice or also per cell by

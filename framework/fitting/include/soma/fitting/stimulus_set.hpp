@@ -53,6 +53,10 @@ struct StimulusSet {
 /// @throws ParameterError naming the files.
 BOOST_SYMBOL_VISIBLE void check_same_stimulus(const StimulusSet& set);
 
+/// Whether sets `a` and `b` record one stimulus: their first repetitions' currents (both recorded, at the
+/// same step and length) within 10 % RMS of `a`'s, as check_same_stimulus asks of repetitions.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE bool same_stimulus(const StimulusSet& a, const StimulusSet& b);
+
 /// The comma-separated file names of `text` ("a.voltage.gz, b.voltage.gz"), blanks around each removed.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<std::filesystem::path> split_file_list(const std::string& text);
 
