@@ -261,8 +261,8 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
             ++context.diverged;
         }
     }
-    // Rank 0 scores; the others receive its numbers (objectives, then whether any candidate fired).
-    // Whether any candidate fired, and whether any fired below 1 / (2 delta) somewhere (Gamma defined).
+    // Rank 0 scores; the others receive its numbers: the objectives, whether any candidate fired, and whether
+    // any fired below 1 / (2 delta) on some set (where its Gamma is defined).
     std::vector<double> objectives(candidates.size(), nan);
     double fired = 0, below_limit = 0;
     const double rate_limit = 500.0 / spec.delta;  // Hz

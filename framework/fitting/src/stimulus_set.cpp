@@ -51,6 +51,15 @@ double rms(const std::vector<double>& x) {
     return x.empty() ? 0 : std::sqrt(sum / static_cast<double>(x.size()));
 }
 
+/// The RMS (pA) of b's recorded current less a's, sample by sample; none when either has no current or
+/// they differ in length.
+std::optional<double> current_difference(const Recording& a, const Recording& b) {
+    if (a.current.empty() || b.current.size() != a.current.size()) return std::nullopt;
+    std::vector<double> difference(a.current.size());
+    for (std::size_t i = 0; i < difference.size(); ++i) difference[i] = b.current[i] - a.current[i];
+    return rms(difference);
+}
+
 }  // namespace
 
 void check_same_stimulus(const StimulusSet& set) {
@@ -67,28 +76,22 @@ void check_same_stimulus(const StimulusSet& set) {
                                                  r.file.string()));
             }
         }
-        if (first.current.empty() || r.current.size() != first.current.size()) continue;
-        std::vector<double> difference(r.current.size());
-        for (std::size_t i = 0; i < difference.size(); ++i) difference[i] = r.current[i] - first.current[i];
-        const double scale = rms(first.current);
-        if (rms(difference) > same_current_tolerance * scale) {
+        const auto difference = current_difference(first, r);
+        if (difference && *difference > same_current_tolerance * rms(first.current)) {
             throw ParameterError(fmt::format("the repetitions must record the same stimulus, but the current of {} "
                                              "differs from that of {} by {:.3g} pA RMS ({:.0f} % of its RMS, more than "
                                              "{:.0f} %); give each stimulus as its own set",
-                                             r.file.string(), first.file.string(), rms(difference),
-                                             100 * rms(difference) / scale, 100 * same_current_tolerance));
+                                             r.file.string(), first.file.string(), *difference,
+                                             100 * *difference / rms(first.current), 100 * same_current_tolerance));
         }
     }
 }
 
 bool same_stimulus(const StimulusSet& a, const StimulusSet& b) {
     if (a.repetitions.empty() || b.repetitions.empty()) return false;
-    const auto& x = a.repetitions.front().current;
-    const auto& y = b.repetitions.front().current;
-    if (x.empty() || x.size() != y.size() || a.repetitions.front().dt != b.repetitions.front().dt) return false;
-    std::vector<double> difference(x.size());
-    for (std::size_t i = 0; i < difference.size(); ++i) difference[i] = y[i] - x[i];
-    return rms(difference) <= same_current_tolerance * rms(x);
+    const Recording& x = a.repetitions.front();
+    const auto difference = current_difference(x, b.repetitions.front());
+    return difference && x.dt == b.repetitions.front().dt && *difference <= same_current_tolerance * rms(x.current);
 }
 
 std::vector<fs::path> split_file_list(const std::string& text) {

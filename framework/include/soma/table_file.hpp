@@ -66,8 +66,8 @@ struct Table {
 
 /// Reads `path` as described at the top of this file.
 /// @throws ParameterError naming the file (and "FILE:LINE: " with the column for its content): no such file,
-///         a directory, unreadable or truncated (gzip without its trailer), empty, a header without units or
-///         a csv file without header, a header-less file with a plain extension whose first row does not
+///         a directory, unreadable, truncated or damaged gzip data (named as such, rather than a row they
+///         garble), empty, a header without units or a csv file without header, a header-less file with a plain extension whose first row does not
 ///         have the layout's number of fields, an asc header that is not quoted units, a row with the wrong number of
 ///         fields, a value that is not a finite number, a first column that does not increase strictly
 ///         (with `increasing_first_column`), or no row after the header.
