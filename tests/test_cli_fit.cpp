@@ -161,6 +161,20 @@ BOOST_AUTO_TEST_CASE(a_recording_that_starts_late_is_lined_up_with_the_run) {
     BOOST_TEST(off.code != 0, off);
     SOMA_CHECK_CONTAINS(off.err, "is outside the trace of recording 'late.csv', [1000, 1200) ms");
     BOOST_TEST(!fs::exists(cwd.path() / "out2"));
+    // A stimulus delay other than the one that lines the current up (-1000 ms here, 0 from 0) is refused.
+    fs::remove(cwd.path() / "late.spiketimes");  // spikes detected, then
+    const auto delayed = [&](const std::string& file, const std::string& delay) {
+        return run_soma(cwd.path(), logs.path(), {"compare", "--model", "adex", "--dt", "0.05", "--recording", file,
+                                                  "--set", "stimulus.delay=" + delay, "--output", "out3"});
+    };
+    for (const auto& [file, delay] : {std::pair{"late.csv", "3"}, std::pair{"rec.csv", "5"}}) {
+        const auto refused = delayed(file, delay);
+        BOOST_TEST(refused.code != 0, refused);
+        SOMA_CHECK_CONTAINS(refused.err, fmt::format("parameter 'delay' = {} ms of the recorded current would shift it "
+                                                     "against the recorded trace", delay));
+    }
+    BOOST_TEST(!fs::exists(cwd.path() / "out3"));
+    BOOST_TEST(delayed("late.csv", "-1000").code == 0);
 }
 
 // Two recordings whose paths differ only in their digits (00-0 and 0-0) are different inputs: the second
@@ -207,8 +221,15 @@ BOOST_AUTO_TEST_CASE(spike_detection_options) {
     SOMA_CHECK_CONTAINS(note, "no spike detected (upward crossings of 0 mV, 0.5 ms apart at least)");
     BOOST_TEST(recorded({"--spike-threshold", "-20"}, "low").first == 3.0);
     BOOST_TEST(recorded({"--spike-threshold", "-20", "--spike-window", "1"}, "window").first == 2.0);
+    BOOST_TEST(recorded({"--spike-threshold", "-20"}, "low2").second.find("are not used") == std::string::npos);
+    // With a spike file for every recording, the options do nothing, and a note says so.
+    std::ofstream(cwd.path() / "low.spiketimes") << "t (ms)\n20\n60\n";
+    const auto [from_file, unused] = recorded({"--spike-threshold", "-20"}, "file");
+    BOOST_TEST(from_file == 2.0);
+    SOMA_CHECK_CONTAINS(unused, "--spike-threshold and --spike-window are not used: every recording has a spike file");
     for (const auto& [extra, expected] : std::vector<std::pair<std::vector<std::string>, std::string>>{
-             {{"--spike-window", "-1"}, "--spike-window -1 is not allowed; it must be >= 0 ms"},
+             {{"--spike-window", "-1"}, "--spike-window -1 is not allowed; give a number in [0, 50] ms"},
+             {{"--spike-window", "7000"}, "--spike-window 7000 is not allowed; give a number in [0, 50] ms"},
              {{"--spike-threshold", "nan"}, "--spike-threshold 'nan' is not allowed; give a finite number (mV)"}}) {
         std::vector<std::string> args{"compare", "--model", "adex", "--dt", "0.1", "--recording", "low.csv", "--output",
                                       "bad"};
@@ -224,6 +245,7 @@ BOOST_AUTO_TEST_CASE(bad_recordings_are_refused_and_nothing_is_written) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     (void)make_recording(cwd.path(), logs.path());
     std::ofstream(cwd.path() / "short.csv") << "t (ms),V (mV),I (pA)\n0,-70,0\n0.1,-70,0\n0.2,-70,0\n";
+    fs::copy_file(cwd.path() / "rec.csv", cwd.path() / (std::string(120, 'l') + ".csv"));
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
         {{"--recording", "rec.csv", "--recording-dt", "0.3"}, "0.3"},
         {{"--recording", "missing.voltage"}, "missing.voltage"},
@@ -231,6 +253,8 @@ BOOST_AUTO_TEST_CASE(bad_recordings_are_refused_and_nothing_is_written) {
         {{"--recording", "rec.csv,rec.csv"}, "rec.csv is given twice as a repetition"},
         {{"--recording", "rec.spiketimes"}, "'rec.spiketimes' is a spike file: give the voltage files"},
         {{"--recording", std::string(5000, 'a') + ".csv"}, ".csv' cannot be read: File name too long"},
+        {{"--recording", std::string(120, 'l') + ".csv"}, "the output name MODEL-SET (from the model and the recordings' names; --name "
+                                      "gives another) 'adex-" + std::string(120, 'l')},
         {{}, "soma compare needs --recording FILES"},
         {{"--recording", "rec.csv", "--delta", "0"}, "--delta 0 is not allowed"},
         {{"--recording", "rec.csv", "--window", "150:300"}, "--window"},
@@ -292,6 +316,35 @@ BOOST_AUTO_TEST_CASE(fit_writes_its_outputs_and_a_scenario_soma_run_takes) {
     const auto run = run_soma(elsewhere.path(), logs.path(), {"run", (dir / "f_fit.ini").string(), "--recorder", "csv"});
     BOOST_TEST_REQUIRE(run.code == 0, run);
     BOOST_TEST(fs::exists(elsewhere.path() / "soma-output" / "f_fit_run.csv"));
+    // soma compare takes the scenario for its parameters, not for its stimulus (set a's recorded current): a
+    // recording of another current is compared with the model driven by that current, as with the parameters
+    // given on the command line.
+    {
+        std::ofstream other(cwd.path() / "c-0.voltage");
+        for (int k = 0; k < 2500; ++k) other << fmt::format("{} {:.6f} -65\n", k, 1200 + 200 * std::sin(0.2 * k / 5));
+    }
+    const std::string ini = read_file(dir / "f_fit.ini");
+    const auto value_of = [&](const std::string& key) {
+        const auto at = ini.find("\n" + key + " = ");
+        BOOST_TEST_REQUIRE(at != std::string::npos, key);
+        const auto start = at + key.size() + 4;
+        return ini.substr(start, ini.find('\n', start) - start);
+    };
+    const auto by_ini = run_soma(cwd.path(), logs.path(), {"compare", (dir / "f_fit.ini").string(), "--recording-dt",
+                                                           "0.2", "--recording", "c-0.voltage", "--name", "by-ini"});
+    BOOST_TEST_REQUIRE(by_ini.code == 0, by_ini);
+    SOMA_CHECK_CONTAINS(by_ini.err, "ignoring 'stimulus = ");
+    SOMA_CHECK_CONTAINS(by_ini.err, "the model is driven by the current recorded in c-0.voltage");
+    const auto by_hand = run_soma(cwd.path(), logs.path(),
+                                  {"compare", "--model", "adex", "--set", "model.V_T=" + value_of("V_T"), "--set",
+                                   "model.b=" + value_of("b"), "--dt", "0.1", "--recording-dt", "0.2", "--recording",
+                                   "c-0.voltage", "--name", "by-hand"});
+    BOOST_TEST_REQUIRE(by_hand.code == 0, by_hand);
+    const auto spikes_of = [&](const std::string& name) {
+        return field(read_csv(dir / (name + "_compare.csv")).rows.at(0), 3);
+    };
+    BOOST_TEST(spikes_of("by-ini") == spikes_of("by-hand"));
+    BOOST_TEST(spikes_of("by-ini") > 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
@@ -310,7 +363,8 @@ BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--validate", "copy-0.voltage"},
          "copy-0.voltage is also in training set 'a-0' (the same trace as a-0.voltage)"},
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--train", "./a-0.voltage"},
-         "training set 'a-0': ./a-0.voltage is also in training set 'a-0' (the same file); give each recording once"},
+         "training set 'a-0': ./a-0.voltage is also in another training set of that name (the same file); give each "
+         "recording once"},
         // A reset above the threshold with no refractory period: at dt = 0.01 ms the reset cannot hold any
         // candidate below threshold; at 0.2 ms, with the reset 10 to 20 mV above V_T, each fires far above 250 Hz.
         {{"--fit", "model.V_r=-30:-1", "--set", "model.V_T=-50", "--set", "model.t_ref=0", "--train", "a-0.voltage"},

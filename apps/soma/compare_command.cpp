@@ -3,6 +3,7 @@
 /// its table, figure and summary.
 
 #include "commands.hpp"
+#include "output_directory.hpp"
 #include "recording_options.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
@@ -15,6 +16,7 @@
 #include "soma/fitting/compare.hpp"
 #include "soma/model_from_file.hpp"
 #include "soma/parameter.hpp"
+#include "soma/stimulus_from_file.hpp"
 
 #include <fmt/format.h>
 
@@ -95,6 +97,19 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
 
     RunSpec run = parsed->spec;
     run.distribution = distribution;
+    bool stimulus_given = parsed->stimulus_given;
+    // A scenario file made for soma run (a fit's NAME_fit.ini) names the recorded current it was made on:
+    // that file's current (and its [stimulus] values) would drive the model against another recording.
+    if (const auto origin = parsed->origins.find("stimulus");
+        stimulus_given && origin != parsed->origins.end() && is_stimulus_file(run.stimulus.name)) {
+        notes.push_back(fmt::format("ignoring 'stimulus = {}' of the scenario file ({}) and its [stimulus] values: "
+                                    "soma compare plays the current recorded with the first --recording file (give "
+                                    "--stimulus to drive the model with something else)",
+                                    run.stimulus.name, origin->second));
+        stimulus_given = false;
+        std::erase_if(run.stimulus.parameters,
+                      [&](const auto& p) { return parsed->origins.contains("stimulus." + p.first); });
+    }
     std::vector<std::filesystem::path> files;
     for (const auto& t : given->second) {
         for (auto& f : fitting::split_file_list(t)) files.push_back(std::move(f));
@@ -105,7 +120,7 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     } catch (const ParameterError& e) {
         throw ParameterError(fmt::format("--recording: {}", e.what()));
     }
-    if (parsed->stimulus_given) {
+    if (stimulus_given) {
         set.stimulus = run.stimulus;  // the user's own input instead of the recorded current
     } else {
         notes.push_back(fmt::format("the model is driven by the current recorded in {}", files.front().string()));
@@ -115,8 +130,13 @@ int compare_command(const PluginRegistry& registry, const std::vector<std::strin
     notes.push_back(fmt::format("set '{}': {} repetition{}; spike times {}", set.name, set.repetitions.size(),
                                 set.repetitions.size() == 1 ? "" : "s", set.spikes_from));
     notes.insert(notes.end(), set.notes.begin(), set.notes.end());  // a repetition without a detected spike
+    if (auto note = unused_detection_note(*parsed, {&set})) notes.push_back(std::move(*note));
     const std::string model_name = model_label(run.model.name);
-    if (!name_given(args)) run.name = model_name + "-" + set.name;
+    if (!name_given(args)) {
+        run.name = model_name + "-" + set.name;
+        check_output_name(run.name, "the output name MODEL-SET (from the model and the recordings' names; --name "
+                                    "gives another)");
+    }
     if (!parsed->title_given) run.title = fmt::format("{} compared with set '{}'", model_name, set.name);
     const auto model = create_model(registry, run.model.name);
     evaluation.v_name = fitting::membrane_potential(*model, run.model.name);

@@ -3,6 +3,7 @@
 /// generations, its figure, a scenario of the best parameters, a summary and the scores per set.
 
 #include "commands.hpp"
+#include "output_directory.hpp"
 #include "recording_options.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
@@ -280,12 +281,15 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
     for (const auto* set : all_sets) fitting::check_sampling_step(*set, spec.run.settings.dt);
     for (const auto& u : fitting::unreliable_sets(spec)) notes.push_back(fitting::unreliable_set_note(spec, u));
     for (auto& n : fitting::held_out_stimulus_notes(spec)) notes.push_back(std::move(n));
+    if (auto note = unused_detection_note(*parsed, all_sets)) notes.push_back(std::move(*note));
     print_notes(notes);
 
     // The best parameters are compared with every set, as soma compare --name NAME_fit-SET would write it.
     const std::vector<Shown> shown = shown_sets(spec);
     OutputClaims claims;
     for (const auto& s : shown) {
+        check_output_name(s.name, "the comparisons' name NAME_fit-SET (SET from the recordings' file names: shorter "
+                                  "file names or --name shorten it)");
         claims.names.push_back(s.name);
         for (auto& f : fitting::comparison_files(s.name)) claims.files.push_back(std::move(f));
     }
@@ -393,6 +397,9 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
                        {"per_generation", generations},
                        {"training", sets_json(result.training)},
                        {"held_out", sets_json(result.held_out)},
+                       {"rmse_definition", "rmse_mV of training and held_out: the objective's, V away from the recorded "
+                                           "spikes (2 ms before to 5 ms after each); the comparisons' RMSE also leaves "
+                                           "out the model's spikes"},
                        {"comparisons", [&] {
                             nlohmann::json out = nlohmann::json::array();
                             for (const auto& c : shown) {

@@ -17,7 +17,7 @@ std::vector<ExtraOption> recording_options() {
             {"spike-threshold", "MV",
              "recordings without a spike file: a spike is an upward crossing of this level, mV (default: 0)"},
             {"spike-window", "MS",
-             "recordings without a spike file: crossings within this many ms of a spike are ignored, >= 0 "
+             "recordings without a spike file: crossings within this many ms of a spike are ignored, in [0, 50] "
              "(default: 0.5, below the 1 ms shortest interval of the 2007 competition's cell)"}};
 }
 
@@ -44,13 +44,26 @@ RecordingSettings recording_settings(const Scenario& scenario) {
         settings.detection.level = number("spike-threshold", it->second.front(), "(mV)");
     }
     if (const auto it = scenario.extra.find("spike-window"); it != scenario.extra.end()) {
-        const double window = number("spike-window", it->second.front(), ">= 0 (ms)");
-        if (!(window >= 0)) {
-            throw ParameterError(fmt::format("--spike-window {} is not allowed; it must be >= 0 ms", window));
+        const double window = number("spike-window", it->second.front(), "in [0, 50] ms");
+        if (!(window >= 0 && window <= fitting::max_spike_window_ms)) {
+            throw ParameterError(fmt::format("--spike-window {} is not allowed; give a number in [0, {:g}] ms (a spike "
+                                             "lasts about 1 ms; the default 0.5)",
+                                             window, fitting::max_spike_window_ms));
         }
         settings.detection.refractory = window;
     }
     return settings;
+}
+
+std::optional<std::string> unused_detection_note(const Scenario& scenario,
+                                                 const std::vector<const fitting::StimulusSet*>& sets) {
+    if (!scenario.extra.contains("spike-threshold") && !scenario.extra.contains("spike-window")) return std::nullopt;
+    for (const auto* set : sets) {
+        for (const auto& r : set->repetitions) {
+            if (r.spikes_from.starts_with("detected")) return std::nullopt;
+        }
+    }
+    return "--spike-threshold and --spike-window are not used: every recording has a spike file";
 }
 
 RunOptionUse recording_command_use(std::string_view command) {

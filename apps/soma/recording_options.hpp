@@ -27,8 +27,13 @@ struct RecordingSettings {
 /// The values of recording_options in `scenario` (the defaults where not given).
 /// @throws ParameterError naming the option and the value: a --recording-dt that is not a finite number > 0,
 ///         a --delta that is not a finite number (its range is fitting::check_delta's, with the recordings),
-///         a --spike-threshold that is not a finite number, a --spike-window that is not a finite number >= 0.
+///         a --spike-threshold that is not a finite number, a --spike-window outside [0, 50] ms.
 [[nodiscard]] RecordingSettings recording_settings(const Scenario& scenario);
+
+/// The note that --spike-threshold or --spike-window, given in `scenario`, are not used because every
+/// recording of `sets` has a spike file; none otherwise.
+[[nodiscard]] std::optional<std::string> unused_detection_note(const Scenario& scenario,
+                                                               const std::vector<const fitting::StimulusSet*>& sets);
 
 /// How `command` ("compare" or "fit") takes soma run's options: --t-stop, --record, --record-cells,
 /// --record-interval and --recorder do not apply (nor, for "fit", --cells, --cells-from and --stimulus: the

@@ -149,7 +149,8 @@ class CompareResult:
         gamma_normalised  float64 [n_cells]: Gamma_A = mean Gamma / Gamma_int (NaN with one repetition).
         gamma             float64 [n_cells]: mean coincidence factor Gamma over the repetitions.
         count_ratio       float64 [n_cells]: model spikes / mean recorded spikes.
-        rmse              float64 [n_cells], mV: of V away from spikes, pooled over the repetitions.
+        rmse              float64 [n_cells], mV: of V away from the spikes of both trains, pooled over the
+                          repetitions (soma.fit's leaves out the recorded spikes only).
         model_rate        float64 [n_cells], Hz.
         repetition_gamma  float64 [n_cells, n_reps]: Gamma of each cell against each repetition.
         coincidences      int64 [n_cells, n_reps]: spikes matched one to one within +-delta.
@@ -214,7 +215,8 @@ class FitResult:
                       'median', 'best_so_far' (float64: objective values of that generation's candidates).
         training, held_out  lists of dicts, one per set: 'name', 'repetitions', 'gamma_normalised',
                       'gamma', 'gamma_int', 'count_ratio', 'model_rate_Hz', 'data_rate_Hz', 'rmse_mV'
-                      (NaN where undefined), the best parameters' scores.
+                      (NaN where undefined), the best parameters' scores; 'rmse_mV' is the objective's,
+                      V away from the recorded spikes only (soma.compare's also leaves out the model's).
         evaluations, population_runs, refused_candidates, seconds.
         scenario      text of a ``soma run`` scenario (INI) of the best parameters on the first training set.
         info          the metadata of the best parameters' run on the first training set; notes as soma.Result.

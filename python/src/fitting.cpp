@@ -72,8 +72,10 @@ fitting::SpikeDetection spike_detection(double threshold, double window) {
     if (!std::isfinite(threshold)) {
         throw ParameterError(fmt::format("spike_threshold={:g} is not allowed; give a finite number (mV)", threshold));
     }
-    if (!(window >= 0) || !std::isfinite(window)) {
-        throw ParameterError(fmt::format("spike_window={:g} is not allowed; it must be >= 0 ms", window));
+    if (!(window >= 0 && window <= fitting::max_spike_window_ms)) {
+        throw ParameterError(fmt::format("spike_window={:g} is not allowed; give a number in [0, {:g}] ms (a spike "
+                                         "lasts about 1 ms; the default 0.5)",
+                                         window, fitting::max_spike_window_ms));
     }
     fitting::SpikeDetection detection;
     detection.level = threshold;

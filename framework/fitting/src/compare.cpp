@@ -72,8 +72,10 @@ std::vector<std::filesystem::path> write_comparison(const Comparison& comparison
     table.print("{}", metadata_comments(info));
     std::vector<std::string> files;
     for (const auto& r : set.repetitions) files.push_back(one_line(r.file.string()));
-    table.print("# recordings of set '{}': {} (sampled every {:g} ms, {:g} ms); spike times {}\n", one_line(set.name),
+    const double t0 = set.repetitions.front().t0;
+    table.print("# recordings of set '{}': {} (sampled every {:g} ms, {:g} ms{}); spike times {}\n", one_line(set.name),
                 fmt::join(files, ", "), set.repetitions.front().dt, set.repetitions.front().duration(),
+                t0 != 0 ? fmt::format("; times here from the first sample, at {:g} ms in the file", t0) : "",
                 one_line(set.spikes_from));
     table.print("# Gamma: coincidence factor of the cell against the repetition, coincidences one to one within +-{:g} "
                 "ms, chance-corrected with the model's rate (Kistler et al. 1997; Jolivet et al. 2008); Gamma_int: "

@@ -251,10 +251,14 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
         } catch (const CellError& e) {
             if (ranks > 1 || e.cell() >= run_candidates.size()) throw;
             if (g == 0 && run_candidates.size() == 1) {  // the last one: no candidate of the initial population runs
+                std::string why = e.what();  // without the run's own closing words: the fit says what to do
+                for (const std::string_view end : {" No output was written.", "."}) {
+                    if (why.ends_with(end)) why.resize(why.size() - end.size());
+                }
                 throw ParameterError(fmt::format(
                     "no candidate of the initial population could be simulated with model '{}' and these bounds; the "
                     "last one: {}; narrow the bounds (for adex, a reset V_r above V_T needs a refractory period t_ref)",
-                    spec.run.model.name, e.what()));
+                    spec.run.model.name, why));
             }
             run_candidates.erase(run_candidates.begin() + static_cast<std::ptrdiff_t>(e.cell()));
             valid.erase(valid.begin() + static_cast<std::ptrdiff_t>(e.cell()));
@@ -505,9 +509,10 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
         check_set(set, "training");
         for (const auto& r : set.repetitions) {
             if (const Seen* s = in_training(r, set)) {
-                throw ParameterError(fmt::format("training set '{}': {} is also in training set '{}' ({}); give each "
-                                                 "recording once",
-                                                 set.name, r.file.string(), s->set->name, same_as(*s, r)));
+                const std::string other = s->set->name == set.name ? "another training set of that name"
+                                                                    : fmt::format("training set '{}'", s->set->name);
+                throw ParameterError(fmt::format("training set '{}': {} is also in {} ({}); give each recording once",
+                                                 set.name, r.file.string(), other, same_as(*s, r)));
             }
             training_files.push_back({canonical(r.file), &r, &set});
         }
@@ -714,9 +719,10 @@ std::string fit_scenario(const FitResult& result, const FitSpec& spec, const std
         return is_model_file(path) ? std::filesystem::absolute(path).lexically_normal().string() : path;
     };
     std::string text = fmt::format(
-        "# The best parameters of 'soma fit' ({} of {} parameters, objective {} = {:.6g}), on the stimulus of training set "
-        "'{}'.\n# Run it with: soma run {}\n",
-        to_string(spec.algorithm), spec.parameters.size(), to_string(spec.objective), result.best_score, set.name,
+        "# The best parameters of 'soma fit' ({} of {} parameter{}, objective {} = {:.6g}), on the stimulus of training "
+        "set '{}'.\n# Run it with: soma run {}\n",
+        to_string(spec.algorithm), spec.parameters.size(), spec.parameters.size() == 1 ? "" : "s",
+        to_string(spec.objective), result.best_score, set.name,
         saved_as.empty() ? std::string("FILE.ini, once saved as FILE.ini") : saved_as);
     text += fmt::format("model = {}\n", absolute(spec.run.model.name));
     if (!spec.run.model.preset.empty()) text += fmt::format("preset = {}\n", spec.run.model.preset);

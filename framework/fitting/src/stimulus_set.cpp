@@ -1,11 +1,13 @@
 #include "soma/fitting/stimulus_set.hpp"
 
 #include "soma/error.hpp"
+#include "soma/parameter.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace soma::fitting {
 namespace {
@@ -153,16 +155,25 @@ StimulusSet read_stimulus_set(const std::vector<fs::path>& files, std::optional<
     set.stimulus.name = files.front().string();
     set.stimulus.parameters = stimulus_settings.parameters;
     if (without_times(files.front()) && dt) set.stimulus.parameters["sample_interval"] = fmt::format("{}", *dt);  // shortest exact
-    // The waveform plays the file in its own clock; the traces start at 0: its first sample at the run's start.
-    if (const double t0 = set.repetitions.front().t0; t0 != 0) {
-        if (set.stimulus.parameters.contains("delay")) {
-            throw ParameterError(fmt::format("parameter 'delay' = {} ms of the recorded current: recording '{}' starts at "
-                                             "{} ms, which is played at the run's start to line the model up with the "
-                                             "trace; leave 'delay' out",
-                                             set.stimulus.parameters.at("delay"), files.front().string(), t0));
+    // The waveform plays the file in its own clock, and the traces are compared from the run's start: the
+    // first sample, at t0 in the file, plays at 0 (delay = -t0). A delay given must be that one (a fit's
+    // scenario of such a recording has it): any other would shift the current against the trace.
+    const double t0 = set.repetitions.front().t0;
+    if (const auto given = set.stimulus.parameters.find("delay"); given != set.stimulus.parameters.end()) {
+        double delay = std::numeric_limits<double>::quiet_NaN();
+        try {
+            delay = parse_number("delay", given->second);
+        } catch (const ParameterError&) {  // a per-cell list, say: refused below
         }
-        set.stimulus.parameters["delay"] = fmt::format("{}", -t0);
+        if (!(std::abs(delay + t0) <= 1e-9 * std::max(1.0, std::abs(t0)))) {
+            throw ParameterError(fmt::format(
+                "parameter 'delay' = {} ms of the recorded current would shift it against the recorded trace: the "
+                "recording '{}' is compared from its first sample{}, which plays at the run's start; leave 'delay' "
+                "out",
+                given->second, files.front().string(), t0 != 0 ? fmt::format(" (at {} ms in the file)", t0) : ""));
+        }
     }
+    if (t0 != 0) set.stimulus.parameters["delay"] = fmt::format("{}", -t0);
     return set;
 }
 

@@ -18,6 +18,9 @@
 
 namespace soma::fitting {
 
+/// The longest refractory window of spike detection that the commands take, ms: a spike lasts about 1 ms.
+inline constexpr double max_spike_window_ms = 50;
+
 /// How spikes are found on a recorded voltage trace.
 struct SpikeDetection {
     enum class Rule {

@@ -41,7 +41,8 @@ struct StimulusSet {
 /// finds no spike gets a note in `notes` (scores against it compare with an empty train).
 /// @throws ParameterError from read_recording (naming the file), for no file, when the repetitions are not
 ///         comparable (spike_trains) or not of one stimulus (check_same_stimulus), or for a `delay` in
-///         `stimulus_settings` with a first file that does not start at 0.
+///         `stimulus_settings` other than -t0 (0 for a file that starts at 0): it would shift the current
+///         against the trace.
 [[nodiscard]] BOOST_SYMBOL_VISIBLE StimulusSet read_stimulus_set(const std::vector<std::filesystem::path>& files,
                                                                  std::optional<double> dt,
                                                                  const ComponentSpec& stimulus_settings,
