@@ -278,7 +278,7 @@ def compare(recording, *, model="hh", preset=None, stimulus=None, integrator="eu
     recording     the recorded repetitions of one stimulus: a list of voltage files (paths), or one text of
                   comma-separated files. Spike times come from a sibling .spiketimes[.gz] file, else they
                   are detected: upward crossings of spike_threshold (mV, default 0), crossings within
-                  spike_window ms (default 0.5, >= 0) of a spike ignored.
+                  spike_window ms (default 0.5, in [0, 50]) of a spike ignored.
     recording_dt  sampling step (ms) of files without times (0.2 for the 2007 competition's files).
     delta         coincidence window of Gamma, +-ms.
     stimulus      None (default): the current recorded in the first file drives the model; else a
