@@ -221,12 +221,13 @@ BOOST_AUTO_TEST_CASE(spike_detection_options) {
     SOMA_CHECK_CONTAINS(note, "no spike detected (upward crossings of 0 mV, 0.5 ms apart at least)");
     BOOST_TEST(recorded({"--spike-threshold", "-20"}, "low").first == 3.0);
     BOOST_TEST(recorded({"--spike-threshold", "-20", "--spike-window", "1"}, "window").first == 2.0);
-    BOOST_TEST(recorded({"--spike-threshold", "-20"}, "low2").second.find("are not used") == std::string::npos);
+    BOOST_TEST(recorded({"--spike-threshold", "-20"}, "low2").second.find("do not choose") == std::string::npos);
     // With a spike file for every recording, the options do nothing, and a note says so.
     std::ofstream(cwd.path() / "low.spiketimes") << "t (ms)\n20\n60\n";
     const auto [from_file, unused] = recorded({"--spike-threshold", "-20"}, "file");
     BOOST_TEST(from_file == 2.0);
-    SOMA_CHECK_CONTAINS(unused, "--spike-threshold and --spike-window are not used: every recording has a spike file");
+    SOMA_CHECK_CONTAINS(unused, "--spike-threshold and --spike-window do not choose the spikes here: every recording "
+                                "has a spike file");
     for (const auto& [extra, expected] : std::vector<std::pair<std::vector<std::string>, std::string>>{
              {{"--spike-window", "-1"}, "--spike-window -1 is not allowed; give a number in [0, 50] ms"},
              {{"--spike-window", "7000"}, "--spike-window 7000 is not allowed; give a number in [0, 50] ms"},

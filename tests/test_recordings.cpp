@@ -120,6 +120,16 @@ BOOST_AUTO_TEST_CASE(challenge_b_and_csv_files) {
     const auto early = write(dir, "early_spikes.csv", "t (ms)\n1\n");
     SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::read_recording(late, std::nullopt, early, {}); }),
                         "spike 1 at 1 ms is outside the trace of recording '" + late.string() + "', [1000, 1002) ms");
+    // A spike file that misses the trace's spikes (its times in another clock) gets a note; the right one none.
+    std::string spiking = "t (ms),V (mV)\n";
+    for (int k = 0; k < 500; ++k) spiking += fmt::format("{:.1f},{}\n", 0.2 * k, k == 100 || k == 300 ? 20 : -65);
+    const auto spiking_trace = write(dir, "spiking.csv", spiking);
+    const auto right = write(dir, "right.csv", "t (ms)\n20\n60\n");
+    const auto shifted = write(dir, "shifted.csv", "t (ms)\n35\n75\n");
+    BOOST_TEST(fit::read_recording(spiking_trace, std::nullopt, right, {}).spike_file_note.empty());
+    SOMA_CHECK_CONTAINS(fit::read_recording(spiking_trace, std::nullopt, shifted, {}).spike_file_note,
+                        "spike file '" + shifted.string() + "': only 0 of its 2 spikes lie within 2 ms of the 2 found "
+                        "on the trace of '" + spiking_trace.string() + "' (upward crossings of 0 mV)");
     // Spike times in s, as a CSV column.
     BOOST_TEST(fit::read_spike_times(write(dir, "s.csv", "t (s)\n0.001\n0.0025\n"), std::nullopt) ==
                    (std::vector<double>{1.0, 2.5}),

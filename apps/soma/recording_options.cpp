@@ -63,7 +63,8 @@ std::optional<std::string> unused_detection_note(const Scenario& scenario,
             if (r.spikes_from.starts_with("detected")) return std::nullopt;
         }
     }
-    return "--spike-threshold and --spike-window are not used: every recording has a spike file";
+    return "--spike-threshold and --spike-window do not choose the spikes here: every recording has a spike file "
+           "(they only check it against its trace)";
 }
 
 RunOptionUse recording_command_use(std::string_view command) {

@@ -30,8 +30,8 @@ struct RecordingSettings {
 ///         a --spike-threshold that is not a finite number, a --spike-window outside [0, 50] ms.
 [[nodiscard]] RecordingSettings recording_settings(const Scenario& scenario);
 
-/// The note that --spike-threshold or --spike-window, given in `scenario`, are not used because every
-/// recording of `sets` has a spike file; none otherwise.
+/// The note that --spike-threshold or --spike-window, given in `scenario`, do not choose the spikes because
+/// every recording of `sets` has a spike file (they only check it); none otherwise.
 [[nodiscard]] std::optional<std::string> unused_detection_note(const Scenario& scenario,
                                                                const std::vector<const fitting::StimulusSet*>& sets);
 

@@ -208,6 +208,24 @@ Recording read_recording(const std::filesystem::path& voltage, std::optional<dou
             }
             rec.spikes[k] -= rec.t0;
         }
+        // A file in another clock, or of another recording, can still fall inside the trace: compare it with
+        // the spikes on the trace, when the detection sees them (a trace sampled too coarsely may show none).
+        const auto detected = detect_spikes(rec.v, rec.dt, detection);
+        if (!detected.empty()) {
+            std::size_t near = 0, j = 0;
+            for (const double t : rec.spikes) {
+                while (j < detected.size() && detected[j] < t - 2) ++j;
+                if (j < detected.size() && detected[j] <= t + 2) ++near;
+            }
+            if (2 * near < rec.spikes.size()) {
+                rec.spike_file_note = fmt::format(
+                    "spike file '{}': only {} of its {} spikes lie within 2 ms of the {} found on the trace of '{}' "
+                    "(upward crossings of {} mV); is it the spike file of this recording, with times in the trace's "
+                    "clock{}?",
+                    spikes->string(), near, rec.spikes.size(), detected.size(), table.file, detection.level,
+                    rec.t0 != 0 ? fmt::format(" (which starts at {} ms)", rec.t0) : "");
+            }
+        }
     } else {
         rec.spikes = detect_spikes(rec.v, rec.dt, detection);
         rec.spikes_from = detection.rule == SpikeDetection::Rule::threshold

@@ -136,6 +136,7 @@ StimulusSet read_stimulus_set(const std::vector<fs::path>& files, std::optional<
         if (spikes) ++from_files;
         set.repetitions.push_back(read_recording(f, dt, spikes, detection));
         const Recording& r = set.repetitions.back();
+        if (!r.spike_file_note.empty()) set.notes.push_back(r.spike_file_note);
         if (!spikes && r.spikes.empty()) {
             const auto [low, high] = std::ranges::minmax(r.v);
             std::string rule = r.spikes_from;

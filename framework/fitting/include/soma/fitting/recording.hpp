@@ -47,6 +47,9 @@ struct Recording {
     std::vector<double> current;          ///< injected current, pA; shape [samples], or empty if the file has none
     std::vector<double> spikes;           ///< spike times, ms, ascending
     std::string spikes_from;              ///< where `spikes` came from, for people: a file, or the detection rule
+    /// When the spike file's times miss most of the spikes detected on the trace (a file in another clock,
+    /// or of another recording), a note saying so; "" otherwise.
+    std::string spike_file_note;
     [[nodiscard]] double duration() const { return static_cast<double>(v.size()) * dt; }  ///< ms
 };
 
@@ -70,7 +73,9 @@ struct Recording {
 /// for a file without times; both given and different by more than 1e-6 relative is an error), the
 /// spikes from `spikes` when given, else detected with `detection`. Times are relative to the file's first
 /// sample (sample k at k dt, `t0` its time in the file): the times of a spike file, in the trace's clock,
-/// are moved by -t0 as well; currents are converted to pA.
+/// are moved by -t0 as well; currents are converted to pA. With a spike file, the spikes that `detection`
+/// finds on the trace are checked against it: when it finds some and fewer than half of the file's spikes
+/// lie within 2 ms of one, `spike_file_note` says so.
 /// @throws ParameterError naming the file (and the line) for an unreadable or invalid file, a missing or
 ///         disagreeing sampling step, times not at a fixed step, a column that is neither the time, the
 ///         potential (mV) nor the current (pA, nA, uA), an empty spike file, or spike times outside the trace

@@ -27,7 +27,8 @@ struct StimulusSet {
     /// How the spike times were found, for a note: "from the sibling .spiketimes files", ...
     std::string spikes_from;
     /// What the user should be warned of: each repetition on which the spike detection found no spike
-    /// (naming the file, the detection rule and the trace's range).
+    /// (naming the file, the detection rule and the trace's range), and each spike file that misses most
+    /// of the spikes on its trace (Recording::spike_file_note).
     std::vector<std::string> notes = {};
 };
 
@@ -38,7 +39,8 @@ struct StimulusSet {
 /// stimulus plays the current recorded in the first file (its parameters from `stimulus_settings`, plus
 /// `sample_interval` = dt for a file without times, and `delay` = -t0 for a file whose first sample is at
 /// t0 != 0, so that it plays at the run's start, as the traces are compared). A repetition whose detection
-/// finds no spike gets a note in `notes` (scores against it compare with an empty train).
+/// finds no spike gets a note in `notes` (scores against it compare with an empty train), and so does one
+/// whose spike file misses most of the spikes on its trace.
 /// @throws ParameterError from read_recording (naming the file), for no file, when the repetitions are not
 ///         comparable (spike_trains) or not of one stimulus (check_same_stimulus), or for a `delay` in
 ///         `stimulus_settings` other than -t0 (0 for a file that starts at 0): it would shift the current
