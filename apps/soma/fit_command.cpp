@@ -75,9 +75,9 @@ std::string fit_help(const std::vector<ExtraOption>& options) {
            "(gaco). Each generation's candidates run as one population per training set (one cell per candidate),\n"
            "driven by the current recorded with the set (the waveform stimulus). Spike times are read from a\n"
            "sibling .spiketimes[.gz] file when there is one, else detected (upward crossings of --spike-threshold).\n"
-           "Writes NAME_fit.csv (best and median score per generation), its figure NAME_fit.png/.svg, NAME_fit.ini (a\n"
-           "scenario of 'soma run' with the best parameters), NAME_fit-SET_compare.* for every training and\n"
-           "held-out set (the best parameters against the set, as 'soma compare' draws it) and\n"
+           "Writes NAME_fit.csv (best and median score per generation), its figure NAME_fit.png/.svg,\n"
+           "NAME_fit.ini (a scenario of 'soma run' with the best parameters), NAME_fit-SET_compare.* for every\n"
+           "training and held-out set (the best parameters against the set, as 'soma compare' draws it) and\n"
            "NAME_fit_summary.json, and prints the best parameters with the scores on every training and held-out\n"
            "set: Gamma_A (Gamma / Gamma_int), the raw Gamma, the spike-count ratio (model / recording) and the\n"
            "RMSE of V away from the recorded spikes (NAME_fit-SET_compare.* leave out the model's spikes too).\n\n" +
