@@ -271,7 +271,7 @@ BOOST_AUTO_TEST_CASE(a_set_whose_repetitions_disagree_is_fitted_to_its_count_onl
     BOOST_TEST(left_out[0].name == "noisy");
     BOOST_TEST(std::abs(left_out[0].gamma_int) < 0.1);
     SOMA_CHECK_CONTAINS(fitting::unreliable_set_note(spec, left_out[0]),
-                        "train set 'noisy': its repetitions' Gamma_int");
+                        "training set 'noisy': its repetitions' Gamma_int");
     SOMA_CHECK_CONTAINS(fitting::unreliable_set_note(spec, left_out[0]),
                         "is below --min-reliability 0.1: fitted to its spike count, not its spike times");
     const auto penalty = [&](const fitting::SetScore& x) {

@@ -266,7 +266,7 @@ py::dict fit(const RunArguments& args, const std::vector<std::string>& fitted,
     std::vector<std::string> warnings;  // repetitions without a detected spike
     for (const auto& files : train) {
         spec.training.push_back(read_set(files, "train", recording_dt, spec.run.stimulus, detection));
-        notes.push_back(fmt::format("train set '{}': {} repetition{}; spike times {}", spec.training.back().name,
+        notes.push_back(fmt::format("training set '{}': {} repetition{}; spike times {}", spec.training.back().name,
                                     spec.training.back().repetitions.size(),
                                     spec.training.back().repetitions.size() == 1 ? "" : "s",
                                     spec.training.back().spikes_from));

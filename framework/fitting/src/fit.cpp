@@ -600,7 +600,7 @@ std::string unreliable_set_note(const FitSpec& spec, const UnreliableSet& set) {
         spec.objective == Objective::gamma      ? "left out of --objective gamma, which uses spike times only"
         : spec.objective == Objective::weighted ? "fitted to its spike count and membrane potential, not its spike times"
                                                 : "fitted to its spike count, not its spike times";
-    return fmt::format("train set '{}': its repetitions' Gamma_int {:.3f} is below --min-reliability {:g}: {}", set.name,
+    return fmt::format("training set '{}': its repetitions' Gamma_int {:.3f} is below --min-reliability {:g}: {}", set.name,
                        set.gamma_int, spec.min_reliability, fitted_to);
 }
 

@@ -164,7 +164,7 @@ struct UnreliableSet {
 /// @throws ParameterError as intrinsic_reliability (a set's spike times out of order).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<UnreliableSet> unreliable_sets(const FitSpec& spec);
 
-/// The note telling the user that a set's spike times are left out ("train set '09': its repetitions'
+/// The note telling the user that a set's spike times are left out ("training set '09': its repetitions'
 /// Gamma_int 0.061 is below --min-reliability 0.1: fitted to its spike count, not its spike times"; with
 /// the weighted objective "... its spike count and membrane potential ..."; with gamma, that it is left out).
 [[nodiscard]] BOOST_SYMBOL_VISIBLE std::string unreliable_set_note(const FitSpec& spec, const UnreliableSet& set);
