@@ -289,7 +289,7 @@ BOOST_AUTO_TEST_CASE(fit_writes_its_outputs_and_a_scenario_soma_run_takes) {
     for (const std::string a : {"--train", "a-0.voltage,a-1.voltage", "--held-out", "b-0.voltage"}) args.push_back(a);
     const auto result = run_soma(cwd.path(), logs.path(), args);
     BOOST_TEST_REQUIRE(result.code == 0, result);
-    SOMA_CHECK_CONTAINS(result.err, "train set 'a': 2 repetitions; spike times from the sibling .spiketimes files");
+    SOMA_CHECK_CONTAINS(result.err, "training set 'a': 2 repetitions; spike times from the sibling .spiketimes files");
     // write_recording gives every set the same current: b-0 is another trial of a's stimulus, and the note says so.
     SOMA_CHECK_CONTAINS(result.err, "held-out set 'b-0' records the stimulus of training set 'a' (their currents agree "
                                     "within 10 % RMS): its scores say how well the fit predicts other trials");
@@ -471,6 +471,24 @@ BOOST_AUTO_TEST_CASE(a_fits_comparison_files_are_owned_by_the_fit) {
     BOOST_TEST(read_csv(dir / "f_fit-a_compare.csv").rows == fitted_rows, boost::test_tools::per_element());
     result = run_soma(cwd.path(), logs.path(), small_fit());  // the fit's again
     BOOST_TEST(result.code == 0, result);
+}
+
+// A held-out set whose files are named like a training set's (another directory): its comparison's outputs
+// are NAME_fit-SET-2, and the score table labels it so.
+BOOST_AUTO_TEST_CASE(sets_named_alike_are_labelled_as_their_outputs) {
+    const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
+    fs::create_directory(cwd.path() / "other");
+    write_recording(cwd.path(), "a-0", 100);
+    write_recording(cwd.path() / "other", "a-0", 113);
+    auto args = small_fit();
+    args.resize(args.size() - 4);
+    for (const std::string a : {"--train", "a-0.voltage", "--held-out", "other/a-0.voltage"}) args.push_back(a);
+    const auto result = run_soma(cwd.path(), logs.path(), args);
+    BOOST_TEST_REQUIRE(result.code == 0, result);
+    SOMA_CHECK_CONTAINS(result.out, "training  a-0 ");
+    SOMA_CHECK_CONTAINS(result.out, "held-out  a-0-2 ");
+    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "f_fit-a-0_compare.csv"));
+    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "f_fit-a-0-2_compare.csv"));
 }
 
 // The data files' metadata say what they are, not the run's default title ("adex, step stimulus, euler").

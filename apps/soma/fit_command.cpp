@@ -103,7 +103,7 @@ fitting::StimulusSet read_set(const std::string& text, const std::string& option
     }
     try {
         auto set = fitting::read_stimulus_set(files, settings.recording_dt, stimulus_settings, settings.detection);
-        notes.push_back(fmt::format("{} set '{}': {} repetition{}; spike times {}", option, set.name, files.size(),
+        notes.push_back(fmt::format("{} set '{}': {} repetition{}; spike times {}", option == "train" ? "training" : option, set.name, files.size(),
                                     files.size() == 1 ? "" : "s", set.spikes_from));
         notes.insert(notes.end(), set.notes.begin(), set.notes.end());  // a repetition without a detected spike
         return set;
@@ -127,7 +127,8 @@ std::size_t whole_option(const Scenario& scenario, const std::string& name, std:
 struct Shown {
     const fitting::StimulusSet* set = nullptr;
     std::string kind;  ///< "training" or "held-out"
-    std::string name;  ///< NAME_fit-SET (NAME_fit-SET-2 for a second set of the same name)
+    std::string name;   ///< NAME_fit-SET (NAME_fit-SET-2 for a second set of the same name)
+    std::string label;  ///< SET, or SET-2 as in its outputs' name, for the score table
 };
 
 std::vector<Shown> shown_sets(const fitting::FitSpec& spec) {
@@ -138,7 +139,7 @@ std::vector<Shown> shown_sets(const fitting::FitSpec& spec) {
             const std::string base = spec.run.name + "_fit-" + set.name;
             std::string name = base;
             for (int k = 2; !taken.insert(name).second; ++k) name = fmt::format("{}-{}", base, k);
-            shown.push_back({&set, kind, name});
+            shown.push_back({&set, kind, name, set.name + name.substr(base.size())});
         }
     }
     return shown;
@@ -165,9 +166,11 @@ E choice(const Scenario& scenario, const std::string& option, const std::vector<
 
 std::string score_text(double x, int digits = 3) { return std::isnan(x) ? "-" : fmt::format("{:.{}f}", x, digits); }
 
-void print_scores(const std::vector<fitting::SetScore>& sets, std::string_view kind) {
+/// One line per set of `kind`; `shown` (in the order of the scores) labels each as its outputs do.
+void print_scores(const std::vector<fitting::SetScore>& sets, const std::vector<Shown>& shown, std::string_view kind) {
+    auto label = std::ranges::find(shown, kind, &Shown::kind);
     for (const auto& s : sets) {
-        say("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", kind, s.name, s.repetitions,
+        say("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", kind, (label++)->label, s.repetitions,
                    score_text(s.gamma_normalised), score_text(s.gamma), score_text(s.gamma_int), score_text(s.count_ratio, 2),
                    score_text(s.model_rate, 1), score_text(s.rmse, 2));
     }
@@ -353,8 +356,8 @@ int fit_command(const PluginRegistry& registry, const std::vector<std::string>& 
         "  spikes, as the objective measures it: the _compare files leave out the model's spikes too):\n");
     say("  {:<9} {:<12} {:>4} {:>8} {:>8} {:>9} {:>11} {:>10} {:>10}\n", "", "set", "reps", "Gamma_A", "Gamma",
                "Gamma_int", "count ratio", "rate (Hz)", "RMSE (mV)");
-    print_scores(result.training, "training");
-    print_scores(result.held_out, "held-out");
+    print_scores(result.training, shown, "training");
+    print_scores(result.held_out, shown, "held-out");
     if (const std::string note = fitting::fit_gamma_note(result, spec); !note.empty()) {
         std::cerr << "soma: note: " << note << '\n';
     }
