@@ -19,9 +19,8 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 /// A recorder that keeps the samples of one variable of every recorded cell in memory, shape [cells,
-/// samples]: 8 bytes per cell and sample (a fit's candidates over a 6.8 s recording at 0.2 ms: 272 kB
-/// each). It keeps what the fit needs instead of streaming it to a file (recorder.hpp asks recorders
-/// that write files to stream).
+/// samples]: 8 bytes per cell and sample (272 kB a cell over a 6.8 s recording at 0.2 ms). For the RMSE
+/// around the model's spikes too, which are known only at the end, and for the traces a comparison draws.
 class Trace final : public Recorder {
 public:
     Trace() : Recorder({}) { init_defaults(); }
@@ -46,6 +45,84 @@ public:
 private:
     std::vector<std::size_t> cells_;
     std::vector<std::vector<double>> traces_;
+};
+
+/// A recorder that sums, as the samples come, the squared difference between the membrane potential of each
+/// recorded cell and that of each repetition of a set, over the samples outside the windows around the
+/// recorded spikes: 16 bytes per cell and repetition, whatever the recording's length, which lets a fit
+/// run any number of candidates. Its sums are subthreshold_error's with no model spikes, bit for bit (the
+/// same terms added in the same order); like it, a repetition whose trace or the cell's is not finite on
+/// the samples they share, or that leaves no sample, contributes nothing to that cell.
+class SquaredError final : public Recorder {
+public:
+    SquaredError(const StimulusSet& set, const std::vector<std::vector<double>>& data_spikes,
+                 const SpikeExclusion& exclusion)
+        : Recorder({}), set_(set) {
+        init_defaults();
+        for (std::size_t r = 0; r < set.repetitions.size(); ++r) {
+            const Recording& rec = set.repetitions[r];
+            excluded_.push_back(excluded_samples(rec.v.size(), rec.dt, data_spikes[r], exclusion));
+            const auto bad = std::ranges::find_if(rec.v, [](double v) { return !std::isfinite(v); });
+            first_nonfinite_data_.push_back(static_cast<std::size_t>(bad - rec.v.begin()));
+        }
+    }
+    void begin(const RunInfo& info) override {
+        cells_ = info.recording.cells;
+        slot_.assign(info.n_cells, none);
+        for (std::size_t j = 0; j < cells_.size(); ++j) slot_[cells_[j]] = j;
+        squares_.assign(excluded_.size() * cells_.size(), 0.0);
+        first_nonfinite_.assign(cells_.size(), none);
+        compared_.assign(excluded_.size(), 0);
+        k_ = 0;
+    }
+    void sample(double /*t*/, ConstBatchView values) override {
+        const auto row = values.var(0);
+        const std::size_t n = cells_.size();
+        for (std::size_t j = 0; j < n; ++j) {
+            if (!std::isfinite(row[j]) && first_nonfinite_[j] == none) first_nonfinite_[j] = k_;
+        }
+        for (std::size_t r = 0; r < excluded_.size(); ++r) {
+            if (k_ >= excluded_[r].size() || excluded_[r][k_]) continue;
+            const double data = set_.repetitions[r].v[k_];
+            double* squares = squares_.data() + r * n;
+            for (std::size_t j = 0; j < n; ++j) {
+                const double d = row[j] - data;
+                squares[j] += d * d;
+            }
+            ++compared_[r];
+        }
+        ++k_;
+    }
+    void spike(std::size_t /*cell*/, double /*t*/) override {}
+    void finish(const RunSummary& /*summary*/) override {}
+    void commit() override {}
+    void abort() noexcept override {}
+    [[nodiscard]] std::vector<std::filesystem::path> outputs() const override { return {}; }
+    /// Adds cell `cell`'s (population index) sum of squares to `r`: per repetition, as subthreshold_error's
+    /// RMSE times itself times its samples, as the traced path adds it.
+    void add_to(std::size_t cell, CellEvaluation& r) const {
+        const std::size_t j = slot_.at(cell);
+        if (j == none) return;
+        for (std::size_t rep = 0; rep < excluded_.size(); ++rep) {
+            const std::size_t shared = std::min(k_, excluded_[rep].size());
+            if (compared_[rep] == 0 || first_nonfinite_[j] < shared || first_nonfinite_data_[rep] < shared) continue;
+            const auto samples = static_cast<double>(compared_[rep]);
+            const double rmse = std::sqrt(squares_[rep * cells_.size() + j] / samples);
+            r.squared_error += rmse * rmse * samples;
+            r.samples += compared_[rep];
+        }
+    }
+
+private:
+    static constexpr std::size_t none = static_cast<std::size_t>(-1);
+    const StimulusSet& set_;
+    std::vector<std::vector<char>> excluded_;         ///< [repetition][sample]
+    std::vector<std::size_t> first_nonfinite_data_;   ///< [repetition]
+    std::vector<std::size_t> cells_, slot_;           ///< recorded cells; a cell's row (or none)
+    std::vector<double> squares_;                     ///< [repetition][recorded cell]
+    std::vector<std::size_t> first_nonfinite_;        ///< [recorded cell]: its first sample not finite
+    std::vector<std::size_t> compared_;               ///< [repetition]: samples summed
+    std::size_t k_ = 0;                               ///< samples so far
 };
 
 }  // namespace
@@ -129,10 +206,16 @@ std::vector<CellEvaluation> evaluate_population(const PluginRegistry& registry, 
         run.settings.record_interval = 0;
         run.record.variables = {"spikes"};
     }
+    // The RMSE around the recorded spikes only is summed as the run goes; around the model's spikes too, it
+    // needs the whole trace of each cell.
+    const bool streamed = evaluation.voltage && !evaluation.exclude_model_spikes;
+    const bool traced = evaluation.voltage && (evaluation.exclude_model_spikes || evaluation.keep_traces);
     const auto spikes = std::make_shared<experiments::SpikeTimes>();
     const auto trace = std::make_shared<Trace>();
+    const auto squared_error = streamed ? std::make_shared<SquaredError>(set, data_spikes, evaluation.exclusion) : nullptr;
     std::vector<std::shared_ptr<Recorder>> extra{spikes};
-    if (evaluation.voltage) extra.push_back(trace);
+    if (traced) extra.push_back(trace);
+    if (streamed) extra.push_back(squared_error);
     if (evaluation.voltage) {
         // Every cell's v, whatever the population's size (the default samples only a few).
         const std::size_t n = run.settings.n_cells;
@@ -165,24 +248,25 @@ std::vector<CellEvaluation> evaluate_population(const PluginRegistry& registry, 
         r.score = {set.name, data_spikes.size(), s.gamma_normalised, s.gamma, s.gamma_int, s.count_ratio, nan,
                    1000.0 * static_cast<double>(r.spikes.size()) / duration, 1000.0 * mean_spikes / duration};
         if (!evaluation.voltage) continue;
-        const std::vector<double>& v = trace->of(c);
-        for (std::size_t k = 0; k < data_spikes.size(); ++k) {
-            const Recording& rec = set.repetitions[k];
-            const std::size_t n = std::min(v.size(), rec.v.size());
-            try {
-                const SubthresholdError e = subthreshold_error(std::span(v).first(n), std::span(rec.v).first(n), rec.dt,
-                                                               evaluation.exclude_model_spikes
-                                                                   ? std::span<const double>(r.spikes)
-                                                                   : std::span<const double>(),
-                                                               data_spikes[k], evaluation.exclusion);
-                r.squared_error += e.rmse * e.rmse * static_cast<double>(e.samples);
-                r.samples += e.samples;
-            } catch (const ParameterError&) {
-                // The exclusion left no sample (a model firing throughout): the RMSE is undefined.
+        if (evaluation.keep_traces) r.v = trace->of(c);
+        if (streamed) {
+            squared_error->add_to(c, r);
+        } else {
+            const std::vector<double>& v = trace->of(c);
+            for (std::size_t k = 0; k < data_spikes.size(); ++k) {
+                const Recording& rec = set.repetitions[k];
+                const std::size_t n = std::min(v.size(), rec.v.size());
+                try {
+                    const SubthresholdError e = subthreshold_error(std::span(v).first(n), std::span(rec.v).first(n),
+                                                                   rec.dt, r.spikes, data_spikes[k], evaluation.exclusion);
+                    r.squared_error += e.rmse * e.rmse * static_cast<double>(e.samples);
+                    r.samples += e.samples;
+                } catch (const ParameterError&) {
+                    // The exclusion left no sample (a model firing throughout): the RMSE is undefined.
+                }
             }
         }
         r.score.rmse = r.samples == 0 ? nan : std::sqrt(r.squared_error / static_cast<double>(r.samples));
-        if (evaluation.keep_traces) r.v = v;
     }
     return out;
 }

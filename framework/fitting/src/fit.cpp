@@ -33,7 +33,6 @@
 #include <mutex>
 #include <set>
 
-#include <unistd.h>
 
 namespace soma::fitting {
 
@@ -562,24 +561,6 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
         throw ParameterError(fmt::format("--population {} is smaller than the {} MPI ranks that share the candidates; "
                                          "give at least {}",
                                          spec.population, d->size(), d->size()));
-    }
-    // The objectives with the RMSE hold every candidate's sampled membrane potential of one set at a time
-    // (each MPI rank its share of the candidates).
-    if (spec.objective != Objective::gamma) {
-        std::size_t samples = 0;
-        for (const auto& set : spec.training) samples = std::max(samples, set.repetitions.front().v.size());
-        const std::size_t ranks = spec.run.distribution ? spec.run.distribution->size() : 1;
-        const std::size_t share = (spec.population + ranks - 1) / ranks;
-        const double needed = static_cast<double>(share) * static_cast<double>(samples) * sizeof(double);
-        const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
-        if (memory > 0 && needed > 0.8 * memory) {
-            const auto most = static_cast<std::size_t>(0.8 * memory / (static_cast<double>(samples) * sizeof(double))) * ranks;
-            throw ParameterError(fmt::format(
-                "--population {}: the candidates' membrane potentials, sampled at the recordings' step, need about "
-                "{:.3g} GB per process ({} candidates x {} samples x 8 bytes), more than 80 % of this machine's "
-                "{:.3g} GB of memory; give --population {} or less (or --objective gamma, which does not keep them)",
-                spec.population, needed / 1e9, share, samples, memory / 1e9, most));
-        }
     }
 }
 

@@ -36,6 +36,13 @@ void exclude(std::vector<char>& out, std::span<const double> spikes, double dt, 
 
 }  // namespace
 
+std::vector<char> excluded_samples(std::size_t samples, double dt, std::span<const double> spikes,
+                                   const SpikeExclusion& exclusion) {
+    std::vector<char> out(samples, 0);
+    exclude(out, spikes, dt, exclusion, "recorded");
+    return out;
+}
+
 SubthresholdError subthreshold_error(std::span<const double> model_v, std::span<const double> data_v, double dt,
                                      std::span<const double> model_spikes, std::span<const double> data_spikes,
                                      const SpikeExclusion& exclusion) {

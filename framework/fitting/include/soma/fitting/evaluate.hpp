@@ -48,6 +48,8 @@ struct Evaluation {
     /// Leave out the samples around the model's spikes as well as the recorded ones (SpikeExclusion). A fit
     /// sets it false: excluding around the model's spikes lets a model that fires all the time hide every
     /// sample, while around the recorded spikes only, a spike at the wrong time costs its upswing and reset.
+    /// When false, the squared errors are summed during the run and no cell's trace is kept (unless
+    /// keep_traces): memory no longer grows with the recording's length times the cells.
     bool exclude_model_spikes = true;
 };
 

@@ -179,11 +179,11 @@ struct UnreliableSet {
 ///         the run, low >= high or a bound that is not finite, bounds outside the parameter's range
 ///         (parameter.hpp); no training set, a set without repetitions, repetitions of different
 ///         lengths or sampling steps (spike_trains) or currents (more than 10 % RMS apart), a recording in two
-///         training sets or in a training and a held-out set (the same file, or the same trace in a copy), a population below min_population or above max_population or whose sampled membrane
-///         potentials (objectives with the RMSE) would need more than 80 % of the machine's memory, no
-///         generation, delta <= 0, a weight < 0, a min_reliability outside [0, 1], the gamma objective
-///         with no training set reliable enough (unreliable_sets), per-cell stimulus values, fewer candidates than MPI
-///         ranks; and what create_model throws for an unknown model.
+///         training sets or in a training and a held-out set (the same file, or the same trace in a
+///         copy), a population below min_population or above max_population, no generation, delta <= 0, a
+///         weight < 0, a min_reliability outside [0, 1], the gamma objective with no training set reliable
+///         enough (unreliable_sets), per-cell stimulus values, fewer candidates than MPI ranks; and what
+///         create_model throws for an unknown model.
 BOOST_SYMBOL_VISIBLE void check_fit(const PluginRegistry& registry, const FitSpec& spec);
 
 /// Runs the fit: the initial population (`population` candidates drawn uniformly within the bounds

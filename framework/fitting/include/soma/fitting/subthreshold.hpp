@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 namespace soma::fitting {
 
@@ -39,5 +40,13 @@ struct SubthresholdError {
                                                                         std::span<const double> model_spikes,
                                                                         std::span<const double> data_spikes,
                                                                         const SpikeExclusion& exclusion);
+
+/// The samples of a trace of `samples` samples at step `dt` ms that lie within the windows of `exclusion`
+/// around `spikes` (ms): 1 for those subthreshold_error leaves out for this train, 0 for the others;
+/// shape [samples].
+/// @throws ParameterError for a spike time that is not finite.
+[[nodiscard]] BOOST_SYMBOL_VISIBLE std::vector<char> excluded_samples(std::size_t samples, double dt,
+                                                                      std::span<const double> spikes,
+                                                                      const SpikeExclusion& exclusion);
 
 }  // namespace soma::fitting
