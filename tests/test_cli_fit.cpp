@@ -246,12 +246,15 @@ BOOST_AUTO_TEST_CASE(bad_recordings_are_refused_and_nothing_is_written) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     (void)make_recording(cwd.path(), logs.path());
     std::ofstream(cwd.path() / "short.csv") << "t (ms),V (mV),I (pA)\n0,-70,0\n0.1,-70,0\n0.2,-70,0\n";
+    fs::copy_file(cwd.path() / "rec.csv", cwd.path() / "recopy.csv");  // a copy, with its spike times
+    fs::copy_file(cwd.path() / "rec.spiketimes", cwd.path() / "recopy.spiketimes");
     fs::copy_file(cwd.path() / "rec.csv", cwd.path() / (std::string(120, 'l') + ".csv"));
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
         {{"--recording", "rec.csv", "--recording-dt", "0.3"}, "0.3"},
         {{"--recording", "missing.voltage"}, "missing.voltage"},
         {{"--recording", "rec.csv,short.csv"}, "short.csv"},
         {{"--recording", "rec.csv,rec.csv"}, "rec.csv is given twice as a repetition"},
+        {{"--recording", "rec.csv,recopy.csv"}, "recopy.csv is the same recording as rec.csv"},
         {{"--recording", "rec.spiketimes"}, "'rec.spiketimes' is a spike file: give the voltage files"},
         {{"--recording", std::string(5000, 'a') + ".csv"}, ".csv' cannot be read: File name too long"},
         {{"--recording", std::string(120, 'l') + ".csv"}, "the output name MODEL-SET (from the model and the recordings' names; --name "
@@ -352,6 +355,11 @@ BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     write_recording(cwd.path(), "a-0", 100);
     fs::copy_file(cwd.path() / "a-0.voltage", cwd.path() / "copy-0.voltage");  // the same trace under another name
+    fs::copy_file(cwd.path() / "a-0.spiketimes", cwd.path() / "copy-0.spiketimes");
+    {
+        std::ofstream quiet(cwd.path() / "quiet-0.voltage");  // a cell at rest: no spike file, none detected
+        for (int k = 0; k < 2500; ++k) quiet << fmt::format("{} 0 -65\n", k);
+    }
     const std::vector<std::string> base{"fit", "--model", "adex", "--recording-dt", "0.2", "--population", "4",
                                         "--generations", "1"};
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
@@ -375,6 +383,16 @@ BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
          "every candidate of the initial population that ran fired at 250 Hz or faster (1 / (2 delta), delta = 2 ms) in every "
          "training set"},
         {{"--fit", "model.V_T=-55:-45"}, "needs at least one --train"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage,copy-0.voltage"},
+         "copy-0.voltage is the same recording as a-0.voltage (the same trace and spike times)"},
+        // V_r must stay below V_peak = 0 mV: the model refuses every candidate, and the fit says so.
+        {{"--fit", "model.V_r=1:10", "--train", "a-0.voltage"},
+         "model 'adex' refused all 4 candidates of the initial population, e.g. the first: "},
+        {{"--fit", "model.V_T=-55:-45", "--train", "quiet-0.voltage"},
+         "--objective gamma-count: no training recording has a spike, so there are no spike times or counts to fit; "
+         "use --objective subthreshold"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--objective", "weighted", "--weight", "1e308"},
+         "--weight 1e+308 is not allowed; give a number in [0, 100]"},
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--objective", "weighted", "--weight", "nan"},
          "option '--weight': 'nan' is not a finite number"},
         {{"--fit", "model.V_T=-55:-45", "--train", "missing.voltage"}, "missing.voltage"},
@@ -474,21 +492,27 @@ BOOST_AUTO_TEST_CASE(a_fits_comparison_files_are_owned_by_the_fit) {
 }
 
 // A held-out set whose files are named like a training set's (another directory): its comparison's outputs
-// are NAME_fit-SET-2, and the score table labels it so.
+// are NAME_fit-SET-K, with the first K that no set's own name takes, and the score table labels it so.
 BOOST_AUTO_TEST_CASE(sets_named_alike_are_labelled_as_their_outputs) {
     const TempDir cwd("soma-test-cwd"), logs("soma-test-logs");
     fs::create_directory(cwd.path() / "other");
     write_recording(cwd.path(), "a-0", 100);
     write_recording(cwd.path() / "other", "a-0", 113);
+    write_recording(cwd.path(), "a-0-2", 107);  // a set whose own name is the first suffix: it keeps its name
     auto args = small_fit();
     args.resize(args.size() - 4);
-    for (const std::string a : {"--train", "a-0.voltage", "--held-out", "other/a-0.voltage"}) args.push_back(a);
+    for (const std::string a : {"--train", "a-0.voltage", "--held-out", "other/a-0.voltage", "--held-out",
+                                "a-0-2.voltage"}) {
+        args.push_back(a);
+    }
     const auto result = run_soma(cwd.path(), logs.path(), args);
     BOOST_TEST_REQUIRE(result.code == 0, result);
     SOMA_CHECK_CONTAINS(result.out, "training  a-0 ");
+    SOMA_CHECK_CONTAINS(result.out, "held-out  a-0-3 ");
     SOMA_CHECK_CONTAINS(result.out, "held-out  a-0-2 ");
-    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "f_fit-a-0_compare.csv"));
-    BOOST_TEST(fs::exists(cwd.path() / "soma-output" / "f_fit-a-0-2_compare.csv"));
+    for (const char* name : {"f_fit-a-0_compare.csv", "f_fit-a-0-2_compare.csv", "f_fit-a-0-3_compare.csv"}) {
+        BOOST_TEST(fs::exists(cwd.path() / "soma-output" / name), name);
+    }
 }
 
 // The data files' metadata say what they are, not the run's default title ("adex, step stimulus, euler").

@@ -57,7 +57,7 @@ std::vector<ExtraOption> fit_options() {
         {"min-reliability", "R",
          "a training set whose repetitions agree less (Gamma_int < R) is fitted to its spike count, not its spike "
          "times, in [0, 1] (default: 0.1; 0 fits every set's spike times)"},
-        {"weight", "PER_MV", "weight of the RMSE (mV) in the weighted objective, 1/mV (default: 0.1)"},
+        {"weight", "PER_MV", "weight of the RMSE (mV) in the weighted objective, 1/mV, in [0, 100] (default: 0.1)"},
         {"algorithm", "NAME", "pso_gen (particle swarm) or gaco (ant colony), pagmo2's (default: pso_gen)"},
         {"population", "N",
          fmt::format("candidates per generation, run as one population, {} to {} (default: 32)",
@@ -133,12 +133,20 @@ struct Shown {
 
 std::vector<Shown> shown_sets(const fitting::FitSpec& spec) {
     std::vector<Shown> shown;
-    std::set<std::string> taken;
-    for (const auto& [sets, kind] : {std::pair{&spec.training, "training"}, std::pair{&spec.held_out, "held-out"}}) {
+    const std::pair<const std::vector<fitting::StimulusSet>*, const char*> groups[] = {{&spec.training, "training"},
+                                                                                   {&spec.held_out, "held-out"}};
+    // A second set of a name gets the first suffix that no set's own name has (00-0-2 may be a set's name).
+    std::set<std::string> own, taken;
+    for (const auto& [sets, kind] : groups) {
+        for (const auto& set : *sets) own.insert(spec.run.name + "_fit-" + set.name);
+    }
+    for (const auto& [sets, kind] : groups) {
         for (const auto& set : *sets) {
             const std::string base = spec.run.name + "_fit-" + set.name;
+            const auto free = [&](const std::string& n) { return !taken.contains(n) && (n == base || !own.contains(n)); };
             std::string name = base;
-            for (int k = 2; !taken.insert(name).second; ++k) name = fmt::format("{}-{}", base, k);
+            for (int k = 2; !free(name); ++k) name = fmt::format("{}-{}", base, k);
+            taken.insert(name);
             shown.push_back({&set, kind, name, set.name + name.substr(base.size())});
         }
     }

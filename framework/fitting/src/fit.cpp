@@ -220,14 +220,22 @@ std::vector<double> evaluate_generation(Context& context, const std::vector<std:
     // Candidates that violate a constraint of the model (its ranges are the bounds' own) are not run.
     std::vector<std::size_t> valid;
     std::vector<double> values(context.model->values().values().begin(), context.model->values().values().end());
+    std::string refusal;  // the model's reason for the first candidate it refused
     for (std::size_t c = 0; c < candidates.size(); ++c) {
         for (std::size_t p = 0; p < context.index.size(); ++p) values[context.index[p]] = candidates[c][p];
         try {
             context.model->validate(values);
             valid.push_back(c);
-        } catch (const ParameterError&) {
+        } catch (const ParameterError& e) {
             ++context.excluded;
+            if (refusal.empty()) refusal = e.what();
         }
+    }
+    if (g == 0 && valid.empty()) {
+        throw ParameterError(fmt::format(
+            "model '{}' refused all {} candidates of the initial population, e.g. the first: {}; bound the fitted "
+            "parameters to values the model takes together with its fixed ones",
+            spec.run.model.name, candidates.size(), refusal));
     }
     std::vector<std::vector<double>> run_candidates;
     for (const std::size_t c : valid) run_candidates.push_back(candidates[c]);
@@ -526,6 +534,15 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
             }
         }
     }
+    if (spec.objective != Objective::subthreshold &&
+        std::ranges::none_of(spec.training, [](const StimulusSet& set) {
+            return std::ranges::any_of(set.repetitions, [](const Recording& r) { return !r.spikes.empty(); });
+        })) {
+        throw ParameterError(fmt::format("--objective {}: no training recording has a spike, so there are no spike "
+                                         "times or counts to fit; use --objective subthreshold to fit the membrane "
+                                         "potential, or train on recordings where the cell fires",
+                                         to_string(spec.objective)));
+    }
     if (spec.population < min_population || spec.population > max_population) {
         throw ParameterError(fmt::format("--population {} is not allowed; give a whole number from {} to {} (candidates "
                                          "per generation: {} needs at least {})",
@@ -554,8 +571,10 @@ void check_fit(const PluginRegistry& registry, const FitSpec& spec) {
                 left_out.front().gamma_int, left_out.front().name, spec.min_reliability));
         }
     }
-    if (!(spec.weight >= 0) || !std::isfinite(spec.weight)) {
-        throw ParameterError(fmt::format("--weight {:g} is not allowed; give a finite number >= 0 (1/mV)", spec.weight));
+    if (!(spec.weight >= 0 && spec.weight <= max_weight)) {
+        throw ParameterError(fmt::format("--weight {:g} is not allowed; give a number in [0, {:g}] (1/mV: 0.1 makes a "
+                                         "1 mV error cost as much as 0.1 of Gamma_A)",
+                                         spec.weight, max_weight));
     }
     if (const auto& d = spec.run.distribution; d && d->size() > spec.population) {
         throw ParameterError(fmt::format("--population {} is smaller than the {} MPI ranks that share the candidates; "

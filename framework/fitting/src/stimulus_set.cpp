@@ -77,6 +77,14 @@ void check_same_stimulus(const StimulusSet& set) {
                                                  "recording of the same stimulus",
                                                  r.file.string()));
             }
+            // A copy: the same samples and spike times (synthetic repetitions share a trace, not their spikes).
+            const Recording& other = set.repetitions[j];
+            if (other.dt == r.dt && other.v == r.v && other.current == r.current && other.spikes == r.spikes) {
+                throw ParameterError(fmt::format("{} is the same recording as {} (the same trace and spike times): "
+                                                 "each repetition is another trial of the same stimulus, and a copy "
+                                                 "would make the repetitions agree perfectly (Gamma_int 1)",
+                                                 r.file.string(), other.file.string()));
+            }
         }
         const auto difference = current_difference(first, r);
         if (difference && *difference > same_current_tolerance * rms(first.current)) {

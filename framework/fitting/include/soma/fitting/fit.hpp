@@ -90,6 +90,9 @@ enum class Algorithm { pso_gen, gaco };
 /// solutions, must hold at least two) both need at least 2.
 inline constexpr std::size_t min_population = 2;
 inline constexpr std::size_t max_population = 100000;
+/// The largest --weight of the weighted objective, 1/mV (at 100, 0.01 mV of RMSE weighs as
+/// much as the whole range of min(Gamma_A, 1)).
+inline constexpr double max_weight = 100;
 
 /// A fit.
 struct FitSpec {
@@ -180,8 +183,8 @@ struct UnreliableSet {
 ///         (parameter.hpp); no training set, a set without repetitions, repetitions of different
 ///         lengths or sampling steps (spike_trains) or currents (more than 10 % RMS apart), a recording in two
 ///         training sets or in a training and a held-out set (the same file, or the same trace in a
-///         copy), a population below min_population or above max_population, no generation, delta <= 0, a
-///         weight < 0, a min_reliability outside [0, 1], the gamma objective with no training set reliable
+///         copy), a spike objective with no spike in any training recording, a population below
+///         min_population or above max_population, no generation, delta <= 0, a weight outside [0, max_weight], a min_reliability outside [0, 1], the gamma objective with no training set reliable
 ///         enough (unreliable_sets), per-cell stimulus values, fewer candidates than MPI ranks; and what
 ///         create_model throws for an unknown model.
 BOOST_SYMBOL_VISIBLE void check_fit(const PluginRegistry& registry, const FitSpec& spec);

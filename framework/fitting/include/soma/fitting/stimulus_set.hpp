@@ -50,8 +50,9 @@ struct StimulusSet {
                                                                  const ComponentSpec& stimulus_settings,
                                                                  const SpikeDetection& detection = {});
 
-/// Checks that the repetitions of `set` are different recordings of one stimulus: no file twice, and the
-/// currents recorded with them (when the files have currents) within 10 % RMS of the first's (the
+/// Checks that the repetitions of `set` are different recordings of one stimulus: no file twice, no copy
+/// (the same trace, current and spike times as another repetition; repetitions synthesised from one trace
+/// with different spike times are allowed), and the currents recorded with them (when the files have currents) within 10 % RMS of the first's (the
 /// competition's repetitions differ by 0.6 %, different stimuli by tens of percent).
 /// @throws ParameterError naming the files.
 BOOST_SYMBOL_VISIBLE void check_same_stimulus(const StimulusSet& set);
