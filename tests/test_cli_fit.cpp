@@ -391,6 +391,9 @@ BOOST_AUTO_TEST_CASE(bad_fits_write_nothing) {
         {{"--fit", "model.V_T=-55:-45", "--train", "quiet-0.voltage"},
          "--objective gamma-count: no training recording has a spike, so there are no spike times or counts to fit; "
          "use --objective subthreshold"},
+        {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--set", "stimulus.sample_interval=0.1"},
+         "parameter 'sample_interval' = 0.1 ms of the recorded current would stretch it against the recorded trace of "
+         "'a-0.voltage', sampled every 0.2 ms (--recording-dt); leave 'sample_interval' out"},
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--objective", "weighted", "--weight", "1e308"},
          "--weight 1e+308 is not allowed; give a number in [0, 100]"},
         {{"--fit", "model.V_T=-55:-45", "--train", "a-0.voltage", "--objective", "weighted", "--weight", "nan"},

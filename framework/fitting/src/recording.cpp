@@ -219,10 +219,11 @@ Recording read_recording(const std::filesystem::path& voltage, std::optional<dou
             }
             if (2 * near < rec.spikes.size()) {
                 rec.spike_file_note = fmt::format(
-                    "spike file '{}': only {} of its {} spikes lie within 2 ms of the {} found on the trace of '{}' "
+                    "spike file '{}': only {} of its {} spikes {} within 2 ms of the {} found on the trace of '{}' "
                     "(upward crossings of {} mV); is it the spike file of this recording, with times in the trace's "
                     "clock{}?",
-                    spikes->string(), near, rec.spikes.size(), detected.size(), table.file, detection.level,
+                    spikes->string(), near, rec.spikes.size(), near == 1 ? "lies" : "lie", detected.size(), table.file,
+                    detection.level,
                     rec.t0 != 0 ? fmt::format(" (which starts at {} ms)", rec.t0) : "");
             }
         }

@@ -163,7 +163,24 @@ StimulusSet read_stimulus_set(const std::vector<fs::path>& files, std::optional<
                           : fmt::format("from .spiketimes files for {} of them, detected for the others", from_files);
     set.stimulus.name = files.front().string();
     set.stimulus.parameters = stimulus_settings.parameters;
-    if (without_times(files.front()) && dt) set.stimulus.parameters["sample_interval"] = fmt::format("{}", *dt);  // shortest exact
+    if (without_times(files.front()) && dt) {
+        // The current is played at the step its trace is sampled at: another would stretch it against the trace.
+        if (const auto given = set.stimulus.parameters.find("sample_interval");
+            given != set.stimulus.parameters.end()) {
+            double interval = std::numeric_limits<double>::quiet_NaN();
+            try {
+                interval = parse_number("sample_interval", given->second);
+            } catch (const ParameterError&) {  // a list or a word: refused too
+            }
+            if (!(std::abs(interval - *dt) <= 1e-9 * *dt)) {
+                throw ParameterError(fmt::format(
+                    "parameter 'sample_interval' = {} ms of the recorded current would stretch it against the "
+                    "recorded trace of '{}', sampled every {} ms (--recording-dt); leave 'sample_interval' out",
+                    given->second, files.front().string(), *dt));
+            }
+        }
+        set.stimulus.parameters["sample_interval"] = fmt::format("{}", *dt);  // shortest exact
+    }
     // The waveform plays the file in its own clock, and the traces are compared from the run's start: the
     // first sample, at t0 in the file, plays at 0 (delay = -t0). A delay given must be that one (a fit's
     // scenario of such a recording has it): any other would shift the current against the trace.
