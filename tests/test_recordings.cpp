@@ -211,6 +211,13 @@ BOOST_AUTO_TEST_CASE(bad_recordings_and_spike_files) {
     const auto extra = write(dir, "extra.csv", "t (ms),V (mV),g (nS)\n0,-70,1\n0.1,-70,1\n");
     SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::read_recording(extra, std::nullopt, std::nullopt, {}); }),
                         "extra.csv:1: column 3 ('g (nS)') of recording");
+    const auto volts = write(dir, "volts.csv", "t (ms),V (V)\n0,-0.07\n0.1,-0.07\n");
+    SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::read_recording(volts, std::nullopt, std::nullopt, {}); }),
+                        "column 2 ('V (V)') of recording '" + volts.string() + "' is not expected (a potential in V: "
+                        "give it in mV)");
+    const auto milliamps = write(dir, "milliamps.csv", "t (ms),V (mV),I (mA)\n0,-70,0\n0.1,-70,0\n");
+    SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::read_recording(milliamps, std::nullopt, std::nullopt, {}); }),
+                        "is not expected (a current in mA: give it in pA, nA or uA)");
     const auto uneven = write(dir, "uneven.csv", "t (ms),V (mV)\n0,-70\n0.1,-70\n0.3,-70\n");
     SOMA_CHECK_CONTAINS(message_of<ParameterError>([&] { (void)fit::read_recording(uneven, std::nullopt, std::nullopt, {}); }),
                         "uneven.csv:4: recording");

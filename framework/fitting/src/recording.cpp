@@ -137,10 +137,17 @@ Recording read_recording(const std::filesystem::path& voltage, std::optional<dou
                 i_col = c;
                 i_scale = pa_per(col.unit);
             } else {
-                throw ParameterError(fmt::format("{}column {} ('{}') of recording '{}' is not expected: a recording "
+                // A potential or a current in another unit: say which unit to convert it to.
+                const std::string hint = col.unit == "V" || col.unit == "uV"
+                                             ? fmt::format(" (a potential in {}: give it in mV)", col.unit)
+                                         : col.unit.ends_with('A') && !(pa_per(col.unit) > 0)
+                                             ? fmt::format(" (a current in {}: give it in pA, nA or uA)", col.unit)
+                                             : std::string();
+                throw ParameterError(fmt::format("{}column {} ('{}') of recording '{}' is not expected{}: a recording "
                                                  "has the time, one membrane potential in mV and at most one current "
                                                  "in pA, nA or uA, e.g. {}",
-                                                 table.at(col.line), c + 1, col.header, table.file, layout.csv_example));
+                                                 table.at(col.line), c + 1, col.header, table.file, hint,
+                                                 layout.csv_example));
             }
         }
         if (!v_col) {
