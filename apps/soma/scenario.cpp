@@ -708,8 +708,9 @@ std::optional<Scenario> parse_run_arguments(const std::vector<std::string>& args
     if (auto v = pick<std::string>(cli, "output", file, "output")) spec.output_dir = *v;
     if (auto v = pick<std::string>(cli, "name", file, "name")) {
         if (trim(*v).empty()) {
-            throw ParameterError("--name is empty; give the base name of the output files, or leave --name out "
-                                 "(the default is the scenario file's name, or MODEL-STIMULUS)");
+            throw ParameterError(fmt::format("--name is empty; give the base name of the output files, or leave "
+                                             "--name out for the default ('soma {} --help' says which)",
+                                             command));
         }
         spec.name = *v;
     }

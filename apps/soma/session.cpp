@@ -158,9 +158,7 @@ std::optional<experiments::Window> parse_window(const Scenario& scenario) {
     experiments::Window w;
     if (colon == std::string::npos || !number(std::string_view(text).substr(0, colon), w.from) ||
         !number(std::string_view(text).substr(colon + 1), w.to)) {
-        throw ParameterError(fmt::format("--window '{}': expected FROM:TO in ms, e.g. --window 500:1000 (the spikes "
-                                         "with FROM <= t < TO are analysed)",
-                                         text));
+        throw ParameterError(fmt::format("--window '{}': expected FROM:TO in ms, e.g. --window 500:1000", text));
     }
     // Checked here, before any output is looked at; that TO is within the run is checked with the run.
     if (!(w.from >= 0 && w.from < w.to)) {
