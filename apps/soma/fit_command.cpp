@@ -103,7 +103,8 @@ fitting::StimulusSet read_set(const std::string& text, const std::string& option
     }
     try {
         auto set = fitting::read_stimulus_set(files, settings.recording_dt, stimulus_settings, settings.detection);
-        notes.push_back(fmt::format("{} set '{}': {} repetition{}; spike times {}", option == "train" ? "training" : option, set.name, files.size(),
+        notes.push_back(fmt::format("{} set '{}': {} repetition{}; spike times {}",
+                                    option == "train" ? "training" : option, set.name, files.size(),
                                     files.size() == 1 ? "" : "s", set.spikes_from));
         notes.insert(notes.end(), set.notes.begin(), set.notes.end());  // a repetition without a detected spike
         return set;
@@ -127,8 +128,8 @@ std::size_t whole_option(const Scenario& scenario, const std::string& name, std:
 struct Shown {
     const fitting::StimulusSet* set = nullptr;
     std::string kind;  ///< "training" or "held-out"
-    std::string name;   ///< NAME_fit-SET (NAME_fit-SET-2 for a second set of the same name)
-    std::string label;  ///< SET, or SET-2 as in its outputs' name, for the score table
+    std::string name;   ///< NAME_fit-SET (NAME_fit-SET-K for a second set of the same name, K from 2)
+    std::string label;  ///< SET, or SET-K as in its outputs' name, for the score table
 };
 
 std::vector<Shown> shown_sets(const fitting::FitSpec& spec) {

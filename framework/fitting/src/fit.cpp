@@ -33,7 +33,6 @@
 #include <mutex>
 #include <set>
 
-
 namespace soma::fitting {
 
 namespace {
